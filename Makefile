@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up from scratch.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app conciergerie
+
+.PHONY: run test setup translations messages lint clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d conciergerie/translations -f
+
+setup: $(VENV)/.installed translations
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Re-extract the strings to translate after changing templates or code.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o conciergerie/translations/messages.pot .
+	$(BIN)/pybabel update -i conciergerie/translations/messages.pot -d conciergerie/translations
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check conciergerie tests
+	$(BIN)/ruff format --check conciergerie tests
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,61 @@
+"""Et voilà Gambetta: the neighbourhood concierge of La Grappe, Lille."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from conciergerie.config import CONFIGS, Config
+
+
+def create_app(config: type[Config] | str | None = None, **overrides: object) -> Flask:
+    """Build the application.
+
+    `config` is a config class or its name; by default ``CONCIERGERIE_CONFIG`` (development when
+    unset). `overrides` are applied last (tests use them to point at their own database).
+    """
+    if config is None or isinstance(config, str):
+        name = config or os.environ.get("CONCIERGERIE_CONFIG", "development")
+        try:
+            config = CONFIGS[name]
+        except KeyError:
+            raise RuntimeError(f"Unknown configuration {name!r}; use one of {sorted(CONFIGS)}")
+    check = getattr(config, "check", None)
+    if check is not None:
+        check()
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        db_file = Path(app.instance_path) / "conciergerie.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+
+    from conciergerie import cli, errors, i18n
+    from conciergerie.accounts import init_app as init_accounts
+    from conciergerie.extensions import babel, csrf, db, mail, migrate
+    from conciergerie.database import init_app as init_database
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    init_accounts(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from conciergerie.accounts.views import bp as accounts_bp
+    from conciergerie.catalogue.views import bp as catalogue_bp
+    from conciergerie.home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(accounts_bp)
+    return app

@@ -1,0 +1,152 @@
+"""Account rules: sign-up, sign-in, password changes and reset tokens.
+
+Plain functions over the session; they flush, never commit (the caller commits once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from conciergerie.accounts import passwords
+from conciergerie.errors import DomainError
+from conciergerie.models import MemberCompany, Provider, Role, User
+
+
+class AccountError(DomainError):
+    pass
+
+
+class EmailTaken(AccountError):
+    pass
+
+
+class WeakPassword(AccountError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def check_password_rules(password: str) -> None:
+    """Raise WeakPassword with a readable reason when `password` may not be used."""
+    if len(password) < passwords.MIN_LENGTH:
+        raise WeakPassword(
+            _("Le mot de passe doit faire au moins %(n)d caractères.", n=passwords.MIN_LENGTH)
+        )
+    if len(password) > passwords.MAX_LENGTH:
+        raise WeakPassword(
+            _("Le mot de passe doit faire au plus %(n)d caractères.", n=passwords.MAX_LENGTH)
+        )
+    if passwords.is_common_password(password):
+        raise WeakPassword(
+            _("Ce mot de passe fait partie des plus courants : choisissez-en un autre.")
+        )
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    role: Role,
+    now: datetime,
+    phone: str | None = None,
+    member_company: MemberCompany | None = None,
+    provider: Provider | None = None,
+) -> User:
+    """Create an account of any role, enforcing the rules every entry point shares."""
+    email = normalise_email(email)
+    if find_user_by_email(session, email) is not None:
+        raise EmailTaken(_("Un compte existe déjà avec cette adresse e-mail."))
+    check_password_rules(password)
+    if role is Role.EMPLOYEE and member_company is None:
+        raise AccountError(_("Choisissez votre entreprise de La Grappe."))
+    if role is not Role.EMPLOYEE and member_company is not None:
+        raise AccountError(_("Seuls les salariés de La Grappe sont rattachés à une entreprise."))
+    if role is Role.PROVIDER and provider is None:
+        raise AccountError(_("Un compte prestataire doit être rattaché à un prestataire."))
+    if role is not Role.PROVIDER and provider is not None:
+        raise AccountError(_("Seul un compte prestataire est rattaché à un prestataire."))
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        phone=(phone or "").strip() or None,
+        password_hash=passwords.hash_password(password),
+        role=role,
+        member_company=member_company,
+        provider=provider,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
+    """The active user with these credentials, or None (same cost whether or not they exist)."""
+    user = find_user_by_email(session, email)
+    if not passwords.verify_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.is_active_account:
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = now
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every login cookie of `user`, on every device."""
+    user.session_version += 1
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise AccountError(_("Le mot de passe actuel est incorrect."))
+    set_password(user, new_password)
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Set a new password and sign the user out of every other session."""
+    check_password_rules(new_password)
+    user.password_hash = passwords.hash_password(new_password)
+    end_all_sessions(user)
+
+
+# Reset links ------------------------------------------------------------------------------------
+# The token carries the session version: resetting bumps it, so a link works once.
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="password-reset")
+
+
+def make_reset_token(user: User, *, secret_key: str) -> str:
+    return _serializer(secret_key).dumps({"user": user.id, "version": user.session_version})
+
+
+def user_for_reset_token(
+    session: Session, token: str, *, secret_key: str, max_age: int
+) -> User | None:
+    """The user a valid, unused, unexpired reset token was made for; None otherwise."""
+    try:
+        data = _serializer(secret_key).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
+    if user is None or user.session_version != data.get("version") or not user.is_active_account:
+        return None
+    return user

@@ -1,0 +1,185 @@
+"""Account pages: sign-up, sign-in and -out, password reset, profile, the user list."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from conciergerie.accounts import forms, notifications, service
+from conciergerie.accounts.permissions import role_required
+from conciergerie.extensions import db
+from conciergerie.models import MemberCompany, Role, User, utcnow
+
+bp = Blueprint("accounts", __name__, url_prefix="/compte")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths are followed after sign-in (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _companies() -> list[tuple[int, str]]:
+    rows = db.session.execute(sa.select(MemberCompany.id, MemberCompany.name).order_by(MemberCompany.name))
+    return [(row.id, row.name) for row in rows]
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = forms.SignUpForm(companies=_companies())
+    if form.validate_on_submit():
+        role = Role(form.customer_type.data)
+        company = db.session.get(MemberCompany, form.member_company.data) if role is Role.EMPLOYEE else None
+        try:
+            user = service.create_user(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                full_name=form.full_name.data,
+                phone=form.phone.data,
+                role=role,
+                member_company=company,
+                now=utcnow(),
+            )
+        except service.EmailTaken as error:
+            form.email.errors.append(str(error))
+        except service.WeakPassword as error:
+            form.password.errors.append(str(error))
+        except service.AccountError as error:
+            form.member_company.errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Bienvenue, %(name)s ! Votre compte est créé.", name=user.full_name), "success")
+            return redirect(url_for("catalogue.index"))
+    return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = forms.LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(db.session, form.email.data, form.password.data, now=utcnow())
+        if user is None:
+            form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("Vous êtes connecté·e."), "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/deconnexion")
+@login_required
+def logout():
+    form = forms.LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    # Signing out here signs out everywhere: a shared or lost device is cut off too.
+    service.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("Vous êtes déconnecté·e, sur tous vos appareils."), "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+def forgot_password():
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = service.find_user_by_email(db.session, form.email.data)
+        if user is not None and user.is_active_account:
+            token = service.make_reset_token(user, secret_key=current_app.config["SECRET_KEY"])
+            max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+            notifications.send_password_reset(
+                user,
+                url_for("accounts.reset_password", token=token, _external=True),
+                valid_minutes=max_age // 60,
+            )
+        # Same answer whether or not the address has an account: no way to probe who is a customer.
+        flash(
+            _("Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe "
+              "vient d'y être envoyé."),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reinitialiser/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = service.user_for_reset_token(
+        db.session,
+        token,
+        secret_key=current_app.config["SECRET_KEY"],
+        max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+    )
+    if user is None:
+        flash(_("Ce lien n'est plus valable. Demandez-en un nouveau."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.set_password(user, form.password.data)
+        except service.WeakPassword as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Votre mot de passe est changé. Connectez-vous avec le nouveau."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                current_user, current_password=form.current_password.data, new_password=form.password.data
+            )
+        except service.WeakPassword as error:
+            form.password.errors.append(str(error))
+        except service.AccountError as error:
+            form.current_password.errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session goes on with the new version; others end
+            flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/utilisateurs")
+@role_required(Role.CONCIERGE)
+def user_list():
+    users = db.session.scalars(
+        sa.select(User)
+        .options(sa.orm.selectinload(User.member_company), sa.orm.selectinload(User.provider))
+        .order_by(User.role, User.full_name)
+    ).all()
+    return render_template("accounts/user_list.html", users=users)

@@ -1,0 +1,1 @@
+"""The catalogue: partner providers and their offers."""

@@ -1,0 +1,45 @@
+"""Catalogue pages: the list of providers (filterable by category) and one provider."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+
+from conciergerie.catalogue import service
+from conciergerie.extensions import db
+
+bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+
+
+def _desk() -> tuple[float, float]:
+    return current_app.config["DESK_LATITUDE"], current_app.config["DESK_LONGITUDE"]
+
+
+@bp.get("/")
+def index():
+    category = None
+    slug = request.args.get("categorie", "").strip()
+    if slug:
+        category = service.category_by_slug(db.session, slug[:80])
+        if category is None:
+            abort(404, description=_("Cette catégorie n'existe pas."))
+    return render_template(
+        "catalogue/index.html",
+        categories=service.categories(db.session),
+        current_category=category,
+        cards=service.provider_cards(db.session, desk=_desk(), category=category),
+    )
+
+
+@bp.get("/prestataires/<slug>")
+def provider(slug: str):
+    provider = service.active_provider_by_slug(db.session, slug)
+    if provider is None:
+        abort(404)
+    lat, lon = _desk()
+    return render_template(
+        "catalogue/provider.html",
+        provider=provider,
+        offers=service.active_offers(db.session, provider),
+        distance_m=service.haversine_m(lat, lon, provider.latitude, provider.longitude),
+    )

@@ -1,0 +1,30 @@
+"""Application-wide commands (feature commands register themselves in their init_app)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from conciergerie.demo.service import load_demo_data
+from conciergerie.extensions import db
+from conciergerie.models import utcnow
+
+
+@click.command("demo-data")
+@with_appcontext
+def demo_data_command() -> None:
+    """Load the demo catalogue, companies, opening hours and one account per role.
+
+    Safe to run again: what already exists (by slug or e-mail) is left as it is.
+    """
+    created = load_demo_data(db.session, now=utcnow())
+    db.session.commit()
+    if created:
+        click.echo("Données de démonstration ajoutées : " + ", ".join(f"{n} {k}" for k, n in created.items()))
+    else:
+        click.echo("Données de démonstration déjà présentes : rien à ajouter.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_data_command)

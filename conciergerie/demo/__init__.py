@@ -1,0 +1,1 @@
+"""Demo data: the real partners of the project and plausible district businesses."""

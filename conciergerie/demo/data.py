@@ -1,0 +1,233 @@
+"""The demo content, in French. Real partner names come from the press articles in shared/."""
+
+from __future__ import annotations
+
+from datetime import time
+
+DEMO_PASSWORD = "demo-gambetta-59"
+
+MEMBER_COMPANIES = [
+    # slug, name, headcount in the building
+    ("initiatives-et-cite", "Initiatives et Cité", 8),
+    ("grands-ensemble", "Grands Ensemble", 35),
+    ("smart", "Smart", 20),
+    ("et-voila-gambetta", "Et voilà Gambetta (association)", 1),
+]
+
+CATEGORIES = [
+    # slug, name
+    ("entretien-textile", "Repassage, pressing et retouches"),
+    ("cordonnerie", "Cordonnerie, clés et affûtage"),
+    ("paniers", "Paniers et produits locaux"),
+    ("reparations", "Réparations"),
+]
+
+# Offers: (name, price in cents, unit, turnaround in working days, description)
+PROVIDERS = [
+    {
+        "slug": "cordonnerie-gambetta",
+        "name": "Cordonnerie Gambetta",
+        "category": "cordonnerie",
+        "summary": "Le cordonnier du quartier : semelles, talons, clés, entretien du cuir.",
+        "description": (
+            "Installé rue Gambetta depuis plus de vingt ans, l'atelier ressemelle, répare et "
+            "entretient chaussures, sacs et ceintures, et reproduit les clés."
+        ),
+        "ess_status": "Artisan inscrit à la Chambre de métiers et de l'artisanat",
+        "local_story": (
+            "À quelques minutes à pied de La Grappe. Réparer plutôt que racheter : chaque paire "
+            "ressemelée ici fait vivre un savoir-faire du quartier."
+        ),
+        "address": "112 rue Gambetta, 59000 Lille",
+        "latitude": 50.62568,
+        "longitude": 3.04981,
+        "offers": [
+            ("Ressemelage (demi-semelles)", 1800, "la paire", 3, "Semelles d'usure en gomme ou cuir."),
+            ("Ressemelage complet cuir", 4200, "la paire", 5, "Semelle cuir cousue, finition cirée."),
+            ("Talons femme (bonbouts)", 1200, "la paire", 1, ""),
+            ("Talons homme", 1600, "la paire", 2, ""),
+            ("Patins antidérapants", 1500, "la paire", 1, ""),
+            ("Entretien et cirage", 1000, "la paire", 1, "Nettoyage, nourrissage et cirage du cuir."),
+            ("Reproduction de clé simple", 500, "la clé", 0, ""),
+            ("Reproduction de clé de sécurité", 2500, "la clé", 3, "Sur présentation de la carte de propriété."),
+        ],
+    },
+    {
+        "slug": "lille-sud-insertion",
+        "name": "Repassage Lille Sud Insertion",
+        "category": "entretien-textile",
+        "summary": "Le repassage de l'entreprise d'insertion Lille Sud Insertion.",
+        "description": (
+            "Les équipes de Lille Sud Insertion repassent et plient votre linge avec soin. "
+            "Chaque commande contribue à un parcours de retour à l'emploi."
+        ),
+        "ess_status": "Entreprise d'insertion (structure d'insertion par l'activité économique)",
+        "local_story": (
+            "Une entreprise d'insertion de Lille-Sud : vos chemises financent des emplois "
+            "accompagnés dans la métropole."
+        ),
+        "address": "Lille-Sud, 59000 Lille",
+        "latitude": 50.61182,
+        "longitude": 3.05121,
+        "offers": [
+            ("Chemise", 250, "la pièce", 2, "Repassée, sur cintre."),
+            ("Lot de 5 chemises", 1100, "le lot", 2, "Repassées, sur cintres."),
+            ("Pantalon", 300, "la pièce", 2, ""),
+            ("Robe", 450, "la pièce", 2, ""),
+            ("Drap ou housse de couette", 500, "la pièce", 2, "Repassé et plié."),
+            ("Linge de maison au kilo", 900, "le kilo", 3, "Torchons, serviettes, taies : repassés et pliés."),
+        ],
+    },
+    {
+        "slug": "terre-d-opale",
+        "name": "Paniers de Terre d'Opale",
+        "category": "paniers",
+        "summary": "Paniers de fruits et légumes de saison, livrés chaque jeudi à La Grappe.",
+        "description": (
+            "Des légumes et fruits de saison cultivés par Terre d'Opale, composés en paniers "
+            "et livrés au comptoir de la conciergerie une fois par semaine."
+        ),
+        "ess_status": "Maraîchage d'insertion (structure d'insertion par l'activité économique)",
+        "local_story": (
+            "Circuit court régional : du champ au comptoir sans intermédiaire, une seule "
+            "livraison groupée par semaine pour tout le quartier."
+        ),
+        "address": "Côte d'Opale, Pas-de-Calais",
+        "latitude": 50.72570,
+        "longitude": 1.61390,
+        "delivery_weekday": 3,
+        "offers": [
+            ("Panier solo", 1000, "le panier", 0, "2 à 3 kg de légumes de saison."),
+            ("Panier duo", 1500, "le panier", 0, "4 à 5 kg de légumes de saison."),
+            ("Panier famille", 2200, "le panier", 0, "7 à 8 kg de légumes de saison."),
+            ("Panier de fruits", 1200, "le panier", 0, "2 kg de fruits de saison."),
+            ("Œufs plein air", 290, "la boîte de 6", 0, ""),
+        ],
+    },
+    {
+        "slug": "atelier-couture-wazemmes",
+        "name": "L'Atelier couture de Wazemmes",
+        "category": "entretien-textile",
+        "summary": "Retouches et réparations de vêtements, à deux rues du marché de Wazemmes.",
+        "description": (
+            "Une couturière retoucheuse installée rue des Postes : ourlets, fermetures éclair, "
+            "ajustements, reprises."
+        ),
+        "ess_status": "Artisane inscrite à la Chambre de métiers et de l'artisanat",
+        "local_story": "Un atelier indépendant du quartier : prolonger la vie des vêtements, ici.",
+        "address": "23 rue des Postes, 59000 Lille",
+        "latitude": 50.62497,
+        "longitude": 3.04601,
+        "offers": [
+            ("Ourlet de pantalon", 1200, "la pièce", 3, ""),
+            ("Ourlet de jean (ourlet d'origine)", 1500, "la pièce", 3, ""),
+            ("Fermeture éclair de pantalon", 1500, "la pièce", 4, "Fermeture fournie."),
+            ("Fermeture éclair de blouson", 2800, "la pièce", 5, "Fermeture fournie."),
+            ("Reprise de taille", 2200, "la pièce", 5, ""),
+            ("Raccourcir les manches", 2000, "la pièce", 5, ""),
+        ],
+    },
+    {
+        "slug": "pressing-nouvelle-aventure",
+        "name": "Pressing de la Nouvelle Aventure",
+        "category": "entretien-textile",
+        "summary": "Nettoyage à l'eau, sans perchloréthylène, place de la Nouvelle Aventure.",
+        "description": (
+            "Un pressing de quartier converti à l'aquanettoyage : vestes, costumes, manteaux et "
+            "couettes nettoyés sans solvant chloré."
+        ),
+        "ess_status": "Commerce indépendant du quartier",
+        "local_story": "Sur la place du marché de Wazemmes, à cinq minutes de La Grappe.",
+        "address": "4 place de la Nouvelle Aventure, 59000 Lille",
+        "latitude": 50.62520,
+        "longitude": 3.04530,
+        "offers": [
+            ("Veste", 900, "la pièce", 2, ""),
+            ("Costume deux pièces", 1700, "le costume", 2, ""),
+            ("Manteau", 1600, "la pièce", 3, ""),
+            ("Robe", 1100, "la pièce", 2, ""),
+            ("Couette deux personnes", 2400, "la pièce", 4, ""),
+        ],
+    },
+    {
+        "slug": "horlogerie-solferino",
+        "name": "Horlogerie Solférino",
+        "category": "reparations",
+        "summary": "Piles, bracelets et révisions de montres, nettoyage de bijoux.",
+        "description": "Un horloger-bijoutier artisan : changement de pile, bracelets, révisions.",
+        "ess_status": "Artisan horloger, Chambre de métiers et de l'artisanat",
+        "local_story": "Un métier d'art qui se fait rare : l'atelier est à dix minutes de La Grappe.",
+        "address": "180 rue Solférino, 59000 Lille",
+        "latitude": 50.63060,
+        "longitude": 3.05610,
+        "offers": [
+            ("Changement de pile", 900, "la montre", 0, "Test d'étanchéité en sus."),
+            ("Bracelet cuir posé", 2500, "la montre", 1, ""),
+            ("Mise à taille d'un bracelet métal", 1200, "la montre", 1, ""),
+            ("Révision de montre mécanique", 9000, "la montre", 15, "Démontage, nettoyage, huilage, réglage."),
+            ("Nettoyage de bijou", 1000, "la pièce", 2, ""),
+        ],
+    },
+    {
+        "slug": "ordi-solidaire",
+        "name": "Ordi Solidaire Lille",
+        "category": "reparations",
+        "summary": "Réparation et remise en état d'ordinateurs et de téléphones.",
+        "description": (
+            "Diagnostic, nettoyage, remplacement de pièces et sauvegarde de données pour "
+            "ordinateurs et smartphones."
+        ),
+        "ess_status": "Entreprise adaptée de l'économie sociale et solidaire",
+        "local_story": (
+            "Réparer plutôt que jeter, avec des emplois accessibles aux personnes en situation "
+            "de handicap, à Wazemmes."
+        ),
+        "address": "57 rue de Wazemmes, 59000 Lille",
+        "latitude": 50.62630,
+        "longitude": 3.05020,
+        "offers": [
+            ("Diagnostic ordinateur", 2000, "l'appareil", 2, "Déduit du prix de la réparation."),
+            ("Nettoyage et remise à neuf logicielle", 4500, "l'appareil", 3, ""),
+            ("Remplacement d'écran de smartphone (main-d'œuvre)", 3500, "l'appareil", 3, "Pièce en sus, sur devis."),
+            ("Sauvegarde et transfert de données", 3000, "l'appareil", 2, ""),
+        ],
+    },
+    {
+        "slug": "affuteur-des-moulins",
+        "name": "L'Affûteur des Moulins",
+        "category": "cordonnerie",
+        "summary": "Affûtage de couteaux, ciseaux et outils de jardin.",
+        "description": "Un rémouleur du quartier de Moulins : lames de cuisine, ciseaux, sécateurs.",
+        "ess_status": "Auto-entrepreneur, membre d'une coopérative d'activités et d'emploi",
+        "local_story": (
+            "Un entrepreneur accompagné par une coopérative d'activités : un métier de rue "
+            "qui revit à Moulins."
+        ),
+        "address": "Rue d'Arras, 59000 Lille",
+        "latitude": 50.61930,
+        "longitude": 3.06480,
+        "offers": [
+            ("Couteau de cuisine", 500, "la lame", 2, ""),
+            ("Couteau à pain", 700, "la lame", 2, ""),
+            ("Ciseaux", 600, "la paire", 2, ""),
+            ("Sécateur", 800, "la pièce", 3, "Affûtage et réglage."),
+        ],
+    },
+]
+
+# The desk's weekly hours: before work, at lunch, after work, and Saturday morning.
+OPENING_HOURS = [
+    *[(day, time(7, 30), time(9, 30)) for day in range(5)],
+    *[(day, time(12, 0), time(14, 0)) for day in range(5)],
+    *[(day, time(17, 30), time(20, 0)) for day in range(5)],
+    (5, time(9, 0), time(12, 0)),
+]
+
+USERS = [
+    # email, name, role, company slug, provider slug
+    ("concierge@example.org", "Camille Delattre", "concierge", None, None),
+    ("habitante@example.org", "Nadia Benali", "resident", None, None),
+    ("salarie@example.org", "Thomas Vandamme", "employee", "grands-ensemble", None),
+    ("benevole@example.org", "Léa Dufour", "volunteer", None, None),
+    ("cordonnier@example.org", "Jean-Marc Lefebvre", "provider", None, "cordonnerie-gambetta"),
+]

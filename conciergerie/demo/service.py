@@ -1,0 +1,107 @@
+"""Loading the demo data, idempotently: what exists (by natural key) is left untouched."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from conciergerie.accounts.service import create_user, find_user_by_email
+from conciergerie.demo import data
+from conciergerie.models import (
+    Category,
+    DeskOpeningRange,
+    MemberCompany,
+    Offer,
+    OfferKind,
+    Provider,
+    Role,
+)
+
+
+def _by_slug(session: Session, model: type, slug: str):
+    return session.scalar(sa.select(model).where(model.slug == slug))
+
+
+def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
+    """Add the demo rows that are missing; return how many of each kind were created."""
+    created: Counter[str] = Counter()
+
+    for slug, name, headcount in data.MEMBER_COMPANIES:
+        if _by_slug(session, MemberCompany, slug) is None:
+            session.add(MemberCompany(slug=slug, name=name, headcount=headcount))
+            created["entreprises"] += 1
+
+    categories: dict[str, Category] = {}
+    for position, (slug, name) in enumerate(data.CATEGORIES):
+        category = _by_slug(session, Category, slug)
+        if category is None:
+            category = Category(slug=slug, name=name, position=position)
+            session.add(category)
+            created["catégories"] += 1
+        categories[slug] = category
+
+    for spec in data.PROVIDERS:
+        provider = _by_slug(session, Provider, spec["slug"])
+        if provider is None:
+            provider = Provider(
+                slug=spec["slug"],
+                name=spec["name"],
+                category=categories[spec["category"]],
+                summary=spec["summary"],
+                description=spec["description"],
+                ess_status=spec["ess_status"],
+                local_story=spec["local_story"],
+                address=spec["address"],
+                latitude=spec["latitude"],
+                longitude=spec["longitude"],
+            )
+            session.add(provider)
+            created["prestataires"] += 1
+        existing = {offer.name for offer in provider.offers}
+        delivery_weekday = spec.get("delivery_weekday")
+        for position, (name, price, unit, days, description) in enumerate(spec["offers"]):
+            if name in existing:
+                continue
+            provider.offers.append(
+                Offer(
+                    name=name,
+                    price_cents=price,
+                    unit=unit,
+                    turnaround_days=days,
+                    description=description,
+                    kind=OfferKind.BASKET if delivery_weekday is not None else OfferKind.SERVICE,
+                    delivery_weekday=delivery_weekday,
+                    position=position,
+                )
+            )
+            created["offres"] += 1
+    session.flush()
+
+    existing_ranges = {
+        tuple(row)
+        for row in session.execute(sa.select(DeskOpeningRange.weekday, DeskOpeningRange.opens_at))
+    }
+    for weekday, opens_at, closes_at in data.OPENING_HOURS:
+        if (weekday, opens_at) not in existing_ranges:
+            session.add(DeskOpeningRange(weekday=weekday, opens_at=opens_at, closes_at=closes_at))
+            created["plages d'ouverture"] += 1
+
+    for email, name, role, company_slug, provider_slug in data.USERS:
+        if find_user_by_email(session, email) is not None:
+            continue
+        create_user(
+            session,
+            email=email,
+            password=data.DEMO_PASSWORD,
+            full_name=name,
+            role=Role(role),
+            member_company=_by_slug(session, MemberCompany, company_slug) if company_slug else None,
+            provider=_by_slug(session, Provider, provider_slug) if provider_slug else None,
+            now=now,
+        )
+        created["comptes"] += 1
+    session.flush()
+    return dict(created)

@@ -1,0 +1,81 @@
+"""Domain errors and the error pages, all in the site's layout."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from conciergerie.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the concierge refused an action; the message is shown to the person."""
+
+
+def _page(status: int, title: str, message: str, *, minimal: bool = False):
+    """An error page in the site's layout; `minimal` leaves out what needs the database."""
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message, minimal=minimal
+    )
+    return page, status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return _page(
+            400,
+            _("Formulaire expiré"),
+            _("Ce formulaire a expiré ou n'a pas été envoyé depuis notre site. "
+              "Revenez en arrière, rechargez la page et réessayez."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        titles = {
+            400: _("Requête incorrecte"),
+            403: _("Accès refusé"),
+            404: _("Page introuvable"),
+            405: _("Méthode non autorisée"),
+            413: _("Envoi trop volumineux"),
+            429: _("Trop de tentatives"),
+        }
+        messages = {
+            403: _("Votre compte n'a pas accès à cette page."),
+            404: _("Cette page n'existe pas ou plus. Vérifiez l'adresse, ou repartez de l'accueil."),
+            413: _("Ce que vous avez envoyé dépasse la taille autorisée."),
+        }
+        # An explicit reason given with abort() wins over the generic message for the code.
+        custom = error.description != type(error).description
+        message = error.description if custom else messages.get(error.code, "")
+        return _page(error.code, titles.get(error.code, error.name), message)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        # The database is unreachable: say so and let the client retry, keep nothing half-done.
+        db.session.rollback()
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+        return _page(
+            503,
+            _("Service momentanément indisponible"),
+            _("Nous ne pouvons pas joindre notre base de données. Réessayez dans un instant."),
+            minimal=True,
+        )
+
+    @app.errorhandler(500)
+    def internal_error(error: Exception):
+        db.session.rollback()
+        return _page(
+            500,
+            _("Erreur interne"),
+            _("Quelque chose s'est mal passé de notre côté. L'équipe a été prévenue."),
+        )

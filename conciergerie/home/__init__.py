@@ -1,0 +1,1 @@
+"""The public front: home page, language switch and the health check."""

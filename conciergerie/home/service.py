@@ -1,0 +1,34 @@
+"""What the home page says about the desk: its opening hours, grouped for reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from conciergerie.models import DeskOpeningRange
+
+
+@dataclass(frozen=True)
+class OpeningDay:
+    weekday: int
+    ranges: list[tuple[time, time]]
+
+
+def opening_week(session: Session) -> list[OpeningDay]:
+    """The desk's opening ranges, one entry per open weekday, Monday first."""
+    days: dict[int, list[tuple[time, time]]] = {}
+    for opening in session.scalars(
+        sa.select(DeskOpeningRange).order_by(DeskOpeningRange.weekday, DeskOpeningRange.opens_at)
+    ):
+        days.setdefault(opening.weekday, []).append((opening.opens_at, opening.closes_at))
+    return [OpeningDay(weekday, ranges) for weekday, ranges in days.items()]
+
+
+def is_off_peak(opens_at: time, closes_at: time) -> bool:
+    """Hours most shops are closed: before 9:00, over lunch, after 18:00, or on Saturday."""
+    return opens_at < time(9) or closes_at > time(18) or (
+        opens_at >= time(12) and closes_at <= time(14, 30)
+    )

@@ -1,0 +1,44 @@
+"""Home page, language switch and the load balancer's health check."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from conciergerie.extensions import db
+from conciergerie.home import service
+
+bp = Blueprint("home", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("home/index.html", week=service.opening_week(db.session))
+
+
+@bp.post("/langue")
+def set_language():
+    """Remember the chosen language for this browser and go back where the visitor was."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("home.index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the app can query its database, 503 otherwise (for the load balancer)."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("health check: database unreachable: %s", error)
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,71 @@
+"""Languages (French first, English second) and the French formatting of money and dates."""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_currency, format_decimal, format_time, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+WEEKDAY_NAMES = {
+    0: _l("lundi"),
+    1: _l("mardi"),
+    2: _l("mercredi"),
+    3: _l("jeudi"),
+    4: _l("vendredi"),
+    5: _l("samedi"),
+    6: _l("dimanche"),
+}
+
+
+def select_locale() -> str:
+    """The language chosen with the switcher, else the browser's preference, else French."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def money(cents: int) -> str:
+    """Integer cents as a price in the current locale: 1800 → "18,00 €"."""
+    return format_currency(Decimal(cents) / 100, "EUR")
+
+
+def clock(value: time) -> str:
+    """A local wall-clock time (desk hours are stored as such, not converted): "07:30"."""
+    return format_time(value, "HH:mm", rebase=False)
+
+
+def weekday_name(weekday: int) -> str:
+    return str(WEEKDAY_NAMES[weekday])
+
+
+def distance(metres: float) -> str:
+    """A distance a person reads at a glance: "350 m", "1,2 km", "98 km"."""
+    if metres < 1000:
+        return _("%(metres)s m", metres=int(round(metres, -1)))
+    km = metres / 1000
+    return _("%(km)s km", km=format_decimal(round(km, 1) if km < 10 else round(km), "#,##0.#"))
+
+
+def turnaround(days: int) -> str:
+    if days == 0:
+        return _("prêt le jour même")
+    return ngettext("prêt en %(num)d jour ouvré", "prêt en %(num)d jours ouvrés", days)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["weekday_name"] = weekday_name
+    app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["distance"] = distance
+    app.jinja_env.filters["turnaround"] = turnaround
+
+    @app.context_processor
+    def inject_locale() -> dict[str, object]:
+        return {"current_locale": str(get_locale() or "fr"), "languages": app.config["LANGUAGES"]}
+

@@ -1,0 +1,99 @@
+"""People: user accounts, their roles, and the member companies of La Grappe."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conciergerie.models.base import Base, UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from conciergerie.models.catalogue import Provider
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"  # lives in the Gambetta district
+    EMPLOYEE = "employee"  # works for a member company of La Grappe
+    VOLUNTEER = "volunteer"  # civic-service volunteer: pickup rounds, events
+    PROVIDER = "provider"  # staff of one partner provider
+    CONCIERGE = "concierge"  # runs the desk; full admin
+
+    @property
+    def is_customer(self) -> bool:
+        return self in (Role.RESIDENT, Role.EMPLOYEE)
+
+
+class MemberCompany(Base):
+    """A company of the cluster housed in La Grappe; its employees order as employees."""
+
+    __tablename__ = "member_company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    headcount: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.CheckConstraint("headcount >= 0", name="headcount_not_negative"),)
+
+    def __repr__(self) -> str:
+        return f"<MemberCompany {self.slug}>"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased (see accounts.service.normalise_email): unique case-insensitively.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    member_company_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("member_company.id", ondelete="RESTRICT"), index=True
+    )
+    provider_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("provider.id", ondelete="RESTRICT"), index=True
+    )
+    # Part of the login cookie: bumping it signs the user out everywhere.
+    session_version: Mapped[int] = mapped_column(default=1)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    member_company: Mapped[MemberCompany | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'employee') = (member_company_id IS NOT NULL)", name="employee_has_company"
+        ),
+        sa.CheckConstraint(
+            "(role = 'provider') = (provider_id IS NOT NULL)", name="provider_staff_has_provider"
+        ),
+    )
+
+    # Flask-Login ---------------------------------------------------------------------------
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    # Permissions -----------------------------------------------------------------------------
+    def has_role(self, *roles: Role) -> bool:
+        """True when the user has one of `roles`; the concierge has every staff right."""
+        return self.role is Role.CONCIERGE or self.role in roles
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role.is_customer
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"

@@ -1,0 +1,101 @@
+"""The catalogue: partner providers, their categories and the offers the desk sells."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conciergerie.models.base import Base, enum_column
+
+
+class Category(Base):
+    """A trade, used to filter the catalogue (cordonnerie, repassage, paniers…)."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    providers: Mapped[list[Provider]] = relationship(back_populates="category")
+
+
+class Provider(Base):
+    """A local short-circuit partner whose services the desk sells."""
+
+    __tablename__ = "provider"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    category_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("category.id", ondelete="RESTRICT"), index=True
+    )
+    summary: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text)
+    # Why it is local: its social-economy status and what buying there keeps in the district.
+    ess_status: Mapped[str] = mapped_column(sa.String(160))
+    local_story: Mapped[str] = mapped_column(sa.Text)
+    address: Mapped[str] = mapped_column(sa.String(255))
+    latitude: Mapped[float] = mapped_column(sa.Float)
+    longitude: Mapped[float] = mapped_column(sa.Float)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    category: Mapped[Category] = relationship(back_populates="providers")
+    offers: Mapped[list[Offer]] = relationship(
+        back_populates="provider", order_by="Offer.position, Offer.id"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        sa.CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.slug}>"
+
+
+class OfferKind(enum.StrEnum):
+    SERVICE = "service"  # the customer drops an item at the desk, it comes back done
+    BASKET = "basket"  # nothing to drop: delivered to the desk on a weekly day
+
+
+class Offer(Base):
+    """One thing a provider does, at a price per unit, ready after a turnaround."""
+
+    __tablename__ = "offer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("provider.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(160))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[OfferKind] = mapped_column(enum_column(OfferKind, "offer_kind"))
+    price_cents: Mapped[int]
+    unit: Mapped[str] = mapped_column(sa.String(60))  # "la paire", "la pièce", "le panier"
+    turnaround_days: Mapped[int] = mapped_column(default=0)  # working days; 0 = same day
+    delivery_weekday: Mapped[int | None]  # baskets only: 0 = Monday … 6 = Sunday
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    provider: Mapped[Provider] = relationship(back_populates="offers")
+
+    __table_args__ = (
+        sa.UniqueConstraint("provider_id", "name", name="uq_offer_provider_name"),
+        sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        sa.CheckConstraint("turnaround_days >= 0", name="turnaround_not_negative"),
+        sa.CheckConstraint(
+            "(kind = 'basket') = (delivery_weekday IS NOT NULL)", name="basket_has_delivery_day"
+        ),
+        sa.CheckConstraint(
+            "delivery_weekday IS NULL OR delivery_weekday BETWEEN 0 AND 6",
+            name="delivery_weekday_range",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Offer {self.id} {self.name!r}>"
