@@ -21,7 +21,9 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
         try:
             config = CONFIGS[name]
         except KeyError:
-            raise RuntimeError(f"Unknown configuration {name!r}; use one of {sorted(CONFIGS)}")
+            raise RuntimeError(
+                f"Unknown configuration {name!r}; use one of {sorted(CONFIGS)}"
+            ) from None
     check = getattr(config, "check", None)
     if check is not None:
         check()
@@ -37,8 +39,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
 
     from conciergerie import cli, errors, i18n
     from conciergerie.accounts import init_app as init_accounts
-    from conciergerie.extensions import babel, csrf, db, mail, migrate
     from conciergerie.database import init_app as init_database
+    from conciergerie.extensions import babel, csrf, db, mail, migrate
 
     db.init_app(app)
     init_database(app)

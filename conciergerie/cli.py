@@ -21,7 +21,10 @@ def demo_data_command() -> None:
     created = load_demo_data(db.session, now=utcnow())
     db.session.commit()
     if created:
-        click.echo("Données de démonstration ajoutées : " + ", ".join(f"{n} {k}" for k, n in created.items()))
+        click.echo(
+            "Données de démonstration ajoutées : "
+            + ", ".join(f"{n} {k}" for k, n in created.items())
+        )
     else:
         click.echo("Données de démonstration déjà présentes : rien à ajouter.")
 

@@ -23,7 +23,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "a SQLite file in the instance folder", resolved by create_app.
     SQLALCHEMY_DATABASE_URI: str | None = (
-        normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
+        normalise_database_url(os.environ["DATABASE_URL"])
+        if os.environ.get("DATABASE_URL")
+        else None
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 

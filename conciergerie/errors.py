@@ -33,8 +33,10 @@ def init_app(app: Flask) -> None:
         return _page(
             400,
             _("Formulaire expiré"),
-            _("Ce formulaire a expiré ou n'a pas été envoyé depuis notre site. "
-              "Revenez en arrière, rechargez la page et réessayez."),
+            _(
+                "Ce formulaire a expiré ou n'a pas été envoyé depuis notre site. "
+                "Revenez en arrière, rechargez la page et réessayez."
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -51,7 +53,9 @@ def init_app(app: Flask) -> None:
         }
         messages = {
             403: _("Votre compte n'a pas accès à cette page."),
-            404: _("Cette page n'existe pas ou plus. Vérifiez l'adresse, ou repartez de l'accueil."),
+            404: _(
+                "Cette page n'existe pas ou plus. Vérifiez l'adresse, ou repartez de l'accueil."
+            ),
             413: _("Ce que vous avez envoyé dépasse la taille autorisée."),
         }
         # An explicit reason given with abort() wins over the generic message for the code.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_currency, format_decimal, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,6 +24,8 @@ WEEKDAY_NAMES = {
 def select_locale() -> str:
     """The language chosen with the switcher, else the browser's preference, else French."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # command line, scheduled jobs
+        return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -68,4 +70,3 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_locale() -> dict[str, object]:
         return {"current_locale": str(get_locale() or "fr"), "languages": app.config["LANGUAGES"]}
-

@@ -37,13 +37,17 @@ def create_user_command(
         password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
     company = provider = None
     if company_slug:
-        company = db.session.scalar(sa.select(MemberCompany).where(MemberCompany.slug == company_slug))
+        company = db.session.scalar(
+            sa.select(MemberCompany).where(MemberCompany.slug == company_slug)
+        )
         if company is None:
             raise click.BadParameter(f"aucune entreprise {company_slug!r}", param_hint="--company")
     if provider_slug:
         provider = db.session.scalar(sa.select(Provider).where(Provider.slug == provider_slug))
         if provider is None:
-            raise click.BadParameter(f"aucun prestataire {provider_slug!r}", param_hint="--provider")
+            raise click.BadParameter(
+                f"aucun prestataire {provider_slug!r}", param_hint="--provider"
+            )
     try:
         user = service.create_user(
             db.session,

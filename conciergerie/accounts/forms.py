@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -42,9 +50,7 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
             Length(
                 min=MIN_LENGTH,
                 max=MAX_LENGTH,
-                message=_l(
-                    "Entre %(min)d et %(max)d caractères.", min=MIN_LENGTH, max=MAX_LENGTH
-                ),
+                message=_l("Entre %(min)d et %(max)d caractères.", min=MIN_LENGTH, max=MAX_LENGTH),
             ),
         ],
         description=_l(
@@ -85,10 +91,12 @@ class SignUpForm(FlaskForm):
     customer_type = RadioField(
         _l("Vous êtes"),
         choices=[
-            (Role.RESIDENT.value, _l("Habitant·e du quartier Gambetta")),
-            (Role.EMPLOYEE.value, _l("Salarié·e d'une entreprise de La Grappe")),
+            SelectChoice(Role.RESIDENT.value, _l("Habitant·e du quartier Gambetta")),
+            SelectChoice(Role.EMPLOYEE.value, _l("Salarié·e d'une entreprise de La Grappe")),
         ],
-        validators=[InputRequired(_l("Dites-nous si vous habitez le quartier ou travaillez à La Grappe."))],
+        validators=[
+            InputRequired(_l("Dites-nous si vous habitez le quartier ou travaillez à La Grappe."))
+        ],
     )
     member_company = SelectField(
         _l("Votre entreprise à La Grappe"),
@@ -100,7 +108,10 @@ class SignUpForm(FlaskForm):
 
     def __init__(self, *args: object, companies: list[tuple[int, str]] = (), **kwargs: object):
         super().__init__(*args, **kwargs)
-        self.member_company.choices = [(0, _l("— Choisissez —")), *companies]
+        self.member_company.choices = [
+            SelectChoice(0, _l("— Choisissez —")),
+            *(SelectChoice(company_id, name) for company_id, name in companies),
+        ]
 
     def validate_member_company(self, field: SelectField) -> None:
         if self.customer_type.data == Role.EMPLOYEE.value and not field.data:

@@ -37,7 +37,9 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _companies() -> list[tuple[int, str]]:
-    rows = db.session.execute(sa.select(MemberCompany.id, MemberCompany.name).order_by(MemberCompany.name))
+    rows = db.session.execute(
+        sa.select(MemberCompany.id, MemberCompany.name).order_by(MemberCompany.name)
+    )
     return [(row.id, row.name) for row in rows]
 
 
@@ -48,7 +50,11 @@ def signup():
     form = forms.SignUpForm(companies=_companies())
     if form.validate_on_submit():
         role = Role(form.customer_type.data)
-        company = db.session.get(MemberCompany, form.member_company.data) if role is Role.EMPLOYEE else None
+        company = (
+            db.session.get(MemberCompany, form.member_company.data)
+            if role is Role.EMPLOYEE
+            else None
+        )
         try:
             user = service.create_user(
                 db.session,
@@ -120,8 +126,10 @@ def forgot_password():
             )
         # Same answer whether or not the address has an account: no way to probe who is a customer.
         flash(
-            _("Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe "
-              "vient d'y être envoyé."),
+            _(
+                "Si un compte existe pour cette adresse, un lien pour choisir un nouveau "
+                "mot de passe vient d'y être envoyé."
+            ),
             "info",
         )
         return redirect(url_for("accounts.login"))
@@ -160,7 +168,9 @@ def profile():
     if form.validate_on_submit():
         try:
             service.change_password(
-                current_user, current_password=form.current_password.data, new_password=form.password.data
+                current_user,
+                current_password=form.current_password.data,
+                new_password=form.password.data,
             )
         except service.WeakPassword as error:
             form.password.errors.append(str(error))
@@ -168,7 +178,9 @@ def profile():
             form.current_password.errors.append(str(error))
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # this session goes on with the new version; others end
+            login_user(
+                current_user._get_current_object()
+            )  # this session goes on with the new version; others end
             flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), 422 if form.errors else 200

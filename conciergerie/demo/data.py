@@ -42,14 +42,38 @@ PROVIDERS = [
         "latitude": 50.62568,
         "longitude": 3.04981,
         "offers": [
-            ("Ressemelage (demi-semelles)", 1800, "la paire", 3, "Semelles d'usure en gomme ou cuir."),
-            ("Ressemelage complet cuir", 4200, "la paire", 5, "Semelle cuir cousue, finition cirée."),
+            (
+                "Ressemelage (demi-semelles)",
+                1800,
+                "la paire",
+                3,
+                "Semelles d'usure en gomme ou cuir.",
+            ),
+            (
+                "Ressemelage complet cuir",
+                4200,
+                "la paire",
+                5,
+                "Semelle cuir cousue, finition cirée.",
+            ),
             ("Talons femme (bonbouts)", 1200, "la paire", 1, ""),
             ("Talons homme", 1600, "la paire", 2, ""),
             ("Patins antidérapants", 1500, "la paire", 1, ""),
-            ("Entretien et cirage", 1000, "la paire", 1, "Nettoyage, nourrissage et cirage du cuir."),
+            (
+                "Entretien et cirage",
+                1000,
+                "la paire",
+                1,
+                "Nettoyage, nourrissage et cirage du cuir.",
+            ),
             ("Reproduction de clé simple", 500, "la clé", 0, ""),
-            ("Reproduction de clé de sécurité", 2500, "la clé", 3, "Sur présentation de la carte de propriété."),
+            (
+                "Reproduction de clé de sécurité",
+                2500,
+                "la clé",
+                3,
+                "Sur présentation de la carte de propriété.",
+            ),
         ],
     },
     {
@@ -75,7 +99,13 @@ PROVIDERS = [
             ("Pantalon", 300, "la pièce", 2, ""),
             ("Robe", 450, "la pièce", 2, ""),
             ("Drap ou housse de couette", 500, "la pièce", 2, "Repassé et plié."),
-            ("Linge de maison au kilo", 900, "le kilo", 3, "Torchons, serviettes, taies : repassés et pliés."),
+            (
+                "Linge de maison au kilo",
+                900,
+                "le kilo",
+                3,
+                "Torchons, serviettes, taies : repassés et pliés.",
+            ),
         ],
     },
     {
@@ -156,7 +186,9 @@ PROVIDERS = [
         "summary": "Piles, bracelets et révisions de montres, nettoyage de bijoux.",
         "description": "Un horloger-bijoutier artisan : changement de pile, bracelets, révisions.",
         "ess_status": "Artisan horloger, Chambre de métiers et de l'artisanat",
-        "local_story": "Un métier d'art qui se fait rare : l'atelier est à dix minutes de La Grappe.",
+        "local_story": (
+            "Un métier d'art qui se fait rare : l'atelier est à dix minutes de La Grappe."
+        ),
         "address": "180 rue Solférino, 59000 Lille",
         "latitude": 50.63060,
         "longitude": 3.05610,
@@ -164,7 +196,13 @@ PROVIDERS = [
             ("Changement de pile", 900, "la montre", 0, "Test d'étanchéité en sus."),
             ("Bracelet cuir posé", 2500, "la montre", 1, ""),
             ("Mise à taille d'un bracelet métal", 1200, "la montre", 1, ""),
-            ("Révision de montre mécanique", 9000, "la montre", 15, "Démontage, nettoyage, huilage, réglage."),
+            (
+                "Révision de montre mécanique",
+                9000,
+                "la montre",
+                15,
+                "Démontage, nettoyage, huilage, réglage.",
+            ),
             ("Nettoyage de bijou", 1000, "la pièce", 2, ""),
         ],
     },
@@ -188,7 +226,13 @@ PROVIDERS = [
         "offers": [
             ("Diagnostic ordinateur", 2000, "l'appareil", 2, "Déduit du prix de la réparation."),
             ("Nettoyage et remise à neuf logicielle", 4500, "l'appareil", 3, ""),
-            ("Remplacement d'écran de smartphone (main-d'œuvre)", 3500, "l'appareil", 3, "Pièce en sus, sur devis."),
+            (
+                "Remplacement d'écran de smartphone (main-d'œuvre)",
+                3500,
+                "l'appareil",
+                3,
+                "Pièce en sus, sur devis.",
+            ),
             ("Sauvegarde et transfert de données", 3000, "l'appareil", 2, ""),
         ],
     },
@@ -197,7 +241,9 @@ PROVIDERS = [
         "name": "L'Affûteur des Moulins",
         "category": "cordonnerie",
         "summary": "Affûtage de couteaux, ciseaux et outils de jardin.",
-        "description": "Un rémouleur du quartier de Moulins : lames de cuisine, ciseaux, sécateurs.",
+        "description": (
+            "Un rémouleur du quartier de Moulins : lames de cuisine, ciseaux, sécateurs."
+        ),
         "ess_status": "Auto-entrepreneur, membre d'une coopérative d'activités et d'emploi",
         "local_story": (
             "Un entrepreneur accompagné par une coopérative d'activités : un métier de rue "

@@ -29,6 +29,8 @@ def opening_week(session: Session) -> list[OpeningDay]:
 
 def is_off_peak(opens_at: time, closes_at: time) -> bool:
     """Hours most shops are closed: before 9:00, over lunch, after 18:00, or on Saturday."""
-    return opens_at < time(9) or closes_at > time(18) or (
-        opens_at >= time(12) and closes_at <= time(14, 30)
+    return (
+        opens_at < time(9)
+        or closes_at > time(18)
+        or (opens_at >= time(12) and closes_at <= time(14, 30))
     )

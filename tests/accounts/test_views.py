@@ -1,0 +1,278 @@
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from conciergerie.accounts import passwords
+from conciergerie.models import Role, User
+from tests.conftest import csrf_token, sign_in, submit
+from tests.factories import PASSWORD
+
+SIGNUP = "/compte/inscription"
+LOGIN = "/compte/connexion"
+LOGOUT = "/compte/deconnexion"
+PROFILE = "/compte/"
+
+
+def signup_data(**kw):
+    data = {
+        "full_name": "Nadia Benali",
+        "email": "nadia@example.org",
+        "phone": "06 12 34 56 78",
+        "customer_type": "resident",
+        "member_company": "0",
+        "password": "des-poireaux-pour-jeudi",
+        "confirm": "des-poireaux-pour-jeudi",
+    }
+    data.update(kw)
+    return data
+
+
+def user_by_email(session, email):
+    session.expire_all()
+    return session.scalar(sa.select(User).where(User.email == email))
+
+
+def test_resident_signs_up_and_is_signed_in(client, session):
+    response = submit(client, SIGNUP, signup_data())
+    assert response.status_code == 302 and response.headers["Location"] == "/catalogue/"
+    user = user_by_email(session, "nadia@example.org")
+    assert user.role is Role.RESIDENT and user.phone == "06 12 34 56 78"
+    assert client.get(PROFILE).status_code == 200
+
+
+def test_employee_signs_up_with_their_company(client, session, make_member_company):
+    company = make_member_company(name="Grands Ensemble")
+    form = client.get(SIGNUP).get_data(as_text=True)
+    assert "Grands Ensemble" in form
+    response = submit(
+        client,
+        SIGNUP,
+        signup_data(
+            email="thomas@example.org", customer_type="employee", member_company=str(company.id)
+        ),
+    )
+    assert response.status_code == 302
+    assert user_by_email(session, "thomas@example.org").member_company_id == company.id
+
+
+def test_employee_must_choose_a_company(client, session):
+    response = submit(client, SIGNUP, signup_data(customer_type="employee"))
+    assert response.status_code == 422
+    assert "Choisissez votre entreprise" in response.get_data(as_text=True)
+    assert user_by_email(session, "nadia@example.org") is None
+
+
+@pytest.mark.parametrize("email", ["NADIA@example.org", "nadia@EXAMPLE.ORG"])
+def test_duplicate_email_in_any_case_is_a_form_error(client, session, make_user, email):
+    make_user(email="nadia@example.org")
+    response = submit(client, SIGNUP, signup_data(email=email))
+    assert response.status_code == 422
+    assert "Un compte existe déjà" in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_common_password_is_a_form_error(client, session):
+    response = submit(client, SIGNUP, signup_data(password="azertyuiop", confirm="azertyuiop"))
+    assert response.status_code == 422
+    assert "plus courants" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("full_name", "N" * 5000),
+        ("email", "a" * 300 + "@example.org"),
+        ("email", "pas-une-adresse"),
+        ("phone", "<script>alert(1)</script>"),
+        ("password", "x" * 10_000),
+        ("customer_type", "concierge"),  # a customer cannot make themselves staff
+        ("member_company", "not-a-number"),
+    ],
+)
+def test_oversized_or_malformed_fields_are_form_errors(client, session, field, value):
+    data = signup_data(**{field: value})
+    if field == "password":
+        data["confirm"] = value
+    response = submit(client, SIGNUP, data)
+    assert response.status_code == 422
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_request_larger_than_the_limit_is_refused_in_the_layout(client):
+    response = client.post(SIGNUP, data={"full_name": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "Et voilà" in response.get_data(as_text=True)
+
+
+def test_form_without_csrf_token_is_refused(client, session):
+    response = client.post(SIGNUP, data=signup_data())
+    assert response.status_code == 400
+    assert "Formulaire expiré" in response.get_data(as_text=True)
+    assert user_by_email(session, "nadia@example.org") is None
+
+
+def test_form_with_a_forged_csrf_token_is_refused(client, session):
+    response = client.post(SIGNUP, data={**signup_data(), "csrf_token": "forged"})
+    assert response.status_code == 400
+
+
+def test_sign_in_with_the_right_password(client, make_user):
+    make_user(email="lea@example.org")
+    response = submit(client, LOGIN, {"email": "Lea@Example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    profile = client.get(PROFILE)
+    assert profile.status_code == 200 and "lea@example.org" in profile.get_data(as_text=True)
+
+
+def test_sign_in_with_a_wrong_password_is_refused(client, make_user):
+    make_user(email="lea@example.org")
+    response = submit(client, LOGIN, {"email": "lea@example.org", "password": "pas-le-bon"})
+    assert response.status_code == 422
+    assert "Adresse e-mail ou mot de passe incorrect" in response.get_data(as_text=True)
+    assert client.get(PROFILE).status_code == 302  # still anonymous
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client):
+    response = submit(client, LOGIN, {"email": "personne@example.org", "password": "pas-le-bon"})
+    assert response.status_code == 422
+    assert "Adresse e-mail ou mot de passe incorrect" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [("/catalogue/", "/catalogue/"), ("https://evil.example/", "/"), ("//evil.example", "/")],
+)
+def test_sign_in_follows_only_local_next_urls(client, make_user, target, expected):
+    make_user(email="lea@example.org")
+    url = f"{LOGIN}?next={target}"
+    response = submit(client, url, {"email": "lea@example.org", "password": PASSWORD})
+    assert response.headers["Location"] == expected
+
+
+def test_signing_out_ends_the_other_sessions(app, client, make_user):
+    user = make_user()
+    phone = app.test_client()
+    sign_in(client, user)
+    sign_in(phone, user)
+    assert phone.get(PROFILE).status_code == 200
+    response = submit(client, LOGOUT, {}, form_url=PROFILE)
+    assert response.status_code == 302
+    assert client.get(PROFILE).status_code == 302
+    assert phone.get(PROFILE).status_code == 302  # the other device is signed out too
+
+
+def test_sign_out_is_a_post_with_csrf(client, login_as):
+    login_as(Role.RESIDENT)
+    assert client.get(LOGOUT).status_code == 405
+    assert client.post(LOGOUT).status_code == 400
+    assert client.get(PROFILE).status_code == 200
+
+
+def test_changing_the_password_ends_other_sessions_but_not_this_one(
+    app, client, session, make_user
+):
+    user = make_user()
+    laptop = app.test_client()
+    sign_in(client, user)
+    sign_in(laptop, user)
+    response = submit(
+        client,
+        PROFILE,
+        {
+            "current_password": PASSWORD,
+            "password": "nouvelle-phrase-secrete",
+            "confirm": "nouvelle-phrase-secrete",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(PROFILE).status_code == 200
+    assert laptop.get(PROFILE).status_code == 302
+    session.refresh(user)
+    assert passwords.verify_password(user.password_hash, "nouvelle-phrase-secrete")
+
+
+def test_changing_the_password_needs_the_current_one(client, session, login_as):
+    user = login_as(Role.RESIDENT)
+    response = submit(
+        client,
+        PROFILE,
+        {
+            "current_password": "pas-le-bon",
+            "password": "nouvelle-phrase-secrete",
+            "confirm": "nouvelle-phrase-secrete",
+        },
+    )
+    assert response.status_code == 422
+    session.refresh(user)
+    assert passwords.verify_password(user.password_hash, PASSWORD)
+
+
+def test_password_reset_by_mailed_link(client, session, make_user, outbox):
+    user = make_user(email="lea@example.org", full_name="Léa Dufour")
+    response = submit(client, "/compte/mot-de-passe-oublie", {"email": "LEA@example.org"})
+    assert response.status_code == 302
+    assert len(outbox) == 1 and outbox[0].to == ["lea@example.org"]
+    body = outbox[0].body
+    assert "Léa Dufour" in body
+    link = re.search(r"http://localhost(/compte/reinitialiser/\S+)", body).group(1)
+
+    response = submit(
+        client, link, {"password": "le-lien-marche-bien", "confirm": "le-lien-marche-bien"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == LOGIN
+    session.refresh(user)
+    assert passwords.verify_password(user.password_hash, "le-lien-marche-bien")
+
+    # The link works only once.
+    again = client.get(link)
+    assert again.status_code == 302 and again.headers["Location"] == "/compte/mot-de-passe-oublie"
+
+
+def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(client, outbox):
+    response = submit(
+        client,
+        "/compte/mot-de-passe-oublie",
+        {"email": "inconnu@example.org"},
+        follow_redirects=True,
+    )
+    assert outbox == []
+    assert "Si un compte existe pour cette adresse" in response.get_data(as_text=True)
+
+
+def test_forged_reset_link_is_refused(client):
+    response = client.get("/compte/reinitialiser/not-a-token")
+    assert response.status_code == 302
+
+
+# Role checks on the concierge's pages -----------------------------------------------------------
+STAFF_PAGES = ["/compte/utilisateurs"]
+
+
+@pytest.mark.parametrize("path", STAFF_PAGES)
+@pytest.mark.parametrize("role", [Role.RESIDENT, Role.EMPLOYEE, Role.VOLUNTEER, Role.PROVIDER])
+def test_staff_pages_are_forbidden_to_other_roles(client, login_as, path, role):
+    login_as(role)
+    response = client.get(path)
+    assert response.status_code == 403
+    assert "Accès refusé" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_staff_pages_send_anonymous_visitors_to_sign_in(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(LOGIN)
+
+
+def test_concierge_sees_every_account(client, login_as, make_user):
+    login_as(Role.CONCIERGE, full_name="Camille Delattre")
+    make_user(Role.EMPLOYEE, full_name="Thomas Vandamme")
+    make_user(Role.PROVIDER, full_name="Jean-Marc Lefebvre")
+    html = client.get("/compte/utilisateurs").get_data(as_text=True)
+    assert "Thomas Vandamme" in html and "Jean-Marc Lefebvre" in html and "Camille Delattre" in html
+
+
+def test_csrf_token_helper_finds_the_token(client):
+    assert len(csrf_token(client, LOGIN)) > 20

@@ -1,0 +1,173 @@
+"""Test fixtures.
+
+The suite runs on SQLite by default. With DATABASE_URL pointing at a PostgreSQL server, it
+creates a throw-away database there for the run and drops it at the end (the database named
+in the URL is never touched). The schema is built by the migrations, not by create_all.
+Each test runs inside one transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from conciergerie import create_app
+from conciergerie.config import TestingConfig, normalise_database_url
+from conciergerie.extensions import db as _db
+from conciergerie.models import Role, User
+from tests import factories
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context (own `g`, own DB session),
+    as in production, even while the test itself holds an app context."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def _throwaway_postgres(base_url: str) -> tuple[str, Callable[[], None]]:
+    url = sa.make_url(normalise_database_url(base_url))
+    name = f"evg_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    base = os.environ.get("DATABASE_URL")
+    if base and base.startswith(("postgres://", "postgresql")):
+        url, drop = _throwaway_postgres(base)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        flask_migrate.upgrade()
+        # Sessions join the test's outer transaction through savepoints: the code under test
+        # may commit, and the test still rolls everything back.
+        _db.session.configure(join_transaction_mode="create_savepoint")
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask):
+    """The database, inside an app context and a transaction rolled back after the test."""
+    with app.app_context():
+        engines = _db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection  # every session of this test binds to this connection
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            engines[None] = engine
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def session(db):
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask, db) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(session) -> Callable[..., User]:
+    return lambda role=Role.RESIDENT, **kw: factories.make_user(session, role, **kw)
+
+
+@pytest.fixture
+def make_provider(session):
+    return lambda **kw: factories.make_provider(session, **kw)
+
+
+@pytest.fixture
+def make_offer(session):
+    return lambda **kw: factories.make_offer(session, **kw)
+
+
+@pytest.fixture
+def make_category(session):
+    return lambda **kw: factories.make_category(session, **kw)
+
+
+@pytest.fixture
+def make_member_company(session):
+    return lambda **kw: factories.make_member_company(session, **kw)
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Put `user` in the client's session cookie, as a successful sign-in would."""
+    with client.session_transaction() as http_session:
+        http_session["_user_id"] = user.get_id()
+        http_session["_fresh"] = True
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, make_user) -> Callable[..., User]:
+    """`login_as(Role.CONCIERGE)` creates a user of that role and signs the client in."""
+
+    def login(role: Role = Role.RESIDENT, **kw) -> User:
+        user = make_user(role, **kw)
+        sign_in(client, user)
+        return user
+
+    return login
+
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form on `url` (fetched with a GET, as a browser would)."""
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1) or match.group(2)
+
+
+def submit(client: FlaskClient, url: str, data: dict, *, form_url: str | None = None, **kw):
+    """POST `data` to `url` with the CSRF token taken from the form page (default: `url`)."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, form_url or url)}, **kw)
+
+
+@pytest.fixture
+def outbox(app: Flask) -> list:
+    """The mails sent during the test (Flask-Mailman's in-memory backend)."""
+    state = app.extensions["mailman"]
+    state.outbox = []
+    return state.outbox

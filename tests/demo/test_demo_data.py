@@ -1,0 +1,73 @@
+import sqlalchemy as sa
+
+from conciergerie.demo.service import load_demo_data
+from conciergerie.models import (
+    Category,
+    DeskOpeningRange,
+    MemberCompany,
+    Offer,
+    Provider,
+    Role,
+    User,
+)
+from tests.factories import NOW
+
+MODELS = (MemberCompany, Category, Provider, Offer, DeskOpeningRange, User)
+
+
+def counts(session):
+    return {
+        model.__name__: session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in MODELS
+    }
+
+
+def test_demo_data_has_the_real_partners_and_one_account_per_role(session):
+    load_demo_data(session, now=NOW)
+    found = counts(session)
+    assert found["Provider"] == 8
+    assert found["Offer"] >= 40
+    names = set(session.scalars(sa.select(Provider.name)))
+    assert {
+        "Cordonnerie Gambetta",
+        "Repassage Lille Sud Insertion",
+        "Paniers de Terre d'Opale",
+    } <= names
+    roles = set(session.scalars(sa.select(User.role)))
+    assert roles == set(Role)
+    # Early morning, lunch, evening and Saturday.
+    saturday = session.scalars(
+        sa.select(DeskOpeningRange).where(DeskOpeningRange.weekday == 5)
+    ).all()
+    assert len(saturday) == 1
+
+
+def test_loading_the_demo_data_twice_duplicates_nothing(session):
+    first = load_demo_data(session, now=NOW)
+    after_first = counts(session)
+    second = load_demo_data(session, now=NOW)
+    assert first["prestataires"] == 8
+    assert second == {}
+    assert counts(session) == after_first
+
+
+def test_demo_command_is_idempotent(app, session):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo-data"])
+    assert first.exit_code == 0 and "8 prestataires" in first.output
+    session.expire_all()
+    after_first = counts(session)
+    second = runner.invoke(args=["demo-data"])
+    assert second.exit_code == 0 and "rien à ajouter" in second.output
+    assert counts(session) == after_first
+
+
+def test_demo_accounts_can_sign_in(client, session):
+    from conciergerie.demo.data import DEMO_PASSWORD, USERS
+    from tests.conftest import submit
+
+    load_demo_data(session, now=NOW)
+    email = USERS[0][0]
+    response = submit(client, "/compte/connexion", {"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/compte/utilisateurs").status_code == 200  # the first one is the concierge

@@ -1,0 +1,95 @@
+"""Factories: build valid rows with sensible defaults; every keyword can be overridden.
+
+They add to the session and flush, never commit (the test's transaction is rolled back).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from conciergerie.accounts.passwords import hash_password
+from conciergerie.models import Category, MemberCompany, Offer, OfferKind, Provider, Role, User
+
+PASSWORD = "trottoir-bleu-42"
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+_seq = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    # argon2id is deliberately slow: hash the shared test password once per run.
+    return hash_password(PASSWORD)
+
+
+def make_member_company(session, **kw) -> MemberCompany:
+    n = next(_seq)
+    kw.setdefault("slug", f"entreprise-{n}")
+    kw.setdefault("name", f"Entreprise {n}")
+    kw.setdefault("headcount", 10)
+    company = MemberCompany(**kw)
+    session.add(company)
+    session.flush()
+    return company
+
+
+def make_category(session, **kw) -> Category:
+    n = next(_seq)
+    kw.setdefault("slug", f"categorie-{n}")
+    kw.setdefault("name", f"Catégorie {n}")
+    category = Category(**kw)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def make_provider(session, **kw) -> Provider:
+    n = next(_seq)
+    if "category" not in kw:
+        kw["category"] = make_category(session)
+    kw.setdefault("slug", f"prestataire-{n}")
+    kw.setdefault("name", f"Prestataire {n}")
+    kw.setdefault("summary", "Un prestataire du quartier.")
+    kw.setdefault("description", "Description du prestataire.")
+    kw.setdefault("ess_status", "Artisan")
+    kw.setdefault("local_story", "À deux pas de La Grappe.")
+    kw.setdefault("address", "1 rue Gambetta, 59000 Lille")
+    kw.setdefault("latitude", 50.6270)
+    kw.setdefault("longitude", 3.0520)
+    provider = Provider(**kw)
+    session.add(provider)
+    session.flush()
+    return provider
+
+
+def make_offer(session, **kw) -> Offer:
+    n = next(_seq)
+    if "provider" not in kw:
+        kw["provider"] = make_provider(session)
+    kw.setdefault("name", f"Offre {n}")
+    kw.setdefault("price_cents", 1000)
+    kw.setdefault("unit", "la pièce")
+    kw.setdefault("turnaround_days", 2)
+    kw.setdefault("kind", OfferKind.SERVICE)
+    offer = Offer(**kw)
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def make_user(session, role: Role = Role.RESIDENT, **kw) -> User:
+    n = next(_seq)
+    kw.setdefault("email", f"personne{n}@example.org")
+    kw.setdefault("full_name", f"Personne {n}")
+    kw.setdefault("password_hash", password_hash())
+    kw.setdefault("created_at", NOW)
+    if role is Role.EMPLOYEE and "member_company" not in kw:
+        kw["member_company"] = make_member_company(session)
+    if role is Role.PROVIDER and "provider" not in kw:
+        kw["provider"] = make_provider(session)
+    user = User(role=role, **kw)
+    session.add(user)
+    session.flush()
+    return user

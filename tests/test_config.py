@@ -1,0 +1,49 @@
+import pytest
+
+from conciergerie import create_app
+from conciergerie.config import DEV_SECRET_KEY, ProductionConfig, normalise_database_url
+
+
+def test_production_refuses_the_default_secret_key():
+    class Prod(ProductionConfig):
+        SECRET_KEY = DEV_SECRET_KEY
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://db/evg"
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Prod)
+
+
+def test_production_refuses_a_missing_database_url():
+    class Prod(ProductionConfig):
+        SECRET_KEY = "x" * 40
+        SQLALCHEMY_DATABASE_URI = None
+
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        create_app(Prod)
+
+
+def test_production_starts_with_real_settings():
+    class Prod(ProductionConfig):
+        SECRET_KEY = "a-real-random-secret-of-more-than-32-chars"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(Prod)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_unknown_configuration_name_is_refused():
+    with pytest.raises(RuntimeError, match="Unknown configuration"):
+        create_app("staging")
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_psycopg3(url, expected):
+    assert normalise_database_url(url) == expected
