@@ -7,11 +7,11 @@ from datetime import time
 DEMO_PASSWORD = "demo-gambetta-59"
 
 MEMBER_COMPANIES = [
-    # slug, name, headcount in the building
-    ("initiatives-et-cite", "Initiatives et Cité", 8),
-    ("grands-ensemble", "Grands Ensemble", 35),
-    ("smart", "Smart", 20),
-    ("et-voila-gambetta", "Et voilà Gambetta (association)", 1),
+    # slug, name, headcount in the building, subscribes to the concierge
+    ("initiatives-et-cite", "Initiatives et Cité", 8, True),
+    ("grands-ensemble", "Grands Ensemble", 35, True),
+    ("smart", "Smart", 20, False),
+    ("et-voila-gambetta", "Et voilà Gambetta (association)", 1, True),
 ]
 
 CATEGORIES = [
@@ -125,7 +125,8 @@ PROVIDERS = [
         "address": "Côte d'Opale, Pas-de-Calais",
         "latitude": 50.72570,
         "longitude": 1.61390,
-        "delivery_weekday": 3,
+        "delivery_weekday": 3,  # Thursday
+        "order_cutoff": (1, time(12, 0)),  # orders close on Tuesday at noon
         "offers": [
             ("Panier solo", 1000, "le panier", 0, "2 à 3 kg de légumes de saison."),
             ("Panier duo", 1500, "le panier", 0, "4 à 5 kg de légumes de saison."),

@@ -29,9 +29,11 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
     """Add the demo rows that are missing; return how many of each kind were created."""
     created: Counter[str] = Counter()
 
-    for slug, name, headcount in data.MEMBER_COMPANIES:
+    for slug, name, headcount, subscriber in data.MEMBER_COMPANIES:
         if _by_slug(session, MemberCompany, slug) is None:
-            session.add(MemberCompany(slug=slug, name=name, headcount=headcount))
+            session.add(
+                MemberCompany(slug=slug, name=name, headcount=headcount, is_subscriber=subscriber)
+            )
             created["entreprises"] += 1
 
     categories: dict[str, Category] = {}
@@ -62,6 +64,7 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
             created["prestataires"] += 1
         existing = {offer.name for offer in provider.offers}
         delivery_weekday = spec.get("delivery_weekday")
+        cutoff_weekday, cutoff_time = spec.get("order_cutoff", (None, None))
         for position, (name, price, unit, days, description) in enumerate(spec["offers"]):
             if name in existing:
                 continue
@@ -74,6 +77,8 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
                     description=description,
                     kind=OfferKind.BASKET if delivery_weekday is not None else OfferKind.SERVICE,
                     delivery_weekday=delivery_weekday,
+                    order_cutoff_weekday=cutoff_weekday,
+                    order_cutoff_time=cutoff_time,
                     position=position,
                 )
             )

@@ -1,17 +1,27 @@
 """All models, importable from one place (and seen by Alembic through the metadata)."""
 
 from conciergerie.models.accounts import MemberCompany, Role, User
+from conciergerie.models.api import ApiToken
 from conciergerie.models.base import Base, UTCDateTime, utcnow
 from conciergerie.models.catalogue import Category, Offer, OfferKind, Provider
-from conciergerie.models.desk import DeskOpeningRange
+from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
+from conciergerie.models.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 
 __all__ = [
+    "ApiToken",
     "Base",
     "Category",
+    "DeskClosure",
     "DeskOpeningRange",
+    "DeskSlot",
     "MemberCompany",
     "Offer",
     "OfferKind",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "PaymentMethod",
     "Provider",
     "Role",
     "UTCDateTime",

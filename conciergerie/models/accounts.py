@@ -37,6 +37,8 @@ class MemberCompany(Base):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     name: Mapped[str] = mapped_column(sa.String(160))
     headcount: Mapped[int] = mapped_column(default=0)
+    # A subscribing company pays a yearly fee; its employees pay no service fee per order.
+    is_subscriber: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (sa.CheckConstraint("headcount >= 0", name="headcount_not_negative"),)
 
@@ -60,6 +62,10 @@ class User(UserMixin, Base):
     provider_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("provider.id", ondelete="RESTRICT"), index=True
     )
+    # Tarif solidaire, granted by the concierge: no service fee on orders.
+    solidarity_rate: Mapped[bool] = mapped_column(default=False)
+    # Language of the mails sent to this person.
+    locale: Mapped[str] = mapped_column(sa.String(5), default="fr")
     # Part of the login cookie: bumping it signs the user out everywhere.
     session_version: Mapped[int] = mapped_column(default=1)
     is_active_account: Mapped[bool] = mapped_column(default=True)

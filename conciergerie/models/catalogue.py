@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -78,7 +79,12 @@ class Offer(Base):
     price_cents: Mapped[int]
     unit: Mapped[str] = mapped_column(sa.String(60))  # "la paire", "la pièce", "le panier"
     turnaround_days: Mapped[int] = mapped_column(default=0)  # working days; 0 = same day
-    delivery_weekday: Mapped[int | None]  # baskets only: 0 = Monday … 6 = Sunday
+    # Baskets only: delivered to the desk every `delivery_weekday` (0 = Monday … 6 = Sunday);
+    # orders for a delivery close on the previous `order_cutoff_weekday` at `order_cutoff_time`
+    # (local time).
+    delivery_weekday: Mapped[int | None]
+    order_cutoff_weekday: Mapped[int | None]
+    order_cutoff_time: Mapped[time | None] = mapped_column(sa.Time)
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
 
@@ -90,6 +96,14 @@ class Offer(Base):
         sa.CheckConstraint("turnaround_days >= 0", name="turnaround_not_negative"),
         sa.CheckConstraint(
             "(kind = 'basket') = (delivery_weekday IS NOT NULL)", name="basket_has_delivery_day"
+        ),
+        sa.CheckConstraint(
+            "(kind = 'basket') = (order_cutoff_weekday IS NOT NULL AND order_cutoff_time IS NOT NULL)",
+            name="basket_has_cutoff",
+        ),
+        sa.CheckConstraint(
+            "order_cutoff_weekday IS NULL OR order_cutoff_weekday BETWEEN 0 AND 6",
+            name="cutoff_weekday_range",
         ),
         sa.CheckConstraint(
             "delivery_weekday IS NULL OR delivery_weekday BETWEEN 0 AND 6",

@@ -1,0 +1,156 @@
+"""Orders: what a customer bought, the desk slots it uses, and its history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conciergerie.models.accounts import User
+from conciergerie.models.base import Base, UTCDateTime, enum_column, utcnow
+from conciergerie.models.catalogue import Offer, OfferKind, Provider
+from conciergerie.models.desk import DeskSlot
+
+
+class OrderStatus(enum.StrEnum):
+    PLACED = "placed"  # waiting for payment or for the desk to accept it
+    CONFIRMED = "confirmed"  # paid, or pay-at-desk accepted
+    DROPPED_OFF = "dropped_off"  # items left at the desk
+    AT_PROVIDER = "at_provider"  # carried to the provider
+    READY_AT_PROVIDER = "ready_at_provider"  # work done, waiting for a round
+    BACK_AT_DESK = "back_at_desk"  # ready to collect
+    HANDED_OVER = "handed_over"  # the customer has it
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"  # the customer never brought the items
+
+    @property
+    def is_final(self) -> bool:
+        return self in (OrderStatus.HANDED_OVER, OrderStatus.CANCELLED, OrderStatus.NO_SHOW)
+
+    @property
+    def holds_places(self) -> bool:
+        """Whether an order in this state still holds its places in the desk slots."""
+        return self not in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW)
+
+
+class PaymentMethod(enum.StrEnum):
+    DESK = "desk"  # cash or card terminal at the desk
+    ONLINE = "online"  # Stripe Checkout
+
+
+class Order(Base):
+    __tablename__ = "customer_order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)  # shown at the desk: EVG-4K7QP
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus, "order_status"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(
+        enum_column(PaymentMethod, "payment_method")
+    )
+    # No drop-off for an order of baskets only.
+    dropoff_slot_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("desk_slot.id", ondelete="RESTRICT"), index=True
+    )
+    pickup_slot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("desk_slot.id", ondelete="RESTRICT"), index=True
+    )
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    subtotal_cents: Mapped[int]
+    fee_cents: Mapped[int]
+    total_cents: Mapped[int]
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Client-chosen key (API `Idempotency-Key`): a retried request returns this order.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    dropoff_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pickup_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    customer: Mapped[User] = relationship()
+    dropoff_slot: Mapped[DeskSlot | None] = relationship(foreign_keys=[dropoff_slot_id])
+    pickup_slot: Mapped[DeskSlot] = relationship(foreign_keys=[pickup_slot_id])
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_order_customer_idempotency"),
+        sa.CheckConstraint("subtotal_cents >= 0 AND fee_cents >= 0", name="amounts_not_negative"),
+        sa.CheckConstraint("total_cents = subtotal_cents + fee_cents", name="total_is_sum"),
+    )
+
+    @property
+    def has_dropoff(self) -> bool:
+        return self.dropoff_slot_id is not None
+
+    def can_view(self, user: User) -> bool:
+        """The customer sees their own order; the concierge sees every order."""
+        return user.is_authenticated and (user.id == self.customer_id or user.role.value == "concierge")
+
+    def __repr__(self) -> str:
+        return f"<Order {self.code} {self.status.value}>"
+
+
+class OrderLine(Base):
+    """One offer in an order. Name, unit and price are copied when the order is placed, so that
+    later catalogue changes do not alter it."""
+
+    __tablename__ = "order_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customer_order.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id", ondelete="RESTRICT"))
+    provider_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("provider.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[OfferKind] = mapped_column(enum_column(OfferKind, "order_line_kind"))
+    name: Mapped[str] = mapped_column(sa.String(160))
+    unit: Mapped[str] = mapped_column(sa.String(60))
+    unit_price_cents: Mapped[int]
+    quantity: Mapped[int]
+    turnaround_days: Mapped[int]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    offer: Mapped[Offer] = relationship()
+    provider: Mapped[Provider] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("quantity >= 1 AND quantity <= 50", name="quantity_range"),
+        sa.CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
+    )
+
+    @property
+    def total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity
+
+
+class OrderEvent(Base):
+    """One step of an order's life: who moved it, when, from which state to which."""
+
+    __tablename__ = "order_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customer_order.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[OrderStatus | None] = mapped_column(
+        enum_column(OrderStatus, "order_event_from_status")
+    )
+    to_status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus, "order_event_to_status"))
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )  # None: the system (a scheduled job, a payment webhook)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    order: Mapped[Order] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
