@@ -54,7 +54,20 @@ class Config:
     )
     MAIL_BACKEND = "smtp" if os.environ.get("MAIL_SERVER") else "console"
 
+    # Base of the links in mails sent by commands and jobs (no request to take it from).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+
+    # Desk slots: cut from the opening hours, this long, serving this many customers each,
+    # generated this many weeks ahead.
+    SLOT_MINUTES = int(os.environ.get("SLOT_MINUTES", "30"))
+    SLOT_CAPACITY = int(os.environ.get("SLOT_CAPACITY", "4"))
+    SLOT_WEEKS_AHEAD = int(os.environ.get("SLOT_WEEKS_AHEAD", "4"))
+    # Working days the pickup rounds need to carry items to the provider and back.
+    TRANSPORT_MARGIN_WORKING_DAYS = int(os.environ.get("TRANSPORT_MARGIN_WORKING_DAYS", "1"))
+    # Service fee per order for residents (none for subscribers' employees or the tarif solidaire).
+    RESIDENT_FEE_CENTS = int(os.environ.get("RESIDENT_FEE_CENTS", "150"))
 
     # The desk, depot of the pickup rounds and origin of the "distance from the desk".
     DESK_NAME = "La Grappe"

@@ -98,7 +98,8 @@ class Offer(Base):
             "(kind = 'basket') = (delivery_weekday IS NOT NULL)", name="basket_has_delivery_day"
         ),
         sa.CheckConstraint(
-            "(kind = 'basket') = (order_cutoff_weekday IS NOT NULL AND order_cutoff_time IS NOT NULL)",
+            "(kind = 'basket') = "
+            "(order_cutoff_weekday IS NOT NULL AND order_cutoff_time IS NOT NULL)",
             name="basket_has_cutoff",
         ),
         sa.CheckConstraint(

@@ -64,4 +64,6 @@ class DeskSlot(Base):
         return self.capacity - self.booked
 
     def __repr__(self) -> str:
-        return f"<DeskSlot {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.booked}/{self.capacity}>"
+        return (
+            f"<DeskSlot {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.booked}/{self.capacity}>"
+        )

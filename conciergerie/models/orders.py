@@ -64,6 +64,8 @@ class Order(Base):
     fee_cents: Mapped[int]
     total_cents: Mapped[int]
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The customer may cancel until then: the drop-off slot's start, or the basket cut-off.
+    cancellable_until: Mapped[datetime] = mapped_column(UTCDateTime())
     # Client-chosen key (API `Idempotency-Key`): a retried request returns this order.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
     idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
@@ -92,7 +94,9 @@ class Order(Base):
 
     def can_view(self, user: User) -> bool:
         """The customer sees their own order; the concierge sees every order."""
-        return user.is_authenticated and (user.id == self.customer_id or user.role.value == "concierge")
+        return user.is_authenticated and (
+            user.id == self.customer_id or user.role.value == "concierge"
+        )
 
     def __repr__(self) -> str:
         return f"<Order {self.code} {self.status.value}>"
@@ -145,7 +149,9 @@ class OrderEvent(Base):
     from_status: Mapped[OrderStatus | None] = mapped_column(
         enum_column(OrderStatus, "order_event_from_status")
     )
-    to_status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus, "order_event_to_status"))
+    to_status: Mapped[OrderStatus] = mapped_column(
+        enum_column(OrderStatus, "order_event_to_status")
+    )
     actor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )  # None: the system (a scheduled job, a payment webhook)

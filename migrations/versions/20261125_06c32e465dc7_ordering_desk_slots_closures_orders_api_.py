@@ -67,6 +67,7 @@ def upgrade():
     sa.Column('fee_cents', sa.Integer(), nullable=False),
     sa.Column('total_cents', sa.Integer(), nullable=False),
     sa.Column('placed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('cancellable_until', sa.DateTime(timezone=True), nullable=False),
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('idempotency_fingerprint', sa.String(length=64), nullable=True),
     sa.Column('dropoff_reminder_sent_at', sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,64 @@
+"""Sending mail: rendered in the recipient's language, sent only once the data is committed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from flask_mailman import EmailMultiAlternatives
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
+
+from conciergerie.models import User
+
+log = logging.getLogger(__name__)
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for a mail, also from a command or a job (no request then)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def send_templated(user: User, template: str, subject: object, **context: object) -> None:
+    """Send `template`.txt and .html (under templates/mail/) to `user`, in their language.
+
+    `subject` is a lazy string (flask_babel.lazy_gettext), translated here.
+    """
+    with force_locale(user.locale or "fr"):
+        message = EmailMultiAlternatives(
+            subject=str(subject),
+            body=render_template(f"mail/{template}.txt", user=user, **context),
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_template(f"mail/{template}.html", user=user, **context), "text/html"
+        )
+    message.send()
+
+
+def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -> None:
+    """Run `callback` after the session's transaction commits (never if it rolls back).
+
+    Mails about an order must not go out for an order that was finally not saved.
+    """
+    real = session() if isinstance(session, scoped_session) else session
+    real.info.setdefault("on_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    for callback in session.info.pop("on_commit", []):
+        try:
+            callback()
+        except Exception:  # the data is saved: a mail failure must not turn it into an error
+            log.exception("post-commit action failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_on_rollback(session: Session) -> None:
+    session.info.pop("on_commit", None)

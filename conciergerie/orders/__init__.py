@@ -1,0 +1,1 @@
+"""Ordering: the basket, checkout, the order's life and the customer's orders."""

@@ -1,0 +1,462 @@
+"""The rules of an order: what it costs, which slots fit, and the steps of its life.
+
+Plain functions over a session: they flush, never commit, and raise an OrderError (with the
+field at fault, for forms and the API) after checking the state. The caller commits once, or
+rolls back on error.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from conciergerie.errors import DomainError
+from conciergerie.models import (
+    DeskSlot,
+    Offer,
+    OfferKind,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    Role,
+    User,
+)
+from conciergerie.slots import service as slots
+from conciergerie.timeutils import add_working_days, at_local, local_date, start_of_local_day
+
+MAX_QUANTITY = 50
+MAX_NOTE_LENGTH = 500
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at the desk
+
+
+@dataclass(frozen=True)
+class OrderSettings:
+    transport_margin_days: int
+    resident_fee_cents: int
+
+    @classmethod
+    def from_config(cls, config: dict) -> OrderSettings:
+        return cls(
+            transport_margin_days=config["TRANSPORT_MARGIN_WORKING_DAYS"],
+            resident_fee_cents=config["RESIDENT_FEE_CENTS"],
+        )
+
+
+class OrderError(DomainError):
+    """An order cannot be placed or changed; `field` names the input at fault, if any."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class OrderNotAllowed(OrderError):
+    code = "forbidden"
+
+
+class TooLate(OrderError):
+    code = "too_late"
+
+
+class SlotUnavailable(OrderError):
+    code = "slot_full"
+
+
+class InvalidTransition(OrderError):
+    code = "invalid_transition"
+
+
+@dataclass(frozen=True)
+class RequestedLine:
+    offer: Offer
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    subtotal_cents: int
+    fee_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents + self.fee_cents
+
+
+# Prices -----------------------------------------------------------------------------------------
+
+
+def service_fee_cents(customer: User, settings: OrderSettings) -> int:
+    """The desk's fee on one order: none for employees of a subscribing company of La Grappe nor
+    for the tarif solidaire; a small fee for everybody else."""
+    if customer.solidarity_rate:
+        return 0
+    company = customer.member_company
+    if customer.role is Role.EMPLOYEE and company is not None and company.is_subscriber:
+        return 0
+    return settings.resident_fee_cents
+
+
+def quote(lines: Sequence[RequestedLine], customer: User, settings: OrderSettings) -> Quote:
+    subtotal = sum(line.offer.price_cents * line.quantity for line in lines)
+    return Quote(subtotal_cents=subtotal, fee_cents=service_fee_cents(customer, settings))
+
+
+# Time rules -------------------------------------------------------------------------------------
+
+
+def basket_cutoff(offer: Offer, delivery_day: date) -> datetime:
+    """When orders for the delivery of `delivery_day` close (e.g. Tuesday noon for Thursday)."""
+    days_before = (offer.delivery_weekday - offer.order_cutoff_weekday) % 7 or 7
+    return at_local(delivery_day - timedelta(days=days_before), offer.order_cutoff_time)
+
+
+def next_delivery_day(offer: Offer, now: datetime) -> date:
+    """The first delivery of a basket offer that can still be ordered at `now`."""
+    today = local_date(now)
+    day = today + timedelta(days=(offer.delivery_weekday - today.weekday()) % 7)
+    while basket_cutoff(offer, day) <= now:
+        day += timedelta(weeks=1)
+    return day
+
+
+def needs_dropoff(lines: Sequence[RequestedLine]) -> bool:
+    return any(line.offer.kind is OfferKind.SERVICE for line in lines)
+
+
+def earliest_pickup(
+    session: Session,
+    lines: Sequence[RequestedLine],
+    *,
+    dropoff_slot: DeskSlot | None,
+    now: datetime,
+    settings: OrderSettings,
+) -> datetime:
+    """The earliest start of a pickup slot that leaves time for the work.
+
+    Services: the drop-off day + the longest turnaround + the rounds' transport margin, in working
+    days. Baskets: their next delivery day that can still be ordered.
+    """
+    bounds = [now]
+    services = [line for line in lines if line.offer.kind is OfferKind.SERVICE]
+    if services and dropoff_slot is not None:
+        start = local_date(dropoff_slot.starts_at)
+        closures = slots.closure_days(session, start, start + timedelta(days=120))
+        days = max(line.offer.turnaround_days for line in services) + settings.transport_margin_days
+        bounds.append(start_of_local_day(add_working_days(start, days, closures)))
+        bounds.append(dropoff_slot.ends_at)
+    for line in lines:
+        if line.offer.kind is OfferKind.BASKET:
+            bounds.append(start_of_local_day(next_delivery_day(line.offer, now)))
+    return max(bounds)
+
+
+def cancellation_deadline(
+    lines: Sequence[RequestedLine], *, dropoff_slot: DeskSlot | None, now: datetime
+) -> datetime:
+    """Until when the customer may cancel: the drop-off slot's start, or the basket cut-off."""
+    deadlines = [dropoff_slot.starts_at] if dropoff_slot is not None else []
+    for line in lines:
+        if line.offer.kind is OfferKind.BASKET:
+            deadlines.append(basket_cutoff(line.offer, next_delivery_day(line.offer, now)))
+    return min(deadlines)
+
+
+# Placing an order -------------------------------------------------------------------------------
+
+
+def _new_code(session: Session) -> str:
+    while True:
+        code = "EVG-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(5))
+        if session.scalar(sa.select(Order.id).where(Order.code == code)) is None:
+            return code
+
+
+def _check_lines(lines: Sequence[RequestedLine]) -> None:
+    if not lines:
+        raise OrderError(_("Le panier est vide."), field="lines")
+    for index, line in enumerate(lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            raise OrderError(
+                _("La quantité doit être comprise entre 1 et %(max)d.", max=MAX_QUANTITY),
+                field=f"lines[{index}].quantity",
+            )
+        if not (line.offer.is_active and line.offer.provider.is_active):
+            raise OrderError(
+                _("L'offre « %(name)s » n'est plus proposée.", name=line.offer.name),
+                field=f"lines[{index}].offer_id",
+            )
+
+
+def _record(
+    order: Order, to_status: OrderStatus, *, actor: User | None, now: datetime, note: str = ""
+) -> None:
+    order.events.append(
+        OrderEvent(from_status=order.status, to_status=to_status, actor=actor, at=now, note=note)
+    )
+    order.status = to_status
+
+
+def place_order(
+    session: Session,
+    *,
+    customer: User,
+    lines: Sequence[RequestedLine],
+    dropoff_slot: DeskSlot | None,
+    pickup_slot: DeskSlot | None,
+    note: str,
+    payment: PaymentMethod,
+    now: datetime,
+    settings: OrderSettings,
+    idempotency_key: str | None = None,
+    idempotency_fingerprint: str | None = None,
+) -> Order:
+    """Place an order: check it, take its places in the slots, copy the prices.
+
+    Paying at the desk confirms it at once. Raises OrderError (SlotUnavailable when a slot is
+    full): the caller must roll back, since a place may already have been taken.
+    """
+    if not customer.is_customer:
+        raise OrderNotAllowed(_("Seuls les habitant·es et salarié·es de La Grappe commandent."))
+    if payment is not PaymentMethod.DESK:
+        raise OrderError(_("Le paiement en ligne n'est pas encore disponible."), field="payment")
+    _check_lines(lines)
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise OrderError(
+            _("La note fait au plus %(n)d caractères.", n=MAX_NOTE_LENGTH), field="note"
+        )
+
+    if needs_dropoff(lines):
+        if dropoff_slot is None:
+            raise OrderError(_("Choisissez un créneau de dépôt."), field="dropoff_slot_id")
+        if dropoff_slot.starts_at <= now:
+            raise OrderError(_("Ce créneau de dépôt est déjà passé."), field="dropoff_slot_id")
+    elif dropoff_slot is not None:
+        raise OrderError(
+            _("Les paniers ne se déposent pas : pas de créneau de dépôt."), field="dropoff_slot_id"
+        )
+    if pickup_slot is None:
+        raise OrderError(_("Choisissez un créneau de retrait."), field="pickup_slot_id")
+    if pickup_slot.starts_at <= now:
+        raise OrderError(_("Ce créneau de retrait est déjà passé."), field="pickup_slot_id")
+    earliest = earliest_pickup(
+        session, lines, dropoff_slot=dropoff_slot, now=now, settings=settings
+    )
+    if pickup_slot.starts_at < earliest:
+        raise OrderError(
+            _(
+                "Trop tôt pour le retrait : le travail sera prêt à partir du %(when)s.",
+                when=format_datetime(earliest, "EEEE d MMMM"),
+            ),
+            field="pickup_slot_id",
+        )
+
+    # Take the places, always in the same order (by slot id) so that two orders never wait on
+    # each other's slot.
+    for slot in sorted(filter(None, [dropoff_slot, pickup_slot]), key=lambda s: s.id):
+        try:
+            slots.reserve_place(session, slot)
+        except slots.SlotFull as error:
+            field = "dropoff_slot_id" if slot is dropoff_slot else "pickup_slot_id"
+            raise SlotUnavailable(str(error), field=field) from error
+
+    price = quote(lines, customer, settings)
+    order = Order(
+        code=_new_code(session),
+        customer=customer,
+        status=OrderStatus.PLACED,
+        payment_method=payment,
+        dropoff_slot=dropoff_slot,
+        pickup_slot=pickup_slot,
+        note=note,
+        subtotal_cents=price.subtotal_cents,
+        fee_cents=price.fee_cents,
+        total_cents=price.total_cents,
+        placed_at=now,
+        cancellable_until=cancellation_deadline(lines, dropoff_slot=dropoff_slot, now=now),
+        idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
+    )
+    for line in lines:
+        order.lines.append(
+            OrderLine(
+                offer=line.offer,
+                provider_id=line.offer.provider_id,
+                kind=line.offer.kind,
+                name=line.offer.name,
+                unit=line.offer.unit,
+                unit_price_cents=line.offer.price_cents,
+                quantity=line.quantity,
+                turnaround_days=line.offer.turnaround_days,
+            )
+        )
+    order.events.append(
+        OrderEvent(from_status=None, to_status=OrderStatus.PLACED, actor=customer, at=now)
+    )
+    if payment is PaymentMethod.DESK:
+        _record(
+            order, OrderStatus.CONFIRMED, actor=customer, now=now, note=_("Paiement au comptoir")
+        )
+    session.add(order)
+    session.flush()
+    return order
+
+
+# The order's life -------------------------------------------------------------------------------
+
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PLACED: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset(
+        {
+            OrderStatus.DROPPED_OFF,
+            OrderStatus.BACK_AT_DESK,  # baskets: delivered to the desk directly
+            OrderStatus.CANCELLED,
+            OrderStatus.NO_SHOW,
+        }
+    ),
+    OrderStatus.DROPPED_OFF: frozenset({OrderStatus.AT_PROVIDER}),
+    OrderStatus.AT_PROVIDER: frozenset({OrderStatus.READY_AT_PROVIDER}),
+    OrderStatus.READY_AT_PROVIDER: frozenset({OrderStatus.BACK_AT_DESK}),
+    OrderStatus.BACK_AT_DESK: frozenset({OrderStatus.HANDED_OVER}),
+}
+
+# Steps that other staff than the concierge (who may make every step) may make.
+STEP_ROLES: dict[tuple[OrderStatus, OrderStatus], Role] = {
+    (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER): Role.VOLUNTEER,
+    (OrderStatus.READY_AT_PROVIDER, OrderStatus.BACK_AT_DESK): Role.VOLUNTEER,
+    (OrderStatus.AT_PROVIDER, OrderStatus.READY_AT_PROVIDER): Role.PROVIDER,
+}
+
+
+def may_move(order: Order, to_status: OrderStatus, user: User) -> bool:
+    """Whether `user` may move `order` to `to_status` now (the state rules apart)."""
+    if user.role is Role.CONCIERGE:
+        return True
+    role = STEP_ROLES.get((order.status, to_status))
+    if role is None or user.role is not role:
+        return False
+    if role is Role.PROVIDER:  # only for an order whose every line is theirs
+        return all(line.provider_id == user.provider_id for line in order.lines)
+    return True
+
+
+def _fits_order(order: Order, to_status: OrderStatus) -> bool:
+    if order.status is OrderStatus.CONFIRMED and to_status in (
+        OrderStatus.DROPPED_OFF,
+        OrderStatus.NO_SHOW,
+    ):
+        return order.has_dropoff
+    if order.status is OrderStatus.CONFIRMED and to_status is OrderStatus.BACK_AT_DESK:
+        return not order.has_dropoff
+    return True
+
+
+def next_steps(order: Order, user: User) -> list[OrderStatus]:
+    """The steps `user` may take on `order` now, for buttons in the desk screens."""
+    return [
+        status
+        for status in sorted(TRANSITIONS.get(order.status, ()), key=list(OrderStatus).index)
+        if status is not OrderStatus.CANCELLED
+        and _fits_order(order, status)
+        and may_move(order, status, user)
+    ]
+
+
+def _release_places(session: Session, order: Order) -> None:
+    for slot in filter(None, [order.dropoff_slot, order.pickup_slot]):
+        slots.release_place(session, slot)
+
+
+def advance_order(
+    session: Session,
+    order: Order,
+    to_status: OrderStatus,
+    *,
+    actor: User,
+    now: datetime,
+    note: str = "",
+) -> None:
+    """Move `order` one step along its life, if that step is allowed to `actor` now."""
+    if to_status is OrderStatus.CANCELLED:
+        cancel_order(session, order, actor=actor, now=now)
+        return
+    if to_status not in TRANSITIONS.get(order.status, ()) or not _fits_order(order, to_status):
+        raise InvalidTransition(
+            _(
+                "Une commande « %(a)s » ne peut pas passer à « %(b)s ».",
+                a=status_label(order.status),
+                b=status_label(to_status),
+            )
+        )
+    if not may_move(order, to_status, actor):
+        raise OrderNotAllowed(_("Cette étape n'est pas de votre ressort."))
+    if to_status is OrderStatus.NO_SHOW:
+        if order.dropoff_slot is None or now < order.dropoff_slot.ends_at:
+            raise TooLate(_("Le créneau de dépôt n'est pas encore terminé."))
+        _release_places(session, order)
+    _record(order, to_status, actor=actor, now=now, note=note)
+    session.flush()
+
+
+def cancel_order(session: Session, order: Order, *, actor: User, now: datetime) -> None:
+    """Cancel an order and free its slot places.
+
+    The customer may until the drop-off slot starts (or the basket cut-off); the concierge may as
+    long as nothing has been handed to the desk.
+    """
+    is_concierge = actor.role is Role.CONCIERGE
+    if not (is_concierge or actor.id == order.customer_id):
+        raise OrderNotAllowed(_("Cette commande n'est pas la vôtre."))
+    if order.status not in (OrderStatus.PLACED, OrderStatus.CONFIRMED):
+        raise TooLate(_("Cette commande ne peut plus être annulée : elle est déjà en cours."))
+    if not is_concierge and now >= order.cancellable_until:
+        raise TooLate(_("Trop tard pour annuler : le créneau de dépôt a commencé."))
+    _release_places(session, order)
+    _record(order, OrderStatus.CANCELLED, actor=actor, now=now)
+    session.flush()
+
+
+def status_label(status: OrderStatus) -> str:
+    labels = {
+        OrderStatus.PLACED: _("Enregistrée"),
+        OrderStatus.CONFIRMED: _("Confirmée"),
+        OrderStatus.DROPPED_OFF: _("Déposée au comptoir"),
+        OrderStatus.AT_PROVIDER: _("Chez le prestataire"),
+        OrderStatus.READY_AT_PROVIDER: _("Prête chez le prestataire"),
+        OrderStatus.BACK_AT_DESK: _("Prête à retirer au comptoir"),
+        OrderStatus.HANDED_OVER: _("Remise"),
+        OrderStatus.CANCELLED: _("Annulée"),
+        OrderStatus.NO_SHOW: _("Non déposée"),
+    }
+    return labels[status]
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def orders_of(session: Session, customer: User) -> list[Order]:
+    return list(
+        session.scalars(
+            sa.select(Order)
+            .where(Order.customer_id == customer.id)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .options(sa.orm.selectinload(Order.lines))
+        )
+    )
+
+
+def find_by_idempotency_key(session: Session, customer: User, key: str) -> Order | None:
+    return session.scalar(
+        sa.select(Order).where(Order.customer_id == customer.id, Order.idempotency_key == key)
+    )

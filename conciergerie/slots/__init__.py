@@ -1,0 +1,1 @@
+"""Desk slots: opening hours, closure days, and the slots customers book."""
