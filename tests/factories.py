@@ -6,14 +6,29 @@ They add to the session and flush, never commit (the test's transaction is rolle
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 
+import sqlalchemy as sa
+
 from conciergerie.accounts.passwords import hash_password
-from conciergerie.models import Category, MemberCompany, Offer, OfferKind, Provider, Role, User
+from conciergerie.models import (
+    Category,
+    DeskSlot,
+    MemberCompany,
+    Offer,
+    OfferKind,
+    PaymentMethod,
+    Provider,
+    Role,
+    User,
+)
+from conciergerie.orders.service import OrderSettings
 
 PASSWORD = "trottoir-bleu-42"
+# Wednesday 25 November 2026, 10:30 in Paris.
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+SETTINGS = OrderSettings(transport_margin_days=1, resident_fee_cents=150)
 
 _seq = itertools.count(1)
 
@@ -93,3 +108,53 @@ def make_user(session, role: Role = Role.RESIDENT, **kw) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def make_slot(session, **kw) -> DeskSlot:
+    """A 30-minute slot; by default tomorrow (Thursday 26 Nov 2026) at 8:00 Paris time.
+
+    Slots are unique by start: asking again for the same start returns the same slot."""
+    kw.setdefault("starts_at", datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
+    existing = session.scalar(sa.select(DeskSlot).where(DeskSlot.starts_at == kw["starts_at"]))
+    if existing is not None:
+        return existing
+    kw.setdefault("ends_at", kw["starts_at"] + timedelta(minutes=30))
+    kw.setdefault("capacity", 4)
+    slot = DeskSlot(**kw)
+    session.add(slot)
+    session.flush()
+    return slot
+
+
+def make_basket_offer(session, **kw) -> Offer:
+    """A basket delivered on Thursdays, orders closing on Tuesday at noon."""
+    kw.setdefault("kind", OfferKind.BASKET)
+    kw.setdefault("delivery_weekday", 3)
+    kw.setdefault("order_cutoff_weekday", 1)
+    kw.setdefault("order_cutoff_time", time(12, 0))
+    kw.setdefault("turnaround_days", 0)
+    kw.setdefault("unit", "le panier")
+    return make_offer(session, **kw)
+
+
+def make_order(session, *, customer=None, offer=None, quantity=1, dropoff=None, pickup=None, **kw):
+    """A confirmed pay-at-desk order placed through the service (so places are taken)."""
+    from conciergerie.orders import service
+
+    customer = customer or make_user(session)
+    offer = offer or make_offer(session, turnaround_days=1)
+    if dropoff is None and offer.kind is OfferKind.SERVICE:
+        dropoff = make_slot(session)
+    if pickup is None:
+        pickup = make_slot(session, starts_at=datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    return service.place_order(
+        session,
+        customer=customer,
+        lines=[service.RequestedLine(offer, quantity)],
+        dropoff_slot=dropoff,
+        pickup_slot=pickup,
+        note=kw.pop("note", ""),
+        payment=kw.pop("payment", PaymentMethod.DESK),
+        now=kw.pop("now", NOW),
+        settings=kw.pop("settings", SETTINGS),
+    )
