@@ -37,7 +37,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
         db_file = Path(app.instance_path) / "conciergerie.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
 
-    from conciergerie import cli, errors, i18n
+    from conciergerie import cli, errors, i18n, security
     from conciergerie.accounts import init_app as init_accounts
     from conciergerie.database import init_app as init_database
     from conciergerie.extensions import babel, csrf, db, mail, migrate
@@ -51,6 +51,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     i18n.init_app(app)
     init_accounts(app)
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
 
     from conciergerie.accounts.views import bp as accounts_bp

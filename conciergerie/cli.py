@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from conciergerie.demo.service import load_demo_data
@@ -12,12 +12,19 @@ from conciergerie.models import utcnow
 
 
 @click.command("demo-data")
+@click.option("--force", is_flag=True, help="Charger aussi en production (comptes de démo !).")
 @with_appcontext
-def demo_data_command() -> None:
+def demo_data_command(force: bool) -> None:
     """Load the demo catalogue, companies, opening hours and one account per role.
 
-    Safe to run again: what already exists (by slug or e-mail) is left as it is.
+    Safe to run again: what already exists (by slug or e-mail) is left as it is. Refused in
+    production without --force: the demo concierge's password is public.
     """
+    if not (current_app.debug or current_app.testing or force):
+        raise click.ClickException(
+            "Refusé hors développement : les comptes de démo ont un mot de passe public "
+            "(--force pour passer outre)."
+        )
     created = load_demo_data(db.session, now=utcnow())
     db.session.commit()
     if created:

@@ -85,10 +85,11 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     MAIL_BACKEND = "locmem"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    SERVER_NAME = "localhost"
 
 
 class ProductionConfig(Config):
+    # Host names the site answers to (comma-separated), e.g. "etvoila-gambetta.fr".
+    TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -102,6 +103,10 @@ class ProductionConfig(Config):
             )
         if not cls.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL must be set in production.")
+        if not cls.PUBLIC_URL.startswith("https://"):
+            raise RuntimeError("PUBLIC_URL must be the site's https:// address in production.")
+        if cls.MAIL_BACKEND != "smtp":
+            raise RuntimeError("MAIL_SERVER must be set in production (reset links are mailed).")
 
 
 CONFIGS: dict[str, type[Config]] = {

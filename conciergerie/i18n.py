@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from decimal import Decimal
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_currency, format_decimal, format_time, get_locale, ngettext
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+    ngettext,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from conciergerie.timeutils import PARIS
 
 WEEKDAY_NAMES = {
     0: _l("lundi"),
@@ -60,10 +70,33 @@ def turnaround(days: int) -> str:
     return ngettext("prêt en %(num)d jour ouvré", "prêt en %(num)d jours ouvrés", days)
 
 
+def slot_day(slot: object) -> str:
+    """ "jeudi 26 novembre" for a desk slot (in Paris time)."""
+    return format_date(slot.starts_at.astimezone(PARIS).date(), "EEEE d MMMM")
+
+
+def slot_hours(slot: object) -> str:
+    """ "08:00–08:30" in Paris time."""
+    return f"{format_time(slot.starts_at, 'HH:mm')}–{format_time(slot.ends_at, 'HH:mm')}"
+
+
+def slot_when(slot: object) -> str:
+    return f"{slot_day(slot)}, {slot_hours(slot)}"
+
+
+def moment(value: datetime) -> str:
+    """A date and time, shown in Paris time: "25 nov. 2026, 10:30"."""
+    return format_datetime(value, "medium")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["weekday_name"] = weekday_name
     app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["slot_day"] = slot_day
+    app.jinja_env.filters["slot_hours"] = slot_hours
+    app.jinja_env.filters["slot_when"] = slot_when
+    app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["distance"] = distance
     app.jinja_env.filters["turnaround"] = turnaround
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event
@@ -17,9 +17,11 @@ log = logging.getLogger(__name__)
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link for a mail, also from a command or a job (no request then)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for a mail, always on PUBLIC_URL.
+
+    Never built from the request's Host header, which a client chooses: a reset link pointing at
+    another site would hand the token over.
+    """
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         return url_for(endpoint, _external=True, **values)
 

@@ -38,7 +38,8 @@ class FreshContextClient(FlaskClient):
 def _throwaway_postgres(base_url: str) -> tuple[str, Callable[[], None]]:
     url = sa.make_url(normalise_database_url(base_url))
     name = f"evg_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    # Administer from the "postgres" database: the one named in the URL need not exist.
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
 

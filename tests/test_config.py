@@ -22,10 +22,34 @@ def test_production_refuses_a_missing_database_url():
         create_app(Prod)
 
 
+class RealProd(ProductionConfig):
+    SECRET_KEY = "a-real-random-secret-of-more-than-32-chars"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PUBLIC_URL = "https://etvoila-gambetta.fr"
+    MAIL_BACKEND = "smtp"
+
+
+@pytest.mark.parametrize(
+    "setting, value, message",
+    [
+        ("PUBLIC_URL", "http://etvoila-gambetta.fr", "PUBLIC_URL"),
+        ("MAIL_BACKEND", "console", "MAIL_SERVER"),
+    ],
+)
+def test_production_refuses_unsafe_mail_settings(setting, value, message):
+    Prod = type("Prod", (RealProd,), {setting: value})
+    with pytest.raises(RuntimeError, match=message):
+        create_app(Prod)
+
+
+def test_demo_data_is_refused_in_production(tmp_path):
+    app = create_app(RealProd, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code != 0 and "--force" in result.output
+
+
 def test_production_starts_with_real_settings():
-    class Prod(ProductionConfig):
-        SECRET_KEY = "a-real-random-secret-of-more-than-32-chars"
-        SQLALCHEMY_DATABASE_URI = "sqlite://"
+    Prod = RealProd
 
     app = create_app(Prod)
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -12,3 +12,21 @@ def test_migrations_match_the_models(app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, _db.metadata)
     assert differences == []
+
+
+def test_migrations_create_every_check_constraint_of_the_models(app):
+    # compare_metadata does not look at CHECK constraints: compare their names table by table.
+    import sqlalchemy as sa
+
+    with app.app_context(), _db.engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        for table in _db.metadata.sorted_tables:
+            expected = set()
+            for constraint in table.constraints:
+                if isinstance(constraint, sa.CheckConstraint):
+                    expected.add(str(constraint.name))
+            for column in table.columns:  # enums add their own CHECK (named by the convention)
+                if isinstance(column.type, sa.Enum) and column.type.create_constraint:
+                    expected.add(f"ck_{table.name}_{column.type.name}")
+            found = {c["name"] for c in inspector.get_check_constraints(table.name)}
+            assert found == expected, table.name

@@ -36,7 +36,7 @@ def _email_field() -> EmailField:
         validators=[
             DataRequired(REQUIRED),
             Length(max=254, message=_l("Adresse e-mail trop longue.")),
-            Email(_l("Adresse e-mail invalide.")),
+            Email(_l("Adresse e-mail invalide."), allow_smtputf8=False),
         ],
         render_kw={"autocomplete": "email"},
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -30,11 +31,24 @@ class WeakPassword(AccountError):
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The one spelling an address is stored and looked up under.
+
+    email-validator's normalised form (Unicode NFC, IDNA domain), lower-cased; addresses with a
+    non-ASCII local part are refused, since mail servers and our mailer cannot all deliver them.
+    """
+    try:
+        valid = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise AccountError(_("Adresse e-mail invalide.")) from error
+    return valid.normalized.lower()
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    try:
+        normalised = normalise_email(email)
+    except AccountError:
+        return None
+    return session.scalar(sa.select(User).where(User.email == normalised))
 
 
 def check_password_rules(password: str) -> None:
@@ -67,6 +81,11 @@ def create_user(
 ) -> User:
     """Create an account of any role, enforcing the rules every entry point shares."""
     email = normalise_email(email)
+    full_name = full_name.strip()
+    if not 1 <= len(full_name) <= 120:
+        raise AccountError(_("Le nom doit faire entre 1 et 120 caractères."))
+    if phone is not None and len(phone.strip()) > 30:
+        raise AccountError(_("Numéro de téléphone trop long."))
     if find_user_by_email(session, email) is not None:
         raise EmailTaken(_("Un compte existe déjà avec cette adresse e-mail."))
     check_password_rules(password)
@@ -80,7 +99,7 @@ def create_user(
         raise AccountError(_("Seul un compte prestataire est rattaché à un prestataire."))
     user = User(
         email=email,
-        full_name=full_name.strip(),
+        full_name=full_name,
         phone=(phone or "").strip() or None,
         password_hash=passwords.hash_password(password),
         role=role,

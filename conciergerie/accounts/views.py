@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import logging
 
 import sqlalchemy as sa
 from flask import (
@@ -17,23 +17,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from conciergerie.accounts import forms, notifications, service
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
+from conciergerie.mail import external_url
 from conciergerie.models import MemberCompany, Role, User, utcnow
+from conciergerie.security import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after sign-in (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+log = logging.getLogger(__name__)
 
 
 def _companies() -> list[tuple[int, str]]:
@@ -73,7 +67,12 @@ def signup():
         except service.AccountError as error:
             form.member_company.errors.append(str(error))
         else:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same address signed up a moment ago
+                db.session.rollback()
+                form.email.errors.append(_("Un compte existe déjà avec cette adresse e-mail."))
+                return render_template("accounts/signup.html", form=form), 422
             login_user(user)
             flash(_("Bienvenue, %(name)s ! Votre compte est créé.", name=user.full_name), "success")
             return redirect(url_for("catalogue.index"))
@@ -93,7 +92,7 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Vous êtes connecté·e."), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
@@ -119,11 +118,14 @@ def forgot_password():
         if user is not None and user.is_active_account:
             token = service.make_reset_token(user, secret_key=current_app.config["SECRET_KEY"])
             max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
-            notifications.send_password_reset(
-                user,
-                url_for("accounts.reset_password", token=token, _external=True),
-                valid_minutes=max_age // 60,
-            )
+            try:
+                notifications.send_password_reset(
+                    user,
+                    external_url("accounts.reset_password", token=token),
+                    valid_minutes=max_age // 60,
+                )
+            except Exception:  # same answer as for an unknown address: no probing via errors
+                log.exception("password reset mail to user %s failed", user.id)
         # Same answer whether or not the address has an account: no way to probe who is a customer.
         flash(
             _(

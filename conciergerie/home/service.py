@@ -25,12 +25,3 @@ def opening_week(session: Session) -> list[OpeningDay]:
     ):
         days.setdefault(opening.weekday, []).append((opening.opens_at, opening.closes_at))
     return [OpeningDay(weekday, ranges) for weekday, ranges in days.items()]
-
-
-def is_off_peak(opens_at: time, closes_at: time) -> bool:
-    """Hours most shops are closed: before 9:00, over lunch, after 18:00, or on Saturday."""
-    return (
-        opens_at < time(9)
-        or closes_at > time(18)
-        or (opens_at >= time(12) and closes_at <= time(14, 30))
-    )

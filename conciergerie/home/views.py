@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from conciergerie.extensions import db
 from conciergerie.home import service
+from conciergerie.security import safe_next
 
 bp = Blueprint("home", __name__)
 log = logging.getLogger(__name__)
@@ -35,10 +36,7 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
 
 
 @bp.get("/healthz")

@@ -128,3 +128,27 @@ def test_reset_token_is_refused_when_expired_or_forged(session, make_user):
     assert service.user_for_reset_token(session, token, secret_key="k", max_age=-1) is None
     assert service.user_for_reset_token(session, token, secret_key="other", max_age=60) is None
     assert service.user_for_reset_token(session, "garbage", secret_key="k", max_age=60) is None
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("ünïcode@exämple.org", "ünïcode@xn--exmple-cua.org"),  # IDNA and Unicode domain
+        ("lea@exa\u0301mple.org", "lea@exámple.org"),  # decomposed and composed accent
+    ],
+)
+def test_one_mailbox_one_account_whatever_the_spelling(session, first, second):
+    if "ü" in first:
+        with pytest.raises(service.AccountError, match="invalide"):  # non-ASCII local part
+            create(session, email=first)
+        return
+    create(session, email=first)
+    with pytest.raises(service.EmailTaken):
+        create(session, email=second)
+
+
+def test_names_are_bounded_in_the_service_too(session):
+    with pytest.raises(service.AccountError):
+        create(session, full_name="x" * 121)
+    with pytest.raises(service.AccountError):
+        create(session, full_name="   ")

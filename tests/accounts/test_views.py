@@ -216,7 +216,7 @@ def test_password_reset_by_mailed_link(client, session, make_user, outbox):
     assert len(outbox) == 1 and outbox[0].to == ["lea@example.org"]
     body = outbox[0].body
     assert "Léa Dufour" in body
-    link = re.search(r"http://localhost(/compte/reinitialiser/\S+)", body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/compte/reinitialiser/\S+)", body).group(1)
 
     response = submit(
         client, link, {"password": "le-lien-marche-bien", "confirm": "le-lien-marche-bien"}

@@ -26,7 +26,7 @@ def test_catalogue_filters_by_category(client, demo):
     html = client.get("/catalogue/?categorie=cordonnerie").get_data(as_text=True)
     assert "Cordonnerie Gambetta" in html and "L&#39;Affûteur des Moulins" in html
     assert "Lille Sud Insertion" not in html
-    assert 'aria-current="page">Cordonnerie, clés et affûtage' in html
+    assert 'aria-current="page" lang="fr">Cordonnerie, clés et affûtage' in html
 
 
 def test_unknown_category_is_a_404_in_the_layout(client, demo):

@@ -1,0 +1,101 @@
+"""Forms of the basket and the checkout."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from conciergerie.i18n import slot_day, slot_hours
+from conciergerie.models import DeskSlot, PaymentMethod
+from conciergerie.orders.service import MAX_NOTE_LENGTH, MAX_QUANTITY
+
+
+class AddToBasketForm(FlaskForm):
+    offer_id = IntegerField(validators=[InputRequired()])
+    quantity = IntegerField(
+        _l("Quantité"),
+        default=1,
+        validators=[
+            InputRequired(_l("Indiquez une quantité.")),
+            NumberRange(1, MAX_QUANTITY, _l("Entre 1 et %(max)d.", max=MAX_QUANTITY)),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY},
+    )
+
+
+class UpdateBasketForm(FlaskForm):
+    offer_id = IntegerField(validators=[InputRequired()])
+    quantity = IntegerField(
+        _l("Quantité"),
+        validators=[
+            InputRequired(_l("Indiquez une quantité.")),
+            NumberRange(0, MAX_QUANTITY, _l("Entre 0 et %(max)d.", max=MAX_QUANTITY)),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0, "max": MAX_QUANTITY},
+    )
+
+
+def slot_choices(slots: list[DeskSlot]) -> list[SelectChoice]:
+    """Slots as options grouped by day (one <optgroup> per day), with the places left."""
+    return [
+        SelectChoice(
+            slot.id,
+            f"{slot_hours(slot)} · "
+            + ngettext("%(num)d place libre", "%(num)d places libres", slot.remaining),
+            optgroup=slot_day(slot).capitalize(),
+        )
+        for slot in slots
+    ]
+
+
+class DropoffForm(FlaskForm):
+    """Step 1 (services only): when the customer brings the items. A GET form."""
+
+    class Meta:
+        csrf = False
+
+    depot = SelectField(
+        _l("Créneau de dépôt au comptoir"),
+        coerce=int,
+        validators=[DataRequired(_l("Choisissez un créneau de dépôt."))],
+    )
+
+
+class CheckoutForm(FlaskForm):
+    dropoff_slot = HiddenField()
+    pickup_slot = SelectField(
+        _l("Créneau de retrait au comptoir"),
+        coerce=int,
+        validators=[DataRequired(_l("Choisissez un créneau de retrait."))],
+    )
+    note = TextAreaField(
+        _l("Une précision pour le prestataire (facultatif)"),
+        validators=[
+            Length(
+                max=MAX_NOTE_LENGTH, message=_l("%(max)d caractères au plus.", max=MAX_NOTE_LENGTH)
+            )
+        ],
+        description=_l("Par exemple : « talons usés côté gauche »."),
+        render_kw={"rows": 3, "maxlength": MAX_NOTE_LENGTH},
+    )
+    payment = RadioField(
+        _l("Paiement"),
+        choices=[
+            SelectChoice(PaymentMethod.DESK.value, _l("Au comptoir, en espèces ou par carte"))
+        ],
+        default=PaymentMethod.DESK.value,
+        validators=[InputRequired(_l("Choisissez un moyen de paiement."))],
+    )
+
+
+class CancelForm(FlaskForm):
+    """No fields: cancelling is a POST protected by the CSRF token."""
+
+
+class StepForm(FlaskForm):
+    """A desk button moving an order one step (the target comes from the button)."""
+
+    to_status = HiddenField(validators=[InputRequired()])

@@ -1,0 +1,48 @@
+"""Mails about orders: confirmation, the day-before reminder, ready to collect."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from conciergerie.mail import external_url, send_templated
+from conciergerie.models import Order
+
+
+def _context(order: Order) -> dict[str, object]:
+    return {
+        "order": order,
+        "order_url": external_url("orders.detail", order_id=order.id),
+        "desk_name": current_app.config["DESK_NAME"],
+        "desk_address": current_app.config["DESK_ADDRESS"],
+    }
+
+
+def send_confirmation(order: Order) -> None:
+    send_templated(
+        order.customer,
+        "order_confirmed",
+        _l("Commande %(code)s confirmée", code=order.code),
+        **_context(order),
+    )
+
+
+def send_reminder(order: Order, *, which: str) -> None:
+    """`which`: "dropoff" or "pickup" — the slot of tomorrow."""
+    send_templated(
+        order.customer,
+        "slot_reminder",
+        _l("Demain au comptoir : commande %(code)s", code=order.code),
+        which=which,
+        slot=order.dropoff_slot if which == "dropoff" else order.pickup_slot,
+        **_context(order),
+    )
+
+
+def send_ready(order: Order) -> None:
+    send_templated(
+        order.customer,
+        "order_ready",
+        _l("Commande %(code)s prête à retirer", code=order.code),
+        **_context(order),
+    )

@@ -1,0 +1,99 @@
+"""Request-level protections: redirects, NUL bytes, headers, mail links."""
+
+import re
+
+import pytest
+
+from conciergerie.security import safe_next
+from tests.conftest import submit
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example/",
+        "/\t/evil.example",
+        "/\\evil.example",
+        "/x\r\nSet-Cookie: a=b",
+        "",
+        None,
+        "catalogue",
+    ],
+)
+def test_safe_next_refuses_anything_but_local_paths(target):
+    assert safe_next(target) is None
+
+
+@pytest.mark.parametrize("target", ["/", "/catalogue/?categorie=cordonnerie", "/compte/"])
+def test_safe_next_keeps_local_paths(target):
+    assert safe_next(target) == target
+
+
+@pytest.mark.parametrize(
+    "target", ["/\t/evil.example", "/x\r\n", "//evil.example", "https://evil.example"]
+)
+def test_language_switch_never_redirects_offsite_nor_crashes(client, target):
+    response = submit(client, "/langue", {"lang": "en", "next": target}, form_url="/")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/catalogue/?categorie=%00", "/catalogue/prestataires/%00", "/catalogue/prestataires/a%00b"],
+)
+def test_nul_bytes_in_urls_are_a_400_not_a_500(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "caractère invalide" in response.get_data(as_text=True)
+
+
+def test_nul_bytes_in_forms_are_a_400_and_nothing_is_stored(client, session):
+    from conciergerie.models import User
+
+    response = submit(
+        client,
+        "/compte/inscription",
+        {
+            "full_name": "Nadia\x00",
+            "email": "n@example.org",
+            "customer_type": "resident",
+            "member_company": "0",
+            "password": "des-poireaux-pour-jeudi",
+            "confirm": "des-poireaux-pour-jeudi",
+        },
+    )
+    assert response.status_code == 400
+    assert session.query(User).count() == 0
+
+
+def test_pages_cannot_be_framed(client):
+    response = client.get("/")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_reset_link_ignores_the_host_header(client, make_user, outbox):
+    make_user(email="lea@example.org")
+    # The test client keeps cookies per host: take the form (and its session) from evil.example.
+    url = "http://evil.example/compte/mot-de-passe-oublie"
+    response = submit(client, url, {"email": "lea@example.org"})
+    assert response.status_code == 302
+    assert len(outbox) == 1
+    links = re.findall(r"https?://[^/\s]+", outbox[0].body)
+    assert links and all(link == "http://127.0.0.1:5000" for link in links)
+
+
+def test_failing_mail_server_gives_the_same_answer(app, client, make_user, monkeypatch):
+    from conciergerie.accounts import notifications
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(notifications, "send_password_reset", broken)
+    make_user(email="lea@example.org")
+    known = submit(client, "/compte/mot-de-passe-oublie", {"email": "lea@example.org"})
+    unknown = submit(client, "/compte/mot-de-passe-oublie", {"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
