@@ -24,6 +24,7 @@ setup: $(VENV)/.installed translations
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
+	$(FLASK) generate-slots
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup

@@ -56,9 +56,15 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
 
     from conciergerie.accounts.views import bp as accounts_bp
     from conciergerie.catalogue.views import bp as catalogue_bp
+    from conciergerie.desk.views import bp as desk_bp
     from conciergerie.home.views import bp as home_bp
+    from conciergerie.orders.views import bp as orders_bp
+    from conciergerie.slots.views import bp as slots_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(slots_bp)
+    app.register_blueprint(desk_bp)
     return app

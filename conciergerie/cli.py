@@ -20,7 +20,7 @@ def demo_data_command(force: bool) -> None:
     Safe to run again: what already exists (by slug or e-mail) is left as it is. Refused in
     production without --force: the demo concierge's password is public.
     """
-    if not (current_app.debug or current_app.testing or force):
+    if not (current_app.config["DEMO_DATA_ALLOWED"] or force):
         raise click.ClickException(
             "Refusé hors développement : les comptes de démo ont un mot de passe public "
             "(--force pour passer outre)."
@@ -37,4 +37,9 @@ def demo_data_command(force: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from conciergerie.orders.cli import send_reminders_command
+    from conciergerie.slots.cli import generate_slots_command
+
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(generate_slots_command)
+    app.cli.add_command(send_reminders_command)

@@ -57,7 +57,9 @@ class Config:
     # Base of the links in mails sent by commands and jobs (no request to take it from).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
-    PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    PASSWORD_RESET_MAX_AGE = 3600
+    # The demo data has accounts with a public password: never loaded in production by mistake.
+    DEMO_DATA_ALLOWED = False  # seconds a reset link stays valid
 
     # Desk slots: cut from the opening hours, this long, serving this many customers each,
     # generated this many weeks ahead.
@@ -78,10 +80,12 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    DEMO_DATA_ALLOWED = True
 
 
 class TestingConfig(Config):
     TESTING = True
+    DEMO_DATA_ALLOWED = True
     SECRET_KEY = "testing-secret-key"
     MAIL_BACKEND = "locmem"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}

@@ -89,6 +89,11 @@ def moment(value: datetime) -> str:
     return format_datetime(value, "medium")
 
 
+def long_day(value: datetime) -> str:
+    """ "mercredi 2 décembre" (in Paris time)."""
+    return format_datetime(value, "EEEE d MMMM")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["weekday_name"] = weekday_name
@@ -97,9 +102,22 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["slot_hours"] = slot_hours
     app.jinja_env.filters["slot_when"] = slot_when
     app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["long_day"] = long_day
+
+    from conciergerie.orders.service import status_label
+
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["distance"] = distance
     app.jinja_env.filters["turnaround"] = turnaround
 
     @app.context_processor
     def inject_locale() -> dict[str, object]:
         return {"current_locale": str(get_locale() or "fr"), "languages": app.config["LANGUAGES"]}
+
+    @app.context_processor
+    def inject_basket_size() -> dict[str, object]:
+        from conciergerie.orders.basket import read
+
+        if not has_request_context():
+            return {}
+        return {"basket_size": sum(read(session).values())}

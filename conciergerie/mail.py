@@ -43,18 +43,23 @@ def send_templated(user: User, template: str, subject: object, **context: object
     message.send()
 
 
+def _real(session: Session | scoped_session) -> Session:
+    return session() if isinstance(session, scoped_session) else session
+
+
 def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -> None:
-    """Run `callback` after the session's transaction commits (never if it rolls back).
+    """Run `callback` once `commit(session)` has committed; never if the session rolls back.
 
     Mails about an order must not go out for an order that was finally not saved.
     """
-    real = session() if isinstance(session, scoped_session) else session
-    real.info.setdefault("on_commit", []).append(callback)
+    _real(session).info.setdefault("on_commit", []).append(callback)
 
 
-@event.listens_for(Session, "after_commit")
-def _run_on_commit(session: Session) -> None:
-    for callback in session.info.pop("on_commit", []):
+def commit(session: Session | scoped_session) -> None:
+    """Commit, then run the actions registered with `on_commit` (they may load from the DB)."""
+    real = _real(session)
+    real.commit()
+    for callback in real.info.pop("on_commit", []):
         try:
             callback()
         except Exception:  # the data is saved: a mail failure must not turn it into an error

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
+from conciergerie.i18n import long_day
 from conciergerie.models import (
     DeskSlot,
     Offer,
@@ -257,7 +257,7 @@ def place_order(
         raise OrderError(
             _(
                 "Trop tôt pour le retrait : le travail sera prêt à partir du %(when)s.",
-                when=format_datetime(earliest, "EEEE d MMMM"),
+                when=long_day(earliest),
             ),
             field="pickup_slot_id",
         )

@@ -1,0 +1,57 @@
+"""The desk screen: orders in progress, and the buttons that move them along."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from conciergerie.accounts.permissions import role_required
+from conciergerie.desk import service as desk
+from conciergerie.desk.forms import FindOrderForm
+from conciergerie.extensions import db
+from conciergerie.mail import commit, on_commit
+from conciergerie.models import Order, OrderStatus, Role, utcnow
+from conciergerie.orders import notifications
+from conciergerie.orders import service as orders
+from conciergerie.orders.forms import StepForm
+
+bp = Blueprint("desk", __name__, url_prefix="/comptoir")
+
+
+@bp.get("/")
+@role_required(Role.VOLUNTEER)
+def index():
+    find = FindOrderForm(request.args)
+    code = find.code.data if find.validate() else None
+    found = desk.active_orders(db.session, code=code)
+    steps = {order.id: orders.next_steps(order, current_user) for order in found}
+    return render_template(
+        "desk/index.html", orders=found, steps=steps, find=find, step_form=StepForm()
+    )
+
+
+@bp.post("/commandes/<int:order_id>/etape")
+@role_required(Role.VOLUNTEER)
+def step(order_id: int):
+    order = db.get_or_404(Order, order_id)
+    form = StepForm()
+    if not form.validate_on_submit() or form.to_status.data not in OrderStatus._value2member_map_:
+        abort(400, description=_("Étape inconnue."))
+    target = OrderStatus(form.to_status.data)
+    try:
+        orders.advance_order(
+            db.session, order, target, actor=current_user._get_current_object(), now=utcnow()
+        )
+    except orders.OrderError as error:
+        db.session.rollback()
+        flash(f"{order.code} : {error}", "error")
+    else:
+        if target is OrderStatus.BACK_AT_DESK:
+            on_commit(db.session, lambda: notifications.send_ready(order))
+        commit(db.session)
+        flash(
+            _("%(code)s : %(status)s.", code=order.code, status=orders.status_label(target)),
+            "success",
+        )
+    return redirect(url_for("desk.index"))

@@ -1,0 +1,58 @@
+"""Scheduled sweep: remind customers the day before a slot (safe to run again and again)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from conciergerie.mail import on_commit
+from conciergerie.models import DeskSlot, Order, OrderStatus
+from conciergerie.orders import notifications
+from conciergerie.timeutils import local_date, start_of_local_day
+
+# Orders that still expect the customer at the desk for the drop-off, or for the pickup.
+EXPECT_DROPOFF = [OrderStatus.CONFIRMED]
+EXPECT_PICKUP = [
+    OrderStatus.CONFIRMED,
+    OrderStatus.DROPPED_OFF,
+    OrderStatus.AT_PROVIDER,
+    OrderStatus.READY_AT_PROVIDER,
+    OrderStatus.BACK_AT_DESK,
+]
+
+
+def send_reminders(session: Session, *, now: datetime) -> int:
+    """Mark and mail every order with a slot tomorrow (Paris time) not yet reminded.
+
+    Each reminder is marked sent in the same transaction, and the mail goes out after commit:
+    running the sweep twice never sends twice.
+    """
+    tomorrow = local_date(now) + timedelta(days=1)
+    start, end = start_of_local_day(tomorrow), start_of_local_day(tomorrow + timedelta(days=1))
+    sent = 0
+    for which, slot_column, sent_column, statuses in (
+        ("dropoff", Order.dropoff_slot_id, Order.dropoff_reminder_sent_at, EXPECT_DROPOFF),
+        ("pickup", Order.pickup_slot_id, Order.pickup_reminder_sent_at, EXPECT_PICKUP),
+    ):
+        due = session.scalars(
+            sa.select(Order)
+            .join(DeskSlot, slot_column == DeskSlot.id)
+            .where(
+                DeskSlot.starts_at >= start,
+                DeskSlot.starts_at < end,
+                sent_column.is_(None),
+                Order.status.in_(statuses),
+            )
+            .with_for_update(of=Order, skip_locked=True)
+        ).all()
+        for order in due:
+            setattr(order, sent_column.key, now)
+            on_commit(
+                session,
+                lambda order=order, which=which: notifications.send_reminder(order, which=which),
+            )
+            sent += 1
+    session.flush()
+    return sent

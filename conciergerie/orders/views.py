@@ -1,0 +1,239 @@
+"""Basket, checkout and "Mes commandes"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from conciergerie.extensions import db
+from conciergerie.mail import commit, on_commit
+from conciergerie.models import DeskSlot, Offer, Order, PaymentMethod, utcnow
+from conciergerie.orders import basket, calendar, notifications, service
+from conciergerie.orders.forms import (
+    AddToBasketForm,
+    CancelForm,
+    CheckoutForm,
+    DropoffForm,
+    UpdateBasketForm,
+    slot_choices,
+)
+from conciergerie.slots import service as slots
+
+bp = Blueprint("orders", __name__)
+
+# How far ahead the checkout offers slots.
+DROPOFF_HORIZON = timedelta(weeks=3)
+PICKUP_HORIZON = timedelta(weeks=3)
+
+
+def _settings() -> service.OrderSettings:
+    return service.OrderSettings.from_config(current_app.config)
+
+
+@bp.post("/panier/ajouter")
+def add_to_basket():
+    form = AddToBasketForm()
+    offer = db.session.get(Offer, form.offer_id.data) if form.offer_id.data else None
+    if offer is None or not offer.is_active or not offer.provider.is_active:
+        abort(404, description=_("Cette offre n'est plus proposée."))
+    back = url_for("catalogue.provider", slug=offer.provider.slug)
+    if not form.validate_on_submit():
+        flash(" ".join(map(str, form.quantity.errors)) or _("Quantité invalide."), "error")
+        return redirect(back)
+    basket.add(session, offer.id, form.quantity.data)
+    flash(_("« %(name)s » ajouté au panier.", name=offer.name), "success")
+    return redirect(back)
+
+
+@bp.get("/panier")
+def show_basket():
+    lines = basket.lines(db.session, basket.read(session))
+    quote = None
+    if current_user.is_authenticated and current_user.is_customer:
+        quote = service.quote(lines, current_user, _settings())
+    subtotal = sum(line.offer.price_cents * line.quantity for line in lines)
+    return render_template(
+        "orders/basket.html", lines=lines, quote=quote, subtotal=subtotal, form=UpdateBasketForm()
+    )
+
+
+@bp.post("/panier/modifier")
+def update_basket():
+    form = UpdateBasketForm()
+    if form.validate_on_submit():
+        basket.set_quantity(session, form.offer_id.data, form.quantity.data)
+        flash(_("Panier mis à jour."), "success")
+    else:
+        flash(" ".join(map(str, form.quantity.errors)) or _("Quantité invalide."), "error")
+    return redirect(url_for("orders.show_basket"))
+
+
+def _customer_only() -> None:
+    if not current_user.is_customer:
+        abort(
+            403,
+            description=_(
+                "Les commandes sont réservées aux habitant·es et aux salarié·es de La Grappe."
+            ),
+        )
+
+
+def _open_slot(slot_id: object, *, now) -> DeskSlot | None:
+    slot = db.session.get(DeskSlot, slot_id) if isinstance(slot_id, int) else None
+    if slot is None or slot.starts_at <= now or slot.remaining <= 0:
+        return None
+    return slot
+
+
+@bp.route("/commande", methods=["GET", "POST"])
+@login_required
+def checkout():
+    """Step 1 (services): choose the drop-off slot. Step 2: pickup slot, note, payment."""
+    _customer_only()
+    now = utcnow()
+    lines = basket.lines(db.session, basket.read(session))
+    if not lines:
+        flash(_("Votre panier est vide."), "info")
+        return redirect(url_for("orders.show_basket"))
+    needs_dropoff = service.needs_dropoff(lines)
+
+    dropoff = None
+    if needs_dropoff:
+        raw = (
+            request.form.get("dropoff_slot")
+            if request.method == "POST"
+            else request.args.get("depot")
+        )
+        dropoff = _open_slot(int(raw) if raw and raw.isdigit() else None, now=now)
+        if dropoff is None:
+            form = DropoffForm(request.args)
+            form.depot.choices = slot_choices(
+                slots.open_slots(db.session, after=now, until=now + DROPOFF_HORIZON)
+            )
+            if raw:
+                form.depot.errors = [
+                    _("Ce créneau n'est plus disponible : choisissez-en un autre.")
+                ]
+            return render_template("orders/checkout_dropoff.html", form=form, lines=lines)
+
+    earliest = service.earliest_pickup(
+        db.session, lines, dropoff_slot=dropoff, now=now, settings=_settings()
+    )
+    form = CheckoutForm()
+    form.pickup_slot.choices = slot_choices(
+        slots.open_slots(
+            db.session,
+            after=max(earliest, now) - timedelta(seconds=1),
+            until=earliest + PICKUP_HORIZON,
+        )
+    )
+    quote = service.quote(lines, current_user, _settings())
+    if form.validate_on_submit():
+        try:
+            order = service.place_order(
+                db.session,
+                customer=current_user._get_current_object(),
+                lines=lines,
+                dropoff_slot=dropoff,
+                pickup_slot=db.session.get(DeskSlot, form.pickup_slot.data),
+                note=form.note.data or "",
+                payment=PaymentMethod(form.payment.data),
+                now=now,
+                settings=_settings(),
+            )
+        except service.OrderError as error:
+            db.session.rollback()
+            target = {"pickup_slot_id": form.pickup_slot, "note": form.note}.get(
+                error.field, form.pickup_slot
+            )
+            target.errors = [*target.errors, str(error)]
+        else:
+            on_commit(db.session, lambda: notifications.send_confirmation(order))
+            commit(db.session)
+            basket.clear(session)
+            flash(
+                _("Commande %(code)s confirmée. À bientôt au comptoir !", code=order.code),
+                "success",
+            )
+            return redirect(url_for("orders.detail", order_id=order.id))
+    form.dropoff_slot.data = str(dropoff.id) if dropoff else ""
+    status = 422 if form.errors else 200
+    return render_template(
+        "orders/checkout.html",
+        form=form,
+        lines=lines,
+        quote=quote,
+        dropoff=dropoff,
+        earliest=earliest,
+    ), status
+
+
+def _own_order(order_id: int) -> Order:
+    """The order, if the current user may see it; a 404 otherwise (its existence is not told)."""
+    order = db.session.get(Order, order_id)
+    if order is None or not order.can_view(current_user):
+        abort(404)
+    return order
+
+
+@bp.get("/commandes/")
+@login_required
+def my_orders():
+    return render_template("orders/list.html", orders=service.orders_of(db.session, current_user))
+
+
+@bp.get("/commandes/<int:order_id>")
+@login_required
+def detail(order_id: int):
+    order = _own_order(order_id)
+    return render_template(
+        "orders/detail.html", order=order, cancel_form=CancelForm(), now=utcnow()
+    )
+
+
+@bp.post("/commandes/<int:order_id>/annuler")
+@login_required
+def cancel(order_id: int):
+    order = _own_order(order_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.cancel_order(
+            db.session, order, actor=current_user._get_current_object(), now=utcnow()
+        )
+    except service.OrderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("orders.detail", order_id=order.id))
+    db.session.commit()
+    flash(_("Commande %(code)s annulée : vos créneaux sont libérés.", code=order.code), "success")
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.get("/commandes/<int:order_id>.ics")
+@login_required
+def ics(order_id: int):
+    order = _own_order(order_id)
+    return Response(
+        calendar.order_calendar(
+            order,
+            desk_address=f"{current_app.config['DESK_NAME']}, {current_app.config['DESK_ADDRESS']}",
+        ),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{order.code}.ics"'},
+    )

@@ -1,0 +1,47 @@
+from datetime import UTC, datetime
+
+from conciergerie.mail import commit
+from conciergerie.models import OrderStatus
+from conciergerie.orders.jobs import send_reminders
+from tests import factories
+
+# The default factory order: drop-off Thursday 26 Nov 8:00, pickup Wednesday 2 Dec 18:00 (Paris).
+WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
+TUESDAY_1_DEC = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def commit_and_collect(session, outbox):
+    commit(session)  # mails go out after commit (a savepoint release in the tests)
+    return [(m.to[0], m.subject) for m in outbox]
+
+
+def test_reminder_the_day_before_the_dropoff_is_sent_once(session, outbox):
+    order = factories.make_order(session)
+    assert send_reminders(session, now=WEDNESDAY_EVENING) == 1
+    sent = commit_and_collect(session, outbox)
+    assert sent == [(order.customer.email, f"Demain au comptoir : commande {order.code}")]
+    assert "déposez" in outbox[0].body
+    assert send_reminders(session, now=WEDNESDAY_EVENING) == 0
+    assert len(commit_and_collect(session, outbox)) == 1
+
+
+def test_reminder_the_day_before_the_pickup(session, outbox):
+    order = factories.make_order(session)
+    order.status = OrderStatus.AT_PROVIDER
+    assert send_reminders(session, now=TUESDAY_1_DEC) == 1
+    commit_and_collect(session, outbox)
+    assert "retirez" in outbox[0].body
+
+
+def test_no_reminder_for_cancelled_orders(session, outbox):
+    order = factories.make_order(session)
+    order.status = OrderStatus.CANCELLED
+    assert send_reminders(session, now=WEDNESDAY_EVENING) == 0
+
+
+def test_reminder_in_the_customers_language(session, outbox):
+    english = factories.make_user(session, locale="en")
+    order = factories.make_order(session, customer=english)
+    send_reminders(session, now=WEDNESDAY_EVENING)
+    commit_and_collect(session, outbox)
+    assert outbox[0].subject == f"Tomorrow at the counter: order {order.code}"

@@ -1,0 +1,206 @@
+"""The HTML ordering flow: basket, checkout, "Mes commandes", cancelling, the .ics file."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from conciergerie.models import Order, OrderStatus, Role
+from tests import factories
+from tests.conftest import sign_in, submit
+
+# The views use the real clock: put the slots well in the future, at 8:00 Paris time.
+SOON = (datetime.now(UTC) + timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def offer(session):
+    provider = factories.make_provider(session, slug="cordonnerie", name="Cordonnerie Gambetta")
+    return factories.make_offer(
+        session, provider=provider, name="Ressemelage", price_cents=1800, turnaround_days=3
+    )
+
+
+@pytest.fixture
+def slots(session):
+    """A slot every day at 8:00 (Paris) for the next four weeks."""
+    return [factories.make_slot(session, starts_at=SOON + timedelta(days=n)) for n in range(28)]
+
+
+def add(client, offer, quantity=1):
+    return submit(
+        client,
+        "/panier/ajouter",
+        {"offer_id": offer.id, "quantity": quantity},
+        form_url=f"/catalogue/prestataires/{offer.provider.slug}",
+    )
+
+
+def test_add_to_basket_from_the_provider_page(client, offer):
+    response = add(client, offer, 2)
+    assert response.status_code == 302
+    html = client.get("/panier").get_data(as_text=True)
+    assert "Ressemelage" in html and "36,00\xa0€" in html
+
+
+@pytest.mark.parametrize("quantity", ["0", "51", "abc", ""])
+def test_bad_quantities_are_refused_with_a_message(client, offer, quantity):
+    add(client, offer, quantity)
+    html = client.get("/panier").get_data(as_text=True)
+    assert "Votre panier est vide" in html
+
+
+def test_unknown_offer_is_a_404(client, offer):
+    response = submit(client, "/panier/ajouter", {"offer_id": 999999, "quantity": 1}, form_url="/")
+    assert response.status_code == 404
+
+
+def test_basket_is_kept_when_signing_in(client, offer, make_user):
+    make_user(email="nadia@example.org")
+    add(client, offer)
+    submit(
+        client, "/compte/connexion", {"email": "nadia@example.org", "password": factories.PASSWORD}
+    )
+    assert "Ressemelage" in client.get("/panier").get_data(as_text=True)
+
+
+def test_basket_shows_the_fee_of_the_customer(client, offer, login_as, make_member_company):
+    login_as(Role.EMPLOYEE, member_company=make_member_company(is_subscriber=True))
+    add(client, offer)
+    html = client.get("/panier").get_data(as_text=True)
+    assert "offerts" in html and "18,00\xa0€" in html
+
+
+def test_checkout_needs_an_account(client, offer):
+    add(client, offer)
+    response = client.get("/commande")
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        "/compte/connexion"
+    )
+
+
+def test_staff_cannot_check_out(client, offer, login_as):
+    login_as(Role.VOLUNTEER)
+    add(client, offer)
+    assert client.get("/commande").status_code == 403
+
+
+def test_the_whole_checkout(client, session, offer, slots, login_as, outbox):
+    customer = login_as(Role.RESIDENT, email="nadia@example.org")
+    add(client, offer, 2)
+    step1 = client.get("/commande").get_data(as_text=True)
+    assert "Étape 1 sur 2" in step1 and f'value="{slots[0].id}"' in step1
+    step2 = client.get(f"/commande?depot={slots[0].id}").get_data(as_text=True)
+    # Only pickups that leave 3 working days of work + 1 of transport are offered.
+    offered = [int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', step2)]
+    assert offered and slots[1].id not in offered and slots[2].id not in offered
+    assert "3,00\xa0€" not in step2 and "1,50\xa0€" in step2  # the resident's fee
+    pickup_id = offered[0]
+    response = submit(
+        client,
+        "/commande",
+        {
+            "dropoff_slot": slots[0].id,
+            "pickup_slot": pickup_id,
+            "note": "talons usés côté gauche",
+            "payment": "desk",
+        },
+        form_url=f"/commande?depot={slots[0].id}",
+    )
+    assert response.status_code == 302
+    order = session.scalar(sa.select(Order).where(Order.customer_id == customer.id))
+    assert response.headers["Location"] == f"/commandes/{order.id}"
+    assert order.status is OrderStatus.CONFIRMED and order.total_cents == 3750
+    assert order.note == "talons usés côté gauche"
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert order.code in detail and "Confirmée" in detail
+    assert "Votre panier est vide" in client.get("/panier").get_data(as_text=True)
+    # The confirmation mail, text and HTML, after the commit.
+    assert len(outbox) == 1 and order.code in outbox[0].subject
+    assert order.code in outbox[0].body and outbox[0].alternatives[0][1] == "text/html"
+
+
+def test_too_early_pickup_is_refused_by_the_server(client, session, offer, slots, login_as):
+    login_as(Role.RESIDENT)
+    add(client, offer)
+    response = submit(
+        client,
+        "/commande",
+        {"dropoff_slot": slots[0].id, "pickup_slot": slots[1].id, "payment": "desk"},
+        form_url=f"/commande?depot={slots[0].id}",
+    )
+    assert response.status_code == 422
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_full_dropoff_slot_sends_back_to_step_one(client, session, offer, slots, login_as):
+    slots[0].booked = slots[0].capacity
+    session.flush()
+    login_as(Role.RESIDENT)
+    add(client, offer)
+    html = client.get(f"/commande?depot={slots[0].id}").get_data(as_text=True)
+    assert "plus disponible" in html
+
+
+def test_a_resident_cannot_see_or_cancel_another_ones_order(client, session, make_user):
+    order = factories.make_order(session, customer=make_user(Role.RESIDENT))
+    sign_in(client, make_user(Role.RESIDENT))
+    assert client.get(f"/commandes/{order.id}").status_code == 404
+    assert client.get(f"/commandes/{order.id}.ics").status_code == 404
+    response = submit(client, f"/commandes/{order.id}/annuler", {}, form_url="/")
+    assert response.status_code == 404
+    assert order.status is OrderStatus.CONFIRMED
+    assert order.code not in client.get("/commandes/").get_data(as_text=True)
+
+
+def test_my_orders_lists_only_mine(client, session, make_user):
+    me, other = make_user(), make_user()
+    mine = factories.make_order(session, customer=me)
+    theirs = factories.make_order(session, customer=other)
+    sign_in(client, me)
+    html = client.get("/commandes/").get_data(as_text=True)
+    assert mine.code in html and theirs.code not in html
+
+
+def test_customer_cancels_from_the_order_page(client, session, make_user, slots, offer):
+    me = make_user()
+    order = factories.make_order(
+        session, customer=me, offer=offer, dropoff=slots[0], pickup=slots[10], now=datetime.now(UTC)
+    )
+    sign_in(client, me)
+    response = submit(
+        client, f"/commandes/{order.id}/annuler", {}, form_url=f"/commandes/{order.id}"
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Order, order.id).status is OrderStatus.CANCELLED
+    assert slots[0].booked == 0
+
+
+def test_cancelling_too_late_is_refused_with_a_message(client, session, make_user):
+    me = make_user()
+    order = factories.make_order(session, customer=me)
+    order.cancellable_until = datetime.now(UTC) - timedelta(minutes=1)
+    session.flush()
+    sign_in(client, me)
+    response = submit(
+        client, f"/commandes/{order.id}/annuler", {}, form_url="/", follow_redirects=True
+    )
+    assert "Trop tard pour annuler" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Order, order.id).status is OrderStatus.CONFIRMED
+
+
+def test_ics_file_has_both_slots(client, session, make_user):
+    from icalendar import Calendar
+
+    me = make_user()
+    order = factories.make_order(session, customer=me)
+    sign_in(client, me)
+    response = client.get(f"/commandes/{order.id}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    events = Calendar.from_ical(response.data).walk("VEVENT")
+    starts = sorted(event.decoded("dtstart") for event in events)
+    assert starts == [order.dropoff_slot.starts_at, order.pickup_slot.starts_at]
+    assert all("75 rue Gambetta" in str(event["location"]) for event in events)
