@@ -55,6 +55,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     cli.init_app(app)
 
     from conciergerie.accounts.views import bp as accounts_bp
+    from conciergerie.api.views import bp as api_bp
     from conciergerie.catalogue.views import bp as catalogue_bp
     from conciergerie.desk.views import bp as desk_bp
     from conciergerie.home.views import bp as home_bp
@@ -67,4 +68,5 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(orders_bp)
     app.register_blueprint(slots_bp)
     app.register_blueprint(desk_bp)
+    app.register_blueprint(api_bp)
     return app

@@ -20,7 +20,25 @@ class DomainError(Exception):
 
 
 def _page(status: int, title: str, message: str, *, minimal: bool = False):
-    """An error page in the site's layout; `minimal` leaves out what needs the database."""
+    """An error page in the site's layout; `minimal` leaves out what needs the database.
+
+    Under /api/ the same error is JSON: {"error": {"code", "message", "field"}}.
+    """
+    if request.path.startswith("/api/"):
+        from conciergerie.api.errors import error_response
+
+        codes = {
+            400: "bad_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            429: "too_many_requests",
+            500: "server_error",
+            503: "unavailable",
+        }
+        return error_response(status, codes.get(status, "error"), message or title)
     page = render_template(
         "errors/error.html", status=status, title=title, message=message, minimal=minimal
     )

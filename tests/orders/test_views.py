@@ -175,6 +175,7 @@ def test_customer_cancels_from_the_order_page(client, session, make_user, slots,
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Order, order.id).status is OrderStatus.CANCELLED
+    session.refresh(slots[0])
     assert slots[0].booked == 0
 
 

@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1, for the volunteers' phone view and future integrations."""

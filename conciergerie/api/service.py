@@ -1,0 +1,45 @@
+"""API tokens: issued against a password, stored only as a hash, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from conciergerie.models import ApiToken, User
+
+PREFIX = "evg_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, *, now: datetime) -> str:
+    """A new bearer token for `user`; only its SHA-256 is kept, so it is shown once."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, token_hash=_digest(token), created_at=now))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str, *, now: datetime) -> tuple[User, ApiToken] | None:
+    """The active user a valid, unrevoked token belongs to."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    found = session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if found is None or not found.user.is_active_account:
+        return None
+    found.last_used_at = now
+    return found.user, found
+
+
+def revoke(token: ApiToken, *, now: datetime) -> None:
+    token.revoked_at = now

@@ -1,0 +1,285 @@
+"""/api/v1: the same service layer as the HTML pages, spoken in JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from conciergerie.accounts import service as accounts
+from conciergerie.api import serializers
+from conciergerie.api import service as tokens
+from conciergerie.api.errors import ApiError, error_response
+from conciergerie.api.openapi import build_spec
+from conciergerie.extensions import csrf, db
+from conciergerie.mail import commit, on_commit
+from conciergerie.models import DeskSlot, Offer, Order, PaymentMethod, Provider, utcnow
+from conciergerie.orders import notifications
+from conciergerie.orders import service as orders
+from conciergerie.slots import service as slots
+from conciergerie.timeutils import local_date, start_of_local_day
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies here: every call carries its bearer token
+
+MAX_SLOT_RANGE_DAYS = 62
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    db.session.rollback()
+    return error_response(error.status, error.code, error.message, error.field)
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _sep, token = header.partition(" ")
+        found = (
+            tokens.user_for_token(db.session, token.strip(), now=utcnow())
+            if scheme.lower() == "bearer"
+            else None
+        )
+        if found is None:
+            raise ApiError(401, "unauthorized", _("Jeton d'accès absent, invalide ou révoqué."))
+        g.api_user, g.api_token = found
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _json_object() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", _("Le corps de la requête doit être un objet JSON."))
+    return data
+
+
+def _int(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(422, "invalid", _("Un nombre entier est attendu."), field)
+    return value
+
+
+# Authentication ---------------------------------------------------------------------------------
+
+
+@bp.post("/auth/token")
+def create_token():
+    data = _json_object()
+    email, password = data.get("email"), data.get("password")
+    if not isinstance(email, str) or not isinstance(password, str) or len(password) > 1024:
+        raise ApiError(422, "invalid", _("E-mail et mot de passe sont attendus."), "email")
+    user = accounts.authenticate(db.session, email, password, now=utcnow())
+    if user is None:
+        raise ApiError(401, "invalid_credentials", _("Adresse e-mail ou mot de passe incorrect."))
+    token = tokens.issue_token(db.session, user, now=utcnow())
+    db.session.commit()
+    return jsonify(token=token, token_type="Bearer")
+
+
+@bp.delete("/auth/token")
+@token_required
+def revoke_token():
+    tokens.revoke(g.api_token, now=utcnow())
+    db.session.commit()
+    return "", 204
+
+
+# Catalogue and slots ----------------------------------------------------------------------------
+
+
+@bp.get("/providers")
+def providers():
+    rows = db.session.scalars(
+        sa.select(Provider)
+        .where(Provider.is_active)
+        .options(selectinload(Provider.offers), selectinload(Provider.category))
+        .order_by(Provider.name)
+    )
+    return jsonify(
+        providers=[serializers.provider(p, [o for o in p.offers if o.is_active]) for p in rows]
+    )
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, "invalid", _("Date attendue au format AAAA-MM-JJ."), name) from None
+
+
+@bp.get("/slots")
+def list_slots():
+    kind = request.args.get("kind", "dropoff")
+    if kind not in ("dropoff", "pickup"):
+        raise ApiError(422, "invalid", _("« kind » vaut dropoff ou pickup."), "kind")
+    now = utcnow()
+    today = local_date(now)
+    start = _date_arg("from", today)
+    end = _date_arg("to", start + timedelta(days=14))
+    if end < start:
+        raise ApiError(422, "invalid", _("« to » doit suivre « from »."), "to")
+    if (end - start).days > MAX_SLOT_RANGE_DAYS:
+        raise ApiError(
+            422, "invalid", _("Au plus %(n)d jours à la fois.", n=MAX_SLOT_RANGE_DAYS), "to"
+        )
+    # Both uses take places in the same slots: open means in the future with a place left.
+    found = slots.open_slots(
+        db.session,
+        after=max(now, start_of_local_day(start)),
+        until=start_of_local_day(end + timedelta(days=1)),
+    )
+    return jsonify(slots=[serializers.slot(s) for s in found])
+
+
+# Orders -----------------------------------------------------------------------------------------
+
+
+def _fingerprint(data: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def _requested_lines(data: dict) -> list[orders.RequestedLine]:
+    raw = data.get("lines")
+    if not isinstance(raw, list) or not raw:
+        raise ApiError(422, "invalid", _("Au moins une ligne est attendue."), "lines")
+    if len(raw) > 30:
+        raise ApiError(422, "invalid", _("Trente lignes au plus."), "lines")
+    lines = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise ApiError(422, "invalid", _("Chaque ligne est un objet."), f"lines[{index}]")
+        offer_id = _int(item.get("offer_id"), f"lines[{index}].offer_id")
+        quantity = _int(item.get("quantity"), f"lines[{index}].quantity")
+        offer = db.session.get(Offer, offer_id)
+        if offer is None:
+            raise ApiError(422, "invalid", _("Offre inconnue."), f"lines[{index}].offer_id")
+        lines.append(orders.RequestedLine(offer, quantity))
+    return lines
+
+
+def _slot(data: dict, field: str, *, required: bool) -> DeskSlot | None:
+    value = data.get(field)
+    if value is None and not required:
+        return None
+    slot = db.session.get(DeskSlot, _int(value, field))
+    if slot is None:
+        raise ApiError(422, "invalid", _("Créneau inconnu."), field)
+    return slot
+
+
+def _order_error(error: orders.OrderError) -> ApiError:
+    status = {"slot_full": 409, "too_late": 409, "forbidden": 403}.get(error.code, 422)
+    return ApiError(status, error.code, str(error), error.field)
+
+
+@bp.post("/orders")
+@token_required
+def create_order():
+    data = _json_object()
+    user = g.api_user
+    key = request.headers.get("Idempotency-Key")
+    fingerprint = _fingerprint(data)
+    if key is not None:
+        if not 1 <= len(key) <= 100:
+            raise ApiError(
+                422, "invalid", _("Idempotency-Key : 1 à 100 caractères."), "Idempotency-Key"
+            )
+        existing = orders.find_by_idempotency_key(db.session, user, key)
+        if existing is not None:
+            return _replay(existing, fingerprint)
+
+    payment = data.get("payment", "desk")
+    if payment not in {m.value for m in PaymentMethod}:
+        raise ApiError(422, "invalid", _("« payment » vaut desk."), "payment")
+    note = data.get("note", "")
+    if not isinstance(note, str):
+        raise ApiError(422, "invalid", _("La note est un texte."), "note")
+    try:
+        order = orders.place_order(
+            db.session,
+            customer=user,
+            lines=_requested_lines(data),
+            dropoff_slot=_slot(data, "dropoff_slot_id", required=False),
+            pickup_slot=_slot(data, "pickup_slot_id", required=True),
+            note=note,
+            payment=PaymentMethod(payment),
+            now=utcnow(),
+            settings=orders.OrderSettings.from_config(current_app.config),
+            idempotency_key=key,
+            idempotency_fingerprint=fingerprint if key else None,
+        )
+        on_commit(db.session, lambda: notifications.send_confirmation(order))
+        commit(db.session)
+    except orders.OrderError as error:
+        raise _order_error(error) from error
+    except IntegrityError:
+        # The same Idempotency-Key arrived twice at once: the other request placed the order.
+        db.session.rollback()
+        existing = orders.find_by_idempotency_key(db.session, user, key) if key else None
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint)
+    response = jsonify(serializers.order(order))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/orders/{order.id}"
+    return response
+
+
+def _replay(order: Order, fingerprint: str):
+    if order.idempotency_fingerprint != fingerprint:
+        raise ApiError(
+            422,
+            "idempotency_mismatch",
+            _("Cette Idempotency-Key a déjà servi pour une autre commande."),
+            "Idempotency-Key",
+        )
+    response = jsonify(serializers.order(order))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/orders/{order.id}"
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _own_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None or not order.can_view(g.api_user):
+        raise ApiError(404, "not_found", _("Commande introuvable."))
+    return order
+
+
+@bp.get("/orders/<int:order_id>")
+@token_required
+def get_order(order_id: int):
+    return jsonify(serializers.order(_own_order(order_id)))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@token_required
+def cancel_order(order_id: int):
+    order = _own_order(order_id)
+    try:
+        orders.cancel_order(db.session, order, actor=g.api_user, now=utcnow())
+    except orders.OrderError as error:
+        raise _order_error(error) from error
+    db.session.commit()
+    return jsonify(serializers.order(order))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(build_spec())

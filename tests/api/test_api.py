@@ -1,0 +1,260 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from conciergerie.api import service as tokens
+from conciergerie.models import ApiToken, Order, OrderStatus, Role
+from tests import factories
+from tests.api.conftest import Api
+from tests.factories import NOW, PASSWORD
+
+SOON = (datetime.now(UTC) + timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def slots(session):
+    return [factories.make_slot(session, starts_at=SOON + timedelta(days=n)) for n in range(21)]
+
+
+@pytest.fixture
+def offer(session):
+    return factories.make_offer(session, name="Ressemelage", price_cents=1800, turnaround_days=3)
+
+
+def order_body(offer, slots, **kw):
+    body = {
+        "lines": [{"offer_id": offer.id, "quantity": 2}],
+        "dropoff_slot_id": slots[0].id,
+        "pickup_slot_id": slots[10].id,
+        "note": "talons usés côté gauche",
+        "payment": "desk",
+    }
+    body.update(kw)
+    return body
+
+
+def test_the_document_is_valid_openapi(api):
+    from openapi_spec_validator import validate
+
+    response = api.get("/openapi.json")
+    validate(response.get_json())
+
+
+# Tokens -----------------------------------------------------------------------------------------
+
+
+def test_token_for_good_credentials_is_stored_hashed(api, session, make_user):
+    user = make_user(email="lea@example.org")
+    response = api.post("/auth/token", json={"email": "LEA@example.org", "password": PASSWORD})
+    assert response.status_code == 200
+    token = response.get_json()["token"]
+    stored = session.scalar(sa.select(ApiToken).where(ApiToken.user_id == user.id))
+    assert (
+        stored.token_hash != token
+        and token not in stored.token_hash
+        and len(stored.token_hash) == 64
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "lea@example.org", "password": "nope"},
+        {"email": "x@example.org", "password": PASSWORD},
+    ],
+)
+def test_bad_credentials_are_a_401(api, make_user, body):
+    make_user(email="lea@example.org")
+    response = api.post("/auth/token", json=body)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_credentials"
+
+
+@pytest.mark.parametrize("body", [None, [], "text", {"email": 3, "password": []}])
+def test_malformed_token_requests_are_4xx_json(api, body):
+    response = (
+        api.post("/auth/token", json=body)
+        if body is not None
+        else api.post("/auth/token", data="{")
+    )
+    assert response.status_code in (400, 422)
+    assert set(response.get_json()["error"]) == {"code", "message", "field"}
+
+
+def test_revoked_token_no_longer_works(customer_api):
+    assert customer_api.delete("/auth/token").status_code == 204
+    response = customer_api.get("/orders/1")
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header", ["", "Bearer ", "Bearer evg_forged", "Basic abc", "Bearer " + "x" * 500]
+)
+def test_orders_need_a_valid_token(api, client, header, offer, slots):
+    response = client.post(
+        "/api/v1/orders", json=order_body(offer, slots), headers={"Authorization": header}
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+# Catalogue and slots ----------------------------------------------------------------------------
+
+
+def test_providers_with_offers(api, offer):
+    providers = api.get("/providers").get_json()["providers"]
+    found = next(p for p in providers if p["id"] == offer.provider_id)
+    assert found["offers"][0] == {
+        "id": offer.id,
+        "name": "Ressemelage",
+        "kind": "service",
+        "price_cents": 1800,
+        "unit": "la pièce",
+        "turnaround_days": 3,
+    }
+
+
+def test_slots_are_listed_with_offset_and_remaining(api, session, slots):
+    slots[1].booked = 1
+    slots[2].booked = slots[2].capacity
+    session.flush()
+    start = SOON.date()
+    body = api.get(f"/slots?kind=pickup&from={start}&to={start + timedelta(days=3)}").get_json()
+    ids = [s["id"] for s in body["slots"]]
+    assert slots[0].id in ids and slots[2].id not in ids  # full slots are not open
+    second = next(s for s in body["slots"] if s["id"] == slots[1].id)
+    assert second["remaining"] == second["capacity"] - 1
+    assert second["starts_at"].endswith(("+01:00", "+02:00"))
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("kind=both", "kind"),
+        ("from=demain", "from"),
+        ("from=2026-12-10&to=2026-12-01", "to"),
+        ("from=2026-12-01&to=2027-06-01", "to"),
+    ],
+)
+def test_bad_slot_queries_name_the_field(api, query, field):
+    response = api.get(f"/slots?{query}")
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == field
+
+
+# Orders -----------------------------------------------------------------------------------------
+
+
+def test_place_an_order(customer_api, session, offer, slots, outbox):
+    response = customer_api.post("/orders", json=order_body(offer, slots))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["status"] == "confirmed" and body["code"].startswith("EVG-")
+    assert body["total_cents"] == 2 * 1800 + 150 and body["fee_cents"] == 150
+    assert body["lines"][0]["unit_price_cents"] == 1800
+    assert response.headers["Location"] == f"/api/v1/orders/{body['id']}"
+    assert len(outbox) == 1  # the same confirmation mail as the HTML flow
+
+
+def test_idempotency_key_returns_the_same_order(customer_api, session, offer, slots):
+    headers = {"Idempotency-Key": "retry-42"}
+    first = customer_api.post("/orders", json=order_body(offer, slots), headers=headers)
+    again = customer_api.post("/orders", json=order_body(offer, slots), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 1
+    session.refresh(slots[0])
+    assert slots[0].booked == 1
+    other = customer_api.post(
+        "/orders", json=order_body(offer, slots, note="autre"), headers=headers
+    )
+    assert other.status_code == 422 and other.get_json()["error"]["code"] == "idempotency_mismatch"
+
+
+def test_full_slot_is_a_409(customer_api, session, offer, slots):
+    slots[0].booked = slots[0].capacity
+    session.flush()
+    response = customer_api.post("/orders", json=order_body(offer, slots))
+    assert response.status_code == 409
+    assert response.get_json()["error"] == {
+        "code": "slot_full",
+        "message": "Ce créneau est complet : choisissez-en un autre.",
+        "field": "dropoff_slot_id",
+    }
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"lines": [{"offer_id": 999999, "quantity": 1}]}, "lines[0].offer_id"),
+        ({"lines": [{"offer_id": "12", "quantity": 1}]}, "lines[0].offer_id"),
+        ({"lines": [{"offer_id": "$offer", "quantity": 0}]}, "lines[0].quantity"),
+        ({"lines": [{"offer_id": "$offer", "quantity": 51}]}, "lines[0].quantity"),
+        ({"lines": [{"offer_id": "$offer", "quantity": True}]}, "lines[0].quantity"),
+        ({"lines": [{"offer_id": "$offer", "quantity": 1}, "x"]}, "lines[1]"),
+        ({"lines": []}, "lines"),
+        ({"pickup_slot_id": "$slot1"}, "pickup_slot_id"),  # too early for the work
+        ({"pickup_slot_id": 999999}, "pickup_slot_id"),
+        ({"dropoff_slot_id": "$past"}, "dropoff_slot_id"),
+        ({"dropoff_slot_id": None}, "dropoff_slot_id"),
+        ({"note": "x" * 501}, "note"),
+        ({"note": 42}, "note"),
+        ({"payment": "bitcoin"}, "payment"),
+    ],
+)
+def test_bad_orders_are_422_naming_the_field(customer_api, session, offer, slots, change, field):
+    past = factories.make_slot(session, starts_at=datetime.now(UTC) - timedelta(days=1))
+    values = {"$offer": offer.id, "$slot1": slots[1].id, "$past": past.id}
+
+    def resolve(value):
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return values.get(value, value) if isinstance(value, str) else value
+
+    response = customer_api.post("/orders", json=order_body(offer, slots, **resolve(change)))
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["field"] == field
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_staff_cannot_order_through_the_api(client, openapi, session, make_user, offer, slots):
+    volunteer = Api(
+        client, openapi, tokens.issue_token(session, make_user(Role.VOLUNTEER), now=NOW)
+    )
+    assert volunteer.post("/orders", json=order_body(offer, slots)).status_code == 403
+
+
+def test_someone_elses_order_is_a_404(customer_api, session, make_user):
+    other = factories.make_order(session, customer=make_user())
+    assert customer_api.get(f"/orders/{other.id}").status_code == 404
+    assert customer_api.post(f"/orders/{other.id}/cancel").status_code == 404
+    assert other.status is OrderStatus.CONFIRMED
+
+
+def test_get_and_cancel_my_order(customer_api, session, offer, slots):
+    order_id = customer_api.post("/orders", json=order_body(offer, slots)).get_json()["id"]
+    assert customer_api.get(f"/orders/{order_id}").get_json()["status"] == "confirmed"
+    cancelled = customer_api.post(f"/orders/{order_id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    session.refresh(slots[0])
+    assert slots[0].booked == 0
+
+
+def test_cancel_too_late_is_a_409(customer_api, session):
+    order = factories.make_order(session, customer=customer_api.user)
+    order.cancellable_until = datetime.now(UTC) - timedelta(seconds=1)
+    session.flush()
+    response = customer_api.post(f"/orders/{order.id}/cancel")
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "too_late"
+
+
+@pytest.mark.parametrize(
+    "method, path", [("get", "/nope"), ("delete", "/orders"), ("get", "/orders/abc")]
+)
+def test_unknown_routes_answer_json(client, method, path):
+    response = getattr(client, method)(f"/api/v1{path}")
+    assert response.status_code in (404, 405)
+    assert response.is_json and "error" in response.get_json()

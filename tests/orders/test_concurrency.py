@@ -1,0 +1,122 @@
+"""No overbooking, ever: 50 simultaneous bookings of one slot against PostgreSQL.
+
+These tests commit for real (each request is its own transaction, as in production), so they
+do not use the rolled-back `db` fixture; they empty the tables afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from conciergerie.api import service as tokens
+from conciergerie.extensions import db as _db
+from conciergerie.models import Base, DeskSlot, Order, Role
+from conciergerie.slots import service as slots_service
+from tests import factories
+
+CUSTOMERS = 50
+CAPACITY = 5
+
+pytestmark = pytest.mark.skipif(
+    not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="row-level locking under concurrency is a PostgreSQL matter; CI runs this on PostgreSQL",
+)
+
+
+@pytest.fixture
+def contested_slot(app):
+    """A drop-off slot of capacity CAPACITY, 50 customers with API tokens, all committed."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        with Session(_db.engine) as session:
+            offer = factories.make_offer(session, turnaround_days=0)
+            dropoff = factories.make_slot(
+                session, starts_at=now + timedelta(days=2), capacity=CAPACITY
+            )
+            pickup = factories.make_slot(
+                session, starts_at=now + timedelta(days=9), capacity=CUSTOMERS * 2
+            )
+            customer_tokens = [
+                tokens.issue_token(session, factories.make_user(session, Role.RESIDENT), now=now)
+                for _ in range(CUSTOMERS)
+            ]
+            session.commit()
+            ids = (offer.id, dropoff.id, pickup.id)
+        yield (*ids, customer_tokens)
+        with _db.engine.begin() as connection:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens) -> Counter:
+    """Every customer posts the same order at the same instant; count the answers."""
+    barrier = threading.Barrier(len(customer_tokens))
+    answers: list[tuple[int, str | None]] = []
+
+    def book(token: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            "/api/v1/orders",
+            json={
+                "lines": [{"offer_id": offer_id, "quantity": 1}],
+                "dropoff_slot_id": dropoff_id,
+                "pickup_slot_id": pickup_id,
+                "payment": "desk",
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        body = response.get_json(silent=True) or {}
+        answers.append((response.status_code, body.get("error", {}).get("code")))
+
+    threads = [threading.Thread(target=book, args=(token,)) for token in customer_tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return Counter(answers)
+
+
+def orders_in(app, slot_id: int) -> tuple[int, int]:
+    with app.app_context(), Session(_db.engine) as session:
+        orders = session.scalar(
+            sa.select(sa.func.count()).select_from(Order).where(Order.dropoff_slot_id == slot_id)
+        )
+        return orders, session.get(DeskSlot, slot_id).booked
+
+
+def test_fifty_simultaneous_bookings_never_overbook(app, contested_slot):
+    offer_id, dropoff_id, pickup_id, customer_tokens = contested_slot
+    answers = book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens)
+    assert answers == Counter({(201, None): CAPACITY, (409, "slot_full"): CUSTOMERS - CAPACITY})
+    assert orders_in(app, dropoff_id) == (CAPACITY, CAPACITY)
+
+
+def _unguarded_reserve(session, slot) -> None:
+    """The classic bug: read the count, check it, write it back — no lock, no condition."""
+    booked, capacity = session.execute(
+        sa.select(DeskSlot.booked, DeskSlot.capacity).where(DeskSlot.id == slot.id)
+    ).one()
+    if booked >= capacity:
+        raise slots_service.SlotFull("complet")
+    time.sleep(0.05)  # the time a busy server takes between the read and the write
+    session.execute(sa.update(DeskSlot).where(DeskSlot.id == slot.id).values(booked=booked + 1))
+
+
+def test_control_run_without_the_guard_overbooks(app, contested_slot, monkeypatch):
+    """Proves the test above can fail: with the guard switched off, the slot is overbooked."""
+    monkeypatch.setattr(slots_service, "reserve_place", _unguarded_reserve)
+    offer_id, dropoff_id, pickup_id, customer_tokens = contested_slot
+    answers = book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens)
+    orders, booked = orders_in(app, dropoff_id)
+    print(f"control run: answers={dict(answers)} orders={orders} booked={booked}")
+    assert answers[(201, None)] > CAPACITY
+    assert orders > CAPACITY  # more customers than places: what the guard prevents
+    assert booked <= CAPACITY  # lost updates: the counter no longer tells the truth
