@@ -86,7 +86,7 @@ def slot_when(slot: object) -> str:
 
 def moment(value: datetime) -> str:
     """A date and time, shown in Paris time: "25 nov. 2026, 10:30"."""
-    return format_datetime(value, "medium")
+    return format_datetime(value, "d MMM y, HH:mm")
 
 
 def long_day(value: datetime) -> str:

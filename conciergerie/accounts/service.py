@@ -78,6 +78,7 @@ def create_user(
     phone: str | None = None,
     member_company: MemberCompany | None = None,
     provider: Provider | None = None,
+    locale: str = "fr",
 ) -> User:
     """Create an account of any role, enforcing the rules every entry point shares."""
     email = normalise_email(email)
@@ -105,6 +106,7 @@ def create_user(
         role=role,
         member_company=member_company,
         provider=provider,
+        locale=locale,
         created_at=now,
     )
     session.add(user)
@@ -123,6 +125,15 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = now
     return user
+
+
+def set_solidarity_rate(user: User, granted: bool, *, actor: User) -> None:
+    """Grant or withdraw the tarif solidaire (no service fee); the concierge decides."""
+    if actor.role is not Role.CONCIERGE:
+        raise AccountError(_("Seul·e la concierge accorde le tarif solidaire."))
+    if not user.is_customer:
+        raise AccountError(_("Le tarif solidaire concerne les client·es."))
+    user.solidarity_rate = granted
 
 
 def end_all_sessions(user: User) -> None:

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +59,7 @@ def signup():
                 phone=form.phone.data,
                 role=role,
                 member_company=company,
+                locale=str(get_locale() or "fr"),
                 now=utcnow(),
             )
         except service.EmailTaken as error:
@@ -196,4 +198,29 @@ def user_list():
         .options(sa.orm.selectinload(User.member_company), sa.orm.selectinload(User.provider))
         .order_by(User.role, User.full_name)
     ).all()
-    return render_template("accounts/user_list.html", users=users)
+    return render_template(
+        "accounts/user_list.html", users=users, rate_form=forms.SolidarityRateForm()
+    )
+
+
+@bp.post("/utilisateurs/<int:user_id>/tarif-solidaire")
+@role_required(Role.CONCIERGE)
+def solidarity_rate(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = forms.SolidarityRateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.set_solidarity_rate(
+            user, form.granted.data == "1", actor=current_user._get_current_object()
+        )
+    except service.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if user.solidarity_rate:
+            flash(_("Tarif solidaire accordé à %(name)s.", name=user.full_name), "success")
+        else:
+            flash(_("Tarif solidaire retiré à %(name)s.", name=user.full_name), "success")
+    return redirect(url_for("accounts.user_list"))

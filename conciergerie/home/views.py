@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from conciergerie.extensions import db
@@ -36,6 +37,9 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        if current_user.is_authenticated:  # mails follow the language the person reads
+            current_user.locale = lang
+            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
 
 

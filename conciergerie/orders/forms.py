@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from conciergerie.i18n import slot_day, slot_hours
+from conciergerie.i18n import slot_day, slot_when
 from conciergerie.models import DeskSlot, PaymentMethod
 from conciergerie.orders.service import MAX_NOTE_LENGTH, MAX_QUANTITY
 
@@ -43,7 +43,7 @@ def slot_choices(slots: list[DeskSlot]) -> list[SelectChoice]:
     return [
         SelectChoice(
             slot.id,
-            f"{slot_hours(slot)} · "
+            f"{slot_when(slot)} · "
             + ngettext("%(num)d place libre", "%(num)d places libres", slot.remaining),
             optgroup=slot_day(slot).capitalize(),
         )

@@ -276,3 +276,42 @@ def test_concierge_sees_every_account(client, login_as, make_user):
 
 def test_csrf_token_helper_finds_the_token(client):
     assert len(csrf_token(client, LOGIN)) > 20
+
+
+def test_concierge_grants_and_withdraws_the_solidarity_rate(client, session, login_as, make_user):
+    login_as(Role.CONCIERGE)
+    resident = make_user(Role.RESIDENT)
+    url = f"/compte/utilisateurs/{resident.id}/tarif-solidaire"
+    assert submit(client, url, {"granted": "1"}, form_url="/compte/utilisateurs").status_code == 302
+    session.refresh(resident)
+    assert resident.solidarity_rate is True
+    submit(client, url, {"granted": "0"}, form_url="/compte/utilisateurs")
+    session.refresh(resident)
+    assert resident.solidarity_rate is False
+
+
+def test_only_the_concierge_grants_the_solidarity_rate(client, session, login_as, make_user):
+    login_as(Role.VOLUNTEER)
+    resident = make_user(Role.RESIDENT)
+    response = submit(
+        client,
+        f"/compte/utilisateurs/{resident.id}/tarif-solidaire",
+        {"granted": "1"},
+        form_url="/",
+    )
+    assert response.status_code == 403
+    session.refresh(resident)
+    assert resident.solidarity_rate is False
+
+
+def test_language_choice_is_kept_for_mails(client, session, login_as):
+    user = login_as(Role.RESIDENT)
+    submit(client, "/langue", {"lang": "en", "next": "/"}, form_url="/")
+    session.refresh(user)
+    assert user.locale == "en"
+
+
+def test_sign_up_in_english_keeps_english_mails(client, session):
+    submit(client, "/langue", {"lang": "en", "next": "/"}, form_url="/")
+    submit(client, SIGNUP, signup_data())
+    assert user_by_email(session, "nadia@example.org").locale == "en"
