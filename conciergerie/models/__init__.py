@@ -6,6 +6,7 @@ from conciergerie.models.base import Base, UTCDateTime, utcnow
 from conciergerie.models.catalogue import Category, Offer, OfferKind, Provider
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
 from conciergerie.models.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
+from conciergerie.models.payments import Payment, PaymentKind, Refund, StripeEvent
 
 __all__ = [
     "ApiToken",
@@ -21,7 +22,11 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderStatus",
+    "Payment",
+    "PaymentKind",
     "PaymentMethod",
+    "Refund",
+    "StripeEvent",
     "Provider",
     "Role",
     "UTCDateTime",

@@ -15,7 +15,8 @@ from conciergerie.models.desk import DeskSlot
 
 
 class OrderStatus(enum.StrEnum):
-    PLACED = "placed"  # waiting for payment or for the desk to accept it
+    PLACED = "placed"  # just recorded
+    AWAITING_PAYMENT = "awaiting_payment"  # online payment started; places held until it expires
     CONFIRMED = "confirmed"  # paid, or pay-at-desk accepted
     DROPPED_OFF = "dropped_off"  # items left at the desk
     AT_PROVIDER = "at_provider"  # carried to the provider
@@ -66,6 +67,9 @@ class Order(Base):
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The customer may cancel until then: the drop-off slot's start, or the basket cut-off.
     cancellable_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Online payment: the Stripe Checkout Session, and until when the places are held for it.
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    payment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Client-chosen key (API `Idempotency-Key`): a retried request returns this order.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
     idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
