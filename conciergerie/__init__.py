@@ -41,6 +41,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.accounts import init_app as init_accounts
     from conciergerie.database import init_app as init_database
     from conciergerie.extensions import babel, csrf, db, mail, migrate
+    from conciergerie.payments.gateway import init_app as init_gateway
 
     db.init_app(app)
     init_database(app)
@@ -50,6 +51,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     init_accounts(app)
+    init_gateway(app)
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
@@ -60,6 +62,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.desk.views import bp as desk_bp
     from conciergerie.home.views import bp as home_bp
     from conciergerie.orders.views import bp as orders_bp
+    from conciergerie.payments.views import bp as payments_bp
     from conciergerie.slots.views import bp as slots_bp
 
     app.register_blueprint(home_bp)
@@ -69,4 +72,5 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(slots_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(payments_bp)
     return app

@@ -71,6 +71,13 @@ class Config:
     # Service fee per order for residents (none for subscribers' employees or the tarif solidaire).
     RESIDENT_FEE_CENTS = int(os.environ.get("RESIDENT_FEE_CENTS", "150"))
 
+    # Stripe: no secret key, no online payment (paying at the desk always works).
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # e.g. a fake Stripe server in tests
+    # How long an order waiting for its online payment holds its slot places.
+    PAYMENT_HOLD_MINUTES = int(os.environ.get("PAYMENT_HOLD_MINUTES", "30"))
+
     # The desk, depot of the pickup rounds and origin of the "distance from the desk".
     DESK_NAME = "La Grappe"
     DESK_ADDRESS = "75 rue Gambetta, 59000 Lille"
@@ -86,6 +93,10 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     DEMO_DATA_ALLOWED = True
+    # Tests configure Stripe themselves (a fake server), never from the environment.
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+    STRIPE_API_BASE = None
     SECRET_KEY = "testing-secret-key"
     MAIL_BACKEND = "locmem"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}

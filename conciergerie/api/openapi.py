@@ -111,7 +111,11 @@ SCHEMAS: dict[str, Any] = {
             },
             "pickup_slot_id": {"type": "integer"},
             "note": {"type": "string", "maxLength": 500},
-            "payment": {"enum": ["desk"], "default": "desk"},
+            "payment": {
+                "enum": ["desk", "online"],
+                "default": "desk",
+                "description": "online (with Stripe configured): the answer has checkout_url",
+            },
         },
     },
     "Order": {
@@ -178,6 +182,10 @@ SCHEMAS: dict[str, Any] = {
             "note": {"type": "string"},
             "placed_at": TS,
             "cancellable_until": TS,
+            "checkout_url": {
+                "type": "string",
+                "description": "Only when placing an order paid online: where to pay (Stripe).",
+            },
         },
     },
 }
@@ -320,6 +328,9 @@ def build_spec() -> dict[str, Any]:
                         "403": _error_response("This account may not order (staff)."),
                         "409": _error_response("A slot is full (`slot_full`)."),
                         "422": invalid,
+                        "503": _error_response(
+                            "Online payment is unavailable (Stripe unreachable)."
+                        ),
                     },
                 }
             },
@@ -345,6 +356,9 @@ def build_spec() -> dict[str, Any]:
                         "401": unauthorized,
                         "404": _error_response("No such order of the caller's."),
                         "409": _error_response("Too late to cancel (`too_late`)."),
+                        "502": _error_response(
+                            "The refund was refused by Stripe; nothing changed."
+                        ),
                     },
                 }
             },

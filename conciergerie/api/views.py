@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -23,6 +23,8 @@ from conciergerie.mail import commit, on_commit
 from conciergerie.models import DeskSlot, Offer, Order, PaymentMethod, Provider, utcnow
 from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
+from conciergerie.payments import service as payments
+from conciergerie.payments.gateway import GatewayError, get_gateway
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import local_date, start_of_local_day
 
@@ -205,7 +207,7 @@ def create_order():
 
     payment = data.get("payment", "desk")
     if payment not in {m.value for m in PaymentMethod}:
-        raise ApiError(422, "invalid", _("« payment » vaut desk."), "payment")
+        raise ApiError(422, "invalid", _("« payment » vaut desk ou online."), "payment")
     note = data.get("note", "")
     if not isinstance(note, str):
         raise ApiError(422, "invalid", _("La note est un texte."), "note")
@@ -219,11 +221,14 @@ def create_order():
             note=note,
             payment=PaymentMethod(payment),
             now=utcnow(),
-            settings=orders.OrderSettings.from_config(current_app.config),
+            settings=orders.OrderSettings.from_config(
+                current_app.config, online_payment=get_gateway() is not None
+            ),
             idempotency_key=key,
             idempotency_fingerprint=fingerprint if key else None,
         )
-        on_commit(db.session, lambda: notifications.send_confirmation(order))
+        if order.payment_method is PaymentMethod.DESK:
+            on_commit(db.session, lambda: notifications.send_confirmation(order))
         commit(db.session)
     except orders.OrderError as error:
         raise _order_error(error) from error
@@ -234,10 +239,36 @@ def create_order():
         if existing is None:
             raise
         return _replay(existing, fingerprint)
-    response = jsonify(serializers.order(order))
+    body = serializers.order(order)
+    if order.payment_method is PaymentMethod.ONLINE:
+        body["checkout_url"] = _start_checkout(order)
+    response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/orders/{order.id}"
     return response
+
+
+def _start_checkout(order: Order) -> str:
+    """Open the Stripe Checkout Session of a just-saved order (its places are committed first,
+    so no slot stays locked during the call); Stripe down: the order is cancelled, 503."""
+    try:
+        url = payments.start_checkout(
+            db.session,
+            order,
+            gateway=get_gateway(),
+            success_url=url_for("payments.payment_return", order_id=order.id, _external=True),
+            cancel_url=url_for("orders.detail", order_id=order.id, _external=True),
+            now=utcnow(),
+        )
+    except (GatewayError, payments.PaymentError) as error:
+        db.session.rollback()
+        payments.fail_payment(db.session, order, now=utcnow(), reason=_("Stripe injoignable"))
+        db.session.commit()
+        raise ApiError(
+            503, "payment_unavailable", _("Le paiement en ligne est indisponible.")
+        ) from error
+    db.session.commit()
+    return url
 
 
 def _replay(order: Order, fingerprint: str):
@@ -273,9 +304,13 @@ def get_order(order_id: int):
 def cancel_order(order_id: int):
     order = _own_order(order_id)
     try:
-        orders.cancel_order(db.session, order, actor=g.api_user, now=utcnow())
+        payments.cancel_and_refund(
+            db.session, order, actor=g.api_user, gateway=get_gateway(), now=utcnow()
+        )
     except orders.OrderError as error:
         raise _order_error(error) from error
+    except payments.PaymentError as error:
+        raise ApiError(502, "refund_failed", str(error)) from error
     db.session.commit()
     return jsonify(serializers.order(order))
 

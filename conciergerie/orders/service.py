@@ -42,12 +42,16 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud a
 class OrderSettings:
     transport_margin_days: int
     resident_fee_cents: int
+    online_payment: bool = False  # Stripe configured
+    payment_hold_minutes: int = 30
 
     @classmethod
-    def from_config(cls, config: dict) -> OrderSettings:
+    def from_config(cls, config: dict, *, online_payment: bool = False) -> OrderSettings:
         return cls(
             transport_margin_days=config["TRANSPORT_MARGIN_WORKING_DAYS"],
             resident_fee_cents=config["RESIDENT_FEE_CENTS"],
+            online_payment=online_payment,
+            payment_hold_minutes=config["PAYMENT_HOLD_MINUTES"],
         )
 
 
@@ -198,7 +202,7 @@ def _check_lines(lines: Sequence[RequestedLine]) -> None:
             )
 
 
-def _record(
+def record(
     order: Order, to_status: OrderStatus, *, actor: User | None, now: datetime, note: str = ""
 ) -> None:
     order.events.append(
@@ -228,8 +232,8 @@ def place_order(
     """
     if not customer.is_customer:
         raise OrderNotAllowed(_("Seuls les habitant·es et salarié·es de La Grappe commandent."))
-    if payment is not PaymentMethod.DESK:
-        raise OrderError(_("Le paiement en ligne n'est pas encore disponible."), field="payment")
+    if payment is PaymentMethod.ONLINE and not settings.online_payment:
+        raise OrderError(_("Le paiement en ligne n'est pas disponible."), field="payment")
     _check_lines(lines)
     note = (note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
@@ -287,6 +291,12 @@ def place_order(
         cancellable_until=cancellation_deadline(lines, dropoff_slot=dropoff_slot, now=now),
         idempotency_key=idempotency_key,
         idempotency_fingerprint=idempotency_fingerprint,
+        # An online payment must arrive before then, or the places go back on sale.
+        payment_expires_at=(
+            now + timedelta(minutes=settings.payment_hold_minutes)
+            if payment is PaymentMethod.ONLINE
+            else None
+        ),
     )
     for line in lines:
         order.lines.append(
@@ -305,7 +315,7 @@ def place_order(
         OrderEvent(from_status=None, to_status=OrderStatus.PLACED, actor=customer, at=now)
     )
     if payment is PaymentMethod.DESK:
-        _record(
+        record(
             order, OrderStatus.CONFIRMED, actor=customer, now=now, note=_("Paiement au comptoir")
         )
     session.add(order)
@@ -373,7 +383,7 @@ def next_steps(order: Order, user: User) -> list[OrderStatus]:
     ]
 
 
-def _release_places(session: Session, order: Order) -> None:
+def release_places(session: Session, order: Order) -> None:
     for slot in filter(None, [order.dropoff_slot, order.pickup_slot]):
         slots.release_place(session, slot)
 
@@ -404,8 +414,8 @@ def advance_order(
     if to_status is OrderStatus.NO_SHOW:
         if order.dropoff_slot is None or now < order.dropoff_slot.ends_at:
             raise TooLate(_("Le créneau de dépôt n'est pas encore terminé."))
-        _release_places(session, order)
-    _record(order, to_status, actor=actor, now=now, note=note)
+        release_places(session, order)
+    record(order, to_status, actor=actor, now=now, note=note)
     session.flush()
 
 
@@ -418,18 +428,23 @@ def cancel_order(session: Session, order: Order, *, actor: User, now: datetime) 
     is_concierge = actor.role is Role.CONCIERGE
     if not (is_concierge or actor.id == order.customer_id):
         raise OrderNotAllowed(_("Cette commande n'est pas la vôtre."))
-    if order.status not in (OrderStatus.PLACED, OrderStatus.CONFIRMED):
+    if order.status not in (
+        OrderStatus.PLACED,
+        OrderStatus.AWAITING_PAYMENT,
+        OrderStatus.CONFIRMED,
+    ):
         raise TooLate(_("Cette commande ne peut plus être annulée : elle est déjà en cours."))
     if not is_concierge and now >= order.cancellable_until:
         raise TooLate(_("Trop tard pour annuler : le créneau de dépôt a commencé."))
-    _release_places(session, order)
-    _record(order, OrderStatus.CANCELLED, actor=actor, now=now)
+    release_places(session, order)
+    record(order, OrderStatus.CANCELLED, actor=actor, now=now)
     session.flush()
 
 
 def status_label(status: OrderStatus) -> str:
     labels = {
         OrderStatus.PLACED: _("Enregistrée"),
+        OrderStatus.AWAITING_PAYMENT: _("En attente du paiement en ligne"),
         OrderStatus.CONFIRMED: _("Confirmée"),
         OrderStatus.DROPPED_OFF: _("Déposée au comptoir"),
         OrderStatus.AT_PROVIDER: _("Chez le prestataire"),

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from conciergerie.extensions import db
 from conciergerie.mail import commit, on_commit
@@ -31,6 +32,8 @@ from conciergerie.orders.forms import (
     UpdateBasketForm,
     slot_choices,
 )
+from conciergerie.payments import service as payments
+from conciergerie.payments.gateway import GatewayError, get_gateway
 from conciergerie.slots import service as slots
 
 bp = Blueprint("orders", __name__)
@@ -41,7 +44,9 @@ PICKUP_HORIZON = timedelta(weeks=3)
 
 
 def _settings() -> service.OrderSettings:
-    return service.OrderSettings.from_config(current_app.config)
+    return service.OrderSettings.from_config(
+        current_app.config, online_payment=get_gateway() is not None
+    )
 
 
 @bp.post("/panier/ajouter")
@@ -141,6 +146,11 @@ def checkout():
             until=earliest + PICKUP_HORIZON,
         )
     )
+    if get_gateway() is not None:
+        form.payment.choices = [
+            *form.payment.choices,
+            SelectChoice(PaymentMethod.ONLINE.value, _("En ligne, par carte (Stripe)")),
+        ]
     quote = service.quote(lines, current_user, _settings())
     if form.validate_on_submit():
         try:
@@ -182,6 +192,36 @@ def checkout():
     ), status
 
 
+def _pay_online(order: Order):
+    """The order (and its places) is saved first, so that no slot stays locked during the call
+    to Stripe; if Stripe cannot be reached, the order is cancelled and its places freed."""
+    db.session.commit()
+    try:
+        url = payments.start_checkout(
+            db.session,
+            order,
+            gateway=get_gateway(),
+            success_url=url_for("payments.payment_return", order_id=order.id, _external=True),
+            cancel_url=url_for("orders.detail", order_id=order.id, _external=True),
+            now=utcnow(),
+        )
+    except (GatewayError, payments.PaymentError):
+        db.session.rollback()
+        payments.fail_payment(db.session, order, now=utcnow(), reason=_("Stripe injoignable"))
+        db.session.commit()
+        flash(
+            _(
+                "Le paiement en ligne est indisponible pour le moment : "
+                "choisissez le paiement au comptoir."
+            ),
+            "error",
+        )
+        return redirect(url_for("orders.show_basket"))
+    db.session.commit()
+    basket.clear(session)
+    return redirect(url, code=303)
+
+
 def _own_order(order_id: int) -> Order:
     """The order, if the current user may see it; a 404 otherwise (its existence is not told)."""
     order = db.session.get(Order, order_id)
@@ -221,7 +261,18 @@ def cancel(order_id: int):
         flash(str(error), "error")
         return redirect(url_for("orders.detail", order_id=order.id))
     db.session.commit()
-    flash(_("Commande %(code)s annulée : vos créneaux sont libérés.", code=order.code), "success")
+    if payments.refunded_cents(order):
+        flash(
+            _(
+                "Commande %(code)s annulée et remboursée : vos créneaux sont libérés.",
+                code=order.code,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _("Commande %(code)s annulée : vos créneaux sont libérés.", code=order.code), "success"
+        )
     return redirect(url_for("orders.detail", order_id=order.id))
 
 

@@ -1,0 +1,172 @@
+"""The only module that talks to Stripe (and the only one importing `stripe`).
+
+It returns plain dataclasses, so the rest of the app never handles Stripe objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import stripe
+from flask import Flask, current_app
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+class GatewayError(Exception):
+    """Stripe could not be reached or refused the call."""
+
+
+class InvalidWebhook(Exception):
+    """Unsigned, badly signed, stale or malformed webhook."""
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str | None
+    status: str  # open, complete, expired
+    payment_status: str  # paid, unpaid, no_payment_required
+    payment_intent: str | None
+    order_id: int | None
+    amount_total: int | None
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    id: str
+    type: str
+    object_id: str | None
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    name: str
+    unit_amount_cents: int
+    quantity: int
+
+
+def _session(obj) -> CheckoutSession:
+    data = obj if isinstance(obj, dict) else obj.to_dict()
+    metadata = data.get("metadata") or {}
+    intent = data.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    order_id = metadata.get("order_id")
+    return CheckoutSession(
+        id=data["id"],
+        url=data.get("url"),
+        status=data.get("status") or "open",
+        payment_status=data.get("payment_status") or "unpaid",
+        payment_intent=intent,
+        order_id=int(order_id) if order_id and str(order_id).isdigit() else None,
+        amount_total=data.get("amount_total"),
+    )
+
+
+class StripeGateway:
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        webhook_secret: str | None,
+        api_base: str | None = None,
+        http_client: object | None = None,
+    ):
+        self.webhook_secret = webhook_secret
+        self.client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base} if api_base else None,
+            http_client=http_client,
+            max_network_retries=2,
+        )
+
+    def create_checkout_session(
+        self,
+        *,
+        order_id: int,
+        order_code: str,
+        lines: list[CheckoutLine],
+        customer_email: str,
+        success_url: str,
+        cancel_url: str,
+        expires_at: datetime,
+    ) -> CheckoutSession:
+        params = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": line.unit_amount_cents,
+                        "product_data": {"name": line.name},
+                    },
+                    "quantity": line.quantity,
+                }
+                for line in lines
+            ],
+            "customer_email": customer_email,
+            "client_reference_id": str(order_id),
+            "metadata": {"order_id": str(order_id), "order_code": order_code},
+            "payment_intent_data": {"metadata": {"order_id": str(order_id)}},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "expires_at": int(expires_at.timestamp()),
+            "locale": "fr",
+        }
+        try:
+            session = self.client.v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": f"checkout-order-{order_id}"}
+            )
+        except stripe.StripeError as error:
+            raise GatewayError(str(error)) from error
+        return _session(session)
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        try:
+            return _session(self.client.v1.checkout.sessions.retrieve(session_id))
+        except stripe.StripeError as error:
+            raise GatewayError(str(error)) from error
+
+    def refund(self, *, payment_intent: str, amount_cents: int, idempotency_key: str) -> str:
+        """Refund part of a PaymentIntent; the key makes a retry return the same refund."""
+        try:
+            refund = self.client.v1.refunds.create(
+                params={"payment_intent": payment_intent, "amount": amount_cents},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as error:
+            raise GatewayError(str(error)) from error
+        return refund.id
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        """Verify the Stripe-Signature header (HMAC-SHA256, at most 5 minutes old)."""
+        if not signature or not self.webhook_secret:
+            raise InvalidWebhook("unsigned")
+        try:
+            event = stripe.Webhook.construct_event(
+                payload, signature, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+            )
+        except (stripe.SignatureVerificationError, ValueError) as error:
+            raise InvalidWebhook(str(error)) from error
+        obj = (event.get("data") or {}).get("object") or {}
+        return WebhookEvent(id=event["id"], type=event["type"], object_id=obj.get("id"))
+
+
+def init_app(app: Flask) -> None:
+    key = app.config.get("STRIPE_SECRET_KEY")
+    app.extensions["stripe_gateway"] = (
+        StripeGateway(
+            key,
+            webhook_secret=app.config.get("STRIPE_WEBHOOK_SECRET"),
+            api_base=app.config.get("STRIPE_API_BASE"),
+        )
+        if key
+        else None
+    )
+
+
+def get_gateway() -> StripeGateway | None:
+    """The configured gateway, or None: without a key, online payment is off."""
+    return current_app.extensions.get("stripe_gateway")

@@ -1,0 +1,378 @@
+"""Payment rules: online payment through Stripe Checkout, payments at the desk, refunds.
+
+Like every service, these functions flush and never commit. They take the gateway as an argument
+(None when Stripe is not configured), so that tests can hand them a gateway on a fake Stripe.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from conciergerie.errors import DomainError
+from conciergerie.i18n import money
+from conciergerie.mail import on_commit
+from conciergerie.models import (
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    Refund,
+    Role,
+    StripeEvent,
+    User,
+)
+from conciergerie.orders import notifications as order_mails
+from conciergerie.orders import service as orders
+from conciergerie.payments import notifications
+from conciergerie.payments.gateway import CheckoutLine, CheckoutSession, GatewayError, StripeGateway
+
+UNPAID = (OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT)
+
+
+class PaymentError(DomainError):
+    code = "payment_error"
+
+
+def _note(order: Order, note: str, *, actor: User | None, now: datetime) -> None:
+    """A line in the order's history that does not change its status (a payment, a refund)."""
+    order.events.append(
+        OrderEvent(from_status=order.status, to_status=order.status, actor=actor, at=now, note=note)
+    )
+
+
+def paid_cents(order: Order) -> int:
+    return sum(payment.amount_cents for payment in order.payments)
+
+
+def refunded_cents(order: Order) -> int:
+    return sum(refund.amount_cents for refund in order.refunds)
+
+
+def balance_due_cents(order: Order) -> int:
+    """What the customer still owes (never negative)."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
+        return 0
+    return max(order.total_cents - paid_cents(order) + refunded_cents(order), 0)
+
+
+# Online payment ---------------------------------------------------------------------------------
+
+
+def hold_until(now: datetime, hold_minutes: int) -> datetime:
+    return now + timedelta(minutes=hold_minutes)
+
+
+def start_checkout(
+    session: Session,
+    order: Order,
+    *,
+    gateway: StripeGateway | None,
+    success_url: str,
+    cancel_url: str,
+    now: datetime,
+) -> str:
+    """Open a Stripe Checkout Session for an order placed for online payment; its URL.
+
+    The order then waits in awaiting_payment, holding its places until payment_expires_at.
+    """
+    if gateway is None:
+        raise PaymentError(_("Le paiement en ligne n'est pas disponible."))
+    if order.payment_method is not PaymentMethod.ONLINE or order.status is not OrderStatus.PLACED:
+        raise PaymentError(_("Cette commande n'attend pas de paiement en ligne."))
+    lines = [CheckoutLine(line.name, line.unit_price_cents, line.quantity) for line in order.lines]
+    if order.fee_cents:
+        lines.append(CheckoutLine(_("Frais de service de la conciergerie"), order.fee_cents, 1))
+    # Stripe keeps a Checkout Session open for at least 30 minutes: a payment may still arrive
+    # after our hold has run out; confirm_payment refunds it then.
+    expires_at = max(order.payment_expires_at or now, now + timedelta(minutes=31))
+    checkout = gateway.create_checkout_session(
+        order_id=order.id,
+        order_code=order.code,
+        lines=lines,
+        customer_email=order.customer.email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        expires_at=expires_at,
+    )
+    order.stripe_checkout_session_id = checkout.id
+    orders.record(order, OrderStatus.AWAITING_PAYMENT, actor=order.customer, now=now)
+    session.flush()
+    return checkout.url or ""
+
+
+def confirm_payment(
+    session: Session,
+    order: Order,
+    checkout: CheckoutSession,
+    *,
+    gateway: StripeGateway,
+    now: datetime,
+) -> None:
+    """Act on a Checkout Session that Stripe says is paid (from the webhook or the return page).
+
+    Idempotent: a second call for the same PaymentIntent changes nothing. A payment for an order
+    cancelled meanwhile (its hold expired) is refunded at once, and the customer told.
+    """
+    if checkout.payment_status != "paid" or not checkout.payment_intent:
+        return
+    if checkout.id != order.stripe_checkout_session_id:
+        return
+    already = session.scalar(
+        sa.select(Payment).where(Payment.stripe_payment_intent_id == checkout.payment_intent)
+    )
+    if already is not None:
+        return
+    amount = checkout.amount_total if checkout.amount_total is not None else order.total_cents
+    payment = Payment(
+        order=order,
+        kind=PaymentKind.STRIPE,
+        amount_cents=amount,
+        stripe_payment_intent_id=checkout.payment_intent,
+        created_at=now,
+    )
+    session.add(payment)
+    session.flush()  # the unique PaymentIntent: a concurrent duplicate stops here
+    if order.status in UNPAID:
+        orders.record(
+            order, OrderStatus.CONFIRMED, actor=None, now=now, note=_("Paiement en ligne reçu")
+        )
+        on_commit(session, lambda: order_mails.send_confirmation(order))
+    elif order.status is OrderStatus.CANCELLED:
+        _note(order, _("Paiement en ligne reçu après annulation"), actor=None, now=now)
+        refund(
+            session,
+            order,
+            amount_cents=amount,
+            reason=_("Paiement reçu après l'expiration de la commande"),
+            actor=None,
+            gateway=gateway,
+            now=now,
+        )
+        on_commit(session, lambda: notifications.send_late_payment_refunded(order))
+    else:
+        _note(order, _("Paiement en ligne reçu"), actor=None, now=now)
+    session.flush()
+
+
+def fail_payment(session: Session, order: Order, *, now: datetime, reason: str) -> None:
+    """The online payment failed or its session expired: free the places (if still waiting)."""
+    if order.status not in UNPAID:
+        return  # never move an order backwards (events may arrive out of order)
+    orders.release_places(session, order)
+    orders.record(order, OrderStatus.CANCELLED, actor=None, now=now, note=reason)
+    session.flush()
+
+
+def expire_unpaid_orders(session: Session, *, now: datetime) -> int:
+    """Cancel online orders whose hold ran out without payment; their places go back on sale."""
+    due = session.scalars(
+        sa.select(Order)
+        .where(
+            Order.status.in_(UNPAID),
+            Order.payment_method == PaymentMethod.ONLINE,
+            Order.payment_expires_at <= now,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for order in due:
+        fail_payment(session, order, now=now, reason=_("Paiement non reçu à temps"))
+    return len(due)
+
+
+def handle_webhook_event(
+    session: Session,
+    event_id: str,
+    event_type: str,
+    object_id: str | None,
+    *,
+    gateway: StripeGateway,
+    now: datetime,
+) -> bool:
+    """Handle one verified Stripe event once. Returns False for event types we ignore.
+
+    The event id is stored first: a duplicate (even a concurrent one) hits the primary key and
+    the caller answers 200 without changing anything. The payload is only a trigger: the session
+    is fetched again from Stripe before anything is changed.
+    """
+    session.add(StripeEvent(id=event_id, type=event_type, received_at=now))
+    session.flush()
+    if not event_type.startswith("checkout.session.") or not object_id:
+        return False
+    order = session.scalar(
+        sa.select(Order).where(Order.stripe_checkout_session_id == object_id).with_for_update()
+    )
+    if order is None:
+        return False
+    if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        confirm_payment(
+            session, order, gateway.retrieve_checkout_session(object_id), gateway=gateway, now=now
+        )
+    elif event_type == "checkout.session.async_payment_failed":
+        fail_payment(session, order, now=now, reason=_("Paiement refusé"))
+    elif event_type == "checkout.session.expired":
+        fail_payment(session, order, now=now, reason=_("Session de paiement expirée"))
+    else:
+        return False
+    return True
+
+
+# At the desk ------------------------------------------------------------------------------------
+
+
+def record_desk_payment(
+    session: Session,
+    order: Order,
+    *,
+    amount_cents: int,
+    kind: PaymentKind,
+    actor: User,
+    now: datetime,
+) -> Payment:
+    """The concierge records money received at the desk (cash or the card terminal)."""
+    if actor.role is not Role.CONCIERGE:
+        raise PaymentError(_("Seul·e la concierge encaisse."))
+    if kind is PaymentKind.STRIPE:
+        raise PaymentError(_("Moyen de paiement invalide."))
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
+        raise PaymentError(_("Cette commande est annulée."))
+    if not 0 < amount_cents <= 1_000_000:
+        raise PaymentError(_("Montant invalide."))
+    payment = Payment(
+        order=order, kind=kind, amount_cents=amount_cents, recorded_by=actor, created_at=now
+    )
+    session.add(payment)
+    label = _("espèces") if kind is PaymentKind.DESK_CASH else _("carte au comptoir")
+    _note(
+        order,
+        _("Payé au comptoir (%(how)s) : %(amount)s", how=label, amount=money(amount_cents)),
+        actor=actor,
+        now=now,
+    )
+    session.flush()
+    return payment
+
+
+# Refunds ----------------------------------------------------------------------------------------
+
+
+def refund(
+    session: Session,
+    order: Order,
+    *,
+    amount_cents: int,
+    reason: str,
+    actor: User | None,
+    gateway: StripeGateway | None,
+    now: datetime,
+) -> list[Refund]:
+    """Give back `amount_cents` of what was paid, through Stripe for online payments.
+
+    Taken from the payments in order; each Stripe refund carries an idempotency key, so a retry
+    after a failure returns the same refund instead of refunding twice.
+    """
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 300:
+        raise PaymentError(_("Indiquez le motif du remboursement (300 caractères au plus)."))
+    refundable = paid_cents(order) - refunded_cents(order)
+    if not 0 < amount_cents <= refundable:
+        raise PaymentError(
+            _(
+                "Montant invalide : au plus %(max)s peuvent être remboursés.",
+                max=money(max(refundable, 0)),
+            )
+        )
+    made = []
+    remaining = amount_cents
+    for payment in order.payments:
+        available = payment.amount_cents - sum(r.amount_cents for r in payment.refunds)
+        part = min(available, remaining)
+        if part <= 0:
+            continue
+        stripe_id = None
+        if payment.kind is PaymentKind.STRIPE:
+            if gateway is None:
+                raise PaymentError(
+                    _("Stripe n'est pas configuré : remboursement en ligne impossible.")
+                )
+            number = len(payment.refunds) + 1
+            try:
+                stripe_id = gateway.refund(
+                    payment_intent=payment.stripe_payment_intent_id,
+                    amount_cents=part,
+                    idempotency_key=f"refund-{payment.id}-{number}-{part}",
+                )
+            except GatewayError as error:
+                raise PaymentError(
+                    _("Stripe a refusé le remboursement : %(error)s", error=str(error))
+                ) from error
+        item = Refund(
+            order=order,
+            payment=payment,
+            amount_cents=part,
+            reason=reason,
+            actor=actor,
+            stripe_refund_id=stripe_id,
+            created_at=now,
+        )
+        session.add(item)
+        made.append(item)
+        remaining -= part
+        if remaining == 0:
+            break
+    _note(
+        order,
+        _("Remboursé : %(amount)s (%(reason)s)", amount=money(amount_cents), reason=reason),
+        actor=actor,
+        now=now,
+    )
+    session.flush()
+    return made
+
+
+def manual_refund(
+    session: Session,
+    order: Order,
+    *,
+    amount_cents: int,
+    reason: str,
+    actor: User,
+    gateway: StripeGateway | None,
+    now: datetime,
+) -> list[Refund]:
+    """The concierge refunds part or all of an order (e.g. a line the provider could not do)."""
+    if actor.role is not Role.CONCIERGE:
+        raise PaymentError(_("Seul·e la concierge rembourse."))
+    return refund(
+        session,
+        order,
+        amount_cents=amount_cents,
+        reason=reason,
+        actor=actor,
+        gateway=gateway,
+        now=now,
+    )
+
+
+def cancel_and_refund(
+    session: Session, order: Order, *, actor: User, gateway: StripeGateway | None, now: datetime
+) -> None:
+    """Cancel an order (freeing its places) and give back in full what was paid online."""
+    orders.cancel_order(session, order, actor=actor, now=now)
+    online = sum(p.amount_cents for p in order.payments if p.kind is PaymentKind.STRIPE)
+    to_refund = min(online, paid_cents(order) - refunded_cents(order))
+    if to_refund > 0:
+        refund(
+            session,
+            order,
+            amount_cents=to_refund,
+            reason=_("Commande annulée"),
+            actor=actor,
+            gateway=gateway,
+            now=now,
+        )

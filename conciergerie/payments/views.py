@@ -1,0 +1,262 @@
+"""Stripe's webhook, the return page after Checkout, and the desk's money screens."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from conciergerie.accounts.permissions import role_required
+from conciergerie.extensions import csrf, db
+from conciergerie.mail import commit
+from conciergerie.models import Order, OrderStatus, Payment, PaymentKind, Refund, Role, utcnow
+from conciergerie.payments import service
+from conciergerie.payments.forms import DeskPaymentForm, RefundForm
+from conciergerie.payments.gateway import GatewayError, InvalidWebhook, get_gateway
+
+bp = Blueprint("payments", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.post("/payments/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    """Verified Stripe events. 400 for anything unsigned, badly signed or stale; 200 for events
+    already handled or ignored; a 5xx (database down) makes Stripe retry."""
+    gateway = get_gateway()
+    if gateway is None:
+        return jsonify(error="stripe is not configured"), 400
+    try:
+        event = gateway.parse_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+    except InvalidWebhook as error:
+        log.warning("refused Stripe webhook: %s", error)
+        return jsonify(error="invalid signature"), 400
+    try:
+        handled = service.handle_webhook_event(
+            db.session, event.id, event.type, event.object_id, gateway=gateway, now=utcnow()
+        )
+        commit(db.session)
+    except IntegrityError:
+        db.session.rollback()
+        return jsonify(status="duplicate"), 200
+    except GatewayError as error:
+        db.session.rollback()
+        log.error("Stripe unreachable while handling %s: %s", event.id, error)
+        return jsonify(error="stripe unreachable, retry later"), 503
+    return jsonify(status="handled" if handled else "ignored"), 200
+
+
+def _own_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None or not order.can_view(current_user):
+        abort(404)
+    return order
+
+
+@bp.get("/commandes/<int:order_id>/paiement")
+@login_required
+def payment_return(order_id: int):
+    """Back from Stripe Checkout. The redirect alone proves nothing: the order is confirmed by the
+    webhook, or here by asking Stripe directly for the session."""
+    order = _own_order(order_id)
+    gateway = get_gateway()
+    if (
+        order.status is OrderStatus.AWAITING_PAYMENT
+        and gateway
+        and order.stripe_checkout_session_id
+    ):
+        try:
+            checkout = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
+            service.confirm_payment(db.session, order, checkout, gateway=gateway, now=utcnow())
+            commit(db.session)
+        except (GatewayError, IntegrityError):
+            db.session.rollback()  # the webhook will confirm it; the page says "being confirmed"
+    if order.status is OrderStatus.AWAITING_PAYMENT:
+        return render_template("payments/pending.html", order=order)
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.route("/payments/test-checkout/<session_id>", methods=["GET", "POST"])
+def test_checkout(session_id: str):
+    """Plays Stripe's hosted checkout in the testing configuration only (a 404 elsewhere): sends
+    a correctly signed checkout.session.completed to our webhook, then goes to the success URL."""
+    if not current_app.config.get("TESTING") or not current_app.config.get("STRIPE_WEBHOOK_SECRET"):
+        abort(404)
+    order = db.session.scalar(
+        sa.select(Order).where(Order.stripe_checkout_session_id == session_id)
+    )
+    if order is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("payments/test_checkout.html", order=order)
+    from conciergerie.payments.testing import signed_event
+
+    body, signature = signed_event(
+        "checkout.session.completed",
+        {"id": session_id, "object": "checkout.session"},
+        secret=current_app.config["STRIPE_WEBHOOK_SECRET"],
+        timestamp=int(time.time()),
+    )
+    current_app.test_client().post(
+        url_for("payments.stripe_webhook"),
+        data=body,
+        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+    )
+    return redirect(url_for("payments.payment_return", order_id=order.id))
+
+
+# The desk ---------------------------------------------------------------------------------------
+
+
+@bp.post("/comptoir/commandes/<int:order_id>/encaisser")
+@role_required(Role.CONCIERGE)
+def desk_payment(order_id: int):
+    order = db.get_or_404(Order, order_id)
+    form = DeskPaymentForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("desk.index"))
+    try:
+        service.record_desk_payment(
+            db.session,
+            order,
+            amount_cents=form.amount.data,
+            kind=PaymentKind(form.kind.data),
+            actor=current_user._get_current_object(),
+            now=utcnow(),
+        )
+    except service.PaymentError as error:
+        db.session.rollback()
+        flash(f"{order.code} : {error}", "error")
+    else:
+        db.session.commit()
+        flash(_("%(code)s : paiement enregistré.", code=order.code), "success")
+    return redirect(url_for("desk.index"))
+
+
+@bp.post("/comptoir/commandes/<int:order_id>/rembourser")
+@role_required(Role.CONCIERGE)
+def desk_refund(order_id: int):
+    order = db.get_or_404(Order, order_id)
+    form = RefundForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("desk.index", code=order.code))
+    try:
+        service.manual_refund(
+            db.session,
+            order,
+            amount_cents=form.amount.data,
+            reason=form.reason.data,
+            actor=current_user._get_current_object(),
+            gateway=get_gateway(),
+            now=utcnow(),
+        )
+    except service.PaymentError as error:
+        db.session.rollback()
+        flash(f"{order.code} : {error}", "error")
+    else:
+        db.session.commit()
+        flash(_("%(code)s : remboursement enregistré.", code=order.code), "success")
+    return redirect(url_for("desk.index", code=order.code))
+
+
+def _cell(value: object) -> object:
+    """Spreadsheets run cells starting with = + - @ as formulas: quote them."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.get("/comptoir/export-paiements.csv")
+@role_required(Role.CONCIERGE)
+def export_payments():
+    """For the accountant: every payment and refund, one line each."""
+    rows = []
+    payments = db.session.scalars(
+        sa.select(Payment)
+        .options(selectinload(Payment.order).selectinload(Order.customer))
+        .order_by(Payment.created_at)
+    )
+    for payment in payments:
+        order = payment.order
+        fee = min(order.fee_cents, payment.amount_cents)
+        rows.append(
+            (
+                payment.created_at,
+                order.code,
+                order.customer.full_name,
+                payment.kind.value,
+                payment.amount_cents,
+                fee,
+                payment.amount_cents - fee,
+                0,
+            )
+        )
+    refunds = db.session.scalars(
+        sa.select(Refund).options(
+            selectinload(Refund.order).selectinload(Order.customer), selectinload(Refund.payment)
+        )
+    )
+    for item in refunds:
+        rows.append(
+            (
+                item.created_at,
+                item.order.code,
+                item.order.customer.full_name,
+                item.payment.kind.value,
+                0,
+                0,
+                0,
+                item.amount_cents,
+            )
+        )
+    rows.sort(key=lambda row: row[0])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [
+            "date",
+            "commande",
+            "client",
+            "moyen",
+            "brut",
+            "frais",
+            "part prestataires",
+            "remboursement",
+        ]
+    )
+    for when, code, customer, kind, gross, fee, share, refunded in rows:
+        writer.writerow(
+            [
+                when.isoformat(),
+                code,
+                _cell(customer),
+                kind,
+                *(f"{c / 100:.2f}".replace(".", ",") for c in (gross, fee, share, refunded)),
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),  # the BOM lets spreadsheets read the accents as UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="paiements.csv"'},
+    )
