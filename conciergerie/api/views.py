@@ -239,9 +239,10 @@ def create_order():
         if existing is None:
             raise
         return _replay(existing, fingerprint)
+    checkout_url = _start_checkout(order) if order.payment_method is PaymentMethod.ONLINE else None
     body = serializers.order(order)
-    if order.payment_method is PaymentMethod.ONLINE:
-        body["checkout_url"] = _start_checkout(order)
+    if checkout_url is not None:
+        body["checkout_url"] = checkout_url
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/orders/{order.id}"

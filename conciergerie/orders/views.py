@@ -172,6 +172,8 @@ def checkout():
             )
             target.errors = [*target.errors, str(error)]
         else:
+            if order.payment_method is PaymentMethod.ONLINE:
+                return _pay_online(order)
             on_commit(db.session, lambda: notifications.send_confirmation(order))
             commit(db.session)
             basket.clear(session)
@@ -253,10 +255,14 @@ def cancel(order_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.cancel_order(
-            db.session, order, actor=current_user._get_current_object(), now=utcnow()
+        payments.cancel_and_refund(
+            db.session,
+            order,
+            actor=current_user._get_current_object(),
+            gateway=get_gateway(),
+            now=utcnow(),
         )
-    except service.OrderError as error:
+    except (service.OrderError, payments.PaymentError) as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("orders.detail", order_id=order.id))

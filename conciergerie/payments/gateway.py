@@ -150,8 +150,9 @@ class StripeGateway:
             )
         except (stripe.SignatureVerificationError, ValueError) as error:
             raise InvalidWebhook(str(error)) from error
-        obj = (event.get("data") or {}).get("object") or {}
-        return WebhookEvent(id=event["id"], type=event["type"], object_id=obj.get("id"))
+        data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+        obj = (data.get("data") or {}).get("object") or {}
+        return WebhookEvent(id=data["id"], type=data["type"], object_id=obj.get("id"))
 
 
 def init_app(app: Flask) -> None:

@@ -116,11 +116,13 @@ def test_checkout(session_id: str):
         secret=current_app.config["STRIPE_WEBHOOK_SECRET"],
         timestamp=int(time.time()),
     )
-    current_app.test_client().post(
+    db.session.commit()  # end our own transaction: the webhook request runs on its own
+    answer = current_app.test_client().post(
         url_for("payments.stripe_webhook"),
         data=body,
         headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
     )
+    log.info("test checkout: the webhook answered %s", answer.status_code)
     return redirect(url_for("payments.payment_return", order_id=order.id))
 
 
