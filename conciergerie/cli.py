@@ -38,8 +38,10 @@ def demo_data_command(force: bool) -> None:
 
 def init_app(app: Flask) -> None:
     from conciergerie.orders.cli import send_reminders_command
+    from conciergerie.payments.cli import expire_unpaid_command
     from conciergerie.slots.cli import generate_slots_command
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(generate_slots_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(expire_unpaid_command)
