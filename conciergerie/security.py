@@ -6,6 +6,30 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from flask_babel import gettext as _
+from werkzeug.routing import BaseConverter, ValidationError
+
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key on PostgreSQL
+
+
+def is_valid_id(value: object) -> bool:
+    """A value that can be a row id: an int (not a bool) in 1..MAX_ID. Anything else is unknown,
+    never a database error."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+class IdConverter(BaseConverter):
+    """`<id:order_id>`: like `<id:…>`, but a number no row can have is a plain 404."""
+
+    regex = r"[1-9][0-9]{0,9}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: object) -> str:
+        return str(int(value))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -32,6 +56,8 @@ def _has_nul(values) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
+
     @app.before_request
     def refuse_nul_bytes() -> None:
         # No text we store may contain NUL (PostgreSQL refuses it): say so with a 400.

@@ -203,7 +203,7 @@ def user_list():
     )
 
 
-@bp.post("/utilisateurs/<int:user_id>/tarif-solidaire")
+@bp.post("/utilisateurs/<id:user_id>/tarif-solidaire")
 @role_required(Role.CONCIERGE)
 def solidarity_rate(user_id: int):
     user = db.get_or_404(User, user_id)

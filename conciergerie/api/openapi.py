@@ -192,6 +192,18 @@ SCHEMAS: dict[str, Any] = {
 
 
 def build_spec() -> dict[str, Any]:
+    spec = _spec()
+    # Every operation may also answer 400 (malformed request), 405, 413 (too large) or 503
+    # (database unavailable), always in the same error shape.
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            operation["responses"].setdefault(
+                "default", _error_response("Any other error, in the same shape.")
+            )
+    return spec
+
+
+def _spec() -> dict[str, Any]:
     unauthorized = _error_response("No token, or an invalid or revoked one.")
     invalid = _error_response("Invalid input; `field` names the input at fault.")
     return {
@@ -260,6 +272,10 @@ def build_spec() -> dict[str, Any]:
             "/api/v1/slots": {
                 "get": {
                     "summary": "Desk slots with a place left, for a drop-off or a pickup",
+                    "description": "Drop-offs and pickups take places in the same slots, so both "
+                    "kinds list the same open slots. Whether a pickup leaves time for the work "
+                    "(turnaround, transport margin, basket delivery day) is checked when the order "
+                    "is placed: a 422 on pickup_slot_id says from when.",
                     "parameters": [
                         {
                             "name": "kind",

@@ -21,7 +21,14 @@ def _digest(token: str) -> str:
 def issue_token(session: Session, user: User, *, now: datetime) -> str:
     """A new bearer token for `user`; only its SHA-256 is kept, so it is shown once."""
     token = PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user=user, token_hash=_digest(token), created_at=now))
+    session.add(
+        ApiToken(
+            user=user,
+            token_hash=_digest(token),
+            session_version=user.session_version,
+            created_at=now,
+        )
+    )
     session.flush()
     return token
 
@@ -36,6 +43,8 @@ def user_for_token(session: Session, token: str, *, now: datetime) -> tuple[User
         )
     )
     if found is None or not found.user.is_active_account:
+        return None
+    if found.session_version != found.user.session_version:  # password changed, signed out
         return None
     found.last_used_at = now
     return found.user, found

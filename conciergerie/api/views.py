@@ -25,6 +25,7 @@ from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.gateway import GatewayError, get_gateway
+from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import local_date, start_of_local_day
 
@@ -58,10 +59,25 @@ def token_required(view):
     return wrapped
 
 
+def _storable(value: object) -> bool:
+    """No NUL and no lone surrogate anywhere: the database could not store them."""
+    if isinstance(value, str):
+        return "\x00" not in value and not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
+
+
 def _json_object() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", _("Le corps de la requête doit être un objet JSON."))
+    if not _storable(data):
+        raise ApiError(
+            400, "bad_request", _("Le corps de la requête contient un caractère invalide.")
+        )
     return data
 
 
@@ -117,9 +133,12 @@ def _date_arg(name: str, default: date) -> date:
     if raw is None:
         return default
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ApiError(422, "invalid", _("Date attendue au format AAAA-MM-JJ."), name) from None
+    if not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+        raise ApiError(422, "invalid", _("Date hors des limites (2000–2100)."), name)
+    return value
 
 
 @bp.get("/slots")
@@ -167,7 +186,7 @@ def _requested_lines(data: dict) -> list[orders.RequestedLine]:
             raise ApiError(422, "invalid", _("Chaque ligne est un objet."), f"lines[{index}]")
         offer_id = _int(item.get("offer_id"), f"lines[{index}].offer_id")
         quantity = _int(item.get("quantity"), f"lines[{index}].quantity")
-        offer = db.session.get(Offer, offer_id)
+        offer = db.session.get(Offer, offer_id) if is_valid_id(offer_id) else None
         if offer is None:
             raise ApiError(422, "invalid", _("Offre inconnue."), f"lines[{index}].offer_id")
         lines.append(orders.RequestedLine(offer, quantity))
@@ -178,7 +197,8 @@ def _slot(data: dict, field: str, *, required: bool) -> DeskSlot | None:
     value = data.get(field)
     if value is None and not required:
         return None
-    slot = db.session.get(DeskSlot, _int(value, field))
+    slot_id = _int(value, field)
+    slot = db.session.get(DeskSlot, slot_id) if is_valid_id(slot_id) else None
     if slot is None:
         raise ApiError(422, "invalid", _("Créneau inconnu."), field)
     return slot
@@ -206,7 +226,7 @@ def create_order():
             return _replay(existing, fingerprint)
 
     payment = data.get("payment", "desk")
-    if payment not in {m.value for m in PaymentMethod}:
+    if not isinstance(payment, str) or payment not in {m.value for m in PaymentMethod}:
         raise ApiError(422, "invalid", _("« payment » vaut desk ou online."), "payment")
     note = data.get("note", "")
     if not isinstance(note, str):
@@ -294,13 +314,13 @@ def _own_order(order_id: int) -> Order:
     return order
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 @token_required
 def get_order(order_id: int):
     return jsonify(serializers.order(_own_order(order_id)))
 
 
-@bp.post("/orders/<int:order_id>/cancel")
+@bp.post("/orders/<id:order_id>/cancel")
 @token_required
 def cancel_order(order_id: int):
     order = _own_order(order_id)

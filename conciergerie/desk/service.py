@@ -22,6 +22,8 @@ def active_orders(session: Session, *, code: str | None = None) -> list[Order]:
             selectinload(Order.customer),
             selectinload(Order.dropoff_slot),
             selectinload(Order.pickup_slot),
+            selectinload(Order.payments),
+            selectinload(Order.refunds),
         )
         .order_by(sa.func.coalesce(dropoff.starts_at, pickup.starts_at), Order.id)
     )

@@ -15,6 +15,8 @@ from conciergerie.models import Order, OrderStatus, Role, utcnow
 from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
 from conciergerie.orders.forms import StepForm
+from conciergerie.payments import service as payments
+from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 
 bp = Blueprint("desk", __name__, url_prefix="/comptoir")
 
@@ -27,11 +29,20 @@ def index():
     found = desk.active_orders(db.session, code=code)
     steps = {order.id: orders.next_steps(order, current_user) for order in found}
     return render_template(
-        "desk/index.html", orders=found, steps=steps, find=find, step_form=StepForm()
+        "desk/index.html",
+        orders=found,
+        steps=steps,
+        find=find,
+        step_form=StepForm(),
+        payment_form=DeskPaymentForm(formdata=None),
+        refund_form=RefundForm(formdata=None),
+        paid=payments.paid_cents,
+        refunded=payments.refunded_cents,
+        due=payments.balance_due_cents,
     )
 
 
-@bp.post("/commandes/<int:order_id>/etape")
+@bp.post("/commandes/<id:order_id>/etape")
 @role_required(Role.VOLUNTEER)
 def step(order_id: int):
     order = db.get_or_404(Order, order_id)

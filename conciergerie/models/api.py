@@ -19,6 +19,9 @@ class ApiToken(Base):
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # SHA-256, hex
+    # The user's session version when issued: a new password or "sign out everywhere" bumps it,
+    # and with it every token stops working.
+    session_version: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -388,6 +388,13 @@ def release_places(session: Session, order: Order) -> None:
         slots.release_place(session, slot)
 
 
+def lock(session: Session, order: Order) -> None:
+    """Reload the order's row under a lock (PostgreSQL: SELECT … FOR UPDATE) before a change of
+    state: two requests acting on one order at once then run one after the other, and the second
+    sees the first one's result (a double-clicked "cancel" frees the places once)."""
+    session.refresh(order, with_for_update=True)
+
+
 def advance_order(
     session: Session,
     order: Order,
@@ -401,6 +408,7 @@ def advance_order(
     if to_status is OrderStatus.CANCELLED:
         cancel_order(session, order, actor=actor, now=now)
         return
+    lock(session, order)
     if to_status not in TRANSITIONS.get(order.status, ()) or not _fits_order(order, to_status):
         raise InvalidTransition(
             _(
@@ -428,6 +436,9 @@ def cancel_order(session: Session, order: Order, *, actor: User, now: datetime) 
     is_concierge = actor.role is Role.CONCIERGE
     if not (is_concierge or actor.id == order.customer_id):
         raise OrderNotAllowed(_("Cette commande n'est pas la vôtre."))
+    lock(session, order)
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
+        raise TooLate(_("Cette commande est déjà annulée."))
     if order.status not in (
         OrderStatus.PLACED,
         OrderStatus.AWAITING_PAYMENT,

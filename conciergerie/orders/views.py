@@ -34,6 +34,7 @@ from conciergerie.orders.forms import (
 )
 from conciergerie.payments import service as payments
 from conciergerie.payments.gateway import GatewayError, get_gateway
+from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 
 bp = Blueprint("orders", __name__)
@@ -52,7 +53,7 @@ def _settings() -> service.OrderSettings:
 @bp.post("/panier/ajouter")
 def add_to_basket():
     form = AddToBasketForm()
-    offer = db.session.get(Offer, form.offer_id.data) if form.offer_id.data else None
+    offer = db.session.get(Offer, form.offer_id.data) if is_valid_id(form.offer_id.data) else None
     if offer is None or not offer.is_active or not offer.provider.is_active:
         abort(404, description=_("Cette offre n'est plus proposée."))
     back = url_for("catalogue.provider", slug=offer.provider.slug)
@@ -97,8 +98,12 @@ def _customer_only() -> None:
         )
 
 
-def _open_slot(slot_id: object, *, now) -> DeskSlot | None:
-    slot = db.session.get(DeskSlot, slot_id) if isinstance(slot_id, int) else None
+def _open_slot(raw: str | None, *, now) -> DeskSlot | None:
+    """The slot a form or a link names, if it is still open; None for anything else."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    slot_id = int(raw)
+    slot = db.session.get(DeskSlot, slot_id) if is_valid_id(slot_id) else None
     if slot is None or slot.starts_at <= now or slot.remaining <= 0:
         return None
     return slot
@@ -123,7 +128,7 @@ def checkout():
             if request.method == "POST"
             else request.args.get("depot")
         )
-        dropoff = _open_slot(int(raw) if raw and raw.isdigit() else None, now=now)
+        dropoff = _open_slot(raw, now=now)
         if dropoff is None:
             form = DropoffForm(request.args)
             form.depot.choices = slot_choices(
@@ -133,7 +138,8 @@ def checkout():
                 form.depot.errors = [
                     _("Ce créneau n'est plus disponible : choisissez-en un autre.")
                 ]
-            return render_template("orders/checkout_dropoff.html", form=form, lines=lines)
+            status = 422 if form.depot.errors else 200
+            return render_template("orders/checkout_dropoff.html", form=form, lines=lines), status
 
     earliest = service.earliest_pickup(
         db.session, lines, dropoff_slot=dropoff, now=now, settings=_settings()
@@ -238,7 +244,7 @@ def my_orders():
     return render_template("orders/list.html", orders=service.orders_of(db.session, current_user))
 
 
-@bp.get("/commandes/<int:order_id>")
+@bp.get("/commandes/<id:order_id>")
 @login_required
 def detail(order_id: int):
     order = _own_order(order_id)
@@ -247,7 +253,7 @@ def detail(order_id: int):
     )
 
 
-@bp.post("/commandes/<int:order_id>/annuler")
+@bp.post("/commandes/<id:order_id>/annuler")
 @login_required
 def cancel(order_id: int):
     order = _own_order(order_id)
@@ -282,7 +288,7 @@ def cancel(order_id: int):
     return redirect(url_for("orders.detail", order_id=order.id))
 
 
-@bp.get("/commandes/<int:order_id>.ics")
+@bp.get("/commandes/<id:order_id>.ics")
 @login_required
 def ics(order_id: int):
     order = _own_order(order_id)

@@ -72,7 +72,7 @@ def _own_order(order_id: int) -> Order:
     return order
 
 
-@bp.get("/commandes/<int:order_id>/paiement")
+@bp.get("/commandes/<id:order_id>/paiement")
 @login_required
 def payment_return(order_id: int):
     """Back from Stripe Checkout. The redirect alone proves nothing: the order is confirmed by the
@@ -129,7 +129,7 @@ def test_checkout(session_id: str):
 # The desk ---------------------------------------------------------------------------------------
 
 
-@bp.post("/comptoir/commandes/<int:order_id>/encaisser")
+@bp.post("/comptoir/commandes/<id:order_id>/encaisser")
 @role_required(Role.CONCIERGE)
 def desk_payment(order_id: int):
     order = db.get_or_404(Order, order_id)
@@ -155,7 +155,7 @@ def desk_payment(order_id: int):
     return redirect(url_for("desk.index"))
 
 
-@bp.post("/comptoir/commandes/<int:order_id>/rembourser")
+@bp.post("/comptoir/commandes/<id:order_id>/rembourser")
 @role_required(Role.CONCIERGE)
 def desk_refund(order_id: int):
     order = db.get_or_404(Order, order_id)

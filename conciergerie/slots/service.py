@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
-from conciergerie.models import DeskClosure, DeskOpeningRange, DeskSlot
+from conciergerie.models import DeskClosure, DeskOpeningRange, DeskSlot, Order
 from conciergerie.timeutils import at_local, is_public_holiday, local_date, start_of_local_day
 
 
@@ -101,16 +101,36 @@ def generate_slots(
             session.add(DeskSlot(starts_at=starts_at, ends_at=ends_at, capacity=capacity))
             created += 1
     removed = kept = 0
-    for starts_at, slot in existing.items():
-        if starts_at in wanted_starts or starts_at <= now:
-            continue
-        if slot.booked == 0:
+    stale = [
+        slot
+        for starts_at, slot in existing.items()
+        if starts_at not in wanted_starts and starts_at > now
+    ]
+    referenced = _slots_with_orders(session, [slot.id for slot in stale])
+    for slot in stale:
+        if slot.id in referenced or slot.booked > 0:
+            # An order (even a cancelled one) points at it: keep it for the record, but sell no
+            # more places in it.
+            slot.capacity = slot.booked
+            kept += slot.booked > 0
+        else:
             session.delete(slot)
             removed += 1
-        else:
-            kept += 1
     session.flush()
     return GenerationReport(created=created, removed=removed, kept_with_bookings=kept)
+
+
+def _slots_with_orders(session: Session, slot_ids: list[int]) -> set[int]:
+    """Those of `slot_ids` that an order (whatever its status) points at."""
+    if not slot_ids:
+        return set()
+    wanted = set(slot_ids)
+    rows = session.execute(
+        sa.select(Order.dropoff_slot_id, Order.pickup_slot_id).where(
+            sa.or_(Order.dropoff_slot_id.in_(slot_ids), Order.pickup_slot_id.in_(slot_ids))
+        )
+    )
+    return {slot_id for row in rows for slot_id in row if slot_id in wanted}
 
 
 def reserve_place(session: Session, slot: DeskSlot) -> None:
@@ -143,7 +163,7 @@ def release_place(session: Session, slot: DeskSlot) -> None:
 
 
 def open_slots(
-    session: Session, *, after: datetime, until: datetime, limit: int = 500
+    session: Session, *, after: datetime, until: datetime, limit: int = 5000
 ) -> list[DeskSlot]:
     """Slots starting in (after, until) that still have a free place, earliest first."""
     return list(

@@ -86,7 +86,7 @@ def add_range():
     return _page(range_form=form)
 
 
-@bp.post("/plages/<int:range_id>/supprimer")
+@bp.post("/plages/<id:range_id>/supprimer")
 @role_required(Role.CONCIERGE)
 def delete_range(range_id: int):
     if not DeleteForm().validate_on_submit():
@@ -115,7 +115,7 @@ def add_closure():
     return _page(closure_form=form)
 
 
-@bp.post("/fermetures/<int:closure_id>/supprimer")
+@bp.post("/fermetures/<id:closure_id>/supprimer")
 @role_required(Role.CONCIERGE)
 def delete_closure(closure_id: int):
     if not DeleteForm().validate_on_submit():

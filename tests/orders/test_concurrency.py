@@ -120,3 +120,51 @@ def test_control_run_without_the_guard_overbooks(app, contested_slot, monkeypatc
     assert answers[(201, None)] > CAPACITY
     assert orders > CAPACITY  # more customers than places: what the guard prevents
     assert booked <= CAPACITY  # lost updates: the counter no longer tells the truth
+
+
+@pytest.fixture
+def order_to_cancel(app):
+    """A committed order sharing its slot with two others, and eight tokens of its customer."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        with Session(_db.engine) as session:
+            dropoff = factories.make_slot(session, starts_at=now + timedelta(days=2), capacity=5)
+            pickup = factories.make_slot(session, starts_at=now + timedelta(days=9), capacity=5)
+            orders = [factories.make_order(session, dropoff=dropoff, pickup=pickup, now=now) for _ in range(3)]
+            customer = orders[0].customer
+            customer_tokens = [tokens.issue_token(session, customer, now=now) for _ in range(8)]
+            session.commit()
+            ids = (orders[0].id, dropoff.id)
+        yield (*ids, customer_tokens)
+        with _db.engine.begin() as connection:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def test_simultaneous_cancels_free_the_places_once(app, order_to_cancel):
+    from conciergerie.models import OrderEvent, OrderStatus
+
+    order_id, dropoff_id, customer_tokens = order_to_cancel
+    barrier = threading.Barrier(len(customer_tokens))
+    answers = []
+
+    def cancel(token):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(f"/api/v1/orders/{order_id}/cancel", headers={"Authorization": f"Bearer {token}"})
+        answers.append(response.status_code)
+
+    threads = [threading.Thread(target=cancel, args=(t,)) for t in customer_tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [200] + [409] * (len(customer_tokens) - 1)
+    with app.app_context(), Session(_db.engine) as session:
+        assert session.get(DeskSlot, dropoff_id).booked == 2  # the two other orders
+        cancellations = session.scalar(
+            sa.select(sa.func.count()).select_from(OrderEvent).where(
+                OrderEvent.order_id == order_id, OrderEvent.to_status == OrderStatus.CANCELLED
+            )
+        )
+        assert cancellations == 1

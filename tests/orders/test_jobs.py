@@ -28,6 +28,7 @@ def test_reminder_the_day_before_the_dropoff_is_sent_once(session, outbox):
 def test_reminder_the_day_before_the_pickup(session, outbox):
     order = factories.make_order(session)
     order.status = OrderStatus.AT_PROVIDER
+    session.flush()
     assert send_reminders(session, now=TUESDAY_1_DEC) == 1
     commit_and_collect(session, outbox)
     assert "retirez" in outbox[0].body
@@ -36,6 +37,7 @@ def test_reminder_the_day_before_the_pickup(session, outbox):
 def test_no_reminder_for_cancelled_orders(session, outbox):
     order = factories.make_order(session)
     order.status = OrderStatus.CANCELLED
+    session.flush()
     assert send_reminders(session, now=WEDNESDAY_EVENING) == 0
 
 

@@ -327,6 +327,7 @@ def test_who_may_take_which_step(session, f):
         with pytest.raises(service.OrderNotAllowed):
             service.advance_order(session, order, S.DROPPED_OFF, actor=user, now=NOW)
     order.status = S.DROPPED_OFF
+    session.flush()
     with pytest.raises(service.OrderNotAllowed):
         service.advance_order(session, order, S.AT_PROVIDER, actor=staff, now=NOW)
     service.advance_order(session, order, S.AT_PROVIDER, actor=volunteer, now=NOW)
@@ -376,6 +377,7 @@ def test_customer_cannot_cancel_once_the_dropoff_slot_started(session, f):
 def test_nobody_cancels_an_order_already_at_the_desk(session, f):
     order = f.order()
     order.status = S.DROPPED_OFF
+    session.flush()
     with pytest.raises(service.TooLate):
         service.cancel_order(session, order, actor=f.user(Role.CONCIERGE), now=NOW)
 

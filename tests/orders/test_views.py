@@ -121,7 +121,9 @@ def test_the_whole_checkout(client, session, offer, slots, login_as, outbox):
     assert order.code in outbox[0].body and outbox[0].alternatives[0][1] == "text/html"
 
 
-def test_too_early_pickup_is_refused_by_the_server(client, session, offer, slots, login_as):
+def test_a_pickup_the_page_did_not_offer_is_refused(client, session, offer, slots, login_as):
+    # The form only accepts the slots it offered (those that leave time for the work); the rule
+    # itself is tested on the service (tests/orders/test_service.py).
     login_as(Role.RESIDENT)
     add(client, offer)
     response = submit(

@@ -68,14 +68,23 @@ def test_closure_days_and_public_holidays_have_no_slots(session, hours):
 
 
 def test_a_new_closure_removes_empty_slots_but_never_booked_ones(session, hours):
+    from conciergerie.orders.service import cancel_order
+    from tests import factories
+
     generate(session)
     monday = [s for s in all_slots(session) if s.starts_at.date() == date(2026, 11, 30)]
-    service.reserve_place(session, monday[0])
+    booked = factories.make_order(session, dropoff=monday[0], pickup=factories.make_slot(session, starts_at=datetime(2026, 12, 4, 17, tzinfo=UTC)))
+    cancelled = factories.make_order(session, dropoff=monday[1], pickup=booked.pickup_slot)
+    cancel_order(session, cancelled, actor=cancelled.customer, now=NOW)
     session.add(DeskClosure(day=date(2026, 11, 30), reason="Formation"))
     report = generate(session)
     remaining = [s for s in all_slots(session) if s.starts_at.date() == date(2026, 11, 30)]
-    assert remaining == [monday[0]]
-    assert report.removed == len(monday) - 1 and report.kept_with_bookings == 1
+    # The booked slot stays, and so does the one a cancelled order points at (its history);
+    # neither sells any more places.
+    assert remaining == [monday[0], monday[1]]
+    assert report.removed == len(monday) - 2 and report.kept_with_bookings == 1
+    assert monday[0].remaining == 0 and monday[1].remaining == 0
+    assert monday[0] not in service.open_slots(session, after=NOW, until=NOW + timedelta(days=7))
 
 
 def test_reserving_stops_at_capacity(session):

@@ -14,7 +14,9 @@ PAGE = "/comptoir/horaires/"
 def test_only_the_concierge_edits_the_hours(client, login_as, role):
     login_as(role)
     assert client.get(PAGE).status_code == 403
-    assert client.post("/comptoir/horaires/plages", data={}).status_code in (400, 403)
+    form = {"weekday": "5", "opens_at": "09:00", "closes_at": "12:00"}
+    assert submit(client, "/comptoir/horaires/plages", form, form_url="/").status_code == 403
+    assert submit(client, "/comptoir/horaires/fermetures", {"day": "2030-01-02", "reason": "x"}, form_url="/").status_code == 403
 
 
 def test_concierge_adds_a_range_and_slots_follow(client, session, login_as):
