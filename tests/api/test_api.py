@@ -260,9 +260,13 @@ def test_unknown_routes_answer_json(client, method, path):
     assert response.is_json and "error" in response.get_json()
 
 
-@pytest.mark.parametrize("path", ["/orders/2147483648", "/orders/99999999999999999999", "/orders/0"])
+@pytest.mark.parametrize(
+    "path", ["/orders/2147483648", "/orders/99999999999999999999", "/orders/0"]
+)
 def test_ids_no_row_can_have_are_404_not_500(customer_api, client, path):
-    response = client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {customer_api.token}"})
+    response = client.get(
+        f"/api/v1{path}", headers={"Authorization": f"Bearer {customer_api.token}"}
+    )
     assert response.status_code == 404 and response.is_json
 
 
@@ -286,14 +290,21 @@ def test_out_of_range_values_are_422(customer_api, session, offer, slots, change
 def test_unstorable_text_is_refused(customer_api, client, offer, slots, note):
     import json
 
-    body = json.dumps(order_body(offer, slots, note=note))  # \ud800 cannot go through the json= helper
+    body = json.dumps(
+        order_body(offer, slots, note=note)
+    )  # \ud800 cannot go through the json= helper
     response = client.post(
-        "/api/v1/orders", data=body, content_type="application/json", headers={"Authorization": f"Bearer {customer_api.token}"}
+        "/api/v1/orders",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {customer_api.token}"},
     )
     assert response.status_code == 400 and response.is_json
 
 
-@pytest.mark.parametrize("query", ["from=9999-12-31", "from=0001-01-01", "from=9999-12-01&to=9999-12-31"])
+@pytest.mark.parametrize(
+    "query", ["from=9999-12-31", "from=0001-01-01", "from=9999-12-01&to=9999-12-31"]
+)
 def test_dates_out_of_range_are_422(api, query):
     response = api.get(f"/slots?{query}")
     assert response.status_code == 422
@@ -309,7 +320,16 @@ def test_tokens_stop_working_after_a_password_change(customer_api, session):
 
 def test_oversized_requests_get_the_documented_error_shape(api, client):
     # The document's `default` response covers it (and validation runs in api.post).
-    assert api.post("/auth/token", data="x" * (2 * 1024 * 1024), content_type="application/json").status_code == 413
+    assert (
+        api.post(
+            "/auth/token", data="x" * (2 * 1024 * 1024), content_type="application/json"
+        ).status_code
+        == 413
+    )
     # An undocumented method has no operation to validate against: check the shape by hand.
     response = client.delete("/api/v1/providers")
-    assert response.status_code == 405 and set(response.get_json()["error"]) == {"code", "message", "field"}
+    assert response.status_code == 405 and set(response.get_json()["error"]) == {
+        "code",
+        "message",
+        "field",
+    }

@@ -130,7 +130,10 @@ def order_to_cancel(app):
         with Session(_db.engine) as session:
             dropoff = factories.make_slot(session, starts_at=now + timedelta(days=2), capacity=5)
             pickup = factories.make_slot(session, starts_at=now + timedelta(days=9), capacity=5)
-            orders = [factories.make_order(session, dropoff=dropoff, pickup=pickup, now=now) for _ in range(3)]
+            orders = [
+                factories.make_order(session, dropoff=dropoff, pickup=pickup, now=now)
+                for _ in range(3)
+            ]
             customer = orders[0].customer
             customer_tokens = [tokens.issue_token(session, customer, now=now) for _ in range(8)]
             session.commit()
@@ -151,7 +154,9 @@ def test_simultaneous_cancels_free_the_places_once(app, order_to_cancel):
     def cancel(token):
         client = app.test_client()
         barrier.wait()
-        response = client.post(f"/api/v1/orders/{order_id}/cancel", headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            f"/api/v1/orders/{order_id}/cancel", headers={"Authorization": f"Bearer {token}"}
+        )
         answers.append(response.status_code)
 
     threads = [threading.Thread(target=cancel, args=(t,)) for t in customer_tokens]
@@ -163,8 +168,8 @@ def test_simultaneous_cancels_free_the_places_once(app, order_to_cancel):
     with app.app_context(), Session(_db.engine) as session:
         assert session.get(DeskSlot, dropoff_id).booked == 2  # the two other orders
         cancellations = session.scalar(
-            sa.select(sa.func.count()).select_from(OrderEvent).where(
-                OrderEvent.order_id == order_id, OrderEvent.to_status == OrderStatus.CANCELLED
-            )
+            sa.select(sa.func.count())
+            .select_from(OrderEvent)
+            .where(OrderEvent.order_id == order_id, OrderEvent.to_status == OrderStatus.CANCELLED)
         )
         assert cancellations == 1

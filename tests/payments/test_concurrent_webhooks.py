@@ -12,7 +12,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from conciergerie.extensions import db as _db
-from conciergerie.models import Base, Order, OrderEvent, OrderStatus, Payment, PaymentMethod, StripeEvent
+from conciergerie.models import (
+    Base,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    StripeEvent,
+)
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.testing import signed_event
@@ -42,7 +50,14 @@ def paid_session(app, gateway, checkout_stub):
             now=now,
             settings=replace(SETTINGS, online_payment=True),
         )
-        payments.start_checkout(session, order, gateway=gateway, success_url="http://x/ok", cancel_url="http://x/ko", now=now)
+        payments.start_checkout(
+            session,
+            order,
+            gateway=gateway,
+            success_url="http://x/ok",
+            cancel_url="http://x/ko",
+            now=now,
+        )
         session.commit()
         order_id, session_id = order.id, order.stripe_checkout_session_id
     checkout_stub.pay(gateway, session_id)
@@ -68,7 +83,9 @@ def test_same_event_five_times_at_once_confirms_once(app, paid_session):
         client = app.test_client()
         barrier.wait()
         response = client.post(
-            "/payments/stripe/webhook", data=body, headers={"Stripe-Signature": signature, "Content-Type": "application/json"}
+            "/payments/stripe/webhook",
+            data=body,
+            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
         )
         answers.append(response.status_code)
 
@@ -84,8 +101,8 @@ def test_same_event_five_times_at_once_confirms_once(app, paid_session):
         assert session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
         assert session.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 1
         confirmations = session.scalar(
-            sa.select(sa.func.count()).select_from(OrderEvent).where(
-                OrderEvent.order_id == order_id, OrderEvent.to_status == OrderStatus.CONFIRMED
-            )
+            sa.select(sa.func.count())
+            .select_from(OrderEvent)
+            .where(OrderEvent.order_id == order_id, OrderEvent.to_status == OrderStatus.CONFIRMED)
         )
         assert confirmations == 1

@@ -73,7 +73,11 @@ def test_a_new_closure_removes_empty_slots_but_never_booked_ones(session, hours)
 
     generate(session)
     monday = [s for s in all_slots(session) if s.starts_at.date() == date(2026, 11, 30)]
-    booked = factories.make_order(session, dropoff=monday[0], pickup=factories.make_slot(session, starts_at=datetime(2026, 12, 4, 17, tzinfo=UTC)))
+    booked = factories.make_order(
+        session,
+        dropoff=monday[0],
+        pickup=factories.make_slot(session, starts_at=datetime(2026, 12, 4, 17, tzinfo=UTC)),
+    )
     cancelled = factories.make_order(session, dropoff=monday[1], pickup=booked.pickup_slot)
     cancel_order(session, cancelled, actor=cancelled.customer, now=NOW)
     session.add(DeskClosure(day=date(2026, 11, 30), reason="Formation"))

@@ -16,7 +16,15 @@ def test_only_the_concierge_edits_the_hours(client, login_as, role):
     assert client.get(PAGE).status_code == 403
     form = {"weekday": "5", "opens_at": "09:00", "closes_at": "12:00"}
     assert submit(client, "/comptoir/horaires/plages", form, form_url="/").status_code == 403
-    assert submit(client, "/comptoir/horaires/fermetures", {"day": "2030-01-02", "reason": "x"}, form_url="/").status_code == 403
+    assert (
+        submit(
+            client,
+            "/comptoir/horaires/fermetures",
+            {"day": "2030-01-02", "reason": "x"},
+            form_url="/",
+        ).status_code
+        == 403
+    )
 
 
 def test_concierge_adds_a_range_and_slots_follow(client, session, login_as):
