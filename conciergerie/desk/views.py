@@ -27,7 +27,8 @@ def index():
     find = FindOrderForm(request.args)
     code = find.code.data if find.validate() else None
     found = desk.active_orders(db.session, code=code)
-    steps = {order.id: orders.next_steps(order, current_user) for order in found}
+    now = utcnow()
+    steps = {order.id: orders.next_steps(order, current_user, now=now) for order in found}
     return render_template(
         "desk/index.html",
         orders=found,

@@ -372,7 +372,7 @@ def _fits_order(order: Order, to_status: OrderStatus) -> bool:
     return True
 
 
-def next_steps(order: Order, user: User) -> list[OrderStatus]:
+def next_steps(order: Order, user: User, *, now: datetime) -> list[OrderStatus]:
     """The steps `user` may take on `order` now, for buttons in the desk screens."""
     return [
         status
@@ -380,7 +380,12 @@ def next_steps(order: Order, user: User) -> list[OrderStatus]:
         if status is not OrderStatus.CANCELLED
         and _fits_order(order, status)
         and may_move(order, status, user)
+        and (status is not OrderStatus.NO_SHOW or _dropoff_over(order, now))
     ]
+
+
+def _dropoff_over(order: Order, now: datetime) -> bool:
+    return order.dropoff_slot is not None and now >= order.dropoff_slot.ends_at
 
 
 def release_places(session: Session, order: Order) -> None:
@@ -420,7 +425,7 @@ def advance_order(
     if not may_move(order, to_status, actor):
         raise OrderNotAllowed(_("Cette étape n'est pas de votre ressort."))
     if to_status is OrderStatus.NO_SHOW:
-        if order.dropoff_slot is None or now < order.dropoff_slot.ends_at:
+        if not _dropoff_over(order, now):
             raise TooLate(_("Le créneau de dépôt n'est pas encore terminé."))
         release_places(session, order)
     record(order, to_status, actor=actor, now=now, note=note)

@@ -409,3 +409,11 @@ def test_booked_counts_match_the_orders_holding_places(session, f):
     )
     session.expire_all()
     assert session.get(DeskSlot, dropoff.id).booked == held == 2
+
+
+def test_no_show_is_offered_only_once_the_dropoff_slot_is_over(session, f):
+    concierge = f.user(Role.CONCIERGE)
+    order = f.order()
+    assert S.NO_SHOW not in service.next_steps(order, concierge, now=NOW)
+    assert S.NO_SHOW in service.next_steps(order, concierge, now=order.dropoff_slot.ends_at)
+    assert service.next_steps(order, f.user(Role.VOLUNTEER), now=NOW) == []
