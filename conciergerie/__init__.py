@@ -32,6 +32,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config.from_object(config)
     app.config.update(overrides)
+    if not app.config.get("UPLOAD_ROOT"):
+        app.config["UPLOAD_ROOT"] = str(Path(app.instance_path) / "uploads")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         db_file = Path(app.instance_path) / "conciergerie.sqlite3"
@@ -60,6 +62,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.api.views import bp as api_bp
     from conciergerie.catalogue.views import bp as catalogue_bp
     from conciergerie.desk.views import bp as desk_bp
+    from conciergerie.events.views import bp as events_bp
     from conciergerie.home.views import bp as home_bp
     from conciergerie.orders.views import bp as orders_bp
     from conciergerie.payments.views import bp as payments_bp
@@ -73,4 +76,5 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(desk_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(events_bp)
     return app

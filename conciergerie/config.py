@@ -54,6 +54,10 @@ class Config:
     )
     MAIL_BACKEND = "smtp" if os.environ.get("MAIL_SERVER") else "console"
 
+    # Uploaded files (event pictures); None: the instance folder's "uploads". Shared storage
+    # when several web servers run.
+    UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT")
+
     # Base of the links in mails sent by commands and jobs (no request to take it from).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 

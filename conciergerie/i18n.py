@@ -89,6 +89,11 @@ def moment(value: datetime) -> str:
     return format_datetime(value, "d MMM y, HH:mm")
 
 
+def hours(value: datetime) -> str:
+    """ "18:30" in Paris time."""
+    return format_time(value, "HH:mm")
+
+
 def long_day(value: datetime) -> str:
     """ "mercredi 2 décembre" (in Paris time)."""
     return format_datetime(value, "EEEE d MMMM")
@@ -103,6 +108,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["slot_when"] = slot_when
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["long_day"] = long_day
+    app.jinja_env.filters["hours"] = hours
 
     from conciergerie.orders.service import status_label
 

@@ -18,8 +18,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from conciergerie.events import service as events
 from conciergerie.extensions import db
 from conciergerie.home import service
+from conciergerie.models import utcnow
 from conciergerie.security import safe_next
 
 bp = Blueprint("home", __name__)
@@ -28,7 +30,11 @@ log = logging.getLogger(__name__)
 
 @bp.get("/")
 def index():
-    return render_template("home/index.html", week=service.opening_week(db.session))
+    return render_template(
+        "home/index.html",
+        week=service.opening_week(db.session),
+        events=events.upcoming(db.session, now=utcnow(), limit=3),
+    )
 
 
 @bp.post("/langue")

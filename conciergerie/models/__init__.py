@@ -5,6 +5,7 @@ from conciergerie.models.api import ApiToken
 from conciergerie.models.base import Base, UTCDateTime, utcnow
 from conciergerie.models.catalogue import Category, Offer, OfferKind, Provider
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
+from conciergerie.models.events import Event, EventStatus, Registration, RegistrationStatus
 from conciergerie.models.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from conciergerie.models.payments import Payment, PaymentKind, Refund, StripeEvent
 
@@ -15,6 +16,8 @@ __all__ = [
     "DeskClosure",
     "DeskOpeningRange",
     "DeskSlot",
+    "Event",
+    "EventStatus",
     "MemberCompany",
     "Offer",
     "OfferKind",
@@ -26,6 +29,8 @@ __all__ = [
     "PaymentKind",
     "PaymentMethod",
     "Refund",
+    "Registration",
+    "RegistrationStatus",
     "StripeEvent",
     "Provider",
     "Role",

@@ -32,6 +32,7 @@ from conciergerie.models import Order, OrderStatus, Payment, PaymentKind, Refund
 from conciergerie.payments import service
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import GatewayError, InvalidWebhook, get_gateway
+from conciergerie.spreadsheets import safe_cell
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
@@ -182,13 +183,6 @@ def desk_refund(order_id: int):
     return redirect(url_for("desk.index", code=order.code))
 
 
-def _cell(value: object) -> object:
-    """Spreadsheets run cells starting with = + - @ as formulas: quote them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @bp.get("/comptoir/export-paiements.csv")
 @role_required(Role.CONCIERGE)
 def export_payments():
@@ -252,7 +246,7 @@ def export_payments():
             [
                 when.isoformat(),
                 code,
-                _cell(customer),
+                safe_cell(customer),
                 kind,
                 *(f"{c / 100:.2f}".replace(".", ",") for c in (gross, fee, share, refunded)),
             ]

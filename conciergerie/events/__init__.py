@@ -1,0 +1,1 @@
+"""Neighbourhood events: repair cafés, basket tastings, meetings at La Grappe."""

@@ -1,0 +1,347 @@
+"""Event pages: the list, one event, registering, organising, the poster and the archive."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import segno
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectChoice
+
+from conciergerie.accounts.permissions import role_required
+from conciergerie.events import images, service
+from conciergerie.events.forms import ActionForm, EventForm, MessageForm
+from conciergerie.extensions import db
+from conciergerie.mail import commit
+from conciergerie.models import Event, EventStatus, Provider, RegistrationStatus, Role, utcnow
+from conciergerie.spreadsheets import safe_cell
+from conciergerie.timeutils import PARIS, local
+
+bp = Blueprint("events", __name__, url_prefix="/evenements")
+
+UPLOAD_LIMIT = images.MAX_BYTES + 256 * 1024  # the picture and the rest of the form
+
+
+def _upload_folder() -> Path:
+    return Path(current_app.config["UPLOAD_ROOT"]) / "events"
+
+
+def _event(event_id: int) -> Event:
+    return db.get_or_404(Event, event_id)
+
+
+@bp.get("/")
+def index():
+    return render_template("events/index.html", events=service.upcoming(db.session, now=utcnow()))
+
+
+@bp.get("/<id:event_id>")
+def detail(event_id: int):
+    event = _event(event_id)
+    registration = position = None
+    if current_user.is_authenticated:
+        registration = service.registration_of(db.session, event, current_user)
+        if registration is not None and registration.status is RegistrationStatus.WAITING:
+            position = service.waiting_position(db.session, registration)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        registration=registration,
+        position=position,
+        action_form=ActionForm(),
+        may_organise=service.may_organise(current_user),
+        now=utcnow(),
+    )
+
+
+@bp.post("/<id:event_id>/inscription")
+@login_required
+def register(event_id: int):
+    event = _event(event_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        registration = service.register(
+            db.session, event, current_user._get_current_object(), now=utcnow()
+        )
+        db.session.commit()
+    except service.EventError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    except IntegrityError:  # the same person, twice at once
+        db.session.rollback()
+        flash(_("Vous êtes déjà inscrit·e."), "error")
+    else:
+        if registration.status is RegistrationStatus.CONFIRMED:
+            flash(_("Vous êtes inscrit·e. À bientôt !"), "success")
+        else:
+            flash(
+                _(
+                    "C'est complet : vous êtes sur la liste d'attente. "
+                    "Nous vous écrirons si une place se libère."
+                ),
+                "info",
+            )
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.post("/<id:event_id>/desinscription")
+@login_required
+def unregister(event_id: int):
+    event = _event(event_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.unregister(db.session, event, current_user._get_current_object(), now=utcnow())
+        commit(db.session)
+    except service.EventError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(_("Votre inscription est annulée."), "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+# Organising -------------------------------------------------------------------------------------
+
+
+def _provider_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        sa.select(Provider.id, Provider.name).where(Provider.is_active).order_by(Provider.name)
+    )
+    return [SelectChoice(row.id, row.name) for row in rows]
+
+
+def _utc(value: datetime) -> datetime:
+    """A wall-clock time typed in the form (Paris) as an aware UTC datetime."""
+    return value.replace(tzinfo=PARIS).astimezone(UTC)
+
+
+def _save(form: EventForm, event: Event | None):
+    """Create or update from a validated form; errors go back on the form's fields."""
+    image_name = None
+    try:
+        if form.image.data and getattr(form.image.data, "filename", ""):
+            image_name = images.store_image(form.image.data.stream, folder=_upload_folder())
+        providers = db.session.scalars(
+            sa.select(Provider).where(Provider.id.in_(form.providers.data or []))
+        ).all()
+        values = dict(
+            title=form.title.data,
+            description=form.description.data or "",
+            place=form.place.data,
+            starts_at=_utc(form.starts_at.data),
+            ends_at=_utc(form.ends_at.data),
+            capacity=form.capacity.data,
+            providers=providers,
+            image_name=image_name,
+            now=utcnow(),
+        )
+        if event is None:
+            event = service.create_event(
+                db.session, organiser=current_user._get_current_object(), **values
+            )
+        else:
+            service.update_event(
+                db.session, event, actor=current_user._get_current_object(), **values
+            )
+        commit(db.session)
+    except service.EventError as error:
+        db.session.rollback()
+        field = getattr(form, error.field, None) if error.field else None
+        (field or form.title).errors = [*(field or form.title).errors, str(error)]
+        return None
+    return event
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@role_required(Role.VOLUNTEER)
+def create():
+    request.max_content_length = UPLOAD_LIMIT  # the only forms that take a file
+    form = EventForm()
+    form.providers.choices = _provider_choices()
+    if form.validate_on_submit():
+        event = _save(form, None)
+        if event is not None:
+            flash(_("Événement publié."), "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/form.html", form=form, event=None), 422 if form.errors else 200
+
+
+@bp.route("/<id:event_id>/modifier", methods=["GET", "POST"])
+@role_required(Role.VOLUNTEER)
+def edit(event_id: int):
+    request.max_content_length = UPLOAD_LIMIT
+    event = _event(event_id)
+    form = EventForm(obj=None if request.method == "POST" else event)
+    form.providers.choices = _provider_choices()
+    if request.method == "GET":
+        form.starts_at.data = local(event.starts_at).replace(tzinfo=None)
+        form.ends_at.data = local(event.ends_at).replace(tzinfo=None)
+        form.providers.data = [p.id for p in event.providers]
+    if form.validate_on_submit() and _save(form, event) is not None:
+        flash(_("Événement mis à jour."), "success")
+        return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/form.html", form=form, event=event), 422 if form.errors else 200
+
+
+@bp.post("/<id:event_id>/annuler")
+@role_required(Role.VOLUNTEER)
+def cancel(event_id: int):
+    event = _event(event_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.cancel_event(
+            db.session, event, actor=current_user._get_current_object(), now=utcnow()
+        )
+        commit(db.session)
+    except service.EventError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(_("Événement annulé : les inscrit·es sont prévenu·es par e-mail."), "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/<id:event_id>/participants", methods=["GET", "POST"])
+@role_required(Role.VOLUNTEER)
+def participants(event_id: int):
+    """Names for the volunteers; e-mails too for the concierge."""
+    event = _event(event_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            count = service.email_participants(
+                db.session,
+                event,
+                actor=current_user._get_current_object(),
+                subject=form.subject.data,
+                body=form.body.data,
+            )
+            commit(db.session)
+        except service.EventError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("Message envoyé à %(n)d personnes.", n=count), "success")
+            return redirect(url_for("events.participants", event_id=event.id))
+    people = [r for r in event.registrations if r.status is not RegistrationStatus.CANCELLED]
+    return render_template(
+        "events/participants.html",
+        event=event,
+        people=people,
+        form=form,
+        show_emails=current_user.role is Role.CONCIERGE,
+    ), 422 if form.errors else 200
+
+
+# Files: image, calendar, poster, archive --------------------------------------------------------
+
+
+@bp.get("/<id:event_id>/image")
+def image(event_id: int):
+    event = _event(event_id)
+    if not event.image_name:
+        abort(404)
+    # The name comes from our database (a uuid we chose), never from the request.
+    response = send_from_directory(
+        _upload_folder(), event.image_name, mimetype="image/jpeg", max_age=86400
+    )
+    return response
+
+
+def _calendar_event(event: Event) -> CalendarEvent:
+    item = CalendarEvent()
+    item.add("uid", f"event-{event.id}@etvoila-gambetta")
+    item.add("dtstamp", event.created_at)
+    item.add("dtstart", event.starts_at)
+    item.add("dtend", event.ends_at)
+    item.add("summary", event.title)
+    item.add("location", event.place)
+    item.add("description", event.description)
+    item.add("url", url_for("events.detail", event_id=event.id, _external=True))
+    if event.status is EventStatus.CANCELLED:
+        item.add("status", "CANCELLED")
+    return item
+
+
+def _ics(events: list[Event], filename: str) -> Response:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Et voila Gambetta//evenements//FR")
+    calendar.add("version", "2.0")
+    for event in events:
+        calendar.add_component(_calendar_event(event))
+    return Response(
+        calendar.to_ical(),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/<id:event_id>.ics")
+def event_ics(event_id: int):
+    return _ics([_event(event_id)], f"evenement-{event_id}.ics")
+
+
+@bp.get("/flux.ics")
+def feed():
+    return _ics(service.upcoming(db.session, now=utcnow()), "evenements.ics")
+
+
+@bp.get("/<id:event_id>/affiche")
+def poster(event_id: int):
+    event = _event(event_id)
+    url = url_for("events.detail", event_id=event.id, _external=True)
+    qr = Markup(segno.make(url, error="m").svg_inline(scale=6, title=url))
+    return render_template("events/poster.html", event=event, qr=qr, url=url)
+
+
+@bp.get("/archives")
+def archives():
+    return render_template("events/archive.html", rows=service.archive(db.session, now=utcnow()))
+
+
+@bp.get("/archives.csv")
+@role_required(Role.VOLUNTEER)
+def archives_csv():
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["date", "titre", "lieu", "capacité", "participants", "statut"])
+    for event, attendance in service.archive(db.session, now=utcnow()):
+        writer.writerow(
+            [
+                local(event.starts_at).strftime("%Y-%m-%d %H:%M"),
+                safe_cell(event.title),
+                safe_cell(event.place),
+                event.capacity or "",
+                attendance,
+                event.status.value,
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="evenements.csv"'},
+    )
