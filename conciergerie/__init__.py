@@ -48,6 +48,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    security.init_request_limits(app)  # before CSRF, which reads the body
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

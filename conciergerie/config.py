@@ -29,8 +29,12 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
-    # Forms: a whole request above this size is refused with a 413 page.
-    MAX_CONTENT_LENGTH = 1024 * 1024
+    # A request with a file (an event picture, 5 MB at most) is refused above this size with a
+    # 413 page; text fields together are capped lower (MAX_FORM_MEMORY_SIZE).
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500_000
+    # Every other request (no file in it) is refused above this size.
+    REQUEST_SIZE_LIMIT = 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 4 * 3600
 
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -63,8 +63,12 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Iterator[Flask]:
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        UPLOAD_ROOT=str(tmp_path_factory.mktemp("uploads")),
+    )
     app.test_client_class = FreshContextClient
     with app.app_context():
         flask_migrate.upgrade()

@@ -158,3 +158,21 @@ def make_order(session, *, customer=None, offer=None, quantity=1, dropoff=None, 
         now=kw.pop("now", NOW),
         settings=kw.pop("settings", SETTINGS),
     )
+
+
+def make_event(session, **kw):
+    """A published event next week at La Grappe, organised by a volunteer."""
+    from conciergerie.models import Event
+
+    kw.setdefault("title", "Café réparation")
+    kw.setdefault("description", "Venez réparer avec le cordonnier.")
+    kw.setdefault("place", "La Grappe, salle de conférence")
+    kw.setdefault("starts_at", NOW + timedelta(days=7))
+    kw.setdefault("ends_at", kw["starts_at"] + timedelta(hours=2))
+    kw.setdefault("capacity", 2)
+    if "organiser" not in kw:
+        kw["organiser"] = make_user(session, Role.VOLUNTEER)
+    event = Event(**kw)
+    session.add(event)
+    session.flush()
+    return event

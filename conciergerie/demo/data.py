@@ -278,3 +278,38 @@ USERS = [
     ("benevole@example.org", "Léa Dufour", "volunteer", None, None),
     ("cordonnier@example.org", "Jean-Marc Lefebvre", "provider", None, "cordonnerie-gambetta"),
 ]
+
+EVENTS = [
+    # title, description, place, days from today, start (local), hours, capacity, provider slugs
+    (
+        "Café réparation avec la Cordonnerie Gambetta",
+        "Apportez une paire de chaussures, un sac ou une ceinture fatigués : le cordonnier du "
+        "quartier montre ce qui se répare et comment l'entretenir.",
+        "La Grappe, salle de conférence — 75 rue Gambetta, Lille",
+        8,
+        time(18, 0),
+        2,
+        15,
+        ["cordonnerie-gambetta"],
+    ),
+    (
+        "Dégustation des paniers de Terre d'Opale",
+        "Goûtez les légumes de saison de la semaine et rencontrez les maraîchers.",
+        "Comptoir de la conciergerie — La Grappe, 75 rue Gambetta, Lille",
+        10,
+        time(12, 15),
+        1,
+        25,
+        ["terre-d-opale"],
+    ),
+    (
+        "Rencontre des habitant·es et des salarié·es de La Grappe",
+        "Un moment pour dire ce que la conciergerie devrait proposer ensuite.",
+        "La Grappe, cantine — 75 rue Gambetta, Lille",
+        15,
+        time(18, 30),
+        2,
+        None,
+        [],
+    ),
+]

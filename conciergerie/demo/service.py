@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,12 +13,14 @@ from conciergerie.demo import data
 from conciergerie.models import (
     Category,
     DeskOpeningRange,
+    Event,
     MemberCompany,
     Offer,
     OfferKind,
     Provider,
     Role,
 )
+from conciergerie.timeutils import at_local, local_date
 
 
 def _by_slug(session: Session, model: type, slug: str):
@@ -108,5 +110,27 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
             now=now,
         )
         created["comptes"] += 1
+    session.flush()
+
+    organiser = find_user_by_email(session, "benevole@example.org")
+    today = local_date(now)
+    for title, description, place, in_days, starts, hours, capacity, slugs in data.EVENTS:
+        if session.scalar(sa.select(Event.id).where(Event.title == title)) is not None:
+            continue
+        starts_at = at_local(today + timedelta(days=in_days), starts)
+        session.add(
+            Event(
+                title=title,
+                description=description,
+                place=place,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=hours),
+                capacity=capacity,
+                organiser=organiser,
+                providers=[_by_slug(session, Provider, slug) for slug in slugs],
+                created_at=now,
+            )
+        )
+        created["événements"] += 1
     session.flush()
     return dict(created)

@@ -40,8 +40,6 @@ from conciergerie.timeutils import PARIS, local
 
 bp = Blueprint("events", __name__, url_prefix="/evenements")
 
-UPLOAD_LIMIT = images.MAX_BYTES + 256 * 1024  # the picture and the rest of the form
-
 
 def _upload_folder() -> Path:
     return Path(current_app.config["UPLOAD_ROOT"]) / "events"
@@ -178,7 +176,6 @@ def _save(form: EventForm, event: Event | None):
 @bp.route("/nouveau", methods=["GET", "POST"])
 @role_required(Role.VOLUNTEER)
 def create():
-    request.max_content_length = UPLOAD_LIMIT  # the only forms that take a file
     form = EventForm()
     form.providers.choices = _provider_choices()
     if form.validate_on_submit():
@@ -192,7 +189,6 @@ def create():
 @bp.route("/<id:event_id>/modifier", methods=["GET", "POST"])
 @role_required(Role.VOLUNTEER)
 def edit(event_id: int):
-    request.max_content_length = UPLOAD_LIMIT
     event = _event(event_id)
     form = EventForm(obj=None if request.method == "POST" else event)
     form.providers.choices = _provider_choices()

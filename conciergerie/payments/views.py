@@ -33,6 +33,7 @@ from conciergerie.payments import service
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import GatewayError, InvalidWebhook, get_gateway
 from conciergerie.spreadsheets import safe_cell
+from conciergerie.timeutils import local
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
@@ -244,7 +245,7 @@ def export_payments():
     for when, code, customer, kind, gross, fee, share, refunded in rows:
         writer.writerow(
             [
-                when.isoformat(),
+                local(when).strftime("%Y-%m-%d %H:%M"),
                 code,
                 safe_cell(customer),
                 kind,

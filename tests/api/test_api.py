@@ -322,7 +322,7 @@ def test_oversized_requests_get_the_documented_error_shape(api, client):
     # The document's `default` response covers it (and validation runs in api.post).
     assert (
         api.post(
-            "/auth/token", data="x" * (2 * 1024 * 1024), content_type="application/json"
+            "/auth/token", data="x" * (7 * 1024 * 1024), content_type="application/json"
         ).status_code
         == 413
     )

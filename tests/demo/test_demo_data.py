@@ -12,7 +12,7 @@ from conciergerie.models import (
 )
 from tests.factories import NOW
 
-MODELS = (MemberCompany, Category, Provider, Offer, DeskOpeningRange, User)
+MODELS = (MemberCompany, Category, Provider, Offer, DeskOpeningRange, User, Event)
 
 
 def counts(session):

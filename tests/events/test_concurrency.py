@@ -1,0 +1,89 @@
+"""No overfilling of an event under simultaneous registrations (PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from conciergerie.extensions import db as _db
+from conciergerie.models import Base, Event, Registration, RegistrationStatus
+from tests import factories
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="row-level locking under concurrency is a PostgreSQL matter; CI runs this on PostgreSQL",
+)
+PEOPLE, CAPACITY = 30, 4
+
+
+@pytest.fixture
+def contested_event(app):
+    now = datetime.now(UTC)
+    with app.app_context():
+        with Session(_db.engine) as session:
+            event = factories.make_event(
+                session,
+                starts_at=now + timedelta(days=3),
+                ends_at=now + timedelta(days=3, hours=2),
+                capacity=CAPACITY,
+            )
+            users = [factories.make_user(session) for _ in range(PEOPLE)]
+            session.commit()
+            ids = event.id, [u.id for u in users]
+        yield ids
+        with _db.engine.begin() as connection:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def test_simultaneous_registrations_never_overfill(app, contested_event):
+    event_id, user_ids = contested_event
+    clients = []
+    with app.app_context(), Session(_db.engine) as session:
+        from conciergerie.models import User
+
+        for user_id in user_ids:
+            client = app.test_client()
+            sign_in(client, session.get(User, user_id))
+            page = client.get(f"/evenements/{event_id}").get_data(as_text=True)
+            token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(
+                1
+            )
+            clients.append((client, token))
+    barrier = threading.Barrier(PEOPLE)
+    answers = []
+
+    def register(client, token):
+        barrier.wait()
+        answers.append(
+            client.post(
+                f"/evenements/{event_id}/inscription", data={"csrf_token": token}
+            ).status_code
+        )
+
+    threads = [threading.Thread(target=register, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == [302] * PEOPLE
+    with app.app_context(), Session(_db.engine) as session:
+        counts = dict(
+            session.execute(
+                sa.select(Registration.status, sa.func.count())
+                .where(Registration.event_id == event_id)
+                .group_by(Registration.status)
+            ).all()
+        )
+        assert counts == {
+            RegistrationStatus.CONFIRMED: CAPACITY,
+            RegistrationStatus.WAITING: PEOPLE - CAPACITY,
+        }
+        assert session.get(Event, event_id).registered == CAPACITY
