@@ -4,6 +4,7 @@ from conciergerie.demo.service import load_demo_data
 from conciergerie.models import (
     Category,
     DeskOpeningRange,
+    Event,
     MemberCompany,
     Offer,
     Provider,
