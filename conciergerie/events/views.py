@@ -33,7 +33,7 @@ from conciergerie.accounts.permissions import role_required
 from conciergerie.events import images, service
 from conciergerie.events.forms import ActionForm, EventForm, MessageForm
 from conciergerie.extensions import db
-from conciergerie.mail import commit
+from conciergerie.mail import commit, external_url
 from conciergerie.models import Event, EventStatus, Provider, RegistrationStatus, Role, utcnow
 from conciergerie.spreadsheets import safe_cell
 from conciergerie.timeutils import PARIS, local
@@ -277,7 +277,7 @@ def _calendar_event(event: Event) -> CalendarEvent:
     item.add("summary", event.title)
     item.add("location", event.place)
     item.add("description", event.description)
-    item.add("url", url_for("events.detail", event_id=event.id, _external=True))
+    item.add("url", external_url("events.detail", event_id=event.id))
     if event.status is EventStatus.CANCELLED:
         item.add("status", "CANCELLED")
     return item
@@ -309,8 +309,8 @@ def feed():
 @bp.get("/<id:event_id>/affiche")
 def poster(event_id: int):
     event = _event(event_id)
-    url = url_for("events.detail", event_id=event.id, _external=True)
-    qr = Markup(segno.make(url, error="m").svg_inline(scale=6, title=url))
+    url = external_url("events.detail", event_id=event.id)  # the public address, not our Host
+    qr = Markup(segno.make(url, error="m").svg_inline(omitsize=True, title=url))
     return render_template("events/poster.html", event=event, qr=qr, url=url)
 
 
