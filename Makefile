@@ -21,10 +21,13 @@ translations: $(VENV)/.installed
 
 setup: $(VENV)/.installed translations
 
+# One scheduler process beside the web server (stopped with it).
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
 	$(FLASK) generate-slots
+	$(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup

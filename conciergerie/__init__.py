@@ -65,6 +65,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.desk.views import bp as desk_bp
     from conciergerie.events.views import bp as events_bp
     from conciergerie.home.views import bp as home_bp
+    from conciergerie.jobs.views import bp as jobs_bp
     from conciergerie.orders.views import bp as orders_bp
     from conciergerie.payments.views import bp as payments_bp
     from conciergerie.slots.views import bp as slots_bp
@@ -78,4 +79,5 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(api_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(jobs_bp)
     return app

@@ -37,6 +37,7 @@ def demo_data_command(force: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from conciergerie.jobs.cli import run_job_command, scheduler_command
     from conciergerie.orders.cli import send_reminders_command
     from conciergerie.payments.cli import expire_unpaid_command
     from conciergerie.slots.cli import generate_slots_command
@@ -45,3 +46,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(generate_slots_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(expire_unpaid_command)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(run_job_command)

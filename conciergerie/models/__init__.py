@@ -8,10 +8,13 @@ from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
 from conciergerie.models.events import Event, EventStatus, Registration, RegistrationStatus
 from conciergerie.models.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from conciergerie.models.payments import Payment, PaymentKind, Refund, StripeEvent
+from conciergerie.models.scheduler import JobRun, SchedulerLease
 
 __all__ = [
     "ApiToken",
     "Base",
+    "JobRun",
+    "SchedulerLease",
     "Category",
     "DeskClosure",
     "DeskOpeningRange",

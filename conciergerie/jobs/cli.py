@@ -1,0 +1,46 @@
+"""`flask --app conciergerie scheduler` (the one scheduler process) and `run-job ID`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from conciergerie.jobs.process import SchedulerProcess, new_holder
+from conciergerie.jobs.registry import BY_ID
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs. Start one per site: a second one waits, ready to take over."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Stopped by a signal: leave through `finally`, which hands the lease back at once.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    SchedulerProcess(current_app._get_current_object()).run_forever()
+
+
+@click.command("run-job")
+@click.argument("job_id", type=click.Choice(sorted(BY_ID)))
+@with_appcontext
+def run_job_command(job_id: str) -> None:
+    """Run one job now (it takes the scheduler lease for the run, so never beside a live one)."""
+    from conciergerie.extensions import db
+    from conciergerie.jobs import lease, runner
+    from conciergerie.jobs.process import LEASE_TTL
+    from conciergerie.models import utcnow
+
+    holder = new_holder()
+    if not lease.acquire(db.session, holder, now=utcnow(), ttl=LEASE_TTL):
+        raise click.ClickException("Un planificateur tourne déjà : la tâche sera lancée par lui.")
+    try:
+        run = runner.run_job(current_app._get_current_object(), job_id, holder=holder)
+    finally:
+        lease.release(db.session, holder)
+    click.echo(f"{job_id} : {'ok' if run.ok else 'erreur'} — {run.summary or run.error}")

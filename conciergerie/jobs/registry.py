@@ -1,0 +1,71 @@
+"""The scheduled jobs: stable ids, when they run, and the sweep each one calls.
+
+Every sweep is idempotent and works from the database's state, so a run missed while the
+scheduler was down is simply caught up by the next one (coalesced into a single run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from conciergerie.orders.jobs import send_reminders
+from conciergerie.payments.jobs import expire_unpaid
+from conciergerie.slots.jobs import generate_ahead
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: str
+    description: object  # a lazy string
+    trigger: str  # "cron" or "interval"
+    trigger_args: dict
+    misfire_grace_seconds: int
+    sweep: Callable[[Session, datetime], str]
+
+
+def _slots(session: Session, now: datetime) -> str:
+    report = generate_ahead(session, now=now)
+    return f"{report.created} créés, {report.removed} retirés, {report.kept_with_bookings} gardés"
+
+
+def _reminders(session: Session, now: datetime) -> str:
+    return f"{send_reminders(session, now=now)} rappels"
+
+
+def _unpaid(session: Session, now: datetime) -> str:
+    return f"{expire_unpaid(session, now=now)} commandes annulées"
+
+
+JOBS: tuple[ScheduledJob, ...] = (
+    ScheduledJob(
+        "generate-slots",
+        _l("Créer les créneaux du comptoir des semaines à venir"),
+        "cron",
+        {"hour": 2, "minute": 15},
+        6 * 3600,
+        _slots,
+    ),
+    ScheduledJob(
+        "send-reminders",
+        _l("Rappeler la veille les créneaux du lendemain"),
+        "cron",
+        {"hour": 18, "minute": 0},
+        4 * 3600,
+        _reminders,
+    ),
+    ScheduledJob(
+        "expire-unpaid",
+        _l("Annuler les commandes non payées à temps"),
+        "interval",
+        {"minutes": 5},
+        10 * 60,
+        _unpaid,
+    ),
+)
+
+BY_ID = {job.id: job for job in JOBS}

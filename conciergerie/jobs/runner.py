@@ -1,0 +1,71 @@
+"""Running one job: only while holding the lease, in its own transaction, logged in job_run."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from conciergerie.extensions import db
+from conciergerie.jobs import lease
+from conciergerie.jobs.registry import BY_ID
+from conciergerie.mail import commit
+from conciergerie.models import JobRun, utcnow
+
+log = logging.getLogger(__name__)
+
+# Set by the scheduler process: APScheduler stores a reference to run_scheduled, not the app.
+_context: dict[str, object] = {}
+
+
+def bind(app: Flask, holder: str) -> None:
+    _context.update(app=app, holder=holder)
+
+
+def run_scheduled(job_id: str) -> None:
+    """What APScheduler calls."""
+    run_job(_context["app"], job_id, holder=_context["holder"])
+
+
+def run_job(app: Flask, job_id: str, *, holder: str) -> JobRun | None:
+    """Run the sweep `job_id` if `holder` still holds the lease; None when it does not."""
+    job = BY_ID[job_id]
+    with app.app_context():
+        session = db.session
+        now = utcnow()
+        if not lease.holds(session, holder, now=now):
+            log.warning("job %s skipped: %s does not hold the scheduler lease", job_id, holder)
+            session.rollback()
+            return None
+        try:
+            summary = job.sweep(session, now)
+            commit(session)
+        except Exception as error:
+            session.rollback()
+            log.exception("job %s failed", job_id)
+            run = JobRun(
+                job_id=job_id,
+                holder=holder,
+                started_at=now,
+                finished_at=utcnow(),
+                ok=False,
+                error="".join(traceback.format_exception_only(error)).strip()[:2000],
+            )
+        else:
+            log.info("job %s: %s", job_id, summary)
+            run = JobRun(
+                job_id=job_id,
+                holder=holder,
+                started_at=now,
+                finished_at=utcnow(),
+                ok=True,
+                summary=summary[:300],
+            )
+        with Session(db.engine) as record:  # the log survives whatever the sweep did
+            record.add(run)
+            record.commit()
+            record.refresh(run)
+            record.expunge(run)
+        return run
