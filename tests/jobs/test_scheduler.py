@@ -35,8 +35,8 @@ class FakeScheduler:
 
 
 def test_a_second_scheduler_waits_and_takes_over_when_the_first_dies(app, session):
-    first = SchedulerProcess(app, holder="first", scheduler_factory=FakeScheduler)
-    second = SchedulerProcess(app, holder="second", scheduler_factory=FakeScheduler)
+    first = SchedulerProcess(app, holder="first", ttl=TTL, scheduler_factory=FakeScheduler)
+    second = SchedulerProcess(app, holder="second", ttl=TTL, scheduler_factory=FakeScheduler)
     assert first.tick(NOW) and first.running and first.scheduler.started
     assert not second.tick(NOW + timedelta(seconds=1)) and not second.running
     # The first one stops renewing (killed); within the lease's 60 s the second takes over.
