@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["long_day"] = long_day
     app.jinja_env.filters["hours"] = hours
+    app.jinja_env.filters["first_upper"] = lambda text: text[:1].upper() + text[1:]
 
     from conciergerie.orders.service import status_label
 

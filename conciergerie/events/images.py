@@ -4,17 +4,18 @@ ours in UPLOAD_ROOT/events — never at a path a user chose."""
 from __future__ import annotations
 
 import uuid
+from io import BytesIO
 from pathlib import Path
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from conciergerie.events.service import EventError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1200
 ACCEPTED = {"JPEG", "PNG", "WEBP"}
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
+MAX_PIXELS = 40_000_000  # checked before decoding: a small file can hold a huge picture
 
 
 def store_image(stream, *, folder: Path) -> str:
@@ -23,19 +24,20 @@ def store_image(stream, *, folder: Path) -> str:
     if len(data) > MAX_BYTES:
         raise EventError(_("Image trop lourde : 5 Mo au plus."), field="image")
     try:
-        from io import BytesIO
-
-        with Image.open(BytesIO(data)) as probe:
-            kind = probe.format
+        with Image.open(BytesIO(data), formats=sorted(ACCEPTED)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise EventError(_("Image trop grande : 40 mégapixels au plus."), field="image")
             probe.verify()
-        if kind not in ACCEPTED:
-            raise EventError(_("Format refusé : JPEG, PNG ou WebP."), field="image")
-        with Image.open(BytesIO(data)) as image:
+        with Image.open(BytesIO(data), formats=sorted(ACCEPTED)) as image:
             image = ImageOps.exif_transpose(image)
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             picture = image.convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise EventError(_("Ce fichier n'est pas une image lisible."), field="image") from error
+    except EventError:
+        raise
+    except Exception as error:  # not one of our formats, or damaged: Pillow raises many kinds
+        raise EventError(
+            _("Ce fichier n'est pas une image JPEG, PNG ou WebP lisible."), field="image"
+        ) from error
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.jpg"
     picture.save(folder / name, "JPEG", quality=85, optimize=True)

@@ -39,6 +39,11 @@ def may_organise(user: User) -> bool:
     return user.is_authenticated and user.has_role(Role.VOLUNTEER)
 
 
+def _one_line(value: str) -> bool:
+    """No control characters: titles and places end up in mail headers and calendar files."""
+    return not any(ord(char) < 32 or ord(char) == 127 for char in value)
+
+
 def _check(
     title: str,
     description: str,
@@ -47,6 +52,8 @@ def _check(
     ends_at: datetime,
     capacity: int | None,
 ) -> None:
+    if not _one_line(title) or not _one_line(place):
+        raise EventError(_("Le titre et le lieu tiennent sur une ligne."), field="title")
     if not title.strip() or len(title) > MAX_TITLE:
         raise EventError(_("Un titre de %(n)d caractères au plus.", n=MAX_TITLE), field="title")
     if len(description) > MAX_DESCRIPTION:
@@ -114,7 +121,11 @@ def update_event(
         raise EventError(_("Seuls les volontaires et la concierge organisent des événements."))
     if event.status is EventStatus.CANCELLED:
         raise EventError(_("Cet événement est annulé."))
+    if now >= event.ends_at:
+        raise EventError(_("Cet événement est terminé."))
     _check(title, description, place, starts_at, ends_at, capacity)
+    if starts_at != event.starts_at and starts_at <= now:
+        raise EventError(_("L'événement doit commencer dans le futur."), field="starts_at")
     session.refresh(event, with_for_update=True)
     if capacity is not None and capacity < event.registered:
         raise EventError(
@@ -129,6 +140,8 @@ def update_event(
     event.providers = list(providers)
     if image_name:
         event.image_name = image_name
+    event.sequence += 1
+    event.updated_at = now
     session.flush()
     promote_waiting(session, event, now=now)  # a larger capacity lets people in
 
@@ -139,9 +152,17 @@ def cancel_event(session: Session, event: Event, *, actor: User, now: datetime) 
         raise EventError(_("Seuls les volontaires et la concierge organisent des événements."))
     if event.status is EventStatus.CANCELLED:
         raise EventError(_("Cet événement est déjà annulé."))
+    if now >= event.ends_at:
+        raise EventError(_("Cet événement est terminé."))
     event.status = EventStatus.CANCELLED
-    people = [r.user for r in event.registrations if r.status is not RegistrationStatus.CANCELLED]
-    on_commit(session, lambda: [notifications.send_event_cancelled(event, user) for user in people])
+    event.sequence += 1
+    event.updated_at = now
+    for registration in event.registrations:
+        if registration.status is not RegistrationStatus.CANCELLED:
+            # One mail each: a refused address does not stop the others.
+            on_commit(
+                session, lambda u=registration.user: notifications.send_event_cancelled(event, u)
+            )
     session.flush()
 
 
@@ -213,6 +234,8 @@ def register(session: Session, event: Event, user: User, *, now: datetime) -> Re
 
 def unregister(session: Session, event: Event, user: User, *, now: datetime) -> None:
     """Leave the event (or its waiting list); a freed place goes to the first person waiting."""
+    if now >= event.starts_at:
+        raise EventError(_("Cet événement a déjà commencé."))
     registration = registration_of(session, event, user, lock=True)
     if registration is None or registration.status is RegistrationStatus.CANCELLED:
         raise EventError(_("Vous n'êtes pas inscrit·e."))
@@ -227,6 +250,8 @@ def unregister(session: Session, event: Event, user: User, *, now: datetime) -> 
 def promote_waiting(session: Session, event: Event, *, now: datetime) -> list[Registration]:
     """Give free places to the waiting list, first come first served, and tell them by mail."""
     promoted = []
+    if now >= event.starts_at or event.status is not EventStatus.PUBLISHED:
+        return promoted
     while True:
         waiting = session.scalar(
             sa.select(Registration)
@@ -271,12 +296,13 @@ def email_participants(
     if not may_organise(actor):
         raise EventError(_("Seuls les volontaires et la concierge écrivent aux participant·es."))
     subject, body = subject.strip(), body.strip()
-    if not subject or len(subject) > 160 or not body or len(body) > 5000:
-        raise EventError(_("Un objet (160 caractères) et un message (5000) sont nécessaires."))
+    if not subject or len(subject) > 160 or not body or len(body) > 5000 or not _one_line(subject):
+        raise EventError(
+            _("Un objet (160 caractères, une ligne) et un message (5000) sont nécessaires.")
+        )
     people = [r.user for r in event.registrations if r.status is not RegistrationStatus.CANCELLED]
-    on_commit(
-        session, lambda: [notifications.send_message(event, user, subject, body) for user in people]
-    )
+    for user in people:  # one mail each: a refused address does not stop the others
+        on_commit(session, lambda u=user: notifications.send_message(event, u, subject, body))
     return len(people)
 
 
@@ -296,12 +322,14 @@ def upcoming(session: Session, *, now: datetime, limit: int | None = None) -> li
 
 
 def archive(session: Session, *, now: datetime) -> list[tuple[Event, int]]:
-    """Past events with their attendance (confirmed registrations), latest first."""
+    """Past events with their attendance (confirmed registrations; none if cancelled)."""
     attendance = (
         sa.select(sa.func.count())
         .select_from(Registration)
         .where(
-            Registration.event_id == Event.id, Registration.status == RegistrationStatus.CONFIRMED
+            Registration.event_id == Event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Event.status == EventStatus.PUBLISHED,
         )
         .scalar_subquery()
     )

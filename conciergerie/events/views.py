@@ -21,6 +21,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from icalendar import Calendar
@@ -131,8 +132,10 @@ def _provider_choices() -> list[SelectChoice]:
     return [SelectChoice(row.id, row.name) for row in rows]
 
 
-def _utc(value: datetime) -> datetime:
+def _utc(value: datetime, field: str) -> datetime:
     """A wall-clock time typed in the form (Paris) as an aware UTC datetime."""
+    if not 2000 <= value.year <= 2100:
+        raise service.EventError(_("Une date entre 2000 et 2100."), field=field)
     return value.replace(tzinfo=PARIS).astimezone(UTC)
 
 
@@ -149,8 +152,8 @@ def _save(form: EventForm, event: Event | None):
             title=form.title.data,
             description=form.description.data or "",
             place=form.place.data,
-            starts_at=_utc(form.starts_at.data),
-            ends_at=_utc(form.ends_at.data),
+            starts_at=_utc(form.starts_at.data, "starts_at"),
+            ends_at=_utc(form.ends_at.data, "ends_at"),
             capacity=form.capacity.data,
             providers=providers,
             image_name=image_name,
@@ -167,6 +170,8 @@ def _save(form: EventForm, event: Event | None):
         commit(db.session)
     except service.EventError as error:
         db.session.rollback()
+        if image_name:  # the picture was stored before the form was refused
+            (_upload_folder() / image_name).unlink(missing_ok=True)
         field = getattr(form, error.field, None) if error.field else None
         (field or form.title).errors = [*(field or form.title).errors, str(error)]
         return None
@@ -271,7 +276,9 @@ def image(event_id: int):
 def _calendar_event(event: Event) -> CalendarEvent:
     item = CalendarEvent()
     item.add("uid", f"event-{event.id}@etvoila-gambetta")
-    item.add("dtstamp", event.created_at)
+    item.add("dtstamp", event.updated_at)
+    item.add("last-modified", event.updated_at)
+    item.add("sequence", event.sequence)
     item.add("dtstart", event.starts_at)
     item.add("dtend", event.ends_at)
     item.add("summary", event.title)
@@ -311,7 +318,8 @@ def poster(event_id: int):
     event = _event(event_id)
     url = external_url("events.detail", event_id=event.id)  # the public address, not our Host
     qr = Markup(segno.make(url, error="m").svg_inline(omitsize=True, title=url))
-    return render_template("events/poster.html", event=event, qr=qr, url=url)
+    with force_locale("fr"):  # the poster is in French, whatever the organiser's language
+        return render_template("events/poster.html", event=event, qr=qr, url=url)
 
 
 @bp.get("/archives")

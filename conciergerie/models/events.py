@@ -49,6 +49,9 @@ class Event(Base):
     image_name: Mapped[str | None] = mapped_column(sa.String(64))
     organiser_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # For calendars: each change bumps the sequence, so that phones update their copy.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sequence: Mapped[int] = mapped_column(default=0)
 
     organiser: Mapped[User] = relationship()
     providers: Mapped[list[Provider]] = relationship(secondary=event_provider)

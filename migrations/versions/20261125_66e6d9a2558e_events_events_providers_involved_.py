@@ -34,6 +34,8 @@ def upgrade():
     sa.Column('image_name', sa.String(length=64), nullable=True),
     sa.Column('organiser_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
     sa.CheckConstraint('capacity IS NULL OR capacity >= 1', name=op.f('ck_event_capacity_positive')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_event_ends_after_start')),
     sa.CheckConstraint('registered >= 0 AND (capacity IS NULL OR registered <= capacity)', name=op.f('ck_event_registered_within_capacity')),

@@ -4,7 +4,7 @@ import pytest
 
 from conciergerie.events import service
 from conciergerie.mail import commit
-from conciergerie.models import RegistrationStatus, Role
+from conciergerie.models import EventStatus, RegistrationStatus, Role
 from tests import factories
 from tests.factories import NOW
 
@@ -216,3 +216,43 @@ def test_archive_counts_attendance(session):
         service.register(session, past, p, now=NOW - timedelta(days=5))
     rows = service.archive(session, now=NOW)
     assert (past, 3) in rows
+
+
+def test_nothing_moves_once_the_event_has_started(session, event, outbox):
+    a, b, c = people(session, 3)
+    for p in (a, b, c):
+        service.register(session, event, p, now=NOW)
+    with pytest.raises(service.EventError):
+        service.unregister(session, event, a, now=event.starts_at)
+    with pytest.raises(service.EventError):
+        service.cancel_event(session, event, actor=event.organiser, now=event.ends_at)
+    commit(session)
+    assert outbox == [] and event.registered == 2
+
+
+def test_a_cancelled_event_counts_no_attendance(session):
+    past = factories.make_event(session, starts_at=NOW - timedelta(days=3), capacity=None)
+    for p in people(session, 2):
+        service.register(session, past, p, now=NOW - timedelta(days=5))
+    past.status = EventStatus.CANCELLED
+    session.flush()
+    assert (past, 0) in service.archive(session, now=NOW)
+
+
+def test_one_failing_address_does_not_stop_the_other_mails(session, event, outbox, monkeypatch):
+    from conciergerie.events import notifications
+
+    a, b = people(session, 2)
+    for p in (a, b):
+        service.register(session, event, p, now=NOW)
+    real = notifications.send_event_cancelled
+
+    def flaky(event_, user):
+        if user is a:
+            raise ConnectionRefusedError("refused")
+        real(event_, user)
+
+    monkeypatch.setattr(notifications, "send_event_cancelled", flaky)
+    service.cancel_event(session, event, actor=event.organiser, now=NOW)
+    commit(session)
+    assert [m.to for m in outbox] == [[b.email]]

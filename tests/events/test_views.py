@@ -81,11 +81,28 @@ def test_times_are_typed_in_paris_and_stored_in_utc(client, session, login_as):
     assert event.starts_at == datetime(2027, 1, 15, 17, 30, tzinfo=UTC)
 
 
+def damaged_png() -> io.BytesIO:
+    data = bytearray(picture().getvalue())
+    data[60] ^= 0xFF  # inside the image data: the checksum no longer matches
+    return io.BytesIO(bytes(data))
+
+
+def bomb_png() -> io.BytesIO:
+    """A small file that would decode into 9,000 × 9,000 pixels."""
+    buffer = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
 @pytest.mark.parametrize(
     "upload, message",
     [
-        ((io.BytesIO(b"%PDF-1.4 not a picture"), "affiche.png"), "pas une image"),
-        ((picture("GIF"), "anim.gif"), "Format refusé"),
+        ((io.BytesIO(b"%PDF-1.4 not a picture"), "affiche.png"), "JPEG, PNG ou WebP"),
+        ((picture("GIF"), "anim.gif"), "JPEG, PNG ou WebP"),
+        ((io.BytesIO(picture().getvalue()[:200]), "truncated.png"), "JPEG, PNG ou WebP"),
+        ((damaged_png(), "damaged.png"), "JPEG, PNG ou WebP"),
+        ((bomb_png(), "bomb.png"), "40 mégapixels"),
     ],
 )
 def test_wrong_uploads_are_form_errors(client, session, login_as, upload, message):
@@ -231,3 +248,40 @@ def test_a_three_megabyte_photo_is_accepted(client, session, login_as):
     response.request.environ["wsgi.input"].close()
     assert response.status_code == 302
     assert session.scalar(sa.select(Event)).image_name
+
+
+@pytest.mark.parametrize(
+    "change, field_message",
+    [
+        ({"starts_at": "0001-01-01T00:00"}, "entre 2000 et 2100"),
+        ({"title": "Café\r\nBcc: evil@example.org"}, "une ligne"),
+    ],
+)
+def test_dates_out_of_range_and_multiline_titles_are_form_errors(
+    client, session, login_as, change, field_message
+):
+    login_as(Role.VOLUNTEER)
+    response = submit(client, "/evenements/nouveau", form(**change), form_url="/evenements/nouveau")
+    assert response.status_code == 422 and field_message in response.get_data(as_text=True)
+
+
+def test_poster_stays_french_for_an_english_visitor(client, event):
+    html = client.get(
+        f"/evenements/{event.id}/affiche", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    day = event.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
+    months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
+    assert months[day.month - 1] in html
