@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -24,7 +24,8 @@ from conciergerie.models import DeskSlot, Offer, Order, PaymentMethod, Provider,
 from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
-from conciergerie.payments.gateway import GatewayError, get_gateway
+from conciergerie.payments.checkout import open_checkout
+from conciergerie.payments.gateway import get_gateway
 from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import local_date, start_of_local_day
@@ -270,25 +271,9 @@ def create_order():
 
 
 def _start_checkout(order: Order) -> str:
-    """Open the Stripe Checkout Session of a just-saved order (its places are committed first,
-    so no slot stays locked during the call); Stripe down: the order is cancelled, 503."""
-    try:
-        url = payments.start_checkout(
-            db.session,
-            order,
-            gateway=get_gateway(),
-            success_url=url_for("payments.payment_return", order_id=order.id, _external=True),
-            cancel_url=url_for("orders.detail", order_id=order.id, _external=True),
-            now=utcnow(),
-        )
-    except (GatewayError, payments.PaymentError) as error:
-        db.session.rollback()
-        payments.fail_payment(db.session, order, now=utcnow(), reason=_("Stripe injoignable"))
-        db.session.commit()
-        raise ApiError(
-            503, "payment_unavailable", _("Le paiement en ligne est indisponible.")
-        ) from error
-    db.session.commit()
+    url = open_checkout(order)
+    if url is None:
+        raise ApiError(503, "payment_unavailable", _("Le paiement en ligne est indisponible."))
     return url
 
 

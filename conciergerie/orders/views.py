@@ -24,6 +24,7 @@ from conciergerie.extensions import db
 from conciergerie.mail import commit, on_commit
 from conciergerie.models import DeskSlot, Offer, Order, PaymentMethod, utcnow
 from conciergerie.orders import basket, calendar, notifications, service
+from conciergerie.orders.access import own_order_or_404
 from conciergerie.orders.forms import (
     AddToBasketForm,
     CancelForm,
@@ -33,7 +34,8 @@ from conciergerie.orders.forms import (
     slot_choices,
 )
 from conciergerie.payments import service as payments
-from conciergerie.payments.gateway import GatewayError, get_gateway
+from conciergerie.payments.checkout import open_checkout
+from conciergerie.payments.gateway import get_gateway
 from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 
@@ -201,22 +203,8 @@ def checkout():
 
 
 def _pay_online(order: Order):
-    """The order (and its places) is saved first, so that no slot stays locked during the call
-    to Stripe; if Stripe cannot be reached, the order is cancelled and its places freed."""
-    db.session.commit()
-    try:
-        url = payments.start_checkout(
-            db.session,
-            order,
-            gateway=get_gateway(),
-            success_url=url_for("payments.payment_return", order_id=order.id, _external=True),
-            cancel_url=url_for("orders.detail", order_id=order.id, _external=True),
-            now=utcnow(),
-        )
-    except (GatewayError, payments.PaymentError):
-        db.session.rollback()
-        payments.fail_payment(db.session, order, now=utcnow(), reason=_("Stripe injoignable"))
-        db.session.commit()
+    url = open_checkout(order)
+    if url is None:
         flash(
             _(
                 "Le paiement en ligne est indisponible pour le moment : "
@@ -225,17 +213,8 @@ def _pay_online(order: Order):
             "error",
         )
         return redirect(url_for("orders.show_basket"))
-    db.session.commit()
     basket.clear(session)
     return redirect(url, code=303)
-
-
-def _own_order(order_id: int) -> Order:
-    """The order, if the current user may see it; a 404 otherwise (its existence is not told)."""
-    order = db.session.get(Order, order_id)
-    if order is None or not order.can_view(current_user):
-        abort(404)
-    return order
 
 
 @bp.get("/commandes/")
@@ -247,7 +226,7 @@ def my_orders():
 @bp.get("/commandes/<id:order_id>")
 @login_required
 def detail(order_id: int):
-    order = _own_order(order_id)
+    order = own_order_or_404(order_id)
     return render_template(
         "orders/detail.html", order=order, cancel_form=CancelForm(), now=utcnow()
     )
@@ -256,7 +235,7 @@ def detail(order_id: int):
 @bp.post("/commandes/<id:order_id>/annuler")
 @login_required
 def cancel(order_id: int):
-    order = _own_order(order_id)
+    order = own_order_or_404(order_id)
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
@@ -291,7 +270,7 @@ def cancel(order_id: int):
 @bp.get("/commandes/<id:order_id>.ics")
 @login_required
 def ics(order_id: int):
-    order = _own_order(order_id)
+    order = own_order_or_404(order_id)
     return Response(
         calendar.order_calendar(
             order,

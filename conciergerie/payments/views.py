@@ -29,6 +29,7 @@ from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import csrf, db
 from conciergerie.mail import commit
 from conciergerie.models import Order, OrderStatus, Payment, PaymentKind, Refund, Role, utcnow
+from conciergerie.orders.access import own_order_or_404
 from conciergerie.payments import service
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import GatewayError, InvalidWebhook, get_gateway
@@ -67,19 +68,12 @@ def stripe_webhook():
     return jsonify(status="handled" if handled else "ignored"), 200
 
 
-def _own_order(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
-    if order is None or not order.can_view(current_user):
-        abort(404)
-    return order
-
-
 @bp.get("/commandes/<id:order_id>/paiement")
 @login_required
 def payment_return(order_id: int):
     """Back from Stripe Checkout. The redirect alone proves nothing: the order is confirmed by the
     webhook, or here by asking Stripe directly for the session."""
-    order = _own_order(order_id)
+    order = own_order_or_404(order_id)
     gateway = get_gateway()
     if (
         order.status is OrderStatus.AWAITING_PAYMENT

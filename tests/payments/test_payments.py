@@ -297,6 +297,10 @@ def test_checkout_page_offers_online_payment_and_redirects_to_stripe(
     )
     order = session.scalar(sa.select(Order))
     assert order.status is OrderStatus.AWAITING_PAYMENT
+    # Where Stripe sends the customer back: our public address, never the request's Host.
+    form = checkout_stub.sessions[order.stripe_checkout_session_id]["_request_form"]
+    assert form["success_url"] == f"http://127.0.0.1:5000/commandes/{order.id}/paiement"
+    assert form["cancel_url"] == f"http://127.0.0.1:5000/commandes/{order.id}"
 
 
 def test_stripe_down_at_checkout_cancels_the_order_and_frees_the_places(
