@@ -96,6 +96,7 @@ def create_event(
         providers=list(providers),
         image_name=image_name,
         created_at=now,
+        updated_at=now,
     )
     session.add(event)
     session.flush()
@@ -157,12 +158,9 @@ def cancel_event(session: Session, event: Event, *, actor: User, now: datetime) 
     event.status = EventStatus.CANCELLED
     event.sequence += 1
     event.updated_at = now
-    for registration in event.registrations:
-        if registration.status is not RegistrationStatus.CANCELLED:
-            # One mail each: a refused address does not stop the others.
-            on_commit(
-                session, lambda u=registration.user: notifications.send_event_cancelled(event, u)
-            )
+    for registration in participants(session, event):
+        # One mail each: a refused address does not stop the others.
+        on_commit(session, lambda u=registration.user: notifications.send_event_cancelled(event, u))
     session.flush()
 
 
@@ -271,6 +269,21 @@ def promote_waiting(session: Session, event: Event, *, now: datetime) -> list[Re
     return promoted
 
 
+def participants(session: Session, event: Event) -> list[Registration]:
+    """Everybody registered or waiting, in the order they joined, with their accounts."""
+    return list(
+        session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+            .options(selectinload(Registration.user))
+            .order_by(Registration.queued_at, Registration.id)
+        )
+    )
+
+
 def waiting_position(session: Session, registration: Registration) -> int:
     return session.scalar(
         sa.select(sa.func.count())
@@ -300,7 +313,7 @@ def email_participants(
         raise EventError(
             _("Un objet (160 caractères, une ligne) et un message (5000) sont nécessaires.")
         )
-    people = [r.user for r in event.registrations if r.status is not RegistrationStatus.CANCELLED]
+    people = [registration.user for registration in participants(session, event)]
     for user in people:  # one mail each: a refused address does not stop the others
         on_commit(session, lambda u=user: notifications.send_message(event, u, subject, body))
     return len(people)

@@ -248,7 +248,7 @@ def participants(event_id: int):
         else:
             flash(_("Message envoyé à %(n)d personnes.", n=count), "success")
             return redirect(url_for("events.participants", event_id=event.id))
-    people = [r for r in event.registrations if r.status is not RegistrationStatus.CANCELLED]
+    people = service.participants(db.session, event)
     return render_template(
         "events/participants.html",
         event=event,

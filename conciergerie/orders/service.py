@@ -482,7 +482,11 @@ def orders_of(session: Session, customer: User) -> list[Order]:
             sa.select(Order)
             .where(Order.customer_id == customer.id)
             .order_by(Order.placed_at.desc(), Order.id.desc())
-            .options(sa.orm.selectinload(Order.lines))
+            .options(
+                sa.orm.selectinload(Order.lines),
+                sa.orm.selectinload(Order.dropoff_slot),
+                sa.orm.selectinload(Order.pickup_slot),
+            )
         )
     )
 
