@@ -22,7 +22,9 @@ def scheduler_command() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # Stopped by a signal: leave through `finally`, which hands the lease back at once.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # (SIGINT too: a process started in the background by a shell ignores it otherwise.)
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, lambda *_: sys.exit(0))
     SchedulerProcess(current_app._get_current_object()).run_forever()
 
 
