@@ -1,0 +1,270 @@
+"""Planning a day of pickup rounds: a pure function, no database, no clock.
+
+Times are whole minutes since local midnight of the planned day. A round leaves the desk (the
+depot), visits providers to drop the items waiting at the desk and to collect the finished ones,
+and comes back, inside the volunteer's availability and the providers' opening hours, never
+carrying more than the volunteer's limit. Items that cannot be moved in time are returned with
+the reason, never dropped silently.
+
+The heuristic is greedy: rounds are built one after the other in each volunteer's availability;
+the next stop is the most urgent provider (deadlines in 30-minute buckets), the nearest one
+breaking ties, among those that keep every constraint.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from conciergerie.catalogue.service import haversine_m
+
+# Streets are not straight lines: a street-grid estimate from the crow-flies distance.
+DETOUR_FACTOR = 1.3
+URGENCY_BUCKET = 30  # minutes
+
+
+@dataclass(frozen=True)
+class Place:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    id: int
+    place: Place
+    opening: tuple[tuple[int, int], ...]  # (opens, closes) in minutes, sorted
+
+
+@dataclass(frozen=True)
+class VolunteerInfo:
+    id: int
+    windows: tuple[tuple[int, int], ...]  # availability (start, end) in minutes
+    speed_kmh: float
+    capacity: int  # items carried at once
+
+
+class Action(enum.StrEnum):
+    DROP = "drop"  # from the desk to the provider: must reach it by `due`
+    COLLECT = "collect"  # from the provider back to the desk: must be at the desk by `due`
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    provider_id: int
+    action: Action
+    due: int
+    ready: int = 0  # COLLECT: not before the provider has finished
+
+
+class Reason(enum.StrEnum):
+    NO_VOLUNTEER = "no_volunteer"
+    PROVIDER_CLOSED = "provider_closed"
+    OVER_CAPACITY = "over_capacity"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True)
+class Unmet:
+    item_id: int
+    reason: Reason
+
+
+@dataclass
+class Visit:
+    provider_id: int
+    arrive: int
+    leave: int
+    drops: list[int] = field(default_factory=list)
+    collects: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Round:
+    volunteer_id: int
+    start: int
+    end: int
+    visits: list[Visit]
+    distance_m: float
+
+
+@dataclass
+class Plan:
+    rounds: list[Round]
+    unmet: list[Unmet]
+
+    @property
+    def distance_m(self) -> float:
+        return sum(r.distance_m for r in self.rounds)
+
+
+def street_m(a: Place, b: Place) -> float:
+    return haversine_m(a.lat, a.lon, b.lat, b.lon) * DETOUR_FACTOR
+
+
+def travel_minutes(a: Place, b: Place, speed_kmh: float) -> int:
+    return math.ceil(street_m(a, b) / 1000 / speed_kmh * 60)
+
+
+def _opening_at(provider: ProviderInfo, arrive: int, stay: int) -> int | None:
+    """The first moment at or after `arrive` when the provider is open for `stay` minutes."""
+    for opens, closes in provider.opening:
+        start = max(arrive, opens)
+        if start + stay <= closes:
+            return start
+    return None
+
+
+@dataclass
+class _Draft:
+    """A round being built: its stops and what it carries."""
+
+    volunteer: VolunteerInfo
+    window_end: int
+    start: int
+    position: Place
+    time: int
+    visits: list[Visit] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    start_load: int = 0  # drops loaded at the desk
+    peak: int = 0  # the highest load along the round so far
+    load: int = 0  # the load after the last visit
+    back_by: int = 10**9  # the earliest due of the items collected
+
+
+def plan_day(
+    depot: Place,
+    providers: Sequence[ProviderInfo],
+    volunteers: Sequence[VolunteerInfo],
+    items: Iterable[Item],
+    *,
+    service_minutes: int = 5,
+) -> Plan:
+    by_id = {p.id: p for p in providers}
+    unmet: list[Unmet] = []
+    pending: dict[int, list[Item]] = defaultdict(list)
+    max_capacity = max((v.capacity for v in volunteers), default=0)
+    for item in items:
+        provider = by_id.get(item.provider_id)
+        if not volunteers or not any(v.windows for v in volunteers):
+            unmet.append(Unmet(item.id, Reason.NO_VOLUNTEER))
+        elif provider is None or not provider.opening:
+            unmet.append(Unmet(item.id, Reason.PROVIDER_CLOSED))
+        elif max_capacity < 1:
+            unmet.append(Unmet(item.id, Reason.OVER_CAPACITY))
+        else:
+            pending[item.provider_id].append(item)
+    for queue in pending.values():
+        queue.sort(key=lambda i: (i.due, i.id))
+
+    rounds: list[Round] = []
+    shifts = sorted(
+        ((start, end, volunteer) for volunteer in volunteers for start, end in volunteer.windows),
+        key=lambda shift: (shift[0], shift[2].id),
+    )
+    for start, end, volunteer in shifts:
+        time = start
+        while any(pending.values()):
+            draft = _build_round(depot, by_id, pending, volunteer, time, end, service_minutes)
+            if draft is None:
+                break
+            rounds.append(draft)
+            time = draft.end
+
+    for provider_id, queue in pending.items():
+        provider = by_id[provider_id]
+        for item in queue:
+            unmet.append(Unmet(item.id, _why(item, provider, volunteers, depot, service_minutes)))
+    return Plan(rounds=rounds, unmet=sorted(unmet, key=lambda u: u.item_id))
+
+
+def _why(item: Item, provider: ProviderInfo, volunteers, depot: Place, service: int) -> Reason:
+    """Why an item was left out: could a round of its own, in some availability, have moved it?"""
+    open_in_a_window = False
+    for volunteer in volunteers:
+        for start, end in volunteer.windows:
+            there = start + travel_minutes(depot, provider.place, volunteer.speed_kmh)
+            arrive = _opening_at(
+                provider, max(there, item.ready if item.action is Action.COLLECT else 0), service
+            )
+            if arrive is None:
+                continue
+            back = arrive + service + travel_minutes(provider.place, depot, volunteer.speed_kmh)
+            if back > end:
+                continue
+            open_in_a_window = True
+            if (item.action is Action.DROP and arrive <= item.due) or (
+                item.action is Action.COLLECT and back <= item.due
+            ):
+                return Reason.NO_VOLUNTEER  # possible alone: the volunteers were all busy
+    return Reason.DEADLINE if open_in_a_window else Reason.PROVIDER_CLOSED
+
+
+def _build_round(depot, by_id, pending, volunteer, start, window_end, service) -> Round | None:
+    draft = _Draft(
+        volunteer=volunteer, window_end=window_end, start=start, position=depot, time=start
+    )
+    while True:
+        best = None
+        for provider_id, queue in pending.items():
+            if not queue:
+                continue
+            choice = _try_visit(draft, by_id[provider_id], queue, depot, service)
+            if choice is None:
+                continue
+            urgency = min(i.due for i in choice[1] + choice[2]) // URGENCY_BUCKET
+            key = (urgency, street_m(draft.position, by_id[provider_id].place), provider_id)
+            if best is None or key < best[0]:
+                best = (key, provider_id, choice)
+        if best is None:
+            break
+        _, provider_id, (visit, drops, collects) = best
+        taken = {i.id for i in drops + collects}
+        pending[provider_id] = [i for i in pending[provider_id] if i.id not in taken]
+        draft.start_load += len(drops)
+        draft.peak = max(draft.peak + len(drops), draft.load + len(collects))
+        draft.load += len(collects)
+        if collects:
+            draft.back_by = min(draft.back_by, *(i.due for i in collects))
+        draft.visits.append(visit)
+        draft.places.append(by_id[provider_id].place)
+        draft.position, draft.time = by_id[provider_id].place, visit.leave
+    if not draft.visits:
+        return None
+    end = draft.time + travel_minutes(draft.position, depot, volunteer.speed_kmh)
+    points = [depot, *draft.places, depot]
+    distance = sum(street_m(a, b) for a, b in zip(points, points[1:], strict=False))
+    return Round(volunteer.id, draft.start, end, draft.visits, distance)
+
+
+def _try_visit(
+    draft: _Draft, provider: ProviderInfo, queue: list[Item], depot: Place, service: int
+):
+    """The visit (and the items it takes) if it keeps every constraint of the round, else None."""
+    speed = draft.volunteer.speed_kmh
+    arrive = _opening_at(
+        provider, draft.time + travel_minutes(draft.position, provider.place, speed), service
+    )
+    if arrive is None:
+        return None
+    leave = arrive + service
+    back = leave + travel_minutes(provider.place, depot, speed)
+    if back > draft.window_end or back > draft.back_by:
+        return None
+    # Drops were loaded at the desk: they add to every load so far; collects add from here on.
+    room_for_drops = draft.volunteer.capacity - draft.peak
+    drops = [i for i in queue if i.action is Action.DROP and i.due >= arrive][
+        : max(room_for_drops, 0)
+    ]
+    room_for_collects = draft.volunteer.capacity - draft.load
+    collects = [
+        i for i in queue if i.action is Action.COLLECT and i.ready <= arrive and i.due >= back
+    ][: max(room_for_collects, 0)]
+    if not drops and not collects:
+        return None
+    visit = Visit(provider.id, arrive, leave, [i.id for i in drops], [i.id for i in collects])
+    return visit, drops, collects

@@ -1,0 +1,218 @@
+"""The round planner on hand-made days whose best answer is known, and on random days."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conciergerie.rounds.planner import (
+    Action,
+    Item,
+    Place,
+    ProviderInfo,
+    Reason,
+    VolunteerInfo,
+    plan_day,
+    street_m,
+    travel_minutes,
+)
+
+DESK = Place(50.62735, 3.05295)
+H = 60  # minutes in an hour
+
+
+def east(km: float) -> Place:
+    """A place `km` kilometres east of the desk (1° of longitude ≈ 70.8 km at Lille)."""
+    return Place(DESK.lat, DESK.lon + km / 70.8)
+
+
+def provider(pid, place, opening=((8 * H, 19 * H),)):
+    return ProviderInfo(pid, place, tuple(opening))
+
+
+def volunteer(vid=1, windows=((9 * H, 12 * H),), speed=15.0, capacity=10):
+    return VolunteerInfo(vid, tuple(windows), speed, capacity)
+
+
+def test_one_drop_is_one_round_there_and_back():
+    cobbler = provider(1, east(1))
+    plan = plan_day(DESK, [cobbler], [volunteer()], [Item(10, 1, Action.DROP, due=11 * H)])
+    assert plan.unmet == []
+    [round_] = plan.rounds
+    assert [v.provider_id for v in round_.visits] == [1] and round_.visits[0].drops == [10]
+    assert round_.distance_m == pytest.approx(2 * street_m(DESK, cobbler.place))
+    assert (
+        round_.start == 9 * H
+        and round_.end == 9 * H + 2 * travel_minutes(DESK, cobbler.place, 15) + 5
+    )
+
+
+def test_providers_on_one_street_are_visited_in_order():
+    near, far = provider(1, east(1)), provider(2, east(2))
+    items = [Item(20, 2, Action.DROP, due=12 * H), Item(10, 1, Action.DROP, due=12 * H)]
+    [round_] = plan_day(DESK, [far, near], [volunteer()], items).rounds
+    assert [v.provider_id for v in round_.visits] == [1, 2]
+    assert round_.distance_m == pytest.approx(2 * street_m(DESK, far.place), rel=1e-6)  # no zigzag
+
+
+def test_the_urgent_item_goes_first():
+    near, far = provider(1, east(0.5)), provider(2, east(2))
+    items = [Item(10, 1, Action.DROP, due=12 * H), Item(20, 2, Action.DROP, due=9 * H + 20)]
+    plan = plan_day(DESK, [near, far], [volunteer()], items)
+    assert plan.unmet == []
+    assert plan.rounds[0].visits[0].provider_id == 2
+
+
+def test_closed_provider_is_reported():
+    closed = provider(1, east(1), opening=((14 * H, 18 * H),))  # afternoon only
+    plan = plan_day(
+        DESK,
+        [closed],
+        [volunteer(windows=((9 * H, 12 * H),))],
+        [Item(10, 1, Action.DROP, due=18 * H)],
+    )
+    assert plan.rounds == [] and [(u.item_id, u.reason) for u in plan.unmet] == [
+        (10, Reason.PROVIDER_CLOSED)
+    ]
+
+
+def test_no_volunteer_is_reported():
+    plan = plan_day(DESK, [provider(1, east(1))], [], [Item(10, 1, Action.DROP, due=18 * H)])
+    assert [u.reason for u in plan.unmet] == [Reason.NO_VOLUNTEER]
+
+
+def test_a_missed_deadline_is_reported_not_planned():
+    plan = plan_day(
+        DESK, [provider(1, east(1))], [volunteer()], [Item(10, 1, Action.DROP, due=8 * H)]
+    )
+    assert [u.reason for u in plan.unmet] == [Reason.DEADLINE]
+
+
+def test_carrying_limit_splits_the_load_into_rounds():
+    items = [Item(i, 1, Action.DROP, due=12 * H) for i in range(5)]
+    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=2)], items)
+    assert plan.unmet == []
+    assert [len(r.visits[0].drops) for r in plan.rounds] == [2, 2, 1]
+    assert all(a.end <= b.start for a, b in zip(plan.rounds, plan.rounds[1:], strict=False))
+
+
+def test_collected_work_is_back_before_its_pickup():
+    items = [
+        Item(1, 1, Action.COLLECT, due=10 * H, ready=8 * H),
+        Item(2, 2, Action.COLLECT, due=12 * H),
+    ]
+    plan = plan_day(DESK, [provider(1, east(1)), provider(2, east(3))], [volunteer()], items)
+    assert plan.unmet == []
+    for round_ in plan.rounds:
+        for visit in round_.visits:
+            for item_id in visit.collects:
+                assert round_.end <= {1: 10 * H, 2: 12 * H}[item_id]
+
+
+def test_busy_volunteers_are_reported_as_no_volunteer_free():
+    # Capacity 1 and a one-hour window: only a few trips fit; the rest could each have been done.
+    items = [Item(i, 1, Action.DROP, due=10 * H) for i in range(20)]
+    plan = plan_day(
+        DESK, [provider(1, east(2))], [volunteer(windows=((9 * H, 10 * H),), capacity=1)], items
+    )
+    assert plan.rounds and plan.unmet
+    assert {u.reason for u in plan.unmet} == {Reason.NO_VOLUNTEER}
+
+
+# Properties on random days ------------------------------------------------------------------------
+
+providers_st = st.lists(
+    st.builds(
+        lambda pid, dx, dy, opens, length: ProviderInfo(
+            pid,
+            Place(DESK.lat + dy / 111, DESK.lon + dx / 70.8),
+            ((opens, min(opens + length, 22 * H)),),
+        ),
+        st.integers(1, 10**6),
+        st.floats(-3, 3),
+        st.floats(-3, 3),
+        st.integers(7 * H, 15 * H),
+        st.integers(30, 8 * H),
+    ),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda p: p.id,
+)
+volunteers_st = st.lists(
+    st.builds(
+        lambda vid, start, length, speed, cap: VolunteerInfo(
+            vid, ((start, start + length),), speed, cap
+        ),
+        st.integers(1, 1000),
+        st.integers(7 * H, 16 * H),
+        st.integers(30, 5 * H),
+        st.sampled_from([5.0, 15.0, 20.0]),
+        st.integers(1, 12),
+    ),
+    max_size=4,
+    unique_by=lambda v: v.id,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(providers_st, volunteers_st, st.data())
+def test_every_plan_keeps_every_rule(providers, volunteers, data):
+    items = data.draw(
+        st.lists(
+            st.builds(
+                Item,
+                st.integers(1, 10**6),
+                st.sampled_from([p.id for p in providers]),
+                st.sampled_from(list(Action)),
+                st.integers(8 * H, 20 * H),
+                st.integers(0, 14 * H),
+            ),
+            max_size=40,
+            unique_by=lambda i: i.id,
+        )
+    )
+    plan = plan_day(DESK, providers, volunteers, items)
+    by_item = {i.id: i for i in items}
+    by_provider = {p.id: p for p in providers}
+    by_volunteer = {v.id: v for v in volunteers}
+
+    planned = [i for r in plan.rounds for v in r.visits for i in v.drops + v.collects]
+    assert len(planned) == len(set(planned))  # no item twice
+    assert sorted(planned + [u.item_id for u in plan.unmet]) == sorted(by_item)  # none lost
+
+    for round_ in plan.rounds:
+        volunteer = by_volunteer[round_.volunteer_id]
+        assert any(start <= round_.start and round_.end <= end for start, end in volunteer.windows)
+        load = sum(len(v.drops) for v in round_.visits)
+        assert load <= volunteer.capacity
+        for visit in round_.visits:
+            opening = by_provider[visit.provider_id].opening
+            assert any(opens <= visit.arrive and visit.leave <= closes for opens, closes in opening)
+            for item_id in visit.drops:
+                assert (
+                    by_item[item_id].action is Action.DROP and visit.arrive <= by_item[item_id].due
+                )
+            for item_id in visit.collects:
+                item = by_item[item_id]
+                assert (
+                    item.action is Action.COLLECT
+                    and item.ready <= visit.arrive
+                    and round_.end <= item.due
+                )
+            load += len(visit.collects) - len(visit.drops)
+            assert 0 <= load <= volunteer.capacity
+    # Rounds of one volunteer never overlap.
+    for vid in by_volunteer:
+        mine = sorted((r for r in plan.rounds if r.volunteer_id == vid), key=lambda r: r.start)
+        assert all(a.end <= b.start for a, b in zip(mine, mine[1:], strict=False))
+
+
+def test_a_later_stop_never_delays_an_item_already_collected():
+    near, far = provider(1, east(1)), provider(2, east(3))
+    first_back = 9 * H + 2 * travel_minutes(DESK, near.place, 15) + 5
+    items = [Item(1, 1, Action.COLLECT, due=first_back), Item(2, 2, Action.COLLECT, due=12 * H)]
+    plan = plan_day(DESK, [near, far], [volunteer()], items)
+    assert plan.unmet == []
+    assert [[v.provider_id for v in r.visits] for r in plan.rounds] == [[1], [2]]
+    assert plan.rounds[0].end <= first_back
