@@ -39,8 +39,8 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel update -i conciergerie/translations/messages.pot -d conciergerie/translations
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check conciergerie tests
-	$(BIN)/ruff format --check conciergerie tests
+	$(BIN)/ruff check conciergerie tests bench
+	$(BIN)/ruff format --check conciergerie tests bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -71,7 +71,8 @@ def main() -> None:
             f"{(n * math.log(n)) / (previous[0] * math.log(previous[0])):.2f}" if previous else "—"
         )
         print(
-            f"{n:>6} {seconds:>9.3f} {growth:>6} {expected:>10} {distance / 1000:>8.1f} {planned:>8}"
+            f"{n:>6} {seconds:>9.3f} {growth:>6} {expected:>10} "
+            f"{distance / 1000:>8.1f} {planned:>8}"
         )
         previous = (n, seconds)
 
