@@ -24,8 +24,10 @@ def test_every_interface_string_has_an_english_translation():
         seen += 1
         msgid = message[0] if isinstance(message, tuple) else message
         entry = catalog.get(msgid)
-        translated = entry is not None and not entry.fuzzy and (
-            all(entry.string) if isinstance(entry.string, tuple) else bool(entry.string)
+        translated = (
+            entry is not None
+            and not entry.fuzzy
+            and (all(entry.string) if isinstance(entry.string, tuple) else bool(entry.string))
         )
         if not translated:
             missing.append(f"{filename}: {msgid!r}")
