@@ -8,8 +8,9 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -18,6 +19,7 @@ from conciergerie.extensions import db
 from conciergerie.jobs import lease, runner
 from conciergerie.jobs.registry import JOBS
 from conciergerie.models import utcnow
+from conciergerie.models.scheduler import apscheduler_jobs
 from conciergerie.timeutils import PARIS
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,19 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
     generous misfire grace: a run missed while the process was down is caught up once."""
     with app.app_context():
         store = SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs")
+        # Keep the stored next run of each job: if it passed while no scheduler was running, the
+        # job runs once at start (within its misfire grace) instead of waiting for the next one.
+        stored = {
+            row.id: datetime.fromtimestamp(row.next_run_time, UTC)
+            for row in db.session.execute(
+                sa.select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time)
+            )
+            if row.next_run_time is not None
+        }
+        db.session.remove()
     scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=PARIS)
     for job in JOBS:
+        kept = {"next_run_time": stored[job.id]} if job.id in stored else {}
         scheduler.add_job(
             "conciergerie.jobs.runner:run_scheduled",
             job.trigger,
@@ -47,6 +60,7 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
             coalesce=True,  # many missed runs: catch up once
             max_instances=1,
             misfire_grace_time=job.misfire_grace_seconds,
+            **kept,
             **job.trigger_args,
         )
     return scheduler

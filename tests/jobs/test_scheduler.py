@@ -127,3 +127,20 @@ def test_jobs_page_lists_the_jobs_and_the_scheduler_state(client, login_as):
     html = client.get("/comptoir/taches/").get_data(as_text=True)
     assert "generate-slots" in html and "send-reminders" in html and "expire-unpaid" in html
     assert "Aucun planificateur ne tourne" in html
+
+
+def test_a_run_missed_while_down_is_kept_for_a_catch_up(app, session):
+    from datetime import UTC, datetime
+
+    from conciergerie.models.scheduler import apscheduler_jobs
+
+    missed = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # yesterday's 18:00 reminders
+    session.execute(
+        apscheduler_jobs.insert().values(
+            id="send-reminders", next_run_time=missed.timestamp(), job_state=b"x"
+        )
+    )
+    session.flush()
+    jobs = {job.id: job for job in build_scheduler(app).get_jobs()}
+    assert jobs["send-reminders"].next_run_time == missed  # runs once at start, then goes on
+    assert jobs["send-reminders"].misfire_grace_time >= 3600
