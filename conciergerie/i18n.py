@@ -31,15 +31,20 @@ WEEKDAY_NAMES = {
 }
 
 
+def babel_locale(language: str | None) -> str:
+    """The Babel locale for a language of the interface: English texts in British formats."""
+    return "en_GB" if language == "en" else (language or "fr")
+
+
 def select_locale() -> str:
     """The language chosen with the switcher, else the browser's preference, else French."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # command line, scheduled jobs
         return languages[0]
     chosen = session.get("lang")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or languages[0]
+    if chosen not in languages:
+        chosen = request.accept_languages.best_match(languages) or languages[0]
+    return babel_locale(chosen)
 
 
 def money(cents: int) -> str:
@@ -119,7 +124,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale() -> dict[str, object]:
-        return {"current_locale": str(get_locale() or "fr"), "languages": app.config["LANGUAGES"]}
+        locale = get_locale()
+        return {
+            "current_locale": locale.language if locale else "fr",
+            "languages": app.config["LANGUAGES"],
+        }
 
     @app.context_processor
     def inject_basket_size() -> dict[str, object]:

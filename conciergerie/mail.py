@@ -11,6 +11,7 @@ from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
+from conciergerie.i18n import babel_locale
 from conciergerie.models import User
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def send_templated(user: User, template: str, subject: object, **context: object
 
     `subject` is a lazy string (flask_babel.lazy_gettext), translated here.
     """
-    with force_locale(user.locale or "fr"):
+    with force_locale(babel_locale(user.locale)):
         message = EmailMultiAlternatives(
             subject=str(subject),
             body=render_template(f"mail/{template}.txt", user=user, **context),

@@ -59,7 +59,7 @@ def signup():
                 phone=form.phone.data,
                 role=role,
                 member_company=company,
-                locale=str(get_locale() or "fr"),
+                locale=get_locale().language if get_locale() else "fr",
                 now=utcnow(),
             )
         except service.EmailTaken as error:

@@ -96,6 +96,23 @@ class Order(Base):
     def has_dropoff(self) -> bool:
         return self.dropoff_slot_id is not None
 
+    # Money (payments and refunds are attached by conciergerie.models.payments).
+    @property
+    def paid_cents(self) -> int:
+        return sum(payment.amount_cents for payment in self.payments)
+
+    @property
+    def refunded_cents(self) -> int:
+        return sum(refund.amount_cents for refund in self.refunds)
+
+    @property
+    def balance_due_cents(self) -> int:
+        """What the customer still owes. A refund lowers the price as much as what was paid (a
+        line the provider could not do), so it does not change what is owed."""
+        if self.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
+            return 0
+        return max(self.total_cents - self.paid_cents, 0)
+
     def can_view(self, user: User) -> bool:
         """The customer sees their own order; the concierge sees every order."""
         return user.is_authenticated and (

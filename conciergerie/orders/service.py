@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
-from conciergerie.i18n import long_day
+from conciergerie.i18n import long_day, money
 from conciergerie.models import (
     DeskSlot,
     Offer,
@@ -424,6 +424,10 @@ def advance_order(
         )
     if not may_move(order, to_status, actor):
         raise OrderNotAllowed(_("Cette étape n'est pas de votre ressort."))
+    if to_status is OrderStatus.HANDED_OVER and order.balance_due_cents > 0:
+        raise OrderError(
+            _("Encaissez d'abord ce qui reste dû : %(due)s.", due=money(order.balance_due_cents))
+        )
     if to_status is OrderStatus.NO_SHOW:
         if not _dropoff_over(order, now):
             raise TooLate(_("Le créneau de dépôt n'est pas encore terminé."))
@@ -466,7 +470,7 @@ def status_label(status: OrderStatus) -> str:
         OrderStatus.AT_PROVIDER: _("Chez le prestataire"),
         OrderStatus.READY_AT_PROVIDER: _("Prête chez le prestataire"),
         OrderStatus.BACK_AT_DESK: _("Prête à retirer au comptoir"),
-        OrderStatus.HANDED_OVER: _("Remise"),
+        OrderStatus.HANDED_OVER: _("Remise au client"),
         OrderStatus.CANCELLED: _("Annulée"),
         OrderStatus.NO_SHOW: _("Non déposée"),
     }

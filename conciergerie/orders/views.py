@@ -147,13 +147,12 @@ def checkout():
         db.session, lines, dropoff_slot=dropoff, now=now, settings=_settings()
     )
     form = CheckoutForm()
-    form.pickup_slot.choices = slot_choices(
-        slots.open_slots(
-            db.session,
-            after=max(earliest, now) - timedelta(seconds=1),
-            until=earliest + PICKUP_HORIZON,
-        )
+    pickup_slots = slots.open_slots(
+        db.session,
+        after=max(earliest, now) - timedelta(seconds=1),
+        until=earliest + PICKUP_HORIZON,
     )
+    form.pickup_slot.choices = slot_choices(pickup_slots)
     if get_gateway() is not None:
         form.payment.choices = [
             *form.payment.choices,
@@ -198,7 +197,8 @@ def checkout():
         lines=lines,
         quote=quote,
         dropoff=dropoff,
-        earliest=earliest,
+        # The first day a pickup is offered (the rule's day may be a closed one).
+        first_pickup=pickup_slots[0].starts_at if pickup_slots else earliest,
     ), status
 
 

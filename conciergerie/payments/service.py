@@ -47,18 +47,15 @@ def _note(order: Order, note: str, *, actor: User | None, now: datetime) -> None
 
 
 def paid_cents(order: Order) -> int:
-    return sum(payment.amount_cents for payment in order.payments)
+    return order.paid_cents
 
 
 def refunded_cents(order: Order) -> int:
-    return sum(refund.amount_cents for refund in order.refunds)
+    return order.refunded_cents
 
 
 def balance_due_cents(order: Order) -> int:
-    """What the customer still owes (never negative)."""
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
-        return 0
-    return max(order.total_cents - paid_cents(order) + refunded_cents(order), 0)
+    return order.balance_due_cents
 
 
 # Online payment ---------------------------------------------------------------------------------
@@ -241,8 +238,16 @@ def record_desk_payment(
         raise PaymentError(_("Moyen de paiement invalide."))
     if order.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
         raise PaymentError(_("Cette commande est annulée."))
-    if not 0 < amount_cents <= 1_000_000:
+    if amount_cents <= 0:
         raise PaymentError(_("Montant invalide."))
+    if amount_cents > order.balance_due_cents:
+        raise PaymentError(
+            _(
+                "Il reste %(due)s à régler : enregistrez au plus cette somme "
+                "(et rendez la monnaie).",
+                due=money(order.balance_due_cents),
+            )
+        )
     payment = Payment(
         order=order, kind=kind, amount_cents=amount_cents, recorded_by=actor, created_at=now
     )

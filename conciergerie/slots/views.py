@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
@@ -28,9 +29,10 @@ def _regenerate_and_report() -> None:
         removed=report.removed,
     )
     if report.kept_with_bookings:
-        message += " " + _(
-            "%(n)d créneaux réservés sont gardés : prévenez les client·es concerné·es.",
-            n=report.kept_with_bookings,
+        message += " " + ngettext(
+            "%(num)d créneau réservé est gardé : prévenez les client·es (voir le comptoir).",
+            "%(num)d créneaux réservés sont gardés : prévenez les client·es (voir le comptoir).",
+            report.kept_with_bookings,
         )
     flash(message, "success")
 

@@ -254,14 +254,30 @@ def test_basket_orders_have_no_dropoff_and_are_collected_from_delivery_day(sessi
 LIFE = [S.DROPPED_OFF, S.AT_PROVIDER, S.READY_AT_PROVIDER, S.BACK_AT_DESK, S.HANDED_OVER]
 
 
+def pay_in_full(session, order, concierge):
+    from conciergerie.models import PaymentKind
+    from conciergerie.payments import service as payments
+
+    payments.record_desk_payment(
+        session,
+        order,
+        amount_cents=order.total_cents,
+        kind=PaymentKind.DESK_CASH,
+        actor=concierge,
+        now=NOW,
+    )
+
+
 def test_the_whole_life_of_an_order(session, f):
     concierge = f.user(Role.CONCIERGE)
     order = f.order()
+    pay_in_full(session, order, concierge)
     later = NOW + timedelta(days=1)
     for status in LIFE:
         service.advance_order(session, order, status, actor=concierge, now=later)
     assert order.status is S.HANDED_OVER
-    assert [e.to_status for e in order.events] == [S.PLACED, S.CONFIRMED, *LIFE]
+    changes = [e.to_status for e in order.events if e.from_status is not e.to_status]
+    assert changes == [S.PLACED, S.CONFIRMED, *LIFE]  # (the payment is a note in between)
     assert order.events[-1].actor is concierge and order.events[-1].at == later
 
 
@@ -279,6 +295,8 @@ def test_each_allowed_transition(session, f, source, target):
     else:
         order = f.order()
     order.status = source
+    if target is S.HANDED_OVER:
+        pay_in_full(session, order, f.user(Role.CONCIERGE))
     later = NOW + timedelta(days=2)  # after the drop-off slot (for no-show)
     service.advance_order(session, order, target, actor=f.user(Role.CONCIERGE), now=later)
     assert order.status is target
@@ -417,3 +435,15 @@ def test_no_show_is_offered_only_once_the_dropoff_slot_is_over(session, f):
     assert S.NO_SHOW not in service.next_steps(order, concierge, now=NOW)
     assert S.NO_SHOW in service.next_steps(order, concierge, now=order.dropoff_slot.ends_at)
     assert service.next_steps(order, f.user(Role.VOLUNTEER), now=NOW) == []
+
+
+def test_nothing_is_handed_over_while_money_is_owed(session, f):
+    concierge = f.user(Role.CONCIERGE)
+    order = f.order()
+    order.status = S.BACK_AT_DESK
+    session.flush()
+    with pytest.raises(service.OrderError, match="reste dû"):
+        service.advance_order(session, order, S.HANDED_OVER, actor=concierge, now=NOW)
+    pay_in_full(session, order, concierge)
+    service.advance_order(session, order, S.HANDED_OVER, actor=concierge, now=NOW)
+    assert order.status is S.HANDED_OVER
