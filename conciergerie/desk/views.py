@@ -15,7 +15,6 @@ from conciergerie.models import Order, OrderStatus, Role, utcnow
 from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
 from conciergerie.orders.forms import StepForm
-from conciergerie.payments import service as payments
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 
 bp = Blueprint("desk", __name__, url_prefix="/comptoir")
@@ -37,9 +36,6 @@ def index():
         step_form=StepForm(),
         payment_form=DeskPaymentForm(formdata=None),
         refund_form=RefundForm(formdata=None),
-        paid=payments.paid_cents,
-        refunded=payments.refunded_cents,
-        due=payments.balance_due_cents,
     )
 
 

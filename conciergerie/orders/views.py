@@ -252,7 +252,7 @@ def cancel(order_id: int):
         flash(str(error), "error")
         return redirect(url_for("orders.detail", order_id=order.id))
     db.session.commit()
-    if payments.refunded_cents(order):
+    if order.refunded_cents:
         flash(
             _(
                 "Commande %(code)s annulée et remboursée : vos créneaux sont libérés.",

@@ -46,23 +46,7 @@ def _note(order: Order, note: str, *, actor: User | None, now: datetime) -> None
     )
 
 
-def paid_cents(order: Order) -> int:
-    return order.paid_cents
-
-
-def refunded_cents(order: Order) -> int:
-    return order.refunded_cents
-
-
-def balance_due_cents(order: Order) -> int:
-    return order.balance_due_cents
-
-
 # Online payment ---------------------------------------------------------------------------------
-
-
-def hold_until(now: datetime, hold_minutes: int) -> datetime:
-    return now + timedelta(minutes=hold_minutes)
 
 
 def start_checkout(
@@ -284,7 +268,7 @@ def refund(
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
         raise PaymentError(_("Indiquez le motif du remboursement (300 caractères au plus)."))
-    refundable = paid_cents(order) - refunded_cents(order)
+    refundable = order.paid_cents - order.refunded_cents
     if not 0 < amount_cents <= refundable:
         raise PaymentError(
             _(
@@ -370,7 +354,7 @@ def cancel_and_refund(
     """Cancel an order (freeing its places) and give back in full what was paid online."""
     orders.cancel_order(session, order, actor=actor, now=now)
     online = sum(p.amount_cents for p in order.payments if p.kind is PaymentKind.STRIPE)
-    to_refund = min(online, paid_cents(order) - refunded_cents(order))
+    to_refund = min(online, order.paid_cents - order.refunded_cents)
     if to_refund > 0:
         refund(
             session,

@@ -212,7 +212,7 @@ def test_full_path_order_checkout_webhook_cancel_refund(
     session.expire_all()
     order = session.get(Order, online_order.id)
     assert order.status is OrderStatus.CANCELLED
-    assert payments.refunded_cents(order) == 1950
+    assert order.refunded_cents == 1950
     assert order.refunds[0].actor_id == order.customer_id and order.refunds[0].stripe_refund_id
     assert any("Remboursé" in e.note for e in order.events)
 
@@ -401,7 +401,7 @@ def test_concierge_records_a_desk_payment(client, session, login_as):
     assert response.status_code == 302
     session.refresh(order)
     assert [(p.kind, p.amount_cents) for p in order.payments] == [(PaymentKind.DESK_CARD, 1000)]
-    assert payments.balance_due_cents(order) == order.total_cents - 1000 == 150
+    assert order.balance_due_cents == order.total_cents - 1000 == 150
     assert any("Payé au comptoir" in e.note for e in order.events)
 
 
