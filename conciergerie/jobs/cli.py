@@ -45,4 +45,6 @@ def run_job_command(job_id: str) -> None:
         run = runner.run_job(current_app._get_current_object(), job_id, holder=holder)
     finally:
         lease.release(db.session, holder)
+    if run is None:
+        raise click.ClickException("Le verrou du planificateur a été perdu : tâche non lancée.")
     click.echo(f"{job_id} : {'ok' if run.ok else 'erreur'} — {run.summary or run.error}")

@@ -87,13 +87,14 @@ class SchedulerProcess:
 
     def _start(self) -> None:
         runner.bind(self.app, self.holder)
-        self.scheduler = self.scheduler_factory(self.app)
-        self.scheduler.start()
+        scheduler = self.scheduler_factory(self.app)
+        scheduler.start()  # if this fails, we are not running: the next turn tries again
+        self.scheduler = scheduler
         log.info("scheduler %s holds the lease: jobs are running", self.holder)
 
     def _stop(self) -> None:
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=True)  # let a running sweep finish before anyone else
             self.scheduler = None
             log.warning("scheduler %s: jobs stopped", self.holder)
 

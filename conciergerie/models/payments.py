@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from conciergerie.models.accounts import User
 from conciergerie.models.base import Base, UTCDateTime, enum_column, utcnow
@@ -37,7 +37,7 @@ class Payment(Base):
     )  # None: recorded by the Stripe webhook
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    order: Mapped[Order] = relationship(backref="payments")
+    order: Mapped[Order] = relationship(backref=backref("payments", order_by="Payment.id"))
     recorded_by: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.CheckConstraint("amount_cents > 0", name="amount_positive"),)
@@ -61,8 +61,8 @@ class Refund(Base):
     stripe_refund_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    order: Mapped[Order] = relationship(backref="refunds")
-    payment: Mapped[Payment] = relationship(backref="refunds")
+    order: Mapped[Order] = relationship(backref=backref("refunds", order_by="Refund.id"))
+    payment: Mapped[Payment] = relationship(backref=backref("refunds", order_by="Refund.id"))
     actor: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.CheckConstraint("amount_cents > 0", name="amount_positive"),)

@@ -117,7 +117,9 @@ class StripeGateway:
         }
         try:
             session = self.client.v1.checkout.sessions.create(
-                params=params, options={"idempotency_key": f"checkout-order-{order_id}"}
+                params=params,
+                # The random order code too: ids repeat when a test database is reset.
+                options={"idempotency_key": f"checkout-order-{order_id}-{order_code}"},
             )
         except stripe.StripeError as error:
             raise GatewayError(str(error)) from error

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
@@ -37,6 +38,10 @@ UNPAID = (OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT)
 
 class PaymentError(DomainError):
     code = "payment_error"
+
+
+class DuplicateEvent(Exception):
+    """This Stripe event was handled already (a replay or a concurrent delivery)."""
 
 
 def _note(order: Order, note: str, *, actor: User | None, now: datetime) -> None:
@@ -102,6 +107,9 @@ def confirm_payment(
     """
     if checkout.payment_status != "paid" or not checkout.payment_intent:
         return
+    # The webhook, the return page, the expiry job and a cancel may act at once: one at a time,
+    # each seeing what the previous one committed.
+    orders.lock(session, order)
     if checkout.id != order.stripe_checkout_session_id:
         return
     already = session.scalar(
@@ -181,8 +189,11 @@ def handle_webhook_event(
     the caller answers 200 without changing anything. The payload is only a trigger: the session
     is fetched again from Stripe before anything is changed.
     """
-    session.add(StripeEvent(id=event_id, type=event_type, received_at=now))
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(StripeEvent(id=event_id, type=event_type, received_at=now))
+    except IntegrityError as error:
+        raise DuplicateEvent(event_id) from error
     if not event_type.startswith("checkout.session.") or not object_id:
         return False
     order = session.scalar(
@@ -220,6 +231,9 @@ def record_desk_payment(
         raise PaymentError(_("Seul·e la concierge encaisse."))
     if kind is PaymentKind.STRIPE:
         raise PaymentError(_("Moyen de paiement invalide."))
+    orders.lock(session, order)  # a double click must not record the money twice
+    if order.status in UNPAID and order.payment_method is PaymentMethod.ONLINE:
+        raise PaymentError(_("Cette commande attend son paiement en ligne."))
     if order.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
         raise PaymentError(_("Cette commande est annulée."))
     if amount_cents <= 0:
@@ -259,6 +273,7 @@ def refund(
     actor: User | None,
     gateway: StripeGateway | None,
     now: datetime,
+    stripe_only: bool = False,
 ) -> list[Refund]:
     """Give back `amount_cents` of what was paid, through Stripe for online payments.
 
@@ -279,6 +294,8 @@ def refund(
     made = []
     remaining = amount_cents
     for payment in order.payments:
+        if stripe_only and payment.kind is not PaymentKind.STRIPE:
+            continue
         available = payment.amount_cents - sum(r.amount_cents for r in payment.refunds)
         part = min(available, remaining)
         if part <= 0:
@@ -337,6 +354,7 @@ def manual_refund(
     """The concierge refunds part or all of an order (e.g. a line the provider could not do)."""
     if actor.role is not Role.CONCIERGE:
         raise PaymentError(_("Seul·e la concierge rembourse."))
+    orders.lock(session, order)  # a double click must not refund twice
     return refund(
         session,
         order,
@@ -364,4 +382,5 @@ def cancel_and_refund(
             actor=actor,
             gateway=gateway,
             now=now,
+            stripe_only=True,  # cash paid at the desk is given back at the desk
         )

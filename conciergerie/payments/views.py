@@ -58,7 +58,7 @@ def stripe_webhook():
             db.session, event.id, event.type, event.object_id, gateway=gateway, now=utcnow()
         )
         commit(db.session)
-    except IntegrityError:
+    except service.DuplicateEvent:
         db.session.rollback()
         return jsonify(status="duplicate"), 200
     except GatewayError as error:

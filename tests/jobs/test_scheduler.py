@@ -144,3 +144,14 @@ def test_a_run_missed_while_down_is_kept_for_a_catch_up(app, session):
     jobs = {job.id: job for job in build_scheduler(app).get_jobs()}
     assert jobs["send-reminders"].next_run_time == missed  # runs once at start, then goes on
     assert jobs["send-reminders"].misfire_grace_time >= 3600
+
+
+def test_a_scheduler_that_fails_to_start_is_not_counted_as_running(app, session):
+    class Broken(FakeScheduler):
+        def start(self):
+            raise RuntimeError("database away")
+
+    process = SchedulerProcess(app, holder="x", ttl=TTL, scheduler_factory=Broken)
+    with pytest.raises(RuntimeError):
+        process.tick(NOW)
+    assert not process.running

@@ -82,7 +82,7 @@ def test_checkout_session_carries_the_order(online_order, checkout_stub):
     assert (
         form["success_url"] == "http://localhost/ok" and form["cancel_url"] == "http://localhost/ko"
     )
-    assert session["_idempotency_key"] == f"checkout-order-{online_order.id}"
+    assert session["_idempotency_key"] == f"checkout-order-{online_order.id}-{online_order.code}"
     assert session["amount_total"] == online_order.total_cents == 1950
 
 
@@ -455,3 +455,45 @@ def test_accountant_export_lists_payments_and_refunds_safely(client, session, lo
 def test_expire_unpaid_command(app, session, online_order):
     result = app.test_cli_runner().invoke(args=["expire-unpaid"])
     assert result.exit_code == 0 and "annulées : 0" in result.output  # the hold still runs
+
+
+def test_no_desk_payment_on_an_order_waiting_for_its_online_payment(
+    session, online_order, login_as
+):
+    concierge = login_as(Role.CONCIERGE)
+    with pytest.raises(payments.PaymentError, match="paiement en ligne"):
+        payments.record_desk_payment(
+            session,
+            online_order,
+            amount_cents=500,
+            kind=PaymentKind.DESK_CASH,
+            actor=concierge,
+            now=datetime.now(UTC),
+        )
+
+
+def test_cancelling_gives_back_online_money_online_only(
+    client, session, online_order, gateway, checkout_stub
+):
+    checkout_stub.pay(gateway, online_order.stripe_checkout_session_id)
+    completed(client, online_order)
+    session.refresh(online_order)
+    concierge = factories.make_user(session, Role.CONCIERGE)
+    # A little cash too (a tip for an extra shirt, say): the cancel refunds only the card payment.
+    online_order.total_cents += 300
+    online_order.subtotal_cents += 300
+    session.flush()
+    payments.record_desk_payment(
+        session,
+        online_order,
+        amount_cents=300,
+        kind=PaymentKind.DESK_CASH,
+        actor=concierge,
+        now=datetime.now(UTC),
+    )
+    payments.cancel_and_refund(
+        session, online_order, actor=concierge, gateway=gateway, now=datetime.now(UTC)
+    )
+    assert [(r.payment.kind, r.amount_cents) for r in online_order.refunds] == [
+        (PaymentKind.STRIPE, 1950)
+    ]
