@@ -188,9 +188,11 @@ def export_payments():
         .options(selectinload(Payment.order).selectinload(Order.customer))
         .order_by(Payment.created_at)
     )
+    fee_left: dict[int, int] = {}  # an order paid in parts counts its fee once, first
     for payment in payments:
         order = payment.order
-        fee = min(order.fee_cents, payment.amount_cents)
+        fee = min(fee_left.setdefault(order.id, order.fee_cents), payment.amount_cents)
+        fee_left[order.id] -= fee
         rows.append(
             (
                 payment.created_at,

@@ -497,3 +497,22 @@ def test_cancelling_gives_back_online_money_online_only(
     assert [(r.payment.kind, r.amount_cents) for r in online_order.refunds] == [
         (PaymentKind.STRIPE, 1950)
     ]
+
+
+def test_export_counts_the_fee_once_for_an_order_paid_in_parts(client, session, login_as):
+    order = factories.make_order(session)  # 10,00 € + 1,50 € fee
+    concierge = login_as(Role.CONCIERGE)
+    now = datetime.now(UTC)
+    for cents in (600, 550):
+        payments.record_desk_payment(
+            session, order, amount_cents=cents, kind=PaymentKind.DESK_CASH, actor=concierge, now=now
+        )
+    session.flush()
+    lines = [
+        line.split(";")
+        for line in client.get("/comptoir/export-paiements.csv")
+        .get_data(as_text=True)
+        .splitlines()[1:]
+    ]
+    fees = [line[5] for line in lines if line[1] == order.code]
+    assert fees == ["1,50", "0,00"]
