@@ -125,30 +125,41 @@ def test_checkout(session_id: str):
 # The desk ---------------------------------------------------------------------------------------
 
 
+def _desk_action(order: Order, form, action, done: str, back: str):
+    """Validate a desk money form, run `action` (a service call), commit or explain, go back."""
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    try:
+        action()
+    except service.PaymentError as error:
+        db.session.rollback()
+        flash(f"{order.code} : {error}", "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(back)
+
+
 @bp.post("/comptoir/commandes/<id:order_id>/encaisser")
 @role_required(Role.CONCIERGE)
 def desk_payment(order_id: int):
     order = db.get_or_404(Order, order_id)
     form = DeskPaymentForm()
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("desk.index"))
-    try:
-        service.record_desk_payment(
+    return _desk_action(
+        order,
+        form,
+        lambda: service.record_desk_payment(
             db.session,
             order,
             amount_cents=form.amount.data,
             kind=PaymentKind(form.kind.data),
             actor=current_user._get_current_object(),
             now=utcnow(),
-        )
-    except service.PaymentError as error:
-        db.session.rollback()
-        flash(f"{order.code} : {error}", "error")
-    else:
-        db.session.commit()
-        flash(_("%(code)s : paiement enregistré.", code=order.code), "success")
-    return redirect(url_for("desk.index"))
+        ),
+        _("%(code)s : paiement enregistré.", code=order.code),
+        url_for("desk.index"),
+    )
 
 
 @bp.post("/comptoir/commandes/<id:order_id>/rembourser")
@@ -156,11 +167,10 @@ def desk_payment(order_id: int):
 def desk_refund(order_id: int):
     order = db.get_or_404(Order, order_id)
     form = RefundForm()
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("desk.index", code=order.code))
-    try:
-        service.manual_refund(
+    return _desk_action(
+        order,
+        form,
+        lambda: service.manual_refund(
             db.session,
             order,
             amount_cents=form.amount.data,
@@ -168,14 +178,10 @@ def desk_refund(order_id: int):
             actor=current_user._get_current_object(),
             gateway=get_gateway(),
             now=utcnow(),
-        )
-    except service.PaymentError as error:
-        db.session.rollback()
-        flash(f"{order.code} : {error}", "error")
-    else:
-        db.session.commit()
-        flash(_("%(code)s : remboursement enregistré.", code=order.code), "success")
-    return redirect(url_for("desk.index", code=order.code))
+        ),
+        _("%(code)s : remboursement enregistré.", code=order.code),
+        url_for("desk.index", code=order.code),
+    )
 
 
 @bp.get("/comptoir/export-paiements.csv")
