@@ -58,7 +58,9 @@ class Item:
     provider_id: int
     action: Action
     due: int
-    ready: int = 0  # COLLECT: not before the provider has finished
+    # DROP: at the desk from then (dropped off that day); COLLECT: finished by the provider then.
+    ready: int = 0
+    size: int = 1  # how many things to carry (two shirts: 2)
 
 
 class Reason(enum.StrEnum):
@@ -147,14 +149,14 @@ def plan_day(
     by_id = {p.id: p for p in providers}
     unmet: list[Unmet] = []
     pending: dict[int, list[Item]] = defaultdict(list)
-    max_capacity = max((v.capacity for v in volunteers), default=0)
+    max_capacity = max((v.capacity for v in volunteers if v.windows), default=0)
     for item in items:
         provider = by_id.get(item.provider_id)
         if not volunteers or not any(v.windows for v in volunteers):
             unmet.append(Unmet(item.id, Reason.NO_VOLUNTEER))
         elif provider is None or not provider.opening:
             unmet.append(Unmet(item.id, Reason.PROVIDER_CLOSED))
-        elif max_capacity < 1:
+        elif item.size > max_capacity:
             unmet.append(Unmet(item.id, Reason.OVER_CAPACITY))
         else:
             pending[item.provider_id].append(item)
@@ -170,10 +172,15 @@ def plan_day(
         time = start
         while any(pending.values()):
             draft = _build_round(depot, by_id, pending, volunteer, time, end, service_minutes)
-            if draft is None:
+            if draft is not None:
+                rounds.append(draft)
+                time = draft.end
+                continue
+            # Nothing can go now: wait for the next item to be dropped off or finished.
+            later = [i.ready for queue in pending.values() for i in queue if i.ready > time]
+            if not later or min(later) >= end:
                 break
-            rounds.append(draft)
-            time = draft.end
+            time = min(later)
 
     for provider_id, queue in pending.items():
         provider = by_id[provider_id]
@@ -186,8 +193,11 @@ def _why(item: Item, provider: ProviderInfo, volunteers, depot: Place, service: 
     """Why an item was left out: could a round of its own, in some availability, have moved it?"""
     open_in_a_window = False
     for volunteer in volunteers:
+        if volunteer.capacity < item.size:
+            continue
         for start, end in volunteer.windows:
-            there = start + travel_minutes(depot, provider.place, volunteer.speed_kmh)
+            leave = max(start, item.ready) if item.action is Action.DROP else start
+            there = leave + travel_minutes(depot, provider.place, volunteer.speed_kmh)
             arrive = _opening_at(
                 provider, max(there, item.ready if item.action is Action.COLLECT else 0), service
             )
@@ -225,9 +235,10 @@ def _build_round(depot, by_id, pending, volunteer, start, window_end, service) -
         _, provider_id, (visit, drops, collects) = best
         taken = {i.id for i in drops + collects}
         pending[provider_id] = [i for i in pending[provider_id] if i.id not in taken]
-        draft.start_load += len(drops)
-        draft.peak = max(draft.peak + len(drops), draft.load + len(collects))
-        draft.load += len(collects)
+        dropped, collected = sum(i.size for i in drops), sum(i.size for i in collects)
+        draft.start_load += dropped
+        draft.peak = max(draft.peak + dropped, draft.load + collected)
+        draft.load += collected
         if collects:
             draft.back_by = min(draft.back_by, *(i.due for i in collects))
         draft.visits.append(visit)
@@ -256,15 +267,29 @@ def _try_visit(
     if back > draft.window_end or back > draft.back_by:
         return None
     # Drops were loaded at the desk: they add to every load so far; collects add from here on.
-    room_for_drops = draft.volunteer.capacity - draft.peak
-    drops = [i for i in queue if i.action is Action.DROP and i.due >= arrive][
-        : max(room_for_drops, 0)
-    ]
-    room_for_collects = draft.volunteer.capacity - draft.load
-    collects = [
-        i for i in queue if i.action is Action.COLLECT and i.ready <= arrive and i.due >= back
-    ][: max(room_for_collects, 0)]
+    drops = _fill(
+        (
+            i
+            for i in queue
+            if i.action is Action.DROP and i.ready <= draft.start and i.due >= arrive
+        ),
+        draft.volunteer.capacity - draft.peak,
+    )
+    collects = _fill(
+        (i for i in queue if i.action is Action.COLLECT and i.ready <= arrive and i.due >= back),
+        draft.volunteer.capacity - draft.load,
+    )
     if not drops and not collects:
         return None
     visit = Visit(provider.id, arrive, leave, [i.id for i in drops], [i.id for i in collects])
     return visit, drops, collects
+
+
+def _fill(candidates: Iterable[Item], room: int) -> list[Item]:
+    """The most urgent items (the queue is sorted by deadline) that fit in `room`."""
+    taken = []
+    for item in candidates:
+        if item.size <= room:
+            taken.append(item)
+            room -= item.size
+    return taken

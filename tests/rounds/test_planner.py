@@ -167,6 +167,7 @@ def test_every_plan_keeps_every_rule(providers, volunteers, data):
                 st.sampled_from(list(Action)),
                 st.integers(8 * H, 20 * H),
                 st.integers(0, 14 * H),
+                st.integers(1, 4),
             ),
             max_size=40,
             unique_by=lambda i: i.id,
@@ -184,15 +185,15 @@ def test_every_plan_keeps_every_rule(providers, volunteers, data):
     for round_ in plan.rounds:
         volunteer = by_volunteer[round_.volunteer_id]
         assert any(start <= round_.start and round_.end <= end for start, end in volunteer.windows)
-        load = sum(len(v.drops) for v in round_.visits)
+        load = sum(by_item[i].size for v in round_.visits for i in v.drops)
         assert load <= volunteer.capacity
         for visit in round_.visits:
             opening = by_provider[visit.provider_id].opening
             assert any(opens <= visit.arrive and visit.leave <= closes for opens, closes in opening)
             for item_id in visit.drops:
-                assert (
-                    by_item[item_id].action is Action.DROP and visit.arrive <= by_item[item_id].due
-                )
+                item = by_item[item_id]
+                assert item.action is Action.DROP and visit.arrive <= item.due
+                assert item.ready <= round_.start  # at the desk when the round leaves
             for item_id in visit.collects:
                 item = by_item[item_id]
                 assert (
@@ -200,7 +201,9 @@ def test_every_plan_keeps_every_rule(providers, volunteers, data):
                     and item.ready <= visit.arrive
                     and round_.end <= item.due
                 )
-            load += len(visit.collects) - len(visit.drops)
+            load += sum(by_item[i].size for i in visit.collects) - sum(
+                by_item[i].size for i in visit.drops
+            )
             assert 0 <= load <= volunteer.capacity
     # Rounds of one volunteer never overlap.
     for vid in by_volunteer:
@@ -216,3 +219,26 @@ def test_a_later_stop_never_delays_an_item_already_collected():
     assert plan.unmet == []
     assert [[v.provider_id for v in r.visits] for r in plan.rounds] == [[1], [2]]
     assert plan.rounds[0].end <= first_back
+
+
+def test_an_item_too_big_for_every_volunteer_is_over_capacity():
+    items = [Item(1, 1, Action.DROP, due=12 * H, size=11), Item(2, 1, Action.DROP, due=12 * H)]
+    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=10)], items)
+    assert [(u.item_id, u.reason) for u in plan.unmet] == [(1, Reason.OVER_CAPACITY)]
+    assert plan.rounds[0].visits[0].drops == [2]
+
+
+def test_sizes_count_against_the_carrying_limit():
+    items = [Item(i, 1, Action.DROP, due=12 * H, size=4) for i in range(3)]  # 12 things
+    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=10)], items)
+    assert plan.unmet == []
+    assert [sum(len(v.drops) for v in r.visits) for r in plan.rounds] == [2, 1]
+
+
+def test_an_item_dropped_off_later_waits_for_a_round_after_it():
+    """Dropped at the desk at 10:00: the 9:00 round cannot carry it; a round after 10:00 does."""
+    items = [Item(1, 1, Action.DROP, due=12 * H, ready=10 * H)]
+    plan = plan_day(DESK, [provider(1, east(1))], [volunteer()], items)
+    assert plan.unmet == []
+    [round_] = plan.rounds
+    assert round_.start == 10 * H
