@@ -3,11 +3,28 @@
 from conciergerie.models.accounts import MemberCompany, Role, User
 from conciergerie.models.api import ApiToken
 from conciergerie.models.base import Base, UTCDateTime, utcnow
-from conciergerie.models.catalogue import Category, Offer, OfferKind, Provider
+from conciergerie.models.catalogue import (
+    Category,
+    Offer,
+    OfferKind,
+    Provider,
+    ProviderOpeningRange,
+)
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
 from conciergerie.models.events import Event, EventStatus, Registration, RegistrationStatus
 from conciergerie.models.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from conciergerie.models.payments import Payment, PaymentKind, Refund, StripeEvent
+from conciergerie.models.rounds import (
+    DayPlan,
+    PickupRound,
+    RoundAction,
+    RoundItem,
+    RoundStop,
+    TransportMode,
+    VolunteerAbsence,
+    VolunteerAvailability,
+    VolunteerProfile,
+)
 from conciergerie.models.scheduler import JobRun, SchedulerLease
 
 __all__ = [
@@ -36,6 +53,16 @@ __all__ = [
     "RegistrationStatus",
     "StripeEvent",
     "Provider",
+    "ProviderOpeningRange",
+    "DayPlan",
+    "PickupRound",
+    "RoundAction",
+    "RoundItem",
+    "RoundStop",
+    "TransportMode",
+    "VolunteerAbsence",
+    "VolunteerAvailability",
+    "VolunteerProfile",
     "Role",
     "UTCDateTime",
     "User",

@@ -49,6 +49,11 @@ class Provider(Base):
     offers: Mapped[list[Offer]] = relationship(
         back_populates="provider", order_by="Offer.position, Offer.id"
     )
+    opening_ranges: Mapped[list[ProviderOpeningRange]] = relationship(
+        back_populates="provider",
+        cascade="all, delete-orphan",
+        order_by="ProviderOpeningRange.weekday, ProviderOpeningRange.opens_at",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
@@ -114,3 +119,24 @@ class Offer(Base):
 
     def __repr__(self) -> str:
         return f"<Offer {self.id} {self.name!r}>"
+
+
+class ProviderOpeningRange(Base):
+    """When a provider's shop is open to the volunteers (local wall-clock time)."""
+
+    __tablename__ = "provider_opening_range"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("provider.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]  # 0 = Monday … 6 = Sunday
+    opens_at: Mapped[time] = mapped_column(sa.Time)
+    closes_at: Mapped[time] = mapped_column(sa.Time)
+
+    provider: Mapped[Provider] = relationship(back_populates="opening_ranges")
+
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+    )

@@ -143,6 +143,10 @@ class OrderLine(Base):
     unit_price_cents: Mapped[int]
     quantity: Mapped[int]
     turnaround_days: Mapped[int]
+    # Where the things of a service line are (the order's state follows the slowest line).
+    at_provider_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    back_at_desk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     order: Mapped[Order] = relationship(back_populates="lines")
     offer: Mapped[Offer] = relationship()
