@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     from conciergerie.jobs.cli import run_job_command, scheduler_command
     from conciergerie.orders.cli import send_reminders_command
     from conciergerie.payments.cli import expire_unpaid_command
+    from conciergerie.rounds.cli import plan_rounds_command
     from conciergerie.slots.cli import generate_slots_command
 
     app.cli.add_command(demo_data_command)
@@ -48,3 +49,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(expire_unpaid_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(run_job_command)
+    app.cli.add_command(plan_rounds_command)

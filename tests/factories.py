@@ -176,3 +176,36 @@ def make_event(session, **kw):
     session.add(event)
     session.flush()
     return event
+
+
+def open_provider(provider, ranges=None):
+    """Opening hours for a provider: by default Monday–Saturday 9:00–12:30 and 14:00–19:00."""
+    from conciergerie.models import ProviderOpeningRange
+
+    if ranges is None:
+        ranges = [(d, time(9), time(12, 30)) for d in range(6)] + [
+            (d, time(14), time(19)) for d in range(6)
+        ]
+    for weekday, opens_at, closes_at in ranges:
+        provider.opening_ranges.append(
+            ProviderOpeningRange(weekday=weekday, opens_at=opens_at, closes_at=closes_at)
+        )
+    return provider
+
+
+def make_volunteer(session, *, transport="bike", ranges=None, **kw) -> User:
+    """A volunteer free every weekday 9:30–12:00 unless told otherwise."""
+    from conciergerie.models import TransportMode, VolunteerAvailability, VolunteerProfile
+
+    volunteer = make_user(session, Role.VOLUNTEER, **kw)
+    session.add(VolunteerProfile(user_id=volunteer.id, transport=TransportMode(transport)))
+    if ranges is None:
+        ranges = [(d, time(9, 30), time(12)) for d in range(5)]
+    for weekday, starts_at, ends_at in ranges:
+        session.add(
+            VolunteerAvailability(
+                volunteer_id=volunteer.id, weekday=weekday, starts_at=starts_at, ends_at=ends_at
+            )
+        )
+    session.flush()
+    return volunteer

@@ -276,8 +276,38 @@ USERS = [
     ("habitante@example.org", "Nadia Benali", "resident", None, None),
     ("salarie@example.org", "Thomas Vandamme", "employee", "grands-ensemble", None),
     ("benevole@example.org", "Léa Dufour", "volunteer", None, None),
+    ("volontaire2@example.org", "Yanis Morel", "volunteer", None, None),
+    ("volontaire3@example.org", "Inès Carpentier", "volunteer", None, None),
     ("cordonnier@example.org", "Jean-Marc Lefebvre", "provider", None, "cordonnerie-gambetta"),
 ]
+
+# The three civic-service volunteers: how they move, and when they do rounds (local time).
+VOLUNTEERS = {
+    "benevole@example.org": (
+        "bike",
+        [(day, time(9, 30), time(12, 0)) for day in range(5)]
+        + [(day, time(14, 0), time(17, 0)) for day in (0, 1, 3)],
+    ),
+    "volontaire2@example.org": (
+        "foot",
+        [(day, time(14, 0), time(17, 30)) for day in range(5)],
+    ),
+    "volontaire3@example.org": (
+        "cargo_bike",
+        [(day, time(9, 0), time(12, 30)) for day in (1, 2, 3, 4, 5)],
+    ),
+}
+
+# Providers' opening hours: most shops open Tuesday to Saturday; exceptions by slug.
+SHOP_HOURS = [
+    *[(day, time(9, 0), time(12, 30)) for day in range(1, 6)],
+    *[(day, time(14, 0), time(19, 0)) for day in range(1, 6)],
+]
+PROVIDER_HOURS = {
+    "lille-sud-insertion": [(day, time(8, 30), time(16, 30)) for day in range(5)],
+    "terre-d-opale": [(day, time(8, 0), time(12, 0)) for day in (1, 3)],
+    "ordi-solidaire": [(day, time(10, 0), time(18, 0)) for day in range(5)],
+}
 
 EVENTS = [
     # title, description, place, days from today, start (local), hours, capacity, provider slugs

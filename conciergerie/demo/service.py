@@ -18,7 +18,11 @@ from conciergerie.models import (
     Offer,
     OfferKind,
     Provider,
+    ProviderOpeningRange,
     Role,
+    TransportMode,
+    VolunteerAvailability,
+    VolunteerProfile,
 )
 from conciergerie.timeutils import at_local, local_date
 
@@ -110,6 +114,30 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
             now=now,
         )
         created["comptes"] += 1
+    session.flush()
+
+    for spec in data.PROVIDERS:
+        provider = _by_slug(session, Provider, spec["slug"])
+        if not provider.opening_ranges:
+            for weekday, opens_at, closes_at in data.PROVIDER_HOURS.get(
+                spec["slug"], data.SHOP_HOURS
+            ):
+                provider.opening_ranges.append(
+                    ProviderOpeningRange(weekday=weekday, opens_at=opens_at, closes_at=closes_at)
+                )
+            created["horaires des prestataires"] += 1
+    for email, (transport, ranges) in data.VOLUNTEERS.items():
+        volunteer = find_user_by_email(session, email)
+        if session.get(VolunteerProfile, volunteer.id) is not None:
+            continue
+        session.add(VolunteerProfile(user_id=volunteer.id, transport=TransportMode(transport)))
+        for weekday, starts_at, ends_at in ranges:
+            session.add(
+                VolunteerAvailability(
+                    volunteer_id=volunteer.id, weekday=weekday, starts_at=starts_at, ends_at=ends_at
+                )
+            )
+        created["volontaires"] += 1
     session.flush()
 
     organiser = find_user_by_email(session, "benevole@example.org")

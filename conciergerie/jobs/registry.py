@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.orders.jobs import send_reminders
 from conciergerie.payments.jobs import expire_unpaid
+from conciergerie.rounds.jobs import plan_today, plan_tomorrow
 from conciergerie.slots.jobs import generate_ahead
 
 
@@ -41,6 +42,14 @@ def _unpaid(session: Session, now: datetime) -> str:
     return f"{expire_unpaid(session, now=now)} commandes annulées"
 
 
+def _plan_tomorrow(session: Session, now: datetime) -> str:
+    return plan_tomorrow(session, now=now).summary()
+
+
+def _plan_today(session: Session, now: datetime) -> str:
+    return plan_today(session, now=now).summary()
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(
         "generate-slots",
@@ -57,6 +66,22 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 18, "minute": 0},
         4 * 3600,
         _reminders,
+    ),
+    ScheduledJob(
+        "plan-rounds-tomorrow",
+        _l("Planifier les tournées du lendemain et prévenir les volontaires"),
+        "cron",
+        {"hour": 19, "minute": 30},
+        4 * 3600,
+        _plan_tomorrow,
+    ),
+    ScheduledJob(
+        "plan-rounds-today",
+        _l("Replanifier les tournées du jour à l'ouverture du comptoir"),
+        "cron",
+        {"hour": 7, "minute": 15},
+        3 * 3600,
+        _plan_today,
     ),
     ScheduledJob(
         "expire-unpaid",

@@ -30,6 +30,7 @@ from conciergerie.models import (
     Role,
     User,
 )
+from conciergerie.orders.progress import stamp_lines
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import add_working_days, at_local, local_date, start_of_local_day
 
@@ -432,6 +433,7 @@ def advance_order(
         if not _dropoff_over(order, now):
             raise TooLate(_("Le créneau de dépôt n'est pas encore terminé."))
         release_places(session, order)
+    stamp_lines(order, to_status, now)
     record(order, to_status, actor=actor, now=now, note=note)
     session.flush()
 

@@ -1,0 +1,65 @@
+"""Where each service line of an order is, and the order's state that follows from it.
+
+An order can send a pair of shoes to the cobbler and two shirts to the ironing service: each line
+travels on its own rounds. The order moves on when its slowest line does, through every state
+in turn, so that its history reads the same as for a single-line order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
+
+# The states a travelling order goes through, in order.
+TRAVEL = (
+    OrderStatus.DROPPED_OFF,
+    OrderStatus.AT_PROVIDER,
+    OrderStatus.READY_AT_PROVIDER,
+    OrderStatus.BACK_AT_DESK,
+)
+
+
+def travelling_lines(order: Order) -> list[OrderLine]:
+    """The lines whose things go to a provider and back (not the baskets)."""
+    return [line for line in order.lines if line.kind is OfferKind.SERVICE]
+
+
+def line_stage(line: OrderLine) -> OrderStatus:
+    if line.back_at_desk_at is not None:
+        return OrderStatus.BACK_AT_DESK
+    if line.ready_at is not None:
+        return OrderStatus.READY_AT_PROVIDER
+    if line.at_provider_at is not None:
+        return OrderStatus.AT_PROVIDER
+    return OrderStatus.DROPPED_OFF
+
+
+def stamp_lines(order: Order, to_status: OrderStatus, now: datetime) -> None:
+    """The whole order moved by hand (at the desk): every line is at least there too."""
+    if to_status not in TRAVEL or not order.has_dropoff:
+        return
+    reached = TRAVEL.index(to_status)
+    for line in travelling_lines(order):
+        if reached >= TRAVEL.index(OrderStatus.AT_PROVIDER) and line.at_provider_at is None:
+            line.at_provider_at = now
+        if reached >= TRAVEL.index(OrderStatus.READY_AT_PROVIDER) and line.ready_at is None:
+            line.ready_at = now
+        if reached >= TRAVEL.index(OrderStatus.BACK_AT_DESK) and line.back_at_desk_at is None:
+            line.back_at_desk_at = now
+
+
+def follow_lines(order: Order, *, actor: User | None, now: datetime, note: str = "") -> list:
+    """Move the order as far as its slowest line has gone; return the states it went through."""
+    from conciergerie.orders.service import record
+
+    lines = travelling_lines(order)
+    if order.status not in TRAVEL or not lines:
+        return []
+    target = min((line_stage(line) for line in lines), key=TRAVEL.index)
+    passed = []
+    while TRAVEL.index(order.status) < TRAVEL.index(target):
+        step = TRAVEL[TRAVEL.index(order.status) + 1]
+        record(order, step, actor=actor, now=now, note=note)
+        passed.append(step)
+    return passed

@@ -1,0 +1,69 @@
+"""Scheduled sweeps: plan the next day every evening, and today again when the desk opens.
+
+Each run plans again from the database's state (locked and started rounds are kept), then mails
+each volunteer whose rounds changed since the last mail, and alerts the concierge when some
+lines cannot move in time — once per distinct problem, however often the job runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from conciergerie.mail import on_commit
+from conciergerie.models import Role, User
+from conciergerie.rounds import notifications
+from conciergerie.rounds import service as rounds
+from conciergerie.timeutils import local_date
+
+
+def plan_and_tell(session: Session, day: date) -> rounds.PlanReport:
+    report = rounds.plan_rounds(
+        session,
+        day,
+        depot=rounds.depot_of(current_app.config),
+        margin_days=current_app.config["TRANSPORT_MARGIN_WORKING_DAYS"],
+    )
+    plan = rounds.day_plan(session, day)
+    planned = rounds.rounds_of_day(session, day)
+    notices = dict(plan.volunteer_notices or {})
+    for volunteer_id in sorted({r.volunteer_id for r in planned} | {int(v) for v in notices}):
+        mine = [r for r in planned if r.volunteer_id == volunteer_id]
+        print_ = rounds.fingerprint(mine)
+        if notices.get(str(volunteer_id)) == print_ or (
+            not mine and str(volunteer_id) not in notices
+        ):
+            continue
+        notices[str(volunteer_id)] = print_
+        volunteer = session.get(User, volunteer_id)
+        on_commit(
+            session,
+            lambda volunteer=volunteer, mine=mine: notifications.send_rounds(volunteer, day, mine),
+        )
+    plan.volunteer_notices = notices
+    alert = hashlib.sha256(json.dumps(report.unmet, sort_keys=True).encode()).hexdigest()
+    if report.unmet and plan.alert_fingerprint != alert:
+        unmet = rounds.unmet_lines(session, plan)
+        for concierge in session.scalars(
+            sa.select(User).where(User.role == Role.CONCIERGE, User.is_active_account.is_(True))
+        ):
+            on_commit(
+                session,
+                lambda concierge=concierge: notifications.send_unmet_alert(concierge, day, unmet),
+            )
+    plan.alert_fingerprint = alert if report.unmet else None
+    session.flush()
+    return report
+
+
+def plan_tomorrow(session: Session, *, now: datetime) -> rounds.PlanReport:
+    return plan_and_tell(session, local_date(now) + timedelta(days=1))
+
+
+def plan_today(session: Session, *, now: datetime) -> rounds.PlanReport:
+    return plan_and_tell(session, local_date(now))

@@ -1,0 +1,40 @@
+"""Mails about rounds: a volunteer's rounds of the next day, the concierge's alert."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from conciergerie.mail import external_url, send_templated
+from conciergerie.models import PickupRound, User
+
+
+def send_rounds(volunteer: User, day: date, rounds: list[PickupRound]) -> None:
+    send_templated(
+        volunteer,
+        "rounds_of_day",
+        _l("Vos tournées du %(day)s", day=day.strftime("%d/%m")),
+        day=day,
+        rounds=rounds,
+        rounds_url=external_url("rounds.mine", day=day.isoformat()),
+        desk_name=current_app.config["DESK_NAME"],
+        desk_address=current_app.config["DESK_ADDRESS"],
+    )
+
+
+def send_unmet_alert(concierge: User, day: date, unmet: list) -> None:
+    """`unmet`: (order line, {"action", "reason"}) pairs that no round will move in time."""
+    send_templated(
+        concierge,
+        "rounds_unmet",
+        _l(
+            "Tournées du %(day)s : %(count)d ligne(s) sans solution",
+            day=day.strftime("%d/%m"),
+            count=len(unmet),
+        ),
+        day=day,
+        unmet=unmet,
+        plan_url=external_url("rounds.plan", day=day.isoformat()),
+    )

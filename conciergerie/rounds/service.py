@@ -1,0 +1,533 @@
+"""Planning a day's rounds from the database, and the volunteer's taps on the way.
+
+`plan_rounds` gathers what must move (order lines waiting at the desk, work expected ready at a
+provider), who can carry it (availability minus absences, minus the rounds already kept) and
+when the providers are open, hands that to the pure planner, and stores its answer. Rounds that
+are locked or under way are kept as they are. Plain functions over a session: they flush, the
+caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session, selectinload
+
+from conciergerie.errors import DomainError
+from conciergerie.models import (
+    DayPlan,
+    OfferKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PickupRound,
+    Provider,
+    Role,
+    RoundAction,
+    RoundItem,
+    RoundStop,
+    TransportMode,
+    User,
+    VolunteerAbsence,
+    VolunteerAvailability,
+    VolunteerProfile,
+    utcnow,
+)
+from conciergerie.orders import service as orders
+from conciergerie.orders.progress import follow_lines
+from conciergerie.rounds import planner
+from conciergerie.slots.service import closure_days
+from conciergerie.timeutils import (
+    add_working_days,
+    at_local,
+    is_public_holiday,
+    is_working_day,
+    local,
+    local_date,
+)
+
+DAY = 24 * 60
+SERVICE_MINUTES = 5  # at each provider: hand over, sign, chat
+
+# Orders whose lines may still travel.
+TRAVELLING = (
+    OrderStatus.CONFIRMED,
+    OrderStatus.DROPPED_OFF,
+    OrderStatus.AT_PROVIDER,
+    OrderStatus.READY_AT_PROVIDER,
+)
+
+
+class RoundError(DomainError):
+    code = "invalid"
+
+
+def minutes(moment: datetime, day: date) -> int:
+    """Minutes since local midnight of `day` (negative before it, beyond 1,440 after it)."""
+    return int((moment - at_local(day, time(0, 0))).total_seconds() // 60)
+
+
+def _clock(day: date, minute: int) -> datetime:
+    return at_local(day, time(0, 0)) + timedelta(minutes=minute)
+
+
+def _minute_of(clock: time) -> int:
+    return clock.hour * 60 + clock.minute
+
+
+# What the planner needs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    user: User
+    transport: TransportMode
+    windows: tuple[tuple[int, int], ...]
+
+
+def transport_of(session: Session, user: User) -> TransportMode:
+    profile = session.get(VolunteerProfile, user.id)
+    return profile.transport if profile else TransportMode.BIKE
+
+
+def volunteers_on(session: Session, day: date) -> list[Volunteer]:
+    """Active volunteers with their availability that day (absences removed)."""
+    users = session.scalars(
+        sa.select(User)
+        .where(User.role == Role.VOLUNTEER, User.is_active_account.is_(True))
+        .order_by(User.id)
+    ).all()
+    absent = set(
+        session.scalars(
+            sa.select(VolunteerAbsence.volunteer_id).where(
+                VolunteerAbsence.first_day <= day, VolunteerAbsence.last_day >= day
+            )
+        )
+    )
+    ranges = session.scalars(
+        sa.select(VolunteerAvailability)
+        .where(VolunteerAvailability.weekday == day.weekday())
+        .order_by(VolunteerAvailability.starts_at)
+    ).all()
+    profiles = {p.user_id: p.transport for p in session.scalars(sa.select(VolunteerProfile))}
+    found = []
+    for user in users:
+        windows = ()
+        if user.id not in absent:
+            windows = tuple(
+                (_minute_of(r.starts_at), _minute_of(r.ends_at))
+                for r in ranges
+                if r.volunteer_id == user.id
+            )
+        found.append(Volunteer(user, profiles.get(user.id, TransportMode.BIKE), windows))
+    return found
+
+
+def provider_opening(provider: Provider, day: date) -> tuple[tuple[int, int], ...]:
+    """The provider's opening ranges that day, in minutes (closed on public holidays)."""
+    if is_public_holiday(day):
+        return ()
+    return tuple(
+        (_minute_of(r.opens_at), _minute_of(r.closes_at))
+        for r in provider.opening_ranges
+        if r.weekday == day.weekday()
+    )
+
+
+def _place(provider: Provider) -> planner.Place:
+    return planner.Place(provider.latitude, provider.longitude)
+
+
+def subtract_working_days(day: date, count: int, closures: set[date]) -> date:
+    """The latest working day from which `count` working days lead to `day` or before."""
+    current = day
+    for _step in range(count):
+        current -= timedelta(days=1)
+        while not is_working_day(current, closures):
+            current -= timedelta(days=1)
+    return current
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An order line to carry, as the planner sees it, and whether it must move that day."""
+
+    line: OrderLine
+    action: RoundAction
+    item: planner.Item
+    urgent: bool  # its deadline falls that day (or has passed): not moving it is reported
+
+
+def _lines_to_move(
+    session: Session, day: date, excluded: set[tuple[int, RoundAction]], margin_days: int
+) -> list[Candidate]:
+    end_of_day = at_local(day + timedelta(days=1), time(0, 0))
+    lines = session.scalars(
+        sa.select(OrderLine)
+        .join(Order)
+        .where(
+            OrderLine.kind == OfferKind.SERVICE,
+            OrderLine.back_at_desk_at.is_(None),
+            Order.status.in_(TRAVELLING),
+            Order.dropoff_slot_id.is_not(None),
+        )
+        .options(
+            selectinload(OrderLine.order).selectinload(Order.dropoff_slot),
+            selectinload(OrderLine.order).selectinload(Order.pickup_slot),
+        )
+        .order_by(OrderLine.id)
+    ).all()
+    closures = closure_days(session, day - timedelta(days=60), day + timedelta(days=120))
+    found = []
+    for line in lines:
+        order = line.order
+        pickup = order.pickup_slot.starts_at
+        pickup_day = local_date(pickup)
+        if line.at_provider_at is None:
+            # To the provider, from the moment it is at the desk.
+            if order.status is OrderStatus.CONFIRMED:
+                dropoff = order.dropoff_slot
+                if local_date(dropoff.starts_at) != day:
+                    continue  # not brought yet, or never will be (no-show)
+                ready = minutes(dropoff.ends_at, day)
+            else:
+                ready = 0
+            # The work takes its turnaround, and the way back a margin (as when the customer
+            # chose the pickup slot): the last day the line can still leave the desk.
+            latest = subtract_working_days(pickup_day, line.turnaround_days + margin_days, closures)
+            urgent = latest <= day
+            due = DAY - 1 if urgent else DAY * (1 + (latest - day).days)
+            action, kind = RoundAction.DROP, planner.Action.DROP
+        else:
+            expected = line.ready_at or at_local(
+                add_working_days(local_date(line.at_provider_at), line.turnaround_days, closures),
+                time(0, 0),
+            )
+            if expected >= end_of_day:
+                continue  # not finished yet
+            ready = max(minutes(expected, day), 0)
+            urgent = pickup_day <= day
+            due = (
+                max(minutes(pickup, day), 0)
+                if pickup_day == day
+                else (DAY - 1 if urgent else DAY * (1 + (pickup_day - day).days))
+            )
+            action, kind = RoundAction.COLLECT, planner.Action.COLLECT
+        if (line.id, action) in excluded:
+            continue
+        item = planner.Item(line.id, line.provider_id, kind, due, ready, line.quantity)
+        found.append(Candidate(line, action, item, urgent))
+    return found
+
+
+# Planning a day ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanReport:
+    day: date
+    rounds: int = 0
+    items: int = 0
+    kept: int = 0
+    unmet: list[dict] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.day.isoformat()} : {self.rounds} tournées, {self.items} lignes, "
+            f"{self.kept} gardées, {len(self.unmet)} non tenues"
+        )
+
+
+def rounds_of_day(session: Session, day: date, volunteer: User | None = None) -> list[PickupRound]:
+    query = (
+        sa.select(PickupRound)
+        .where(PickupRound.day == day)
+        .options(
+            selectinload(PickupRound.volunteer),
+            selectinload(PickupRound.stops)
+            .selectinload(RoundStop.provider)
+            .selectinload(Provider.opening_ranges),
+            selectinload(PickupRound.stops)
+            .selectinload(RoundStop.items)
+            .selectinload(RoundItem.line)
+            .selectinload(OrderLine.order),
+        )
+        .order_by(PickupRound.starts_at, PickupRound.id)
+    )
+    if volunteer is not None:
+        query = query.where(PickupRound.volunteer_id == volunteer.id)
+    return list(session.scalars(query))
+
+
+def _free_windows(windows, busy) -> tuple[tuple[int, int], ...]:
+    """`windows` minus the intervals of `busy`."""
+    free = list(windows)
+    for b_start, b_end in busy:
+        cut = []
+        for start, end in free:
+            if b_end <= start or end <= b_start:
+                cut.append((start, end))
+                continue
+            if start < b_start:
+                cut.append((start, b_start))
+            if b_end < end:
+                cut.append((b_end, end))
+        free = cut
+    return tuple(free)
+
+
+def plan_rounds(
+    session: Session, day: date, *, depot: planner.Place, margin_days: int = 1
+) -> PlanReport:
+    """Plan (or plan again) the rounds of `day`, keeping the locked and started ones."""
+    report = PlanReport(day)
+    kept, dropped = [], []
+    for round_ in rounds_of_day(session, day):
+        (kept if round_.locked or round_.has_started else dropped).append(round_)
+    for round_ in dropped:
+        session.delete(round_)
+    session.flush()
+    report.kept = len(kept)
+    # What the kept rounds carry already (a line dropped this morning may still be collected
+    # this afternoon: the pair, not the line, is taken).
+    excluded = {(item.order_line_id, item.action) for round_ in kept for item in round_.items}
+    candidates = _lines_to_move(session, day, excluded, margin_days)
+    by_line = {c.line.id: c for c in candidates}
+
+    providers = session.scalars(
+        sa.select(Provider).options(selectinload(Provider.opening_ranges))
+    ).all()
+    provider_infos = [
+        planner.ProviderInfo(p.id, _place(p), provider_opening(p, day)) for p in providers
+    ]
+    volunteers = volunteers_on(session, day)
+    busy: dict[int, list[tuple[int, int]]] = {}
+    for round_ in kept:
+        busy.setdefault(round_.volunteer_id, []).append(
+            (minutes(round_.starts_at, day), minutes(round_.ends_at, day))
+        )
+    volunteer_infos = [
+        planner.VolunteerInfo(
+            v.user.id,
+            _free_windows(v.windows, busy.get(v.user.id, ())),
+            v.transport.speed_kmh,
+            v.transport.capacity,
+        )
+        for v in volunteers
+    ]
+    plan = planner.plan_day(
+        depot,
+        provider_infos,
+        volunteer_infos,
+        [c.item for c in candidates],
+        service_minutes=SERVICE_MINUTES,
+    )
+    for planned in plan.rounds:
+        round_ = PickupRound(
+            day=day,
+            volunteer_id=planned.volunteer_id,
+            starts_at=_clock(day, planned.start),
+            ends_at=_clock(day, planned.end),
+            distance_m=round(planned.distance_m),
+        )
+        for position, visit in enumerate(planned.visits):
+            stop = RoundStop(
+                provider_id=visit.provider_id,
+                position=position,
+                arrive_at=_clock(day, visit.arrive),
+                leave_at=_clock(day, visit.leave),
+            )
+            for line_id in visit.drops:
+                stop.items.append(RoundItem(order_line_id=line_id, action=RoundAction.DROP))
+            for line_id in visit.collects:
+                stop.items.append(RoundItem(order_line_id=line_id, action=RoundAction.COLLECT))
+            report.items += len(visit.drops) + len(visit.collects)
+            round_.stops.append(stop)
+        session.add(round_)
+        report.rounds += 1
+    report.unmet = [
+        {"line_id": u.item_id, "action": by_line[u.item_id].action.value, "reason": u.reason.value}
+        for u in plan.unmet
+        if by_line[u.item_id].urgent
+    ]
+    day_plan = session.scalar(sa.select(DayPlan).where(DayPlan.day == day))
+    if day_plan is None:
+        day_plan = DayPlan(day=day, volunteer_notices={})
+        session.add(day_plan)
+    day_plan.unmet = report.unmet
+    day_plan.planned_at = utcnow()
+    session.flush()
+    return report
+
+
+def day_plan(session: Session, day: date) -> DayPlan | None:
+    return session.scalar(sa.select(DayPlan).where(DayPlan.day == day))
+
+
+def unmet_lines(session: Session, plan: DayPlan | None) -> list[tuple[OrderLine, dict]]:
+    if plan is None or not plan.unmet:
+        return []
+    ids = [u["line_id"] for u in plan.unmet]
+    lines = {
+        line.id: line
+        for line in session.scalars(
+            sa.select(OrderLine)
+            .where(OrderLine.id.in_(ids))
+            .options(selectinload(OrderLine.order), selectinload(OrderLine.provider))
+        )
+    }
+    return [(lines[u["line_id"]], u) for u in plan.unmet if u["line_id"] in lines]
+
+
+def fingerprint(rounds: list[PickupRound]) -> str:
+    """What a volunteer was told: the same plan gives the same fingerprint."""
+    shape = [
+        [
+            r.starts_at.isoformat(),
+            [
+                [s.provider_id, [(i.order_line_id, i.action.value) for i in s.items]]
+                for s in r.stops
+            ],
+        ]
+        for r in rounds
+    ]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+
+
+# The concierge's hand on the plan ---------------------------------------------------------------
+
+
+def depot_of(config) -> planner.Place:
+    """The desk, where every round starts and ends."""
+    return planner.Place(config["DESK_LATITUDE"], config["DESK_LONGITUDE"])
+
+
+def retime(session: Session, round_: PickupRound, depot: planner.Place) -> None:
+    """Recompute a round's times and distance after a change by hand (order of stops kept)."""
+    speed = transport_of(session, round_.volunteer).speed_kmh
+    day = round_.day
+    clock, position, distance = minutes(round_.starts_at, day), depot, 0.0
+    for index, stop in enumerate(round_.stops):
+        stop.position = index
+        place = _place(stop.provider)
+        arrive = clock + planner.travel_minutes(position, place, speed)
+        opening = provider_opening(stop.provider, day)
+        opens = next((o for o, c in opening if arrive < c), None)
+        arrive = max(arrive, opens) if opens is not None else arrive
+        stop.arrive_at, stop.leave_at = _clock(day, arrive), _clock(day, arrive + SERVICE_MINUTES)
+        distance += planner.street_m(position, place)
+        clock, position = arrive + SERVICE_MINUTES, place
+    distance += planner.street_m(position, depot)
+    clock += planner.travel_minutes(position, depot, speed)
+    round_.ends_at = _clock(day, clock)
+    round_.distance_m = round(distance)
+
+
+def move_stop(session: Session, stop: RoundStop, target: PickupRound, depot: planner.Place) -> None:
+    """Move a stop to another round of the same day (both are locked: the next planning keeps
+    the concierge's choice). A round left without stops is removed."""
+    source = stop.round
+    if target.day != source.day:
+        raise RoundError(_("Une étape ne peut aller que dans une tournée du même jour."))
+    if any(item.done_at for item in stop.items):
+        raise RoundError(_("Cette étape est déjà faite en partie : elle reste où elle est."))
+    if target.id == source.id:
+        return
+    stop.round = target  # moves it from one list to the other (not an orphan: no delete)
+    session.flush()
+    for round_ in (source, target):
+        round_.locked = True
+    retime(session, target, depot)
+    if source.stops:
+        retime(session, source, depot)
+    else:
+        session.delete(source)
+    session.flush()
+
+
+def assign_round(
+    session: Session, round_: PickupRound, volunteer: User, depot: planner.Place
+) -> None:
+    if volunteer.role is not Role.VOLUNTEER and volunteer.role is not Role.CONCIERGE:
+        raise RoundError(_("Seul·e un·e volontaire ou la concierge peut faire une tournée."))
+    round_.volunteer = volunteer
+    round_.locked = True
+    retime(session, round_, depot)
+    session.flush()
+
+
+def round_warnings(session: Session, round_: PickupRound) -> list[str]:
+    """What a hand-made round breaks: carrying limit, opening hours."""
+    warnings = []
+    transport = transport_of(session, round_.volunteer)
+    load = peak = sum(i.line.quantity for i in round_.items if i.action is RoundAction.DROP)
+    for stop in round_.stops:
+        for item in stop.items:
+            load += item.line.quantity * (1 if item.action is RoundAction.COLLECT else -1)
+        peak = max(peak, load)
+        opening = provider_opening(stop.provider, round_.day)
+        arrive, leave = minutes(stop.arrive_at, round_.day), minutes(stop.leave_at, round_.day)
+        if not any(o <= arrive and leave <= c for o, c in opening):
+            warnings.append(
+                _("%(provider)s est fermé à l'heure prévue.", provider=stop.provider.name)
+            )
+    if peak > transport.capacity:
+        warnings.append(
+            _(
+                "Charge de %(load)d pour une limite de %(limit)d.",
+                load=peak,
+                limit=transport.capacity,
+            )
+        )
+    return warnings
+
+
+# The volunteer's taps ---------------------------------------------------------------------------
+
+
+def may_act_on(user: User, round_: PickupRound) -> bool:
+    return user.role is Role.CONCIERGE or (
+        user.role is Role.VOLUNTEER and round_.volunteer_id == user.id
+    )
+
+
+def mark_item(session: Session, item: RoundItem, *, actor: User, now: datetime) -> bool:
+    """Record that the item was dropped at its provider or collected from it, and move the order
+    on. A repeated tap (a retry after a lost connection) changes nothing and returns False."""
+    round_ = item.stop.round
+    if not may_act_on(actor, round_):
+        raise orders.OrderNotAllowed(_("Cette tournée n'est pas la vôtre."))
+    order = item.line.order
+    orders.lock(session, order)  # one tap at a time per order
+    session.refresh(item)
+    if item.done_at is not None:
+        return False
+    line = item.line
+    if item.action is RoundAction.DROP:
+        if order.status not in (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER):
+            raise orders.InvalidTransition(
+                _("%(code)s n'a pas été déposée au comptoir.", code=order.code)
+            )
+        line.at_provider_at = line.at_provider_at or now
+    else:
+        if line.at_provider_at is None:
+            raise orders.InvalidTransition(
+                _("%(code)s n'est pas encore chez le prestataire.", code=order.code)
+            )
+        line.ready_at = line.ready_at or now
+        line.back_at_desk_at = line.back_at_desk_at or now
+    item.done_at, item.done_by_id = now, actor.id
+    note = _("Tournée du %(day)s", day=local(round_.starts_at).strftime("%d/%m"))
+    passed = follow_lines(order, actor=actor, now=now, note=note)
+    if OrderStatus.BACK_AT_DESK in passed:
+        from conciergerie.mail import on_commit
+        from conciergerie.orders import notifications
+
+        on_commit(session, lambda: notifications.send_ready(order))
+    session.flush()
+    return True

@@ -1,0 +1,70 @@
+"""The evening planning: mails each volunteer once per plan, alerts the concierge once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from conciergerie.mail import commit
+from conciergerie.models import Role, VolunteerAbsence
+from conciergerie.rounds.jobs import plan_tomorrow
+from tests.factories import (
+
+    make_offer,
+    make_order,
+    make_provider,
+    make_slot,
+    make_user,
+    make_volunteer,
+    open_provider,
+)
+from tests.rounds.test_service import THURSDAY, URGENT_PICKUP
+
+EVENING = datetime(2026, 11, 25, 18, 30, tzinfo=UTC)  # Wednesday 19:30: plans Thursday
+
+
+def test_each_volunteer_gets_tomorrows_rounds_once(session, outbox):
+    volunteer = make_volunteer(session, locale="en")
+    provider = open_provider(make_provider(session))
+    order = make_order(session, offer=make_offer(session, provider=provider, turnaround_days=1))
+    report = plan_tomorrow(session, now=EVENING)
+    commit(session)
+    assert report.day == THURSDAY and report.rounds == 1
+    [mail] = outbox
+    assert mail.to == [volunteer.email] and "26/11" in mail.subject
+    assert mail.subject.startswith("Your rounds") and order.code in mail.body
+    assert "/tournees/" in mail.body
+    plan_tomorrow(session, now=EVENING)
+    commit(session)
+    assert len(outbox) == 1  # same plan: no second mail
+
+
+def test_the_concierge_is_alerted_once_when_no_volunteer_is_free(session, outbox):
+    concierge = make_user(session, Role.CONCIERGE)
+    volunteer = make_volunteer(session)
+    session.add(VolunteerAbsence(volunteer_id=volunteer.id, first_day=THURSDAY, last_day=THURSDAY))
+    provider = open_provider(make_provider(session))
+    order = make_order(
+        session,
+        offer=make_offer(session, provider=provider, turnaround_days=1),
+        pickup=make_slot(session, starts_at=URGENT_PICKUP),
+    )
+    plan_tomorrow(session, now=EVENING)
+    commit(session)
+    [alert] = outbox
+    assert alert.to == [concierge.email]
+    assert order.code in alert.body and "volontaire" in alert.body
+    plan_tomorrow(session, now=EVENING)
+    commit(session)
+    assert len(outbox) == 1
+
+
+
+def test_plan_rounds_command_plans_the_given_day(app, session):
+    provider = open_provider(make_provider(session))
+    make_volunteer(session)
+    make_order(session, offer=make_offer(session, provider=provider, turnaround_days=1))
+    result = app.test_cli_runner().invoke(args=["plan-rounds", "--date", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2026-11-26 : 1 tournées, 1 lignes")
+    bad = app.test_cli_runner().invoke(args=["plan-rounds", "--date", "26/11/2026"])
+    assert bad.exit_code == 2 and "Invalid value" in bad.output

@@ -1,0 +1,280 @@
+"""Planning a day from the database, keeping what is locked, and the volunteer's taps."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+import sqlalchemy as sa
+
+from conciergerie.models import (
+    DayPlan,
+    OrderStatus,
+    PickupRound,
+    Role,
+    RoundAction,
+    VolunteerAbsence,
+)
+from conciergerie.orders import service as orders
+from conciergerie.rounds import planner
+from conciergerie.rounds import service as rounds
+from tests.factories import (
+    NOW,
+    make_offer,
+    make_order,
+    make_provider,
+    make_slot,
+    make_user,
+    make_volunteer,
+    open_provider,
+)
+
+DEPOT = planner.Place(50.62735, 3.05295)
+THURSDAY = date(2026, 11, 26)  # the default drop-off slot: Thursday 8:00–8:30 (Paris)
+LATER_PICKUP = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # Wednesday 2 Dec, 18:00
+# Monday 30 Nov, 18:00: Thursday's drop-off + 1 day of work + 1 day for the way back.
+URGENT_PICKUP = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def cobbler(session):
+    return open_provider(make_provider(session, name="Cordonnerie", latitude=50.6300))
+
+
+def order_for(session, provider, *, pickup=LATER_PICKUP, quantity=1, turnaround=1, **kw):
+    offer = make_offer(session, provider=provider, turnaround_days=turnaround)
+    return make_order(
+        session, offer=offer, quantity=quantity, pickup=make_slot(session, starts_at=pickup), **kw
+    )
+
+
+def test_a_drop_off_of_the_day_goes_on_a_round_after_its_slot(session, cobbler):
+    volunteer = make_volunteer(session)
+    order = order_for(session, cobbler)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    assert (report.rounds, report.items, report.unmet) == (1, 1, [])
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    assert round_.volunteer_id == volunteer.id
+    [stop] = round_.stops
+    [item] = stop.items
+    assert (stop.provider_id, item.order_line_id, item.action) == (
+        cobbler.id,
+        order.lines[0].id,
+        RoundAction.DROP,
+    )
+    # Leaves when the volunteer starts (9:30), after the 8:30 end of the drop-off slot.
+    assert round_.starts_at == datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
+    assert stop.arrive_at > round_.starts_at and round_.ends_at > stop.leave_at
+    assert round_.distance_m > 0
+
+
+def test_an_urgent_line_without_volunteer_is_reported_with_its_reason(session, cobbler):
+    order = order_for(session, cobbler, pickup=URGENT_PICKUP)
+    volunteer = make_volunteer(session)
+    session.add(VolunteerAbsence(volunteer_id=volunteer.id, first_day=THURSDAY, last_day=THURSDAY))
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    assert report.rounds == 0
+    assert report.unmet == [
+        {"line_id": order.lines[0].id, "action": "drop", "reason": "no_volunteer"}
+    ]
+    stored = session.scalar(sa.select(DayPlan).where(DayPlan.day == THURSDAY))
+    assert stored.unmet == report.unmet
+    [(line, reason)] = rounds.unmet_lines(session, stored)
+    assert line.order.code == order.code and reason["reason"] == "no_volunteer"
+
+
+def test_a_line_that_can_wait_is_not_reported(session, cobbler):
+    order_for(session, cobbler)  # pickup next Wednesday: the drop can wait until Tuesday
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    assert report.rounds == 0 and report.unmet == []
+
+
+def test_a_closed_provider_is_the_reason(session):
+    closed_monday_to_friday = open_provider(
+        make_provider(session), [(5, time(9), time(12))]
+    )  # Saturdays only
+    make_volunteer(session)
+    order = order_for(session, closed_monday_to_friday, pickup=URGENT_PICKUP)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    assert report.unmet == [
+        {"line_id": order.lines[0].id, "action": "drop", "reason": "provider_closed"}
+    ]
+
+
+def test_too_many_things_for_any_volunteer_is_over_capacity(session, cobbler):
+    make_volunteer(session, transport="foot")  # carries 6
+    order = order_for(session, cobbler, pickup=URGENT_PICKUP, quantity=7)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    assert report.unmet[0]["reason"] == "over_capacity" and report.unmet[0]["line_id"] == (
+        order.lines[0].id
+    )
+
+
+def test_planning_again_keeps_locked_and_started_rounds_and_never_plans_a_line_twice(
+    session, cobbler
+):
+    first, second = make_volunteer(session), make_volunteer(session)
+    orders_ = [order_for(session, cobbler) for _ in range(3)]
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    planned = rounds.rounds_of_day(session, THURSDAY)
+    assert sum(len(r.items) for r in planned) == 3
+    planned[0].locked = True
+    session.flush()
+    locked_id = planned[0].id
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    again = rounds.rounds_of_day(session, THURSDAY)
+    assert locked_id in {r.id for r in again}
+    lines = [i.order_line_id for r in again for i in r.items]
+    assert sorted(lines) == sorted(o.lines[0].id for o in orders_)
+    assert {r.volunteer_id for r in again} <= {first.id, second.id}
+
+
+def test_a_locked_round_takes_its_volunteer_time(session, cobbler):
+    volunteer = make_volunteer(session)
+    order_for(session, cobbler)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    [kept] = rounds.rounds_of_day(session, THURSDAY)
+    kept.locked = True
+    order_for(session, cobbler)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    mine = sorted(rounds.rounds_of_day(session, THURSDAY, volunteer), key=lambda r: r.starts_at)
+    assert len(mine) == 2
+    assert mine[0].ends_at <= mine[1].starts_at  # the new round starts after the kept one
+
+
+def drop_and_plan(session, provider, *orders_):
+    concierge = make_user(session, Role.CONCIERGE)
+    for order in orders_:
+        orders.advance_order(
+            session, order, OrderStatus.DROPPED_OFF, actor=concierge, now=NOW.replace(day=26)
+        )
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    return rounds.rounds_of_day(session, THURSDAY)
+
+
+def test_a_tap_moves_the_order_and_a_repeated_tap_changes_nothing(session, cobbler):
+    volunteer = make_volunteer(session)
+    order = order_for(session, cobbler)
+    [round_] = drop_and_plan(session, cobbler, order)
+    [item] = round_.items
+    at = NOW.replace(day=26, hour=9)
+    assert rounds.mark_item(session, item, actor=volunteer, now=at) is True
+    assert order.status is OrderStatus.AT_PROVIDER
+    assert order.lines[0].at_provider_at == at
+    assert order.events[-1].actor_id == volunteer.id and "Tournée" in order.events[-1].note
+    count = len(order.events)
+    assert rounds.mark_item(session, item, actor=volunteer, now=at) is False
+    assert len(order.events) == count and item.done_at == at
+
+
+def test_only_the_rounds_volunteer_or_the_concierge_may_tap(session, cobbler):
+    make_volunteer(session)
+    order = order_for(session, cobbler)
+    [round_] = drop_and_plan(session, cobbler, order)
+    other = make_volunteer(session)
+    with pytest.raises(orders.OrderNotAllowed):
+        rounds.mark_item(session, round_.items[0], actor=other, now=NOW)
+    for role in (Role.RESIDENT, Role.PROVIDER):
+        with pytest.raises(orders.OrderNotAllowed):
+            rounds.mark_item(session, round_.items[0], actor=make_user(session, role), now=NOW)
+    assert rounds.mark_item(
+        session, round_.items[0], actor=make_user(session, Role.CONCIERGE), now=NOW
+    )
+
+
+def test_a_line_not_yet_at_the_desk_cannot_be_dropped(session, cobbler):
+    volunteer = make_volunteer(session)
+    order = order_for(session, cobbler)  # confirmed: expected at the 8:00 slot, not there yet
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    with pytest.raises(orders.InvalidTransition):
+        rounds.mark_item(session, round_.items[0], actor=volunteer, now=NOW)
+    assert order.status is OrderStatus.CONFIRMED and order.lines[0].at_provider_at is None
+
+
+def test_an_order_with_two_providers_moves_when_its_slowest_line_does(session, cobbler):
+    volunteer = make_volunteer(session, transport="cargo_bike")
+    ironing = open_provider(make_provider(session, latitude=50.6200, longitude=3.0600))
+    shoes = make_offer(session, provider=cobbler, turnaround_days=1)
+    shirts = make_offer(session, provider=ironing, turnaround_days=1)
+    order = orders.place_order(
+        session,
+        customer=make_user(session),
+        lines=[orders.RequestedLine(shoes, 1), orders.RequestedLine(shirts, 2)],
+        dropoff_slot=make_slot(session),
+        pickup_slot=make_slot(session, starts_at=LATER_PICKUP),
+        note="",
+        payment=orders.PaymentMethod.DESK,
+        now=NOW,
+        settings=orders.OrderSettings(transport_margin_days=1, resident_fee_cents=0),
+    )
+    [round_] = drop_and_plan(session, cobbler, order)
+    first, second = round_.items
+    rounds.mark_item(session, first, actor=volunteer, now=NOW)
+    assert order.status is OrderStatus.DROPPED_OFF  # the other line is still on the bike
+    rounds.mark_item(session, second, actor=volunteer, now=NOW)
+    assert order.status is OrderStatus.AT_PROVIDER
+
+
+def test_collected_work_comes_back_and_the_customer_is_told(session, cobbler, app, outbox):
+    from conciergerie.mail import commit
+
+    volunteer = make_volunteer(session)
+    order = order_for(session, cobbler, turnaround=0, pickup=URGENT_PICKUP)
+    [round_] = drop_and_plan(session, cobbler, order)
+    rounds.mark_item(session, round_.items[0], actor=volunteer, now=NOW.replace(day=26))
+    # Same-day work (turnaround 0): ready that day, collected on a later round of the same day.
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    collects = [
+        i
+        for r in rounds.rounds_of_day(session, THURSDAY)
+        for i in r.items
+        if i.action is RoundAction.COLLECT
+    ]
+    assert report.unmet == [] and [i.order_line_id for i in collects] == [order.lines[0].id]
+    rounds.mark_item(session, collects[0], actor=volunteer, now=NOW.replace(day=26, hour=11))
+    assert order.status is OrderStatus.BACK_AT_DESK
+    assert [e.to_status for e in order.events][-3:] == [
+        OrderStatus.AT_PROVIDER,
+        OrderStatus.READY_AT_PROVIDER,
+        OrderStatus.BACK_AT_DESK,
+    ]
+    commit(session)
+    assert [m.to for m in outbox] == [[order.customer.email]]
+
+
+def test_the_desk_moving_a_whole_order_stamps_its_lines(session, cobbler):
+    concierge = make_user(session, Role.CONCIERGE)
+    order = order_for(session, cobbler)
+    for step in (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER):
+        orders.advance_order(session, order, step, actor=concierge, now=NOW)
+    assert order.lines[0].at_provider_at == NOW and order.lines[0].ready_at is None
+
+
+def test_moving_a_stop_locks_both_rounds_and_recomputes_their_times(session, cobbler):
+    first, second = make_volunteer(session), make_volunteer(session)
+    far = open_provider(make_provider(session, latitude=50.6100, longitude=3.0800))
+    a, b = order_for(session, cobbler), order_for(session, far)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    planned = rounds.rounds_of_day(session, THURSDAY)
+    assert sum(len(r.stops) for r in planned) == 2
+    # Put both stops on one round, then move one to a round of the other volunteer.
+    target = next(r for r in planned if r.volunteer_id == second.id) if len(planned) > 1 else None
+    source = planned[0]
+    if target is None:
+        target = PickupRound(
+            day=THURSDAY,
+            volunteer_id=second.id,
+            starts_at=source.starts_at,
+            ends_at=source.starts_at,
+        )
+        session.add(target)
+        session.flush()
+    stop = source.stops[-1]
+    rounds.move_stop(session, stop, target, DEPOT)
+    assert stop.round is target and target.locked
+    assert target.ends_at > target.starts_at and target.distance_m > 0
+    assert {a.lines[0].id, b.lines[0].id} == {
+        i.order_line_id for r in rounds.rounds_of_day(session, THURSDAY) for i in r.items
+    }
+    del first
