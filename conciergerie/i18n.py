@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -104,7 +104,13 @@ def long_day(value: datetime) -> str:
     return format_datetime(value, "EEEE d MMMM")
 
 
+def calendar_day(value: date) -> str:
+    """ "jeudi 26 novembre", for a calendar day (no time, no time zone)."""
+    return format_date(value, "EEEE d MMMM")
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["calendar_day"] = calendar_day
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["weekday_name"] = weekday_name
     app.jinja_env.filters["clock"] = clock

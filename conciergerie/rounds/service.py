@@ -531,3 +531,28 @@ def mark_item(session: Session, item: RoundItem, *, actor: User, now: datetime) 
         on_commit(session, lambda: notifications.send_ready(order))
     session.flush()
     return True
+
+
+# Words for the screens and mails ----------------------------------------------------------------
+
+
+def reason_label(reason: str) -> str:
+    labels = {
+        planner.Reason.NO_VOLUNTEER.value: _("aucun·e volontaire disponible"),
+        planner.Reason.PROVIDER_CLOSED.value: _("prestataire fermé"),
+        planner.Reason.OVER_CAPACITY.value: _("trop lourd pour un trajet"),
+        planner.Reason.DEADLINE.value: _("trop tard pour tenir le délai"),
+    }
+    return labels.get(reason, reason)
+
+
+def action_label(action: RoundAction | str) -> str:
+    return {"drop": _("À déposer"), "collect": _("À reprendre")}[RoundAction(action).value]
+
+
+def transport_label(transport: TransportMode) -> str:
+    return {
+        TransportMode.FOOT: _("À pied"),
+        TransportMode.BIKE: _("À vélo"),
+        TransportMode.CARGO_BIKE: _("En vélo cargo"),
+    }[transport]

@@ -1,16 +1,64 @@
-"""Pickup rounds: the volunteer's phone view, and the concierge's plan of the day."""
+"""Pickup rounds: the volunteer's phone view, their availability, the concierge's plan."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from flask import Blueprint, abort, request
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from conciergerie.models import utcnow
+from conciergerie.accounts.permissions import role_required
+from conciergerie.extensions import db
+from conciergerie.mail import commit
+from conciergerie.models import (
+    PickupRound,
+    Role,
+    RoundItem,
+    RoundStop,
+    User,
+    VolunteerAbsence,
+    VolunteerAvailability,
+    VolunteerProfile,
+    utcnow,
+)
+from conciergerie.orders import service as orders
+from conciergerie.rounds import service
+from conciergerie.rounds.forms import (
+    AbsenceForm,
+    AssignForm,
+    AvailabilityForm,
+    DayForm,
+    EmptyForm,
+    MarkForm,
+    MoveStopForm,
+    TransportForm,
+)
+from conciergerie.rounds.jobs import plan_and_tell
 from conciergerie.timeutils import local_date
 
 bp = Blueprint("rounds", __name__, url_prefix="/tournees")
+
+
+@bp.app_template_filter("round_action")
+def round_action(action) -> str:
+    return service.action_label(action)
+
+
+@bp.app_template_filter("unmet_reason")
+def unmet_reason(reason: str) -> str:
+    return service.reason_label(reason)
 
 
 def day_arg() -> date:
@@ -22,3 +70,320 @@ def day_arg() -> date:
         return date.fromisoformat(raw)
     except ValueError:
         abort(400, description=_("Date invalide : attendu AAAA-MM-JJ."))
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+# The volunteer's phone view ---------------------------------------------------------------------
+
+
+@bp.get("/")
+@role_required(Role.VOLUNTEER)
+def mine():
+    day = day_arg()
+    rounds = service.rounds_of_day(db.session, day, _me())
+    return render_template(
+        "rounds/mine.html",
+        day=day,
+        rounds=rounds,
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        today=local_date(utcnow()),
+        mark_form=MarkForm(),
+        opening={
+            stop.id: service.provider_opening(stop.provider, day)
+            for r in rounds
+            for stop in r.stops
+        },
+        transport=service.transport_label(service.transport_of(db.session, _me())),
+    )
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _answer(status: int, message: str, item: RoundItem | None, *, repeated: bool = False):
+    if _wants_json():
+        body = {"message": message}
+        if item is not None:
+            body |= {"item": item.id, "done": item.done_at is not None, "repeated": repeated}
+        return jsonify(body), status
+    if status >= 400:
+        abort(status, description=message)
+    flash(message, "success")
+    return redirect(
+        url_for("rounds.mine", day=item.stop.round.day.isoformat()) + f"#element-{item.id}"
+    )
+
+
+@bp.post("/elements/<id:item_id>")
+@role_required(Role.VOLUNTEER)
+def mark(item_id: int):
+    """A tap: "dropped" or "collected". Safe to repeat: the phone retries after a lost
+    connection, and a tap already recorded is answered as done."""
+    item = db.get_or_404(RoundItem, item_id)
+    form = MarkForm()
+    if not form.validate_on_submit():
+        return _answer(400, _("Requête invalide : rechargez la page."), None)
+    if form.action.data != item.action.value:
+        return _answer(409, _("Cet élément n'est pas à cette étape : rechargez la page."), None)
+    try:
+        done = service.mark_item(db.session, item, actor=_me(), now=utcnow())
+    except orders.OrderNotAllowed as error:
+        db.session.rollback()
+        return _answer(403, str(error), None)
+    except orders.OrderError as error:
+        db.session.rollback()
+        return _answer(409, str(error), None)
+    commit(db.session)
+    code = item.line.order.code
+    message = (
+        _("%(code)s : déposé chez le prestataire.", code=code)
+        if item.action.value == "drop"
+        else _("%(code)s : récupéré.", code=code)
+    )
+    return _answer(200, message, item, repeated=not done)
+
+
+# Availability ----------------------------------------------------------------------------------
+
+
+def _availability_page(**forms):
+    me = _me()
+    profile = db.session.get(VolunteerProfile, me.id)
+    transport = TransportForm(
+        formdata=None, transport=(profile.transport.value if profile else "bike")
+    )
+    return render_template(
+        "rounds/availability.html",
+        ranges=db.session.scalars(
+            sa.select(VolunteerAvailability)
+            .where(VolunteerAvailability.volunteer_id == me.id)
+            .order_by(VolunteerAvailability.weekday, VolunteerAvailability.starts_at)
+        ).all(),
+        absences=db.session.scalars(
+            sa.select(VolunteerAbsence)
+            .where(
+                VolunteerAbsence.volunteer_id == me.id,
+                VolunteerAbsence.last_day >= local_date(utcnow()),
+            )
+            .order_by(VolunteerAbsence.first_day)
+        ).all(),
+        transport_form=forms.get("transport_form", transport),
+        range_form=forms.get("range_form", AvailabilityForm(formdata=None)),
+        absence_form=forms.get("absence_form", AbsenceForm(formdata=None)),
+        delete_form=EmptyForm(),
+    )
+
+
+@bp.get("/disponibilites")
+@role_required(Role.VOLUNTEER)
+def availability():
+    return _availability_page()
+
+
+@bp.post("/disponibilites/transport")
+@role_required(Role.VOLUNTEER)
+def set_transport():
+    form = TransportForm()
+    if not form.validate_on_submit():
+        return _availability_page(transport_form=form), 400
+    profile = db.session.get(VolunteerProfile, _me().id)
+    if profile is None:
+        profile = VolunteerProfile(user_id=_me().id)
+        db.session.add(profile)
+    profile.transport = form.transport.data
+    db.session.commit()
+    flash(_("Moyen de transport enregistré."), "success")
+    return redirect(url_for("rounds.availability"))
+
+
+@bp.post("/disponibilites/plages")
+@role_required(Role.VOLUNTEER)
+def add_range():
+    form = AvailabilityForm()
+    if not form.validate_on_submit():
+        return _availability_page(range_form=form), 400
+    db.session.add(
+        VolunteerAvailability(
+            volunteer_id=_me().id,
+            weekday=form.weekday.data,
+            starts_at=form.starts_at.data,
+            ends_at=form.ends_at.data,
+        )
+    )
+    db.session.commit()
+    flash(_("Disponibilité ajoutée."), "success")
+    return redirect(url_for("rounds.availability"))
+
+
+@bp.post("/disponibilites/plages/<id:range_id>/supprimer")
+@role_required(Role.VOLUNTEER)
+def delete_range(range_id: int):
+    found = db.get_or_404(VolunteerAvailability, range_id)
+    if found.volunteer_id != _me().id or not EmptyForm().validate_on_submit():
+        abort(404)
+    db.session.delete(found)
+    db.session.commit()
+    flash(_("Disponibilité retirée."), "success")
+    return redirect(url_for("rounds.availability"))
+
+
+@bp.post("/disponibilites/absences")
+@role_required(Role.VOLUNTEER)
+def add_absence():
+    form = AbsenceForm()
+    if not form.validate_on_submit():
+        return _availability_page(absence_form=form), 400
+    db.session.add(
+        VolunteerAbsence(
+            volunteer_id=_me().id,
+            first_day=form.first_day.data,
+            last_day=form.last_day.data,
+            reason=form.reason.data or "",
+        )
+    )
+    db.session.commit()
+    flash(_("Absence notée : les tournées de ces jours seront confiées à d'autres."), "success")
+    return redirect(url_for("rounds.availability"))
+
+
+@bp.post("/disponibilites/absences/<id:absence_id>/supprimer")
+@role_required(Role.VOLUNTEER)
+def delete_absence(absence_id: int):
+    found = db.get_or_404(VolunteerAbsence, absence_id)
+    if found.volunteer_id != _me().id or not EmptyForm().validate_on_submit():
+        abort(404)
+    db.session.delete(found)
+    db.session.commit()
+    flash(_("Absence retirée."), "success")
+    return redirect(url_for("rounds.availability"))
+
+
+# The concierge's plan ---------------------------------------------------------------------------
+
+
+def _volunteers() -> list[User]:
+    return db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.VOLUNTEER, User.is_active_account.is_(True))
+        .order_by(User.full_name)
+    ).all()
+
+
+@bp.get("/plan")
+@role_required(Role.CONCIERGE)
+def plan():
+    day = day_arg()
+    rounds = service.rounds_of_day(db.session, day)
+    day_plan = service.day_plan(db.session, day)
+    choices = [(r.id, f"{r.volunteer.full_name} · {r.starts_at:%H:%M}") for r in rounds]
+    move_forms, assign_forms = {}, {}
+    for round_ in rounds:
+        assign = AssignForm(formdata=None, volunteer=round_.volunteer_id, prefix=f"r{round_.id}")
+        assign.volunteer.choices = [(v.id, v.full_name) for v in _volunteers()]
+        assign_forms[round_.id] = assign
+        for stop in round_.stops:
+            move = MoveStopForm(formdata=None, target_round=round_.id, prefix=f"s{stop.id}")
+            move.target_round.choices = choices
+            move_forms[stop.id] = move
+    return render_template(
+        "rounds/plan.html",
+        day=day,
+        rounds=rounds,
+        day_plan=day_plan,
+        unmet=service.unmet_lines(db.session, day_plan),
+        warnings={r.id: service.round_warnings(db.session, r) for r in rounds},
+        move_forms=move_forms,
+        assign_forms=assign_forms,
+        empty_form=EmptyForm(),
+        day_form=DayForm(formdata=None, day=day),
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+    )
+
+
+def _depot():
+    return service.depot_of(current_app.config)
+
+
+@bp.post("/plan/planifier")
+@role_required(Role.CONCIERGE)
+def replan():
+    form = DayForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("Date invalide : attendu AAAA-MM-JJ."))
+    report = plan_and_tell(db.session, form.day.data)
+    commit(db.session)
+    flash(
+        _(
+            "Tournées planifiées : %(rounds)d tournée(s), %(items)d élément(s), "
+            "%(unmet)d sans solution.",
+            rounds=report.rounds + report.kept,
+            items=report.items,
+            unmet=len(report.unmet),
+        ),
+        "success",
+    )
+    return redirect(url_for("rounds.plan", day=form.day.data.isoformat()))
+
+
+@bp.post("/plan/etapes/<id:stop_id>/deplacer")
+@role_required(Role.CONCIERGE)
+def move_stop(stop_id: int):
+    stop = db.get_or_404(RoundStop, stop_id)
+    day = stop.round.day
+    form = MoveStopForm(prefix=f"s{stop.id}")
+    form.target_round.choices = [
+        (r.id, str(r.id))
+        for r in db.session.scalars(sa.select(PickupRound).where(PickupRound.day == day))
+    ]
+    if not form.validate_on_submit():
+        abort(400, description=_("Tournée inconnue pour ce jour."))
+    try:
+        service.move_stop(
+            db.session, stop, db.session.get(PickupRound, form.target_round.data), _depot()
+        )
+    except service.RoundError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Étape déplacée ; les deux tournées sont verrouillées."), "success")
+    return redirect(url_for("rounds.plan", day=day.isoformat()))
+
+
+@bp.post("/plan/<id:round_id>/volontaire")
+@role_required(Role.CONCIERGE)
+def assign(round_id: int):
+    round_ = db.get_or_404(PickupRound, round_id)
+    form = AssignForm(prefix=f"r{round_.id}")
+    form.volunteer.choices = [(v.id, v.full_name) for v in _volunteers()]
+    if not form.validate_on_submit():
+        abort(400, description=_("Volontaire inconnu·e."))
+    service.assign_round(db.session, round_, db.session.get(User, form.volunteer.data), _depot())
+    db.session.commit()
+    flash(
+        _("Tournée confiée à %(name)s et verrouillée.", name=round_.volunteer.full_name), "success"
+    )
+    return redirect(url_for("rounds.plan", day=round_.day.isoformat()))
+
+
+@bp.post("/plan/<id:round_id>/verrou")
+@role_required(Role.CONCIERGE)
+def toggle_lock(round_id: int):
+    round_ = db.get_or_404(PickupRound, round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description=_("Requête invalide : rechargez la page."))
+    round_.locked = not round_.locked
+    db.session.commit()
+    flash(
+        _("Tournée verrouillée : la prochaine planification la garde.")
+        if round_.locked
+        else _("Tournée déverrouillée : la prochaine planification pourra la refaire."),
+        "success",
+    )
+    return redirect(url_for("rounds.plan", day=round_.day.isoformat()))

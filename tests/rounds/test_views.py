@@ -1,0 +1,211 @@
+"""The volunteer's rounds on a phone, their availability, and the concierge's plan."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from conciergerie.models import (
+    OrderStatus,
+    PickupRound,
+    Role,
+    VolunteerAbsence,
+    VolunteerAvailability,
+    VolunteerProfile,
+)
+from conciergerie.orders import service as orders
+from conciergerie.rounds import service as rounds
+from tests.conftest import sign_in, submit
+from tests.factories import (
+    NOW,
+    make_offer,
+    make_order,
+    make_provider,
+    make_user,
+    make_volunteer,
+    open_provider,
+)
+from tests.rounds.test_service import DEPOT, THURSDAY
+
+MINE = "/tournees/?day=2026-11-26"
+
+
+@pytest.fixture
+def planned(session):
+    """A volunteer with one round on Thursday: one order dropped at the desk, to the cobbler."""
+    volunteer = make_volunteer(session, full_name="Léa Dufour")
+    cobbler = open_provider(make_provider(session, name="Cordonnerie Gambetta"))
+    order = make_order(session, offer=make_offer(session, provider=cobbler, turnaround_days=1))
+    orders.advance_order(
+        session, order, OrderStatus.DROPPED_OFF, actor=make_user(session, Role.CONCIERGE), now=NOW
+    )
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    return volunteer, order, round_
+
+
+def test_the_volunteer_sees_the_stop_its_opening_hours_and_a_map_link(client, planned):
+    volunteer, order, round_ = planned
+    sign_in(client, volunteer)
+    page = client.get(MINE).get_data(as_text=True)
+    assert "Cordonnerie Gambetta" in page and order.code in page
+    assert "09:00–12:30" in page and 'href="geo:' in page
+    assert f'action="/tournees/elements/{round_.items[0].id}"' in page
+    assert "js/rounds.js" in page
+
+
+def test_a_tap_from_the_page_moves_the_order_and_a_retry_is_a_no_op(client, session, planned):
+    volunteer, order, round_ = planned
+    sign_in(client, volunteer)
+    url = f"/tournees/elements/{round_.items[0].id}"
+    first = submit(client, url, {"action": "drop"}, form_url=MINE)
+    assert first.status_code == 302 and first.location.endswith(f"#element-{round_.items[0].id}")
+    session.expire_all()
+    assert order.status is OrderStatus.AT_PROVIDER
+    again = submit(
+        client, url, {"action": "drop"}, form_url=MINE, headers={"Accept": "application/json"}
+    )
+    assert again.status_code == 200 and again.json["repeated"] is True and again.json["done"]
+    session.expire_all()
+    assert [e.to_status for e in order.events].count(OrderStatus.AT_PROVIDER) == 1
+
+
+def test_a_stale_action_or_someone_elses_round_is_refused(client, session, planned):
+    volunteer, order, round_ = planned
+    url = f"/tournees/elements/{round_.items[0].id}"
+    sign_in(client, volunteer)
+    wrong = submit(
+        client, url, {"action": "collect"}, form_url=MINE, headers={"Accept": "application/json"}
+    )
+    assert wrong.status_code == 409 and "rechargez" in wrong.json["message"]
+    sign_in(client, make_volunteer(session))
+    other = submit(client, url, {"action": "drop"}, form_url="/tournees/")
+    assert other.status_code == 403
+    assert order.status is OrderStatus.DROPPED_OFF
+    no_token = client.post(url, data={"action": "drop"})
+    assert no_token.status_code == 400
+
+
+@pytest.mark.parametrize("role", [Role.RESIDENT, Role.EMPLOYEE, Role.PROVIDER])
+def test_customers_and_providers_have_no_rounds(client, login_as, role):
+    login_as(role)
+    assert client.get("/tournees/").status_code == 403
+    assert client.get("/tournees/disponibilites").status_code == 403
+    assert client.get("/tournees/plan").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    assert client.get("/tournees/").status_code == 302
+
+
+def test_a_malformed_day_is_a_400_with_a_reason(client, login_as):
+    login_as(Role.VOLUNTEER)
+    answer = client.get("/tournees/?day=26-11-2026")
+    assert answer.status_code == 400 and "AAAA-MM-JJ" in answer.get_data(as_text=True)
+
+
+def test_the_volunteer_sets_transport_ranges_and_absences(client, session, login_as):
+    volunteer = login_as(Role.VOLUNTEER)
+    page = "/tournees/disponibilites"
+    assert (
+        submit(
+            client, "/tournees/disponibilites/transport", {"transport": "foot"}, form_url=page
+        ).status_code
+        == 302
+    )
+    assert session.get(VolunteerProfile, volunteer.id).transport.value == "foot"
+    added = submit(
+        client,
+        "/tournees/disponibilites/plages",
+        {"weekday": "2", "starts_at": "09:30", "ends_at": "12:00"},
+        form_url=page,
+    )
+    assert added.status_code == 302
+    backwards = submit(
+        client,
+        "/tournees/disponibilites/plages",
+        {"weekday": "2", "starts_at": "12:00", "ends_at": "09:00"},
+        form_url=page,
+    )
+    assert backwards.status_code == 400
+    assert "après le début" in backwards.get_data(as_text=True)
+    [saved] = session.scalars(
+        sa.select(VolunteerAvailability).where(VolunteerAvailability.volunteer_id == volunteer.id)
+    ).all()
+    assert (saved.weekday, saved.starts_at.hour, saved.ends_at.hour) == (2, 9, 12)
+    absent = submit(
+        client,
+        "/tournees/disponibilites/absences",
+        {"first_day": "2026-12-01", "last_day": "2026-12-03", "reason": "Examens"},
+        form_url=page,
+    )
+    assert absent.status_code == 302
+    reversed_ = submit(
+        client,
+        "/tournees/disponibilites/absences",
+        {"first_day": "2026-12-03", "last_day": "2026-12-01"},
+        form_url=page,
+    )
+    assert reversed_.status_code == 400
+    assert session.scalar(sa.select(sa.func.count()).select_from(VolunteerAbsence)) == 1
+
+
+def test_a_volunteer_cannot_remove_someone_elses_range(client, session, login_as):
+    other = make_volunteer(session)
+    their_range = session.scalars(
+        sa.select(VolunteerAvailability).where(VolunteerAvailability.volunteer_id == other.id)
+    ).first()
+    login_as(Role.VOLUNTEER)
+    answer = submit(
+        client,
+        f"/tournees/disponibilites/plages/{their_range.id}/supprimer",
+        {},
+        form_url="/tournees/disponibilites",
+    )
+    assert answer.status_code == 404 and session.get(VolunteerAvailability, their_range.id)
+
+
+def test_the_concierge_sees_the_plan_and_its_unmet_lines(client, session, planned):
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    page = client.get("/tournees/plan?day=2026-11-26").get_data(as_text=True)
+    assert "Léa Dufour" in page and planned[1].code in page
+
+
+def test_the_concierge_plans_again_assigns_and_locks(client, session, planned):
+    volunteer, order, round_ = planned
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    plan_url = "/tournees/plan?day=2026-11-26"
+    replanned = submit(client, "/tournees/plan/planifier", {"day": "2026-11-26"}, form_url=plan_url)
+    assert replanned.status_code == 302
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    other = make_volunteer(session, full_name="Yanis Morel")
+    assigned = submit(
+        client,
+        f"/tournees/plan/{round_.id}/volontaire",
+        {f"r{round_.id}-volunteer": str(other.id)},
+        form_url=plan_url,
+    )
+    assert assigned.status_code == 302
+    session.refresh(round_)
+    assert round_.volunteer_id == other.id and round_.locked
+    submit(client, f"/tournees/plan/{round_.id}/verrou", {}, form_url=plan_url)
+    session.refresh(round_)
+    assert not round_.locked
+    customer = make_user(session)
+    refused = submit(
+        client,
+        f"/tournees/plan/{round_.id}/volontaire",
+        {f"r{round_.id}-volunteer": str(customer.id)},
+        form_url=plan_url,
+    )
+    assert refused.status_code == 400
+
+
+def test_a_volunteer_cannot_change_the_plan(client, session, planned):
+    volunteer, order, round_ = planned
+    sign_in(client, volunteer)
+    answer = submit(
+        client, f"/tournees/plan/{round_.id}/verrou", {}, form_url="/tournees/disponibilites"
+    )
+    assert answer.status_code == 403
+    assert session.get(PickupRound, round_.id).locked is False
