@@ -26,6 +26,7 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
 	$(FLASK) generate-slots
+	$(FLASK) plan-rounds
 	export PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}; \
 	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \

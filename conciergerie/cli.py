@@ -6,9 +6,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from conciergerie.demo.service import load_demo_data
+from conciergerie.demo.service import load_demo_data, load_demo_orders
 from conciergerie.extensions import db
 from conciergerie.models import utcnow
+from conciergerie.orders.service import OrderSettings
+from conciergerie.slots.jobs import generate_ahead
 
 
 @click.command("demo-data")
@@ -27,6 +29,13 @@ def demo_data_command(force: bool) -> None:
         )
     created = load_demo_data(db.session, now=utcnow())
     db.session.commit()
+    # Orders need the desk's slots; they are checked in at the desk, ready for the rounds.
+    generate_ahead(db.session, now=utcnow())
+    settings = OrderSettings.from_config(current_app.config)
+    placed = load_demo_orders(db.session, now=utcnow(), settings=settings)
+    db.session.commit()
+    if placed:
+        created["commandes déposées"] = placed
     if created:
         click.echo(
             "Données de démonstration ajoutées : "

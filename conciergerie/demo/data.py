@@ -309,6 +309,17 @@ PROVIDER_HOURS = {
     "ordi-solidaire": [(day, time(10, 0), time(18, 0)) for day in range(5)],
 }
 
+# Orders already checked in at the desk, so that the rounds have something to carry:
+# customer e-mail, [(provider slug, offer name, quantity)], note.
+ORDERS = [
+    (
+        "habitante@example.org",
+        [("cordonnerie-gambetta", None, 1), ("lille-sud-insertion", None, 2)],
+        "Démo : talons à refaire, chemises blanches.",
+    ),
+    ("salarie@example.org", [("lille-sud-insertion", None, 3)], "Démo : chemises de la semaine."),
+]
+
 EVENTS = [
     # title, description, place, days from today, start (local), hours, capacity, provider slugs
     (

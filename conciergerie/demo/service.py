@@ -17,6 +17,9 @@ from conciergerie.models import (
     MemberCompany,
     Offer,
     OfferKind,
+    Order,
+    OrderStatus,
+    PaymentMethod,
     Provider,
     ProviderOpeningRange,
     Role,
@@ -162,3 +165,50 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
         created["événements"] += 1
     session.flush()
     return dict(created)
+
+
+def load_demo_orders(session: Session, *, now: datetime, settings) -> int:
+    """Place the demo orders and check them in at the desk (once: they carry a "Démo" note).
+
+    Needs the desk slots (generate them first). Returns how many orders were placed.
+    """
+    from conciergerie.orders import service as orders
+    from conciergerie.slots.service import open_slots
+
+    if session.scalar(sa.select(Order.id).where(Order.note.like("Démo%")).limit(1)):
+        return 0
+    concierge = find_user_by_email(session, "concierge@example.org")
+    placed = 0
+    for email, wanted, note in data.ORDERS:
+        customer = find_user_by_email(session, email)
+        lines = []
+        for slug, _name, quantity in wanted:
+            provider = _by_slug(session, Provider, slug)
+            offer = next(o for o in provider.offers if o.kind is OfferKind.SERVICE)
+            lines.append(orders.RequestedLine(offer, quantity))
+        candidates = open_slots(session, after=now, until=now + timedelta(days=30))
+        if not candidates:
+            return placed
+        dropoff = candidates[0]
+        earliest = orders.earliest_pickup(
+            session, lines, dropoff_slot=dropoff, now=now, settings=settings
+        )
+        pickup = next((s for s in candidates if s.starts_at >= earliest), None)
+        if pickup is None:
+            return placed
+        order = orders.place_order(
+            session,
+            customer=customer,
+            lines=lines,
+            dropoff_slot=dropoff,
+            pickup_slot=pickup,
+            note=note,
+            payment=PaymentMethod.DESK,
+            now=now,
+            settings=settings,
+        )
+        # Brought to the desk already (a demo shortcut: the slot may be later today).
+        orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=concierge, now=now)
+        placed += 1
+    session.flush()
+    return placed

@@ -72,3 +72,22 @@ def test_demo_accounts_can_sign_in(client, session):
     response = submit(client, "/compte/connexion", {"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get("/compte/utilisateurs").status_code == 200  # the first one is the concierge
+
+
+def test_demo_orders_wait_at_the_desk_and_tomorrows_rounds_carry_them(app, session):
+    from datetime import date
+
+    from conciergerie.demo.service import load_demo_orders
+    from conciergerie.models import Order, OrderStatus
+    from conciergerie.rounds import service as rounds
+    from conciergerie.slots.jobs import generate_ahead
+    from tests.factories import SETTINGS
+
+    load_demo_data(session, now=NOW)
+    generate_ahead(session, now=NOW)
+    assert load_demo_orders(session, now=NOW, settings=SETTINGS) == 2
+    assert load_demo_orders(session, now=NOW, settings=SETTINGS) == 0  # once only
+    demo = session.scalars(sa.select(Order)).all()
+    assert {o.status for o in demo} == {OrderStatus.DROPPED_OFF}
+    report = rounds.plan_rounds(session, date(2026, 11, 26), depot=rounds.depot_of(app.config))
+    assert report.rounds >= 1 and report.items == 3 and report.unmet == []
