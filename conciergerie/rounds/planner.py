@@ -13,6 +13,7 @@ breaking ties, among those that keep every constraint.
 
 from __future__ import annotations
 
+import bisect
 import enum
 import math
 from collections import defaultdict
@@ -168,6 +169,8 @@ def plan_day(
         ((start, end, volunteer) for volunteer in volunteers for start, end in volunteer.windows),
         key=lambda shift: (shift[0], shift[2].id),
     )
+    # The moments something new becomes available (dropped off at the desk, or finished).
+    ready_times = sorted({i.ready for queue in pending.values() for i in queue})
     for start, end, volunteer in shifts:
         time = start
         while any(pending.values()):
@@ -177,10 +180,10 @@ def plan_day(
                 time = draft.end
                 continue
             # Nothing can go now: wait for the next item to be dropped off or finished.
-            later = [i.ready for queue in pending.values() for i in queue if i.ready > time]
-            if not later or min(later) >= end:
+            index = bisect.bisect_right(ready_times, time)
+            if index == len(ready_times) or ready_times[index] >= end:
                 break
-            time = min(later)
+            time = ready_times[index]
 
     for provider_id, queue in pending.items():
         provider = by_id[provider_id]
@@ -289,6 +292,8 @@ def _fill(candidates: Iterable[Item], room: int) -> list[Item]:
     """The most urgent items (the queue is sorted by deadline) that fit in `room`."""
     taken = []
     for item in candidates:
+        if room <= 0:
+            break
         if item.size <= room:
             taken.append(item)
             room -= item.size
