@@ -33,6 +33,7 @@ from conciergerie.models import (
     VolunteerProfile,
     utcnow,
 )
+from conciergerie.orders import progress
 from conciergerie.orders import service as orders
 from conciergerie.rounds import service
 from conciergerie.rounds.forms import (
@@ -54,6 +55,12 @@ bp = Blueprint("rounds", __name__, url_prefix="/tournees")
 @bp.app_template_filter("round_action")
 def round_action(action) -> str:
     return service.action_label(action)
+
+
+@bp.app_template_filter("line_stage")
+def line_stage(line):
+    """Where the things of one order line are (an order may travel to two providers)."""
+    return progress.line_stage(line)
 
 
 @bp.app_template_filter("unmet_reason")

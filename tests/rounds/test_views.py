@@ -209,3 +209,11 @@ def test_a_volunteer_cannot_change_the_plan(client, session, planned):
     )
     assert answer.status_code == 403
     assert session.get(PickupRound, round_.id).locked is False
+
+
+def test_the_customer_sees_where_each_line_is(client, session, planned):
+    volunteer, order, round_ = planned
+    rounds.mark_item(session, round_.items[0], actor=volunteer, now=NOW)
+    sign_in(client, order.customer)
+    page = client.get(f"/commandes/{order.id}").get_data(as_text=True)
+    assert "Où en est-elle" in page and page.count("Chez le prestataire") >= 2  # line + history
