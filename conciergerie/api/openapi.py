@@ -19,9 +19,30 @@ def _json(schema_ref: str, description: str) -> dict[str, Any]:
     }
 
 
-ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+ORDER_ID = _path_id("order_id")
 BEARER = [{"bearer": []}]
 TS = {"type": "string", "format": "date-time"}
+CLOCK = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "examples": ["09:00"]}
+
+ROUND_ITEM_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "action": {
+        "enum": ["drop", "collect"],
+        "description": "drop: from the desk to the provider; collect: from the provider back.",
+    },
+    "order_code": {"type": "string", "pattern": "^EVG-[2-9A-Z]{5}$"},
+    "offer": {"type": "string", "description": "The name of the order line."},
+    "quantity": {"type": "integer", "minimum": 1},
+    "note": {"type": "string", "description": "The customer's note on the order."},
+    "done_at": {
+        "oneOf": [TS, {"type": "null"}],
+        "description": "When the volunteer tapped it; null while still to do.",
+    },
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -186,6 +207,101 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "description": "Only when placing an order paid online: where to pay (Stripe).",
             },
+        },
+    },
+    "RoundItem": {
+        "type": "object",
+        "description": "An order line to drop at the stop's provider or to collect from it. "
+        "Customers' e-mails and phone numbers are never shown.",
+        "required": list(ROUND_ITEM_PROPERTIES),
+        "properties": ROUND_ITEM_PROPERTIES,
+    },
+    "RoundItemTapped": {
+        "type": "object",
+        "required": [*ROUND_ITEM_PROPERTIES, "repeated"],
+        "properties": {
+            **ROUND_ITEM_PROPERTIES,
+            "repeated": {
+                "type": "boolean",
+                "description": "true when the tap had already been recorded: nothing changed.",
+            },
+        },
+    },
+    "RoundStop": {
+        "type": "object",
+        "required": [
+            "id",
+            "position",
+            "provider",
+            "arrive_at",
+            "leave_at",
+            "opening_hours",
+            "items",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "position": {"type": "integer", "minimum": 0},
+            "provider": {
+                "type": "object",
+                "required": ["id", "name", "address", "latitude", "longitude"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "address": {"type": "string"},
+                    "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+                    "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+                },
+            },
+            "arrive_at": TS,
+            "leave_at": TS,
+            "opening_hours": {
+                "type": "array",
+                "description": "The provider's opening ranges that day, local time, as "
+                '[opens, closes] pairs: [["09:00", "12:30"], ["14:00", "19:00"]]. Empty when '
+                "closed (public holidays included).",
+                "items": {"type": "array", "items": CLOCK, "minItems": 2, "maxItems": 2},
+            },
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/RoundItem"}},
+        },
+    },
+    "PickupRound": {
+        "type": "object",
+        "required": [
+            "id",
+            "day",
+            "volunteer",
+            "starts_at",
+            "ends_at",
+            "distance_m",
+            "locked",
+            "stops",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "day": {"type": "string", "format": "date"},
+            "volunteer": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+            },
+            "starts_at": TS,
+            "ends_at": TS,
+            "distance_m": {"type": "integer", "minimum": 0},
+            "locked": {
+                "type": "boolean",
+                "description": "Moved by hand: kept as it is when the day is planned again.",
+            },
+            "stops": {"type": "array", "items": {"$ref": "#/components/schemas/RoundStop"}},
+        },
+    },
+    "RoundTap": {
+        "type": "object",
+        "required": ["action"],
+        "properties": {
+            "action": {
+                "enum": ["dropped", "collected"],
+                "description": "dropped for a drop item, collected for a collect item.",
+            }
         },
     },
 }
@@ -374,6 +490,84 @@ def _spec() -> dict[str, Any]:
                         "409": _error_response("Too late to cancel (`too_late`)."),
                         "502": _error_response(
                             "The refund was refused by Stripe; nothing changed."
+                        ),
+                    },
+                }
+            },
+            "/api/v1/rounds": {
+                "get": {
+                    "summary": "The pickup rounds of a day",
+                    "description": "A volunteer sees their own rounds; the concierge sees all of "
+                    "them. Other accounts get a 403.",
+                    "security": BEARER,
+                    "parameters": [
+                        {
+                            "name": "date",
+                            "in": "query",
+                            "description": "YYYY-MM-DD; today in Europe/Paris by default.",
+                            "schema": {"type": "string", "format": "date"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The rounds, earliest first, with their stops in order.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["rounds"],
+                                        "properties": {
+                                            "rounds": {
+                                                "type": "array",
+                                                "items": {
+                                                    "$ref": "#/components/schemas/PickupRound"
+                                                },
+                                            }
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": _error_response("The date is not YYYY-MM-DD (`field`: date)."),
+                        "401": unauthorized,
+                        "403": _error_response("Not a volunteer nor the concierge."),
+                    },
+                }
+            },
+            "/api/v1/rounds/{round_id}/stops/{stop_id}/items/{item_id}": {
+                "post": {
+                    "summary": "Record that an item was dropped at its provider or collected",
+                    "description": "The order moves on (a drop puts the line at the provider, a "
+                    "collect brings it back to the desk and, with its last line, mails the "
+                    "customer). A repeated tap, such as a retry after a lost connection, changes "
+                    "nothing and answers `repeated: true`.",
+                    "security": BEARER,
+                    "parameters": [_path_id("round_id"), _path_id("stop_id"), _path_id("item_id")],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/RoundTap"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json("RoundItemTapped", "The item, as recorded."),
+                        "400": _error_response("The body is not a JSON object."),
+                        "401": unauthorized,
+                        "403": _error_response(
+                            "Not the round's volunteer nor the concierge (`forbidden`)."
+                        ),
+                        "404": _error_response(
+                            "No such item in that stop, or no such stop in that round."
+                        ),
+                        "409": _error_response(
+                            "The order is not ready for it, e.g. not dropped off at the desk yet "
+                            "(`invalid_transition`)."
+                        ),
+                        "422": _error_response(
+                            "`action` is neither dropped nor collected (`invalid`), or does not "
+                            "match the item (`action_mismatch`)."
                         ),
                     },
                 }

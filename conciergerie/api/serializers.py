@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from conciergerie.models import DeskSlot, Offer, Order, Provider
+from conciergerie.models import DeskSlot, Offer, Order, PickupRound, Provider, RoundItem, RoundStop
+from conciergerie.rounds.service import provider_opening
 from conciergerie.timeutils import PARIS
 
 
@@ -76,4 +77,56 @@ def order(item: Order) -> dict:
         "note": item.note,
         "placed_at": iso(item.placed_at),
         "cancellable_until": iso(item.cancellable_until),
+    }
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def round_item(item: RoundItem) -> dict:
+    """What the volunteer carries: the order's code and note, never the customer's contact."""
+    line = item.line
+    return {
+        "id": item.id,
+        "action": item.action.value,
+        "order_code": line.order.code,
+        "offer": line.name,
+        "quantity": line.quantity,
+        "note": line.order.note,
+        "done_at": iso(item.done_at) if item.done_at is not None else None,
+    }
+
+
+def round_stop(stop: RoundStop, day: date) -> dict:
+    place = stop.provider
+    return {
+        "id": stop.id,
+        "position": stop.position,
+        "provider": {
+            "id": place.id,
+            "name": place.name,
+            "address": place.address,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+        },
+        "arrive_at": iso(stop.arrive_at),
+        "leave_at": iso(stop.leave_at),
+        "opening_hours": [
+            [_clock(opens), _clock(closes)] for opens, closes in provider_opening(place, day)
+        ],
+        "items": [round_item(i) for i in stop.items],
+    }
+
+
+def pickup_round(item: PickupRound) -> dict:
+    return {
+        "id": item.id,
+        "day": item.day.isoformat(),
+        "volunteer": {"id": item.volunteer.id, "name": item.volunteer.full_name},
+        "starts_at": iso(item.starts_at),
+        "ends_at": iso(item.ends_at),
+        "distance_m": item.distance_m,
+        "locked": item.locked,
+        "stops": [round_stop(s, item.day) for s in item.stops],
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, timedelta
 from functools import wraps
 
@@ -20,12 +21,23 @@ from conciergerie.api.errors import ApiError, error_response
 from conciergerie.api.openapi import build_spec
 from conciergerie.extensions import csrf, db
 from conciergerie.mail import commit, on_commit
-from conciergerie.models import DeskSlot, Offer, Order, PaymentMethod, Provider, utcnow
+from conciergerie.models import (
+    DeskSlot,
+    Offer,
+    Order,
+    PaymentMethod,
+    Provider,
+    Role,
+    RoundAction,
+    RoundItem,
+    utcnow,
+)
 from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
 from conciergerie.payments.gateway import get_gateway
+from conciergerie.rounds import service as rounds
 from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import local_date, start_of_local_day
@@ -319,6 +331,80 @@ def cancel_order(order_id: int):
         raise ApiError(502, "refund_failed", str(error)) from error
     db.session.commit()
     return jsonify(serializers.order(order))
+
+
+# Pickup rounds (the volunteers' phone view) -----------------------------------------------------
+
+# What the volunteer says they did, for each kind of item.
+TAPS = {"dropped": RoundAction.DROP, "collected": RoundAction.COLLECT}
+DAY_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _round_staff() -> None:
+    """Rounds are the volunteers' and the concierge's business only."""
+    if g.api_user.role not in (Role.VOLUNTEER, Role.CONCIERGE):
+        raise ApiError(
+            403, "forbidden", _("Les tournées sont réservées aux volontaires et à la conciergerie.")
+        )
+
+
+def _day_arg() -> date:
+    """`?date=YYYY-MM-DD`, today (Paris) by default; a malformed date is a 400."""
+    raw = request.args.get("date")
+    if raw is None:
+        return local_date(utcnow())
+    try:
+        # fromisoformat also takes "20261126" or "2026-W48-4": hold it to the documented form.
+        if not DAY_FORMAT.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(
+            400, "bad_request", _("Date invalide : attendu AAAA-MM-JJ."), "date"
+        ) from None
+
+
+@bp.get("/rounds")
+@token_required
+def list_rounds():
+    _round_staff()
+    user = g.api_user
+    day = _day_arg()
+    found = rounds.rounds_of_day(
+        db.session, day, volunteer=user if user.role is Role.VOLUNTEER else None
+    )
+    return jsonify(rounds=[serializers.pickup_round(r) for r in found])
+
+
+@bp.post("/rounds/<id:round_id>/stops/<id:stop_id>/items/<id:item_id>")
+@token_required
+def mark_round_item(round_id: int, stop_id: int, item_id: int):
+    _round_staff()
+    user = g.api_user
+    item = db.session.get(RoundItem, item_id)
+    if item is None or item.stop_id != stop_id or item.stop.round_id != round_id:
+        raise ApiError(404, "not_found", _("Élément de tournée introuvable."))
+    if not rounds.may_act_on(user, item.stop.round):
+        raise ApiError(403, "forbidden", _("Cette tournée n'est pas la vôtre."))
+    action = _json_object().get("action")
+    if not isinstance(action, str) or action not in TAPS:
+        raise ApiError(422, "invalid", _("« action » vaut dropped ou collected."), "action")
+    if TAPS[action] is not item.action:
+        message = (
+            _("Cet article est à déposer chez le prestataire, pas à reprendre.")
+            if item.action is RoundAction.DROP
+            else _("Cet article est à reprendre chez le prestataire, pas à déposer.")
+        )
+        raise ApiError(422, "action_mismatch", message, "action")
+    try:
+        changed = rounds.mark_item(db.session, item, actor=user, now=utcnow())
+    except orders.InvalidTransition as error:
+        # The order is not where the tap says it goes next (not yet dropped off at the desk…).
+        raise ApiError(409, error.code, str(error), error.field) from error
+    except orders.OrderError as error:
+        raise _order_error(error) from error
+    commit(db.session)  # a line back at the desk mails the customer once committed
+    return jsonify({**serializers.round_item(item), "repeated": not changed})
 
 
 @bp.get("/openapi.json")
