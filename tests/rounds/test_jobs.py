@@ -8,7 +8,6 @@ from conciergerie.mail import commit
 from conciergerie.models import Role, VolunteerAbsence
 from conciergerie.rounds.jobs import plan_tomorrow
 from tests.factories import (
-
     make_offer,
     make_order,
     make_provider,
@@ -56,7 +55,6 @@ def test_the_concierge_is_alerted_once_when_no_volunteer_is_free(session, outbox
     plan_tomorrow(session, now=EVENING)
     commit(session)
     assert len(outbox) == 1
-
 
 
 def test_plan_rounds_command_plans_the_given_day(app, session):
