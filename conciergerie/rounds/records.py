@@ -3,12 +3,15 @@ mission) and a calendar feed of their rounds for their phone.
 
 A volunteer sees their own log only; the concierge sees every volunteer's, or one's. The feed is
 read by calendar apps, which cannot sign in: its address carries a signed token made of the user
-id and their session version, so signing out everywhere or changing the password revokes it.
+id and a digest of their password hash, so changing (or resetting) the password revokes it, while
+an ordinary sign-out on a phone leaves the calendar working.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import re
 from datetime import date, datetime, timedelta
@@ -50,7 +53,12 @@ def _feed_serializer() -> URLSafeSerializer:
 
 
 def feed_token(user: User) -> str:
-    return _feed_serializer().dumps([user.id, user.session_version])
+    return _feed_serializer().dumps([user.id, _password_digest(user)])
+
+
+def _password_digest(user: User) -> str:
+    # Not the hash itself: the token is visible in calendar apps and URLs.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
 
 
 def user_for_feed_token(session: Session, token: str) -> User | None:
@@ -66,7 +74,7 @@ def user_for_feed_token(session: Session, token: str) -> User | None:
         user is None
         or not user.is_active_account
         or not user.has_role(Role.VOLUNTEER)
-        or user.session_version != data[1]
+        or not hmac.compare_digest(str(data[1]), _password_digest(user))
     ):
         return None
     return user

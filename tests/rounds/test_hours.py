@@ -335,11 +335,16 @@ def test_the_feed_leaves_out_old_and_far_rounds(client, session, week, now):
     assert len(starts) == 6
 
 
-def test_signing_out_everywhere_revokes_the_feed(client, session, week, now):
+def test_a_new_password_revokes_the_feed_a_sign_out_does_not(client, session, week, now):
+    from conciergerie.accounts.passwords import hash_password
+
     awa, _other, _rounds = week
     path = f"/volontaires/agenda/{records.feed_token(awa)}.ics"
     assert client.get(path).status_code == 200
-    awa.session_version += 1
+    awa.session_version += 1  # signed out everywhere
+    session.flush()
+    assert client.get(path).status_code == 200
+    awa.password_hash = hash_password("un tout autre mot de passe 2026")
     session.flush()
     assert client.get(path).status_code == 404
     assert client.get(f"/volontaires/agenda/{records.feed_token(awa)}.ics").status_code == 200
@@ -374,7 +379,7 @@ def test_a_token_signed_for_something_else_is_a_404(client, app, session, week):
 
     awa, _other, _rounds = week
     other_salt = URLSafeSerializer(app.config["SECRET_KEY"], salt="password-reset")
-    forged = other_salt.dumps([awa.id, awa.session_version])
+    forged = other_salt.dumps([awa.id, records._password_digest(awa)])
     assert client.get(f"/volontaires/agenda/{forged}.ics").status_code == 404
     right_salt = URLSafeSerializer(app.config["SECRET_KEY"], salt="rounds-feed")
     for payload in ({"user": awa.id}, [awa.id], ["1", 1], [True, 1], [2**40, 1]):
