@@ -285,7 +285,7 @@ USERS = [
 VOLUNTEERS = {
     "benevole@example.org": (
         "bike",
-        [(day, time(9, 30), time(12, 0)) for day in range(5)]
+        [(day, time(9, 0), time(12, 0)) for day in range(5)]
         + [(day, time(14, 0), time(17, 0)) for day in (0, 1, 3)],
     ),
     "volontaire2@example.org": (
@@ -294,7 +294,7 @@ VOLUNTEERS = {
     ),
     "volontaire3@example.org": (
         "cargo_bike",
-        [(day, time(9, 0), time(12, 30)) for day in (1, 2, 3, 4, 5)],
+        [(day, time(9, 30), time(12, 30)) for day in (1, 2, 3, 4, 5)],
     ),
 }
 
