@@ -25,7 +25,7 @@ from conciergerie.timeutils import local_date
 def plan_rounds_command(day) -> None:
     """Plan (or plan again) the pickup rounds of a day; rounds locked or under way are kept."""
     target: date = day.date() if day else local_date(utcnow()) + timedelta(days=1)
-    report = plan_and_tell(db.session, target)
+    report = plan_and_tell(db.session, target, now=utcnow())
     commit(db.session)
     click.echo(report.summary())
     for unmet in report.unmet:

@@ -22,12 +22,13 @@ from conciergerie.rounds import service as rounds
 from conciergerie.timeutils import local_date
 
 
-def plan_and_tell(session: Session, day: date) -> rounds.PlanReport:
+def plan_and_tell(session: Session, day: date, *, now: datetime) -> rounds.PlanReport:
     report = rounds.plan_rounds(
         session,
         day,
         depot=rounds.depot_of(current_app.config),
         margin_days=current_app.config["TRANSPORT_MARGIN_WORKING_DAYS"],
+        now=now,
     )
     plan = rounds.day_plan(session, day)
     planned = rounds.rounds_of_day(session, day)
@@ -62,8 +63,8 @@ def plan_and_tell(session: Session, day: date) -> rounds.PlanReport:
 
 
 def plan_tomorrow(session: Session, *, now: datetime) -> rounds.PlanReport:
-    return plan_and_tell(session, local_date(now) + timedelta(days=1))
+    return plan_and_tell(session, local_date(now) + timedelta(days=1), now=now)
 
 
 def plan_today(session: Session, *, now: datetime) -> rounds.PlanReport:
-    return plan_and_tell(session, local_date(now))
+    return plan_and_tell(session, local_date(now), now=now)

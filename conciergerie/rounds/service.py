@@ -281,14 +281,33 @@ def _free_windows(windows, busy) -> tuple[tuple[int, int], ...]:
     return tuple(free)
 
 
+def _lock_day(session: Session, day: date) -> DayPlan:
+    """The day's plan row, locked: two plannings of one day (the job, the concierge's button)
+    run one after the other instead of both writing rounds."""
+    plan = session.scalar(sa.select(DayPlan).where(DayPlan.day == day).with_for_update())
+    if plan is None:
+        plan = DayPlan(day=day, volunteer_notices={}, unmet=[])
+        session.add(plan)
+        session.flush()
+    return plan
+
+
 def plan_rounds(
-    session: Session, day: date, *, depot: planner.Place, margin_days: int = 1
+    session: Session,
+    day: date,
+    *,
+    depot: planner.Place,
+    now: datetime,
+    margin_days: int = 1,
 ) -> PlanReport:
-    """Plan (or plan again) the rounds of `day`, keeping the locked and started ones."""
+    """Plan (or plan again) the rounds of `day`, keeping the locked and started ones, and those
+    under way by the clock. Nothing is planned to start before `now`."""
+    day_plan = _lock_day(session, day)
     report = PlanReport(day)
     kept, dropped = [], []
     for round_ in rounds_of_day(session, day):
-        (kept if round_.locked or round_.has_started else dropped).append(round_)
+        under_way = round_.starts_at <= now < round_.ends_at
+        (kept if round_.locked or round_.has_started or under_way else dropped).append(round_)
     for round_ in dropped:
         session.delete(round_)
     session.flush()
@@ -311,10 +330,11 @@ def plan_rounds(
         busy.setdefault(round_.volunteer_id, []).append(
             (minutes(round_.starts_at, day), minutes(round_.ends_at, day))
         )
+    earliest = minutes(now, day)
     volunteer_infos = [
         planner.VolunteerInfo(
             v.user.id,
-            _free_windows(v.windows, busy.get(v.user.id, ())),
+            _free_windows(v.windows, [*busy.get(v.user.id, ()), (-DAY, earliest)]),
             v.transport.speed_kmh,
             v.transport.capacity,
         )
@@ -350,15 +370,14 @@ def plan_rounds(
             round_.stops.append(stop)
         session.add(round_)
         report.rounds += 1
+    # Reported: what must move that day and will not; and, when no volunteer is free at all,
+    # everything waiting (the concierge must know before it becomes urgent).
+    nobody = not any(v.windows for v in volunteer_infos)
     report.unmet = [
         {"line_id": u.item_id, "action": by_line[u.item_id].action.value, "reason": u.reason.value}
         for u in plan.unmet
-        if by_line[u.item_id].urgent
+        if by_line[u.item_id].urgent or nobody
     ]
-    day_plan = session.scalar(sa.select(DayPlan).where(DayPlan.day == day))
-    if day_plan is None:
-        day_plan = DayPlan(day=day, volunteer_notices={})
-        session.add(day_plan)
     day_plan.unmet = report.unmet
     day_plan.planned_at = utcnow()
     session.flush()

@@ -323,7 +323,7 @@ def replan():
     form = DayForm()
     if not form.validate_on_submit():
         abort(400, description=_("Date invalide : attendu AAAA-MM-JJ."))
-    report = plan_and_tell(db.session, form.day.data)
+    report = plan_and_tell(db.session, form.day.data, now=utcnow())
     commit(db.session)
     flash(
         _(

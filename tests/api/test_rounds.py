@@ -85,7 +85,7 @@ def day(session):
     )
     order_a = order_for(session, cobbler, customer=customer, note="Talons usés côté gauche")
     dropped_off(session, concierge, order_a)
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [round_a] = rounds.rounds_of_day(session, THURSDAY)
     # Alice's round is kept (locked) and she is away for the rest of the day: the next order
     # goes to Bob.
@@ -94,7 +94,7 @@ def day(session):
     bob = factories.make_volunteer(session, full_name="Bob Volontaire")
     order_b = order_for(session, ironing)
     dropped_off(session, concierge, order_b)
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [round_b] = [r for r in rounds.rounds_of_day(session, THURSDAY) if r.id != round_a.id]
     assert (round_a.volunteer_id, round_b.volunteer_id) == (alice.id, bob.id)
     return SimpleNamespace(
@@ -253,11 +253,11 @@ def test_collecting_brings_the_work_back_and_mails_the_customer(as_user, session
     # Same-day work: dropped this morning, collected on a later round of the same day.
     order = order_for(session, cobbler, turnaround=0, pickup=URGENT_PICKUP)
     dropped_off(session, concierge, order)
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [drop] = rounds.rounds_of_day(session, THURSDAY)[0].items
     assert volunteer.post(item_path(drop), json={"action": "dropped"}).status_code == 200
     session.expire_all()
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [collect] = [
         i
         for r in rounds.rounds_of_day(session, THURSDAY)
@@ -333,7 +333,7 @@ def test_an_order_not_yet_at_the_desk_is_a_409(as_user, session):
     cobbler = factories.open_provider(factories.make_provider(session))
     volunteer = as_user(factories.make_volunteer(session))
     order = order_for(session, cobbler)  # confirmed: expected at the 8:00 slot, never brought
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [item] = session.scalar(sa.select(PickupRound)).items
     response = volunteer.post(item_path(item), json={"action": "dropped"})
     assert response.status_code == 409

@@ -89,5 +89,7 @@ def test_demo_orders_wait_at_the_desk_and_tomorrows_rounds_carry_them(app, sessi
     assert load_demo_orders(session, now=NOW, settings=SETTINGS) == 0  # once only
     demo = session.scalars(sa.select(Order)).all()
     assert {o.status for o in demo} == {OrderStatus.DROPPED_OFF}
-    report = rounds.plan_rounds(session, date(2026, 11, 26), depot=rounds.depot_of(app.config))
+    report = rounds.plan_rounds(
+        session, date(2026, 11, 26), depot=rounds.depot_of(app.config), now=NOW
+    )
     assert report.rounds >= 1 and report.items == 3 and report.unmet == []

@@ -57,7 +57,8 @@ def test_the_concierge_is_alerted_once_when_no_volunteer_is_free(session, outbox
     assert len(outbox) == 1
 
 
-def test_plan_rounds_command_plans_the_given_day(app, session):
+def test_plan_rounds_command_plans_the_given_day(app, session, monkeypatch):
+    monkeypatch.setattr("conciergerie.rounds.cli.utcnow", lambda: EVENING)
     provider = open_provider(make_provider(session))
     make_volunteer(session)
     make_order(session, offer=make_offer(session, provider=provider, turnaround_days=1))

@@ -51,7 +51,7 @@ def order_for(session, provider, *, pickup=LATER_PICKUP, quantity=1, turnaround=
 def test_a_drop_off_of_the_day_goes_on_a_round_after_its_slot(session, cobbler):
     volunteer = make_volunteer(session)
     order = order_for(session, cobbler)
-    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     assert (report.rounds, report.items, report.unmet) == (1, 1, [])
     [round_] = rounds.rounds_of_day(session, THURSDAY)
     assert round_.volunteer_id == volunteer.id
@@ -72,7 +72,7 @@ def test_an_urgent_line_without_volunteer_is_reported_with_its_reason(session, c
     order = order_for(session, cobbler, pickup=URGENT_PICKUP)
     volunteer = make_volunteer(session)
     session.add(VolunteerAbsence(volunteer_id=volunteer.id, first_day=THURSDAY, last_day=THURSDAY))
-    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     assert report.rounds == 0
     assert report.unmet == [
         {"line_id": order.lines[0].id, "action": "drop", "reason": "no_volunteer"}
@@ -83,10 +83,41 @@ def test_an_urgent_line_without_volunteer_is_reported_with_its_reason(session, c
     assert line.order.code == order.code and reason["reason"] == "no_volunteer"
 
 
-def test_a_line_that_can_wait_is_not_reported(session, cobbler):
-    order_for(session, cobbler)  # pickup next Wednesday: the drop can wait until Tuesday
-    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+def test_a_line_that_can_wait_is_not_reported(session):
+    saturdays_only = open_provider(make_provider(session), [(5, time(9), time(12))])
+    make_volunteer(session)
+    order_for(session, saturdays_only)  # pickup next Wednesday: the drop can wait until Saturday
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     assert report.rounds == 0 and report.unmet == []
+
+
+def test_with_no_volunteer_at_all_everything_waiting_is_reported(session, cobbler):
+    order = order_for(session, cobbler)  # could wait, but nobody is free that day
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
+    assert report.unmet == [
+        {"line_id": order.lines[0].id, "action": "drop", "reason": "no_volunteer"}
+    ]
+
+
+def test_nothing_is_planned_to_start_before_now(session, cobbler):
+    make_volunteer(session)  # free 9:30–12:00
+    order_for(session, cobbler)
+    ten_thirty = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=ten_thirty)
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    assert round_.starts_at == ten_thirty
+
+
+def test_a_round_under_way_by_the_clock_is_kept(session, cobbler):
+    make_volunteer(session)
+    order_for(session, cobbler)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    during = round_.starts_at + (round_.ends_at - round_.starts_at) / 2
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=during)
+    assert report.kept == 1 and [r.id for r in rounds.rounds_of_day(session, THURSDAY)] == [
+        round_.id
+    ]
 
 
 def test_a_closed_provider_is_the_reason(session):
@@ -95,7 +126,7 @@ def test_a_closed_provider_is_the_reason(session):
     )  # Saturdays only
     make_volunteer(session)
     order = order_for(session, closed_monday_to_friday, pickup=URGENT_PICKUP)
-    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     assert report.unmet == [
         {"line_id": order.lines[0].id, "action": "drop", "reason": "provider_closed"}
     ]
@@ -104,7 +135,7 @@ def test_a_closed_provider_is_the_reason(session):
 def test_too_many_things_for_any_volunteer_is_over_capacity(session, cobbler):
     make_volunteer(session, transport="foot")  # carries 6
     order = order_for(session, cobbler, pickup=URGENT_PICKUP, quantity=7)
-    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     assert report.unmet[0]["reason"] == "over_capacity" and report.unmet[0]["line_id"] == (
         order.lines[0].id
     )
@@ -115,13 +146,13 @@ def test_planning_again_keeps_locked_and_started_rounds_and_never_plans_a_line_t
 ):
     first, second = make_volunteer(session), make_volunteer(session)
     orders_ = [order_for(session, cobbler) for _ in range(3)]
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     planned = rounds.rounds_of_day(session, THURSDAY)
     assert sum(len(r.items) for r in planned) == 3
     planned[0].locked = True
     session.flush()
     locked_id = planned[0].id
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     again = rounds.rounds_of_day(session, THURSDAY)
     assert locked_id in {r.id for r in again}
     lines = [i.order_line_id for r in again for i in r.items]
@@ -132,11 +163,11 @@ def test_planning_again_keeps_locked_and_started_rounds_and_never_plans_a_line_t
 def test_a_locked_round_takes_its_volunteer_time(session, cobbler):
     volunteer = make_volunteer(session)
     order_for(session, cobbler)
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [kept] = rounds.rounds_of_day(session, THURSDAY)
     kept.locked = True
     order_for(session, cobbler)
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     mine = sorted(rounds.rounds_of_day(session, THURSDAY, volunteer), key=lambda r: r.starts_at)
     assert len(mine) == 2
     assert mine[0].ends_at <= mine[1].starts_at  # the new round starts after the kept one
@@ -148,7 +179,7 @@ def drop_and_plan(session, provider, *orders_):
         orders.advance_order(
             session, order, OrderStatus.DROPPED_OFF, actor=concierge, now=NOW.replace(day=26)
         )
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     return rounds.rounds_of_day(session, THURSDAY)
 
 
@@ -185,7 +216,7 @@ def test_only_the_rounds_volunteer_or_the_concierge_may_tap(session, cobbler):
 def test_a_line_not_yet_at_the_desk_cannot_be_dropped(session, cobbler):
     volunteer = make_volunteer(session)
     order = order_for(session, cobbler)  # confirmed: expected at the 8:00 slot, not there yet
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [round_] = rounds.rounds_of_day(session, THURSDAY)
     with pytest.raises(orders.InvalidTransition):
         rounds.mark_item(session, round_.items[0], actor=volunteer, now=NOW)
@@ -224,7 +255,7 @@ def test_collected_work_comes_back_and_the_customer_is_told(session, cobbler, ap
     [round_] = drop_and_plan(session, cobbler, order)
     rounds.mark_item(session, round_.items[0], actor=volunteer, now=NOW.replace(day=26))
     # Same-day work (turnaround 0): ready that day, collected on a later round of the same day.
-    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     collects = [
         i
         for r in rounds.rounds_of_day(session, THURSDAY)
@@ -255,7 +286,7 @@ def test_moving_a_stop_locks_both_rounds_and_recomputes_their_times(session, cob
     first, second = make_volunteer(session), make_volunteer(session)
     far = open_provider(make_provider(session, latitude=50.6100, longitude=3.0800))
     a, b = order_for(session, cobbler), order_for(session, far)
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     planned = rounds.rounds_of_day(session, THURSDAY)
     assert sum(len(r.stops) for r in planned) == 2
     # Put both stops on one round, then move one to a round of the other volunteer.

@@ -30,6 +30,12 @@ from tests.rounds.test_service import DEPOT, THURSDAY
 MINE = "/tournees/?day=2026-11-26"
 
 
+@pytest.fixture(autouse=True)
+def wednesday(monkeypatch):
+    """The screens think it is Wednesday 25 November (the plan of Thursday is ahead)."""
+    monkeypatch.setattr("conciergerie.rounds.views.utcnow", lambda: NOW)
+
+
 @pytest.fixture
 def planned(session):
     """A volunteer with one round on Thursday: one order dropped at the desk, to the cobbler."""
@@ -39,7 +45,7 @@ def planned(session):
     orders.advance_order(
         session, order, OrderStatus.DROPPED_OFF, actor=make_user(session, Role.CONCIERGE), now=NOW
     )
-    rounds.plan_rounds(session, THURSDAY, depot=DEPOT)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [round_] = rounds.rounds_of_day(session, THURSDAY)
     return volunteer, order, round_
 
