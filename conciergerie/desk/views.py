@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.desk import service as desk
@@ -16,6 +18,7 @@ from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
 from conciergerie.orders.forms import StepForm
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
+from conciergerie.portal.service import initials
 
 bp = Blueprint("desk", __name__, url_prefix="/comptoir")
 
@@ -63,3 +66,27 @@ def step(order_id: int):
             "success",
         )
     return redirect(url_for("desk.index"))
+
+
+@bp.get("/commandes/<id:order_id>/etiquettes")
+@role_required(Role.VOLUNTEER)
+def labels(order_id: int):
+    """Print-ready labels, one per item to carry: an A4 sheet, or `?format=petite` for a label
+    printer (one small label per page). The QR code holds the order code the desk searches."""
+    order = db.get_or_404(Order, order_id)
+    small = request.args.get("format") == "petite"
+    qr = Markup(segno.make(order.code, error="m").svg_inline(omitsize=True, title=order.code))
+    items = [
+        (line, number, line.quantity)
+        for line in order.lines
+        if line.kind.value == "service"
+        for number in range(1, line.quantity + 1)
+    ]
+    return render_template(
+        "desk/labels.html",
+        order=order,
+        items=items,
+        qr=qr,
+        small=small,
+        initials=initials,
+    )

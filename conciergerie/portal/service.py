@@ -1,0 +1,83 @@
+"""What a provider sees of the orders, and the "ready" mark.
+
+A provider's staff see only their own lines, and never a customer's e-mail or phone: the order
+code and the customer's initials are enough to match a label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session, selectinload
+
+from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
+from conciergerie.orders import service as orders
+from conciergerie.orders.progress import follow_lines
+
+OPEN = (
+    OrderStatus.CONFIRMED,
+    OrderStatus.DROPPED_OFF,
+    OrderStatus.AT_PROVIDER,
+    OrderStatus.READY_AT_PROVIDER,
+)
+
+
+def initials(name: str) -> str:
+    return "".join(part[0].upper() for part in name.split() if part[:1].isalpha())[:3]
+
+
+@dataclass
+class Workload:
+    coming: list[OrderLine] = field(default_factory=list)  # at the desk or expected there
+    with_us: list[OrderLine] = field(default_factory=list)  # to do
+    ready: list[OrderLine] = field(default_factory=list)  # waiting for a round
+
+
+def workload(session: Session, provider_id: int) -> Workload:
+    lines = session.scalars(
+        sa.select(OrderLine)
+        .join(Order)
+        .where(
+            OrderLine.provider_id == provider_id,
+            OrderLine.kind == OfferKind.SERVICE,
+            OrderLine.back_at_desk_at.is_(None),
+            Order.status.in_(OPEN),
+        )
+        .options(
+            selectinload(OrderLine.order).selectinload(Order.customer),
+            selectinload(OrderLine.order).selectinload(Order.pickup_slot),
+        )
+        .order_by(OrderLine.id)
+    ).all()
+    found = Workload()
+    for line in lines:
+        if line.at_provider_at is None:
+            found.coming.append(line)
+        elif line.ready_at is None:
+            found.with_us.append(line)
+        else:
+            found.ready.append(line)
+    return found
+
+
+def mark_ready(session: Session, line: OrderLine, *, actor: User, now: datetime) -> bool:
+    """The provider has finished a line. Repeating it changes nothing (returns False). No mail:
+    the customer is told when the work is back at the desk."""
+    if actor.provider_id != line.provider_id:
+        raise orders.OrderNotAllowed(_("Cette ligne n'est pas la vôtre."))
+    order = line.order
+    orders.lock(session, order)
+    session.refresh(line)
+    if line.ready_at is not None:
+        return False
+    if line.at_provider_at is None:
+        raise orders.InvalidTransition(_("%(code)s n'est pas encore chez vous.", code=order.code))
+    line.ready_at = now
+    follow_lines(
+        order, actor=actor, now=now, note=_("Prête chez %(name)s", name=line.provider.name)
+    )
+    session.flush()
+    return True

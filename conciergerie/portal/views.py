@@ -1,0 +1,62 @@
+"""The providers' portal: /prestataire/."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from conciergerie.accounts.permissions import role_required
+from conciergerie.extensions import db
+from conciergerie.models import OrderLine, Role, utcnow
+from conciergerie.orders import service as orders
+from conciergerie.portal import service
+from conciergerie.rounds.forms import EmptyForm
+
+bp = Blueprint("portal", __name__, url_prefix="/prestataire")
+
+
+def _provider_id() -> int:
+    # The concierge has every right but no provider of their own: the portal is for staff.
+    if current_user.provider_id is None:
+        abort(403)
+    return current_user.provider_id
+
+
+@bp.get("/")
+@role_required(Role.PROVIDER)
+def index():
+    return render_template(
+        "portal/index.html",
+        work=service.workload(db.session, _provider_id()),
+        form=EmptyForm(),
+        initials=service.initials,
+    )
+
+
+@bp.post("/lignes/<id:line_id>/prete")
+@role_required(Role.PROVIDER)
+def ready(line_id: int):
+    line = db.get_or_404(OrderLine, line_id)
+    if line.provider_id != _provider_id():
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description=_("Requête invalide : rechargez la page."))
+    try:
+        done = service.mark_ready(
+            db.session, line, actor=current_user._get_current_object(), now=utcnow()
+        )
+    except orders.OrderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if done:
+            flash(
+                _(
+                    "%(code)s : prête, elle repartira avec la prochaine tournée.",
+                    code=line.order.code,
+                ),
+                "success",
+            )
+    return redirect(url_for("portal.index"))

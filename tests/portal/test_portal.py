@@ -1,0 +1,87 @@
+"""The providers' portal: own lines only, no customer contact details, the "ready" mark."""
+
+from __future__ import annotations
+
+import pytest
+
+from conciergerie.models import OrderStatus, Role
+from conciergerie.orders import service as orders
+from conciergerie.portal import service as portal
+from tests.conftest import sign_in, submit
+from tests.factories import NOW, make_offer, make_order, make_provider, make_user
+
+
+@pytest.fixture
+def at_cobbler(session):
+    """An order at the cobbler's, and the cobbler's staff."""
+    cobbler = make_provider(session, name="Cordonnerie Gambetta")
+    staff = make_user(session, Role.PROVIDER, provider=cobbler)
+    customer = make_user(session, full_name="Nadia Benali", phone="0601020304")
+    order = make_order(session, customer=customer, offer=make_offer(session, provider=cobbler))
+    concierge = make_user(session, Role.CONCIERGE)
+    for step in (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER):
+        orders.advance_order(session, order, step, actor=concierge, now=NOW)
+    return staff, order
+
+
+def test_the_provider_sees_its_lines_but_no_contact_details(client, session, at_cobbler):
+    staff, order = at_cobbler
+    other = make_order(session)  # another provider's order
+    sign_in(client, staff)
+    page = client.get("/prestataire/").get_data(as_text=True)
+    assert order.code in page and "NB" in page
+    assert other.code not in page
+    assert order.customer.email not in page and "0601020304" not in page
+    assert "Nadia" not in page
+
+
+def test_ready_moves_the_order_and_a_repeat_changes_nothing(client, session, at_cobbler):
+    staff, order = at_cobbler
+    sign_in(client, staff)
+    url = f"/prestataire/lignes/{order.lines[0].id}/prete"
+    assert submit(client, url, {}, form_url="/prestataire/").status_code == 302
+    session.expire_all()
+    assert order.status is OrderStatus.READY_AT_PROVIDER and order.lines[0].ready_at
+    assert submit(client, url, {}, form_url="/prestataire/").status_code == 302
+    session.expire_all()
+    assert [e.to_status for e in order.events].count(OrderStatus.READY_AT_PROVIDER) == 1
+
+
+def test_another_providers_line_is_a_404(client, session, at_cobbler):
+    _staff, order = at_cobbler
+    sign_in(client, make_user(session, Role.PROVIDER))
+    url = f"/prestataire/lignes/{order.lines[0].id}/prete"
+    assert submit(client, url, {}, form_url="/prestataire/").status_code == 404
+    with pytest.raises(orders.OrderNotAllowed):
+        portal.mark_ready(session, order.lines[0], actor=make_user(session, Role.PROVIDER), now=NOW)
+
+
+@pytest.mark.parametrize("role", [Role.RESIDENT, Role.EMPLOYEE, Role.VOLUNTEER, Role.CONCIERGE])
+def test_only_provider_staff_use_the_portal(client, login_as, role):
+    login_as(role)
+    assert client.get("/prestataire/").status_code == 403
+
+
+def test_a_line_not_yet_at_the_provider_cannot_be_ready(session):
+    cobbler = make_provider(session)
+    staff = make_user(session, Role.PROVIDER, provider=cobbler)
+    order = make_order(session, offer=make_offer(session, provider=cobbler))
+    with pytest.raises(orders.InvalidTransition):
+        portal.mark_ready(session, order.lines[0], actor=staff, now=NOW)
+
+
+def test_labels_one_per_item_with_the_order_code_in_a_qr(client, session, login_as):
+    order = make_order(session, quantity=3)
+    login_as(Role.VOLUNTEER)
+    page = client.get(f"/comptoir/commandes/{order.id}/etiquettes").get_data(as_text=True)
+    assert page.count('class="label"') == 3 and "3/3" in page and "<svg" in page
+    assert order.code in page
+    small = client.get(f"/comptoir/commandes/{order.id}/etiquettes?format=petite")
+    assert small.status_code == 200 and "labels-small" in small.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.RESIDENT, Role.PROVIDER])
+def test_customers_and_providers_cannot_print_labels(client, session, login_as, role):
+    order = make_order(session)
+    login_as(role)
+    assert client.get(f"/comptoir/commandes/{order.id}/etiquettes").status_code == 403
