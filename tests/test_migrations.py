@@ -30,3 +30,33 @@ def test_migrations_create_every_check_constraint_of_the_models(app):
                     expected.add(f"ck_{table.name}_{column.type.name}")
             found = {c["name"] for c in inspector.get_check_constraints(table.name)}
             assert found == expected, table.name
+
+
+def test_the_rounds_migration_places_lines_of_orders_already_on_their_way(tmp_path):
+    """Orders at a provider before the rounds existed: their lines get the time they got there."""
+    import flask_migrate
+
+    from conciergerie import create_app
+    from conciergerie.config import TestingConfig
+    from conciergerie.models import OrderLine, OrderStatus, Role
+    from conciergerie.orders import service as orders
+    from tests.factories import NOW, make_order, make_user
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.db'}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        session = _db.session
+        concierge = make_user(session, Role.CONCIERGE)
+        at_provider, waiting = make_order(session), make_order(session)
+        for step in (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER):
+            orders.advance_order(session, at_provider, step, actor=concierge, now=NOW)
+        session.commit()
+        line_ids = (at_provider.lines[0].id, waiting.lines[0].id)
+        session.remove()
+        flask_migrate.downgrade(revision="970d91d457d3")  # before the rounds: no such columns
+        flask_migrate.upgrade()
+        moved, still = (session.get(OrderLine, i) for i in line_ids)
+        assert moved.at_provider_at == NOW and moved.ready_at is None
+        assert still.at_provider_at is None
+        session.remove()
+        _db.engine.dispose()

@@ -11,6 +11,7 @@ from conciergerie.extensions import db
 from conciergerie.mail import commit
 from conciergerie.models import utcnow
 from conciergerie.rounds.jobs import plan_and_tell
+from conciergerie.rounds.service import RoundError
 from conciergerie.timeutils import local_date
 
 
@@ -25,7 +26,10 @@ from conciergerie.timeutils import local_date
 def plan_rounds_command(day) -> None:
     """Plan (or plan again) the pickup rounds of a day; rounds locked or under way are kept."""
     target: date = day.date() if day else local_date(utcnow()) + timedelta(days=1)
-    report = plan_and_tell(db.session, target, now=utcnow())
+    try:
+        report = plan_and_tell(db.session, target, now=utcnow())
+    except RoundError as error:
+        raise click.ClickException(str(error)) from None
     commit(db.session)
     click.echo(report.summary())
     for unmet in report.unmet:

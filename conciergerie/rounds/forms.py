@@ -77,6 +77,10 @@ class AssignForm(FlaskForm):
 class DayForm(FlaskForm):
     day = DateField(_l("Jour"), validators=[DataRequired(_l("Date invalide."))])
 
+    def validate_day(self, field) -> None:
+        if field.data and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("Date invalide."))
+
 
 class EmptyForm(FlaskForm):
     """No fields: a POST protected by the CSRF token."""

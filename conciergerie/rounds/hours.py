@@ -26,6 +26,7 @@ from conciergerie.models import (
     EventStatus,
     PickupRound,
     Role,
+    RoundItem,
     RoundStop,
     User,
 )
@@ -158,6 +159,11 @@ def hours_of(
                 PickupRound.volunteer_id.in_(ids),
                 PickupRound.day >= period.first,
                 PickupRound.day <= until,
+                # Only what happened: a round with at least one tap, and over.
+                PickupRound.ends_at <= now,
+                sa.exists()
+                .where(RoundStop.round_id == PickupRound.id, RoundItem.stop_id == RoundStop.id)
+                .where(RoundItem.done_at.is_not(None)),
             )
         )
         for volunteer_id, day, starts_at, ends_at, distance_m in rounds:

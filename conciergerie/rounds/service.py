@@ -67,13 +67,20 @@ class RoundError(DomainError):
     code = "invalid"
 
 
+class RoundReplanned(orders.InvalidTransition):
+    """The item tapped no longer exists: the day was planned again meanwhile."""
+
+
 def minutes(moment: datetime, day: date) -> int:
-    """Minutes since local midnight of `day` (negative before it, beyond 1,440 after it)."""
-    return int((moment - at_local(day, time(0, 0))).total_seconds() // 60)
+    """Wall-clock minutes of `moment` at the desk, counted from `day` (negative before it,
+    beyond 1,440 after it). Wall-clock, like opening hours: a daylight-saving day stays right."""
+    there = local(moment)
+    return (there.date() - day).days * DAY + there.hour * 60 + there.minute
 
 
 def _clock(day: date, minute: int) -> datetime:
-    return at_local(day, time(0, 0)) + timedelta(minutes=minute)
+    days, minute = divmod(minute, DAY)
+    return at_local(day + timedelta(days=days), time(minute // 60, minute % 60))
 
 
 def _minute_of(clock: time) -> int:
@@ -181,6 +188,7 @@ def _lines_to_move(
             selectinload(OrderLine.order).selectinload(Order.pickup_slot),
         )
         .order_by(OrderLine.id)
+        .execution_options(populate_existing=True)
     ).all()
     closures = closure_days(session, day - timedelta(days=60), day + timedelta(days=120))
     found = []
@@ -204,9 +212,14 @@ def _lines_to_move(
             due = DAY - 1 if urgent else DAY * (1 + (latest - day).days)
             action, kind = RoundAction.DROP, planner.Action.DROP
         else:
-            expected = line.ready_at or at_local(
-                add_working_days(local_date(line.at_provider_at), line.turnaround_days, closures),
-                time(0, 0),
+            expected = line.ready_at or max(
+                at_local(
+                    add_working_days(
+                        local_date(line.at_provider_at), line.turnaround_days, closures
+                    ),
+                    time(0, 0),
+                ),
+                line.at_provider_at,  # same-day work is not ready before it arrived
             )
             if expected >= end_of_day:
                 continue  # not finished yet
@@ -258,6 +271,7 @@ def rounds_of_day(session: Session, day: date, volunteer: User | None = None) ->
             .selectinload(OrderLine.order),
         )
         .order_by(PickupRound.starts_at, PickupRound.id)
+        .execution_options(populate_existing=True)  # after a lock: what is committed now
     )
     if volunteer is not None:
         query = query.where(PickupRound.volunteer_id == volunteer.id)
@@ -284,12 +298,25 @@ def _free_windows(windows, busy) -> tuple[tuple[int, int], ...]:
 def _lock_day(session: Session, day: date) -> DayPlan:
     """The day's plan row, locked: two plannings of one day (the job, the concierge's button)
     run one after the other instead of both writing rounds."""
-    plan = session.scalar(sa.select(DayPlan).where(DayPlan.day == day).with_for_update())
+    query = sa.select(DayPlan).where(DayPlan.day == day).with_for_update()
+    plan = session.scalar(query)
     if plan is None:
-        plan = DayPlan(day=day, volunteer_notices={}, unmet=[])
-        session.add(plan)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(DayPlan(day=day, volunteer_notices={}, unmet=[]))
+        except sa.exc.IntegrityError:
+            pass  # another planning of the day created it first: wait for its lock below
+        plan = session.scalar(query)
     return plan
+
+
+def share_day(session: Session, day: date) -> None:
+    """A tap takes the day's plan row in share mode: taps do not wait for each other, but a
+    planning of the day waits for them (and they for it), so that it never deletes a round
+    while a tap is being recorded on it."""
+    session.execute(
+        sa.select(DayPlan.id).where(DayPlan.day == day).with_for_update(read=True)
+    ).all()
 
 
 def plan_rounds(
@@ -300,14 +327,17 @@ def plan_rounds(
     now: datetime,
     margin_days: int = 1,
 ) -> PlanReport:
+    if day < local_date(now):
+        raise RoundError(_("Un jour passé ne se planifie plus."))
     """Plan (or plan again) the rounds of `day`, keeping the locked and started ones, and those
     under way by the clock. Nothing is planned to start before `now`."""
     day_plan = _lock_day(session, day)
     report = PlanReport(day)
     kept, dropped = [], []
     for round_ in rounds_of_day(session, day):
-        under_way = round_.starts_at <= now < round_.ends_at
-        (kept if round_.locked or round_.has_started or under_way else dropped).append(round_)
+        # A round that has begun by the clock may be under way with taps still on the phone.
+        begun = round_.starts_at <= now
+        (kept if round_.locked or round_.has_started or begun else dropped).append(round_)
     for round_ in dropped:
         session.delete(round_)
     session.flush()
@@ -315,6 +345,21 @@ def plan_rounds(
     # What the kept rounds carry already (a line dropped this morning may still be collected
     # this afternoon: the pair, not the line, is taken).
     excluded = {(item.order_line_id, item.action) for round_ in kept for item in round_.items}
+    # …and what the rounds of the coming days already carry (planning Friday while Thursday's
+    # rounds are still ahead must not take the same line twice).
+    excluded |= set(
+        tuple(row)
+        for row in session.execute(
+            sa.select(RoundItem.order_line_id, RoundItem.action)
+            .join(RoundStop)
+            .join(PickupRound)
+            .where(
+                PickupRound.day >= local_date(now),
+                PickupRound.day != day,
+                RoundItem.done_at.is_(None),
+            )
+        ).all()
+    )
     candidates = _lines_to_move(session, day, excluded, margin_days)
     by_line = {c.line.id: c for c in candidates}
 
@@ -372,7 +417,7 @@ def plan_rounds(
         report.rounds += 1
     # Reported: what must move that day and will not; and, when no volunteer is free at all,
     # everything waiting (the concierge must know before it becomes urgent).
-    nobody = not any(v.windows for v in volunteer_infos)
+    nobody = not any(v.windows for v in volunteers)
     report.unmet = [
         {"line_id": u.item_id, "action": by_line[u.item_id].action.value, "reason": u.reason.value}
         for u in plan.unmet
@@ -521,9 +566,15 @@ def mark_item(session: Session, item: RoundItem, *, actor: User, now: datetime) 
     round_ = item.stop.round
     if not may_act_on(actor, round_):
         raise orders.OrderNotAllowed(_("Cette tournée n'est pas la vôtre."))
+    share_day(session, round_.day)  # no planning of the day meanwhile
     order = item.line.order
     orders.lock(session, order)  # one tap at a time per order
-    session.refresh(item)
+    try:
+        session.refresh(item)
+    except (sa.orm.exc.ObjectDeletedError, sa.exc.InvalidRequestError):
+        raise RoundReplanned(
+            _("Cette tournée a été replanifiée entre-temps : rechargez la page.")
+        ) from None
     if item.done_at is not None:
         return False
     line = item.line

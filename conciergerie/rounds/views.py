@@ -47,9 +47,10 @@ from conciergerie.rounds.forms import (
     TransportForm,
 )
 from conciergerie.rounds.jobs import plan_and_tell
-from conciergerie.timeutils import local_date
+from conciergerie.timeutils import local, local_date
 
 bp = Blueprint("rounds", __name__, url_prefix="/tournees")
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 @bp.app_template_filter("round_action")
@@ -74,9 +75,12 @@ def day_arg() -> date:
     if not raw:
         return local_date(utcnow())
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
+        day = None
+    if day is None or not MIN_YEAR <= day.year <= MAX_YEAR:
         abort(400, description=_("Date invalide : attendu AAAA-MM-JJ."))
+    return day
 
 
 def _me() -> User:
@@ -135,6 +139,8 @@ def mark(item_id: int):
     form = MarkForm()
     if not form.validate_on_submit():
         return _answer(400, _("Requête invalide : rechargez la page."), None)
+    if not service.may_act_on(_me(), item.stop.round):
+        return _answer(403, _("Cette tournée n'est pas la vôtre."), None)
     if form.action.data != item.action.value:
         return _answer(409, _("Cet élément n'est pas à cette étape : rechargez la page."), None)
     try:
@@ -287,7 +293,7 @@ def plan():
     day = day_arg()
     rounds = service.rounds_of_day(db.session, day)
     day_plan = service.day_plan(db.session, day)
-    choices = [(r.id, f"{r.volunteer.full_name} · {r.starts_at:%H:%M}") for r in rounds]
+    choices = [(r.id, f"{r.volunteer.full_name} · {local(r.starts_at):%H:%M}") for r in rounds]
     move_forms, assign_forms = {}, {}
     for round_ in rounds:
         assign = AssignForm(formdata=None, volunteer=round_.volunteer_id, prefix=f"r{round_.id}")
@@ -323,7 +329,12 @@ def replan():
     form = DayForm()
     if not form.validate_on_submit():
         abort(400, description=_("Date invalide : attendu AAAA-MM-JJ."))
-    report = plan_and_tell(db.session, form.day.data, now=utcnow())
+    try:
+        report = plan_and_tell(db.session, form.day.data, now=utcnow())
+    except service.RoundError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("rounds.plan", day=form.day.data.isoformat()))
     commit(db.session)
     flash(
         _(
@@ -350,10 +361,11 @@ def move_stop(stop_id: int):
     ]
     if not form.validate_on_submit():
         abort(400, description=_("Tournée inconnue pour ce jour."))
+    target = db.session.get(PickupRound, form.target_round.data)
+    if target is None:
+        abort(409, description=_("Cette tournée n'existe plus : rechargez la page."))
     try:
-        service.move_stop(
-            db.session, stop, db.session.get(PickupRound, form.target_round.data), _depot()
-        )
+        service.move_stop(db.session, stop, target, _depot())
     except service.RoundError as error:
         db.session.rollback()
         flash(str(error), "error")

@@ -9,10 +9,19 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from conciergerie.models import EventStatus, PickupRound, Role, RoundStop
+from conciergerie.models import EventStatus, PickupRound, Role, RoundAction, RoundItem, RoundStop
 from conciergerie.rounds import hours, records
 from tests.conftest import sign_in
-from tests.factories import NOW, make_event, make_provider, make_user, make_volunteer
+from tests.factories import (
+    NOW,
+    make_event,
+    make_offer,
+    make_order,
+    make_provider,
+    make_slot,
+    make_user,
+    make_volunteer,
+)
 
 MONDAY = date(2026, 11, 23)  # the week of NOW (Wednesday 25 November 2026)
 
@@ -21,7 +30,10 @@ def utc(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
-def make_round(session, volunteer, starts_at, ends_at, *, distance_m=1000, providers=()):
+def make_round(session, volunteer, starts_at, ends_at, *, distance_m=1000, providers=(), done=True):
+    """A round; `done`: the volunteer tapped an item on it (only such rounds happened)."""
+    if done and not providers:
+        providers = [make_provider(session)]
     round_ = PickupRound(
         day=starts_at.date(),  # all the test times are in the day in Paris too
         volunteer_id=volunteer.id,
@@ -37,6 +49,22 @@ def make_round(session, volunteer, starts_at, ends_at, *, distance_m=1000, provi
                 position=position,
                 arrive_at=arrive,
                 leave_at=arrive + timedelta(minutes=5),
+            )
+        )
+    if done:
+        big = {"capacity": 1000}  # many orders in one slot: this is about hours, not slots
+        line = make_order(
+            session,
+            offer=make_offer(session, provider=providers[0]),
+            dropoff=make_slot(session, starts_at=utc(26, 6), **big),
+            pickup=make_slot(session, starts_at=utc(2, 17, month=12), **big),
+        ).lines[0]
+        round_.stops[0].items.append(
+            RoundItem(
+                order_line_id=line.id,
+                action=RoundAction.DROP,
+                done_at=round_.stops[0].arrive_at,
+                done_by_id=volunteer.id,
             )
         )
     session.add(round_)
@@ -61,11 +89,15 @@ def week(session):
     rounds = [
         # Monday 9:30–11:00 in Paris: 90 minutes, 3.2 km.
         make_round(session, awa, utc(23, 8, 30), utc(23, 10), distance_m=3200, providers=[cobbler]),
-        # Today (Wednesday) 10:00–10:45: 45 minutes, counted although not over yet.
+        # Today (Wednesday) 9:00–9:45: 45 minutes, over by NOW (10:30).
         make_round(
-            session, awa, utc(25, 9), utc(25, 9, 45), distance_m=1800, providers=[cobbler, tailor]
+            session, awa, utc(25, 8), utc(25, 8, 45), distance_m=1800, providers=[cobbler, tailor]
         ),
     ]
+    # Today 11:00–12:00: not over yet, not counted.
+    make_round(session, awa, utc(25, 10), utc(25, 11), distance_m=999)
+    # Tuesday: planned, but nobody tapped anything: it did not happen.
+    make_round(session, awa, utc(24, 8), utc(24, 9), distance_m=999, done=False)
     # Friday: planned, not done yet.
     make_round(session, awa, utc(27, 8), utc(27, 9), distance_m=999)
     # The Sunday before: another week.
@@ -127,7 +159,8 @@ def test_later_the_rest_of_the_week_counts_too(session, week):
     awa, _other, _rounds = week
     period = hours.Period.containing("week", MONDAY)
     log = hours.volunteer_hours(session, awa, period, now=utc(30, 9))
-    assert (log.totals.rounds, log.totals.round_minutes) == (3, 195)
+    # Today's 11:00 round and Friday's are over by then: 90 + 45 + 60 + 60.
+    assert (log.totals.rounds, log.totals.round_minutes) == (4, 255)
     # A future period has nothing yet.
     assert hours.volunteer_hours(session, awa, period.next, now=NOW).days == []
 
@@ -294,9 +327,10 @@ def test_the_feed_has_one_event_per_round(client, app, week, now):
     assert "no-store" in response.headers["Cache-Control"]
     calendar = Calendar.from_ical(response.data)
     events = calendar.walk("VEVENT")
-    # 22, 23, 25 and 27 November for Awa (within the last 30 days and the next 60).
-    assert len(events) == 4
-    assert len({str(event["uid"]) for event in events}) == 4
+    # 22, 23, 24, 25 (two) and 27 November for Awa (the last 30 days and the next 60; planned
+    # rounds too, whether they happened or not).
+    assert len(events) == 6
+    assert len({str(event["uid"]) for event in events}) == 6
     by_uid = {str(event["uid"]): event for event in events}
     monday, wednesday = rounds
     first = by_uid[f"round-{monday.id}@etvoila-gambetta"]
@@ -309,8 +343,8 @@ def test_the_feed_has_one_event_per_round(client, app, week, now):
     description = str(second["description"])
     assert "Cordonnerie Gambetta — 12 rue Gambetta" in description
     assert "Retouches Wazemmes — 3 place de la Nouvelle" in description
-    assert "10:10" in description  # arrival at the first stop, Paris time
-    assert b"DTSTART:20261125T090000Z" in response.data  # UTC
+    assert "09:10" in description  # arrival at the first stop, Paris time
+    assert b"DTSTART:20261125T080000Z" in response.data  # UTC
     # The same address tomorrow gives the same uids: calendars update, never duplicate.
     assert {str(e["uid"]) for e in Calendar.from_ical(client.get(path).data).walk("VEVENT")} == set(
         by_uid
@@ -332,7 +366,7 @@ def test_the_feed_leaves_out_old_and_far_rounds(client, session, week, now):
         e.decoded("dtstart").date() for e in Calendar.from_ical(response.data).walk("VEVENT")
     )
     assert starts[0] == date(2026, 10, 26) and starts[-1] == date(2027, 1, 23)
-    assert len(starts) == 6
+    assert len(starts) == 8
 
 
 def test_a_new_password_revokes_the_feed_a_sign_out_does_not(client, session, week, now):

@@ -309,3 +309,47 @@ def test_moving_a_stop_locks_both_rounds_and_recomputes_their_times(session, cob
         i.order_line_id for r in rounds.rounds_of_day(session, THURSDAY) for i in r.items
     }
     del first
+
+
+def test_a_past_day_is_not_planned_again(session, cobbler):
+    make_volunteer(session)
+    order_for(session, cobbler)
+    with pytest.raises(rounds.RoundError):
+        rounds.plan_rounds(session, date(2026, 11, 24), depot=DEPOT, now=NOW)
+
+
+def test_a_line_planned_for_tomorrow_is_not_planned_the_day_after_too(session, cobbler):
+    make_volunteer(session)
+    order = order_for(session, cobbler)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
+    friday = date(2026, 11, 27)
+    rounds.plan_rounds(session, friday, depot=DEPOT, now=NOW)
+    on_friday = [i.order_line_id for r in rounds.rounds_of_day(session, friday) for i in r.items]
+    assert order.lines[0].id not in on_friday
+
+
+def test_a_tap_on_a_round_planned_again_meanwhile_is_refused_cleanly(session, cobbler):
+    volunteer = make_volunteer(session)
+    order = order_for(session, cobbler)
+    orders.advance_order(
+        session, order, OrderStatus.DROPPED_OFF, actor=make_user(session, Role.CONCIERGE), now=NOW
+    )
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    item_id = round_.items[0].id
+    item = session.get(rounds.RoundItem, item_id)
+    # Deleted by another planning (another connection: this session does not know).
+    session.execute(
+        sa.delete(rounds.RoundItem).where(rounds.RoundItem.id == item_id),
+        execution_options={"synchronize_session": False},
+    )
+    with pytest.raises(rounds.RoundReplanned):
+        rounds.mark_item(session, item, actor=volunteer, now=NOW)
+
+
+def test_minutes_are_wall_clock_on_a_daylight_saving_day():
+    spring = date(2026, 3, 29)  # clocks go from 2:00 to 3:00
+    ten = datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # 10:00 in Paris (UTC+2 from 3:00)
+    assert rounds.minutes(ten, spring) == 600
+    assert rounds._clock(spring, 600) == ten
+    assert rounds._clock(spring, 24 * 60 + 30) == datetime(2026, 3, 29, 22, 30, tzinfo=UTC)

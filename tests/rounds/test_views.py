@@ -223,3 +223,38 @@ def test_the_customer_sees_where_each_line_is(client, session, planned):
     sign_in(client, order.customer)
     page = client.get(f"/commandes/{order.id}").get_data(as_text=True)
     assert "Où en est-elle" in page and page.count("Chez le prestataire") >= 2  # line + history
+
+
+def test_a_day_out_of_range_is_a_400_not_a_crash(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    for url in ("/tournees/?day=9999-12-31", "/tournees/plan?day=0001-01-01"):
+        assert client.get(url).status_code == 400
+    far = submit(
+        client, "/tournees/plan/planifier", {"day": "9999-12-31"}, form_url="/tournees/plan"
+    )
+    assert far.status_code == 400
+
+
+def test_planning_a_past_day_is_refused_with_a_message(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    answer = submit(
+        client,
+        "/tournees/plan/planifier",
+        {"day": "2026-11-24"},
+        form_url="/tournees/plan",
+        follow_redirects=True,
+    )
+    assert "Un jour passé ne se planifie plus." in answer.get_data(as_text=True)
+
+
+def test_someone_elses_item_is_a_403_whatever_the_action(client, session, planned):
+    _volunteer, _order, round_ = planned
+    sign_in(client, make_volunteer(session))
+    answer = submit(
+        client,
+        f"/tournees/elements/{round_.items[0].id}",
+        {"action": "collect"},
+        form_url="/tournees/",
+        headers={"Accept": "application/json"},
+    )
+    assert answer.status_code == 403

@@ -17,6 +17,7 @@
     try { localStorage.setItem(KEY, JSON.stringify(taps)); } catch (e) { /* private mode */ }
   }
   function say(text) { if (status) { status.textContent = text; } }
+  function words(name) { return status ? status.getAttribute(name) || "" : ""; }
 
   function markDone(url) {
     var form = document.querySelector('form.tap-form[action="' + url + '"]');
@@ -28,18 +29,35 @@
     form.replaceWith(done);
   }
 
+  // The page's own CSRF token is the freshest: a tap kept from an older page uses it.
+  function currentToken() {
+    var field = document.querySelector('input[name="csrf_token"]');
+    return field ? field.value : null;
+  }
+
   function send(tap) {
-    var body = new URLSearchParams(tap.fields);
+    var fields = Object.assign({}, tap.fields);
+    var token = currentToken();
+    if (token) { fields.csrf_token = token; }
     return fetch(tap.url, {
       method: "POST",
-      body: body,
+      body: new URLSearchParams(fields),
       credentials: "same-origin",
+      redirect: "manual",  // a redirect is the sign-in page: not a success
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data };
+        return { status: response.status, type: response.type, data: data };
       });
     });
+  }
+
+  // What to do with an answer: "done" (recorded), "drop" (refused for good: the reason is
+  // shown) or "keep" (try again later: no network, server busy, signed out, stale page).
+  function verdict(answer) {
+    if (answer.status === 200 && answer.data.done === true) { return "done"; }
+    if ([403, 404, 409].indexOf(answer.status) !== -1) { return "drop"; }
+    return "keep";
   }
 
   var flushing = false;
@@ -50,22 +68,31 @@
     flushing = true;
     var tap = taps[0];
     send(tap).then(function (answer) {
-      // Answered (done, or refused for a reason): either way it leaves the queue.
-      save(load().filter(function (t) { return t.url !== tap.url; }));
-      if (answer.ok) { markDone(tap.url); say(answer.data.message || ""); }
-      else { say(answer.data.message || ("Erreur " + answer.status)); }
+      var what = verdict(answer);
       flushing = false;
+      if (what === "keep") {
+        say(words(answer.type === "opaqueredirect" || answer.status === 400
+          ? "data-stale" : "data-offline"));
+        return;  // the interval tries again
+      }
+      save(load().filter(function (t) { return t.url !== tap.url; }));
+      if (what === "done") { markDone(tap.url); }
+      say(answer.data.message || "");
       flush();
     }, function () {
       flushing = false;
-      say(status ? status.getAttribute("data-offline") || "…" : "…");
+      say(words("data-offline"));
     });
   }
 
   if (status) {
-    status.setAttribute("data-offline", document.documentElement.lang === "en"
+    var english = document.documentElement.lang === "en";
+    status.setAttribute("data-offline", english
       ? "No network: your taps are kept and will be sent as soon as possible."
       : "Pas de réseau : vos gestes sont gardés et seront envoyés dès que possible.");
+    status.setAttribute("data-stale", english
+      ? "Your taps are kept: sign in again or reload the page to send them."
+      : "Vos gestes sont gardés : reconnectez-vous ou rechargez la page pour les envoyer.");
   }
 
   document.addEventListener("submit", function (event) {
