@@ -279,6 +279,7 @@ USERS = [
     ("volontaire2@example.org", "Yanis Morel", "volunteer", None, None),
     ("volontaire3@example.org", "Inès Carpentier", "volunteer", None, None),
     ("cordonnier@example.org", "Jean-Marc Lefebvre", "provider", None, "cordonnerie-gambetta"),
+    ("repassage@example.org", "Samia Haddad", "provider", None, "lille-sud-insertion"),
 ]
 
 # The three civic-service volunteers: how they move, and when they do rounds (local time).

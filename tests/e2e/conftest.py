@@ -1,0 +1,156 @@
+"""Browser tests: the app served by a real HTTP server on a free loopback port, with its own
+database and the demo data, driven by Debian's Chromium through Playwright.
+
+Screenshots of each journey's key pages go to tests/e2e/artifacts/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import time, timedelta
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from werkzeug.serving import make_server
+
+from conciergerie import create_app
+from conciergerie.config import TestingConfig
+from conciergerie.demo.data import DEMO_PASSWORD
+from conciergerie.extensions import db as _db
+from tests.conftest import _throwaway_postgres
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+PHONE = {"width": 375, "height": 667}
+
+
+def _seed(app) -> None:
+    """The demo data, plus round-the-clock hours for one volunteer and every provider, so that
+    a journey can plan rounds whatever the hour the suite runs at."""
+    from conciergerie.accounts.service import find_user_by_email
+    from conciergerie.demo.service import load_demo_data
+    from conciergerie.models import Provider, ProviderOpeningRange, VolunteerAvailability, utcnow
+    from conciergerie.slots.jobs import generate_ahead
+
+    session = _db.session
+    load_demo_data(session, now=utcnow())
+    generate_ahead(session, now=utcnow())
+    volunteer = find_user_by_email(session, "benevole@example.org")
+    for weekday in range(7):
+        session.add(
+            VolunteerAvailability(
+                volunteer_id=volunteer.id,
+                weekday=weekday,
+                starts_at=time(0, 0),
+                ends_at=time(23, 59),
+            )
+        )
+        for provider in session.query(Provider):
+            provider.opening_ranges.append(
+                ProviderOpeningRange(weekday=weekday, opens_at=time(0, 0), closes_at=time(23, 59))
+            )
+    session.commit()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The base URL of a running server of its own (never the unit tests' database)."""
+    base = os.environ.get("DATABASE_URL")
+    drop = None
+    if base and base.startswith(("postgres://", "postgresql")):
+        url, drop = _throwaway_postgres(base)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=url,
+        UPLOAD_ROOT=str(tmp_path_factory.mktemp("e2e-uploads")),
+        PUBLIC_URL="http://127.0.0.1",
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+        _seed(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            _db.engine.dispose()
+        if drop is not None:
+            drop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _artifacts() -> None:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """`new_page(viewport=PHONE, locale="fr-FR")`: a page in a fresh browser context."""
+    contexts = []
+
+    def make(viewport=None, locale="fr-FR", **kw):
+        context = browser.new_context(
+            base_url=live_server,
+            viewport=viewport or {"width": 1024, "height": 800},
+            locale=locale,
+            **kw,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/compte/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"^(?!.*/compte/connexion).*$"))
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+
+
+def first_working_day_after(today):
+    from conciergerie.timeutils import is_working_day
+
+    day = today + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day

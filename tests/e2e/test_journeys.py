@@ -1,0 +1,218 @@
+"""The journeys of the people who use the desk, in a real browser."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PHONE, shot, sign_in, sign_out
+
+COBBLER = "/catalogue/prestataires/cordonnerie-gambetta"
+IRONING = "/catalogue/prestataires/lille-sud-insertion"
+BASKETS = "/catalogue/prestataires/terre-d-opale"
+EVENING = re.compile(r"(1[7-9]|20):[0-5]\d")  # a slot starting after work
+
+
+def add_to_basket(page, provider_path: str, offer: str, quantity: int = 1) -> None:
+    page.goto(provider_path)
+    card = page.locator("li", has=page.get_by_role("heading", name=offer, exact=True)).first
+    card.get_by_label(re.compile("^Quantité")).fill(str(quantity))
+    card.get_by_role("button", name=f"Ajouter au panier : {offer}").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+
+
+def choose_option(page, label: str, pattern: re.Pattern | None = None) -> str:
+    """Select the first option of the select labelled `label` whose text matches `pattern`."""
+    select = page.get_by_label(label)
+    options = select.locator("option").all_inner_texts()
+    values = select.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
+    for text, value in zip(options, values, strict=True):
+        if value and (pattern is None or pattern.search(text)):
+            select.select_option(value)
+            return text
+    raise AssertionError(f"no option of {label!r} matches {pattern}: {options}")
+
+
+def place_resident_order(page, email: str) -> str:
+    """Sign up as a resident, order a resoling and two shirts to iron; return the order code."""
+    page.goto("/")
+    page.get_by_role("link", name="Créer un compte").click()
+    page.get_by_label("Prénom et nom").fill("Agathe Lemaire")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Habitant·e du quartier Gambetta").check()
+    page.get_by_label("Mot de passe", exact=True).fill("Semelles-de-crepe-1987")
+    page.get_by_label("Confirmez le mot de passe").fill("Semelles-de-crepe-1987")
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+    page.get_by_role("link", name="Catalogue").click()
+    shot(page, "1-catalogue")
+    add_to_basket(page, COBBLER, "Ressemelage (demi-semelles)")
+    add_to_basket(page, IRONING, "Chemise", 2)
+    page.locator("header a[href='/panier']").click()
+    shot(page, "1-basket")
+    page.get_by_role("link", name="Choisir mes créneaux").click()
+    dropoff = choose_option(page, "Créneau de dépôt au comptoir", EVENING)
+    shot(page, "1-dropoff")
+    page.get_by_role("button", name="Continuer").click()
+    choose_option(page, "Créneau de retrait au comptoir")
+    page.get_by_label("Au comptoir, en espèces ou par carte").check()
+    shot(page, "1-checkout")
+    page.get_by_role("button", name="Commander").click()
+    code = page.locator(".code").first.inner_text()
+    assert re.fullmatch(r"EVG-[2-9A-Z]{5}", code), code
+    assert dropoff.split(",")[0].lower() in page.content().lower()
+    return code
+
+
+def test_a_resident_signs_up_and_orders_with_an_evening_drop_off(new_page):
+    page = new_page(viewport=PHONE)
+    code = place_resident_order(page, "agathe.lemaire@example.org")
+    page.get_by_role("link", name="Mes commandes").click()
+    expect(page.get_by_text(code)).to_be_visible()
+    shot(page, "1-my-orders")
+
+
+def desk_step(page, code: str, step: str) -> None:
+    page.goto(f"/comptoir/?code={code}")
+    page.get_by_role("button", name=re.compile(f"→ {step}")).click()
+    expect(page.locator(".flash-success")).to_contain_text(code)
+
+
+def plan(page, day: str) -> None:
+    page.goto(f"/tournees/plan?day={day}")
+    page.get_by_role("button", name="Planifier ce jour maintenant").click()
+    expect(page.locator(".flash-success")).to_contain_text("Tournées planifiées")
+
+
+def tap_all(page, day: str, button: str, expected: int) -> None:
+    page.goto(f"/tournees/?day={day}")
+    buttons = page.get_by_role("button", name=re.compile(f"^{button}"))
+    expect(buttons).to_have_count(expected)
+    for _ in range(expected):
+        buttons.first.click()
+        page.wait_for_timeout(100)
+    expect(buttons).to_have_count(0)  # each tap is answered and shown as done
+
+
+def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
+    from datetime import date
+
+    from tests.e2e.conftest import first_working_day_after
+
+    day = first_working_day_after(date.today()).isoformat()
+    resident = new_page(viewport=PHONE)
+    code = place_resident_order(resident, "bruno.caron@example.org")
+    order_url = resident.url
+
+    # The concierge checks the items in, takes the payment, prints the labels.
+    desk = new_page()
+    sign_in(desk, "concierge@example.org")
+    desk_step(desk, code, "Déposée au comptoir")
+    desk.get_by_text(f"Encaisser — {code}").click()
+    desk.locator("details[open]").get_by_role("button", name="Enregistrer le paiement").click()
+    expect(desk.locator(".flash-success")).to_be_visible()
+    desk.goto(f"/comptoir/?code={code}")
+    desk.get_by_role("link", name=re.compile("^Imprimer les étiquettes")).click()
+    expect(desk.locator(".label")).to_have_count(3)  # a pair of shoes, two shirts
+    shot(desk, "2-labels")
+    plan(desk, day)
+    shot(desk, "2-plan")
+
+    # A volunteer, on a phone, drops them at the two providers.
+    volunteer = new_page(viewport=PHONE)
+    sign_in(volunteer, "benevole@example.org")
+    tap_all(volunteer, day, "Déposé", 2)
+    shot(volunteer, "2-rounds-dropped")
+
+    # Each provider marks its line ready.
+    for email in ("cordonnier@example.org", "repassage@example.org"):
+        provider = new_page()
+        sign_in(provider, email)
+        provider.get_by_role("link", name="Mes travaux").click()
+        provider.get_by_role("button", name=re.compile(f"^Prête — {code}")).click()
+        expect(provider.locator(".flash-success")).to_contain_text(code)
+        shot(provider, f"2-provider-{email.split('@')[0]}")
+
+    # The next plan brings them back; the volunteer collects them.
+    plan(desk, day)
+    tap_all(volunteer, day, "Récupéré", 2)
+
+    # Handed over at the desk.
+    desk_step(desk, code, "Remise au client")
+
+    resident.goto(order_url)
+    history = resident.locator("#history + ol")
+    for step in (
+        "Déposée au comptoir",
+        "Chez le prestataire",
+        "Prête chez le prestataire",
+        "Prête à retirer au comptoir",
+        "Remise au client",
+    ):
+        expect(history).to_contain_text(step)
+    shot(resident, "2-order-history")
+
+
+def test_an_employee_orders_a_basket_and_pays_no_service_fee(new_page):
+    page = new_page(viewport=PHONE)
+    sign_in(page, "salarie@example.org")
+    add_to_basket(page, BASKETS, "Panier duo")
+    page.locator("header a[href='/panier']").click()
+    page.get_by_role("link", name="Choisir mes créneaux").click()
+    choose_option(page, "Créneau de retrait au comptoir")
+    expect(page.locator(".totals")).to_contain_text("offerts")
+    page.get_by_label("Au comptoir, en espèces ou par carte").check()
+    page.get_by_role("button", name="Commander").click()
+    expect(page.locator(".code").first).to_have_text(re.compile(r"EVG-"))
+    expect(page.locator(".totals")).to_contain_text("offerts")
+    expect(page.locator(".totals .total")).to_contain_text("15,00")
+    shot(page, "3-basket-order")
+    sign_out(page)
+
+
+def tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching `selector` has the focus (a keyboard user's way)."""
+    target = page.locator(selector).first
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("(el) => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_sign_in_and_order(new_page):
+    page = new_page()
+    page.goto("/")
+    tab_to(page, "a[href='/compte/connexion']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/compte/connexion")
+    tab_to(page, "input[name=email]")
+    page.keyboard.type("habitante@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type("demo-gambetta-59")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+    page.goto(COBBLER)
+    tab_to(page, "button[aria-label='Ajouter au panier : Ressemelage (demi-semelles)']")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash-success")).to_be_visible()
+    tab_to(page, "a[href='/panier']")
+    page.keyboard.press("Enter")
+    tab_to(page, "a[href='/commande']")
+    page.keyboard.press("Enter")
+    tab_to(page, "select[name=depot]")
+    page.keyboard.press("ArrowDown")  # the first slot offered
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    tab_to(page, "select[name=pickup_slot]")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, "input[name=payment][value=desk]")
+    page.keyboard.press("Space")
+    tab_to(page, "main form button[type=submit]")
+    shot(page, "4-keyboard-checkout")
+    page.keyboard.press("Enter")
+    expect(page.locator(".code").first).to_have_text(re.compile(r"EVG-"))
+    shot(page, "4-keyboard-order")
