@@ -137,8 +137,8 @@ def shot(page, name: str) -> None:
 
 def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/compte/connexion")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.locator("input[name=email]").fill(email)  # any language
+    page.locator("input[name=password]").fill(password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"^(?!.*/compte/connexion).*$"))
 

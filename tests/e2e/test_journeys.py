@@ -86,9 +86,9 @@ def plan(page, day: str) -> None:
     expect(page.locator(".flash-success")).to_contain_text("Tournées planifiées")
 
 
-def tap_all(page, day: str, button: str, expected: int) -> None:
+def tap_all(page, day: str, button: str, code: str, expected: int) -> None:
     page.goto(f"/tournees/?day={day}")
-    buttons = page.get_by_role("button", name=re.compile(f"^{button}"))
+    buttons = page.get_by_role("button", name=re.compile(f"^{button} — {code}"))
     expect(buttons).to_have_count(expected)
     for _ in range(expected):
         buttons.first.click()
@@ -123,7 +123,7 @@ def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
     # A volunteer, on a phone, drops them at the two providers.
     volunteer = new_page(viewport=PHONE)
     sign_in(volunteer, "benevole@example.org")
-    tap_all(volunteer, day, "Déposé", 2)
+    tap_all(volunteer, day, "Déposé", code, 2)
     shot(volunteer, "2-rounds-dropped")
 
     # Each provider marks its line ready.
@@ -137,7 +137,7 @@ def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
 
     # The next plan brings them back; the volunteer collects them.
     plan(desk, day)
-    tap_all(volunteer, day, "Récupéré", 2)
+    tap_all(volunteer, day, "Récupéré", code, 2)
 
     # Handed over at the desk.
     desk_step(desk, code, "Remise au client")

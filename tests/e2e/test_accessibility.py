@@ -1,0 +1,122 @@
+"""Every main page, for every role, in both languages, checked by axe-core in the browser
+(WCAG 2.0/2.1/2.2 A and AA, with target-size on); and what each page ships of our own CSS and JS."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import AXE, PHONE, first_working_day_after, sign_in
+
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BUDGET = 100 * 1024  # bytes of our own CSS + JS per page
+
+ANONYMOUS = [
+    "/",
+    "/catalogue/",
+    "/catalogue/prestataires/cordonnerie-gambetta",
+    "/evenements/",
+    "/compte/connexion",
+    "/compte/inscription",
+]
+DAY = first_working_day_after(date.today()).isoformat()
+BY_ROLE = {
+    "habitante@example.org": ["/panier", "/commande", "/commandes/"],
+    "concierge@example.org": [
+        "/comptoir/",
+        f"/tournees/plan?day={DAY}",
+        "/comptoir/taches/",
+        "/comptoir/horaires/",
+        "/volontaires/heures",
+    ],
+    "benevole@example.org": [
+        f"/tournees/?day={DAY}",
+        "/tournees/disponibilites",
+        "/volontaires/heures",
+        "/evenements/nouveau",
+    ],
+    "cordonnier@example.org": ["/prestataire/"],
+}
+SETTINGS = [("fr-FR", PHONE), ("en-GB", {"width": 1024, "height": 800})]
+
+
+def audit(page, url: str, live_server: str) -> list[str]:
+    """Load `url`; return axe's violations and the budget or picture problems, as lines."""
+    own = []
+
+    def collect(response) -> None:
+        where = urlparse(response.url)
+        ours = where.netloc == urlparse(live_server).netloc
+        if ours and where.path.endswith((".css", ".js")) and response.status == 200:
+            own.append(response)
+
+    page.on("response", collect)
+    response = page.goto(url)
+    page.wait_for_load_state("load")
+    page.remove_listener("response", collect)
+    assert response.status < 400, f"{url}: {response.status}"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """(tags) => axe.run(document, {
+            runOnly: {type: "tag", values: tags},
+            rules: {"target-size": {enabled: true}},
+        })""",
+        TAGS,
+    )
+    assert result["passes"], f"{url}: axe checked nothing"
+    problems = [
+        f"{url}: {v['id']} ({v['impact']}) {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+    ]
+    weight = sum(len(r.body()) for r in own)
+    if weight > BUDGET:
+        problems.append(f"{url}: {weight} bytes of our CSS+JS (budget {BUDGET})")
+    unsized = page.locator("img:not([width]), img:not([height])").count()
+    if unsized:
+        problems.append(f"{url}: {unsized} picture(s) without width and height")
+    return problems
+
+
+@pytest.mark.parametrize(("locale", "viewport"), SETTINGS, ids=["fr-phone", "en-desktop"])
+def test_every_main_page_passes_axe(new_page, live_server, locale, viewport):
+    problems = []
+    page = new_page(viewport=viewport, locale=locale, bypass_csp=True)  # to inject axe
+    for url in ANONYMOUS:
+        problems += audit(page, url, live_server)
+    for email, urls in BY_ROLE.items():
+        page = new_page(viewport=viewport, locale=locale, bypass_csp=True)
+        sign_in(page, email)
+        if email.startswith("habitante"):  # a basket, so that the basket and checkout show
+            page.goto("/catalogue/prestataires/cordonnerie-gambetta")
+            page.get_by_role("button", name=re.compile("^(Ajouter|Add)")).first.click()
+        for url in urls:
+            problems += audit(page, url, live_server)
+        if email.startswith("habitante"):  # checkout's second step, then the order itself
+            page.goto("/commande")
+            page.locator("select[name=depot]").select_option(index=1)
+            page.locator("main form button[type=submit]").click()
+            problems += audit(page, page.url.removeprefix(live_server), live_server)
+            page.locator("select[name=pickup_slot]").select_option(index=1)
+            page.locator("input[name=payment][value=desk]").check()
+            page.locator("main form button[type=submit]").click()
+            page.wait_for_url(re.compile(r"/commandes/\d+$"))
+            problems += audit(page, page.url.removeprefix(live_server), live_server)
+    assert problems == []
+
+
+def test_the_language_switch_keeps_the_page(new_page):
+    page = new_page(viewport=PHONE)
+    page.goto("/catalogue/prestataires/cordonnerie-gambetta")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.url.endswith("/catalogue/prestataires/cordonnerie-gambetta")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    expect(nav.get_by_role("link", name="Catalogue")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Add to basket")).first).to_be_visible()
+    page.get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
