@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -105,6 +106,7 @@ class Plan:
         return sum(r.distance_m for r in self.rounds)
 
 
+@functools.lru_cache(maxsize=65536)  # a day visits the same few dozen places again and again
 def street_m(a: Place, b: Place) -> float:
     return haversine_m(a.lat, a.lon, b.lat, b.lon) * DETOUR_FACTOR
 
