@@ -42,7 +42,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie import cli, errors, i18n, security
     from conciergerie.accounts import init_app as init_accounts
     from conciergerie.database import init_app as init_database
-    from conciergerie.extensions import babel, csrf, db, mail, migrate
+    from conciergerie.extensions import babel, csrf, db, limiter, mail, migrate
     from conciergerie.payments.gateway import init_app as init_gateway
 
     db.init_app(app)
@@ -51,6 +51,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     security.init_request_limits(app)  # before CSRF, which reads the body
     csrf.init_app(app)
     mail.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     init_accounts(app)

@@ -66,6 +66,10 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
     PASSWORD_RESET_MAX_AGE = 3600
+    # Sign-in and reset attempts (Flask-Limiter). memory:// is per process: fine for one
+    # server; several servers share redis:// or memcached://.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
     # The demo data has accounts with a public password: never loaded in production by mistake.
     DEMO_DATA_ALLOWED = False  # seconds a reset link stays valid
 

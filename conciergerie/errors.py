@@ -75,9 +75,14 @@ def init_app(app: Flask) -> None:
                 "Cette page n'existe pas ou plus. Vérifiez l'adresse, ou repartez de l'accueil."
             ),
             413: _("Ce que vous avez envoyé dépasse la taille autorisée."),
+            429: _(
+                "Trop de tentatives en peu de temps. Attendez quelques minutes avant de "
+                "réessayer ; si vous avez oublié votre mot de passe, demandez un nouveau lien."
+            ),
         }
-        # An explicit reason given with abort() wins over the generic message for the code.
-        custom = error.description != type(error).description
+        # An explicit reason given with abort() wins over the generic message for the code
+        # (not for 429: the limiter's reason is its rule, in English).
+        custom = error.description != type(error).description and error.code != 429
         message = error.description if custom else messages.get(error.code, "")
         return _page(error.code, titles.get(error.code, error.name), message)
 

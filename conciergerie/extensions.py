@@ -1,6 +1,8 @@
 """Flask extensions, created here and bound to the app in `create_app`."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
@@ -15,3 +17,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
+# Limits are set on the routes that guess passwords or send mail (accounts.limits). Behind a
+# reverse proxy, the client's address comes from ProxyFix; with several web servers, point
+# RATELIMIT_STORAGE_URI at a shared store (redis://…, memcached://…).
+limiter = Limiter(key_func=get_remote_address)

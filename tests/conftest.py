@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from conciergerie import create_app
 from conciergerie.config import TestingConfig, normalise_database_url
 from conciergerie.extensions import db as _db
+from conciergerie.extensions import limiter
 from conciergerie.models import Role, User
 from tests import factories
 
@@ -70,6 +71,9 @@ def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
         UPLOAD_ROOT=str(tmp_path_factory.mktemp("uploads")),
     )
     app.test_client_class = FreshContextClient
+    # The suite signs in thousands of times from one address: the limits are off, except in
+    # the tests about them (tests/accounts/test_limits.py switches them on).
+    limiter.enabled = False
     with app.app_context():
         flask_migrate.upgrade()
         # Sessions join the test's outer transaction through savepoints: the code under test
@@ -78,6 +82,12 @@ def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
     yield app
     with app.app_context():
         _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _limits_off() -> None:
+    # Another app made by a test (migrations, browser tests) turns the shared limiter back on.
+    limiter.enabled = False
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from conciergerie.accounts import forms, notifications, service
+from conciergerie.accounts import forms, limits, notifications, service
 from conciergerie.accounts.permissions import role_required
-from conciergerie.extensions import db
+from conciergerie.extensions import db, limiter
 from conciergerie.mail import external_url
 from conciergerie.models import MemberCompany, Role, User, utcnow
 from conciergerie.security import safe_next
@@ -39,6 +39,7 @@ def _companies() -> list[tuple[int, str]]:
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(limits.SIGN_UP_PER_ADDRESS, methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
@@ -82,6 +83,13 @@ def signup():
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(limits.SIGN_IN_PER_ADDRESS, methods=["POST"])
+@limiter.limit(
+    limits.SIGN_IN_FAILURES_PER_ACCOUNT,
+    key_func=limits.account_key,
+    methods=["POST"],
+    deduct_when=limits.failed,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
@@ -89,8 +97,14 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(db.session, form.email.data, form.password.data, now=utcnow())
         if user is None:
+            log.warning(
+                "failed sign-in for account %s from %s",
+                limits.pseudonym(form.email.data),
+                request.remote_addr,
+            )
             form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
         else:
+            log.info("sign-in of user %s from %s", user.id, request.remote_addr)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Vous êtes connecté·e."), "success")
@@ -113,6 +127,8 @@ def logout():
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(limits.RESET_PER_ADDRESS, methods=["POST"])
+@limiter.limit(limits.RESET_PER_ACCOUNT, key_func=limits.account_key, methods=["POST"])
 def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():

@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from conciergerie.accounts import limits
 from conciergerie.accounts import service as accounts
 from conciergerie.api import serializers
 from conciergerie.api import service as tokens
 from conciergerie.api.errors import ApiError, error_response
 from conciergerie.api.openapi import build_spec
-from conciergerie.extensions import csrf, db
+from conciergerie.extensions import csrf, db, limiter
 from conciergerie.mail import commit, on_commit
 from conciergerie.models import (
     DeskSlot,
@@ -104,6 +105,10 @@ def _int(value: object, field: str) -> int:
 
 
 @bp.post("/auth/token")
+@limiter.limit(limits.SIGN_IN_PER_ADDRESS)
+@limiter.limit(
+    limits.SIGN_IN_FAILURES_PER_ACCOUNT, key_func=limits.account_key, deduct_when=limits.failed
+)
 def create_token():
     data = _json_object()
     email, password = data.get("email"), data.get("password")

@@ -22,6 +22,7 @@ from conciergerie import create_app
 from conciergerie.config import TestingConfig
 from conciergerie.demo.data import DEMO_PASSWORD
 from conciergerie.extensions import db as _db
+from conciergerie.extensions import limiter
 from tests.conftest import _throwaway_postgres
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,6 +74,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         UPLOAD_ROOT=str(tmp_path_factory.mktemp("e2e-uploads")),
         PUBLIC_URL="http://127.0.0.1",
     )
+    limiter.enabled = False  # many sign-ins from 127.0.0.1 (the limit tests switch it on)
     with app.app_context():
         flask_migrate.upgrade()
         _seed(app)

@@ -1,0 +1,94 @@
+"""Sign-in, password reset and API token requests are rate-limited per address and per account."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from conciergerie.extensions import limiter
+from tests.conftest import submit
+
+
+@pytest.fixture
+def limits_on(app):
+    limiter.enabled = True
+    limiter.reset()
+    yield
+    limiter.reset()
+    limiter.enabled = False
+
+
+def sign_in_attempt(client, email, password, address="198.51.100.7"):
+    return submit(
+        client,
+        "/compte/connexion",
+        {"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_wrong_passwords_for_one_account_are_slowed_down_from_any_address(
+    client, make_user, limits_on
+):
+    user = make_user(email="nadia@example.org")
+    for attempt in range(5):
+        answer = sign_in_attempt(client, user.email, "pas le bon", f"198.51.100.{attempt}")
+        assert answer.status_code == 422
+    blocked = sign_in_attempt(client, user.email, "pas le bon", "203.0.113.9")
+    assert blocked.status_code == 429
+    page = blocked.get_data(as_text=True)
+    assert "Trop de tentatives" in page and "Attendez quelques minutes" in page
+    assert int(blocked.headers["Retry-After"]) > 0
+    # Another account from the same addresses is not affected.
+    other = sign_in_attempt(client, "quelqu.un@example.org", "pas le bon", "198.51.100.1")
+    assert other.status_code == 422
+
+
+def test_successful_sign_ins_never_lock_an_account(client, make_user, limits_on):
+    from conciergerie.accounts.passwords import hash_password
+
+    user = make_user(email="thomas@example.org", password_hash=hash_password("Bon-mot-de-passe-42"))
+    for attempt in range(7):
+        answer = sign_in_attempt(client, user.email, "Bon-mot-de-passe-42", f"192.0.2.{attempt}")
+        assert answer.status_code == 302
+        client.delete_cookie("session")
+
+
+def test_one_address_trying_many_accounts_is_slowed_down(client, limits_on):
+    statuses = [
+        sign_in_attempt(client, f"compte{n}@example.org", "x", "203.0.113.50").status_code
+        for n in range(31)
+    ]
+    assert statuses[:30] == [422] * 30 and statuses[30] == 429
+
+
+def test_reset_links_are_limited_per_account(client, make_user, limits_on, outbox):
+    user = make_user(email="lea@example.org")
+    answers = [
+        submit(
+            client,
+            "/compte/mot-de-passe-oublie",
+            {"email": user.email},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(4)
+    ]
+    assert answers == [302, 302, 302, 429] and len(outbox) == 3
+
+
+def test_api_tokens_are_limited_and_answer_json(client, make_user, limits_on):
+    user = make_user(email="api@example.org")
+    for _ in range(5):
+        answer = client.post("/api/v1/auth/token", json={"email": user.email, "password": "x"})
+        assert answer.status_code == 401
+    blocked = client.post("/api/v1/auth/token", json={"email": user.email, "password": "x"})
+    assert blocked.status_code == 429 and blocked.json["error"]["code"]
+
+
+def test_failed_sign_ins_are_logged_without_the_address(client, make_user, caplog):
+    user = make_user(email="discret@example.org")
+    with caplog.at_level(logging.INFO, logger="conciergerie.accounts.views"):
+        sign_in_attempt(client, user.email, "pas le bon")
+    assert "failed sign-in" in caplog.text and "discret@example.org" not in caplog.text
+    assert "pas le bon" not in caplog.text
