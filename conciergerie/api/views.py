@@ -230,8 +230,12 @@ def _order_error(error: orders.OrderError) -> ApiError:
 @bp.post("/orders")
 @token_required
 def create_order():
-    data = _json_object()
     user = g.api_user
+    if not user.is_customer:  # refused before anything else is looked at
+        raise ApiError(
+            403, "forbidden", _("Seuls les habitant·es et salarié·es de La Grappe commandent.")
+        )
+    data = _json_object()
     key = request.headers.get("Idempotency-Key")
     fingerprint = _fingerprint(data)
     if key is not None:

@@ -1,0 +1,273 @@
+"""Every route × every role, with the expected answer, generated from the app's URL map: a new
+route without an entry here fails the test.
+
+One letter per role, in the order of ROLES: o = let through (not 401/403/404/5xx), d = 403,
+l = sent to sign in (302 to the sign-in page; 401 on the API), n = 404 (someone else's object
+looks like no object at all), - = not asserted (a token route tested on its own).
+Forms are posted empty with CSRF off: an allowed role gets its form's own answer (400, 422, a
+redirect…), a refused role never reaches the form.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from conciergerie.models import (
+    DeskClosure,
+    DeskOpeningRange,
+    OrderStatus,
+    Role,
+    VolunteerAbsence,
+)
+from conciergerie.orders import service as orders
+from conciergerie.rounds import service as rounds
+from tests.conftest import sign_in
+from tests.factories import (
+    NOW,
+    make_event,
+    make_offer,
+    make_order,
+    make_provider,
+    make_user,
+    make_volunteer,
+    open_provider,
+)
+from tests.rounds.test_service import DEPOT, THURSDAY
+
+ROLES = ("anonymous", "resident", "employee", "volunteer", "provider", "concierge")
+
+# (endpoint, method): expected per role — anonymous, resident, employee, volunteer, provider,
+# concierge. The resident owns the order in the URLs; the employee is another customer; the
+# provider works for that order's provider; the volunteer does the round in the URLs.
+MATRIX: dict[tuple[str, str], str] = {
+    ("home.index", "GET"): "oooooo",
+    ("home.healthz", "GET"): "oooooo",
+    ("home.set_language", "POST"): "oooooo",
+    ("static", "GET"): "oooooo",
+    ("catalogue.index", "GET"): "oooooo",
+    ("catalogue.provider", "GET"): "oooooo",
+    ("accounts.signup", "GET"): "oooooo",
+    ("accounts.signup", "POST"): "oooooo",
+    ("accounts.login", "GET"): "oooooo",
+    ("accounts.login", "POST"): "oooooo",
+    ("accounts.logout", "POST"): "looooo",
+    ("accounts.forgot_password", "GET"): "oooooo",
+    ("accounts.forgot_password", "POST"): "oooooo",
+    ("accounts.reset_password", "GET"): "oooooo",
+    ("accounts.reset_password", "POST"): "oooooo",
+    ("accounts.profile", "GET"): "looooo",
+    ("accounts.profile", "POST"): "looooo",
+    ("accounts.user_list", "GET"): "lddddo",
+    ("accounts.solidarity_rate", "POST"): "lddddo",
+    ("orders.add_to_basket", "POST"): "nnnnnn",  # open to all; an empty form names no offer
+    ("orders.update_basket", "POST"): "oooooo",
+    ("orders.show_basket", "GET"): "oooooo",
+    ("orders.checkout", "GET"): "loodd-",
+    ("orders.checkout", "POST"): "loodd-",
+    ("orders.my_orders", "GET"): "looooo",  # staff see an empty list: they never order
+    ("orders.detail", "GET"): "lonnno",
+    ("orders.ics", "GET"): "lonnno",
+    ("orders.cancel", "POST"): "lonnno",
+    ("payments.payment_return", "GET"): "lonnno",
+    ("payments.desk_payment", "POST"): "lddddo",
+    ("payments.desk_refund", "POST"): "lddddo",
+    ("payments.export_payments", "GET"): "lddddo",
+    ("payments.stripe_webhook", "POST"): "------",
+    ("payments.test_checkout", "GET"): "------",
+    ("payments.test_checkout", "POST"): "------",
+    ("desk.index", "GET"): "lddodo",
+    ("desk.step", "POST"): "lddodo",
+    ("desk.labels", "GET"): "lddodo",
+    ("slots.opening_hours", "GET"): "lddddo",
+    ("slots.add_range", "POST"): "lddddo",
+    ("slots.delete_range", "POST"): "lddddo",
+    ("slots.add_closure", "POST"): "lddddo",
+    ("slots.delete_closure", "POST"): "lddddo",
+    ("jobs.index", "GET"): "lddddo",
+    ("events.index", "GET"): "oooooo",
+    ("events.detail", "GET"): "oooooo",
+    ("events.image", "GET"): "nnnnnn",  # the event in the URLs has no picture
+    ("events.event_ics", "GET"): "oooooo",
+    ("events.feed", "GET"): "oooooo",
+    ("events.poster", "GET"): "oooooo",
+    ("events.archives", "GET"): "oooooo",
+    ("events.archives_csv", "GET"): "lddodo",
+    ("events.register", "POST"): "looooo",
+    ("events.unregister", "POST"): "looooo",
+    ("events.create", "GET"): "lddodo",
+    ("events.create", "POST"): "lddodo",
+    ("events.edit", "GET"): "lddodo",
+    ("events.edit", "POST"): "lddodo",
+    ("events.cancel", "POST"): "lddodo",
+    ("events.participants", "GET"): "lddodo",
+    ("events.participants", "POST"): "lddodo",
+    ("rounds.mine", "GET"): "lddodo",
+    ("rounds.mark", "POST"): "lddodo",
+    ("rounds.availability", "GET"): "lddodo",
+    ("rounds.set_transport", "POST"): "lddodo",
+    ("rounds.add_range", "POST"): "lddodo",
+    ("rounds.delete_range", "POST"): "lddodn",  # the volunteer's own range; not the concierge's
+    ("rounds.add_absence", "POST"): "lddodo",
+    ("rounds.delete_absence", "POST"): "lddodn",
+    ("rounds.plan", "GET"): "lddddo",
+    ("rounds.replan", "POST"): "lddddo",
+    ("rounds.move_stop", "POST"): "lddddo",
+    ("rounds.assign", "POST"): "lddddo",
+    ("rounds.toggle_lock", "POST"): "lddddo",
+    ("portal.index", "GET"): "lddd-d",
+    ("portal.ready", "POST"): "lddd-d",
+    ("volunteer_records.hours_page", "GET"): "lddodo",
+    ("volunteer_records.hours_csv", "GET"): "lddodo",
+    ("volunteer_records.feed", "GET"): "------",  # a signed token instead of a session
+    ("api.openapi", "GET"): "oooooo",
+    ("api.providers", "GET"): "oooooo",
+    ("api.list_slots", "GET"): "oooooo",
+    ("api.create_token", "POST"): "------",
+    ("api.revoke_token", "DELETE"): "looooo",
+    ("api.create_order", "POST"): "loodd-",
+    ("api.get_order", "GET"): "lonnno",
+    ("api.cancel_order", "POST"): "lonnno",
+    ("api.list_rounds", "GET"): "lddodo",
+    ("api.mark_round_item", "POST"): "lddodo",
+}
+
+
+def routes(app) -> list[tuple[str, str, object]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule))
+    return found
+
+
+def test_every_route_has_an_entry(app):
+    missing = sorted(f"{e} {m}" for e, m, _ in routes(app) if (e, m) not in MATRIX)
+    assert missing == [], "add these routes to MATRIX with the answer each role should get"
+    stale = sorted(
+        f"{e} {m}" for e, m in MATRIX if (e, m) not in {(e, m) for e, m, _ in routes(app)}
+    )
+    assert stale == []
+
+
+@pytest.fixture
+def world(session):
+    """One of everything the URLs point at."""
+    people = {
+        "resident": make_user(session, Role.RESIDENT),
+        "employee": make_user(session, Role.EMPLOYEE),
+        "volunteer": make_volunteer(session),
+        "concierge": make_user(session, Role.CONCIERGE),
+    }
+    provider = open_provider(make_provider(session, slug="cordonnerie"))
+    people["provider"] = make_user(session, Role.PROVIDER, provider=provider)
+    order = make_order(
+        session,
+        customer=people["resident"],
+        offer=make_offer(session, provider=provider, turnaround_days=1),
+    )
+    orders.advance_order(
+        session, order, OrderStatus.DROPPED_OFF, actor=people["concierge"], now=NOW
+    )
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    stop = round_.stops[0]
+    event = make_event(session, organiser=people["volunteer"])
+    range_ = DeskOpeningRange(
+        weekday=6,
+        opens_at=datetime(2026, 1, 1, 9).time(),
+        closes_at=datetime(2026, 1, 1, 10).time(),
+    )
+    closure = DeskClosure(day=datetime(2027, 1, 4, tzinfo=UTC).date(), reason="Inventaire")
+    absence = VolunteerAbsence(
+        volunteer_id=people["volunteer"].id,
+        first_day=THURSDAY,
+        last_day=THURSDAY,
+    )
+    session.add_all([range_, closure, absence])
+    session.flush()
+    from conciergerie.models import VolunteerAvailability
+
+    volunteer_range = (
+        session.query(VolunteerAvailability).filter_by(volunteer_id=people["volunteer"].id).first()
+    )
+    values = {
+        "order_id": order.id,
+        "user_id": people["employee"].id,
+        "event_id": event.id,
+        "round_id": round_.id,
+        "stop_id": stop.id,
+        "item_id": stop.items[0].id,
+        "line_id": order.lines[0].id,
+        "absence_id": absence.id,
+        "closure_id": closure.id,
+        "slug": "cordonnerie",
+        "token": "jeton-invalide",
+        "session_id": "cs_test_inconnu",
+        "filename": "css/site.css",
+        "range_id": {"slots": range_.id, "rounds": volunteer_range.id},
+    }
+    return people, values
+
+
+def url_for_rule(rule, values) -> str:
+    args = {}
+    for name in rule.arguments:
+        value = values[name]
+        if isinstance(value, dict):
+            value = value[rule.endpoint.split(".")[0]]
+        args[name] = value
+    path = rule.build(args, append_unknown=False)[1]
+    if rule.endpoint in ("rounds.mine", "rounds.plan"):
+        path += "?day=2026-11-26"
+    return path
+
+
+def call(client, method, path, user, session, app):
+    headers = {}
+    if path.startswith("/api/") and user is not None:
+        from conciergerie.api import service as tokens
+
+        headers["Authorization"] = f"Bearer {tokens.issue_token(session, user, now=NOW)}"
+    elif user is not None:
+        sign_in(client, user)
+    kwargs = {"json": {}} if path.startswith("/api/") and method != "GET" else {"data": {}}
+    if method == "GET":
+        kwargs = {}
+    return client.open(path, method=method, headers=headers, **kwargs)
+
+
+def verdict(answer, path) -> str:
+    status = answer.status_code
+    if status >= 500:
+        return "5"
+    if status == 403:
+        return "d"
+    if status == 404:
+        return "n"
+    if status == 401 or (status == 302 and "/compte/connexion" in answer.location):
+        return "l"
+    return "o"
+
+
+@pytest.mark.parametrize("endpoint_method", sorted(MATRIX), ids=lambda em: f"{em[0]}-{em[1]}")
+def test_each_role_gets_the_expected_answer(
+    app, client, session, world, endpoint_method, monkeypatch
+):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    monkeypatch.setattr("conciergerie.rounds.views.utcnow", lambda: NOW)
+    endpoint, method = endpoint_method
+    people, values = world
+    [rule] = [r for e, m, r in routes(app) if (e, m) == endpoint_method]
+    path = url_for_rule(rule, values)
+    got = []
+    for role, expected in zip(ROLES, MATRIX[endpoint_method], strict=True):
+        if expected == "-":
+            got.append("-")
+            continue
+        client.delete_cookie("session")
+        answer = call(client, method, path, people.get(role), session, app)
+        got.append(verdict(answer, path))
+        answer.close()
+    assert "".join(got) == MATRIX[endpoint_method], f"{method} {path}"
