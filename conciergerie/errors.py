@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -61,6 +62,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code == 403:  # who was refused what (an id, never a name or an address)
+            who = getattr(current_user, "id", None) if current_user else None
+            log.warning("access refused: %s %s for user %s", request.method, request.path, who)
         titles = {
             400: _("Requête incorrecte"),
             403: _("Accès refusé"),

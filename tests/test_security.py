@@ -97,3 +97,47 @@ def test_failing_mail_server_gives_the_same_answer(app, client, make_user, monke
     unknown = submit(client, "/compte/mot-de-passe-oublie", {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"]
+
+
+def test_production_sends_hsts_secure_cookies_and_no_debug(tmp_path):
+    from conciergerie import create_app
+    from tests.test_config import RealProd
+
+    app = create_app(RealProd, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
+    assert app.debug is False and app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    answer = app.test_client().get("/healthz", base_url="https://etvoila-gambetta.fr")
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_development_sends_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+def test_signing_in_starts_a_fresh_session_but_keeps_the_basket(client, session, make_user):
+    from conciergerie.accounts.passwords import hash_password
+    from tests.conftest import submit
+
+    user = make_user(email="frais@example.org", password_hash=hash_password("Tout-neuf-2026"))
+    with client.session_transaction() as before:
+        before["planted"] = "by someone else"
+        before["basket"] = {"1": 2}
+    answer = submit(
+        client, "/compte/connexion", {"email": user.email, "password": "Tout-neuf-2026"}
+    )
+    assert answer.status_code == 302
+    with client.session_transaction() as after:
+        assert "planted" not in after and after["basket"] == {"1": 2}
+        assert after["_user_id"] == user.get_id()
+
+
+def test_refused_access_is_logged_with_the_user_id_only(client, login_as, caplog):
+    import logging
+
+    from conciergerie.models import Role
+
+    user = login_as(Role.RESIDENT, email="curieuse@example.org")
+    with caplog.at_level(logging.WARNING, logger="conciergerie.errors"):
+        assert client.get("/comptoir/").status_code == 403
+    assert f"access refused: GET /comptoir/ for user {user.id}" in caplog.text
+    assert "curieuse@example.org" not in caplog.text

@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -25,6 +26,7 @@ from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db, limiter
 from conciergerie.mail import external_url
 from conciergerie.models import MemberCompany, Role, User, utcnow
+from conciergerie.orders import basket
 from conciergerie.security import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
@@ -106,6 +108,11 @@ def login():
         else:
             log.info("sign-in of user %s from %s", user.id, request.remote_addr)
             db.session.commit()
+            # A fresh session at sign-in: nothing set before (by anyone) carries over, except
+            # the basket and the chosen language.
+            kept = {k: session[k] for k in (basket.KEY, "lang") if k in session}
+            session.clear()
+            session.update(kept)
             login_user(user, remember=form.remember.data)
             flash(_("Vous êtes connecté·e."), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
