@@ -1,0 +1,13 @@
+"""The app as bench/load.py serves it: on the benchmark database, debug off, mails discarded."""
+
+import os
+
+from conciergerie import create_app
+
+app = create_app(
+    "development",
+    SQLALCHEMY_DATABASE_URI=os.environ["BENCH_DATABASE_URL_APP"],
+    DEBUG=False,
+    MAIL_BACKEND="dummy",
+    RATELIMIT_ENABLED=False,
+)
