@@ -3,8 +3,9 @@
 For a period (an ISO week, Monday to Sunday, or a calendar month, in Paris time) and each
 volunteer: the rounds they did (their planned duration, from leaving the desk to coming back,
 and their distance) and the events they organised that were not cancelled (their duration),
-day by day, with totals. Only what happened counts: rounds of past days and of today, events
-that started on a past day or today; a planned future is not a worked hour yet. A round belongs
+day by day, with totals. Only what happened counts: rounds that are over and on which the
+volunteer marked at least one item (a planned round nobody did is not a worked hour), events
+that started on a past day or today. A round belongs
 to its day, an event to the day it starts. Minutes are whole numbers.
 
 Plain functions over a session; they only read.
