@@ -141,3 +141,41 @@ def test_refused_access_is_logged_with_the_user_id_only(client, login_as, caplog
         assert client.get("/comptoir/").status_code == 403
     assert f"access refused: GET /comptoir/ for user {user.id}" in caplog.text
     assert "curieuse@example.org" not in caplog.text
+
+
+def test_remember_me_is_optional_and_revoked_by_signing_out(app, client, session, make_user):
+    from flask.testing import FlaskClient
+
+    from conciergerie.accounts.passwords import hash_password
+    from conciergerie.accounts.service import end_all_sessions
+    from tests.conftest import submit
+
+    user = make_user(email="fidele@example.org", password_hash=hash_password("Se-souvenir-2026"))
+    form = {"email": user.email, "password": "Se-souvenir-2026"}
+    submit(client, "/compte/connexion", form)
+    assert client.get_cookie("remember_token") is None  # not asked: no lasting cookie
+    other = app.test_client()
+    submit(other, "/compte/connexion", {**form, "remember": "y"})
+    remember = other.get_cookie("remember_token")
+    assert remember is not None and remember.http_only and remember.same_site == "Lax"
+
+    # A new browser with only that cookie is signed in…
+    returning = app.test_client()
+    returning.set_cookie("remember_token", remember.value)
+    assert returning.get("/compte/").status_code == 200
+    # …until the person signs out everywhere (or changes the password).
+    end_all_sessions(user)
+    session.flush()
+    later: FlaskClient = app.test_client()
+    later.set_cookie("remember_token", remember.value)
+    assert later.get("/compte/").status_code == 302
+
+
+def test_a_name_cannot_add_mail_headers(client, session, make_user, outbox):
+    from conciergerie.accounts import notifications
+
+    user = make_user(email="entete@example.org", full_name="Eve\r\nBcc: espion@example.org")
+    notifications.send_password_reset(user, "https://example.org/lien", valid_minutes=60)
+    [mail] = outbox
+    message = mail.message()
+    assert message["Bcc"] is None and mail.recipients() == ["entete@example.org"]
