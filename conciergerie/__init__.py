@@ -52,6 +52,11 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     init_accounts(app)

@@ -66,8 +66,11 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
     PASSWORD_RESET_MAX_AGE = 3600
-    # Sign-in and reset attempts (Flask-Limiter). memory:// is per process: fine for one
-    # server; several servers share redis:// or memcached://.
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none), so that
+    # the client's own address is the one counted and logged.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    # Sign-in and reset attempts (Flask-Limiter). memory:// counts in each process (each
+    # gunicorn worker has its own counters); production shares redis:// or memcached://.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # The demo data has accounts with a public password: never loaded in production by mistake.

@@ -18,6 +18,6 @@ csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
 # Limits are set on the routes that guess passwords or send mail (accounts.limits). Behind a
-# reverse proxy, the client's address comes from ProxyFix; with several web servers, point
-# RATELIMIT_STORAGE_URI at a shared store (redis://…, memcached://…).
+# reverse proxy, the client's address comes from ProxyFix (PROXY_FIX_X_FOR); with several
+# workers or servers, point RATELIMIT_STORAGE_URI at a shared store (redis://…, memcached://…).
 limiter = Limiter(key_func=get_remote_address)

@@ -64,8 +64,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("orders.add_to_basket", "POST"): "nnnnnn",  # open to all; an empty form names no offer
     ("orders.update_basket", "POST"): "oooooo",
     ("orders.show_basket", "GET"): "oooooo",
-    ("orders.checkout", "GET"): "loodd-",
-    ("orders.checkout", "POST"): "loodd-",
+    ("orders.checkout", "GET"): "looddd",
+    ("orders.checkout", "POST"): "looddd",
     ("orders.my_orders", "GET"): "looooo",  # staff see an empty list: they never order
     ("orders.detail", "GET"): "lonnno",
     ("orders.ics", "GET"): "lonnno",
@@ -116,8 +116,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("rounds.move_stop", "POST"): "lddddo",
     ("rounds.assign", "POST"): "lddddo",
     ("rounds.toggle_lock", "POST"): "lddddo",
-    ("portal.index", "GET"): "lddd-d",
-    ("portal.ready", "POST"): "lddd-d",
+    ("portal.index", "GET"): "ldddod",
+    ("portal.ready", "POST"): "ldddod",
     ("volunteer_records.hours_page", "GET"): "lddodo",
     ("volunteer_records.hours_csv", "GET"): "lddodo",
     ("volunteer_records.feed", "GET"): "------",  # a signed token instead of a session
@@ -126,7 +126,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("api.list_slots", "GET"): "oooooo",
     ("api.create_token", "POST"): "------",
     ("api.revoke_token", "DELETE"): "looooo",
-    ("api.create_order", "POST"): "loodd-",
+    ("api.create_order", "POST"): "looddd",
     ("api.get_order", "GET"): "lonnno",
     ("api.cancel_order", "POST"): "lonnno",
     ("api.list_rounds", "GET"): "lddodo",

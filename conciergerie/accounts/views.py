@@ -85,9 +85,17 @@ def signup():
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(limits.SIGN_IN_PER_ADDRESS, methods=["POST"])
-@limiter.limit(
-    limits.SIGN_IN_FAILURES_PER_ACCOUNT,
+@limiter.shared_limit(limits.SIGN_IN_PER_ADDRESS, scope="sign-in", methods=["POST"])
+@limiter.shared_limit(
+    limits.FAILURES_PER_ACCOUNT_AND_ADDRESS,
+    scope="sign-in-failures-here",
+    key_func=limits.account_and_address_key,
+    methods=["POST"],
+    deduct_when=limits.failed,
+)
+@limiter.shared_limit(
+    limits.FAILURES_PER_ACCOUNT,
+    scope="sign-in-failures",
     key_func=limits.account_key,
     methods=["POST"],
     deduct_when=limits.failed,
@@ -99,6 +107,7 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(db.session, form.email.data, form.password.data, now=utcnow())
         if user is None:
+            limits.wrong_password()
             log.warning(
                 "failed sign-in for account %s from %s",
                 limits.pseudonym(form.email.data),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from datetime import date, timedelta
 from functools import wraps
@@ -44,6 +45,7 @@ from conciergerie.slots import service as slots
 from conciergerie.timeutils import local_date, start_of_local_day
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 csrf.exempt(bp)  # no cookies here: every call carries its bearer token
 
 MAX_SLOT_RANGE_DAYS = 62
@@ -105,9 +107,18 @@ def _int(value: object, field: str) -> int:
 
 
 @bp.post("/auth/token")
-@limiter.limit(limits.SIGN_IN_PER_ADDRESS)
-@limiter.limit(
-    limits.SIGN_IN_FAILURES_PER_ACCOUNT, key_func=limits.account_key, deduct_when=limits.failed
+@limiter.shared_limit(limits.SIGN_IN_PER_ADDRESS, scope="sign-in")
+@limiter.shared_limit(
+    limits.FAILURES_PER_ACCOUNT_AND_ADDRESS,
+    scope="sign-in-failures-here",
+    key_func=limits.account_and_address_key,
+    deduct_when=limits.failed,
+)
+@limiter.shared_limit(
+    limits.FAILURES_PER_ACCOUNT,
+    scope="sign-in-failures",
+    key_func=limits.account_key,
+    deduct_when=limits.failed,
 )
 def create_token():
     data = _json_object()
@@ -116,6 +127,8 @@ def create_token():
         raise ApiError(422, "invalid", _("E-mail et mot de passe sont attendus."), "email")
     user = accounts.authenticate(db.session, email, password, now=utcnow())
     if user is None:
+        limits.wrong_password()
+        log.warning("failed API sign-in for account %s", limits.pseudonym(email))
         raise ApiError(401, "invalid_credentials", _("Adresse e-mail ou mot de passe incorrect."))
     token = tokens.issue_token(db.session, user, now=utcnow())
     db.session.commit()

@@ -28,21 +28,43 @@ def sign_in_attempt(client, email, password, address="198.51.100.7"):
     )
 
 
-def test_wrong_passwords_for_one_account_are_slowed_down_from_any_address(
+def test_wrong_passwords_from_one_place_are_slowed_down_without_locking_the_owner_out(
     client, make_user, limits_on
 ):
-    user = make_user(email="nadia@example.org")
-    for attempt in range(5):
-        answer = sign_in_attempt(client, user.email, "pas le bon", f"198.51.100.{attempt}")
-        assert answer.status_code == 422
-    blocked = sign_in_attempt(client, user.email, "pas le bon", "203.0.113.9")
+    from conciergerie.accounts.passwords import hash_password
+
+    user = make_user(email="nadia@example.org", password_hash=hash_password("Le-bon-mot-2026"))
+    for _ in range(5):
+        assert sign_in_attempt(client, user.email, "pas le bon").status_code == 422
+    blocked = sign_in_attempt(client, user.email, "pas le bon")
     assert blocked.status_code == 429
     page = blocked.get_data(as_text=True)
     assert "Trop de tentatives" in page and "Attendez quelques minutes" in page
     assert int(blocked.headers["Retry-After"]) > 0
-    # Another account from the same addresses is not affected.
-    other = sign_in_attempt(client, "quelqu.un@example.org", "pas le bon", "198.51.100.1")
-    assert other.status_code == 422
+    # A re-spelt address (a full-width letter) is the same account: still refused.
+    assert sign_in_attempt(client, "nadia@ｅxample.org", "pas le bon").status_code == 429
+    # The owner, from their own place, still gets in.
+    owner = sign_in_attempt(client, user.email, "Le-bon-mot-2026", "192.0.2.44")
+    assert owner.status_code == 302
+
+
+def test_guessing_one_account_from_many_places_hits_a_ceiling(client, make_user, limits_on):
+    user = make_user(email="cible@example.org")
+    statuses = [
+        sign_in_attempt(client, user.email, "x", f"10.0.{n // 250}.{n % 250}").status_code
+        for n in range(51)
+    ]
+    assert statuses[:50] == [422] * 50 and statuses[50] == 429
+
+
+def test_the_web_form_and_the_api_share_the_counters(client, make_user, limits_on):
+    user = make_user(email="partage@example.org")
+    for _ in range(3):
+        assert sign_in_attempt(client, user.email, "x", "127.0.0.1").status_code == 422
+    for _ in range(2):
+        answer = client.post("/api/v1/auth/token", json={"email": user.email, "password": "x"})
+        assert answer.status_code == 401
+    assert sign_in_attempt(client, user.email, "x", "127.0.0.1").status_code == 429
 
 
 def test_successful_sign_ins_never_lock_an_account(client, make_user, limits_on):
@@ -72,9 +94,9 @@ def test_reset_links_are_limited_per_account(client, make_user, limits_on, outbo
             {"email": user.email},
             environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
         ).status_code
-        for n in range(4)
+        for n in range(6)
     ]
-    assert answers == [302, 302, 302, 429] and len(outbox) == 3
+    assert answers == [302] * 5 + [429] and len(outbox) == 5
 
 
 def test_api_tokens_are_limited_and_answer_json(client, make_user, limits_on):
@@ -86,7 +108,7 @@ def test_api_tokens_are_limited_and_answer_json(client, make_user, limits_on):
     assert blocked.status_code == 429 and blocked.json["error"]["code"]
 
 
-def test_failed_sign_ins_are_logged_without_the_address(client, make_user, caplog):
+def test_failed_sign_ins_are_logged_without_the_e_mail_address(client, make_user, caplog):
     user = make_user(email="discret@example.org")
     with caplog.at_level(logging.INFO, logger="conciergerie.accounts.views"):
         sign_in_attempt(client, user.email, "pas le bon")

@@ -149,8 +149,12 @@ def sign_out(page) -> None:
     page.get_by_role("button", name="Se déconnecter").click()
 
 
-def first_working_day_after(today):
-    from conciergerie.timeutils import is_working_day
+def first_working_day_after(today=None):
+    """The next working day at the desk, counted from today in Paris (not the machine's day)."""
+    from conciergerie.models import utcnow
+    from conciergerie.timeutils import is_working_day, local_date
+
+    today = today or local_date(utcnow())
 
     day = today + timedelta(days=1)
     while not is_working_day(day):

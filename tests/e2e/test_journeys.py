@@ -97,11 +97,10 @@ def tap_all(page, day: str, button: str, code: str, expected: int) -> None:
 
 
 def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
-    from datetime import date
 
     from tests.e2e.conftest import first_working_day_after
 
-    day = first_working_day_after(date.today()).isoformat()
+    day = first_working_day_after().isoformat()
     resident = new_page(viewport=PHONE)
     code = place_resident_order(resident, "bruno.caron@example.org")
     order_url = resident.url
