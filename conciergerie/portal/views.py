@@ -11,7 +11,7 @@ from conciergerie.extensions import db
 from conciergerie.models import OrderLine, Role, utcnow
 from conciergerie.orders import service as orders
 from conciergerie.portal import service
-from conciergerie.rounds.forms import EmptyForm
+from conciergerie.portal.forms import ReadyForm
 
 bp = Blueprint("portal", __name__, url_prefix="/prestataire")
 
@@ -29,7 +29,7 @@ def index():
     return render_template(
         "portal/index.html",
         work=service.workload(db.session, _provider_id()),
-        form=EmptyForm(),
+        form=ReadyForm(),
         initials=service.initials,
     )
 
@@ -40,7 +40,7 @@ def ready(line_id: int):
     line = db.get_or_404(OrderLine, line_id)
     if line.provider_id != _provider_id():
         abort(404)
-    if not EmptyForm().validate_on_submit():
+    if not ReadyForm().validate_on_submit():
         abort(400, description=_("Requête invalide : rechargez la page."))
     try:
         done = service.mark_ready(
