@@ -41,6 +41,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
 
     from conciergerie import cli, errors, i18n, security
     from conciergerie.accounts import init_app as init_accounts
+    from conciergerie.catalogue import cache as catalogue_cache
     from conciergerie.database import init_app as init_database
     from conciergerie.extensions import babel, csrf, db, limiter, mail, migrate
     from conciergerie.payments.gateway import init_app as init_gateway
@@ -50,6 +51,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     security.init_request_limits(app)  # before CSRF, which reads the body
     csrf.init_app(app)
+    catalogue_cache.init_app(app)  # after CSRF: it wraps csrf_token() in templates
     mail.init_app(app)
     limiter.init_app(app)
     if app.config.get("PROXY_FIX_X_FOR"):

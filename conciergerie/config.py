@@ -36,6 +36,10 @@ class Config:
     # Every other request (no file in it) is refused above this size.
     REQUEST_SIZE_LIMIT = 1024 * 1024
     WTF_CSRF_TIME_LIMIT = 4 * 3600
+    # Catalogue pages kept rendered for anonymous visitors, per process (catalogue.cache); 0 = off.
+    PUBLIC_PAGE_CACHE_SIZE = int(os.environ.get("PUBLIC_PAGE_CACHE_SIZE", "256"))
+    # On PostgreSQL, learn of catalogue changes by LISTEN/NOTIFY instead of a query per page.
+    CATALOGUE_VERSION_LISTEN = True
 
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
@@ -115,6 +119,9 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     MAIL_BACKEND = "locmem"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Each test's changes stay in its own rolled-back transaction, which no listener sees: the
+    # pages read the version in that transaction (tests/catalogue/test_versions.py tests NOTIFY).
+    CATALOGUE_VERSION_LISTEN = False
 
 
 class ProductionConfig(Config):

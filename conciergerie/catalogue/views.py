@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
 from conciergerie.catalogue import service
+from conciergerie.catalogue.cache import public_page
 from conciergerie.extensions import db
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -16,6 +17,7 @@ def _desk() -> tuple[float, float]:
 
 
 @bp.get("/")
+@public_page
 def index():
     category = None
     slug = request.args.get("categorie", "").strip()
@@ -32,6 +34,7 @@ def index():
 
 
 @bp.get("/prestataires/<slug>")
+@public_page
 def provider(slug: str):
     provider = service.active_provider_by_slug(db.session, slug)
     if provider is None:

@@ -4,6 +4,7 @@ from conciergerie.models.accounts import MemberCompany, Role, User
 from conciergerie.models.api import ApiToken
 from conciergerie.models.base import Base, UTCDateTime, utcnow
 from conciergerie.models.catalogue import (
+    CatalogueVersion,
     Category,
     Offer,
     OfferKind,
@@ -32,6 +33,7 @@ __all__ = [
     "Base",
     "JobRun",
     "SchedulerLease",
+    "CatalogueVersion",
     "Category",
     "DeskClosure",
     "DeskOpeningRange",

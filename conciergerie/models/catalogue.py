@@ -140,3 +140,17 @@ class ProviderOpeningRange(Base):
         sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
     )
+
+
+class CatalogueVersion(Base):
+    """One row whose token changes with every change to the public catalogue.
+
+    Cached catalogue pages are keyed by it (catalogue.cache), so a change shows at once on every
+    web server. A random token rather than a counter: a rolled-back change cannot hand out a
+    number that a later, different change reuses.
+    """
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32))
