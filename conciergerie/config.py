@@ -76,6 +76,9 @@ class Config:
     # Sign-in and reset attempts (Flask-Limiter). memory:// counts in each process (each
     # gunicorn worker has its own counters); production shares redis:// or memcached://.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # gunicorn's own variable for its number of workers (processes), read here to refuse
+    # per-process limits in production when there are several.
+    WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))
     RATELIMIT_HEADERS_ENABLED = True
     # The demo data has accounts with a public password: never loaded in production by mistake.
     DEMO_DATA_ALLOWED = False  # seconds a reset link stays valid
@@ -146,6 +149,12 @@ class ProductionConfig(Config):
             raise RuntimeError("PUBLIC_URL must be the site's https:// address in production.")
         if cls.MAIL_BACKEND != "smtp":
             raise RuntimeError("MAIL_SERVER must be set in production (reset links are mailed).")
+        if cls.RATELIMIT_STORAGE_URI.startswith("memory://") and cls.WEB_CONCURRENCY > 1:
+            # Each worker would count apart: N workers would allow N times the attempts.
+            raise RuntimeError(
+                "RATELIMIT_STORAGE_URI must be a shared store (redis://host:6379 or "
+                "memcached://host:11211) when WEB_CONCURRENCY runs several workers."
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

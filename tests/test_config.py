@@ -42,6 +42,16 @@ def test_production_refuses_unsafe_mail_settings(setting, value, message):
         create_app(Prod)
 
 
+def test_production_refuses_per_process_limits_with_several_workers():
+    Prod = type("Prod", (RealProd,), {"WEB_CONCURRENCY": 4})
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        create_app(Prod)
+    shared = type("Prod", (Prod,), {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"})
+    assert create_app(shared).config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    one_worker = type("Prod", (RealProd,), {"WEB_CONCURRENCY": 1})
+    assert create_app(one_worker).config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
 def test_demo_data_is_refused_in_production(tmp_path):
     app = create_app(RealProd, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
     result = app.test_cli_runner().invoke(args=["demo-data"])
