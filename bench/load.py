@@ -6,7 +6,8 @@ Needs: PostgreSQL (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5
 throw-away database `evg_bench` is created there and dropped at the end) and `wrk`
 (apt-get install wrk). Prints, in one run, requests per second and p50/p99 latency for the
 catalogue page, a provider page and order creation through the API, each as a ratio to the
-hello-world app; then a profile (pyinstrument) of what a catalogue request spends its time on.
+hello-world app; then profiles (pyinstrument) of a catalogue render, a cached catalogue page and
+an order.
 """
 
 from __future__ import annotations
@@ -317,18 +318,39 @@ def post_script(token: str, bodies: list[dict]) -> str:
     return handle.name
 
 
-def profile_catalogue(url: str) -> str:
+def profile(url: str, data: dict) -> str:
+    """Where the time goes, in-process: an uncached catalogue render, a cached one, an order."""
     from pyinstrument import Profiler
 
     app = bench_app(url)
-    client = app.test_client()
-    client.get("/catalogue/")  # warm
-    profiler = Profiler()
-    profiler.start()
-    for _ in range(30):
-        client.get("/catalogue/")
-    profiler.stop()
-    return profiler.output_text(unicode=False, color=False, show_all=False)
+    client = app.test_client(use_cookies=False)
+    cache = app.extensions["public_page_cache"]
+    headers = {"Authorization": f"Bearer {data['token']}"}
+    out = []
+    for title, count, call in (
+        ("catalogue, rendered (cache emptied each time)", 10, lambda: _fresh(cache, client)),
+        ("catalogue, from the cache", 300, lambda: client.get("/catalogue/")),
+        (
+            "order creation (API)",
+            60,
+            lambda: client.post("/api/v1/orders", json=data["bodies"][0], headers=headers),
+        ),
+    ):
+        call()  # warm
+        profiler = Profiler()
+        profiler.start()
+        for _ in range(count):
+            assert call().status_code in (200, 201)
+        profiler.stop()
+        out.append(f"--- {title}, {count} requests\n")
+        out.append(profiler.output_text(unicode=False, color=False, show_all=False))
+    app.extensions["catalogue_version"].stop()  # before the database is dropped
+    return "\n".join(out)
+
+
+def _fresh(cache, client):
+    cache.clear()
+    return client.get("/catalogue/")
 
 
 def main() -> None:
@@ -391,8 +413,8 @@ def run(url: str, args) -> None:
             f"{name:<22} {r['rps']:>8.0f} {r['rps'] / reference['rps']:>8.2f} {r['p50']:>8.1f} "
             f"{r['p99']:>8.1f} {r['p99'] / reference['p99']:>11.1f} {r['errors']:>7}"
         )
-    print("\nWhere a catalogue request spends its time (pyinstrument, 30 requests):\n")
-    print(profile_catalogue(url))
+    print("\nWhere the time goes (pyinstrument, in-process):\n")
+    print(profile(url, data))
 
 
 if __name__ == "__main__":
