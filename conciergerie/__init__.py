@@ -39,13 +39,14 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
         db_file = Path(app.instance_path) / "conciergerie.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
 
-    from conciergerie import cli, errors, i18n, security
+    from conciergerie import cli, errors, i18n, logs, security
     from conciergerie.accounts import init_app as init_accounts
     from conciergerie.catalogue import cache as catalogue_cache
     from conciergerie.database import init_app as init_database
     from conciergerie.extensions import babel, csrf, db, limiter, mail, migrate
     from conciergerie.payments.gateway import init_app as init_gateway
 
+    logs.init_app(app)  # first: every later hook's log lines carry the request id
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

@@ -76,6 +76,10 @@ class Config:
     # Sign-in and reset attempts (Flask-Limiter). memory:// counts in each process (each
     # gunicorn worker has its own counters); production shares redis:// or memcached://.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Log lines: "text" or "json" (one JSON object per line, for the log collector); empty: left
+    # to the host (the tests).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # gunicorn's own variable for its number of workers (processes), read here to refuse
     # per-process limits in production when there are several.
     WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -125,9 +129,11 @@ class TestingConfig(Config):
     # Each test's changes stay in its own rolled-back transaction, which no listener sees: the
     # pages read the version in that transaction (tests/catalogue/test_versions.py tests NOTIFY).
     CATALOGUE_VERSION_LISTEN = False
+    LOG_FORMAT = ""  # pytest's caplog collects the lines
 
 
 class ProductionConfig(Config):
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     # Host names the site answers to (comma-separated), e.g. "etvoila-gambetta.fr".
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
     SESSION_COOKIE_SECURE = True
