@@ -34,6 +34,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.config.update(overrides)
     if not app.config.get("UPLOAD_ROOT"):
         app.config["UPLOAD_ROOT"] = str(Path(app.instance_path) / "uploads")
+    if not app.config.get("BACKUP_DIR"):
+        app.config["BACKUP_DIR"] = str(Path(app.instance_path) / "backups")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         db_file = Path(app.instance_path) / "conciergerie.sqlite3"

@@ -46,6 +46,7 @@ def demo_data_command(force: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from conciergerie.backup import backup_command
     from conciergerie.jobs.cli import run_job_command, scheduler_command
     from conciergerie.orders.cli import send_reminders_command
     from conciergerie.payments.cli import expire_unpaid_command
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     from conciergerie.slots.cli import generate_slots_command
 
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(backup_command)
     app.cli.add_command(generate_slots_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(expire_unpaid_command)

@@ -76,6 +76,8 @@ class Config:
     # Sign-in and reset attempts (Flask-Limiter). memory:// counts in each process (each
     # gunicorn worker has its own counters); production shares redis:// or memcached://.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Where `flask backup` writes (default: instance/backups).
+    BACKUP_DIR = os.environ.get("BACKUP_DIR")
     # Log lines: "text" or "json" (one JSON object per line, for the log collector); empty: left
     # to the host (the tests).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
