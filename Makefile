@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app conciergerie
 
-.PHONY: run test setup browser translations messages lint clean
+.PHONY: run serve test setup browser translations messages lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,28 @@ run: setup
 	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The production setup, locally: gunicorn on PostgreSQL, migrations first, the scheduler in its own
+# process. Every setting comes from the environment (README, "Production"); the defaults below
+# only make a local trial possible (a local PostgreSQL and Redis, no real mail server).
+SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/conciergerie
+serve: setup
+	@mkdir -p instance && [ -s instance/secret_key ] || $(BIN)/python -c \
+	  "import secrets; print(secrets.token_urlsafe(48))" > instance/secret_key
+	export CONCIERGERIE_CONFIG=production \
+	  DATABASE_URL=$${DATABASE_URL:-$(SERVE_DATABASE_URL)} \
+	  SECRET_KEY=$${SECRET_KEY:-$$(cat instance/secret_key)} \
+	  PUBLIC_URL=$${PUBLIC_URL:-https://127.0.0.1:$(PORT)} \
+	  TRUSTED_HOSTS=$${TRUSTED_HOSTS:-127.0.0.1,localhost} \
+	  MAIL_SERVER=$${MAIL_SERVER:-127.0.0.1} \
+	  WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
+	  RATELIMIT_STORAGE_URI=$${RATELIMIT_STORAGE_URI:-redis://127.0.0.1:6379}; \
+	$(FLASK) ensure-database && $(FLASK) db upgrade && \
+	{ [ -z "$(DEMO)" ] || $(FLASK) demo-data --force; } && \
+	{ $(FLASK) scheduler & scheduler=$$!; \
+	  trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --worker-class gthread --threads 8 \
+	    --forwarded-allow-ips 127.0.0.1 wsgi:app; }
 
 # The browser tests drive Debian's Chromium at /usr/bin/chromium (Playwright cannot download one
 # here). When it cannot be installed, the other tests still run and the browser tests fail saying so.

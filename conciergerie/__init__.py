@@ -41,7 +41,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
         db_file = Path(app.instance_path) / "conciergerie.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
 
-    from conciergerie import cli, errors, i18n, logs, security
+    from conciergerie import assets, cli, errors, i18n, logs, security
     from conciergerie.accounts import init_app as init_accounts
     from conciergerie.catalogue import cache as catalogue_cache
     from conciergerie.database import init_app as init_database
@@ -68,6 +68,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     init_gateway(app)
     errors.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     cli.init_app(app)
 
     from conciergerie.accounts.views import bp as accounts_bp

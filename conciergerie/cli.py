@@ -45,6 +45,28 @@ def demo_data_command(force: bool) -> None:
         click.echo("Données de démonstration déjà présentes : rien à ajouter.")
 
 
+@click.command("ensure-database")
+@with_appcontext
+def ensure_database_command() -> None:
+    """Create the PostgreSQL database named in DATABASE_URL when it does not exist yet."""
+    import sqlalchemy as sa
+
+    url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        return  # SQLite creates its file itself
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            )
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+                click.echo(f"base {url.database} créée")
+    finally:
+        admin.dispose()
+
+
 def init_app(app: Flask) -> None:
     from conciergerie.backup import backup_command
     from conciergerie.jobs.cli import run_job_command, scheduler_command
@@ -55,6 +77,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(ensure_database_command)
     app.cli.add_command(generate_slots_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(expire_unpaid_command)

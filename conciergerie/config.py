@@ -136,6 +136,10 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    # One line per request in the same JSON stream (gunicorn's access log is left off).
+    ACCESS_LOG = True
+    # Static URLs change with their content (assets.py): browsers may keep them for a year.
+    SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
     # Host names the site answers to (comma-separated), e.g. "etvoila-gambetta.fr".
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
     SESSION_COOKIE_SECURE = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 import uuid
 from typing import TextIO
 
@@ -18,6 +19,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 HEADER = "X-Request-ID"
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{8,64}")
+access = logging.getLogger("conciergerie.access")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
@@ -35,9 +37,9 @@ def _handler_of(app: Flask, stream: TextIO | None) -> logging.Handler:
     if app.config["LOG_FORMAT"] == "json":
         handler.setFormatter(
             JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                timestamp=False,
+                "%(levelname)s %(name)s %(message)s %(request_id)s",
+                rename_fields={"levelname": "level", "name": "logger"},
+                timestamp="time",  # ISO 8601, UTC
             )
         )
     else:
@@ -64,9 +66,23 @@ def init_app(app: Flask) -> None:
     def assign_request_id() -> None:
         incoming = request.headers.get(HEADER, "")
         g.request_id = incoming if _WELL_FORMED.fullmatch(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
 
     @app.after_request
     def send_request_id(response):
         if "request_id" in g:
             response.headers[HEADER] = g.request_id
+            if app.config.get("ACCESS_LOG"):
+                access.info(
+                    "%s %s %s",
+                    request.method,
+                    request.path,  # never the query string: it may hold a token
+                    response.status_code,
+                    extra={
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - g.started) * 1000, 1),
+                    },
+                )
         return response

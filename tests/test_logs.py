@@ -51,3 +51,16 @@ def test_lines_outside_a_request_say_so(json_lines):
     logging.getLogger("conciergerie.jobs").warning("a job line")
     assert json_lines()[-1]["request_id"] == "-"
     assert json_lines()[-1]["message"] == "a job line"
+
+
+def test_production_writes_one_access_line_per_request_without_the_query(app, client, json_lines):
+    app.config["ACCESS_LOG"] = True
+    try:
+        response = client.get("/healthz?token=secret-value")
+    finally:
+        app.config["ACCESS_LOG"] = False
+    line = next(x for x in json_lines() if x["logger"] == "conciergerie.access")
+    assert line["path"] == "/healthz" and line["status"] == 200 and line["method"] == "GET"
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    assert line["duration_ms"] >= 0
+    assert "secret-value" not in str(json_lines())
