@@ -76,6 +76,8 @@ class Config:
     # Sign-in and reset attempts (Flask-Limiter). memory:// counts in each process (each
     # gunicorn worker has its own counters); production shares redis:// or memcached://.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Customers with no sign-in and no order for this long are anonymised (RGPD; 3 years).
+    INACTIVE_ACCOUNT_DAYS = int(os.environ.get("INACTIVE_ACCOUNT_DAYS", str(3 * 365)))
     # Where `flask backup` writes (default: instance/backups).
     BACKUP_DIR = os.environ.get("BACKUP_DIR")
     # Log lines: "text" or "json" (one JSON object per line, for the log collector); empty: left

@@ -59,6 +59,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("accounts.reset_password", "POST"): "oooooo",
     ("accounts.profile", "GET"): "looooo",
     ("accounts.profile", "POST"): "looooo",
+    ("accounts.my_data", "GET"): "looooo",
+    ("accounts.delete_account", "GET"): "looooo",
+    ("accounts.delete_account", "POST"): "looooo",  # an empty form: asked for the password
+    ("home.privacy", "GET"): "oooooo",
     ("accounts.user_list", "GET"): "lddddo",
     ("accounts.solidarity_rate", "POST"): "lddddo",
     ("orders.add_to_basket", "POST"): "nnnnnn",  # open to all; an empty form names no offer

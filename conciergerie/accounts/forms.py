@@ -145,6 +145,20 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
+class DeleteAccountForm(FlaskForm):
+    """Erasing one's account: asked again for the password, and ticked on purpose."""
+
+    password = PasswordField(
+        _l("Votre mot de passe"),
+        validators=[DataRequired(REQUIRED), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    understood = BooleanField(
+        _l("Je comprends que mon compte sera effacé et que je ne pourrai plus m'y connecter."),
+        validators=[DataRequired(_l("Cochez cette case pour confirmer."))],
+    )
+
+
 class LogoutForm(FlaskForm):
     """No fields: signing out is a POST, protected by the CSRF token."""
 

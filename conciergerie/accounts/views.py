@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from conciergerie.accounts import forms, limits, notifications, service
+from conciergerie.accounts import forms, limits, notifications, privacy, service
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db, limiter
 from conciergerie.mail import external_url
@@ -220,6 +221,41 @@ def profile():
             flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/mes-donnees.json")
+@login_required
+def my_data():
+    """Right of access: everything stored about the signed-in person, as a JSON file."""
+    data = privacy.export_data(db.session, current_user, now=utcnow())
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/supprimer", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = forms.DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(
+                db.session, current_user, password=form.password.data, now=utcnow()
+            )
+        except privacy.DeletionRefused as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            log.info("account %s erased at its owner's request", current_user.id)
+            logout_user()
+            session.clear()
+            flash(_("Votre compte est supprimé. Merci d'avoir fait appel à nous."), "success")
+            return redirect(url_for("home.index"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/delete.html", form=form), status
 
 
 @bp.get("/utilisateurs")

@@ -49,6 +49,14 @@ def set_language():
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
 
 
+@bp.get("/confidentialite")
+def privacy():
+    """What is kept about people, why, for how long, and their rights (RGPD)."""
+    return render_template(
+        "home/privacy.html", inactive_years=current_app.config["INACTIVE_ACCOUNT_DAYS"] // 365
+    )
+
+
 @bp.get("/healthz")
 def healthz():
     """200 when the app can query its database, 503 otherwise (for the load balancer)."""

@@ -42,6 +42,15 @@ def _unpaid(session: Session, now: datetime) -> str:
     return f"{expire_unpaid(session, now=now)} commandes annulées"
 
 
+def _anonymise_inactive(session: Session, now: datetime) -> str:
+    from flask import current_app
+
+    from conciergerie.accounts.privacy import anonymise_inactive
+
+    days = current_app.config["INACTIVE_ACCOUNT_DAYS"]
+    return f"{anonymise_inactive(session, now=now, inactive_days=days)} comptes anonymisés"
+
+
 def _plan_tomorrow(session: Session, now: datetime) -> str:
     return plan_tomorrow(session, now=now).summary()
 
@@ -82,6 +91,14 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 7, "minute": 15},
         3 * 3600,
         _plan_today,
+    ),
+    ScheduledJob(
+        "anonymise-inactive",
+        _l("Anonymiser les comptes clients inactifs depuis longtemps (RGPD)"),
+        "cron",
+        {"hour": 3, "minute": 30},
+        12 * 3600,
+        _anonymise_inactive,
     ),
     ScheduledJob(
         "expire-unpaid",

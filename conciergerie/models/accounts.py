@@ -71,6 +71,8 @@ class User(UserMixin, Base):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the account was erased (RGPD): personal fields gone, accounting records kept.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     member_company: Mapped[MemberCompany | None] = relationship()
     provider: Mapped[Provider | None] = relationship()

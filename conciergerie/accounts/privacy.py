@@ -1,0 +1,224 @@
+"""Customers' data rights (RGPD): a copy of their data, erasure, and nothing kept past its need.
+
+Erasing an account anonymises it rather than deleting rows: orders and payments are accounting
+records that the association must keep for ten years (Code de commerce, art. L123-22), so they
+stay, attached to an account without name, address, phone or password. What the person wrote
+on their orders (the notes) goes too; upcoming event registrations are cancelled (a freed place
+goes to the waiting list).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session, selectinload
+
+from conciergerie.accounts.passwords import verify_password
+from conciergerie.errors import DomainError
+from conciergerie.models import (
+    ApiToken,
+    Event,
+    Order,
+    OrderStatus,
+    Registration,
+    RegistrationStatus,
+    User,
+)
+
+ANONYMOUS_NAME = "Compte supprimé"
+FINAL_STATUSES = [s for s in OrderStatus if s.is_final]
+
+
+class DeletionRefused(DomainError):
+    pass
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _slot(slot) -> dict | None:
+    if slot is None:
+        return None
+    return {"starts_at": _iso(slot.starts_at), "ends_at": _iso(slot.ends_at)}
+
+
+def export_data(session: Session, user: User, *, now: datetime) -> dict:
+    """Everything stored about `user`, as JSON-ready data (right of access and portability)."""
+    orders = session.scalars(
+        sa.select(Order)
+        .where(Order.customer_id == user.id)
+        .options(
+            selectinload(Order.lines),
+            selectinload(Order.events),
+            selectinload(Order.dropoff_slot),
+            selectinload(Order.pickup_slot),
+        )
+        .order_by(Order.placed_at)
+    ).all()
+    registrations = session.scalars(
+        sa.select(Registration)
+        .where(Registration.user_id == user.id)
+        .options(selectinload(Registration.event))
+        .order_by(Registration.created_at)
+    ).all()
+    tokens = session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    return {
+        "exported_at": _iso(now),
+        "account": {
+            "email": user.email,
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "role": user.role.value,
+            "member_company": user.member_company.name if user.member_company else None,
+            "tarif_solidaire": user.solidarity_rate,
+            "language": user.locale,
+            "created_at": _iso(user.created_at),
+            "last_login_at": _iso(user.last_login_at),
+        },
+        "orders": [
+            {
+                "code": order.code,
+                "status": order.status.value,
+                "placed_at": _iso(order.placed_at),
+                "payment_method": order.payment_method.value,
+                "dropoff_slot": _slot(order.dropoff_slot),
+                "pickup_slot": _slot(order.pickup_slot),
+                "note": order.note,
+                "subtotal_cents": order.subtotal_cents,
+                "fee_cents": order.fee_cents,
+                "total_cents": order.total_cents,
+                "lines": [
+                    {
+                        "name": line.name,
+                        "unit": line.unit,
+                        "quantity": line.quantity,
+                        "unit_price_cents": line.unit_price_cents,
+                    }
+                    for line in order.lines
+                ],
+                "history": [
+                    {
+                        "status": event.to_status.value,
+                        "at": _iso(event.at),
+                    }
+                    for event in order.events
+                ],
+                "payments": [
+                    {
+                        "kind": payment.kind.value,
+                        "amount_cents": payment.amount_cents,
+                        "at": _iso(payment.created_at),
+                    }
+                    for payment in order.payments
+                ],
+                "refunds": [
+                    {"amount_cents": refund.amount_cents, "at": _iso(refund.created_at)}
+                    for refund in order.refunds
+                ],
+            }
+            for order in orders
+        ],
+        "event_registrations": [
+            {
+                "event": registration.event.title,
+                "starts_at": _iso(registration.event.starts_at),
+                "status": registration.status.value,
+                "registered_at": _iso(registration.created_at),
+            }
+            for registration in registrations
+        ],
+        "api_tokens": [
+            {"created_at": _iso(token.created_at), "last_used_at": _iso(token.last_used_at)}
+            for token in tokens
+        ],
+    }
+
+
+def _orders_in_progress(session: Session, user: User) -> int:
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Order)
+        .where(Order.customer_id == user.id, Order.status.not_in(FINAL_STATUSES))
+    )
+
+
+def _upcoming_registrations(session: Session, user: User, *, now: datetime) -> list[Registration]:
+    return list(
+        session.scalars(
+            sa.select(Registration)
+            .join(Event)
+            .where(
+                Registration.user_id == user.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+                Event.starts_at > now,
+            )
+        )
+    )
+
+
+def anonymise(session: Session, user: User, *, now: datetime) -> None:
+    """Remove every personal field of `user`, keep the accounting records (see module doc)."""
+    from conciergerie.events.service import unregister
+
+    for registration in _upcoming_registrations(session, user, now=now):
+        unregister(session, registration.event, user, now=now)
+    session.execute(sa.update(Order).where(Order.customer_id == user.id).values(note=""))
+    session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    user.email = f"anonyme-{user.id}@supprime.invalid"
+    user.full_name = ANONYMOUS_NAME
+    user.phone = None
+    user.password_hash = "!"  # matches no password
+    user.solidarity_rate = False
+    user.is_active_account = False
+    user.session_version += 1  # every open session ends
+    user.last_login_at = None
+    user.anonymised_at = now
+    session.flush()
+
+
+def delete_account(session: Session, user: User, *, password: str, now: datetime) -> None:
+    """A customer erases their own account (asked again for their password)."""
+    if not verify_password(user.password_hash, password):
+        raise DeletionRefused(_("Mot de passe incorrect."))
+    if not user.is_customer:
+        raise DeletionRefused(
+            _("Les comptes de l'équipe et des prestataires sont fermés par la conciergerie.")
+        )
+    if _orders_in_progress(session, user):
+        raise DeletionRefused(
+            _(
+                "Vous avez une commande en cours : retirez-la ou annulez-la d'abord, puis "
+                "supprimez votre compte."
+            )
+        )
+    anonymise(session, user, now=now)
+
+
+def anonymise_inactive(session: Session, *, now: datetime, inactive_days: int) -> int:
+    """Anonymise the customers with no sign-in and no order for `inactive_days` (a job)."""
+    cutoff = now - timedelta(days=inactive_days)
+    last_order = (
+        sa.select(sa.func.max(Order.placed_at))
+        .where(Order.customer_id == User.id)
+        .scalar_subquery()
+    )
+    candidates = session.scalars(
+        sa.select(User).where(
+            User.role.in_(["resident", "employee"]),
+            User.anonymised_at.is_(None),
+            User.created_at < cutoff,
+            sa.or_(User.last_login_at.is_(None), User.last_login_at < cutoff),
+            sa.or_(last_order.is_(None), last_order < cutoff),
+        )
+    ).all()
+    done = 0
+    for user in candidates:
+        # Never while something of theirs is still under way.
+        if _orders_in_progress(session, user) or _upcoming_registrations(session, user, now=now):
+            continue
+        anonymise(session, user, now=now)
+        done += 1
+    return done

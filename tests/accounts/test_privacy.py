@@ -1,0 +1,141 @@
+"""RGPD: people download their data, erase their account, and inactive accounts are erased."""
+
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from conciergerie.accounts import privacy
+from conciergerie.api import service as tokens
+from conciergerie.events import service as events
+from conciergerie.models import ApiToken, Order, OrderStatus, Registration, RegistrationStatus, Role
+from tests.conftest import sign_in, submit
+from tests.factories import NOW, PASSWORD, make_event, make_order
+
+
+@pytest.fixture
+def nadia(session, make_user):
+    return make_user(Role.RESIDENT, email="nadia@example.org", full_name="Nadia B.", phone="0601")
+
+
+def _done(order):
+    order.status = OrderStatus.HANDED_OVER
+
+
+def test_people_download_all_their_data_and_only_theirs(client, session, nadia, make_user):
+    order = make_order(session, customer=nadia, note="Talons usés")
+    make_order(session, customer=make_user(Role.RESIDENT), note="pas à moi")
+    events.register(session, make_event(session, title="Café réparation"), nadia, now=NOW)
+    tokens.issue_token(session, nadia, now=NOW)
+    sign_in(client, nadia)
+    response = client.get("/compte/mes-donnees.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "no-store"
+    data = json.loads(response.get_data(as_text=True))
+    assert data["account"]["email"] == "nadia@example.org"
+    assert data["account"]["phone"] == "0601"
+    [mine] = data["orders"]
+    assert mine["code"] == order.code and mine["note"] == "Talons usés"
+    assert mine["lines"][0]["quantity"] == 1 and mine["history"][-1]["status"] == "confirmed"
+    assert data["event_registrations"][0]["event"] == "Café réparation"
+    assert len(data["api_tokens"]) == 1
+    text = response.get_data(as_text=True)
+    assert "pas à moi" not in text and "argon2" not in text and "token_hash" not in text
+
+
+def test_erasing_an_account_keeps_the_orders_without_the_person(client, session, nadia):
+    order = make_order(session, customer=nadia, note="Sonner au 2e")
+    _done(order)
+    event = make_event(session, capacity=1)
+    events.register(session, event, nadia, now=NOW)
+    tokens.issue_token(session, nadia, now=NOW)
+    session.flush()
+    sign_in(client, nadia)
+    page = client.get("/compte/supprimer")
+    assert page.status_code == 200 and "dix ans" in page.get_data(as_text=True)
+    response = submit(
+        client,
+        "/compte/supprimer",
+        {"password": PASSWORD, "understood": "y"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Votre compte est supprimé" in response.get_data(as_text=True)
+    session.expire_all()
+    assert nadia.email.endswith("@supprime.invalid") and nadia.full_name == "Compte supprimé"
+    assert nadia.phone is None and nadia.anonymised_at is not None
+    assert not nadia.is_active_account
+    kept = session.get(Order, order.id)
+    assert kept.customer_id == nadia.id and kept.note == "" and kept.total_cents > 0
+    assert session.scalar(sa.select(ApiToken).where(ApiToken.user_id == nadia.id)) is None
+    registration = session.scalar(sa.select(Registration).where(Registration.user_id == nadia.id))
+    assert registration.status is RegistrationStatus.CANCELLED
+    assert event.registered == 0
+    # Signed out, and the old password opens nothing.
+    assert client.get("/compte/").status_code == 302
+    again = submit(
+        client, "/compte/connexion", {"email": "nadia@example.org", "password": PASSWORD}
+    )
+    assert again.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"password": "pas le bon", "understood": "y"}, "Mot de passe incorrect"),
+        ({"password": PASSWORD}, "Cochez cette case"),
+    ],
+)
+def test_erasing_needs_the_password_and_the_tick(client, session, nadia, form, message):
+    sign_in(client, nadia)
+    response = submit(client, "/compte/supprimer", form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    session.expire_all()
+    assert nadia.email == "nadia@example.org"
+
+
+def test_an_order_in_progress_holds_the_erasure(client, session, nadia):
+    make_order(session, customer=nadia)
+    sign_in(client, nadia)
+    response = submit(client, "/compte/supprimer", {"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 422
+    assert "commande en cours" in response.get_data(as_text=True)
+    session.expire_all()
+    assert nadia.anonymised_at is None
+
+
+def test_staff_accounts_are_closed_by_the_concierge(client, session, make_user):
+    volunteer = make_user(Role.VOLUNTEER)
+    sign_in(client, volunteer)
+    response = submit(client, "/compte/supprimer", {"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 422
+    assert "fermés par la conciergerie" in response.get_data(as_text=True)
+
+
+def test_customers_inactive_for_years_are_anonymised_and_no_one_else(session, make_user):
+    long_ago = NOW - timedelta(days=4 * 365)
+    asleep = make_user(Role.RESIDENT, created_at=long_ago, last_login_at=long_ago)
+    _done(make_order(session, customer=asleep, now=long_ago))
+    recent_login = make_user(Role.RESIDENT, created_at=long_ago, last_login_at=NOW)
+    recent_order = make_user(Role.RESIDENT, created_at=long_ago)
+    _done(make_order(session, customer=recent_order, now=NOW - timedelta(days=30)))
+    busy = make_user(Role.RESIDENT, created_at=long_ago)
+    make_order(session, customer=busy, now=long_ago)  # still under way
+    staff = make_user(Role.VOLUNTEER, created_at=long_ago)
+    session.flush()
+
+    assert privacy.anonymise_inactive(session, now=NOW, inactive_days=3 * 365) == 1
+    assert asleep.anonymised_at == NOW and asleep.full_name == "Compte supprimé"
+    for kept in (recent_login, recent_order, busy, staff):
+        assert kept.anonymised_at is None
+    # Already anonymised: not counted again.
+    assert privacy.anonymise_inactive(session, now=NOW, inactive_days=3 * 365) == 0
+
+
+def test_the_privacy_page_says_what_is_kept_and_for_how_long(client):
+    html = client.get("/confidentialite").get_data(as_text=True)
+    assert "Dix ans" in html and "3 ans sans connexion" in html and "CNIL" in html
+    assert 'href="/confidentialite"' in client.get("/").get_data(as_text=True)
