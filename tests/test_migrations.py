@@ -60,3 +60,24 @@ def test_the_rounds_migration_places_lines_of_orders_already_on_their_way(tmp_pa
         assert still.at_provider_at is None
         session.remove()
         _db.engine.dispose()
+
+
+def test_every_catalogue_table_draws_a_new_version_on_any_change(db):
+    """The triggers (also after a batch migration rebuilt a table on SQLite)."""
+    import sqlalchemy as sa
+
+    from conciergerie.catalogue.versions import CATALOGUE_TABLES, current_version
+    from tests.factories import make_offer, make_provider, open_provider
+
+    session = db.session
+    provider = open_provider(make_provider(session))
+    make_offer(session, provider=provider)  # SQLite's triggers run per row: one in each table
+    for table in CATALOGUE_TABLES:
+        before = current_version(session)
+        session.execute(sa.text(f"UPDATE {table} SET id = id"))
+        assert current_version(session) != before, table
+    before = current_version(session)
+    session.execute(
+        sa.text("DELETE FROM provider_opening_range WHERE provider_id = :id"), {"id": provider.id}
+    )
+    assert current_version(session) != before

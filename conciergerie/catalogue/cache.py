@@ -15,6 +15,7 @@ Signed-in people, and visitors with something in their basket, always get a fres
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections import OrderedDict
@@ -28,6 +29,8 @@ from flask_wtf.csrf import generate_csrf
 
 from conciergerie.catalogue import versions
 from conciergerie.extensions import db
+
+log = logging.getLogger(__name__)
 
 # Unguessable, and drawn again in each process: a provider's text can never contain it.
 CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
@@ -68,12 +71,17 @@ def _csrf_token() -> str:
     return CSRF_PLACEHOLDER if g.get("rendering_for_cache") else generate_csrf()
 
 
-def _seen_alike() -> bool:
-    """Whether this visitor sees the page every anonymous visitor sees (in their language)."""
+def _seen_alike(known_args: tuple[str, ...]) -> bool:
+    """Whether this visitor sees the page every anonymous visitor sees (in their language).
+
+    Only the query parameters the page reads are allowed, once each: any other address (tracking
+    parameters, junk) is rendered without being kept, so it cannot push real pages out.
+    """
     from conciergerie.orders.basket import read as read_basket
 
     return (
-        not current_user.is_authenticated
+        all(key in known_args and len(request.args.getlist(key)) == 1 for key in request.args)
+        and not current_user.is_authenticated
         and not session.get("_flashes")
         and not read_basket(session)
     )
@@ -83,47 +91,64 @@ def _version() -> str | None:
     watcher: versions.VersionWatcher | None = current_app.extensions.get("catalogue_version")
     if watcher is not None:
         watcher.ensure_started()
-        if watcher.token is not None:
-            return watcher.token
-    return versions.current_version(db.session)
+        token = watcher.token
+        if token is not None:
+            return token
+    token = versions.current_version(db.session)
+    if token is None and not current_app.extensions.get("catalogue_version_missing_logged"):
+        current_app.extensions["catalogue_version_missing_logged"] = True
+        log.error("no catalogue_version row (migrations not applied?): pages are not cached")
+    return token
 
 
-def public_page(view: Callable) -> Callable:
-    """Serve the view from the cache to anonymous visitors (see the module's docstring)."""
+def public_page(*known_args: str) -> Callable[[Callable], Callable]:
+    """Serve the view from the cache to anonymous visitors (see the module's docstring);
+    `known_args`: the query parameters the page reads."""
 
-    @wraps(view)
-    def cached_view(*args, **kwargs):
-        cache: PageCache | None = current_app.extensions.get("public_page_cache")
-        version = _version() if cache is not None and _seen_alike() else None
-        if version is None:
-            response = make_response(view(*args, **kwargs))
-        else:
-            key = (version, str(get_locale()), request.full_path)
-            page = cache.get(key)
-            state = "hit"
-            if page is None:
-                state = "miss"
-                g.rendering_for_cache = True
-                try:
-                    rendered = make_response(view(*args, **kwargs))
-                finally:
-                    g.rendering_for_cache = False
-                page = rendered.get_data().split(CSRF_PLACEHOLDER.encode())
-                if rendered.status_code != 200 or "csrf_token" in g:
-                    # Kept: full pages only, and only when no token of this visitor was written
-                    # into it by another way (a WTForms form's own field would be).
-                    rendered.set_data(generate_csrf().encode().join(page))
-                    return rendered
-                cache.put(key, page)
-            response = current_app.response_class(
-                generate_csrf().encode().join(page), mimetype="text/html"
-            )
-            response.headers["X-Page-Cache"] = state
-        # What decides the page: the session cookie (who, basket) and the language asked for.
-        response.vary.update(("Cookie", "Accept-Language"))
-        return response
+    def decorate(view: Callable) -> Callable:
+        return wraps(view)(lambda *args, **kwargs: _serve(view, known_args, args, kwargs))
 
-    return cached_view
+    return decorate
+
+
+def _serve(view: Callable, known_args: tuple[str, ...], args, kwargs):
+    cache: PageCache | None = current_app.extensions.get("public_page_cache")
+    version = _version() if cache is not None and _seen_alike(known_args) else None
+    if version is None:
+        response = make_response(view(*args, **kwargs))
+    else:
+        query = tuple(sorted(request.args.items()))
+        key = (version, str(get_locale()), request.path, query)
+        page = cache.get(key)
+        state = "hit"
+        if page is None:
+            state = "miss"
+            g.rendering_for_cache = True
+            try:
+                rendered = make_response(view(*args, **kwargs))
+            finally:
+                g.rendering_for_cache = False
+            page = rendered.get_data().split(CSRF_PLACEHOLDER.encode())
+            if rendered.status_code != 200 or "csrf_token" in g:
+                # Kept: full pages only, and only when no token of this visitor was written
+                # into it by another way (a WTForms form's own field would be).
+                rendered.set_data(generate_csrf().encode().join(page))
+                return _private(rendered)
+            cache.put(key, page)
+        response = current_app.response_class(
+            generate_csrf().encode().join(page), mimetype="text/html"
+        )
+        response.headers["X-Page-Cache"] = state
+    return _private(response)
+
+
+def _private(response):
+    # What decides the page: the session cookie (who, basket) and the language asked for; and
+    # it holds the visitor's own CSRF token: no shared cache (proxy, CDN) may keep it.
+    response.vary.update(("Cookie", "Accept-Language"))
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -133,7 +158,6 @@ def init_app(app: Flask) -> None:
     # After CSRFProtect.init_app, which registers generate_csrf under the same name.
     app.jinja_env.globals["csrf_token"] = _csrf_token
     app.context_processor(lambda: {"csrf_token": _csrf_token})
-    versions.track_changes()
     if size and app.config.get("CATALOGUE_VERSION_LISTEN"):
         with app.app_context():
             if db.engine.dialect.name == "postgresql":

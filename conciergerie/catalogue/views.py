@@ -17,7 +17,7 @@ def _desk() -> tuple[float, float]:
 
 
 @bp.get("/")
-@public_page
+@public_page("categorie")
 def index():
     category = None
     slug = request.args.get("categorie", "").strip()
@@ -34,7 +34,7 @@ def index():
 
 
 @bp.get("/prestataires/<slug>")
-@public_page
+@public_page()
 def provider(slug: str):
     provider = service.active_provider_by_slug(db.session, slug)
     if provider is None:

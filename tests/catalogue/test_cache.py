@@ -67,11 +67,53 @@ def test_a_price_change_shows_at_once(app, session, offer):
     assert "15,00\xa0€" in html and "12,00\xa0€" not in html
 
 
-def test_a_bulk_update_shows_at_once(app, session, offer):
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s, o: s.execute(
+            sa.update(Offer).where(Offer.id == o.id).values(name="Talons neufs")
+        ),
+        lambda s, o: s.execute(
+            sa.update(Offer.__table__).where(Offer.id == o.id).values(name="Talons neufs")
+        ),
+        lambda s, o: s.bulk_update_mappings(Offer, [{"id": o.id, "name": "Talons neufs"}]),
+        lambda s, o: s.execute(
+            sa.text("UPDATE offer SET name = 'Talons neufs' WHERE id = :id"), {"id": o.id}
+        ),
+    ],
+    ids=["orm-bulk", "table", "mappings", "raw-sql"],
+)
+def test_a_change_by_any_path_shows_at_once(app, session, offer, change):
     _get(app.test_client())
-    session.execute(sa.update(Offer).where(Offer.id == offer.id).values(name="Talons neufs"))
+    change(session, offer)
     _, html = _get(app.test_client())
     assert "Talons neufs" in html
+
+
+def test_a_visitor_with_a_message_waiting_gets_a_fresh_render(app, offer):
+    visitor = app.test_client()
+    with visitor.session_transaction() as http_session:
+        http_session["_flashes"] = [("error", "Quantité invalide.")]
+    response, html = _get(visitor)
+    assert "X-Page-Cache" not in response.headers and "Quantité invalide." in html
+    response, html = _get(app.test_client())
+    assert "Quantité invalide." not in html
+
+
+def test_unknown_query_parameters_are_rendered_but_not_kept(app, offer):
+    for n in range(3):
+        response, _ = _get(app.test_client(), f"/catalogue/?utm_source={n}")
+        assert "X-Page-Cache" not in response.headers
+    slug = offer.provider.category.slug
+    response, _ = _get(app.test_client(), f"/catalogue/?categorie={slug}&categorie={slug}")
+    assert "X-Page-Cache" not in response.headers
+    kept = [key[3] for key in app.extensions["public_page_cache"]._pages]
+    assert not any("utm_source" in dict(query) for query in kept)
+
+
+def test_pages_with_a_token_are_never_kept_by_shared_caches(app, offer):
+    response, _ = _get(app.test_client())
+    assert response.cache_control.private and response.cache_control.no_cache
 
 
 def test_a_new_offer_and_new_opening_hours_show_at_once(app, session, offer, make_offer):

@@ -6,12 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from conciergerie.catalogue.versions import (
-    APPLICATION_NAME,
-    VersionWatcher,
-    bump_catalogue_version,
-    current_version,
-)
+from conciergerie.catalogue.versions import APPLICATION_NAME, VersionWatcher, current_version
 from conciergerie.config import normalise_database_url
 from tests import factories
 
@@ -44,11 +39,10 @@ def _wait_for(predicate, seconds=5.0):
 
 
 def _committed_bump(engine) -> str:
-    with Session(engine) as session:
-        bump_catalogue_version(session)
-        token = current_version(session)
-        session.commit()
-    return token
+    """A change made outside the app (as psql or a migration would): the triggers see it."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE category SET position = position"))
+        return conn.scalar(sa.text("SELECT token FROM catalogue_version"))
 
 
 def test_the_watcher_learns_each_committed_change_and_no_rolled_back_one(engine, watcher):
@@ -57,11 +51,18 @@ def test_the_watcher_learns_each_committed_change_and_no_rolled_back_one(engine,
     token = _committed_bump(engine)
     assert _wait_for(lambda: watcher.token == token, seconds=2)
 
-    with Session(engine) as session:
-        bump_catalogue_version(session)
-        session.rollback()
+    with engine.connect() as conn:
+        conn.execute(sa.text("UPDATE offer SET price_cents = price_cents"))
+        assert conn.scalar(sa.text("SELECT token FROM catalogue_version")) != token
+        conn.rollback()
     time.sleep(0.3)
     assert watcher.token == token
+
+
+def test_a_watcher_that_has_not_heard_from_the_database_gives_no_token(watcher):
+    assert watcher.token is not None
+    watcher._heard_at -= 10 * watcher.heartbeat_s  # as after a silent network
+    assert watcher.token is None
 
 
 def test_a_change_through_the_orm_is_pushed_too(engine, watcher):
@@ -78,7 +79,12 @@ def test_a_change_through_the_orm_is_pushed_too(engine, watcher):
         assert watcher.token == current_version(session)
 
 
-def test_the_watcher_forgets_the_version_when_cut_off_and_comes_back(engine, watcher, caplog):
+def test_the_watcher_forgets_the_version_when_cut_off_and_comes_back(
+    engine, watcher, caplog, monkeypatch
+):
+    forgotten = []
+    forget = watcher._forget
+    monkeypatch.setattr(watcher, "_forget", lambda: (forgotten.append(1), forget()))
     with engine.connect() as conn:  # as a database restart would
         killed = conn.scalars(
             sa.text(
@@ -91,5 +97,6 @@ def test_the_watcher_forgets_the_version_when_cut_off_and_comes_back(engine, wat
     assert killed == [True]
     # Until it listens again, pages read the version from the database (token None).
     assert _wait_for(lambda: "reconnecting" in caplog.text, seconds=5)
+    assert forgotten, "the version was kept through the disconnection"
     token = _committed_bump(engine)
     assert _wait_for(lambda: watcher.token == token, seconds=10)
