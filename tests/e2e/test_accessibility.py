@@ -21,10 +21,17 @@ ANONYMOUS = [
     "/evenements/",
     "/compte/connexion",
     "/compte/inscription",
+    "/confidentialite",
 ]
 DAY = first_working_day_after().isoformat()
 BY_ROLE = {
-    "habitante@example.org": ["/panier", "/commande", "/commandes/"],
+    "habitante@example.org": [
+        "/panier",
+        "/commande",
+        "/commandes/",
+        "/compte/",
+        "/compte/supprimer",
+    ],
     "concierge@example.org": [
         "/comptoir/",
         f"/tournees/plan?day={DAY}",
