@@ -23,7 +23,7 @@ from conciergerie import create_app
 from conciergerie.config import TestingConfig, normalise_database_url
 from conciergerie.extensions import db as _db
 from conciergerie.extensions import limiter
-from conciergerie.models import Role, User
+from conciergerie.models import Base, Role, User
 from tests import factories
 
 
@@ -141,6 +141,15 @@ def make_category(session):
 @pytest.fixture
 def make_member_company(session):
     return lambda **kw: factories.make_member_company(session, **kw)
+
+
+def empty_database(connection: sa.Connection) -> None:
+    """Remove what a test committed for real (PostgreSQL concurrency tests), keeping the
+    catalogue's version row, which the schema needs as the migrations left it."""
+    names = ", ".join(
+        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "catalogue_version"
+    )
+    connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 def sign_in(client: FlaskClient, user: User) -> None:

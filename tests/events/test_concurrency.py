@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from conciergerie.extensions import db as _db
-from conciergerie.models import Base, Event, Registration, RegistrationStatus
+from conciergerie.models import Event, Registration, RegistrationStatus
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import empty_database, sign_in
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -39,8 +39,7 @@ def contested_event(app):
             ids = event.id, [u.id for u in users]
         yield ids
         with _db.engine.begin() as connection:
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            empty_database(connection)
 
 
 def test_simultaneous_registrations_never_overfill(app, contested_event):

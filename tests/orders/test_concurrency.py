@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from conciergerie.api import service as tokens
 from conciergerie.extensions import db as _db
-from conciergerie.models import Base, DeskSlot, Order, Role
+from conciergerie.models import DeskSlot, Order, Role
 from conciergerie.slots import service as slots_service
 from tests import factories
+from tests.conftest import empty_database
 
 CUSTOMERS = 50
 CAPACITY = 5
@@ -51,8 +52,7 @@ def contested_slot(app):
             ids = (offer.id, dropoff.id, pickup.id)
         yield (*ids, customer_tokens)
         with _db.engine.begin() as connection:
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            empty_database(connection)
 
 
 def book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens) -> Counter:
@@ -140,8 +140,7 @@ def order_to_cancel(app):
             ids = (orders[0].id, dropoff.id)
         yield (*ids, customer_tokens)
         with _db.engine.begin() as connection:
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            empty_database(connection)
 
 
 def test_simultaneous_cancels_free_the_places_once(app, order_to_cancel):

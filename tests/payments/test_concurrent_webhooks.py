@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from conciergerie.extensions import db as _db
 from conciergerie.models import (
-    Base,
     Order,
     OrderEvent,
     OrderStatus,
@@ -25,6 +24,7 @@ from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.testing import signed_event
 from tests import factories
+from tests.conftest import empty_database
 from tests.factories import SETTINGS
 from tests.payments.conftest import WEBHOOK_SECRET
 
@@ -63,8 +63,7 @@ def paid_session(app, gateway, checkout_stub):
     checkout_stub.pay(gateway, session_id)
     yield order_id, session_id
     with app.app_context(), _db.engine.begin() as connection:
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        empty_database(connection)
 
 
 def test_same_event_five_times_at_once_confirms_once(app, paid_session):
