@@ -81,6 +81,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.orders.views import bp as orders_bp
     from conciergerie.payments.views import bp as payments_bp
     from conciergerie.portal.views import bp as portal_bp
+    from conciergerie.reports.views import bp as reports_bp
     from conciergerie.rounds.records import bp as volunteer_records_bp
     from conciergerie.rounds.views import bp as rounds_bp
     from conciergerie.slots.views import bp as slots_bp
@@ -97,5 +98,6 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(jobs_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(volunteer_records_bp)
     return app

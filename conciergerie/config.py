@@ -76,6 +76,11 @@ class Config:
     # Sign-in and reset attempts (Flask-Limiter). memory:// counts in each process (each
     # gunicorn worker has its own counters); production shares redis:// or memcached://.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # The desk's commission on providers' sales when a provider has no rate of its own (basis
+    # points: 1000 = 10 %; the cluster's levy runs 3 to 15 %), and what the salaried concierge's
+    # post costs a month (employer's cost), for the monthly economics.
+    COMMISSION_RATE_BP = int(os.environ.get("COMMISSION_RATE_BP", "1000"))
+    DESK_MONTHLY_COST_CENTS = int(os.environ.get("DESK_MONTHLY_COST_CENTS", "260000"))
     # Customers with no sign-in and no order for this long are anonymised (RGPD; 3 years).
     INACTIVE_ACCOUNT_DAYS = int(os.environ.get("INACTIVE_ACCOUNT_DAYS", str(3 * 365)))
     # Where `flask backup` writes (default: instance/backups).

@@ -11,6 +11,7 @@ from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
+    format_percent,
     format_time,
     get_locale,
     ngettext,
@@ -109,9 +110,21 @@ def calendar_day(value: date) -> str:
     return format_date(value, "EEEE d MMMM")
 
 
+def month_label(first_day: date) -> str:
+    """ "novembre 2026"."""
+    return format_date(first_day, "LLLL y")
+
+
+def rate(basis_points: int) -> str:
+    """A commission rate: 1000 → "10 %", 750 → "7,5 %"."""
+    return format_percent(Decimal(basis_points) / 10_000, "#,##0.##\u00a0%")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["calendar_day"] = calendar_day
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["month_label"] = month_label
+    app.jinja_env.filters["rate"] = rate
     app.jinja_env.filters["weekday_name"] = weekday_name
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["slot_day"] = slot_day

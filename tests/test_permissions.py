@@ -63,6 +63,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("accounts.delete_account", "GET"): "looooo",
     ("accounts.delete_account", "POST"): "looooo",  # an empty form: asked for the password
     ("home.privacy", "GET"): "oooooo",
+    ("reports.month", "GET"): "lddddo",
+    ("reports.month_csv", "GET"): "lddddo",
+    ("reports.statement", "GET"): "lddddo",
     ("accounts.user_list", "GET"): "lddddo",
     ("accounts.solidarity_rate", "POST"): "lddddo",
     ("orders.add_to_basket", "POST"): "nnnnnn",  # open to all; an empty form names no offer

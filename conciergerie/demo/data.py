@@ -7,11 +7,12 @@ from datetime import time
 DEMO_PASSWORD = "demo-gambetta-59"
 
 MEMBER_COMPANIES = [
-    # slug, name, headcount in the building, subscribes to the concierge
-    ("initiatives-et-cite", "Initiatives et Cité", 8, True),
-    ("grands-ensemble", "Grands Ensemble", 35, True),
-    ("smart", "Smart", 20, False),
-    ("et-voila-gambetta", "Et voilà Gambetta (association)", 1, True),
+    # slug, name, headcount in the building, yearly subscription in cents (0: not subscribing;
+    # the cluster's scale runs from 300 € to 4,000 € by headcount)
+    ("initiatives-et-cite", "Initiatives et Cité", 8, 110_000),
+    ("grands-ensemble", "Grands Ensemble", 35, 380_000),
+    ("smart", "Smart", 20, 0),
+    ("et-voila-gambetta", "Et voilà Gambetta (association)", 1, 30_000),
 ]
 
 CATEGORIES = [
@@ -78,6 +79,7 @@ PROVIDERS = [
     },
     {
         "slug": "lille-sud-insertion",
+        "commission_rate_bp": 500,  # integration enterprises: the levy's low end
         "name": "Repassage Lille Sud Insertion",
         "category": "entretien-textile",
         "summary": "Le repassage de l'entreprise d'insertion Lille Sud Insertion.",
@@ -110,6 +112,7 @@ PROVIDERS = [
     },
     {
         "slug": "terre-d-opale",
+        "commission_rate_bp": 500,  # integration enterprises: the levy's low end
         "name": "Paniers de Terre d'Opale",
         "category": "paniers",
         "summary": "Paniers de fruits et légumes de saison, livrés chaque jeudi à La Grappe.",

@@ -38,10 +38,16 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
     """Add the demo rows that are missing; return how many of each kind were created."""
     created: Counter[str] = Counter()
 
-    for slug, name, headcount, subscriber in data.MEMBER_COMPANIES:
+    for slug, name, headcount, yearly_fee_cents in data.MEMBER_COMPANIES:
         if _by_slug(session, MemberCompany, slug) is None:
             session.add(
-                MemberCompany(slug=slug, name=name, headcount=headcount, is_subscriber=subscriber)
+                MemberCompany(
+                    slug=slug,
+                    name=name,
+                    headcount=headcount,
+                    is_subscriber=yearly_fee_cents > 0,
+                    yearly_fee_cents=yearly_fee_cents,
+                )
             )
             created["entreprises"] += 1
 
@@ -68,6 +74,7 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
                 address=spec["address"],
                 latitude=spec["latitude"],
                 longitude=spec["longitude"],
+                commission_rate_bp=spec.get("commission_rate_bp"),
             )
             session.add(provider)
             created["prestataires"] += 1

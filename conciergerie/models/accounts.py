@@ -39,8 +39,13 @@ class MemberCompany(Base):
     headcount: Mapped[int] = mapped_column(default=0)
     # A subscribing company pays a yearly fee; its employees pay no service fee per order.
     is_subscriber: Mapped[bool] = mapped_column(default=False)
+    # The yearly subscription while it subscribes (by headcount: 300 to 4,000 €), in cents.
+    yearly_fee_cents: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (sa.CheckConstraint("headcount >= 0", name="headcount_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("headcount >= 0", name="headcount_not_negative"),
+        sa.CheckConstraint("yearly_fee_cents >= 0", name="yearly_fee_not_negative"),
+    )
 
     def __repr__(self) -> str:
         return f"<MemberCompany {self.slug}>"

@@ -44,6 +44,9 @@ class Provider(Base):
     latitude: Mapped[float] = mapped_column(sa.Float)
     longitude: Mapped[float] = mapped_column(sa.Float)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The desk's commission on this provider's sales, in basis points (1000 = 10 %); None: the
+    # default of the settings (COMMISSION_RATE_BP).
+    commission_rate_bp: Mapped[int | None] = mapped_column()
 
     category: Mapped[Category] = relationship(back_populates="providers")
     offers: Mapped[list[Offer]] = relationship(
@@ -58,6 +61,10 @@ class Provider(Base):
     __table_args__ = (
         sa.CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         sa.CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        sa.CheckConstraint(
+            "commission_rate_bp IS NULL OR commission_rate_bp BETWEEN 0 AND 5000",
+            name="commission_rate_range",
+        ),
     )
 
     def __repr__(self) -> str:

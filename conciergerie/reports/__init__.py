@@ -1,0 +1,1 @@
+"""The desk's economics: monthly statement per provider, income against the post's cost."""

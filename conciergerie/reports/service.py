@@ -1,0 +1,202 @@
+"""The desk's economics for a month: what each provider sold through it, the commission the desk
+keeps, the service fees and company subscriptions, against the cost of the salaried post.
+
+A sale counts in the month its order was handed over to the customer (the work is done and the
+provider is owed), by the time of that step in Paris. Refunds are listed for the month they were
+made; they are not shared out between providers (a refund names an order, not a line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from conciergerie.models import (
+    MemberCompany,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Provider,
+    Refund,
+)
+from conciergerie.timeutils import start_of_local_day
+
+
+def commission(gross_cents: int, rate_bp: int) -> int:
+    """The commission on `gross_cents` at `rate_bp` basis points, rounded half up to the cent."""
+    return (gross_cents * rate_bp + 5_000) // 10_000
+
+
+@dataclass(frozen=True)
+class ProviderMonth:
+    provider: Provider
+    rate_bp: int
+    orders: int
+    gross_cents: int
+
+    @property
+    def commission_cents(self) -> int:
+        return commission(self.gross_cents, self.rate_bp)
+
+    @property
+    def net_cents(self) -> int:
+        """What the desk owes the provider."""
+        return self.gross_cents - self.commission_cents
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    first_day: date
+    providers: list[ProviderMonth]
+    fees_cents: int
+    subscriptions_cents: int  # the month's twelfth of the yearly subscriptions
+    refunds_cents: int
+    cost_cents: int
+    orders: int = field(default=0)
+
+    @property
+    def commissions_cents(self) -> int:
+        return sum(p.commission_cents for p in self.providers)
+
+    @property
+    def gross_cents(self) -> int:
+        return sum(p.gross_cents for p in self.providers)
+
+    @property
+    def income_cents(self) -> int:
+        return self.commissions_cents + self.fees_cents + self.subscriptions_cents
+
+    @property
+    def balance_cents(self) -> int:
+        return self.income_cents - self.cost_cents
+
+    @property
+    def coverage_percent(self) -> int | None:
+        """How much of the post the month's income pays for, in whole percent."""
+        if self.cost_cents <= 0:
+            return None
+        return round(100 * self.income_cents / self.cost_cents)
+
+
+def month_bounds(first_day: date) -> tuple[datetime, datetime]:
+    """The month starting on `first_day`, as aware datetimes (midnight in Paris)."""
+    following = date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1)
+    return start_of_local_day(first_day), start_of_local_day(following)
+
+
+def _handed_over_in(start: datetime, end: datetime):
+    return (
+        sa.select(OrderEvent.order_id)
+        .where(
+            OrderEvent.to_status == OrderStatus.HANDED_OVER,
+            OrderEvent.at >= start,
+            OrderEvent.at < end,
+        )
+        .distinct()
+    )
+
+
+def month_report(
+    session: Session, first_day: date, *, default_rate_bp: int, cost_cents: int
+) -> MonthReport:
+    start, end = month_bounds(first_day)
+    handed_over = _handed_over_in(start, end)
+    rows = session.execute(
+        sa.select(
+            OrderLine.provider_id,
+            sa.func.count(sa.distinct(OrderLine.order_id)),
+            sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity),
+        )
+        .where(OrderLine.order_id.in_(handed_over))
+        .group_by(OrderLine.provider_id)
+    ).all()
+    providers = {
+        p.id: p
+        for p in session.scalars(sa.select(Provider).where(Provider.id.in_([r[0] for r in rows])))
+    }
+    months = [
+        ProviderMonth(
+            provider=providers[provider_id],
+            rate_bp=rate_of(providers[provider_id], default_rate_bp),
+            orders=count,
+            gross_cents=int(gross or 0),
+        )
+        for provider_id, count, gross in rows
+    ]
+    months.sort(key=lambda m: (-m.gross_cents, m.provider.name))
+    fees, orders = session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Order.fee_cents), 0), sa.func.count()).where(
+            Order.id.in_(handed_over)
+        )
+    ).one()
+    yearly = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(MemberCompany.yearly_fee_cents), 0)).where(
+            MemberCompany.is_subscriber
+        )
+    )
+    refunds = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_cents), 0)).where(
+            Refund.created_at >= start, Refund.created_at < end
+        )
+    )
+    return MonthReport(
+        first_day=first_day,
+        providers=months,
+        fees_cents=int(fees),
+        subscriptions_cents=(int(yearly) + 6) // 12,
+        refunds_cents=int(refunds),
+        cost_cents=cost_cents,
+        orders=orders,
+    )
+
+
+def rate_of(provider: Provider, default_rate_bp: int) -> int:
+    """The provider's own commission rate, else the default one (basis points)."""
+    return (
+        provider.commission_rate_bp if provider.commission_rate_bp is not None else default_rate_bp
+    )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    order_code: str
+    handed_over_at: datetime
+    name: str
+    quantity: int
+    unit_price_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity
+
+
+def provider_statement(
+    session: Session, provider: Provider, first_day: date
+) -> list[StatementLine]:
+    """The provider's lines of the orders handed over in the month, for its monthly statement."""
+    start, end = month_bounds(first_day)
+    handed = (
+        sa.select(OrderEvent.order_id, sa.func.min(OrderEvent.at).label("at"))
+        .where(
+            OrderEvent.to_status == OrderStatus.HANDED_OVER,
+            OrderEvent.at >= start,
+            OrderEvent.at < end,
+        )
+        .group_by(OrderEvent.order_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Order.code, handed.c.at, OrderLine)
+        .join(handed, handed.c.order_id == OrderLine.order_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.provider_id == provider.id)
+        .order_by(handed.c.at, Order.code, OrderLine.id)
+    ).all()
+    return [
+        StatementLine(code, at, line.name, line.quantity, line.unit_price_cents)
+        for code, at, line in rows
+    ]

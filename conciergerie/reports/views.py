@@ -1,0 +1,102 @@
+"""The concierge's monthly economics: a page, a CSV, and a printable statement per provider."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+
+from conciergerie.accounts.permissions import role_required
+from conciergerie.extensions import db
+from conciergerie.models import Provider, Role, utcnow
+from conciergerie.reports import service
+from conciergerie.spreadsheets import safe_cell
+from conciergerie.timeutils import local_date
+
+bp = Blueprint("reports", __name__, url_prefix="/comptoir/bilan")
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def _month() -> date:
+    """The month asked for (?mois=2026-11), this month in Paris by default."""
+    raw = request.args.get("mois", "")
+    if not raw:
+        return local_date(utcnow()).replace(day=1)
+    match = MONTH.fullmatch(raw)
+    if not match or not 2000 <= int(match[1]) <= 2100 or not 1 <= int(match[2]) <= 12:
+        abort(400, description=_("Mois invalide : attendu AAAA-MM, par exemple 2026-11."))
+    return date(int(match[1]), int(match[2]), 1)
+
+
+def _report(first_day: date) -> service.MonthReport:
+    config = current_app.config
+    return service.month_report(
+        db.session,
+        first_day,
+        default_rate_bp=config["COMMISSION_RATE_BP"],
+        cost_cents=config["DESK_MONTHLY_COST_CENTS"],
+    )
+
+
+@bp.get("/")
+@role_required(Role.CONCIERGE)
+def month():
+    first_day = _month()
+    return render_template("reports/month.html", report=_report(first_day), first_day=first_day)
+
+
+@bp.get("/export.csv")
+@role_required(Role.CONCIERGE)
+def month_csv():
+    first_day = _month()
+    report = _report(first_day)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        ["mois", "prestataire", "commandes", "ventes_centimes", "taux_pour_10000",
+         "commission_centimes", "du_au_prestataire_centimes"]
+    )  # fmt: skip
+    for row in report.providers:
+        writer.writerow(
+            [first_day.strftime("%Y-%m"), safe_cell(row.provider.name), row.orders,
+             row.gross_cents, row.rate_bp, row.commission_cents, row.net_cents]
+        )  # fmt: skip
+    month_name = first_day.strftime("%Y-%m")
+    for label, value in (
+        ("frais_de_service_centimes", report.fees_cents),
+        ("abonnements_du_mois_centimes", report.subscriptions_cents),
+        ("recettes_centimes", report.income_cents),
+        ("cout_du_poste_centimes", report.cost_cents),
+        ("solde_centimes", report.balance_cents),
+        ("remboursements_centimes", report.refunds_cents),
+    ):
+        writer.writerow([month_name, label, "", value, "", "", ""])
+    response = current_app.response_class(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="bilan-{month_name}.csv"'
+    return response
+
+
+@bp.get("/prestataires/<slug>")
+@role_required(Role.CONCIERGE)
+def statement(slug: str):
+    provider = db.session.scalar(db.select(Provider).where(Provider.slug == slug))
+    if provider is None:
+        abort(404)
+    first_day = _month()
+    lines = service.provider_statement(db.session, provider, first_day)
+    gross = sum(line.total_cents for line in lines)
+    rate = service.rate_of(provider, current_app.config["COMMISSION_RATE_BP"])
+    return render_template(
+        "reports/statement.html",
+        provider=provider,
+        first_day=first_day,
+        lines=lines,
+        gross_cents=gross,
+        rate_bp=rate,
+        commission_cents=service.commission(gross, rate),
+    )

@@ -1,0 +1,112 @@
+"""The monthly economics: sales per provider, commissions, fees, subscriptions, the post's cost."""
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+
+from conciergerie.models import OrderEvent, OrderStatus, Role
+from conciergerie.reports import service
+from tests.factories import make_member_company, make_offer, make_order, make_provider
+
+NOVEMBER = date(2026, 11, 1)
+
+
+def hand_over(session, order, at):
+    session.add(
+        OrderEvent(order=order, from_status=order.status, to_status=OrderStatus.HANDED_OVER, at=at)
+    )
+    order.status = OrderStatus.HANDED_OVER
+    session.flush()
+
+
+@pytest.fixture
+def month(session):
+    """November 2026: two providers' work handed over, and what must not count."""
+    cobbler = make_provider(session, name="Cordonnerie", slug="cordo", commission_rate_bp=750)
+    ironing = make_provider(session, name="=Repassage", slug="repassage")  # the default rate
+    resole = make_offer(session, provider=cobbler, price_cents=1800, turnaround_days=1)
+    shirt = make_offer(session, provider=ironing, price_cents=250, turnaround_days=1)
+    one = make_order(session, offer=resole)  # 18,00 € + 1,50 € fee
+    two = make_order(session, offer=shirt, quantity=3)  # 7,50 € + 1,50 € fee
+    three = make_order(session, offer=resole, quantity=2)  # handed over in December
+    make_order(session, offer=shirt)  # never handed over
+    hand_over(session, one, datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
+    # 30 November, 23:30 UTC is 1 December, 00:30 in Paris: December's.
+    hand_over(session, two, datetime(2026, 11, 30, 22, 30, tzinfo=UTC))
+    hand_over(session, three, datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
+    make_member_company(session, is_subscriber=True, yearly_fee_cents=120_000)
+    make_member_company(session, is_subscriber=True, yearly_fee_cents=300_000)
+    make_member_company(session, is_subscriber=False, yearly_fee_cents=99_900)
+    return cobbler, ironing
+
+
+def test_commission_is_rounded_half_up_to_the_cent():
+    assert service.commission(1_000, 750) == 75
+    assert service.commission(1_006, 750) == 75  # 75.45
+    assert service.commission(1_007, 750) == 76  # 75.525
+    assert service.commission(0, 1_000) == 0
+
+
+def test_a_month_counts_the_work_handed_over_in_it_by_paris_time(session, month):
+    cobbler, ironing = month
+    report = service.month_report(session, NOVEMBER, default_rate_bp=1_000, cost_cents=260_000)
+    rows = {row.provider.slug: row for row in report.providers}
+    assert set(rows) == {"cordo", "repassage"}
+    assert (rows["cordo"].orders, rows["cordo"].gross_cents, rows["cordo"].rate_bp) == (
+        1,
+        1_800,
+        750,
+    )
+    assert rows["cordo"].commission_cents == 135 and rows["cordo"].net_cents == 1_665
+    assert (rows["repassage"].gross_cents, rows["repassage"].rate_bp) == (750, 1_000)
+    assert rows["repassage"].commission_cents == 75
+    assert report.fees_cents == 300 and report.orders == 2
+    assert report.subscriptions_cents == 35_000  # (1,200 € + 3,000 €) / 12
+    assert report.income_cents == 135 + 75 + 300 + 35_000
+    assert report.balance_cents == report.income_cents - 260_000
+    assert report.coverage_percent == 14
+    december = service.month_report(
+        session, date(2026, 12, 1), default_rate_bp=1_000, cost_cents=260_000
+    )
+    assert [r.gross_cents for r in december.providers] == [3_600]
+
+
+def test_the_concierge_sees_the_month_and_each_providers_statement(client, login_as, month):
+    login_as(Role.CONCIERGE)
+    html = client.get("/comptoir/bilan/?mois=2026-11").get_data(as_text=True)
+    assert "Novembre 2026" in html
+    assert "18,00\xa0€" in html and "7,5\xa0%" in html and "1,35\xa0€" in html
+    assert "350,00\xa0€" in html  # the month's share of the subscriptions
+    assert "poste couvert à 14" in html
+    statement = client.get("/comptoir/bilan/prestataires/cordo?mois=2026-11")
+    page = statement.get_data(as_text=True)
+    assert statement.status_code == 200 and "Relevé mensuel" in page
+    assert "16,65\xa0€" in page  # due to the cobbler
+
+
+def test_the_csv_is_safe_in_a_spreadsheet(client, login_as, month):
+    login_as(Role.CONCIERGE)
+    response = client.get("/comptoir/bilan/export.csv?mois=2026-11")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="bilan-2026-11.csv"'
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter=";"))
+    names = [row[1] for row in rows[1:]]
+    assert "'=Repassage" in names and "=Repassage" not in names
+    cordo = next(row for row in rows if row[1] == "Cordonnerie")
+    assert cordo[2:] == ["1", "1800", "750", "135", "1665"]
+    assert ["2026-11", "cout_du_poste_centimes", "", "260000", "", "", ""] in rows
+
+
+@pytest.mark.parametrize("month_arg", ["2026-13", "novembre", "2026-1", "1999-01"])
+def test_a_bad_month_is_a_clear_400(client, login_as, month_arg):
+    login_as(Role.CONCIERGE)
+    response = client.get(f"/comptoir/bilan/?mois={month_arg}")
+    assert response.status_code == 400
+    assert "AAAA-MM" in response.get_data(as_text=True)
+
+
+def test_an_empty_month_says_so(client, login_as):
+    login_as(Role.CONCIERGE)
+    html = client.get("/comptoir/bilan/?mois=2020-02").get_data(as_text=True)
+    assert "Aucune commande remise au client ce mois-ci." in html
