@@ -37,6 +37,7 @@ BY_ROLE = {
         f"/tournees/plan?day={DAY}",
         "/comptoir/taches/",
         "/comptoir/horaires/",
+        "/comptoir/bilan/",
         "/volontaires/heures",
     ],
     "benevole@example.org": [
