@@ -9,13 +9,13 @@ from wtforms.validators import Length, Optional
 
 
 class FindOrderForm(FlaskForm):
-    """Find an order by the code the customer shows (a GET form)."""
+    """Find an order by the code the customer shows, or by their name or e-mail (a GET form)."""
 
     class Meta:
         csrf = False
 
-    code = StringField(
-        _l("Code de commande"),
-        validators=[Optional(), Length(max=16)],
-        render_kw={"placeholder": "EVG-…", "autocapitalize": "characters"},
+    q = StringField(
+        _l("Code, nom ou e-mail"),
+        validators=[Optional(), Length(max=120, message=_l("120 caractères au plus."))],
+        render_kw={"placeholder": "EVG-…", "autocomplete": "off", "spellcheck": "false"},
     )

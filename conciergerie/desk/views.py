@@ -27,13 +27,16 @@ bp = Blueprint("desk", __name__, url_prefix="/comptoir")
 @role_required(Role.VOLUNTEER)
 def index():
     find = FindOrderForm(request.args)
-    code = find.code.data if find.validate() else None
-    found = desk.active_orders(db.session, code=code)
+    search = find.q.data if find.validate() else None
+    found = desk.active_orders(db.session, search=search)
     now = utcnow()
     steps = {order.id: orders.next_steps(order, current_user, now=now) for order in found}
     return render_template(
         "desk/index.html",
         orders=found,
+        searched=bool(search),
+        today=[] if search else desk.todays_slots(db.session, now=now),
+        uncollected={order.id: desk.uncollected_since(order, now=now) for order in found},
         steps=steps,
         find=find,
         step_form=StepForm(),

@@ -75,7 +75,7 @@ def test_a_resident_signs_up_and_orders_with_an_evening_drop_off(new_page):
 
 
 def desk_step(page, code: str, step: str) -> None:
-    page.goto(f"/comptoir/?code={code}")
+    page.goto(f"/comptoir/?q={code}")
     page.get_by_role("button", name=re.compile(f"→ {step}")).click()
     expect(page.locator(".flash-success")).to_contain_text(code)
 
@@ -112,7 +112,7 @@ def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
     desk.get_by_text(f"Encaisser — {code}").click()
     desk.locator("details[open]").get_by_role("button", name="Enregistrer le paiement").click()
     expect(desk.locator(".flash-success")).to_be_visible()
-    desk.goto(f"/comptoir/?code={code}")
+    desk.goto(f"/comptoir/?q={code}")
     desk.get_by_role("link", name=re.compile("^Imprimer les étiquettes")).click()
     expect(desk.locator(".label")).to_have_count(3)  # a pair of shoes, two shirts
     shot(desk, "2-labels")
