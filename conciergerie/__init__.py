@@ -78,6 +78,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.events.views import bp as events_bp
     from conciergerie.home.views import bp as home_bp
     from conciergerie.jobs.views import bp as jobs_bp
+    from conciergerie.manage.views import bp as manage_bp
     from conciergerie.orders.views import bp as orders_bp
     from conciergerie.payments.views import bp as payments_bp
     from conciergerie.portal.views import bp as portal_bp
@@ -99,5 +100,6 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(rounds_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(manage_bp)
     app.register_blueprint(volunteer_records_bp)
     return app

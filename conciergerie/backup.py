@@ -24,13 +24,23 @@ class BackupError(Exception):
 
 def backup(url: sa.URL, directory: Path, *, now: datetime) -> Path:
     """Write a copy of the database at `url` into `directory`, named by the date (Paris)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    # The copy holds every person's data and password hashes: readable by its owner only.
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = now.astimezone(PARIS).strftime("%Y-%m-%dT%H%M%S")
     if url.get_backend_name() == "postgresql":
-        return _pg_dump(url, directory / f"conciergerie-{stamp}.dump")
+        target = directory / f"conciergerie-{stamp}.dump"
+        _private(target)
+        return _pg_dump(url, target)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return _sqlite_copy(Path(url.database), directory / f"conciergerie-{stamp}.sqlite3")
+        target = directory / f"conciergerie-{stamp}.sqlite3"
+        _private(target)
+        return _sqlite_copy(Path(url.database), target)
     raise BackupError(f"no backup for the database {url.render_as_string()!r}")
+
+
+def _private(target: Path) -> None:
+    """Create the file empty, owner-only, before anything is written into it."""
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
 
 
 def _pg_dump(url: sa.URL, target: Path) -> Path:

@@ -27,7 +27,9 @@ class Config:
         if os.environ.get("DATABASE_URL")
         else None
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: an error's text (logged) never carries the values of the query (an
+    # e-mail address, a token).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     # A request with a file (an event picture, 5 MB at most) is refused above this size with a
     # 413 page; text fields together are capped lower (MAX_FORM_MEMORY_SIZE).
@@ -134,7 +136,7 @@ class TestingConfig(Config):
     STRIPE_API_BASE = None
     SECRET_KEY = "testing-secret-key"
     MAIL_BACKEND = "locmem"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # Each test's changes stay in its own rolled-back transaction, which no listener sees: the
     # pages read the version in that transaction (tests/catalogue/test_versions.py tests NOTIFY).
     CATALOGUE_VERSION_LISTEN = False

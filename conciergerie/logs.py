@@ -73,14 +73,17 @@ def init_app(app: Flask) -> None:
         if "request_id" in g:
             response.headers[HEADER] = g.request_id
             if app.config.get("ACCESS_LOG"):
+                # The route, not the address: a path may hold a secret (a reset link's token, a
+                # calendar feed's); and never the query string.
+                path = request.url_rule.rule if request.url_rule else "(no route)"
                 access.info(
                     "%s %s %s",
                     request.method,
-                    request.path,  # never the query string: it may hold a token
+                    path,
                     response.status_code,
                     extra={
                         "method": request.method,
-                        "path": request.path,
+                        "path": path,
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - g.started) * 1000, 1),
                     },

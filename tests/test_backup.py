@@ -25,6 +25,8 @@ def test_a_sqlite_database_is_copied_with_the_paris_date(tmp_path):
     with sqlite3.connect(path) as copy:
         assert copy.execute("SELECT code FROM customer_order").fetchall() == [("EVG-1",)]
     copy.close()
+    assert path.stat().st_mode & 0o777 == 0o600  # every person's data: owner only
+    assert path.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_the_command_writes_into_the_given_folder(tmp_path):
@@ -54,6 +56,7 @@ def test_postgresql_is_dumped_in_pg_dumps_own_format(app, database_url, tmp_path
     path = backup(sa.make_url(normalise_database_url(database_url)), tmp_path, now=NOW)
     assert path.name == "conciergerie-2026-11-25T233000.dump"
     assert path.read_bytes()[:5] == b"PGDMP"
+    assert path.stat().st_mode & 0o777 == 0o600
     listing = subprocess.run(["pg_restore", "--list", str(path)], capture_output=True, text=True)
     assert "TABLE public customer_order" in listing.stdout
 

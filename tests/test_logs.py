@@ -64,3 +64,14 @@ def test_production_writes_one_access_line_per_request_without_the_query(app, cl
     assert line["request_id"] == response.headers["X-Request-ID"]
     assert line["duration_ms"] >= 0
     assert "secret-value" not in str(json_lines())
+
+
+def test_the_access_line_names_the_route_not_a_secret_in_the_path(app, client, json_lines):
+    app.config["ACCESS_LOG"] = True
+    try:
+        client.get("/compte/reinitialiser/jeton-secret-123")
+    finally:
+        app.config["ACCESS_LOG"] = False
+    line = next(x for x in json_lines() if x["logger"] == "conciergerie.access")
+    assert line["path"] == "/compte/reinitialiser/<token>"
+    assert "jeton-secret-123" not in str(json_lines())

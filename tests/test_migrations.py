@@ -81,3 +81,25 @@ def test_every_catalogue_table_draws_a_new_version_on_any_change(db):
         sa.text("DELETE FROM provider_opening_range WHERE provider_id = :id"), {"id": provider.id}
     )
     assert current_version(session) != before
+
+
+def test_going_back_and_forth_keeps_the_catalogue_triggers(tmp_path):
+    """SQLite drops a table's triggers when a batch migration rebuilds it, both ways."""
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from conciergerie import create_app
+    from conciergerie.config import TestingConfig
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 't.db'}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="c4d5e6f7a8b9")  # before the provider's new columns
+        with _db.engine.connect() as conn:
+            triggers = conn.scalars(
+                sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+        assert {f"catalogue_changed_provider_{a}" for a in ("insert", "update", "delete")} <= set(
+            triggers
+        )
+        flask_migrate.upgrade()

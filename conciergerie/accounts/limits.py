@@ -56,6 +56,17 @@ def account_and_address_key() -> str:
     return f"account:{pseudonym(_email())}:{request.remote_addr}"
 
 
+PASSWORD_CHECKS_PER_USER = "5 per 15 minutes;20 per day"
+
+
+def signed_in_user_key() -> str:
+    """Password re-checks of a signed-in person (erasing the account): per account, so that a
+    stolen session cannot be used to guess the password."""
+    from flask_login import current_user
+
+    return f"user:{current_user.get_id().split('.')[0]}"
+
+
 def wrong_password() -> None:
     """Called by the views when the credentials were wrong: only then do failures count."""
     g.wrong_password = True

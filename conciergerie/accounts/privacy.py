@@ -21,17 +21,27 @@ from conciergerie.models import (
     ApiToken,
     Event,
     Order,
+    OrderEvent,
     OrderStatus,
+    Refund,
     Registration,
     RegistrationStatus,
     User,
+    VolunteerAbsence,
+    VolunteerAvailability,
+    VolunteerProfile,
 )
 
 ANONYMOUS_NAME = "Compte supprimé"
+ERASED_TEXT = "(effacé)"
 FINAL_STATUSES = [s for s in OrderStatus if s.is_final]
 
 
 class DeletionRefused(DomainError):
+    pass
+
+
+class WrongPassword(DeletionRefused):
     pass
 
 
@@ -100,10 +110,7 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
                     for line in order.lines
                 ],
                 "history": [
-                    {
-                        "status": event.to_status.value,
-                        "at": _iso(event.at),
-                    }
+                    {"status": event.to_status.value, "at": _iso(event.at), "note": event.note}
                     for event in order.events
                 ],
                 "payments": [
@@ -115,7 +122,11 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
                     for payment in order.payments
                 ],
                 "refunds": [
-                    {"amount_cents": refund.amount_cents, "at": _iso(refund.created_at)}
+                    {
+                        "amount_cents": refund.amount_cents,
+                        "reason": refund.reason,
+                        "at": _iso(refund.created_at),
+                    }
                     for refund in order.refunds
                 ],
             }
@@ -133,6 +144,30 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
         "api_tokens": [
             {"created_at": _iso(token.created_at), "last_used_at": _iso(token.last_used_at)}
             for token in tokens
+        ],
+        "volunteer": _volunteer_data(session, user),
+    }
+
+
+def _volunteer_data(session: Session, user: User) -> dict | None:
+    profile = session.scalar(sa.select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    availability = session.scalars(
+        sa.select(VolunteerAvailability).where(VolunteerAvailability.volunteer_id == user.id)
+    ).all()
+    absences = session.scalars(
+        sa.select(VolunteerAbsence).where(VolunteerAbsence.volunteer_id == user.id)
+    ).all()
+    if profile is None and not availability and not absences:
+        return None
+    return {
+        "transport": profile.transport.value if profile else None,
+        "availability": [
+            {"weekday": a.weekday, "from": a.starts_at.isoformat(), "to": a.ends_at.isoformat()}
+            for a in availability
+        ],
+        "absences": [
+            {"from": a.first_day.isoformat(), "to": a.last_day.isoformat(), "reason": a.reason}
+            for a in absences
         ],
     }
 
@@ -165,7 +200,13 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
 
     for registration in _upcoming_registrations(session, user, now=now):
         unregister(session, registration.event, user, now=now)
+    theirs = sa.select(Order.id).where(Order.customer_id == user.id).scalar_subquery()
     session.execute(sa.update(Order).where(Order.customer_id == user.id).values(note=""))
+    # Free text written about their orders may name them (a refund's reason, a desk note):
+    # the amounts, dates and steps stay, the words go.
+    session.execute(sa.update(OrderEvent).where(OrderEvent.order_id.in_(theirs)).values(note=""))
+    session.execute(sa.update(Refund).where(Refund.order_id.in_(theirs)).values(reason=ERASED_TEXT))
+    _erase_volunteer_data(session, user)
     session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     user.email = f"anonyme-{user.id}@supprime.invalid"
     user.full_name = ANONYMOUS_NAME
@@ -179,10 +220,25 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     session.flush()
 
 
+def _erase_volunteer_data(session: Session, user: User) -> None:
+    session.execute(
+        sa.update(VolunteerAbsence)
+        .where(VolunteerAbsence.volunteer_id == user.id)
+        .values(reason="")
+    )
+
+
+def _lock(session: Session, user: User) -> None:
+    """Hold the person's row while checking and erasing (PostgreSQL): a concurrent erasure or
+    inactivity sweep waits for this one."""
+    session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+
+
 def delete_account(session: Session, user: User, *, password: str, now: datetime) -> None:
     """A customer erases their own account (asked again for their password)."""
+    _lock(session, user)
     if not verify_password(user.password_hash, password):
-        raise DeletionRefused(_("Mot de passe incorrect."))
+        raise WrongPassword(_("Mot de passe incorrect."))
     if not user.is_customer:
         raise DeletionRefused(
             _("Les comptes de l'équipe et des prestataires sont fermés par la conciergerie.")
@@ -216,6 +272,7 @@ def anonymise_inactive(session: Session, *, now: datetime, inactive_days: int) -
     ).all()
     done = 0
     for user in candidates:
+        _lock(session, user)
         # Never while something of theirs is still under way.
         if _orders_in_progress(session, user) or _upcoming_registrations(session, user, now=now):
             continue

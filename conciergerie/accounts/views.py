@@ -26,6 +26,7 @@ from conciergerie.accounts import forms, limits, notifications, privacy, service
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db, limiter
 from conciergerie.mail import external_url
+from conciergerie.manage import service as audit
 from conciergerie.models import MemberCompany, Role, User, utcnow
 from conciergerie.orders import basket
 from conciergerie.security import safe_next
@@ -238,6 +239,12 @@ def my_data():
 
 @bp.route("/supprimer", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    limits.PASSWORD_CHECKS_PER_USER,
+    key_func=limits.signed_in_user_key,
+    methods=["POST"],
+    deduct_when=limits.failed,
+)
 def delete_account():
     form = forms.DeleteAccountForm()
     if form.validate_on_submit():
@@ -245,6 +252,9 @@ def delete_account():
             privacy.delete_account(
                 db.session, current_user, password=form.password.data, now=utcnow()
             )
+        except privacy.WrongPassword as error:
+            limits.wrong_password()
+            form.password.errors.append(str(error))
         except privacy.DeletionRefused as error:
             form.password.errors.append(str(error))
         else:
@@ -286,6 +296,7 @@ def solidarity_rate(user_id: int):
         db.session.rollback()
         flash(str(error), "error")
     else:
+        audit.record(db.session, user, actor=current_user._get_current_object(), now=utcnow())
         db.session.commit()
         if user.solidarity_rate:
             flash(_("Tarif solidaire accordé à %(name)s.", name=user.full_name), "success")

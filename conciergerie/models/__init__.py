@@ -2,6 +2,7 @@
 
 from conciergerie.models.accounts import MemberCompany, Role, User
 from conciergerie.models.api import ApiToken
+from conciergerie.models.audit import AuditEntry
 from conciergerie.models.base import Base, UTCDateTime, utcnow
 from conciergerie.models.catalogue import (
     CatalogueVersion,
@@ -30,6 +31,7 @@ from conciergerie.models.scheduler import JobRun, SchedulerLease
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "Base",
     "JobRun",
     "SchedulerLease",

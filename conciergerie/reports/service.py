@@ -1,9 +1,10 @@
 """The desk's economics for a month: what each provider sold through it, the commission the desk
 keeps, the service fees and company subscriptions, against the cost of the salaried post.
 
-A sale counts in the month its order was handed over to the customer (the work is done and the
-provider is owed), by the time of that step in Paris. Refunds are listed for the month they were
-made; they are not shared out between providers (a refund names an order, not a line).
+A sale counts in the month its order was first handed over to the customer (the work is done and
+the provider is owed), by the time of that step in Paris. Refunds count in the month they were
+made, against the desk's balance: they are not shared out between providers (a refund names an
+order, not a line). Subscriptions are today's: who subscribed when is not kept.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ class MonthReport:
     first_day: date
     providers: list[ProviderMonth]
     fees_cents: int
-    subscriptions_cents: int  # the month's twelfth of the yearly subscriptions
+    # A twelfth of the yearly fees of the companies subscribing now (no history is kept of who
+    # subscribed when: a past month shows today's subscriptions).
+    subscriptions_cents: int
     refunds_cents: int
     cost_cents: int
     orders: int = field(default=0)
@@ -72,14 +75,16 @@ class MonthReport:
 
     @property
     def balance_cents(self) -> int:
-        return self.income_cents - self.cost_cents
+        """Income less the month's refunds (borne by the desk: a refund names an order, not
+        whose work it pays back) and the post's cost."""
+        return self.income_cents - self.refunds_cents - self.cost_cents
 
     @property
     def coverage_percent(self) -> int | None:
-        """How much of the post the month's income pays for, in whole percent."""
+        """How much of the post the month's income, less refunds, pays for, in whole percent."""
         if self.cost_cents <= 0:
             return None
-        return round(100 * self.income_cents / self.cost_cents)
+        return round(100 * (self.income_cents - self.refunds_cents) / self.cost_cents)
 
 
 def month_bounds(first_day: date) -> tuple[datetime, datetime]:
@@ -88,16 +93,20 @@ def month_bounds(first_day: date) -> tuple[datetime, datetime]:
     return start_of_local_day(first_day), start_of_local_day(following)
 
 
-def _handed_over_in(start: datetime, end: datetime):
+def _first_handed_over():
+    """When each order was handed over, the first time: later notes on a finished order (a
+    refund, a payment) are recorded with the same status and must not count it again."""
     return (
-        sa.select(OrderEvent.order_id)
-        .where(
-            OrderEvent.to_status == OrderStatus.HANDED_OVER,
-            OrderEvent.at >= start,
-            OrderEvent.at < end,
-        )
-        .distinct()
+        sa.select(OrderEvent.order_id, sa.func.min(OrderEvent.at).label("at"))
+        .where(OrderEvent.to_status == OrderStatus.HANDED_OVER)
+        .group_by(OrderEvent.order_id)
+        .subquery()
     )
+
+
+def _handed_over_in(start: datetime, end: datetime):
+    first = _first_handed_over()
+    return sa.select(first.c.order_id).where(first.c.at >= start, first.c.at < end)
 
 
 def month_report(
@@ -179,21 +188,12 @@ def provider_statement(
 ) -> list[StatementLine]:
     """The provider's lines of the orders handed over in the month, for its monthly statement."""
     start, end = month_bounds(first_day)
-    handed = (
-        sa.select(OrderEvent.order_id, sa.func.min(OrderEvent.at).label("at"))
-        .where(
-            OrderEvent.to_status == OrderStatus.HANDED_OVER,
-            OrderEvent.at >= start,
-            OrderEvent.at < end,
-        )
-        .group_by(OrderEvent.order_id)
-        .subquery()
-    )
+    handed = _first_handed_over()
     rows = session.execute(
         sa.select(Order.code, handed.c.at, OrderLine)
         .join(handed, handed.c.order_id == OrderLine.order_id)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLine.provider_id == provider.id)
+        .where(OrderLine.provider_id == provider.id, handed.c.at >= start, handed.c.at < end)
         .order_by(handed.c.at, Order.code, OrderLine.id)
     ).all()
     return [

@@ -27,6 +27,10 @@ def upgrade():
             sa.Column("yearly_fee_cents", sa.Integer(), nullable=False, server_default="0")
         )
         batch_op.create_check_constraint("yearly_fee_not_negative", "yearly_fee_cents >= 0")
+    _recreate_provider_triggers()
+
+
+def _recreate_provider_triggers():
     # SQLite rebuilt the provider table: its catalogue-version triggers went with it.
     if op.get_bind().dialect.name == "sqlite":
         for action in ("INSERT", "UPDATE", "DELETE"):
@@ -44,3 +48,4 @@ def downgrade():
     with op.batch_alter_table("provider", schema=None) as batch_op:
         batch_op.drop_constraint("commission_rate_range", type_="check")
         batch_op.drop_column("commission_rate_bp")
+    _recreate_provider_triggers()

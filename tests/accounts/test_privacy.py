@@ -139,3 +139,76 @@ def test_the_privacy_page_says_what_is_kept_and_for_how_long(client):
     html = client.get("/confidentialite").get_data(as_text=True)
     assert "Dix ans" in html and "3 ans sans connexion" in html and "CNIL" in html
     assert 'href="/confidentialite"' in client.get("/").get_data(as_text=True)
+
+
+def test_erasure_also_removes_what_staff_wrote_about_the_person(client, session, nadia):
+    from conciergerie.models import OrderEvent, Payment, PaymentKind, Refund
+
+    order = make_order(session, customer=nadia)
+    _done(order)
+    payment = Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=order.total_cents)
+    session.add(payment)
+    session.flush()
+    session.add(Refund(order=order, payment=payment, amount_cents=100, reason="Pour Nadia B."))
+    order.events[-1].note = "Nadia B. repasse vendredi"
+    session.flush()
+    sign_in(client, nadia)
+    exported = json.loads(client.get("/compte/mes-donnees.json").get_data(as_text=True))
+    assert exported["orders"][0]["refunds"][0]["reason"] == "Pour Nadia B."
+    assert "Nadia B. repasse vendredi" in [h["note"] for h in exported["orders"][0]["history"]]
+
+    privacy.anonymise(session, nadia, now=NOW)
+    session.expire_all()
+    texts = [e.note for e in session.scalars(sa.select(OrderEvent))] + [
+        r.reason for r in session.scalars(sa.select(Refund))
+    ]
+    assert not any("Nadia" in text for text in texts)
+    assert session.scalar(sa.select(Refund.amount_cents)) == 100  # the amount stays
+
+
+def test_a_volunteer_gets_their_availability_and_absences(client, session):
+    from datetime import date
+
+    from conciergerie.models import VolunteerAbsence
+    from tests.factories import make_volunteer
+
+    volunteer = make_volunteer(session)
+    session.add(
+        VolunteerAbsence(
+            volunteer_id=volunteer.id,
+            first_day=date(2026, 12, 1),
+            last_day=date(2026, 12, 3),
+            reason="rendez-vous médical",
+        )
+    )
+    session.flush()
+    sign_in(client, volunteer)
+    data = json.loads(client.get("/compte/mes-donnees.json").get_data(as_text=True))
+    assert data["volunteer"]["transport"] == "bike"
+    assert data["volunteer"]["availability"] and data["volunteer"]["absences"] == [
+        {"from": "2026-12-01", "to": "2026-12-03", "reason": "rendez-vous médical"}
+    ]
+
+
+def test_guessing_the_password_on_the_erasure_form_is_slowed_down(client, session, nadia):
+    from conciergerie.extensions import limiter
+
+    limiter.enabled = True
+    limiter.reset()
+    try:
+        sign_in(client, nadia)
+        statuses = [
+            submit(client, "/compte/supprimer", {"password": "faux", "understood": "y"}).status_code
+            for _ in range(6)
+        ]
+    finally:
+        limiter.reset()
+        limiter.enabled = False
+    assert statuses == [422] * 5 + [429]
+
+
+def test_the_account_page_links_to_the_data_and_has_a_clean_title(client, nadia):
+    sign_in(client, nadia)
+    html = client.get("/compte/").get_data(as_text=True)
+    assert "<title>Mon compte · Et voilà Gambetta</title>" in html
+    assert 'href="/compte/mes-donnees.json"' in html and 'href="/compte/supprimer"' in html

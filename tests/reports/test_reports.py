@@ -5,6 +5,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from conciergerie.models import OrderEvent, OrderStatus, Role
 from conciergerie.reports import service
@@ -67,10 +68,57 @@ def test_a_month_counts_the_work_handed_over_in_it_by_paris_time(session, month)
     assert report.income_cents == 135 + 75 + 300 + 35_000
     assert report.balance_cents == report.income_cents - 260_000
     assert report.coverage_percent == 14
+    # A note on a finished order later on (a refund, say) keeps its status: not a new sale.
+    session.add(
+        OrderEvent(
+            order=one_order(session, cobbler),
+            from_status=OrderStatus.HANDED_OVER,
+            to_status=OrderStatus.HANDED_OVER,
+            at=datetime(2026, 12, 5, 9, 0, tzinfo=UTC),
+            note="Remboursé : 5,00 €",
+        )
+    )
+    session.flush()
     december = service.month_report(
         session, date(2026, 12, 1), default_rate_bp=1_000, cost_cents=260_000
     )
     assert [r.gross_cents for r in december.providers] == [3_600]
+    assert december.orders == 1
+    lines = service.provider_statement(session, cobbler, date(2026, 12, 1))
+    assert [line.quantity for line in lines] == [2]
+
+
+def one_order(session, provider):
+    from conciergerie.models import Order, OrderLine
+
+    return session.scalars(
+        sa.select(Order)
+        .join(OrderLine)
+        .where(OrderLine.provider_id == provider.id, OrderLine.quantity == 1)
+    ).first()
+
+
+def test_refunds_come_off_the_desks_balance(session, month):
+    from conciergerie.models import Payment, PaymentKind, Refund
+
+    cobbler, _ = month
+    order = one_order(session, cobbler)
+    payment = Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=1_950)
+    session.add(payment)
+    session.flush()
+    session.add(
+        Refund(
+            order=order,
+            payment=payment,
+            amount_cents=500,
+            reason="geste",
+            created_at=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+        )
+    )
+    session.flush()
+    report = service.month_report(session, NOVEMBER, default_rate_bp=1_000, cost_cents=260_000)
+    assert report.refunds_cents == 500
+    assert report.balance_cents == report.income_cents - 500 - 260_000
 
 
 def test_the_concierge_sees_the_month_and_each_providers_statement(client, login_as, month):

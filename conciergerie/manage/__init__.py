@@ -1,0 +1,1 @@
+"""The concierge manages the catalogue and the member companies, every change logged."""

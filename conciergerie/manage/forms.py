@@ -1,0 +1,183 @@
+"""The concierge's forms for the catalogue and the member companies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from conciergerie.i18n import WEEKDAY_NAMES
+from conciergerie.manage.service import parse_ranges
+from conciergerie.models import OfferKind
+
+REQUIRED = _l("Ce champ est obligatoire.")
+
+
+class FrenchDecimalField(DecimalField):
+    """A decimal written the French way too: "18,50" as well as "18.50"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            # "1 200,50" as people write it: spaces between thousands, a decimal comma.
+            text = valuelist[0].replace(",", ".")
+            valuelist = ["".join(text.split())]  # any space, no-break ones too
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Un nombre est attendu, par exemple 18,50.")) from error
+
+
+def _text(label, max_length: int, *, required: bool = True, area: bool = False, **kw):
+    field = TextAreaField if area else StringField
+    validators = [DataRequired(REQUIRED)] if required else [Optional()]
+    validators.append(Length(max=max_length, message=_l("Trop long.")))
+    return field(label, validators=validators, **kw)
+
+
+def _euros(label, *, required: bool = True):
+    return FrenchDecimalField(
+        label,
+        places=2,
+        validators=[
+            InputRequired(REQUIRED) if required else Optional(),
+            NumberRange(min=0, max=100_000, message=_l("Entre 0 et 100 000 €.")),
+        ],
+        description=_l("En euros, par exemple 18,50."),
+    )
+
+
+def cents(value: Decimal | None) -> int:
+    return int((value or Decimal(0)) * 100)
+
+
+def _check_hours(form, field) -> None:
+    try:
+        parse_ranges(field.data or "")
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+
+
+class ProviderForm(FlaskForm):
+    name = _text(_l("Nom"), 160)
+    slug = _text(
+        _l("Identifiant dans l'adresse"), 80, description=_l("Par exemple cordonnerie-gambetta.")
+    )
+    category_id = SelectField(_l("Catégorie"), coerce=int, validators=[InputRequired(REQUIRED)])
+    summary = _text(_l("Résumé (carte du catalogue)"), 300)
+    description = _text(_l("Description"), 5_000, area=True)
+    ess_status = _text(_l("Statut (économie sociale et solidaire)"), 160)
+    local_story = _text(_l("Pourquoi c'est local"), 5_000, area=True)
+    address = _text(_l("Adresse"), 255)
+    latitude = FrenchDecimalField(
+        _l("Latitude"),
+        places=6,
+        validators=[InputRequired(REQUIRED), NumberRange(min=-90, max=90)],
+    )
+    longitude = FrenchDecimalField(
+        _l("Longitude"),
+        places=6,
+        validators=[InputRequired(REQUIRED), NumberRange(min=-180, max=180)],
+    )
+    commission_rate = FrenchDecimalField(
+        _l("Commission du comptoir (%)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=50, message=_l("Entre 0 et 50 %%."))],
+        description=_l("Vide : le taux par défaut."),
+    )
+    is_active = BooleanField(_l("Visible au catalogue"))
+
+    def hours(self) -> dict[int, list]:
+        return {day: parse_ranges(getattr(self, f"hours_{day}").data or "") for day in range(7)}
+
+
+for _day, _name in WEEKDAY_NAMES.items():
+    setattr(
+        ProviderForm,
+        f"hours_{_day}",
+        StringField(
+            _name,
+            validators=[Optional(), Length(max=100), _check_hours],
+            description=_l("Par exemple 09:00-12:30, 14:00-19:00 ; vide : fermé."),
+        ),
+    )
+
+
+WEEKDAY_CHOICES = [SelectChoice("", "—")] + [
+    SelectChoice(str(day), name) for day, name in WEEKDAY_NAMES.items()
+]
+
+
+class OfferForm(FlaskForm):
+    name = _text(_l("Nom"), 160)
+    description = _text(_l("Description"), 2_000, required=False, area=True)
+    kind = SelectField(
+        _l("Sorte"),
+        choices=[
+            SelectChoice(OfferKind.SERVICE.value, _l("Service : l'article est déposé au comptoir")),
+            SelectChoice(
+                OfferKind.BASKET.value, _l("Panier : livré au comptoir un jour de la semaine")
+            ),
+        ],
+        validators=[InputRequired(REQUIRED)],
+    )
+    price = _euros(_l("Prix"))
+    unit = _text(_l("Unité"), 60, description=_l("la pièce, la paire, le panier…"))
+    turnaround_days = IntegerField(
+        _l("Délai en jours ouvrés"),
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=60)],
+        default=0,
+    )
+    position = IntegerField(
+        _l("Ordre d'affichage"), validators=[Optional(), NumberRange(min=0, max=10_000)], default=0
+    )
+    is_active = BooleanField(_l("En vente"), default=True)
+    delivery_weekday = SelectField(
+        _l("Jour de livraison (paniers)"), choices=WEEKDAY_CHOICES, validators=[Optional()]
+    )
+    order_cutoff_weekday = SelectField(
+        _l("Commandes closes le (paniers)"), choices=WEEKDAY_CHOICES, validators=[Optional()]
+    )
+    order_cutoff_time = TimeField(_l("à (heure)"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        basket_fields = (self.delivery_weekday, self.order_cutoff_weekday, self.order_cutoff_time)
+        if self.kind.data == OfferKind.BASKET.value:
+            for field in basket_fields:
+                if field.data in (None, ""):
+                    field.errors.append(_l("Obligatoire pour un panier."))
+                    ok = False
+        else:
+            for field in basket_fields:
+                if field.data not in (None, ""):
+                    field.errors.append(_l("Seulement pour un panier."))
+                    ok = False
+        return ok
+
+
+class CompanyForm(FlaskForm):
+    name = _text(_l("Nom"), 160)
+    slug = _text(_l("Identifiant"), 80, description=_l("Par exemple grands-ensemble."))
+    headcount = IntegerField(
+        _l("Salarié·es dans le bâtiment"),
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100_000)],
+    )
+    is_subscriber = BooleanField(_l("Abonnée à la conciergerie"))
+    yearly_fee = _euros(_l("Abonnement annuel (300 à 4 000 € selon l'effectif)"))

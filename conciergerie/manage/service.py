@@ -1,0 +1,248 @@
+"""The concierge manages the catalogue (providers, their hours, offers) and the member companies;
+every change is logged: who, when, and each field before and after."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from conciergerie.errors import DomainError
+from conciergerie.models import (
+    AuditEntry,
+    MemberCompany,
+    Offer,
+    Provider,
+    ProviderOpeningRange,
+    User,
+)
+
+# What the log follows, per kind of row (the other columns are bookkeeping).
+AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
+    Provider: (
+        "provider",
+        (
+            "name",
+            "slug",
+            "category_id",
+            "summary",
+            "description",
+            "ess_status",
+            "local_story",
+            "address",
+            "latitude",
+            "longitude",
+            "commission_rate_bp",
+            "is_active",
+        ),
+    ),  # fmt: skip
+    Offer: (
+        "offer",
+        (
+            "name",
+            "description",
+            "kind",
+            "price_cents",
+            "unit",
+            "turnaround_days",
+            "position",
+            "is_active",
+            "delivery_weekday",
+            "order_cutoff_weekday",
+            "order_cutoff_time",
+        ),
+    ),  # fmt: skip
+    MemberCompany: (
+        "member_company",
+        ("name", "slug", "headcount", "is_subscriber", "yearly_fee_cents"),
+    ),
+    User: ("user", ("role", "solidarity_rate", "member_company_id", "provider_id")),
+}
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+RANGE = re.compile(r"\s*(\d{1,2})[:h](\d{2})\s*[-–]\s*(\d{1,2})[:h](\d{2})\s*")
+
+
+class ManageError(DomainError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return str(getattr(value, "value", value))
+
+
+def _label(obj: object) -> str:
+    # A person is named by number only: the log outlives an erased account (RGPD).
+    return f"#{obj.id}" if isinstance(obj, User) else str(obj.name)
+
+
+def record(
+    session: Session,
+    obj: object,
+    *,
+    actor: User,
+    now: datetime,
+    extra: dict[str, list] | None = None,
+) -> AuditEntry | None:
+    """Log the changes pending on `obj` (call before flushing them); None when nothing changed."""
+    entity, fields = AUDITED[type(obj)]
+    state = sa.inspect(obj)
+    creating = state.transient or state.pending
+    changes: dict[str, list] = {}
+    for name in fields:
+        history = state.attrs[name].history
+        if creating:
+            value = getattr(obj, name)
+            if value is not None:
+                changes[name] = [None, _text(value)]
+        elif history.has_changes():
+            before = _text(history.deleted[0]) if history.deleted else None
+            after = _text(history.added[0]) if history.added else None
+            if before != after:
+                changes[name] = [before, after]
+    for name, (before, after) in (extra or {}).items():
+        if before != after:
+            changes[name] = [before, after]
+    if not changes:
+        return None
+    session.flush()  # the new row's id
+    entry = AuditEntry(
+        at=now,
+        actor_id=actor.id,
+        entity=entity,
+        entity_id=obj.id,
+        label=_label(obj)[:200],
+        action="create" if creating else "update",
+        changes=changes,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _slug_taken(session: Session, model: type, slug: str, own_id: int | None) -> bool:
+    query = sa.select(model.id).where(model.slug == slug)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    return session.scalar(query) is not None
+
+
+def check_slug(session: Session, model: type, slug: str, own_id: int | None) -> None:
+    if not SLUG.fullmatch(slug):
+        raise ManageError(
+            _("Lettres minuscules, chiffres et tirets seulement (ex. cordonnerie-gambetta)."),
+            "slug",
+        )
+    if _slug_taken(session, model, slug, own_id):
+        raise ManageError(_("Cet identifiant est déjà pris."), "slug")
+
+
+# Opening hours: one text per weekday, "09:00-12:30, 14:00-19:00" -------------------------------
+
+
+def parse_ranges(text: str) -> list[tuple[time, time]]:
+    """ "09:00-12:30, 14h00-19h00" → [(9:00, 12:30), (14:00, 19:00)]; "" → []."""
+    ranges = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = RANGE.fullmatch(part)
+        if not match:
+            raise ValueError(_("« %(part)s » : écrivez par exemple 09:00-12:30.", part=part))
+        h1, m1, h2, m2 = map(int, match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            raise ValueError(_("« %(part)s » : cette heure n'existe pas.", part=part))
+        opens, closes = time(h1, m1), time(h2, m2)
+        if closes <= opens:
+            raise ValueError(_("« %(part)s » : la fermeture doit suivre l'ouverture.", part=part))
+        ranges.append((opens, closes))
+    ranges.sort()
+    for (_a, first_end), (second_start, _b) in zip(ranges, ranges[1:], strict=False):
+        if second_start < first_end:
+            raise ValueError(_("Deux plages de ce jour se chevauchent."))
+    return ranges
+
+
+def format_ranges(ranges: list[tuple[time, time]]) -> str:
+    return ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
+
+
+def hours_text(provider: Provider) -> dict[int, str]:
+    by_day: dict[int, list[tuple[time, time]]] = {day: [] for day in range(7)}
+    for r in provider.opening_ranges:
+        by_day[r.weekday].append((r.opens_at, r.closes_at))
+    return {day: format_ranges(sorted(ranges)) for day, ranges in by_day.items()}
+
+
+def _hours_summary(week: dict[int, str]) -> str:
+    return " | ".join(f"{day}: {text}" for day, text in sorted(week.items()) if text)
+
+
+def save_provider(
+    session: Session,
+    provider: Provider,
+    *,
+    hours: dict[int, list[tuple[time, time]]],
+    actor: User,
+    now: datetime,
+) -> None:
+    """Store a new or edited provider (its attributes already set) with its weekly hours."""
+    # No flush before the changes are logged: a flush would clear their history.
+    with session.no_autoflush:
+        _save_provider(session, provider, hours=hours, actor=actor, now=now)
+
+
+def _save_provider(session, provider, *, hours, actor, now) -> None:
+    check_slug(session, Provider, provider.slug, provider.id)
+    before = _hours_summary(hours_text(provider)) if provider.id else ""
+    wanted = {(day, a, b) for day, ranges in hours.items() for a, b in ranges}
+    current = {(r.weekday, r.opens_at, r.closes_at): r for r in provider.opening_ranges}
+    for key, opening in current.items():
+        if key not in wanted:
+            provider.opening_ranges.remove(opening)
+    for day, opens, closes in sorted(wanted - set(current)):
+        provider.opening_ranges.append(
+            ProviderOpeningRange(weekday=day, opens_at=opens, closes_at=closes)
+        )
+    after = _hours_summary({day: format_ranges(sorted(r)) for day, r in hours.items()})
+    if provider.id is None:
+        session.add(provider)
+    record(session, provider, actor=actor, now=now, extra={"opening_hours": [before, after]})
+
+
+def save_offer(session: Session, offer: Offer, *, actor: User, now: datetime) -> None:
+    with session.no_autoflush:
+        if offer.id is None:
+            session.add(offer)
+        record(session, offer, actor=actor, now=now)
+
+
+def save_company(session: Session, company: MemberCompany, *, actor: User, now: datetime) -> None:
+    with session.no_autoflush:
+        check_slug(session, MemberCompany, company.slug, company.id)
+        if company.yearly_fee_cents and not company.is_subscriber:
+            raise ManageError(
+                _("Une entreprise qui ne s'abonne pas ne paie pas d'abonnement : mettez 0."),
+                "yearly_fee",
+            )
+        if company.id is None:
+            session.add(company)
+        record(session, company, actor=actor, now=now)
+
+
+def log_entries(session: Session, *, limit: int = 200) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            sa.select(AuditEntry)
+            .options(sa.orm.selectinload(AuditEntry.actor))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,173 @@
+"""The concierge's management pages: providers and their hours, offers, member companies, log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from conciergerie.accounts.permissions import role_required
+from conciergerie.extensions import db
+from conciergerie.manage import forms, service
+from conciergerie.models import Category, MemberCompany, Offer, OfferKind, Provider, Role, utcnow
+
+bp = Blueprint("manage", __name__, url_prefix="/gestion")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _form_status(form) -> int:
+    return 422 if form.errors else 200
+
+
+@bp.get("/")
+@role_required(Role.CONCIERGE)
+def index():
+    providers = db.session.scalars(sa.select(Provider).order_by(Provider.name)).all()
+    companies = db.session.scalars(sa.select(MemberCompany).order_by(MemberCompany.name)).all()
+    return render_template("manage/index.html", providers=providers, companies=companies)
+
+
+# Providers -------------------------------------------------------------------------------------
+
+
+@bp.route("/prestataires/nouveau", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def new_provider():
+    return _provider_page(Provider(is_active=True))
+
+
+@bp.route("/prestataires/<id:provider_id>", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def edit_provider(provider_id: int):
+    return _provider_page(db.get_or_404(Provider, provider_id))
+
+
+def _provider_page(provider: Provider):
+    form = forms.ProviderForm(obj=provider)
+    form.category_id.choices = [
+        SelectChoice(c.id, c.name)
+        for c in db.session.scalars(sa.select(Category).order_by(Category.position, Category.name))
+    ]
+    if not form.is_submitted():
+        if provider.commission_rate_bp is not None:
+            form.commission_rate.data = Decimal(provider.commission_rate_bp) / 100
+        if provider.id is not None:
+            for day, text in service.hours_text(provider).items():
+                getattr(form, f"hours_{day}").data = text
+    if form.validate_on_submit():
+        for name in ("name", "slug", "category_id", "summary", "description", "ess_status",
+                     "local_story", "address", "is_active"):  # fmt: skip
+            setattr(provider, name, getattr(form, name).data)
+        provider.latitude = float(form.latitude.data)
+        provider.longitude = float(form.longitude.data)
+        rate = form.commission_rate.data
+        provider.commission_rate_bp = None if rate is None else int(rate * 100)
+        try:
+            service.save_provider(
+                db.session, provider, hours=form.hours(), actor=_actor(), now=utcnow()
+            )
+        except service.ManageError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("« %(name)s » est enregistré.", name=provider.name), "success")
+            return redirect(url_for("manage.edit_provider", provider_id=provider.id))
+    offers = provider.offers if provider.id is not None else []
+    page = render_template("manage/provider.html", form=form, provider=provider, offers=offers)
+    return page, _form_status(form)
+
+
+# Offers ----------------------------------------------------------------------------------------
+
+
+@bp.route("/prestataires/<id:provider_id>/offres/nouvelle", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def new_offer(provider_id: int):
+    provider = db.get_or_404(Provider, provider_id)
+    return _offer_page(Offer(provider=provider, is_active=True, kind=OfferKind.SERVICE))
+
+
+@bp.route("/offres/<id:offer_id>", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def edit_offer(offer_id: int):
+    return _offer_page(db.get_or_404(Offer, offer_id))
+
+
+def _weekday(value: str | None) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+def _offer_page(offer: Offer):
+    form = forms.OfferForm(obj=offer)
+    if not form.is_submitted():
+        form.kind.data = offer.kind.value if offer.kind else OfferKind.SERVICE.value
+        form.price.data = Decimal(offer.price_cents or 0) / 100
+        for name in ("delivery_weekday", "order_cutoff_weekday"):
+            value = getattr(offer, name)
+            getattr(form, name).data = "" if value is None else str(value)
+    if form.validate_on_submit():
+        for name in ("name", "description", "unit", "turnaround_days", "is_active"):
+            setattr(offer, name, getattr(form, name).data)
+        offer.description = offer.description or ""
+        offer.position = form.position.data or 0
+        offer.kind = OfferKind(form.kind.data)
+        offer.price_cents = forms.cents(form.price.data)
+        offer.delivery_weekday = _weekday(form.delivery_weekday.data)
+        offer.order_cutoff_weekday = _weekday(form.order_cutoff_weekday.data)
+        offer.order_cutoff_time = form.order_cutoff_time.data
+        service.save_offer(db.session, offer, actor=_actor(), now=utcnow())
+        db.session.commit()
+        flash(_("« %(name)s » est enregistrée.", name=offer.name), "success")
+        return redirect(url_for("manage.edit_provider", provider_id=offer.provider_id))
+    page = render_template("manage/offer.html", form=form, offer=offer, provider=offer.provider)
+    return page, _form_status(form)
+
+
+# Member companies ------------------------------------------------------------------------------
+
+
+@bp.route("/entreprises/nouvelle", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def new_company():
+    return _company_page(MemberCompany(headcount=0, yearly_fee_cents=0))
+
+
+@bp.route("/entreprises/<id:company_id>", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def edit_company(company_id: int):
+    return _company_page(db.get_or_404(MemberCompany, company_id))
+
+
+def _company_page(company: MemberCompany):
+    form = forms.CompanyForm(obj=company)
+    if not form.is_submitted():
+        form.yearly_fee.data = Decimal(company.yearly_fee_cents or 0) / 100
+    if form.validate_on_submit():
+        for name in ("name", "slug", "headcount", "is_subscriber"):
+            setattr(company, name, getattr(form, name).data)
+        company.yearly_fee_cents = forms.cents(form.yearly_fee.data)
+        try:
+            service.save_company(db.session, company, actor=_actor(), now=utcnow())
+        except service.ManageError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("« %(name)s » est enregistrée.", name=company.name), "success")
+            return redirect(url_for("manage.index"))
+    page = render_template("manage/company.html", form=form, company=company)
+    return page, _form_status(form)
+
+
+@bp.get("/journal")
+@role_required(Role.CONCIERGE)
+def log():
+    return render_template("manage/log.html", entries=service.log_entries(db.session))
