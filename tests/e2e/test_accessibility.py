@@ -38,6 +38,9 @@ BY_ROLE = {
         "/comptoir/taches/",
         "/comptoir/horaires/",
         "/comptoir/bilan/",
+        "/gestion/",
+        "/gestion/prestataires/nouveau",
+        "/gestion/journal",
         "/volontaires/heures",
     ],
     "benevole@example.org": [
