@@ -115,6 +115,11 @@ def month_label(first_day: date) -> str:
     return format_date(first_day, "LLLL y")
 
 
+def kilograms(grams: int) -> str:
+    """ "12,5 kg"."""
+    return _("%(kg)s kg", kg=format_decimal(round(grams / 1000, 1), "#,##0.#"))
+
+
 def rate(basis_points: int) -> str:
     """A commission rate: 1000 → "10 %", 750 → "7,5 %"."""
     return format_percent(Decimal(basis_points) / 10_000, "#,##0.##\u00a0%")
@@ -125,6 +130,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["month_label"] = month_label
     app.jinja_env.filters["rate"] = rate
+    app.jinja_env.filters["kilograms"] = kilograms
     app.jinja_env.filters["weekday_name"] = weekday_name
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["slot_day"] = slot_day

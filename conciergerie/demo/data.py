@@ -27,6 +27,7 @@ CATEGORIES = [
 PROVIDERS = [
     {
         "slug": "cordonnerie-gambetta",
+        "repairs": True,  # its services mend things (impact report)
         "name": "Cordonnerie Gambetta",
         "category": "cordonnerie",
         "summary": "Le cordonnier du quartier : semelles, talons, clés, entretien du cuir.",
@@ -79,6 +80,7 @@ PROVIDERS = [
     },
     {
         "slug": "lille-sud-insertion",
+        "integration": True,
         "commission_rate_bp": 500,  # integration enterprises: the levy's low end
         "name": "Repassage Lille Sud Insertion",
         "category": "entretien-textile",
@@ -112,6 +114,15 @@ PROVIDERS = [
     },
     {
         "slug": "terre-d-opale",
+        # grams per basket, for the kilograms of local produce in the impact report
+        "weights": {
+            "Panier solo": 2_500,
+            "Panier duo": 4_500,
+            "Panier famille": 7_500,
+            "Panier de fruits": 2_000,
+            "Œufs plein air": 360,
+        },
+        "integration": True,
         "commission_rate_bp": 500,  # integration enterprises: the levy's low end
         "name": "Paniers de Terre d'Opale",
         "category": "paniers",
@@ -140,6 +151,7 @@ PROVIDERS = [
     },
     {
         "slug": "atelier-couture-wazemmes",
+        "repairs": True,  # its services mend things (impact report)
         "name": "L'Atelier couture de Wazemmes",
         "category": "entretien-textile",
         "summary": "Retouches et réparations de vêtements, à deux rues du marché de Wazemmes.",
@@ -185,6 +197,7 @@ PROVIDERS = [
     },
     {
         "slug": "horlogerie-solferino",
+        "repairs": True,  # its services mend things (impact report)
         "name": "Horlogerie Solférino",
         "category": "reparations",
         "summary": "Piles, bracelets et révisions de montres, nettoyage de bijoux.",
@@ -212,6 +225,7 @@ PROVIDERS = [
     },
     {
         "slug": "ordi-solidaire",
+        "repairs": True,  # its services mend things (impact report)
         "name": "Ordi Solidaire Lille",
         "category": "reparations",
         "summary": "Réparation et remise en état d'ordinateurs et de téléphones.",
@@ -242,6 +256,7 @@ PROVIDERS = [
     },
     {
         "slug": "affuteur-des-moulins",
+        "repairs": True,  # its services mend things (impact report)
         "name": "L'Affûteur des Moulins",
         "category": "cordonnerie",
         "summary": "Affûtage de couteaux, ciseaux et outils de jardin.",

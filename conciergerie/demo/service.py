@@ -75,6 +75,7 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
                 latitude=spec["latitude"],
                 longitude=spec["longitude"],
                 commission_rate_bp=spec.get("commission_rate_bp"),
+                is_integration_enterprise=spec.get("integration", False),
             )
             session.add(provider)
             created["prestataires"] += 1
@@ -96,6 +97,8 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
                     order_cutoff_weekday=cutoff_weekday,
                     order_cutoff_time=cutoff_time,
                     position=position,
+                    is_repair=spec.get("repairs", False),
+                    weight_grams=spec.get("weights", {}).get(name),
                 )
             )
             created["offres"] += 1

@@ -102,6 +102,9 @@ class ProviderForm(FlaskForm):
         description=_l("Vide : le taux par défaut."),
     )
     is_active = BooleanField(_l("Visible au catalogue"))
+    is_integration_enterprise = BooleanField(
+        _l("Entreprise d'insertion (structure d'insertion par l'activité économique)")
+    )
 
     def hours(self) -> dict[int, list]:
         return {day: parse_ranges(getattr(self, f"hours_{day}").data or "") for day in range(7)}
@@ -148,6 +151,13 @@ class OfferForm(FlaskForm):
         _l("Ordre d'affichage"), validators=[Optional(), NumberRange(min=0, max=10_000)], default=0
     )
     is_active = BooleanField(_l("En vente"), default=True)
+    is_repair = BooleanField(_l("Une réparation (un objet réparé plutôt que jeté)"))
+    weight_kg = FrenchDecimalField(
+        _l("Poids (paniers, en kg)"),
+        places=3,
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("Entre 0 et 100 kg."))],
+        description=_l("Pour les kilos de produits locaux du rapport d'impact."),
+    )
     delivery_weekday = SelectField(
         _l("Jour de livraison (paniers)"), choices=WEEKDAY_CHOICES, validators=[Optional()]
     )

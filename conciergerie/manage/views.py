@@ -17,6 +17,12 @@ from conciergerie.models import Category, MemberCompany, Offer, OfferKind, Provi
 
 bp = Blueprint("manage", __name__, url_prefix="/gestion")
 
+# The provider's fields the form sets as they are (numbers and hours are converted).
+PROVIDER_FIELDS = (
+    "name", "slug", "category_id", "summary", "description", "ess_status", "local_story",
+    "address", "is_active", "is_integration_enterprise",
+)  # fmt: skip
+
 
 def _actor():
     return current_user._get_current_object()
@@ -62,8 +68,7 @@ def _provider_page(provider: Provider):
             for day, text in service.hours_text(provider).items():
                 getattr(form, f"hours_{day}").data = text
     if form.validate_on_submit():
-        for name in ("name", "slug", "category_id", "summary", "description", "ess_status",
-                     "local_story", "address", "is_active"):  # fmt: skip
+        for name in PROVIDER_FIELDS:
             setattr(provider, name, getattr(form, name).data)
         provider.latitude = float(form.latitude.data)
         provider.longitude = float(form.longitude.data)
@@ -110,12 +115,16 @@ def _offer_page(offer: Offer):
     if not form.is_submitted():
         form.kind.data = offer.kind.value if offer.kind else OfferKind.SERVICE.value
         form.price.data = Decimal(offer.price_cents or 0) / 100
+        if offer.weight_grams is not None:
+            form.weight_kg.data = Decimal(offer.weight_grams) / 1000
         for name in ("delivery_weekday", "order_cutoff_weekday"):
             value = getattr(offer, name)
             getattr(form, name).data = "" if value is None else str(value)
     if form.validate_on_submit():
-        for name in ("name", "description", "unit", "turnaround_days", "is_active"):
+        for name in ("name", "description", "unit", "turnaround_days", "is_active", "is_repair"):
             setattr(offer, name, getattr(form, name).data)
+        weight = form.weight_kg.data
+        offer.weight_grams = None if weight is None else int(weight * 1000)
         offer.description = offer.description or ""
         offer.position = form.position.data or 0
         offer.kind = OfferKind(form.kind.data)

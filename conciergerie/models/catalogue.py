@@ -47,6 +47,9 @@ class Provider(Base):
     # The desk's commission on this provider's sales, in basis points (1000 = 10 %); None: the
     # default of the settings (COMMISSION_RATE_BP).
     commission_rate_bp: Mapped[int | None] = mapped_column()
+    # An integration enterprise (structure d'insertion par l'activité économique): the impact
+    # report tells funders how much went to them.
+    is_integration_enterprise: Mapped[bool] = mapped_column(default=False)
 
     category: Mapped[Category] = relationship(back_populates="providers")
     offers: Mapped[list[Offer]] = relationship(
@@ -98,6 +101,10 @@ class Offer(Base):
     order_cutoff_weekday: Mapped[int | None]
     order_cutoff_time: Mapped[time | None] = mapped_column(sa.Time)
     position: Mapped[int] = mapped_column(default=0)
+    # For the impact report: a repair (an item mended rather than thrown away), and what a
+    # basket weighs (local produce delivered).
+    is_repair: Mapped[bool] = mapped_column(default=False)
+    weight_grams: Mapped[int | None] = mapped_column()
     is_active: Mapped[bool] = mapped_column(default=True)
 
     provider: Mapped[Provider] = relationship(back_populates="offers")

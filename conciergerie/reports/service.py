@@ -104,7 +104,7 @@ def _first_handed_over():
     )
 
 
-def _handed_over_in(start: datetime, end: datetime):
+def handed_over_in(start: datetime, end: datetime):
     first = _first_handed_over()
     return sa.select(first.c.order_id).where(first.c.at >= start, first.c.at < end)
 
@@ -113,7 +113,7 @@ def month_report(
     session: Session, first_day: date, *, default_rate_bp: int, cost_cents: int
 ) -> MonthReport:
     start, end = month_bounds(first_day)
-    handed_over = _handed_over_in(start, end)
+    handed_over = handed_over_in(start, end)
     rows = session.execute(
         sa.select(
             OrderLine.provider_id,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
 from conciergerie.models import Provider, Role, utcnow
-from conciergerie.reports import service
+from conciergerie.reports import impact, service
 from conciergerie.spreadsheets import safe_cell
 from conciergerie.timeutils import local_date
 
@@ -31,6 +31,71 @@ def _month() -> date:
     if not match or not 2000 <= int(match[1]) <= 2100 or not 1 <= int(match[2]) <= 12:
         abort(400, description=_("Mois invalide : attendu AAAA-MM, par exemple 2026-11."))
     return date(int(match[1]), int(match[2]), 1)
+
+
+YEAR = re.compile(r"\d{4}")
+
+
+def _period() -> tuple[date, date, str]:
+    """The period asked for: ?annee=2026 for a year, else a month (?mois=, this month)."""
+    raw = request.args.get("annee", "")
+    if raw:
+        if not YEAR.fullmatch(raw) or not 2000 <= int(raw) <= 2100:
+            abort(400, description=_("Année invalide : attendu AAAA, par exemple 2026."))
+        year = int(raw)
+        return date(year, 1, 1), date(year, 12, 31), raw
+    first = _month()
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, date.fromordinal(following.toordinal() - 1), first.strftime("%Y-%m")
+
+
+def _impact(first: date, last: date) -> impact.Impact:
+    return impact.impact(
+        db.session,
+        first,
+        last,
+        default_rate_bp=current_app.config["COMMISSION_RATE_BP"],
+        now=utcnow(),
+    )
+
+
+@bp.get("/impact")
+@role_required(Role.CONCIERGE)
+def impact_page():
+    first, last, label = _period()
+    return render_template(
+        "reports/impact.html",
+        impact=_impact(first, last),
+        is_year=len(label) == 4,
+        label=label,
+    )
+
+
+@bp.get("/impact/export.csv")
+@role_required(Role.CONCIERGE)
+def impact_csv():
+    first, last, label = _period()
+    figures = _impact(first, last)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["periode", "indicateur", "valeur"])
+    for name, value in (
+        ("commandes_remises", figures.orders),
+        ("verse_aux_prestataires_centimes", figures.to_providers_cents),
+        ("dont_entreprises_d_insertion_centimes", figures.to_integration_cents),
+        ("objets_repares", figures.items_repaired),
+        ("produits_locaux_grammes", figures.produce_grams),
+        ("clients_habitants", figures.resident_customers),
+        ("clients_salaries", figures.employee_customers),
+        ("commandes_en_heures_decalees", figures.off_peak_orders),
+        ("tournees", figures.rounds),
+        ("distance_a_pied_metres", figures.distance_on_foot_m),
+        ("distance_a_velo_metres", figures.distance_by_bike_m),
+    ):
+        writer.writerow([label, name, value])
+    response = current_app.response_class(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="impact-{label}.csv"'
+    return response
 
 
 def _report(first_day: date) -> service.MonthReport:

@@ -130,6 +130,16 @@ class VolunteerLog:
         return total
 
 
+def round_done(now: datetime) -> sa.ColumnElement[bool]:
+    """Only what happened counts: a round with at least one tap, and over."""
+    return sa.and_(
+        PickupRound.ends_at <= now,
+        sa.exists()
+        .where(RoundStop.round_id == PickupRound.id, RoundItem.stop_id == RoundStop.id)
+        .where(RoundItem.done_at.is_not(None)),
+    )
+
+
 def _counted_until(period: Period, now: datetime) -> date | None:
     """The last day of `period` whose activity counts (today at the latest), None if none."""
     last = min(period.last, local_date(now))
@@ -160,11 +170,7 @@ def hours_of(
                 PickupRound.volunteer_id.in_(ids),
                 PickupRound.day >= period.first,
                 PickupRound.day <= until,
-                # Only what happened: a round with at least one tap, and over.
-                PickupRound.ends_at <= now,
-                sa.exists()
-                .where(RoundStop.round_id == PickupRound.id, RoundItem.stop_id == RoundStop.id)
-                .where(RoundItem.done_at.is_not(None)),
+                round_done(now),
             )
         )
         for volunteer_id, day, starts_at, ends_at, distance_m in rounds:

@@ -38,6 +38,7 @@ BY_ROLE = {
         "/comptoir/taches/",
         "/comptoir/horaires/",
         "/comptoir/bilan/",
+        "/comptoir/bilan/impact",
         "/gestion/",
         "/gestion/prestataires/nouveau",
         "/gestion/journal",

@@ -127,7 +127,8 @@ def test_offers_services_and_baskets(client, session, login_as, make_provider):
     assert "Seulement pour un panier." in response.get_data(as_text=True)
     ok = {**basket, "delivery_weekday": "3", "order_cutoff_weekday": "1",
           "order_cutoff_time": "18:00"}  # fmt: skip
-    assert submit(client, url, ok).status_code == 302
+    assert submit(client, url, {**ok, "weight_kg": "4,5"}).status_code == 302
+    assert session.scalar(sa.select(Offer.weight_grams).where(Offer.name == "Panier")) == 4_500
     [created_service, created_basket] = [e.label for e in _entries(session, "offer")]
     assert (created_service, created_basket) == ("Talons", "Panier")
 

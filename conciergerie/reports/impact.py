@@ -1,0 +1,137 @@
+"""What the desk did for the district, for the association's funders: computed from the orders
+and the rounds, never typed in.
+
+Over a period (a month or a year, in Paris time): the orders handed over (first hand-over in the
+period, as in the monthly accounts) and what they brought to the providers, to the integration
+enterprises among them, the items repaired, the kilograms of baskets, who the customers were, how
+many orders used an off-peak slot; and the rounds the volunteers did, on foot or on wheels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from conciergerie.models import (
+    DeskSlot,
+    Offer,
+    Order,
+    OrderLine,
+    PickupRound,
+    Provider,
+    Role,
+    TransportMode,
+    User,
+    VolunteerProfile,
+)
+from conciergerie.reports.service import commission, handed_over_in, rate_of
+from conciergerie.rounds.hours import round_done
+from conciergerie.timeutils import PARIS, start_of_local_day
+
+
+def is_off_peak(starts_at: datetime) -> bool:
+    """A slot outside office hours: before 9:00, over lunch (12:00–14:00), from 18:00, or on a
+    Saturday (Paris time) — the hours the desk opened for people who work."""
+    local = starts_at.astimezone(PARIS)
+    minutes = local.hour * 60 + local.minute
+    return (
+        local.weekday() == 5
+        or minutes < 9 * 60
+        or 12 * 60 <= minutes < 14 * 60
+        or minutes >= 18 * 60
+    )
+
+
+@dataclass(frozen=True)
+class Impact:
+    first_day: date
+    last_day: date
+    orders: int
+    to_providers_cents: int  # what the providers received (sales less the desk's commission)
+    to_integration_cents: int  # of which, to integration enterprises
+    items_repaired: int
+    produce_grams: int
+    resident_customers: int
+    employee_customers: int
+    off_peak_orders: int
+    rounds: int
+    distance_on_foot_m: int
+    distance_by_bike_m: int  # bike and cargo bike
+
+    @property
+    def off_peak_percent(self) -> int | None:
+        return round(100 * self.off_peak_orders / self.orders) if self.orders else None
+
+
+def impact(
+    session: Session, first_day: date, last_day: date, *, default_rate_bp: int, now: datetime
+) -> Impact:
+    """The impact of the days `first_day` to `last_day` (inclusive)."""
+    start = start_of_local_day(first_day)
+    end = start_of_local_day(date.fromordinal(last_day.toordinal() + 1))
+    handed_over = handed_over_in(start, end)
+
+    to_providers = to_integration = repaired = grams = 0
+    lines = session.execute(
+        sa.select(OrderLine.quantity, OrderLine.unit_price_cents, Offer, Provider)
+        .join(Offer, Offer.id == OrderLine.offer_id)
+        .join(Provider, Provider.id == OrderLine.provider_id)
+        .where(OrderLine.order_id.in_(handed_over))
+    ).all()
+    gross_by_provider: dict[int, tuple[Provider, int]] = {}
+    for quantity, price, offer, provider in lines:
+        _, gross = gross_by_provider.get(provider.id, (provider, 0))
+        gross_by_provider[provider.id] = (provider, gross + quantity * price)
+        if offer.is_repair:
+            repaired += quantity
+        if offer.weight_grams:
+            grams += quantity * offer.weight_grams
+    for provider, gross in gross_by_provider.values():
+        net = gross - commission(gross, rate_of(provider, default_rate_bp))
+        to_providers += net
+        if provider.is_integration_enterprise:
+            to_integration += net
+
+    customers = dict(
+        session.execute(
+            sa.select(User.role, sa.func.count(sa.distinct(User.id)))
+            .join(Order, Order.customer_id == User.id)
+            .where(Order.id.in_(handed_over))
+            .group_by(User.role)
+        ).all()
+    )
+    dropoff, pickup = aliased(DeskSlot), aliased(DeskSlot)
+    slots = session.execute(
+        sa.select(dropoff.starts_at, pickup.starts_at)
+        .select_from(Order)
+        .join(pickup, pickup.id == Order.pickup_slot_id)
+        .outerjoin(dropoff, dropoff.id == Order.dropoff_slot_id)
+        .where(Order.id.in_(handed_over))
+    ).all()
+    off_peak = sum(1 for d, p in slots if is_off_peak(p) or (d is not None and is_off_peak(d)))
+
+    rounds = session.execute(
+        sa.select(PickupRound.distance_m, VolunteerProfile.transport)
+        .outerjoin(VolunteerProfile, VolunteerProfile.user_id == PickupRound.volunteer_id)
+        .where(PickupRound.day >= first_day, PickupRound.day <= last_day, round_done(now))
+    ).all()
+    on_foot = sum(d or 0 for d, mode in rounds if mode is TransportMode.FOOT)
+    by_bike = sum(d or 0 for d, mode in rounds if mode is not TransportMode.FOOT)
+    return Impact(
+        first_day=first_day,
+        last_day=last_day,
+        orders=len(slots),
+        to_providers_cents=to_providers,
+        to_integration_cents=to_integration,
+        items_repaired=repaired,
+        produce_grams=grams,
+        resident_customers=customers.get(Role.RESIDENT, 0),
+        employee_customers=customers.get(Role.EMPLOYEE, 0),
+        off_peak_orders=off_peak,
+        rounds=len(rounds),
+        distance_on_foot_m=on_foot,
+        distance_by_bike_m=by_bike,
+    )
