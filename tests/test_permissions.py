@@ -141,6 +141,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("rounds.toggle_lock", "POST"): "lddddo",
     ("portal.index", "GET"): "ldddod",
     ("portal.ready", "POST"): "ldddod",
+    ("portal.cannot_do", "POST"): "ldddod",  # an empty form: the reason is asked for
     ("volunteer_records.hours_page", "GET"): "lddodo",
     ("volunteer_records.hours_csv", "GET"): "lddodo",
     ("volunteer_records.feed", "GET"): "------",  # a signed token instead of a session

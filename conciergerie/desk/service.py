@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from conciergerie.models import DeskSlot, Order, OrderStatus, User
+from conciergerie.models import DeskSlot, Order, OrderLine, OrderStatus, User
 from conciergerie.timeutils import local_date, start_of_local_day
 
 ACTIVE = [status for status in OrderStatus if not status.is_final]
@@ -30,7 +30,7 @@ def active_orders(session: Session, *, search: str | None = None) -> list[Order]
         .join(pickup, Order.pickup_slot_id == pickup.id)
         .outerjoin(dropoff, Order.dropoff_slot_id == dropoff.id)
         .options(
-            selectinload(Order.lines),
+            selectinload(Order.lines).selectinload(OrderLine.provider),
             selectinload(Order.customer),
             selectinload(Order.dropoff_slot),
             selectinload(Order.pickup_slot),

@@ -147,6 +147,9 @@ class OrderLine(Base):
     at_provider_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     back_at_desk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The provider could not do the work (why, in their words): the item comes back as it
+    # went, and the desk refunds the line.
+    cannot_do_reason: Mapped[str | None] = mapped_column(sa.String(300))
 
     order: Mapped[Order] = relationship(back_populates="lines")
     offer: Mapped[Offer] = relationship()
@@ -156,6 +159,10 @@ class OrderLine(Base):
         sa.CheckConstraint("quantity >= 1 AND quantity <= 50", name="quantity_range"),
         sa.CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
     )
+
+    @property
+    def undone(self) -> bool:
+        return self.cannot_do_reason is not None
 
     @property
     def total_cents(self) -> int:

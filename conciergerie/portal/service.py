@@ -63,21 +63,50 @@ def workload(session: Session, provider_id: int) -> Workload:
     return found
 
 
-def mark_ready(session: Session, line: OrderLine, *, actor: User, now: datetime) -> bool:
-    """The provider has finished a line. Repeating it changes nothing (returns False). No mail:
-    the customer is told when the work is back at the desk."""
+def _take(session: Session, line: OrderLine, actor: User) -> bool:
+    """Lock the order and check the line is with this provider; False if already finished."""
     if actor.provider_id != line.provider_id:
         raise orders.OrderNotAllowed(_("Cette ligne n'est pas la vôtre."))
-    order = line.order
-    orders.lock(session, order)
+    orders.lock(session, line.order)
     session.refresh(line)
     if line.ready_at is not None:
         return False
     if line.at_provider_at is None:
-        raise orders.InvalidTransition(_("%(code)s n'est pas encore chez vous.", code=order.code))
+        raise orders.InvalidTransition(
+            _("%(code)s n'est pas encore chez vous.", code=line.order.code)
+        )
+    return True
+
+
+def mark_ready(session: Session, line: OrderLine, *, actor: User, now: datetime) -> bool:
+    """The provider has finished a line. Repeating it changes nothing (returns False). No mail:
+    the customer is told when the work is back at the desk."""
+    if not _take(session, line, actor):
+        return False
     line.ready_at = now
     follow_lines(
-        order, actor=actor, now=now, note=_("Prête chez %(name)s", name=line.provider.name)
+        line.order, actor=actor, now=now, note=_("Prête chez %(name)s", name=line.provider.name)
+    )
+    session.flush()
+    return True
+
+
+def mark_cannot_do(
+    session: Session, line: OrderLine, *, reason: str, actor: User, now: datetime
+) -> bool:
+    """The provider cannot do the work: the item goes back with the next round as it came, the
+    concierge is told (by the caller, after the commit) and refunds the line. Repeat-safe."""
+    if not _take(session, line, actor):
+        return False
+    line.ready_at = now
+    line.cannot_do_reason = reason
+    follow_lines(
+        line.order,
+        actor=actor,
+        now=now,
+        note=_("Impossible chez %(name)s : %(reason)s", name=line.provider.name, reason=reason)[
+            :300
+        ],
     )
     session.flush()
     return True

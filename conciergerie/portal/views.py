@@ -8,10 +8,12 @@ from flask_login import current_user
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
+from conciergerie.mail import commit
 from conciergerie.models import OrderLine, Role, utcnow
 from conciergerie.orders import service as orders
 from conciergerie.portal import service
-from conciergerie.portal.forms import ReadyForm
+from conciergerie.portal.forms import CannotDoForm, ReadyForm
+from conciergerie.portal.notifications import notify_cannot_do
 
 bp = Blueprint("portal", __name__, url_prefix="/prestataire")
 
@@ -30,6 +32,7 @@ def index():
         "portal/index.html",
         work=service.workload(db.session, _provider_id()),
         form=ReadyForm(),
+        cannot_do_form=CannotDoForm(formdata=None),
         initials=service.initials,
     )
 
@@ -59,4 +62,39 @@ def ready(line_id: int):
                 ),
                 "success",
             )
+    return redirect(url_for("portal.index"))
+
+
+@bp.post("/lignes/<id:line_id>/impossible")
+@role_required(Role.PROVIDER)
+def cannot_do(line_id: int):
+    line = db.get_or_404(OrderLine, line_id)
+    if line.provider_id != _provider_id():
+        abort(404)
+    form = CannotDoForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(f"{line.order.code} : {' '.join(map(str, errors))}", "error")
+        return redirect(url_for("portal.index"))
+    try:
+        done = service.mark_cannot_do(
+            db.session,
+            line,
+            reason=form.reason.data.strip(),
+            actor=current_user._get_current_object(),
+            now=utcnow(),
+        )
+    except orders.OrderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("portal.index"))
+    if done:
+        notify_cannot_do(db.session, line)
+    commit(db.session)
+    if done:
+        flash(
+            _("%(code)s : la conciergerie est prévenue, l'article repartira avec la prochaine "
+              "tournée.", code=line.order.code),
+            "success",
+        )  # fmt: skip
     return redirect(url_for("portal.index"))

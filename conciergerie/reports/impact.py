@@ -27,7 +27,7 @@ from conciergerie.models import (
     User,
     VolunteerProfile,
 )
-from conciergerie.reports.service import commission, handed_over_in, rate_of
+from conciergerie.reports.service import DONE, commission, handed_over_in, rate_of
 from conciergerie.rounds.hours import round_done
 from conciergerie.timeutils import PARIS, start_of_local_day
 
@@ -79,7 +79,7 @@ def impact(
         sa.select(OrderLine.quantity, OrderLine.unit_price_cents, Offer, Provider)
         .join(Offer, Offer.id == OrderLine.offer_id)
         .join(Provider, Provider.id == OrderLine.provider_id)
-        .where(OrderLine.order_id.in_(handed_over))
+        .where(OrderLine.order_id.in_(handed_over), DONE)
     ).all()
     gross_by_provider: dict[int, tuple[Provider, int]] = {}
     for quantity, price, offer, provider in lines:

@@ -26,6 +26,9 @@ from conciergerie.models import (
 )
 from conciergerie.timeutils import start_of_local_day
 
+# Lines the provider could not do are no sale (the desk refunds them).
+DONE = OrderLine.cannot_do_reason.is_(None)
+
 
 def commission(gross_cents: int, rate_bp: int) -> int:
     """The commission on `gross_cents` at `rate_bp` basis points, rounded half up to the cent."""
@@ -120,7 +123,7 @@ def month_report(
             sa.func.count(sa.distinct(OrderLine.order_id)),
             sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity),
         )
-        .where(OrderLine.order_id.in_(handed_over))
+        .where(OrderLine.order_id.in_(handed_over), DONE)
         .group_by(OrderLine.provider_id)
     ).all()
     providers = {
@@ -193,7 +196,7 @@ def provider_statement(
         sa.select(Order.code, handed.c.at, OrderLine)
         .join(handed, handed.c.order_id == OrderLine.order_id)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLine.provider_id == provider.id, handed.c.at >= start, handed.c.at < end)
+        .where(OrderLine.provider_id == provider.id, handed.c.at >= start, handed.c.at < end, DONE)
         .order_by(handed.c.at, Order.code, OrderLine.id)
     ).all()
     return [

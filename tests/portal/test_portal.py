@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
-from conciergerie.models import OrderStatus, Role
+from conciergerie.models import OrderEvent, OrderStatus, Role, User
 from conciergerie.orders import service as orders
 from conciergerie.portal import service as portal
 from tests.conftest import sign_in, submit
@@ -85,3 +86,52 @@ def test_customers_and_providers_cannot_print_labels(client, session, login_as, 
     order = make_order(session)
     login_as(role)
     assert client.get(f"/comptoir/commandes/{order.id}/etiquettes").status_code == 403
+
+
+def test_a_line_that_cannot_be_done_comes_back_alerts_the_concierge_and_is_no_sale(
+    client, session, at_cobbler, outbox
+):
+    from datetime import date
+
+    from conciergerie.reports import service as reports
+
+    staff, order = at_cobbler
+    concierge = session.scalar(sa.select(User).where(User.role == Role.CONCIERGE))
+    sign_in(client, staff)
+    url = f"/prestataire/lignes/{order.lines[0].id}/impossible"
+    empty = submit(client, url, {"reason": "  "}, form_url="/prestataire/", follow_redirects=True)
+    assert "Dites en quelques mots pourquoi." in empty.get_data(as_text=True)
+    session.expire_all()
+    assert order.lines[0].cannot_do_reason is None
+
+    reason = "Cuir trop abîmé pour un ressemelage"
+    assert submit(client, url, {"reason": reason}, form_url="/prestataire/").status_code == 302
+    session.expire_all()
+    line = order.lines[0]
+    assert line.cannot_do_reason == reason and line.ready_at is not None
+    assert order.status is OrderStatus.READY_AT_PROVIDER  # comes back with the next round
+    assert reason in order.events[-1].note
+    [mail] = outbox
+    assert mail.to == [concierge.email] and order.code in mail.subject
+    assert reason in mail.body and "Remboursement à proposer" in mail.body
+    # A repeat changes nothing and sends nothing.
+    submit(client, url, {"reason": "encore"}, form_url="/prestataire/")
+    session.expire_all()
+    assert order.lines[0].cannot_do_reason == reason and len(outbox) == 1
+    # The desk sees the refund to propose; the customer sees why.
+    sign_in(client, concierge)
+    desk = client.get(f"/comptoir/?q={order.code}").get_data(as_text=True)
+    assert "remboursement à proposer" in desk and reason in desk
+    # Not a sale of the provider's, once handed over.
+    order.status = OrderStatus.HANDED_OVER
+    session.add(
+        OrderEvent(
+            order=order,
+            from_status=OrderStatus.BACK_AT_DESK,
+            to_status=OrderStatus.HANDED_OVER,
+            at=NOW,
+        )
+    )
+    session.flush()
+    month = reports.month_report(session, date(2026, 11, 1), default_rate_bp=1_000, cost_cents=0)
+    assert month.providers == []

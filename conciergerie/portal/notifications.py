@@ -1,0 +1,36 @@
+"""Mails from the providers' portal: a line the provider cannot do alerts the concierge."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from conciergerie.mail import external_url, on_commit, send_templated
+from conciergerie.models import OrderLine, Role, User
+
+
+def notify_cannot_do(session: Session, line: OrderLine) -> None:
+    """Tell every concierge, once the mark is committed, with the refund to propose."""
+    concierges = session.scalars(
+        sa.select(User).where(User.role == Role.CONCIERGE, User.is_active_account.is_(True))
+    ).all()
+    code, name, quantity = line.order.code, line.name, line.quantity
+    provider, reason, refund = line.provider.name, line.cannot_do_reason, line.total_cents
+    for concierge in concierges:
+        on_commit(
+            session,
+            lambda concierge=concierge: send_templated(
+                concierge,
+                "line_cannot_do",
+                _l("%(code)s : %(provider)s ne peut pas faire le travail", code=code,
+                   provider=provider),
+                code=code,
+                line_name=name,
+                quantity=quantity,
+                provider=provider,
+                reason=reason,
+                refund_cents=refund,
+                desk_url=external_url("desk.index", q=code),
+            ),
+        )  # fmt: skip
