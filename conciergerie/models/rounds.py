@@ -98,6 +98,8 @@ class DayPlan(Base):
     unmet: Mapped[list] = mapped_column(sa.JSON, default=list)
     # {"<volunteer id>": "<fingerprint of the rounds mailed>"}
     volunteer_notices: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The same for the providers told of the visits of the day: {provider id: fingerprint}.
+    provider_notices: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     alert_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
 
 

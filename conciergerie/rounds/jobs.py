@@ -47,6 +47,7 @@ def plan_and_tell(session: Session, day: date, *, now: datetime) -> rounds.PlanR
             lambda volunteer=volunteer, mine=mine: notifications.send_rounds(volunteer, day, mine),
         )
     plan.volunteer_notices = notices
+    _tell_providers(session, plan, day, planned)
     alert = hashlib.sha256(json.dumps(report.unmet, sort_keys=True).encode()).hexdigest()
     if report.unmet and plan.alert_fingerprint != alert:
         unmet = rounds.unmet_lines(session, plan)
@@ -68,3 +69,44 @@ def plan_tomorrow(session: Session, *, now: datetime) -> rounds.PlanReport:
 
 def plan_today(session: Session, *, now: datetime) -> rounds.PlanReport:
     return plan_and_tell(session, local_date(now), now=now)
+
+
+def _tell_providers(session: Session, plan, day: date, planned: list) -> None:
+    """Mail each provider's staff the day's visits (what comes, what is collected), once per
+    version of the plan; a provider no longer visited is told too."""
+    visits: dict[int, list] = {}
+    for round_ in planned:
+        for stop in round_.stops:
+            visits.setdefault(stop.provider_id, []).append(stop)
+    notices = dict(plan.provider_notices or {})
+    for provider_id in sorted(set(visits) | {int(p) for p in notices}):
+        stops = sorted(visits.get(provider_id, []), key=lambda stop: stop.arrive_at)
+        print_ = hashlib.sha256(
+            json.dumps(
+                [
+                    [
+                        stop.arrive_at.isoformat(),
+                        sorted((i.order_line_id, i.action.value) for i in stop.items),
+                    ]
+                    for stop in stops
+                ]  # fmt: skip
+            ).encode()
+        ).hexdigest()
+        if notices.get(str(provider_id)) == print_ or (
+            not stops and str(provider_id) not in notices
+        ):
+            continue
+        notices[str(provider_id)] = print_
+        staff = session.scalars(
+            sa.select(User).where(
+                User.role == Role.PROVIDER,
+                User.provider_id == provider_id,
+                User.is_active_account.is_(True),
+            )
+        ).all()
+        for person in staff:
+            on_commit(
+                session,
+                lambda person=person, stops=stops: notifications.send_visits(person, day, stops),
+            )
+    plan.provider_notices = notices

@@ -38,3 +38,18 @@ def send_unmet_alert(concierge: User, day: date, unmet: list) -> None:
         unmet=unmet,
         plan_url=external_url("rounds.plan", day=day.isoformat()),
     )
+
+
+def send_visits(staff: User, day: date, stops: list) -> None:
+    """A provider's staff: the volunteers' visits of `day`, what they bring and collect."""
+    from conciergerie.portal.service import initials
+
+    send_templated(
+        staff,
+        "provider_visits",
+        _l("Passages de la conciergerie le %(day)s", day=day.strftime("%d/%m")),
+        day=day,
+        stops=stops,
+        initials=initials,
+        portal_url=external_url("portal.index"),
+    )

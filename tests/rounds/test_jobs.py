@@ -67,3 +67,23 @@ def test_plan_rounds_command_plans_the_given_day(app, session, monkeypatch):
     assert result.output.startswith("2026-11-26 : 1 tournées, 1 lignes")
     bad = app.test_cli_runner().invoke(args=["plan-rounds", "--date", "26/11/2026"])
     assert bad.exit_code == 2 and "Invalid value" in bad.output
+
+
+def test_the_providers_staff_are_told_of_the_visits_once_per_plan(session, outbox):
+    make_volunteer(session)
+    provider = open_provider(make_provider(session, name="Cordonnerie"))
+    staff = make_user(session, Role.PROVIDER, provider=provider)
+    customer = make_user(session, full_name="Nadia Benali", email="nadia@example.org")
+    order = make_order(
+        session, customer=customer, offer=make_offer(session, provider=provider, turnaround_days=1)
+    )
+    plan_tomorrow(session, now=EVENING)
+    commit(session)
+    [mail] = [m for m in outbox if m.to == [staff.email]]
+    assert "Passages de la conciergerie le 26/11" == mail.subject
+    assert order.code in mail.body and "NB" in mail.body  # initials, never the name
+    assert "Nadia" not in mail.body and "nadia@example.org" not in mail.body
+    assert "Déposer" in mail.body or "déposer" in mail.body.lower()
+    plan_tomorrow(session, now=EVENING)
+    commit(session)
+    assert len([m for m in outbox if m.to == [staff.email]]) == 1  # same plan, no second mail
