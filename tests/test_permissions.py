@@ -77,6 +77,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("manage.edit_company", "GET"): "lddddo",
     ("manage.edit_company", "POST"): "lddddo",
     ("manage.log", "GET"): "lddddo",
+    ("reports.dashboard_page", "GET"): "lddddo",
     ("reports.impact_page", "GET"): "lddddo",
     ("reports.impact_csv", "GET"): "lddddo",
     ("reports.month", "GET"): "lddddo",

@@ -1,4 +1,5 @@
-"""The concierge's monthly economics: a page, a CSV, and a printable statement per provider."""
+"""The concierge's reports: the dashboard, the month's economics (page, CSV, a statement per
+provider) and the impact report."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from flask_babel import gettext as _
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
+from conciergerie.i18n import distance, money
 from conciergerie.models import Provider, Role, utcnow
-from conciergerie.reports import impact, service
+from conciergerie.reports import dashboard, impact, service
 from conciergerie.spreadsheets import safe_cell
 from conciergerie.timeutils import local_date
 
@@ -57,6 +59,24 @@ def _impact(first: date, last: date) -> impact.Impact:
         default_rate_bp=current_app.config["COMMISSION_RATE_BP"],
         now=utcnow(),
     )
+
+
+@bp.get("/tableau-de-bord")
+@role_required(Role.CONCIERGE)
+def dashboard_page():
+    board = dashboard.dashboard(
+        db.session,
+        now=utcnow(),
+        money=money,
+        distance=distance,
+        labels={
+            "off_peak": _("heures décalées"),
+            "office_hours": _("heures de bureau"),
+            "residents": _("habitant·es"),
+            "employees": _("salarié·es"),
+        },
+    )
+    return render_template("reports/dashboard.html", board=board)
 
 
 @bp.get("/impact")

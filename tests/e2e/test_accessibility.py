@@ -39,6 +39,7 @@ BY_ROLE = {
         "/comptoir/horaires/",
         "/comptoir/bilan/",
         "/comptoir/bilan/impact",
+        "/comptoir/bilan/tableau-de-bord",
         "/gestion/",
         "/gestion/prestataires/nouveau",
         "/gestion/journal",
