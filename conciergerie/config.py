@@ -83,6 +83,8 @@ class Config:
     # post costs a month (employer's cost), for the monthly economics.
     COMMISSION_RATE_BP = int(os.environ.get("COMMISSION_RATE_BP", "1000"))
     DESK_MONTHLY_COST_CENTS = int(os.environ.get("DESK_MONTHLY_COST_CENTS", "260000"))
+    # Days after its pickup day that a customer is reminded of work waiting at the desk.
+    UNCOLLECTED_REMINDER_DAYS = int(os.environ.get("UNCOLLECTED_REMINDER_DAYS", "2"))
     # Customers with no sign-in and no order for this long are anonymised (RGPD; 3 years).
     INACTIVE_ACCOUNT_DAYS = int(os.environ.get("INACTIVE_ACCOUNT_DAYS", str(3 * 365)))
     # Where `flask backup` writes (default: instance/backups).

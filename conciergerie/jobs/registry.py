@@ -42,6 +42,15 @@ def _unpaid(session: Session, now: datetime) -> str:
     return f"{expire_unpaid(session, now=now)} commandes annulées"
 
 
+def _uncollected(session: Session, now: datetime) -> str:
+    from flask import current_app
+
+    from conciergerie.orders.jobs import remind_uncollected
+
+    days = current_app.config["UNCOLLECTED_REMINDER_DAYS"]
+    return f"{remind_uncollected(session, now=now, after_days=days)} rappels"
+
+
 def _anonymise_inactive(session: Session, now: datetime) -> str:
     from flask import current_app
 
@@ -91,6 +100,14 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 7, "minute": 15},
         3 * 3600,
         _plan_today,
+    ),
+    ScheduledJob(
+        "remind-uncollected",
+        _l("Rappeler aux clients le travail qui les attend au comptoir"),
+        "cron",
+        {"hour": 10, "minute": 0},
+        8 * 3600,
+        _uncollected,
     ),
     ScheduledJob(
         "anonymise-inactive",

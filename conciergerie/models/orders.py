@@ -75,6 +75,8 @@ class Order(Base):
     idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     dropoff_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pickup_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the customer was told their work waits at the desk past its pickup day.
+    uncollected_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     customer: Mapped[User] = relationship()
     dropoff_slot: Mapped[DeskSlot | None] = relationship(foreign_keys=[dropoff_slot_id])

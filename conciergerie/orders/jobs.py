@@ -1,4 +1,5 @@
-"""Scheduled sweep: remind customers the day before a slot (safe to run again and again)."""
+"""Scheduled sweeps: remind customers the day before a slot, and of work waiting at the desk past
+its pickup day (safe to run again and again)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,24 @@ def send_reminders(session: Session, *, now: datetime) -> int:
             sent += 1
     session.flush()
     return sent
+
+
+def remind_uncollected(session: Session, *, now: datetime, after_days: int) -> int:
+    """Mail, once, each customer whose work has waited at the desk `after_days` days past the day
+    of its pickup slot (Paris time). The desk sees such orders flagged from the next day on."""
+    last_pickup_day = local_date(now) - timedelta(days=after_days)
+    due = session.scalars(
+        sa.select(Order)
+        .join(DeskSlot, Order.pickup_slot_id == DeskSlot.id)
+        .where(
+            Order.status == OrderStatus.BACK_AT_DESK,
+            DeskSlot.starts_at < start_of_local_day(last_pickup_day + timedelta(days=1)),
+            Order.uncollected_reminder_sent_at.is_(None),
+        )
+        .with_for_update(of=Order, skip_locked=True)
+    ).all()
+    for order in due:
+        order.uncollected_reminder_sent_at = now
+        on_commit(session, lambda order=order: notifications.send_uncollected(order))
+    session.flush()
+    return len(due)

@@ -46,3 +46,12 @@ def send_ready(order: Order) -> None:
         _l("Commande %(code)s prête à retirer", code=order.code),
         **_context(order),
     )
+
+
+def send_uncollected(order: Order) -> None:
+    send_templated(
+        order.customer,
+        "order_uncollected",
+        _l("Commande %(code)s : elle vous attend au comptoir", code=order.code),
+        **_context(order),
+    )

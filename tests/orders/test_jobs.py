@@ -47,3 +47,25 @@ def test_reminder_in_the_customers_language(session, outbox):
     send_reminders(session, now=WEDNESDAY_EVENING)
     commit_and_collect(session, outbox)
     assert outbox[0].subject == f"Tomorrow at the counter: order {order.code}"
+
+
+def test_work_waiting_at_the_desk_is_reminded_once_past_its_pickup_day(session, outbox):
+    from datetime import timedelta
+
+    from conciergerie.orders.jobs import remind_uncollected
+
+    waiting = factories.make_order(session)  # pickup: Wednesday 2 December, 18:00 in Paris
+    waiting.status = OrderStatus.BACK_AT_DESK
+    collected = factories.make_order(session)
+    collected.status = OrderStatus.HANDED_OVER
+    pickup = waiting.pickup_slot.starts_at
+    # The day after the pickup: not yet (two days' grace).
+    assert remind_uncollected(session, now=pickup + timedelta(days=1), after_days=2) == 0
+    assert remind_uncollected(session, now=pickup + timedelta(days=2), after_days=2) == 1
+    commit(session)
+    [mail] = outbox
+    assert mail.to == [waiting.customer.email] and waiting.code in mail.subject
+    assert "mercredi 2 décembre" in mail.body
+    assert remind_uncollected(session, now=pickup + timedelta(days=5), after_days=2) == 0
+    commit(session)
+    assert len(outbox) == 1
