@@ -80,7 +80,7 @@ def test_the_providers_staff_are_told_of_the_visits_once_per_plan(session, outbo
     plan_tomorrow(session, now=EVENING)
     commit(session)
     [mail] = [m for m in outbox if m.to == [staff.email]]
-    assert "Passages de la conciergerie le 26/11" == mail.subject
+    assert mail.subject == "Passages de la conciergerie le 26/11"
     assert order.code in mail.body and "NB" in mail.body  # initials, never the name
     assert "Nadia" not in mail.body and "nadia@example.org" not in mail.body
     assert "Déposer" in mail.body or "déposer" in mail.body.lower()
