@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,7 +34,7 @@ from conciergerie.events.forms import ActionForm, EventForm, MessageForm
 from conciergerie.extensions import db
 from conciergerie.mail import commit, external_url
 from conciergerie.models import Event, EventStatus, Provider, RegistrationStatus, Role, utcnow
-from conciergerie.spreadsheets import safe_cell
+from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import PARIS, local
 
 bp = Blueprint("events", __name__, url_prefix="/evenements")
@@ -330,11 +328,9 @@ def archives():
 @bp.get("/archives.csv")
 @role_required(Role.VOLUNTEER)
 def archives_csv():
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["date", "titre", "lieu", "capacité", "participants", "statut"])
-    for event, attendance in service.archive(db.session, now=utcnow()):
-        writer.writerow(
+    return csv_download(
+        ["date", "titre", "lieu", "capacité", "participants", "statut"],
+        (
             [
                 local(event.starts_at).strftime("%Y-%m-%d %H:%M"),
                 safe_cell(event.title),
@@ -343,9 +339,7 @@ def archives_csv():
                 attendance,
                 event.status.value,
             ]
-        )
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="evenements.csv"'},
+            for event, attendance in service.archive(db.session, now=utcnow())
+        ),
+        "evenements.csv",
     )

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import time
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -33,7 +30,7 @@ from conciergerie.orders.access import own_order_or_404
 from conciergerie.payments import service
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import GatewayError, InvalidWebhook, get_gateway
-from conciergerie.spreadsheets import safe_cell
+from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import local
 
 bp = Blueprint("payments", __name__)
@@ -230,22 +227,10 @@ def export_payments():
             )
         )
     rows.sort(key=lambda row: row[0])
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [
-            "date",
-            "commande",
-            "client",
-            "moyen",
-            "brut",
-            "frais",
-            "part prestataires",
-            "remboursement",
-        ]
-    )
-    for when, code, customer, kind, gross, fee, share, refunded in rows:
-        writer.writerow(
+    return csv_download(
+        ["date", "commande", "client", "moyen", "brut", "frais", "part prestataires",
+         "remboursement"],
+        (
             [
                 local(when).strftime("%Y-%m-%d %H:%M"),
                 code,
@@ -253,9 +238,7 @@ def export_payments():
                 kind,
                 *(f"{c / 100:.2f}".replace(".", ",") for c in (gross, fee, share, refunded)),
             ]
-        )
-    return Response(
-        "\ufeff" + out.getvalue(),  # the BOM lets spreadsheets read the accents as UTF-8
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="paiements.csv"'},
-    )
+            for when, code, customer, kind, gross, fee, share, refunded in rows
+        ),
+        "paiements.csv",
+    )  # fmt: skip

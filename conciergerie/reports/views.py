@@ -3,8 +3,6 @@ provider) and the impact report."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 
@@ -16,7 +14,7 @@ from conciergerie.extensions import db
 from conciergerie.i18n import distance, money
 from conciergerie.models import Provider, Role, utcnow
 from conciergerie.reports import dashboard, impact, service
-from conciergerie.spreadsheets import safe_cell
+from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import local_date
 
 bp = Blueprint("reports", __name__, url_prefix="/comptoir/bilan")
@@ -96,10 +94,7 @@ def impact_page():
 def impact_csv():
     first, last, label = _period()
     figures = _impact(first, last)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["periode", "indicateur", "valeur"])
-    for name, value in (
+    rows = [
         ("commandes_remises", figures.orders),
         ("verse_aux_prestataires_centimes", figures.to_providers_cents),
         ("dont_entreprises_d_insertion_centimes", figures.to_integration_cents),
@@ -111,11 +106,12 @@ def impact_csv():
         ("tournees", figures.rounds),
         ("distance_a_pied_metres", figures.distance_on_foot_m),
         ("distance_a_velo_metres", figures.distance_by_bike_m),
-    ):
-        writer.writerow([label, name, value])
-    response = current_app.response_class(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="impact-{label}.csv"'
-    return response
+    ]
+    return csv_download(
+        ["periode", "indicateur", "valeur"],
+        ([label, name, value] for name, value in rows),
+        f"impact-{label}.csv",
+    )
 
 
 def _report(first_day: date) -> service.MonthReport:
@@ -140,18 +136,12 @@ def month():
 def month_csv():
     first_day = _month()
     report = _report(first_day)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        ["mois", "prestataire", "commandes", "ventes_centimes", "taux_pour_10000",
-         "commission_centimes", "du_au_prestataire_centimes"]
-    )  # fmt: skip
-    for row in report.providers:
-        writer.writerow(
-            [first_day.strftime("%Y-%m"), safe_cell(row.provider.name), row.orders,
-             row.gross_cents, row.rate_bp, row.commission_cents, row.net_cents]
-        )  # fmt: skip
     month_name = first_day.strftime("%Y-%m")
+    rows = [
+        [month_name, safe_cell(row.provider.name), row.orders, row.gross_cents, row.rate_bp,
+         row.commission_cents, row.net_cents]
+        for row in report.providers
+    ]  # fmt: skip
     for label, value in (
         ("frais_de_service_centimes", report.fees_cents),
         ("abonnements_du_mois_centimes", report.subscriptions_cents),
@@ -160,10 +150,13 @@ def month_csv():
         ("solde_centimes", report.balance_cents),
         ("remboursements_centimes", report.refunds_cents),
     ):
-        writer.writerow([month_name, label, "", value, "", "", ""])
-    response = current_app.response_class(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="bilan-{month_name}.csv"'
-    return response
+        rows.append([month_name, label, "", value, "", "", ""])
+    return csv_download(
+        ["mois", "prestataire", "commandes", "ventes_centimes", "taux_pour_10000",
+         "commission_centimes", "du_au_prestataire_centimes"],
+        rows,
+        f"bilan-{month_name}.csv",
+    )  # fmt: skip
 
 
 @bp.get("/prestataires/<slug>")

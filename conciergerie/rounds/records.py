@@ -9,10 +9,8 @@ an ordinary sign-out on a phone leaves the calendar working.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import re
 from datetime import date, datetime, timedelta
 
@@ -32,7 +30,7 @@ from conciergerie.mail import external_url
 from conciergerie.models import PickupRound, Role, User, utcnow
 from conciergerie.rounds import hours
 from conciergerie.security import is_valid_id
-from conciergerie.spreadsheets import safe_cell
+from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import local, local_date
 
 bp = Blueprint("volunteer_records", __name__, url_prefix="/volontaires")
@@ -203,9 +201,12 @@ def hours_page():
 @role_required(Role.VOLUNTEER)
 def hours_csv():
     period, _chosen, logs = _logs()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
+    name = (
+        f"heures-semaine-{period.first.isoformat()}.csv"
+        if period.kind is hours.PeriodKind.WEEK
+        else f"heures-mois-{period.first.strftime('%Y-%m')}.csv"
+    )
+    return csv_download(
         [
             "volontaire",
             "date",
@@ -216,32 +217,23 @@ def hours_csv():
             "minutes d'événement",
             "minutes au total",
             "événements organisés",
-        ]
-    )
-    for log in logs:
-        for row in log.days:
-            writer.writerow(
-                [
-                    safe_cell(log.volunteer.full_name),
-                    row.day.isoformat(),
-                    row.rounds,
-                    row.round_minutes,
-                    row.distance_m,
-                    row.events,
-                    row.event_minutes,
-                    row.total_minutes,
-                    safe_cell(" / ".join(row.event_titles)),
-                ]
-            )
-    name = (
-        f"heures-semaine-{period.first.isoformat()}.csv"
-        if period.kind is hours.PeriodKind.WEEK
-        else f"heures-mois-{period.first.strftime('%Y-%m')}.csv"
-    )
-    return Response(
-        "\ufeff" + out.getvalue(),  # the BOM lets spreadsheets read the accents as UTF-8
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        ],
+        (
+            [
+                safe_cell(log.volunteer.full_name),
+                row.day.isoformat(),
+                row.rounds,
+                row.round_minutes,
+                row.distance_m,
+                row.events,
+                row.event_minutes,
+                row.total_minutes,
+                safe_cell(" / ".join(row.event_titles)),
+            ]
+            for log in logs
+            for row in log.days
+        ),
+        name,
     )
 
 

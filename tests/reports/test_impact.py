@@ -128,7 +128,9 @@ def test_the_page_and_the_csv(client, session, login_as):
     year = client.get("/comptoir/bilan/impact?annee=2026")
     assert year.status_code == 200 and "2026" in year.get_data(as_text=True)
     response = client.get("/comptoir/bilan/impact/export.csv?annee=2026")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
     assert rows[0] == ["periode", "indicateur", "valeur"]
     assert ["2026", "objets_repares", "0"] in rows
     assert client.get("/comptoir/bilan/impact?annee=26").status_code == 400

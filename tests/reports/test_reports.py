@@ -138,7 +138,9 @@ def test_the_csv_is_safe_in_a_spreadsheet(client, login_as, month):
     login_as(Role.CONCIERGE)
     response = client.get("/comptoir/bilan/export.csv?mois=2026-11")
     assert response.headers["Content-Disposition"] == 'attachment; filename="bilan-2026-11.csv"'
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
     names = [row[1] for row in rows[1:]]
     assert "'=Repassage" in names and "=Repassage" not in names
     cordo = next(row for row in rows if row[1] == "Cordonnerie")
