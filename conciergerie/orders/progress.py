@@ -63,3 +63,21 @@ def follow_lines(order: Order, *, actor: User | None, now: datetime, note: str =
         record(order, step, actor=actor, now=now, note=note)
         passed.append(step)
     return passed
+
+
+def line_journey(order: Order, line: OrderLine) -> list[tuple[OrderStatus, datetime]]:
+    """Where a service line has been so far, with when: "where is my shoe?" (for the customer
+    and the desk). The steps of the whole order (dropped off, handed over) frame the line's own
+    (at the provider, ready, back at the desk)."""
+
+    def first(status: OrderStatus) -> datetime | None:
+        return min((e.at for e in order.events if e.to_status is status), default=None)
+
+    steps = [
+        (OrderStatus.DROPPED_OFF, first(OrderStatus.DROPPED_OFF)),
+        (OrderStatus.AT_PROVIDER, line.at_provider_at),
+        (OrderStatus.READY_AT_PROVIDER, line.ready_at),
+        (OrderStatus.BACK_AT_DESK, line.back_at_desk_at),
+        (OrderStatus.HANDED_OVER, first(OrderStatus.HANDED_OVER)),
+    ]
+    return [(status, at) for status, at in steps if at is not None]

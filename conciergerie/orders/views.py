@@ -33,6 +33,7 @@ from conciergerie.orders.forms import (
     UpdateBasketForm,
     slot_choices,
 )
+from conciergerie.orders.progress import line_journey
 from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
 from conciergerie.payments.gateway import get_gateway
@@ -227,8 +228,15 @@ def my_orders():
 @login_required
 def detail(order_id: int):
     order = own_order_or_404(order_id)
+    journeys = [
+        (line, line_journey(order, line)) for line in order.lines if line.kind.value == "service"
+    ]
     return render_template(
-        "orders/detail.html", order=order, cancel_form=CancelForm(), now=utcnow()
+        "orders/detail.html",
+        order=order,
+        cancel_form=CancelForm(),
+        now=utcnow(),
+        journeys=[(line, steps) for line, steps in journeys if steps],
     )
 
 

@@ -135,3 +135,23 @@ def test_a_line_that_cannot_be_done_comes_back_alerts_the_concierge_and_is_no_sa
     session.flush()
     month = reports.month_report(session, date(2026, 11, 1), default_rate_bp=1_000, cost_cents=0)
     assert month.providers == []
+
+
+def test_the_customer_sees_where_each_item_is_and_why_one_could_not_be_done(
+    client, session, at_cobbler
+):
+    from datetime import timedelta
+
+    _staff, order = at_cobbler
+    line = order.lines[0]
+    portal.mark_cannot_do(
+        session, line, reason="Cuir trop abîmé", actor=_staff, now=NOW + timedelta(hours=2)
+    )
+    sign_in(client, order.customer)
+    html = client.get(f"/commandes/{order.id}").get_data(as_text=True)
+    journey = html.split('id="journey"')[1].split("</section>")[0]
+    steps = journey.count("<li>")
+    assert steps == 3  # dropped off, at the provider, back from it: each with its time
+    assert "25 nov. 2026, 10:30" in journey  # dropped off (NOW, in Paris)
+    assert "25 nov. 2026, 12:30" in journey  # the provider's mark
+    assert "non réalisable : Cuir trop abîmé" in journey
