@@ -102,9 +102,17 @@ def _dropped(order: Order) -> bool:
     )
 
 
+def awaited_since(order: Order) -> date:
+    """The day an order waiting at the desk could first be collected: its pickup day, or the
+    day its work came back if that was later."""
+    back = [line.back_at_desk_at for line in order.lines if line.back_at_desk_at is not None]
+    day = local_date(order.pickup_slot.ends_at)
+    return max(day, local_date(max(back))) if back else day
+
+
 def uncollected_since(order: Order, *, now: datetime) -> date | None:
-    """The day of the pickup slot an order waiting at the desk missed, if its day is over."""
+    """For an order waiting at the desk: the day it could be collected, once that day is over."""
     if order.status is not OrderStatus.BACK_AT_DESK:
         return None
-    day = local_date(order.pickup_slot.ends_at)
+    day = awaited_since(order)
     return day if day < local_date(now) else None

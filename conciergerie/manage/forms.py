@@ -42,6 +42,15 @@ class FrenchDecimalField(DecimalField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(_l("Un nombre est attendu, par exemple 18,50.")) from error
+        if self.data is not None:
+            if not self.data.is_finite():  # NaN, sNaN, Infinity
+                self.data = None
+                raise ValueError(_l("Un nombre est attendu, par exemple 18,50."))
+            if self.places is not None and self.data.as_tuple().exponent < -self.places:
+                self.data = None
+                raise ValueError(
+                    _l("%(places)d chiffres après la virgule au plus.", places=self.places)
+                )
 
 
 def _text(label, max_length: int, *, required: bool = True, area: bool = False, **kw):
@@ -174,8 +183,11 @@ class OfferForm(FlaskForm):
                 if field.data in (None, ""):
                     field.errors.append(_l("Obligatoire pour un panier."))
                     ok = False
+            if self.is_repair.data:
+                self.is_repair.errors.append(_l("Un panier n'est pas une réparation."))
+                ok = False
         else:
-            for field in basket_fields:
+            for field in (*basket_fields, self.weight_kg):
                 if field.data not in (None, ""):
                     field.errors.append(_l("Seulement pour un panier."))
                     ok = False

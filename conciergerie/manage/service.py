@@ -37,6 +37,7 @@ AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
             "longitude",
             "commission_rate_bp",
             "is_active",
+            "is_integration_enterprise",
         ),
     ),  # fmt: skip
     Offer: (
@@ -53,6 +54,8 @@ AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
             "delivery_weekday",
             "order_cutoff_weekday",
             "order_cutoff_time",
+            "is_repair",
+            "weight_grams",
         ),
     ),  # fmt: skip
     MemberCompany: (

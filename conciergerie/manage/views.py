@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
@@ -78,11 +79,14 @@ def _provider_page(provider: Provider):
             service.save_provider(
                 db.session, provider, hours=form.hours(), actor=_actor(), now=utcnow()
             )
+            db.session.commit()
         except service.ManageError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(str(error))
+        except IntegrityError:  # the same identifier saved by someone else at the same moment
+            db.session.rollback()
+            form.slug.errors.append(_("Cet identifiant est déjà pris."))
         else:
-            db.session.commit()
             flash(_("« %(name)s » est enregistré.", name=provider.name), "success")
             return redirect(url_for("manage.edit_provider", provider_id=provider.id))
     offers = provider.offers if provider.id is not None else []
@@ -165,11 +169,14 @@ def _company_page(company: MemberCompany):
         company.yearly_fee_cents = forms.cents(form.yearly_fee.data)
         try:
             service.save_company(db.session, company, actor=_actor(), now=utcnow())
+            db.session.commit()
         except service.ManageError as error:
             db.session.rollback()
             getattr(form, error.field or "name").errors.append(str(error))
+        except IntegrityError:
+            db.session.rollback()
+            form.slug.errors.append(_("Cet identifiant est déjà pris."))
         else:
-            db.session.commit()
             flash(_("« %(name)s » est enregistrée.", name=company.name), "success")
             return redirect(url_for("manage.index"))
     page = render_template("manage/company.html", form=form, company=company)

@@ -73,6 +73,10 @@ def remind_uncollected(session: Session, *, now: datetime, after_days: int) -> i
         )
         .with_for_update(of=Order, skip_locked=True)
     ).all()
+    from conciergerie.desk.service import awaited_since
+
+    # Work that came back late counts from the day it came back.
+    due = [order for order in due if awaited_since(order) <= last_pickup_day]
     for order in due:
         order.uncollected_reminder_sent_at = now
         on_commit(session, lambda order=order: notifications.send_uncollected(order))

@@ -49,9 +49,12 @@ def send_ready(order: Order) -> None:
 
 
 def send_uncollected(order: Order) -> None:
+    from conciergerie.desk.service import awaited_since
+
     send_templated(
         order.customer,
         "order_uncollected",
         _l("Commande %(code)s : elle vous attend au comptoir", code=order.code),
+        since=awaited_since(order),
         **_context(order),
     )

@@ -88,8 +88,14 @@ def cannot_do(line_id: int):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("portal.index"))
-    if done:
-        notify_cannot_do(db.session, line)
+    if not done:
+        db.session.rollback()
+        flash(
+            _("%(code)s est déjà marquée prête : appelez la conciergerie.", code=line.order.code),
+            "error",
+        )
+        return redirect(url_for("portal.index"))
+    notify_cannot_do(db.session, line)
     commit(db.session)
     if done:
         flash(

@@ -94,7 +94,7 @@ def dashboard(session: Session, *, now: datetime, money, distance, labels) -> Da
         sa.select(Provider.name, sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity))
         .join(Provider, Provider.id == OrderLine.provider_id)
         .where(OrderLine.order_id.in_(handed_over_in(start, end)), DONE)
-        .group_by(Provider.name)
+        .group_by(Provider.id, Provider.name)
         .order_by(sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity).desc())
         .limit(10)
     ).all()

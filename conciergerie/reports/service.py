@@ -60,9 +60,10 @@ class MonthReport:
     # A twelfth of the yearly fees of the companies subscribing now (no history is kept of who
     # subscribed when: a past month shows today's subscriptions).
     subscriptions_cents: int
-    refunds_cents: int
+    refunds_cents: int  # borne by the desk
     cost_cents: int
     orders: int = field(default=0)
+    undone_refunds_cents: int = field(default=0)  # paying back work not done: not the desk's
 
     @property
     def commissions_cents(self) -> int:
@@ -150,20 +151,46 @@ def month_report(
             MemberCompany.is_subscriber
         )
     )
-    refunds = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_cents), 0)).where(
-            Refund.created_at >= start, Refund.created_at < end
-        )
-    )
+    refunds, undone_refunds = _refunds(session, start, end)
     return MonthReport(
         first_day=first_day,
         providers=months,
         fees_cents=int(fees),
         subscriptions_cents=(int(yearly) + 6) // 12,
-        refunds_cents=int(refunds),
+        refunds_cents=refunds,
+        undone_refunds_cents=undone_refunds,
         cost_cents=cost_cents,
         orders=orders,
     )
+
+
+def _refunds(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """The month's refunds: those the desk bears, and those paying back work a provider could
+    not do (that money was never a sale, so it leaves the balance as it is)."""
+    rows = session.execute(
+        sa.select(Refund.order_id, Refund.amount_cents)
+        .where(Refund.created_at >= start, Refund.created_at < end)
+        .order_by(Refund.created_at, Refund.id)
+    ).all()
+    undone = dict(
+        session.execute(
+            sa.select(
+                OrderLine.order_id, sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity)
+            )
+            .where(
+                OrderLine.order_id.in_({order_id for order_id, _ in rows}),
+                OrderLine.cannot_do_reason.is_not(None),
+            )
+            .group_by(OrderLine.order_id)
+        ).all()
+    )
+    borne = for_undone = 0
+    for order_id, amount in rows:
+        covered = min(amount, int(undone.get(order_id) or 0))
+        undone[order_id] = int(undone.get(order_id) or 0) - covered
+        for_undone += covered
+        borne += amount - covered
+    return borne, for_undone
 
 
 def rate_of(provider: Provider, default_rate_bp: int) -> int:

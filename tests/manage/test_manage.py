@@ -1,5 +1,6 @@
 """The concierge manages providers, their hours and offers, and member companies; all logged."""
 
+import pytest
 import sqlalchemy as sa
 
 from conciergerie.models import AuditEntry, MemberCompany, Offer, Provider, Role
@@ -161,3 +162,61 @@ def test_a_tarif_solidaire_change_is_logged_without_the_persons_name(
     assert response.status_code == 302
     [entry] = _entries(session, "user")
     assert entry.label == f"#{nadia.id}" and entry.changes == {"solidarity_rate": ["False", "True"]}
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("latitude", "sNaN", "Un nombre est attendu"),
+        ("longitude", "Infinity", "Un nombre est attendu"),
+        ("commission_rate", "7,555", "2 chiffres après la virgule au plus"),
+    ],
+)
+def test_odd_numbers_are_form_errors(client, login_as, make_category, field, value, message):
+    login_as(Role.CONCIERGE)
+    response = submit(
+        client, "/gestion/prestataires/nouveau", _provider_form(make_category, **{field: value})
+    )
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_weight_and_repair_belong_to_their_kind_of_offer(client, session, login_as, make_provider):
+    login_as(Role.CONCIERGE)
+    url = f"/gestion/prestataires/{make_provider().id}/offres/nouvelle"
+    service = {"name": "Talons", "kind": "service", "price": "18", "unit": "la paire",
+               "turnaround_days": "2", "weight_kg": "3"}  # fmt: skip
+    assert "Seulement pour un panier." in submit(client, url, service).get_data(as_text=True)
+    basket = {"name": "Panier", "kind": "basket", "price": "10", "unit": "le panier",
+              "turnaround_days": "0", "delivery_weekday": "3", "order_cutoff_weekday": "1",
+              "order_cutoff_time": "18:00", "is_repair": "y"}  # fmt: skip
+    page = submit(client, url, basket).get_data(as_text=True)
+    assert "Un panier n&#39;est pas une réparation." in page or (
+        "Un panier n'est pas une réparation." in page
+    )
+
+
+def test_the_impact_flags_are_logged(client, session, login_as, make_category):
+    login_as(Role.CONCIERGE)
+    form = _provider_form(make_category)
+    submit(client, "/gestion/prestataires/nouveau", form)
+    provider = session.scalar(sa.select(Provider).where(Provider.slug == "cles-minute"))
+    submit(client, f"/gestion/prestataires/{provider.id}",
+           {**form, "is_integration_enterprise": "y"})  # fmt: skip
+    assert _entries(session, "provider")[-1].changes["is_integration_enterprise"] == [
+        "False",
+        "True",
+    ]
+
+
+def test_a_slug_taken_in_the_same_instant_is_a_form_error(
+    client, session, login_as, make_category, monkeypatch
+):
+    from conciergerie.manage import service
+
+    login_as(Role.CONCIERGE)
+    other = _provider_form(make_category)
+    submit(client, "/gestion/prestataires/nouveau", other)
+    # As if another concierge had saved the same identifier after our check.
+    monkeypatch.setattr(service, "check_slug", lambda *args, **kwargs: None)
+    response = submit(client, "/gestion/prestataires/nouveau", _provider_form(make_category))
+    assert response.status_code == 422 and "déjà pris" in response.get_data(as_text=True)

@@ -69,3 +69,18 @@ def test_work_waiting_at_the_desk_is_reminded_once_past_its_pickup_day(session, 
     assert remind_uncollected(session, now=pickup + timedelta(days=5), after_days=2) == 0
     commit(session)
     assert len(outbox) == 1
+
+
+def test_work_back_late_counts_from_the_day_it_came_back(session, outbox):
+    from datetime import timedelta
+
+    from conciergerie.orders.jobs import remind_uncollected
+
+    late = factories.make_order(session)
+    late.status = OrderStatus.BACK_AT_DESK
+    pickup = late.pickup_slot.starts_at
+    late.lines[0].back_at_desk_at = pickup + timedelta(days=5)  # came back five days late
+    assert remind_uncollected(session, now=pickup + timedelta(days=5, hours=1), after_days=2) == 0
+    assert remind_uncollected(session, now=pickup + timedelta(days=7), after_days=2) == 1
+    commit(session)
+    assert "lundi 7 décembre" in outbox[0].body  # the day it came back, not the pickup day

@@ -154,4 +154,49 @@ def test_the_customer_sees_where_each_item_is_and_why_one_could_not_be_done(
     assert steps == 3  # dropped off, at the provider, back from it: each with its time
     assert "25 nov. 2026, 10:30" in journey  # dropped off (NOW, in Paris)
     assert "25 nov. 2026, 12:30" in journey  # the provider's mark
-    assert "non réalisable : Cuir trop abîmé" in journey
+    assert "Non réalisable : Cuir trop abîmé" in journey
+
+
+def test_a_line_already_ready_cannot_be_reported_impossible_silently(client, session, at_cobbler):
+    staff, order = at_cobbler
+    portal.mark_ready(session, order.lines[0], actor=staff, now=NOW)
+    sign_in(client, staff)
+    url = f"/prestataire/lignes/{order.lines[0].id}/impossible"
+    page = submit(client, url, {"reason": "trop tard"}, form_url="/prestataire/",
+                  follow_redirects=True)  # fmt: skip
+    assert "déjà marquée prête : appelez la conciergerie" in page.get_data(as_text=True)
+    session.expire_all()
+    assert order.lines[0].cannot_do_reason is None
+
+
+def test_work_not_done_is_no_sale_anywhere_and_its_refund_leaves_the_balance(session, at_cobbler):
+    from datetime import UTC, date, datetime
+
+    from conciergerie.models import Payment, PaymentKind, Refund
+    from conciergerie.reports import impact
+    from conciergerie.reports import service as reports
+
+    staff, order = at_cobbler
+    line = order.lines[0]
+    line.order.lines[0].offer.is_repair = True
+    portal.mark_cannot_do(session, line, reason="Impossible", actor=staff, now=NOW)
+    order.status = OrderStatus.HANDED_OVER
+    session.add(OrderEvent(order=order, from_status=OrderStatus.BACK_AT_DESK,
+                           to_status=OrderStatus.HANDED_OVER, at=NOW))  # fmt: skip
+    payment = Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=order.total_cents)
+    session.add(payment)
+    session.flush()
+    session.add(Refund(order=order, payment=payment, amount_cents=line.total_cents,
+                       reason="travail non fait", created_at=NOW))  # fmt: skip
+    session.flush()
+    november = date(2026, 11, 1)
+    month = reports.month_report(session, november, default_rate_bp=1_000, cost_cents=0)
+    assert month.providers == [] and month.fees_cents == order.fee_cents
+    assert (month.refunds_cents, month.undone_refunds_cents) == (0, line.total_cents)
+    assert month.balance_cents == order.fee_cents + month.subscriptions_cents
+    assert reports.provider_statement(session, line.provider, november) == []
+    figures = impact.impact(
+        session, november, date(2026, 11, 30), default_rate_bp=1_000,
+        now=datetime(2026, 12, 1, tzinfo=UTC),
+    )  # fmt: skip
+    assert figures.to_providers_cents == 0 and figures.items_repaired == 0

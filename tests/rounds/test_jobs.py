@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from conciergerie.mail import commit
 from conciergerie.models import Role, VolunteerAbsence
+from conciergerie.orders import service as orders_service
 from conciergerie.rounds.jobs import plan_tomorrow
 from tests.factories import (
     make_offer,
@@ -87,3 +88,20 @@ def test_the_providers_staff_are_told_of_the_visits_once_per_plan(session, outbo
     plan_tomorrow(session, now=EVENING)
     commit(session)
     assert len([m for m in outbox if m.to == [staff.email]]) == 1  # same plan, no second mail
+
+
+def test_a_provider_no_longer_visited_is_told(session, outbox):
+    make_volunteer(session)
+    provider = open_provider(make_provider(session))
+    staff = make_user(session, Role.PROVIDER, provider=provider)
+    order = make_order(session, offer=make_offer(session, provider=provider, turnaround_days=1))
+    plan_tomorrow(session, now=EVENING)
+    commit(session)
+    assert len([m for m in outbox if m.to == [staff.email]]) == 1
+    orders_service.cancel_order(
+        session, order, actor=make_user(session, Role.CONCIERGE), now=EVENING
+    )
+    plan_tomorrow(session, now=EVENING)
+    commit(session)
+    mails = [m for m in outbox if m.to == [staff.email]]
+    assert len(mails) == 2 and "Plus aucun passage" in mails[1].body
