@@ -85,6 +85,12 @@ class Config:
     DESK_MONTHLY_COST_CENTS = int(os.environ.get("DESK_MONTHLY_COST_CENTS", "260000"))
     # Days after its pickup day that a customer is reminded of work waiting at the desk.
     UNCOLLECTED_REMINDER_DAYS = int(os.environ.get("UNCOLLECTED_REMINDER_DAYS", "2"))
+    # Days after its pickup day that work still waiting at the desk is marked uncollected (the
+    # customer is told; the provider is paid all the same; the desk still hands it over).
+    UNCOLLECTED_AFTER_DAYS = int(os.environ.get("UNCOLLECTED_AFTER_DAYS", "30"))
+    # How long before a basket's order cut-off a subscription's order is placed (the customer
+    # can skip that week until the cut-off).
+    SUBSCRIPTION_LEAD_DAYS = int(os.environ.get("SUBSCRIPTION_LEAD_DAYS", "3"))
     # Customers with no sign-in and no order for this long are anonymised (RGPD; 3 years).
     INACTIVE_ACCOUNT_DAYS = int(os.environ.get("INACTIVE_ACCOUNT_DAYS", str(3 * 365)))
     # Where `flask backup` writes (default: instance/backups).

@@ -27,11 +27,22 @@ def external_url(endpoint: str, **values: object) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+def can_mail(user: User) -> bool:
+    """Whether `user` has an address to write to. Accounts without one (erased accounts, customers
+    served at the counter without an e-mail) hold an address under the reserved `.invalid`
+    domain (RFC 2606), which is never written to."""
+    return bool(user.email) and not user.email.endswith(".invalid")
+
+
 def send_templated(user: User, template: str, subject: object, **context: object) -> None:
     """Send `template`.txt and .html (under templates/mail/) to `user`, in their language.
 
-    `subject` is a lazy string (flask_babel.lazy_gettext), translated here.
+    `subject` is a lazy string (flask_babel.lazy_gettext), translated here. Nothing is sent to
+    a user without an address (see `can_mail`).
     """
+    if not can_mail(user):
+        log.info("no mail %s: user %s has no address", template, user.id)
+        return
     with force_locale(babel_locale(user.locale)):
         message = EmailMultiAlternatives(
             subject=str(subject),

@@ -14,7 +14,14 @@ from conciergerie.models.catalogue import (
 )
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
 from conciergerie.models.events import Event, EventStatus, Registration, RegistrationStatus
-from conciergerie.models.orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
+from conciergerie.models.orders import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    QuoteState,
+)
 from conciergerie.models.payments import Payment, PaymentKind, Refund, StripeEvent
 from conciergerie.models.rounds import (
     DayPlan,
@@ -28,10 +35,19 @@ from conciergerie.models.rounds import (
     VolunteerProfile,
 )
 from conciergerie.models.scheduler import JobRun, SchedulerLease
+from conciergerie.models.subscriptions import (
+    BasketDelivery,
+    BasketSubscription,
+    DeliveryOutcome,
+    SubscriptionStatus,
+)
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "BasketDelivery",
+    "BasketSubscription",
+    "DeliveryOutcome",
     "Base",
     "JobRun",
     "SchedulerLease",
@@ -49,6 +65,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderStatus",
+    "QuoteState",
     "Payment",
     "PaymentKind",
     "PaymentMethod",
@@ -56,6 +73,7 @@ __all__ = [
     "Registration",
     "RegistrationStatus",
     "StripeEvent",
+    "SubscriptionStatus",
     "Provider",
     "ProviderOpeningRange",
     "DayPlan",

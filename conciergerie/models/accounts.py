@@ -69,6 +69,9 @@ class User(UserMixin, Base):
     )
     # Tarif solidaire, granted by the concierge: no service fee on orders.
     solidarity_rate: Mapped[bool] = mapped_column(default=False)
+    # Served at the counter without signing up (name, phone and maybe an e-mail): no password;
+    # they may claim the account later with "forgotten password" if they gave an e-mail.
+    is_walk_in: Mapped[bool] = mapped_column(default=False)
     # Language of the mails sent to this person.
     locale: Mapped[str] = mapped_column(sa.String(5), default="fr")
     # Part of the login cookie: bumping it signs the user out everywhere.

@@ -105,6 +105,9 @@ class Offer(Base):
     # basket weighs (local produce delivered).
     is_repair: Mapped[bool] = mapped_column(default=False)
     weight_grams: Mapped[int | None] = mapped_column()
+    # Sur devis: the provider names the price after seeing the item (`price_cents` is then the
+    # usual starting price shown in the catalogue, not charged).
+    on_quote: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     provider: Mapped[Provider] = relationship(back_populates="offers")
@@ -129,6 +132,7 @@ class Offer(Base):
             "delivery_weekday IS NULL OR delivery_weekday BETWEEN 0 AND 6",
             name="delivery_weekday_range",
         ),
+        sa.CheckConstraint("NOT (on_quote AND kind = 'basket')", name="quote_only_services"),
     )
 
     def __repr__(self) -> str:

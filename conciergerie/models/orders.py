@@ -25,15 +25,33 @@ class OrderStatus(enum.StrEnum):
     HANDED_OVER = "handed_over"  # the customer has it
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"  # the customer never brought the items
+    # The work was done and waited at the desk past the set number of days: the provider is
+    # owed it all the same, and the desk still hands it over if the customer comes at last.
+    UNCOLLECTED = "uncollected"
 
     @property
     def is_final(self) -> bool:
-        return self in (OrderStatus.HANDED_OVER, OrderStatus.CANCELLED, OrderStatus.NO_SHOW)
+        return self in (
+            OrderStatus.HANDED_OVER,
+            OrderStatus.CANCELLED,
+            OrderStatus.NO_SHOW,
+            OrderStatus.UNCOLLECTED,
+        )
 
     @property
     def holds_places(self) -> bool:
         """Whether an order in this state still holds its places in the desk slots."""
         return self not in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW)
+
+
+class QuoteState(enum.StrEnum):
+    """A line of an offer on quote (sur devis): the provider inspects the item, names a price,
+    and nothing is done before the customer accepts it."""
+
+    AWAITING_QUOTE = "awaiting_quote"  # the item has to reach the provider and be inspected
+    PROPOSED = "proposed"  # a price is named; the customer accepts or declines
+    ACCEPTED = "accepted"  # the price is the line's price; the work may start
+    DECLINED = "declined"  # the item comes back as it went, free of charge
 
 
 class PaymentMethod(enum.StrEnum):
@@ -152,6 +170,13 @@ class OrderLine(Base):
     # The provider could not do the work (why, in their words): the item comes back as it
     # went, and the desk refunds the line.
     cannot_do_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # On quote only (None for an offer with a set price): `unit_price_cents` stays 0 until the
+    # customer accepts `quoted_unit_price_cents`.
+    quote_state: Mapped[QuoteState | None] = mapped_column(enum_column(QuoteState, "quote_state"))
+    quoted_unit_price_cents: Mapped[int | None] = mapped_column()
+    quote_note: Mapped[str] = mapped_column(sa.String(300), default="")  # what the work is
+    quoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    quote_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     order: Mapped[Order] = relationship(back_populates="lines")
     offer: Mapped[Offer] = relationship()
@@ -160,7 +185,15 @@ class OrderLine(Base):
     __table_args__ = (
         sa.CheckConstraint("quantity >= 1 AND quantity <= 50", name="quantity_range"),
         sa.CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
+        sa.CheckConstraint(
+            "quoted_unit_price_cents IS NULL OR quoted_unit_price_cents >= 0",
+            name="quoted_price_not_negative",
+        ),
     )
+
+    @property
+    def on_quote(self) -> bool:
+        return self.quote_state is not None
 
     @property
     def undone(self) -> bool:

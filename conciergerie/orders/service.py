@@ -339,7 +339,9 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.DROPPED_OFF: frozenset({OrderStatus.AT_PROVIDER}),
     OrderStatus.AT_PROVIDER: frozenset({OrderStatus.READY_AT_PROVIDER}),
     OrderStatus.READY_AT_PROVIDER: frozenset({OrderStatus.BACK_AT_DESK}),
-    OrderStatus.BACK_AT_DESK: frozenset({OrderStatus.HANDED_OVER}),
+    OrderStatus.BACK_AT_DESK: frozenset({OrderStatus.HANDED_OVER, OrderStatus.UNCOLLECTED}),
+    # The customer comes at last: the desk still has the work.
+    OrderStatus.UNCOLLECTED: frozenset({OrderStatus.HANDED_OVER}),
 }
 
 # Steps that other staff than the concierge (who may make every step) may make.
@@ -378,7 +380,8 @@ def next_steps(order: Order, user: User, *, now: datetime) -> list[OrderStatus]:
     return [
         status
         for status in sorted(TRANSITIONS.get(order.status, ()), key=list(OrderStatus).index)
-        if status is not OrderStatus.CANCELLED
+        # Cancelling has its own button; marking work uncollected is the scheduled job's.
+        if status not in (OrderStatus.CANCELLED, OrderStatus.UNCOLLECTED)
         and _fits_order(order, status)
         and may_move(order, status, user)
         and (status is not OrderStatus.NO_SHOW or _dropoff_over(order, now))
@@ -475,6 +478,7 @@ def status_label(status: OrderStatus) -> str:
         OrderStatus.HANDED_OVER: _("Remise au client"),
         OrderStatus.CANCELLED: _("Annulée"),
         OrderStatus.NO_SHOW: _("Non déposée"),
+        OrderStatus.UNCOLLECTED: _("Non retirée dans le délai"),
     }
     return labels[status]
 
