@@ -104,6 +104,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("desk.index", "GET"): "lddodo",
     ("desk.step", "POST"): "lddodo",
     ("desk.labels", "GET"): "lddodo",
+    ("desk.counter_order", "GET"): "lddddo",
+    ("desk.counter_order", "POST"): "lddddo",
     ("slots.opening_hours", "GET"): "lddddo",
     ("slots.add_range", "POST"): "lddddo",
     ("slots.delete_range", "POST"): "lddddo",

@@ -30,6 +30,14 @@ class WeakPassword(AccountError):
     pass
 
 
+class RoleLinkError(AccountError):
+    """A role without its company or provider, or one that has none with one."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def normalise_email(email: str) -> str:
     """The one spelling an address is stored and looked up under.
 
@@ -90,14 +98,7 @@ def create_user(
     if find_user_by_email(session, email) is not None:
         raise EmailTaken(_("Un compte existe déjà avec cette adresse e-mail."))
     check_password_rules(password)
-    if role is Role.EMPLOYEE and member_company is None:
-        raise AccountError(_("Choisissez votre entreprise de La Grappe."))
-    if role is not Role.EMPLOYEE and member_company is not None:
-        raise AccountError(_("Seuls les salariés de La Grappe sont rattachés à une entreprise."))
-    if role is Role.PROVIDER and provider is None:
-        raise AccountError(_("Un compte prestataire doit être rattaché à un prestataire."))
-    if role is not Role.PROVIDER and provider is not None:
-        raise AccountError(_("Seul un compte prestataire est rattaché à un prestataire."))
+    check_role_links(role, member_company=member_company, provider=provider)
     user = User(
         email=email,
         full_name=full_name,
@@ -112,6 +113,29 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def check_role_links(
+    role: Role, *, member_company: MemberCompany | None, provider: Provider | None
+) -> None:
+    """An employee has a member company and a provider's staff a provider; no one else does."""
+    if role is Role.EMPLOYEE and member_company is None:
+        raise RoleLinkError(
+            _("Un·e salarié·e est rattaché·e à une entreprise de La Grappe."), "member_company_id"
+        )
+    if role is not Role.EMPLOYEE and member_company is not None:
+        raise RoleLinkError(
+            _("Seuls les salariés de La Grappe sont rattachés à une entreprise."),
+            "member_company_id",
+        )
+    if role is Role.PROVIDER and provider is None:
+        raise RoleLinkError(
+            _("Un compte prestataire doit être rattaché à un prestataire."), "provider_id"
+        )
+    if role is not Role.PROVIDER and provider is not None:
+        raise RoleLinkError(
+            _("Seul un compte prestataire est rattaché à un prestataire."), "provider_id"
+        )
 
 
 def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
@@ -131,7 +155,7 @@ def set_solidarity_rate(user: User, granted: bool, *, actor: User) -> None:
     """Grant or withdraw the tarif solidaire (no service fee); the concierge decides."""
     if actor.role is not Role.CONCIERGE:
         raise AccountError(_("Seul·e la concierge accorde le tarif solidaire."))
-    if not user.is_customer:
+    if granted and not user.is_customer:
         raise AccountError(_("Le tarif solidaire concerne les client·es."))
     user.solidarity_rate = granted
 

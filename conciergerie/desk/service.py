@@ -1,14 +1,19 @@
-"""What the desk screen lists."""
+"""What the desk screen lists, and the customers served at the counter without an account."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from conciergerie.models import DeskSlot, Order, OrderLine, OrderStatus, User
+from conciergerie.accounts.service import AccountError, normalise_email
+from conciergerie.errors import DomainError
+from conciergerie.models import DeskSlot, Order, OrderLine, OrderStatus, Role, User
 from conciergerie.timeutils import local_date, start_of_local_day
 
 ACTIVE = [status for status in OrderStatus if not status.is_final]
@@ -48,13 +53,16 @@ def active_orders(session: Session, *, search: str | None = None) -> list[Order]
             )
         )
     pattern = f"%{_escape_like(search.lower())}%"
-    found = query.join(User, User.id == Order.customer_id).where(
-        sa.or_(
-            Order.code == search.upper(),
-            sa.func.lower(User.full_name).like(pattern, escape="\\"),
-            User.email.like(pattern, escape="\\"),  # stored lower-cased
-        )
-    )
+    matches = [
+        Order.code == search.upper(),
+        sa.func.lower(User.full_name).like(pattern, escape="\\"),
+        User.email.like(pattern, escape="\\"),  # stored lower-cased
+    ]
+    digits = phone_digits(search)
+    if len(digits) >= 4 and not search.strip(PHONE_SEPARATORS + "0123456789"):
+        # A phone number, as typed: 06 12 34 56 78, 06.12…
+        matches.append(_digits_of(User.phone).like(f"%{digits}%"))
+    found = query.join(User, User.id == Order.customer_id).where(sa.or_(*matches))
     return list(session.scalars(found.order_by(Order.placed_at.desc(), Order.id).limit(50)))
 
 
@@ -116,3 +124,87 @@ def uncollected_since(order: Order, *, now: datetime) -> date | None:
         return None
     day = awaited_since(order)
     return day if day < local_date(now) else None
+
+
+# Customers served at the counter ------------------------------------------------------------
+
+
+class WalkInError(DomainError):
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+NO_ADDRESS_DOMAIN = "sans-adresse.invalid"  # reserved: never mailed (see mail.can_mail)
+
+
+PHONE_SEPARATORS = " .-+()/"
+
+
+def phone_digits(text: str) -> str:
+    """A phone number's digits, without the ways of writing it ("06 12.34-56 78")."""
+    return re.sub(r"\D", "", text or "")
+
+
+def _digits_of(column: sa.ColumnElement) -> sa.ColumnElement:
+    """`phone_digits` in SQL (the separators people type; other characters are not digits
+    either, but are not found in the numbers the desk types)."""
+    for separator in PHONE_SEPARATORS:
+        column = sa.func.replace(column, separator, "")
+    return column
+
+
+def walk_in_customer(
+    session: Session, *, full_name: str, phone: str, email: str, now: datetime
+) -> User:
+    """The customer the concierge serves at the counter: the account of this e-mail if there is
+    one, else the walk-in customer already served with this phone number, else a new walk-in
+    customer (a resident with no password; with an e-mail, they can claim the account later by
+    choosing a password through "forgotten password")."""
+    full_name, phone, email = full_name.strip(), phone.strip(), email.strip()
+    if not 1 <= len(full_name) <= 120:
+        raise WalkInError(_("Indiquez le nom du client (120 caractères au plus)."), field="name")
+    digits = phone_digits(phone)
+    if phone and not 6 <= len(digits) <= 15:
+        raise WalkInError(_("Numéro de téléphone invalide."), field="phone")
+    if not (digits or email):
+        raise WalkInError(
+            _("Un téléphone ou une adresse e-mail, pour prévenir le client."), field="phone"
+        )
+    address = None
+    if email:
+        try:
+            address = normalise_email(email)
+        except AccountError as error:
+            raise WalkInError(str(error), field="email") from error
+        user = session.scalar(sa.select(User).where(User.email == address))
+        if user is not None:
+            if not user.is_customer or not user.is_active_account:
+                raise WalkInError(
+                    _("Cette adresse est celle d'un compte qui ne peut pas commander."),
+                    field="email",
+                )
+            if digits and not user.phone:
+                user.phone = phone
+            return user
+    elif digits:
+        user = session.scalar(
+            sa.select(User)
+            .where(User.is_walk_in, _digits_of(User.phone) == digits, User.anonymised_at.is_(None))
+            .order_by(User.id.desc())
+            .limit(1)
+        )
+        if user is not None:
+            return user
+    user = User(
+        email=address or f"comptoir-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}",
+        full_name=full_name,
+        phone=phone or None,
+        password_hash="!",  # matches no password
+        role=Role.RESIDENT,
+        is_walk_in=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.desk import service as desk
-from conciergerie.desk.forms import FindOrderForm
+from conciergerie.desk.forms import CounterOrderForm, FindOrderForm
 from conciergerie.extensions import db
 from conciergerie.mail import commit, on_commit
-from conciergerie.models import Order, OrderStatus, Role, utcnow
+from conciergerie.models import (
+    DeskSlot,
+    Offer,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Provider,
+    Role,
+    utcnow,
+)
 from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
-from conciergerie.orders.forms import StepForm
+from conciergerie.orders.forms import StepForm, slot_choices
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.portal.service import initials
+from conciergerie.slots import service as slots
+
+# How far ahead a pickup can be chosen for an order taken at the counter.
+COUNTER_PICKUP_HORIZON = timedelta(weeks=4)
 
 bp = Blueprint("desk", __name__, url_prefix="/comptoir")
 
@@ -93,3 +110,96 @@ def labels(order_id: int):
         small=small,
         initials=initials,
     )
+
+
+def _offer_choices() -> list[SelectChoice]:
+    offers = db.session.scalars(
+        sa.select(Offer)
+        .join(Provider)
+        .where(Offer.is_active, Provider.is_active)
+        .order_by(Provider.name, Offer.position, Offer.name)
+        .options(sa.orm.contains_eager(Offer.provider))
+    ).all()
+    return [SelectChoice(0, "—")] + [
+        SelectChoice(offer.id, offer.name, optgroup=offer.provider.name) for offer in offers
+    ]
+
+
+@bp.route("/nouvelle-commande", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def counter_order():
+    """An order taken at the counter for a customer without an account (or not signed in): the
+    items are handed in now, paid at the desk, collected in a slot."""
+    now = utcnow()
+    form = CounterOrderForm()
+    choices = _offer_choices()
+    for entry in form.lines:
+        entry.offer.choices = choices
+    form.pickup_slot.choices = slot_choices(
+        slots.open_slots(db.session, after=now, until=now + COUNTER_PICKUP_HORIZON)
+    )
+    if form.validate_on_submit():
+        order = _place_counter_order(form, now)
+        if order is not None:
+            on_commit(db.session, lambda: notifications.send_confirmation(order))
+            commit(db.session)
+            flash(
+                _("Commande %(code)s enregistrée : articles déposés.", code=order.code), "success"
+            )
+            return redirect(url_for("desk.index", q=order.code))
+    # A POST that gets here was refused (some errors are set on nested fields after validation).
+    status = 422 if request.method == "POST" else 200
+    return render_template("desk/counter_order.html", form=form, refused=status == 422), status
+
+
+def _place_counter_order(form: CounterOrderForm, now) -> Order | None:
+    """Place the form's order; on a rule's refusal, put the reason on its field and roll back."""
+    wanted = [
+        (entry, db.session.get(Offer, entry.offer.data))
+        for entry in form.lines
+        if entry.offer.data  # 0: the empty choice
+    ]
+    unknown = [entry for entry, offer in wanted if offer is None]
+    for entry in unknown:
+        entry.offer.errors = [*entry.offer.errors, _("Prestation inconnue.")]
+    if not wanted:
+        form.lines[0].offer.errors = [_("Choisissez au moins une prestation.")]
+    if unknown or not wanted:
+        return None
+    try:
+        customer = desk.walk_in_customer(
+            db.session,
+            full_name=form.name.data,
+            phone=form.phone.data or "",
+            email=form.email.data or "",
+            now=now,
+        )
+        return orders.place_order(
+            db.session,
+            customer=customer,
+            lines=[
+                orders.RequestedLine(offer=offer, quantity=entry.quantity.data or 1)
+                for entry, offer in wanted
+            ],
+            dropoff_slot=None,
+            pickup_slot=db.session.get(DeskSlot, form.pickup_slot.data),
+            note=form.note.data or "",
+            payment=PaymentMethod.DESK,
+            now=now,
+            settings=orders.OrderSettings.from_config(current_app.config),
+            at_counter=current_user._get_current_object(),
+        )
+    except desk.WalkInError as error:
+        db.session.rollback()
+        field = getattr(form, error.field or "name")
+        field.errors = [*field.errors, str(error)]
+    except orders.OrderError as error:
+        db.session.rollback()
+        field = form.pickup_slot
+        if error.field == "note":
+            field = form.note
+        elif error.field and error.field.startswith("lines["):
+            index = int(error.field[6 : error.field.index("]")])
+            field = form.lines[min(index, len(wanted) - 1)].offer
+        field.errors = [*field.errors, str(error)]
+    return None

@@ -51,6 +51,15 @@ def _uncollected(session: Session, now: datetime) -> str:
     return f"{remind_uncollected(session, now=now, after_days=days)} rappels"
 
 
+def _mark_uncollected(session: Session, now: datetime) -> str:
+    from flask import current_app
+
+    from conciergerie.orders.jobs import mark_uncollected
+
+    days = current_app.config["UNCOLLECTED_AFTER_DAYS"]
+    return f"{mark_uncollected(session, now=now, after_days=days)} commandes non retirées"
+
+
 def _anonymise_inactive(session: Session, now: datetime) -> str:
     from flask import current_app
 
@@ -108,6 +117,14 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 10, "minute": 0},
         8 * 3600,
         _uncollected,
+    ),
+    ScheduledJob(
+        "mark-uncollected",
+        _l("Classer « non retirées » les commandes laissées trop longtemps au comptoir"),
+        "cron",
+        {"hour": 10, "minute": 5},
+        8 * 3600,
+        _mark_uncollected,
     ),
     ScheduledJob(
         "anonymise-inactive",

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from conciergerie.i18n import WEEKDAY_NAMES
 from conciergerie.manage.service import parse_ranges
-from conciergerie.models import OfferKind
+from conciergerie.models import OfferKind, Role
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -161,6 +161,13 @@ class OfferForm(FlaskForm):
     )
     is_active = BooleanField(_l("En vente"), default=True)
     is_repair = BooleanField(_l("Une réparation (un objet réparé plutôt que jeté)"))
+    on_quote = BooleanField(
+        _l("Sur devis (services)"),
+        description=_l(
+            "Le prestataire fixe le prix après avoir vu l'article ; le prix ci-dessus est "
+            "affiché « à partir de »."
+        ),
+    )
     weight_kg = FrenchDecimalField(
         _l("Poids (paniers, en kg)"),
         places=3,
@@ -186,6 +193,9 @@ class OfferForm(FlaskForm):
             if self.is_repair.data:
                 self.is_repair.errors.append(_l("Un panier n'est pas une réparation."))
                 ok = False
+            if self.on_quote.data:
+                self.on_quote.errors.append(_l("Un panier n'est pas sur devis."))
+                ok = False
         else:
             for field in (*basket_fields, self.weight_kg):
                 if field.data not in (None, ""):
@@ -203,3 +213,34 @@ class CompanyForm(FlaskForm):
     )
     is_subscriber = BooleanField(_l("Abonnée à la conciergerie"))
     yearly_fee = _euros(_l("Abonnement annuel (300 à 4 000 € selon l'effectif)"))
+
+
+ROLE_CHOICES = [
+    SelectChoice(Role.RESIDENT.value, _l("Habitant·e du quartier")),
+    SelectChoice(Role.EMPLOYEE.value, _l("Salarié·e d'une entreprise de La Grappe")),
+    SelectChoice(Role.VOLUNTEER.value, _l("Volontaire en service civique")),
+    SelectChoice(Role.PROVIDER.value, _l("Prestataire")),
+    SelectChoice(Role.CONCIERGE.value, _l("Concierge")),
+]
+
+
+def _optional_id(value: object) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+class UserForm(FlaskForm):
+    """Someone's role (with its company or provider), tarif solidaire, and active account."""
+
+    role = SelectField(_l("Rôle"), choices=ROLE_CHOICES, validators=[InputRequired(REQUIRED)])
+    member_company_id = SelectField(
+        _l("Entreprise de La Grappe"),
+        coerce=_optional_id,
+        description=_l("Pour un·e salarié·e seulement."),
+    )
+    provider_id = SelectField(
+        _l("Prestataire"),
+        coerce=_optional_id,
+        description=_l("Pour un compte prestataire seulement."),
+    )
+    solidarity_rate = BooleanField(_l("Tarif solidaire : pas de frais de service"))
+    is_active_account = BooleanField(_l("Compte actif (sinon, plus de connexion possible)"))

@@ -56,13 +56,17 @@ AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
             "order_cutoff_time",
             "is_repair",
             "weight_grams",
+            "on_quote",
         ),
     ),  # fmt: skip
     MemberCompany: (
         "member_company",
         ("name", "slug", "headcount", "is_subscriber", "yearly_fee_cents"),
     ),
-    User: ("user", ("role", "solidarity_rate", "member_company_id", "provider_id")),
+    User: (
+        "user",
+        ("role", "member_company_id", "provider_id", "solidarity_rate", "is_active_account"),
+    ),
 }
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

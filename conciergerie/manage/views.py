@@ -1,11 +1,12 @@
-"""The concierge's management pages: providers and their hours, offers, member companies, log."""
+"""The concierge's management pages: providers and their hours, offers, member companies,
+accounts, and the log."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -13,8 +14,18 @@ from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
-from conciergerie.manage import forms, service
-from conciergerie.models import Category, MemberCompany, Offer, OfferKind, Provider, Role, utcnow
+from conciergerie.mail import can_mail
+from conciergerie.manage import forms, service, users
+from conciergerie.models import (
+    Category,
+    MemberCompany,
+    Offer,
+    OfferKind,
+    Provider,
+    Role,
+    User,
+    utcnow,
+)
 
 bp = Blueprint("manage", __name__, url_prefix="/gestion")
 
@@ -125,7 +136,15 @@ def _offer_page(offer: Offer):
             value = getattr(offer, name)
             getattr(form, name).data = "" if value is None else str(value)
     if form.validate_on_submit():
-        for name in ("name", "description", "unit", "turnaround_days", "is_active", "is_repair"):
+        for name in (
+            "name",
+            "description",
+            "unit",
+            "turnaround_days",
+            "is_active",
+            "is_repair",
+            "on_quote",
+        ):
             setattr(offer, name, getattr(form, name).data)
         weight = form.weight_kg.data
         offer.weight_grams = None if weight is None else int(weight * 1000)
@@ -180,6 +199,68 @@ def _company_page(company: MemberCompany):
             flash(_("« %(name)s » est enregistrée.", name=company.name), "success")
             return redirect(url_for("manage.index"))
     page = render_template("manage/company.html", form=form, company=company)
+    return page, _form_status(form)
+
+
+# Accounts --------------------------------------------------------------------------------------
+
+
+@bp.get("/utilisateurs")
+@role_required(Role.CONCIERGE)
+def user_list():
+    text = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role", "")
+    query = users.search_users(text=text, role=Role(role) if role in set(Role) else None)
+    page = db.paginate(query, per_page=50, max_per_page=50, error_out=False)
+    return render_template(
+        "manage/user_list.html",
+        page=page,
+        text=text,
+        role=role,
+        roles=forms.ROLE_CHOICES,
+        can_mail=can_mail,
+    )
+
+
+@bp.route("/utilisateurs/<id:user_id>", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = forms.UserForm(obj=user)
+    none = SelectChoice("", _("— Aucune —"))
+    form.member_company_id.choices = [none] + [
+        SelectChoice(c.id, c.name)
+        for c in db.session.scalars(sa.select(MemberCompany).order_by(MemberCompany.name))
+    ]
+    form.provider_id.choices = [SelectChoice("", _("— Aucun —"))] + [
+        SelectChoice(p.id, p.name)
+        for p in db.session.scalars(sa.select(Provider).order_by(Provider.name))
+    ]
+    if form.validate_on_submit():
+        company_id, provider_id = form.member_company_id.data, form.provider_id.data
+        try:
+            entry = users.update_user(
+                db.session,
+                user,
+                role=Role(form.role.data),
+                member_company=db.session.get(MemberCompany, company_id) if company_id else None,
+                provider=db.session.get(Provider, provider_id) if provider_id else None,
+                solidarity_rate=form.solidarity_rate.data,
+                is_active=form.is_active_account.data,
+                actor=_actor(),
+                now=utcnow(),
+            )
+            db.session.commit()
+        except service.ManageError as error:
+            db.session.rollback()
+            getattr(form, error.field or "role").errors.append(str(error))
+        else:
+            if entry is None:
+                flash(_("Rien n'a changé."), "info")
+            else:
+                flash(_("Le compte de %(name)s est enregistré.", name=user.full_name), "success")
+            return redirect(url_for("manage.user_list"))
+    page = render_template("manage/user.html", form=form, user=user, can_mail=can_mail)
     return page, _form_status(form)
 
 

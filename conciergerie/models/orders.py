@@ -114,7 +114,9 @@ class Order(Base):
 
     @property
     def has_dropoff(self) -> bool:
-        return self.dropoff_slot_id is not None
+        """Whether the customer hands items in (services), in a drop-off slot or, served at the
+        counter, at once; an order of baskets only has nothing to drop off."""
+        return any(line.kind is OfferKind.SERVICE for line in self.lines)
 
     # Money (payments and refunds are attached by conciergerie.models.payments).
     @property

@@ -1,5 +1,5 @@
 """Scheduled sweeps: remind customers the day before a slot, and of work waiting at the desk past
-its pickup day (safe to run again and again)."""
+its pickup day; mark work left far too long uncollected (safe to run again and again)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from conciergerie.mail import on_commit
 from conciergerie.models import DeskSlot, Order, OrderStatus
 from conciergerie.orders import notifications
+from conciergerie.orders.service import record
 from conciergerie.timeutils import local_date, start_of_local_day
 
 # Orders that still expect the customer at the desk for the drop-off, or for the pickup.
@@ -80,5 +81,33 @@ def remind_uncollected(session: Session, *, now: datetime, after_days: int) -> i
     for order in due:
         order.uncollected_reminder_sent_at = now
         on_commit(session, lambda order=order: notifications.send_uncollected(order))
+    session.flush()
+    return len(due)
+
+
+def mark_uncollected(session: Session, *, now: datetime, after_days: int) -> int:
+    """Mark UNCOLLECTED each order whose work has waited at the desk more than `after_days` days
+    past the day it could first be collected, and tell its customer once.
+
+    The provider did the work: it is owed all the same (the accounts count the order from
+    then), and the customer still owes what is unpaid. The desk keeps the item and still hands
+    it over if the customer comes at last.
+    """
+    from conciergerie.desk.service import awaited_since
+
+    last_day = local_date(now) - timedelta(days=after_days + 1)
+    due = session.scalars(
+        sa.select(Order)
+        .join(DeskSlot, Order.pickup_slot_id == DeskSlot.id)
+        .where(
+            Order.status == OrderStatus.BACK_AT_DESK,
+            DeskSlot.starts_at < start_of_local_day(last_day + timedelta(days=1)),
+        )
+        .with_for_update(of=Order, skip_locked=True)
+    ).all()
+    due = [order for order in due if awaited_since(order) <= last_day]
+    for order in due:
+        record(order, OrderStatus.UNCOLLECTED, actor=None, now=now)
+        on_commit(session, lambda order=order: notifications.send_marked_uncollected(order))
     session.flush()
     return len(due)

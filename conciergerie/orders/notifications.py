@@ -58,3 +58,15 @@ def send_uncollected(order: Order) -> None:
         since=awaited_since(order),
         **_context(order),
     )
+
+
+def send_marked_uncollected(order: Order) -> None:
+    from conciergerie.desk.service import awaited_since
+
+    send_templated(
+        order.customer,
+        "order_marked_uncollected",
+        _l("Commande %(code)s non retirée", code=order.code),
+        since=awaited_since(order),
+        **_context(order),
+    )

@@ -27,6 +27,7 @@ from conciergerie.models import (
     OrderLine,
     OrderStatus,
     PaymentMethod,
+    QuoteState,
     Role,
     User,
 )
@@ -87,6 +88,12 @@ class RequestedLine:
     offer: Offer
     quantity: int
 
+    @property
+    def total_cents(self) -> int:
+        """What the line costs when ordered: nothing yet for an offer on quote (the provider
+        names its price after seeing the item)."""
+        return 0 if self.offer.on_quote else self.offer.price_cents * self.quantity
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -113,7 +120,7 @@ def service_fee_cents(customer: User, settings: OrderSettings) -> int:
 
 
 def quote(lines: Sequence[RequestedLine], customer: User, settings: OrderSettings) -> Quote:
-    subtotal = sum(line.offer.price_cents * line.quantity for line in lines)
+    subtotal = sum(line.total_cents for line in lines)
     return Quote(subtotal_cents=subtotal, fee_cents=service_fee_cents(customer, settings))
 
 
@@ -154,12 +161,14 @@ def earliest_pickup(
     """
     bounds = [now]
     services = [line for line in lines if line.offer.kind is OfferKind.SERVICE]
-    if services and dropoff_slot is not None:
-        start = local_date(dropoff_slot.starts_at)
+    if services:
+        # Without a drop-off slot, the items are handed in at the counter now.
+        start = local_date(dropoff_slot.starts_at if dropoff_slot is not None else now)
         closures = slots.closure_days(session, start, start + timedelta(days=120))
         days = max(line.offer.turnaround_days for line in services) + settings.transport_margin_days
         bounds.append(start_of_local_day(add_working_days(start, days, closures)))
-        bounds.append(dropoff_slot.ends_at)
+        if dropoff_slot is not None:
+            bounds.append(dropoff_slot.ends_at)
     for line in lines:
         if line.offer.kind is OfferKind.BASKET:
             bounds.append(start_of_local_day(next_delivery_day(line.offer, now)))
@@ -225,16 +234,25 @@ def place_order(
     settings: OrderSettings,
     idempotency_key: str | None = None,
     idempotency_fingerprint: str | None = None,
+    at_counter: User | None = None,
 ) -> Order:
     """Place an order: check it, take its places in the slots, copy the prices.
 
-    Paying at the desk confirms it at once. Raises OrderError (SlotUnavailable when a slot is
-    full): the caller must roll back, since a place may already have been taken.
+    Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
+    the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
+    dropped off at once). Raises OrderError (SlotUnavailable when a slot is full): the caller
+    must roll back, since a place may already have been taken.
     """
     if not customer.is_customer:
         raise OrderNotAllowed(_("Seuls les habitant·es et salarié·es de La Grappe commandent."))
     if payment is PaymentMethod.ONLINE and not settings.online_payment:
         raise OrderError(_("Le paiement en ligne n'est pas disponible."), field="payment")
+    if at_counter is not None and (
+        at_counter.role is not Role.CONCIERGE
+        or payment is not PaymentMethod.DESK
+        or dropoff_slot is not None
+    ):
+        raise OrderNotAllowed(_("Une commande au comptoir se règle au comptoir, sans créneau."))
     _check_lines(lines)
     note = (note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
@@ -242,7 +260,9 @@ def place_order(
             _("La note fait au plus %(n)d caractères.", n=MAX_NOTE_LENGTH), field="note"
         )
 
-    if needs_dropoff(lines):
+    if at_counter is not None:
+        pass  # the items are here now
+    elif needs_dropoff(lines):
         if dropoff_slot is None:
             raise OrderError(_("Choisissez un créneau de dépôt."), field="dropoff_slot_id")
         if dropoff_slot.starts_at <= now:
@@ -289,7 +309,11 @@ def place_order(
         fee_cents=price.fee_cents,
         total_cents=price.total_cents,
         placed_at=now,
-        cancellable_until=cancellation_deadline(lines, dropoff_slot=dropoff_slot, now=now),
+        cancellable_until=(
+            now
+            if at_counter is not None and needs_dropoff(lines)
+            else cancellation_deadline(lines, dropoff_slot=dropoff_slot, now=now)
+        ),
         idempotency_key=idempotency_key,
         idempotency_fingerprint=idempotency_fingerprint,
         # An online payment must arrive before then, or the places go back on sale.
@@ -307,18 +331,26 @@ def place_order(
                 kind=line.offer.kind,
                 name=line.offer.name,
                 unit=line.offer.unit,
-                unit_price_cents=line.offer.price_cents,
+                unit_price_cents=0 if line.offer.on_quote else line.offer.price_cents,
                 quantity=line.quantity,
                 turnaround_days=line.offer.turnaround_days,
+                quote_state=QuoteState.AWAITING_QUOTE if line.offer.on_quote else None,
             )
         )
+    actor = at_counter or customer
     order.events.append(
-        OrderEvent(from_status=None, to_status=OrderStatus.PLACED, actor=customer, at=now)
+        OrderEvent(
+            from_status=None,
+            to_status=OrderStatus.PLACED,
+            actor=actor,
+            at=now,
+            note=_("Commande prise au comptoir") if at_counter is not None else "",
+        )
     )
     if payment is PaymentMethod.DESK:
-        record(
-            order, OrderStatus.CONFIRMED, actor=customer, now=now, note=_("Paiement au comptoir")
-        )
+        record(order, OrderStatus.CONFIRMED, actor=actor, now=now, note=_("Paiement au comptoir"))
+    if at_counter is not None and needs_dropoff(lines):
+        record(order, OrderStatus.DROPPED_OFF, actor=at_counter, now=now)
     session.add(order)
     session.flush()
     return order
@@ -428,6 +460,13 @@ def advance_order(
         )
     if not may_move(order, to_status, actor):
         raise OrderNotAllowed(_("Cette étape n'est pas de votre ressort."))
+    waiting = (QuoteState.AWAITING_QUOTE, QuoteState.PROPOSED)
+    if (
+        to_status is OrderStatus.READY_AT_PROVIDER
+        and actor.role is not Role.CONCIERGE
+        and any(line.quote_state in waiting and not line.undone for line in order.lines)
+    ):
+        raise OrderNotAllowed(_("Un devis attend l'accord du client : rien n'est fait avant."))
     if to_status is OrderStatus.HANDED_OVER and order.balance_due_cents > 0:
         raise OrderError(
             _("Encaissez d'abord ce qui reste dû : %(due)s.", due=money(order.balance_due_cents))

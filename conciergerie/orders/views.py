@@ -74,7 +74,7 @@ def show_basket():
     quote = None
     if current_user.is_authenticated and current_user.is_customer:
         quote = service.quote(lines, current_user, _settings())
-    subtotal = sum(line.offer.price_cents * line.quantity for line in lines)
+    subtotal = sum(line.total_cents for line in lines)
     return render_template(
         "orders/basket.html", lines=lines, quote=quote, subtotal=subtotal, form=UpdateBasketForm()
     )

@@ -65,3 +65,7 @@ class RefundForm(FlaskForm):
         validators=[DataRequired(_l("Indiquez le motif.")), Length(max=300)],
         render_kw={"placeholder": _l("Retouche impossible chez le prestataire")},
     )
+
+
+class BalanceForm(FlaskForm):
+    """No fields: paying the balance online is a POST protected by the CSRF token."""

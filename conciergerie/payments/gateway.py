@@ -92,6 +92,7 @@ class StripeGateway:
         success_url: str,
         cancel_url: str,
         expires_at: datetime,
+        idempotency_key: str | None = None,
     ) -> CheckoutSession:
         params = {
             "mode": "payment",
@@ -119,7 +120,9 @@ class StripeGateway:
             session = self.client.v1.checkout.sessions.create(
                 params=params,
                 # The random order code too: ids repeat when a test database is reset.
-                options={"idempotency_key": f"checkout-order-{order_id}-{order_code}"},
+                options={
+                    "idempotency_key": idempotency_key or f"checkout-order-{order_id}-{order_code}"
+                },
             )
         except stripe.StripeError as error:
             raise GatewayError(str(error)) from error

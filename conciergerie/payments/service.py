@@ -71,7 +71,11 @@ def start_checkout(
         raise PaymentError(_("Le paiement en ligne n'est pas disponible."))
     if order.payment_method is not PaymentMethod.ONLINE or order.status is not OrderStatus.PLACED:
         raise PaymentError(_("Cette commande n'attend pas de paiement en ligne."))
-    lines = [CheckoutLine(line.name, line.unit_price_cents, line.quantity) for line in order.lines]
+    lines = [
+        CheckoutLine(line.name, line.unit_price_cents, line.quantity)
+        for line in order.lines
+        if not line.on_quote  # priced later, paid with the balance (start_balance_checkout)
+    ]
     if order.fee_cents:
         lines.append(CheckoutLine(_("Frais de service de la conciergerie"), order.fee_cents, 1))
     # Stripe keeps a Checkout Session open for at least 30 minutes: a payment may still arrive
@@ -88,6 +92,51 @@ def start_checkout(
     )
     order.stripe_checkout_session_id = checkout.id
     orders.record(order, OrderStatus.AWAITING_PAYMENT, actor=order.customer, now=now)
+    session.flush()
+    return checkout.url or ""
+
+
+def start_balance_checkout(
+    session: Session,
+    order: Order,
+    *,
+    gateway: StripeGateway | None,
+    success_url: str,
+    cancel_url: str,
+    now: datetime,
+) -> str:
+    """Open a Checkout Session for what an order paid online still owes (a price on quote the
+    customer accepted after paying the rest); its URL. The payment is then confirmed like the
+    first one (webhook or return page), as a payment on an order already under way.
+
+    A session still open for the same amount is handed out again rather than a second one.
+    """
+    if gateway is None:
+        raise PaymentError(_("Le paiement en ligne n'est pas disponible."))
+    orders.lock(session, order)
+    due = order.balance_due_cents
+    if (
+        order.payment_method is not PaymentMethod.ONLINE
+        or order.status in UNPAID
+        or order.status.is_final
+        or due <= 0
+    ):
+        raise PaymentError(_("Rien à régler en ligne pour cette commande."))
+    if order.stripe_checkout_session_id:
+        current = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
+        if current.status == "open" and current.amount_total == due and current.url:
+            return current.url
+    checkout = gateway.create_checkout_session(
+        order_id=order.id,
+        order_code=order.code,
+        lines=[CheckoutLine(_("Solde de la commande %(code)s", code=order.code), due, 1)],
+        customer_email=order.customer.email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        expires_at=now + timedelta(minutes=31),
+        idempotency_key=f"checkout-balance-{order.id}-{order.code}-{int(now.timestamp())}",
+    )
+    order.stripe_checkout_session_id = checkout.id
     session.flush()
     return checkout.url or ""
 

@@ -24,11 +24,11 @@ from sqlalchemy.orm import selectinload
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import csrf, db
-from conciergerie.mail import commit
+from conciergerie.mail import commit, external_url
 from conciergerie.models import Order, OrderStatus, Payment, PaymentKind, Refund, Role, utcnow
 from conciergerie.orders.access import own_order_or_404
 from conciergerie.payments import service
-from conciergerie.payments.forms import DeskPaymentForm, RefundForm
+from conciergerie.payments.forms import BalanceForm, DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import GatewayError, InvalidWebhook, get_gateway
 from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import local
@@ -73,7 +73,7 @@ def payment_return(order_id: int):
     order = own_order_or_404(order_id)
     gateway = get_gateway()
     if (
-        order.status is OrderStatus.AWAITING_PAYMENT
+        (order.status is OrderStatus.AWAITING_PAYMENT or order.balance_due_cents > 0)
         and gateway
         and order.stripe_checkout_session_id
     ):
@@ -86,6 +86,33 @@ def payment_return(order_id: int):
     if order.status is OrderStatus.AWAITING_PAYMENT:
         return render_template("payments/pending.html", order=order)
     return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.post("/commandes/<id:order_id>/payer-le-solde")
+@login_required
+def pay_balance(order_id: int):
+    """The customer pays online what an order still owes (an accepted price on quote)."""
+    order = own_order_or_404(order_id)
+    if order.customer_id != current_user.id:
+        abort(403)
+    if not BalanceForm().validate_on_submit():
+        abort(400, description=_("Requête invalide : rechargez la page."))
+    try:
+        url = service.start_balance_checkout(
+            db.session,
+            order,
+            gateway=get_gateway(),
+            success_url=external_url("payments.payment_return", order_id=order.id),
+            cancel_url=external_url("orders.detail", order_id=order.id),
+            now=utcnow(),
+        )
+    except (service.PaymentError, GatewayError) as error:
+        db.session.rollback()
+        message = str(error) if isinstance(error, service.PaymentError) else ""
+        flash(message or _("Le paiement en ligne est indisponible pour le moment."), "error")
+        return redirect(url_for("orders.detail", order_id=order.id))
+    db.session.commit()
+    return redirect(url, code=303)
 
 
 @bp.route("/payments/test-checkout/<session_id>", methods=["GET", "POST"])

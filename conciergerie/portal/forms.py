@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from conciergerie.manage.forms import FrenchDecimalField
 
 
 class ReadyForm(FlaskForm):
@@ -19,6 +21,28 @@ class CannotDoForm(FlaskForm):
         _l("Pourquoi ?"),
         validators=[
             DataRequired(_l("Dites en quelques mots pourquoi.")),
+            Length(max=280, message=_l("280 caractères au plus.")),
+        ],
+        render_kw={"rows": 2},
+    )
+
+
+class QuoteForm(FlaskForm):
+    """The provider's price for a line on quote, once the item is seen."""
+
+    price = FrenchDecimalField(
+        _l("Prix proposé (par unité)"),
+        places=2,
+        validators=[
+            InputRequired(_l("Indiquez un prix.")),
+            NumberRange(min=0, max=100_000, message=_l("Entre 0 et 100 000 €.")),
+        ],
+        description=_l("En euros, par exemple 12,50."),
+    )
+    note = TextAreaField(
+        _l("Le travail à faire"),
+        validators=[
+            DataRequired(_l("Dites en quelques mots ce que vous ferez.")),
             Length(max=280, message=_l("280 caractères au plus.")),
         ],
         render_kw={"rows": 2},

@@ -1,8 +1,10 @@
-"""Mails from the providers' portal: a line the provider cannot do alerts the concierge."""
+"""Mails from the providers' portal: a line the provider cannot do alerts the concierge; a price
+proposed for a line on quote asks the customer for an answer."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -34,3 +36,31 @@ def notify_cannot_do(session: Session, line: OrderLine) -> None:
                 desk_url=external_url("desk.index", q=code),
             ),
         )  # fmt: skip
+
+
+def notify_quote(session: Session, line: OrderLine) -> None:
+    """Ask the customer, once the price is committed, to accept or decline it on their order."""
+    order = line.order
+    context = {
+        "code": order.code,
+        "line_name": line.name,
+        "quantity": line.quantity,
+        "unit": line.unit,
+        "provider": line.provider.name,
+        "note": line.quote_note,
+        "unit_price_cents": line.quoted_unit_price_cents,
+        "total_cents": (line.quoted_unit_price_cents or 0) * line.quantity,
+        "order_url": external_url("orders.detail", order_id=order.id),
+        "desk_name": current_app.config["DESK_NAME"],
+        "desk_address": current_app.config["DESK_ADDRESS"],
+    }
+    customer = order.customer
+    on_commit(
+        session,
+        lambda: send_templated(
+            customer,
+            "quote_proposed",
+            _l("%(code)s : un prix vous est proposé", code=context["code"]),
+            **context,
+        ),
+    )

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
+from conciergerie.orders import quotes
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import follow_lines
 
@@ -83,6 +84,13 @@ def mark_ready(session: Session, line: OrderLine, *, actor: User, now: datetime)
     the customer is told when the work is back at the desk."""
     if not _take(session, line, actor):
         return False
+    if quotes.blocks_work(line):
+        raise orders.OrderNotAllowed(
+            _(
+                "%(code)s : le client n'a pas encore accepté votre devis ; rien n'est fait avant.",
+                code=line.order.code,
+            )
+        )
     line.ready_at = now
     follow_lines(
         line.order, actor=actor, now=now, note=_("Prête chez %(name)s", name=line.provider.name)

@@ -12,8 +12,10 @@ from conciergerie.mail import commit
 from conciergerie.models import OrderLine, Role, utcnow
 from conciergerie.orders import service as orders
 from conciergerie.portal import service
-from conciergerie.portal.forms import CannotDoForm, ReadyForm
-from conciergerie.portal.notifications import notify_cannot_do
+from conciergerie.manage.forms import cents
+from conciergerie.orders import quotes
+from conciergerie.portal.forms import CannotDoForm, QuoteForm, ReadyForm
+from conciergerie.portal.notifications import notify_cannot_do, notify_quote
 
 bp = Blueprint("portal", __name__, url_prefix="/prestataire")
 
@@ -33,7 +35,9 @@ def index():
         work=service.workload(db.session, _provider_id()),
         form=ReadyForm(),
         cannot_do_form=CannotDoForm(formdata=None),
+        quote_form=QuoteForm(formdata=None),
         initials=service.initials,
+        blocks_work=quotes.blocks_work,
     )
 
 
@@ -103,4 +107,37 @@ def cannot_do(line_id: int):
               "tournée.", code=line.order.code),
             "success",
         )  # fmt: skip
+    return redirect(url_for("portal.index"))
+
+
+@bp.post("/lignes/<id:line_id>/devis")
+@role_required(Role.PROVIDER)
+def quote(line_id: int):
+    """The provider names the price of a line on quote; the customer is mailed to answer."""
+    line = db.get_or_404(OrderLine, line_id)
+    if line.provider_id != _provider_id():
+        abort(404)
+    form = QuoteForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(f"{line.order.code} : {' '.join(map(str, errors))}", "error")
+        return redirect(url_for("portal.index"))
+    try:
+        quotes.propose(
+            db.session,
+            line,
+            unit_price_cents=cents(form.price.data),
+            note=form.note.data,
+            actor=current_user._get_current_object(),
+            now=utcnow(),
+        )
+    except orders.OrderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("portal.index"))
+    notify_quote(db.session, line)
+    commit(db.session)
+    flash(
+        _("%(code)s : devis envoyé, le client est prévenu.", code=line.order.code), "success"
+    )
     return redirect(url_for("portal.index"))

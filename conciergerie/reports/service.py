@@ -99,10 +99,12 @@ def month_bounds(first_day: date) -> tuple[datetime, datetime]:
 
 def _first_handed_over():
     """When each order was handed over, the first time: later notes on a finished order (a
-    refund, a payment) are recorded with the same status and must not count it again."""
+    refund, a payment) are recorded with the same status and must not count it again. Work left
+    uncollected counts from the day it was marked so (the provider is owed it), and not again
+    when handed over later."""
     return (
         sa.select(OrderEvent.order_id, sa.func.min(OrderEvent.at).label("at"))
-        .where(OrderEvent.to_status == OrderStatus.HANDED_OVER)
+        .where(OrderEvent.to_status.in_([OrderStatus.HANDED_OVER, OrderStatus.UNCOLLECTED]))
         .group_by(OrderEvent.order_id)
         .subquery()
     )

@@ -181,7 +181,6 @@ def _lines_to_move(
             OrderLine.kind == OfferKind.SERVICE,
             OrderLine.back_at_desk_at.is_(None),
             Order.status.in_(TRAVELLING),
-            Order.dropoff_slot_id.is_not(None),
         )
         .options(
             selectinload(OrderLine.order).selectinload(Order.dropoff_slot),
@@ -200,7 +199,7 @@ def _lines_to_move(
             # To the provider, from the moment it is at the desk.
             if order.status is OrderStatus.CONFIRMED:
                 dropoff = order.dropoff_slot
-                if local_date(dropoff.starts_at) != day:
+                if dropoff is None or local_date(dropoff.starts_at) != day:
                     continue  # not brought yet, or never will be (no-show)
                 ready = minutes(dropoff.ends_at, day)
             else:

@@ -160,3 +160,26 @@ def test_an_empty_month_says_so(client, login_as):
     login_as(Role.CONCIERGE)
     html = client.get("/comptoir/bilan/?mois=2020-02").get_data(as_text=True)
     assert "Aucune commande remise au client ce mois-ci." in html
+
+
+def test_work_left_uncollected_is_owed_to_the_provider_once(session):
+    provider = make_provider(session, slug="cordo-2", commission_rate_bp=1_000)
+    order = make_order(session, offer=make_offer(session, provider=provider, price_cents=2_000))
+    session.add(
+        OrderEvent(
+            order=order,
+            from_status=OrderStatus.BACK_AT_DESK,
+            to_status=OrderStatus.UNCOLLECTED,
+            at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        )
+    )
+    order.status = OrderStatus.UNCOLLECTED
+    session.flush()
+    hand_over(session, order, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # collected at last
+
+    def gross(first_day):
+        report = service.month_report(session, first_day, default_rate_bp=1_000, cost_cents=0)
+        return [(row.provider.slug, row.gross_cents) for row in report.providers]
+
+    assert gross(NOVEMBER) == [("cordo-2", 2_000)]
+    assert gross(date(2026, 12, 1)) == []

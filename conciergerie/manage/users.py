@@ -1,0 +1,119 @@
+"""The concierge manages accounts: role (with its company or provider), tarif solidaire, active.
+
+Every change is logged like the catalogue's (see manage.service.record), the person by number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from conciergerie.accounts import service as accounts
+from conciergerie.manage.service import ManageError, record
+from conciergerie.models import AuditEntry, MemberCompany, Provider, Role, User, VolunteerProfile
+
+
+def search_users(*, text: str = "", role: Role | None = None) -> sa.Select:
+    """Accounts whose name or e-mail contains `text`, of `role` if given, by name."""
+    query = sa.select(User).options(
+        sa.orm.selectinload(User.member_company), sa.orm.selectinload(User.provider)
+    )
+    if text:
+        query = query.where(
+            sa.or_(
+                User.full_name.icontains(text, autoescape=True),
+                User.email.icontains(text, autoescape=True),
+            )
+        )
+    if role is not None:
+        query = query.where(User.role == role)
+    return query.order_by(User.full_name, User.id)
+
+
+def _other_active_concierges(session: Session, user: User) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).where(
+            User.role == Role.CONCIERGE,
+            User.is_active_account.is_(True),
+            User.anonymised_at.is_(None),
+            User.id != user.id,
+        )
+    )
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    role: Role,
+    member_company: MemberCompany | None,
+    provider: Provider | None,
+    solidarity_rate: bool,
+    is_active: bool,
+    actor: User,
+    now: datetime,
+) -> AuditEntry | None:
+    """Change someone's role, tarif solidaire and whether the account is active; log it.
+
+    A change of role or a deactivation signs them out everywhere; a new volunteer gets the
+    profile the rounds need. Returns the log entry, None when nothing changed.
+    Raises ManageError (with the form field at fault) when a rule forbids the change.
+    """
+    # No flush before the changes are logged: a flush would clear their history.
+    with session.no_autoflush:
+        return _update_user(
+            session,
+            user,
+            role=role,
+            member_company=member_company,
+            provider=provider,
+            solidarity_rate=solidarity_rate,
+            is_active=is_active,
+            actor=actor,
+            now=now,
+        )
+
+
+def _update_user(
+    session, user, *, role, member_company, provider, solidarity_rate, is_active, actor, now
+):
+    if user.anonymised_at is not None:
+        raise ManageError(_("Ce compte a été effacé : il ne peut plus être modifié."))
+    if user.id == actor.id and role is not Role.CONCIERGE:
+        raise ManageError(_("Vous ne pouvez pas retirer votre propre rôle de concierge."), "role")
+    if user.id == actor.id and not is_active:
+        raise ManageError(
+            _("Vous ne pouvez pas désactiver votre propre compte."), "is_active_account"
+        )
+    was_concierge = user.role is Role.CONCIERGE and user.is_active_account
+    leaves = role is not Role.CONCIERGE or not is_active
+    if was_concierge and leaves and not _other_active_concierges(session, user):
+        raise ManageError(
+            _("C'est la dernière personne concierge active : nommez-en une autre d'abord."),
+            "role" if role is not Role.CONCIERGE else "is_active_account",
+        )
+    try:
+        accounts.check_role_links(role, member_company=member_company, provider=provider)
+    except accounts.RoleLinkError as error:
+        raise ManageError(str(error), error.field) from error
+    sign_out = role is not user.role or (user.is_active_account and not is_active)
+    # The ids, not the relationships: their history is what the log records.
+    user.role = role
+    user.member_company_id = member_company.id if member_company else None
+    user.provider_id = provider.id if provider else None
+    user.is_active_account = is_active
+    try:
+        accounts.set_solidarity_rate(user, solidarity_rate, actor=actor)
+    except accounts.AccountError as error:
+        raise ManageError(str(error), "solidarity_rate") from error
+    if role is Role.VOLUNTEER and session.get(VolunteerProfile, user.id) is None:
+        session.add(VolunteerProfile(user_id=user.id))  # rounds by bike until they say otherwise
+    entry = record(session, user, actor=actor, now=now)
+    if sign_out:
+        accounts.end_all_sessions(user)
+    session.flush()
+    session.expire(user, ["member_company", "provider"])
+    return entry

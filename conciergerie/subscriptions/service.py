@@ -1,0 +1,631 @@
+"""Basket subscriptions: their delivery days, skipping a week, pausing, stopping, and placing
+each week's order.
+
+Plain functions over a session: they flush, never commit, and raise a SubscriptionError with a
+message a person can read. The caller commits once (mails go out after, with `on_commit`).
+
+How a subscription's basket is paid: the orders are placed by the scheduled job while the
+customer is not at a checkout page, so they cannot follow the 30-minute online hold of a normal
+checkout (`payments.expire_unpaid` would cancel them). They are therefore always placed "pay at
+the desk", confirmed at once; when the subscription says online, the customer's mail links to
+a page where they pay that confirmed order online (`start_online_payment`): Stripe's payment is
+then recorded on the order as a payment received (the order is already confirmed), and the
+desk sees nothing left to collect.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from conciergerie.errors import DomainError
+from conciergerie.i18n import long_day
+from conciergerie.mail import on_commit
+from conciergerie.models import (
+    BasketDelivery,
+    BasketSubscription,
+    DeliveryOutcome,
+    Offer,
+    OfferKind,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    SubscriptionStatus,
+    User,
+)
+from conciergerie.orders import service as orders
+from conciergerie.slots import service as slots
+from conciergerie.timeutils import at_local, local_date, start_of_local_day
+
+log = logging.getLogger(__name__)
+
+MAX_QUANTITY = 10
+FIRST_DELIVERY_CHOICES = 6  # how many coming deliveries a new subscription may start on
+MAX_PAUSE = timedelta(days=366)
+
+
+class SubscriptionError(DomainError):
+    """A subscription cannot be made or changed as asked."""
+
+
+class TooLate(SubscriptionError):
+    """The delivery's order cut-off has passed."""
+
+
+# Delivery days ----------------------------------------------------------------------------------
+
+
+def is_delivery_day(subscription: BasketSubscription, day: date) -> bool:
+    """Whether a basket is due on `day`: every `every_weeks` weeks from the first delivery."""
+    gap = (day - subscription.first_delivery).days
+    return gap >= 0 and gap % (7 * subscription.every_weeks) == 0
+
+
+def delivery_days(subscription: BasketSubscription, *, start: date, count: int) -> list[date]:
+    """The first `count` delivery days on or after `start`."""
+    step = 7 * subscription.every_weeks
+    gap = (start - subscription.first_delivery).days
+    day = subscription.first_delivery + timedelta(days=max(0, -(-gap // step)) * step)
+    return [day + timedelta(days=step * n) for n in range(count)]
+
+
+def cutoff(subscription: BasketSubscription, day: date) -> datetime:
+    return orders.basket_cutoff(subscription.offer, day)
+
+
+def open_deliveries(offer: Offer, *, now: datetime, count: int = FIRST_DELIVERY_CHOICES):
+    """The next `count` delivery days of `offer` that can still be ordered at `now`."""
+    first = orders.next_delivery_day(offer, now)
+    return [first + timedelta(weeks=n) for n in range(count)]
+
+
+def in_pause(subscription: BasketSubscription, day: date) -> bool:
+    return (
+        subscription.status is SubscriptionStatus.PAUSED
+        and subscription.paused_until is not None
+        and day <= subscription.paused_until
+    )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One coming delivery day of a subscription, as the customer sees it."""
+
+    day: date
+    cutoff: datetime
+    record: BasketDelivery | None
+    paused: bool
+
+    @property
+    def state(self) -> str:
+        """planned, ordered, skipped, paused or not_placed."""
+        if self.record is not None:
+            return self.record.outcome.value
+        return "paused" if self.paused else "planned"
+
+    def can_change(self, now: datetime) -> bool:
+        return now < self.cutoff
+
+
+def coming_deliveries(
+    session: Session, subscription: BasketSubscription, *, now: datetime, count: int = 4
+) -> list[Delivery]:
+    """The next `count` delivery days from today (Paris time), with what became of each."""
+    if subscription.status is SubscriptionStatus.STOPPED:
+        return []
+    days = delivery_days(subscription, start=local_date(now), count=count)
+    records = {
+        record.day: record
+        for record in session.scalars(
+            sa.select(BasketDelivery).where(
+                BasketDelivery.subscription_id == subscription.id,
+                BasketDelivery.day.in_(days),
+            )
+        )
+    }
+    return [
+        Delivery(
+            day=day,
+            cutoff=cutoff(subscription, day),
+            record=records.get(day),
+            paused=in_pause(subscription, day),
+        )
+        for day in days
+    ]
+
+
+def next_delivery(
+    session: Session, subscription: BasketSubscription, *, now: datetime
+) -> Delivery | None:
+    """The first coming delivery that brings a basket (planned or ordered), for the desk."""
+    for delivery in coming_deliveries(session, subscription, now=now, count=8):
+        if delivery.state in ("planned", "ordered"):
+            return delivery
+    return None
+
+
+def subscriptions_of(session: Session, customer: User) -> list[BasketSubscription]:
+    return list(
+        session.scalars(
+            sa.select(BasketSubscription)
+            .where(BasketSubscription.customer_id == customer.id)
+            .order_by(BasketSubscription.status == SubscriptionStatus.STOPPED, BasketSubscription.id)
+        )
+    )
+
+
+def all_subscriptions(session: Session) -> list[BasketSubscription]:
+    return list(
+        session.scalars(
+            sa.select(BasketSubscription)
+            .options(
+                sa.orm.selectinload(BasketSubscription.customer),
+                sa.orm.selectinload(BasketSubscription.offer),
+            )
+            .order_by(BasketSubscription.status == SubscriptionStatus.STOPPED, BasketSubscription.id)
+        )
+    )
+
+
+def frequency_label(subscription: BasketSubscription) -> str:
+    return _("Chaque semaine") if subscription.every_weeks == 1 else _("Toutes les deux semaines")
+
+
+def status_label(status: SubscriptionStatus) -> str:
+    return {
+        SubscriptionStatus.ACTIVE: _("En cours"),
+        SubscriptionStatus.PAUSED: _("En pause"),
+        SubscriptionStatus.STOPPED: _("Arrêté"),
+    }[status]
+
+
+# The customer's changes -------------------------------------------------------------------------
+
+
+def _own(subscription: BasketSubscription, actor: User) -> None:
+    if subscription.customer_id != actor.id:
+        raise SubscriptionError(_("Cet abonnement n'est pas le vôtre."))
+
+
+def _not_stopped(subscription: BasketSubscription) -> None:
+    if subscription.status is SubscriptionStatus.STOPPED:
+        raise SubscriptionError(_("Cet abonnement est arrêté."))
+
+
+def _check_open(subscription: BasketSubscription, day: date, now: datetime) -> None:
+    if not is_delivery_day(subscription, day):
+        raise SubscriptionError(_("Pas de panier prévu ce jour-là."))
+    closed = cutoff(subscription, day)
+    if now >= closed:
+        raise TooLate(
+            _(
+                "Trop tard : les commandes du panier du %(day)s ont fermé le %(when)s.",
+                day=long_day(start_of_local_day(day)),
+                when=long_day(closed),
+            )
+        )
+
+
+def subscribe(
+    session: Session,
+    *,
+    customer: User,
+    offer: Offer,
+    quantity: int,
+    every_weeks: int,
+    first_delivery: date,
+    pickup_from: time,
+    payment: PaymentMethod,
+    now: datetime,
+    lead: timedelta,
+    settings: orders.OrderSettings,
+) -> BasketSubscription:
+    """Subscribe `customer` to `offer`, from `first_delivery` (still open for orders). A first
+    basket already due (its cut-off near) is ordered at once."""
+    if not customer.is_customer:
+        raise SubscriptionError(_("Seuls les habitant·es et salarié·es de La Grappe s'abonnent."))
+    if offer.kind is not OfferKind.BASKET:
+        raise SubscriptionError(_("Seuls les paniers se prennent en abonnement."))
+    if not (offer.is_active and offer.provider.is_active):
+        raise SubscriptionError(_("L'offre « %(name)s » n'est plus proposée.", name=offer.name))
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise SubscriptionError(
+            _("La quantité doit être comprise entre 1 et %(max)d.", max=MAX_QUANTITY)
+        )
+    if every_weeks not in (1, 2):
+        raise SubscriptionError(_("Choisissez chaque semaine ou toutes les deux semaines."))
+    if first_delivery not in open_deliveries(offer, now=now):
+        raise SubscriptionError(_("Choisissez une des prochaines livraisons encore ouvertes."))
+    if payment is PaymentMethod.ONLINE and not settings.online_payment:
+        raise SubscriptionError(_("Le paiement en ligne n'est pas disponible."))
+    subscription = BasketSubscription(
+        customer=customer,
+        offer=offer,
+        quantity=quantity,
+        every_weeks=every_weeks,
+        first_delivery=first_delivery,
+        pickup_from=pickup_from,
+        payment_method=payment,
+        status=SubscriptionStatus.ACTIVE,
+        created_at=now,
+    )
+    session.add(subscription)
+    session.flush()
+    announce(session, place_due(session, subscription, now=now, lead=lead, settings=settings))
+    return subscription
+
+
+def _withdraw_order(
+    session: Session, delivery: BasketDelivery, outcome: DeliveryOutcome, *, actor, gateway, now
+) -> None:
+    """Cancel the order of an ordered delivery (freeing its slot place, refunding an online
+    payment) and record `outcome` instead."""
+    from conciergerie.payments import service as payments
+
+    order = delivery.order
+    if order is not None and order.status is not OrderStatus.CANCELLED:
+        payments.cancel_and_refund(session, order, actor=actor, gateway=gateway, now=now)
+    delivery.outcome = outcome
+    delivery.order = None
+    delivery.at = now
+
+
+def _record(session: Session, subscription: BasketSubscription, day: date) -> BasketDelivery | None:
+    return session.scalar(
+        sa.select(BasketDelivery)
+        .where(BasketDelivery.subscription_id == subscription.id, BasketDelivery.day == day)
+        .with_for_update()
+    )
+
+
+def skip(
+    session: Session,
+    subscription: BasketSubscription,
+    day: date,
+    *,
+    actor: User,
+    now: datetime,
+    gateway=None,
+) -> None:
+    """Skip the basket of `day`, until its cut-off; an order already placed for it is cancelled."""
+    _own(subscription, actor)
+    _not_stopped(subscription)
+    _check_open(subscription, day, now)
+    record = _record(session, subscription, day)
+    if record is None:
+        if in_pause(subscription, day):
+            raise SubscriptionError(_("Ce jour tombe dans votre pause : pas de panier prévu."))
+        try:
+            with session.begin_nested():
+                session.add(
+                    BasketDelivery(
+                        subscription=subscription, day=day, outcome=DeliveryOutcome.SKIPPED, at=now
+                    )
+                )
+        except IntegrityError as error:  # the job ordered it meanwhile
+            raise SubscriptionError(_("Ce panier vient d'être commandé : réessayez.")) from error
+    elif record.outcome is DeliveryOutcome.ORDERED:
+        _withdraw_order(
+            session, record, DeliveryOutcome.SKIPPED, actor=actor, gateway=gateway, now=now
+        )
+    elif record.outcome is not DeliveryOutcome.SKIPPED:
+        raise SubscriptionError(_("Pas de panier prévu ce jour-là."))
+    session.flush()
+
+
+def unskip(
+    session: Session,
+    subscription: BasketSubscription,
+    day: date,
+    *,
+    actor: User,
+    now: datetime,
+    lead: timedelta,
+    settings: orders.OrderSettings,
+) -> None:
+    """Take back a skip before the cut-off; the order is placed at once if it is already due."""
+    _own(subscription, actor)
+    _not_stopped(subscription)
+    _check_open(subscription, day, now)
+    record = _record(session, subscription, day)
+    if record is None or record.outcome is not DeliveryOutcome.SKIPPED:
+        raise SubscriptionError(_("Ce panier n'est pas sauté."))
+    session.delete(record)
+    session.flush()
+    announce(session, place_due(session, subscription, now=now, lead=lead, settings=settings))
+
+
+def pause(
+    session: Session,
+    subscription: BasketSubscription,
+    until: date,
+    *,
+    actor: User,
+    now: datetime,
+    gateway=None,
+) -> None:
+    """No basket up to `until` (included); baskets already ordered in the pause are cancelled
+    while their cut-off is still ahead."""
+    _own(subscription, actor)
+    _not_stopped(subscription)
+    today = local_date(now)
+    if until < today:
+        raise SubscriptionError(_("Cette date est déjà passée."))
+    if until > today + MAX_PAUSE:
+        raise SubscriptionError(_("Une pause dure au plus un an."))
+    subscription.status = SubscriptionStatus.PAUSED
+    subscription.paused_until = until
+    for record in _changeable_orders(session, subscription, now=now, until=until):
+        _withdraw_order(
+            session, record, DeliveryOutcome.PAUSED, actor=actor, gateway=gateway, now=now
+        )
+    session.flush()
+
+
+def resume(
+    session: Session,
+    subscription: BasketSubscription,
+    *,
+    actor: User,
+    now: datetime,
+    lead: timedelta,
+    settings: orders.OrderSettings,
+) -> None:
+    """End a pause now: the weeks still open get their basket again."""
+    _own(subscription, actor)
+    if subscription.status is not SubscriptionStatus.PAUSED:
+        raise SubscriptionError(_("Cet abonnement n'est pas en pause."))
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.paused_until = None
+    for record in subscription.deliveries:
+        if record.outcome is DeliveryOutcome.PAUSED and cutoff(subscription, record.day) > now:
+            session.delete(record)
+    session.flush()
+    session.expire(subscription, ["deliveries"])
+    announce(session, place_due(session, subscription, now=now, lead=lead, settings=settings))
+
+
+def stop(
+    session: Session, subscription: BasketSubscription, *, actor: User, now: datetime, gateway=None
+) -> None:
+    """Stop for good; baskets already ordered are cancelled while their cut-off is ahead."""
+    _own(subscription, actor)
+    _not_stopped(subscription)
+    subscription.status = SubscriptionStatus.STOPPED
+    subscription.paused_until = None
+    subscription.stopped_at = now
+    for record in _changeable_orders(session, subscription, now=now):
+        _withdraw_order(
+            session, record, DeliveryOutcome.SKIPPED, actor=actor, gateway=gateway, now=now
+        )
+    session.flush()
+
+
+def _changeable_orders(
+    session: Session, subscription: BasketSubscription, *, now: datetime, until: date | None = None
+) -> list[BasketDelivery]:
+    query = sa.select(BasketDelivery).where(
+        BasketDelivery.subscription_id == subscription.id,
+        BasketDelivery.outcome == DeliveryOutcome.ORDERED,
+        BasketDelivery.day >= local_date(now),
+    )
+    if until is not None:
+        query = query.where(BasketDelivery.day <= until)
+    return [
+        record
+        for record in session.scalars(query.with_for_update())
+        if cutoff(subscription, record.day) > now
+    ]
+
+
+# Placing the week's orders ----------------------------------------------------------------------
+
+
+def due_days(subscription: BasketSubscription, *, now: datetime, lead: timedelta) -> list[date]:
+    """Delivery days whose cut-off falls in (now, now + lead]: the orders to place now."""
+    days = delivery_days(subscription, start=local_date(now), count=1 + lead.days // 7 + 1)
+    return [day for day in days if now < cutoff(subscription, day) <= now + lead]
+
+
+def _pickup_slots(subscription: BasketSubscription, day: date, session: Session):
+    """Slots of `day` from the customer's usual time, with a place left, earliest first."""
+    return slots.open_slots(
+        session,
+        after=at_local(day, subscription.pickup_from) - timedelta(seconds=1),
+        until=start_of_local_day(day + timedelta(days=1)),
+        limit=20,
+    )
+
+
+def _order(
+    session: Session,
+    subscription: BasketSubscription,
+    day: date,
+    *,
+    now: datetime,
+    settings: orders.OrderSettings,
+) -> Order | None:
+    """Place the order of `day` in the first slot that takes it; None when none can."""
+    offer = subscription.offer
+    if not (offer.is_active and offer.provider.is_active):
+        return None
+    for slot in _pickup_slots(subscription, day, session):
+        try:
+            with session.begin_nested():  # a failed attempt gives back what it took
+                return orders.place_order(
+                    session,
+                    customer=subscription.customer,
+                    lines=[orders.RequestedLine(offer, subscription.quantity)],
+                    dropoff_slot=None,
+                    pickup_slot=slot,
+                    note="",
+                    payment=PaymentMethod.DESK,  # see the module's docstring
+                    now=now,
+                    settings=settings,
+                )
+        except orders.SlotUnavailable:
+            continue  # taken meanwhile: the next slot of the day
+        except orders.OrderError as error:
+            log.info("subscription %s, %s: not placed: %s", subscription.id, day, error)
+            return None
+    return None
+
+
+def place_delivery(
+    session: Session,
+    subscription: BasketSubscription,
+    day: date,
+    *,
+    now: datetime,
+    settings: orders.OrderSettings,
+) -> BasketDelivery | None:
+    """Record what becomes of `day`: ordered, paused or not placed (no pickup place that day,
+    the offer stopped).
+
+    The day is claimed first by inserting its row: the unique (subscription, day) makes a
+    concurrent run (or a customer's click) fail here, and None is returned, nothing done.
+    """
+    record = BasketDelivery(
+        subscription_id=subscription.id, day=day, outcome=DeliveryOutcome.NOT_PLACED, at=now
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        return None
+    if in_pause(subscription, day):
+        record.outcome = DeliveryOutcome.PAUSED
+    else:
+        order = _order(session, subscription, day, now=now, settings=settings)
+        if order is not None:
+            record.outcome = DeliveryOutcome.ORDERED
+            record.order = order
+    session.flush()
+    return record
+
+
+def announce(session: Session, records: Sequence[BasketDelivery]) -> None:
+    """Mail the customer, once committed, each basket ordered or not placed."""
+    from conciergerie.subscriptions import notifications
+
+    for record in records:
+        if record.outcome is not DeliveryOutcome.PAUSED:
+            on_commit(session, lambda record=record: notifications.send_delivery(record))
+
+
+def place_due(
+    session: Session,
+    subscription: BasketSubscription,
+    *,
+    now: datetime,
+    lead: timedelta,
+    settings: orders.OrderSettings,
+) -> list[BasketDelivery]:
+    """Place (or record as paused / not placed) each due delivery not recorded yet."""
+    if subscription.status is SubscriptionStatus.STOPPED:
+        return []
+    if (
+        subscription.status is SubscriptionStatus.PAUSED
+        and subscription.paused_until is not None
+        and subscription.paused_until < local_date(now)
+    ):
+        subscription.status = SubscriptionStatus.ACTIVE  # the holidays are over
+        subscription.paused_until = None
+    recorded = set(
+        session.scalars(
+            sa.select(BasketDelivery.day).where(BasketDelivery.subscription_id == subscription.id)
+        )
+    )
+    done = []
+    for day in due_days(subscription, now=now, lead=lead):
+        if day >= subscription.first_delivery and day not in recorded:
+            record = place_delivery(session, subscription, day, now=now, settings=settings)
+            if record is not None:
+                done.append(record)
+    session.flush()
+    return done
+
+
+def place_subscription_orders(
+    session: Session, *, now: datetime, lead: timedelta, settings: orders.OrderSettings
+) -> dict[DeliveryOutcome | str, int]:
+    """The scheduled sweep: every live subscription's due deliveries. Safe to run again (a day
+    is recorded once); one subscription that fails is logged and the others go on."""
+    counts: dict[DeliveryOutcome | str, int] = {}
+    ids = session.scalars(
+        sa.select(BasketSubscription.id)
+        .where(BasketSubscription.status != SubscriptionStatus.STOPPED)
+        .order_by(BasketSubscription.id)
+    ).all()
+    for subscription_id in ids:
+        try:
+            with session.begin_nested():
+                subscription = session.get(BasketSubscription, subscription_id)
+                records = place_due(session, subscription, now=now, lead=lead, settings=settings)
+        except Exception:
+            log.exception("subscription %s: its orders could not be placed", subscription_id)
+            counts["failed"] = counts.get("failed", 0) + 1
+            continue
+        announce(session, records)  # only for what was kept
+        for record in records:
+            counts[record.outcome] = counts.get(record.outcome, 0) + 1
+    return counts
+
+
+def summary(counts: dict[DeliveryOutcome | str, int]) -> str:
+    return (
+        f"{counts.get(DeliveryOutcome.ORDERED, 0)} commandés, "
+        f"{counts.get(DeliveryOutcome.PAUSED, 0)} en pause, "
+        f"{counts.get(DeliveryOutcome.NOT_PLACED, 0)} non placés, "
+        f"{counts.get('failed', 0)} en erreur"
+    )
+
+
+def delivery_of_order(session: Session, order: Order) -> BasketDelivery | None:
+    return session.scalar(sa.select(BasketDelivery).where(BasketDelivery.order_id == order.id))
+
+
+def start_online_payment(
+    session: Session, order: Order, *, gateway, success_url: str, cancel_url: str, now: datetime
+) -> str:
+    """A Stripe Checkout URL for what is still due on a subscription's (confirmed) basket order.
+
+    The order stays confirmed whatever happens at Stripe: the webhook records the payment on it
+    (`payments.confirm_payment`), and an unpaid basket is simply paid at the desk. A session
+    still open is reused. Raises SubscriptionError, or GatewayError when Stripe is unreachable.
+    """
+    from conciergerie.payments.gateway import CheckoutLine
+
+    if gateway is None:
+        raise SubscriptionError(_("Le paiement en ligne n'est pas disponible."))
+    if (
+        delivery_of_order(session, order) is None
+        or order.status is not OrderStatus.CONFIRMED
+        or order.balance_due_cents <= 0
+    ):
+        raise SubscriptionError(_("Cette commande n'attend pas de paiement en ligne."))
+    if order.stripe_checkout_session_id:
+        previous = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
+        if previous.payment_status == "paid":
+            raise SubscriptionError(_("Ce panier est payé : le paiement est en cours d'enregistrement."))
+        if previous.status == "open" and previous.url:
+            return previous.url
+    checkout = gateway.create_checkout_session(
+        order_id=order.id,
+        order_code=order.code,
+        lines=[CheckoutLine(_("Panier %(code)s", code=order.code), order.balance_due_cents, 1)],
+        customer_email=order.customer.email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        expires_at=now + timedelta(minutes=31),  # Stripe's shortest
+    )
+    order.stripe_checkout_session_id = checkout.id
+    session.flush()
+    return checkout.url or ""

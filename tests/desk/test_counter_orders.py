@@ -1,0 +1,223 @@
+"""Orders taken at the counter for customers without an account."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from conciergerie.desk import service as desk
+from conciergerie.models import OrderStatus, PaymentMethod, Role
+from conciergerie.orders import service as orders
+from tests import factories
+from tests.conftest import submit
+from tests.factories import NOW, SETTINGS
+
+PICKUP = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # Wednesday, 18:00 in Paris
+
+
+def counter_order(session, concierge, customer, offer, *, pickup=None, quantity=1):
+    return orders.place_order(
+        session,
+        customer=customer,
+        lines=[orders.RequestedLine(offer, quantity)],
+        dropoff_slot=None,
+        pickup_slot=pickup or factories.make_slot(session, starts_at=PICKUP),
+        note="Talon gauche usé",
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        settings=SETTINGS,
+        at_counter=concierge,
+    )
+
+
+# The customer -------------------------------------------------------------------------------
+
+
+def test_a_walk_in_customer_without_email_gets_an_account_that_is_never_mailed(session):
+    user = desk.walk_in_customer(
+        session, full_name=" Nadia B. ", phone="06 12 34 56 78", email="", now=NOW
+    )
+    assert user.is_walk_in and user.role is Role.RESIDENT and user.full_name == "Nadia B."
+    assert user.email.endswith("@sans-adresse.invalid")
+    from conciergerie.accounts import passwords
+    from conciergerie.mail import can_mail
+
+    assert not can_mail(user)
+    assert not passwords.verify_password(user.password_hash, "!")
+    # Served again with the same number, however it is written: the same customer.
+    again = desk.walk_in_customer(
+        session, full_name="Nadia", phone="06.12.34.56.78", email="", now=NOW
+    )
+    assert again.id == user.id
+
+
+def test_a_walk_in_customer_with_the_email_of_an_account_is_that_customer(session):
+    resident = factories.make_user(session, email="lea@example.org")
+    found = desk.walk_in_customer(
+        session, full_name="Léa", phone="0611111111", email="Lea@Example.org", now=NOW
+    )
+    assert found.id == resident.id and found.phone == "0611111111"
+
+
+@pytest.mark.parametrize(
+    ("name", "phone", "email", "field"),
+    [
+        ("", "0612345678", "", "name"),
+        ("Nadia", "", "", "phone"),
+        ("Nadia", "12", "", "phone"),
+        ("Nadia", "", "pas-une-adresse", "email"),
+    ],
+)
+def test_a_walk_in_customer_needs_a_name_and_a_way_to_reach_them(
+    session, name, phone, email, field
+):
+    with pytest.raises(desk.WalkInError) as error:
+        desk.walk_in_customer(session, full_name=name, phone=phone, email=email, now=NOW)
+    assert error.value.field == field
+
+
+def test_a_staff_address_cannot_be_used_for_a_counter_order(session):
+    factories.make_user(session, Role.VOLUNTEER, email="vol@example.org")
+    with pytest.raises(desk.WalkInError, match="ne peut pas commander"):
+        desk.walk_in_customer(session, full_name="X", phone="", email="vol@example.org", now=NOW)
+
+
+# The order ----------------------------------------------------------------------------------
+
+
+def test_a_counter_order_is_dropped_off_at_once_and_paid_at_the_desk(session):
+    concierge = factories.make_user(session, Role.CONCIERGE)
+    customer = desk.walk_in_customer(
+        session, full_name="Nadia", phone="0612345678", email="", now=NOW
+    )
+    offer = factories.make_offer(session, turnaround_days=1, price_cents=1500)
+    order = counter_order(session, concierge, customer, offer, quantity=2)
+    assert order.status is OrderStatus.DROPPED_OFF
+    assert order.dropoff_slot is None and order.has_dropoff
+    assert order.payment_method is PaymentMethod.DESK
+    assert order.balance_due_cents == 3000 + SETTINGS.resident_fee_cents
+    assert [(e.to_status, e.actor_id) for e in order.events] == [
+        (OrderStatus.PLACED, concierge.id),
+        (OrderStatus.CONFIRMED, concierge.id),
+        (OrderStatus.DROPPED_OFF, concierge.id),
+    ]
+    assert order.pickup_slot.booked == 1
+    # Too late to cancel: the items are at the desk.
+    with pytest.raises(orders.TooLate):
+        orders.cancel_order(session, order, actor=customer, now=NOW)
+
+
+def test_a_counter_order_respects_the_work_s_turnaround(session):
+    concierge = factories.make_user(session, Role.CONCIERGE)
+    customer = factories.make_user(session)
+    offer = factories.make_offer(session, turnaround_days=3)
+    tomorrow = factories.make_slot(session, starts_at=NOW + timedelta(days=1))
+    with pytest.raises(orders.OrderError, match="Trop tôt"):
+        counter_order(session, concierge, customer, offer, pickup=tomorrow)
+
+
+def test_only_the_concierge_takes_counter_orders(session):
+    volunteer = factories.make_user(session, Role.VOLUNTEER)
+    with pytest.raises(orders.OrderNotAllowed):
+        counter_order(
+            session, volunteer, factories.make_user(session), factories.make_offer(session)
+        )
+
+
+def test_the_rounds_carry_a_counter_order_s_items(session):
+    from conciergerie.rounds import service as rounds
+
+    concierge = factories.make_user(session, Role.CONCIERGE)
+    offer = factories.make_offer(session, turnaround_days=1)
+    order = counter_order(session, concierge, factories.make_user(session), offer)
+    moved = rounds._lines_to_move(session, NOW.date(), set(), SETTINGS.transport_margin_days)
+    assert [c.line.id for c in moved] == [order.lines[0].id]
+
+
+# The page -----------------------------------------------------------------------------------
+
+
+def form_data(offer, slot, **kw):
+    data = {
+        "name": "Nadia Benali",
+        "phone": "06 12 34 56 78",
+        "email": "",
+        "lines-0-offer": offer.id,
+        "lines-0-quantity": 2,
+        "lines-1-offer": 0,
+        "lines-1-quantity": "",
+        "lines-2-offer": 0,
+        "lines-2-quantity": "",
+        "pickup_slot": slot.id,
+        "note": "Talons usés",
+    }
+    return {**data, **kw}
+
+
+@pytest.fixture
+def counter_page(client, session, login_as, monkeypatch):
+    monkeypatch.setattr("conciergerie.desk.views.utcnow", lambda: NOW)
+    login_as(Role.CONCIERGE)
+    offer = factories.make_offer(session, turnaround_days=1, name="Ressemelage")
+    slot = factories.make_slot(session, starts_at=PICKUP)
+    return offer, slot
+
+
+def test_the_concierge_takes_an_order_at_the_counter(client, session, counter_page, outbox):
+    offer, slot = counter_page
+    page = client.get("/comptoir/nouvelle-commande").get_data(as_text=True)
+    assert "Ressemelage" in page and 'name="csrf_token"' in page
+    response = submit(client, "/comptoir/nouvelle-commande", form_data(offer, slot))
+    assert response.status_code == 302
+    from conciergerie.models import Order
+
+    order = session.query(Order).one()
+    assert response.location.endswith(f"/comptoir/?q={order.code}")
+    assert order.customer.full_name == "Nadia Benali" and order.customer.is_walk_in
+    assert order.lines[0].quantity == 2 and order.status is OrderStatus.DROPPED_OFF
+    assert outbox == []  # no address, no mail
+    # The desk finds it by the phone number as typed another way.
+    html = client.get("/comptoir/?q=06.12.34.56.78").get_data(as_text=True)
+    assert order.code in html
+
+
+def test_a_walk_in_with_an_email_gets_the_confirmation(client, session, counter_page, outbox):
+    offer, slot = counter_page
+    data = form_data(offer, slot, email="nadia@example.org")
+    assert submit(client, "/comptoir/nouvelle-commande", data).status_code == 302
+    assert [m.to for m in outbox] == [["nadia@example.org"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": ""}, "Indiquez le nom du client."),
+        ({"phone": ""}, "Un téléphone ou une adresse e-mail"),
+        ({"email": "pas-une-adresse"}, "Adresse e-mail invalide."),
+        ({"lines-0-offer": 0}, "Choisissez au moins une prestation."),
+        ({"lines-0-offer": 999999}, "Prestation inconnue."),
+        ({"lines-0-quantity": 51}, "Entre 1 et 50."),
+        ({"pickup_slot": ""}, "Choisissez un créneau de retrait."),
+    ],
+)
+def test_bad_counter_orders_are_form_errors(client, session, counter_page, change, message):
+    offer, slot = counter_page
+    response = submit(client, "/comptoir/nouvelle-commande", form_data(offer, slot, **change))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    from conciergerie.models import Order
+
+    assert session.query(Order).count() == 0
+
+
+def test_a_pickup_too_early_for_the_work_is_a_form_error(client, session, counter_page):
+    offer, _ = counter_page
+    soon = factories.make_slot(session, starts_at=NOW + timedelta(hours=3))
+    response = submit(client, "/comptoir/nouvelle-commande", form_data(offer, soon))
+    assert response.status_code == 422
+    assert "Trop tôt pour le retrait" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.VOLUNTEER, Role.RESIDENT, Role.PROVIDER])
+def test_only_the_concierge_opens_the_counter_order_page(client, login_as, role):
+    login_as(role)
+    assert client.get("/comptoir/nouvelle-commande").status_code == 403
