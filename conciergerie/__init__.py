@@ -86,6 +86,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.rounds.records import bp as volunteer_records_bp
     from conciergerie.rounds.views import bp as rounds_bp
     from conciergerie.slots.views import bp as slots_bp
+    from conciergerie.subscriptions.views import bp as subscriptions_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(catalogue_bp)
@@ -102,4 +103,5 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(reports_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(volunteer_records_bp)
+    app.register_blueprint(subscriptions_bp)
     return app

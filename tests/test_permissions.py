@@ -77,14 +77,16 @@ MATRIX: dict[tuple[str, str], str] = {
     ("manage.edit_company", "GET"): "lddddo",
     ("manage.edit_company", "POST"): "lddddo",
     ("manage.log", "GET"): "lddddo",
+    ("manage.user_list", "GET"): "lddddo",
+    ("manage.edit_user", "GET"): "lddddo",
+    ("manage.edit_user", "POST"): "lddddo",  # an empty form: errors, nothing saved
     ("reports.dashboard_page", "GET"): "lddddo",
     ("reports.impact_page", "GET"): "lddddo",
     ("reports.impact_csv", "GET"): "lddddo",
     ("reports.month", "GET"): "lddddo",
     ("reports.month_csv", "GET"): "lddddo",
     ("reports.statement", "GET"): "lddddo",
-    ("accounts.user_list", "GET"): "lddddo",
-    ("accounts.solidarity_rate", "POST"): "lddddo",
+    ("accounts.user_list", "GET"): "lddddo",  # moved to /gestion/utilisateurs
     ("orders.add_to_basket", "POST"): "nnnnnn",  # open to all; an empty form names no offer
     ("orders.update_basket", "POST"): "oooooo",
     ("orders.show_basket", "GET"): "oooooo",
@@ -94,7 +96,21 @@ MATRIX: dict[tuple[str, str], str] = {
     ("orders.detail", "GET"): "lonnno",
     ("orders.ics", "GET"): "lonnno",
     ("orders.cancel", "POST"): "lonnno",
+    # Only the customer answers a quote or pays its balance; the concierge sees but may not.
+    ("orders.accept_quote", "POST"): "lonnnd",
+    ("orders.decline_quote", "POST"): "lonnnd",
+    ("payments.pay_balance", "POST"): "lonnnd",
     ("payments.payment_return", "GET"): "lonnno",
+    # The resident owns the subscription in the URLs; the employee is another customer (404).
+    ("subscriptions.mine", "GET"): "looddd",
+    ("subscriptions.new", "GET"): "looddd",
+    ("subscriptions.new", "POST"): "looddd",  # an empty form: errors, nothing saved
+    ("subscriptions.skip", "POST"): "londdd",
+    ("subscriptions.unskip", "POST"): "londdd",
+    ("subscriptions.pause", "POST"): "londdd",
+    ("subscriptions.resume", "POST"): "londdd",
+    ("subscriptions.stop", "POST"): "londdd",
+    ("subscriptions.desk_list", "GET"): "lddddo",
     ("payments.desk_payment", "POST"): "lddddo",
     ("payments.desk_refund", "POST"): "lddddo",
     ("payments.export_payments", "GET"): "lddddo",
@@ -145,6 +161,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("portal.index", "GET"): "ldddod",
     ("portal.ready", "POST"): "ldddod",
     ("portal.cannot_do", "POST"): "ldddod",  # an empty form: the reason is asked for
+    ("portal.quote", "POST"): "ldddod",  # an empty form: the price is asked for
     ("volunteer_records.hours_page", "GET"): "lddodo",
     ("volunteer_records.hours_csv", "GET"): "lddodo",
     ("volunteer_records.feed", "GET"): "------",  # a signed token instead of a session
@@ -213,6 +230,19 @@ def world(session):
         last_day=THURSDAY,
     )
     session.add_all([range_, closure, absence])
+    from conciergerie.models import BasketSubscription, PaymentMethod, SubscriptionStatus
+    from tests.factories import make_basket_offer
+
+    basket = make_basket_offer(session, provider=provider)
+    subscription = BasketSubscription(
+        customer=people["resident"],
+        offer=basket,
+        first_delivery=datetime(2026, 12, 3).date(),
+        pickup_from=datetime(2026, 1, 1, 17).time(),
+        payment_method=PaymentMethod.DESK,
+        status=SubscriptionStatus.ACTIVE,
+    )
+    session.add(subscription)
     session.flush()
     from conciergerie.models import VolunteerAvailability
 
@@ -237,6 +267,8 @@ def world(session):
         "session_id": "cs_test_inconnu",
         "filename": "css/site.css",
         "range_id": {"slots": range_.id, "rounds": volunteer_range.id},
+        "basket_id": basket.id,
+        "subscription_id": subscription.id,
     }
     return people, values
 

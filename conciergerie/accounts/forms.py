@@ -161,11 +161,3 @@ class DeleteAccountForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """No fields: signing out is a POST, protected by the CSRF token."""
-
-
-class SolidarityRateForm(FlaskForm):
-    """The concierge grants (1) or withdraws (0) the tarif solidaire."""
-
-    granted = RadioField(
-        choices=[SelectChoice("1", "1"), SelectChoice("0", "0")], validators=[InputRequired()]
-    )

@@ -1,4 +1,5 @@
-"""Account pages: sign-up, sign-in and -out, password reset, profile, the user list."""
+"""Account pages: sign-up, sign-in and -out, password reset, profile (accounts are managed in
+manage/, at /gestion/utilisateurs)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,7 @@ from conciergerie.accounts import forms, limits, notifications, privacy, service
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db, limiter
 from conciergerie.mail import external_url
-from conciergerie.manage import service as audit
-from conciergerie.models import MemberCompany, Role, User, utcnow
+from conciergerie.models import MemberCompany, Role, utcnow
 from conciergerie.orders import basket
 from conciergerie.security import safe_next
 
@@ -271,35 +271,5 @@ def delete_account():
 @bp.get("/utilisateurs")
 @role_required(Role.CONCIERGE)
 def user_list():
-    users = db.session.scalars(
-        sa.select(User)
-        .options(sa.orm.selectinload(User.member_company), sa.orm.selectinload(User.provider))
-        .order_by(User.role, User.full_name)
-    ).all()
-    return render_template(
-        "accounts/user_list.html", users=users, rate_form=forms.SolidarityRateForm()
-    )
-
-
-@bp.post("/utilisateurs/<id:user_id>/tarif-solidaire")
-@role_required(Role.CONCIERGE)
-def solidarity_rate(user_id: int):
-    user = db.get_or_404(User, user_id)
-    form = forms.SolidarityRateForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        service.set_solidarity_rate(
-            user, form.granted.data == "1", actor=current_user._get_current_object()
-        )
-    except service.AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        audit.record(db.session, user, actor=current_user._get_current_object(), now=utcnow())
-        db.session.commit()
-        if user.solidarity_rate:
-            flash(_("Tarif solidaire accordé à %(name)s.", name=user.full_name), "success")
-        else:
-            flash(_("Tarif solidaire retiré à %(name)s.", name=user.full_name), "success")
-    return redirect(url_for("accounts.user_list"))
+    """The accounts are managed under /gestion/utilisateurs now; old bookmarks land there."""
+    return redirect(url_for("manage.user_list"), 301)

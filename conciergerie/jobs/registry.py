@@ -17,6 +17,7 @@ from conciergerie.orders.jobs import send_reminders
 from conciergerie.payments.jobs import expire_unpaid
 from conciergerie.rounds.jobs import plan_today, plan_tomorrow
 from conciergerie.slots.jobs import generate_ahead
+from conciergerie.subscriptions.jobs import place_orders as place_subscription_orders
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ def _anonymise_inactive(session: Session, now: datetime) -> str:
 
     days = current_app.config["INACTIVE_ACCOUNT_DAYS"]
     return f"{anonymise_inactive(session, now=now, inactive_days=days)} comptes anonymisés"
+
+
+def _subscriptions(session: Session, now: datetime) -> str:
+    return place_subscription_orders(session, now=now)
 
 
 def _plan_tomorrow(session: Session, now: datetime) -> str:
@@ -141,6 +146,14 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"minutes": 5},
         10 * 60,
         _unpaid,
+    ),
+    ScheduledJob(
+        "place-subscription-orders",
+        _l("Commander les paniers des abonnements avant leur date limite"),
+        "interval",
+        {"hours": 1},
+        50 * 60,
+        _subscriptions,
     ),
 )
 

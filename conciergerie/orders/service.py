@@ -254,6 +254,11 @@ def place_order(
     ):
         raise OrderNotAllowed(_("Une commande au comptoir se règle au comptoir, sans créneau."))
     _check_lines(lines)
+    if payment is PaymentMethod.ONLINE and quote(lines, customer, settings).total_cents == 0:
+        raise OrderError(
+            _("Rien à payer en ligne pour l'instant (prix sur devis) : choisissez le comptoir."),
+            field="payment",
+        )
     note = (note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise OrderError(

@@ -22,8 +22,8 @@ from wtforms import SelectChoice
 
 from conciergerie.extensions import db
 from conciergerie.mail import commit, on_commit
-from conciergerie.models import DeskSlot, Offer, Order, PaymentMethod, utcnow
-from conciergerie.orders import basket, calendar, notifications, service
+from conciergerie.models import DeskSlot, Offer, Order, OrderLine, PaymentMethod, utcnow
+from conciergerie.orders import basket, calendar, notifications, quotes, service
 from conciergerie.orders.access import own_order_or_404
 from conciergerie.orders.forms import (
     AddToBasketForm,
@@ -175,9 +175,11 @@ def checkout():
             )
         except service.OrderError as error:
             db.session.rollback()
-            target = {"pickup_slot_id": form.pickup_slot, "note": form.note}.get(
-                error.field, form.pickup_slot
-            )
+            target = {
+                "pickup_slot_id": form.pickup_slot,
+                "note": form.note,
+                "payment": form.payment,
+            }.get(error.field, form.pickup_slot)
             target.errors = [*target.errors, str(error)]
         else:
             if order.payment_method is PaymentMethod.ONLINE:
@@ -236,6 +238,7 @@ def detail(order_id: int):
         order=order,
         cancel_form=CancelForm(),
         now=utcnow(),
+        online_payment=get_gateway() is not None,
         journeys=[(line, steps) for line, steps in journeys if steps],
     )
 
@@ -272,6 +275,46 @@ def cancel(order_id: int):
         flash(
             _("Commande %(code)s annulée : vos créneaux sont libérés.", code=order.code), "success"
         )
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.post("/commandes/<id:order_id>/lignes/<id:line_id>/devis/accepter")
+@login_required
+def accept_quote(order_id: int, line_id: int):
+    return _answer_quote(order_id, line_id, accept=True)
+
+
+@bp.post("/commandes/<id:order_id>/lignes/<id:line_id>/devis/refuser")
+@login_required
+def decline_quote(order_id: int, line_id: int):
+    return _answer_quote(order_id, line_id, accept=False)
+
+
+def _answer_quote(order_id: int, line_id: int, *, accept: bool):
+    """The customer accepts or declines the price proposed for a line on quote. Someone else's
+    order is a 404; the concierge, who may see it, may not answer for the customer (403)."""
+    order = own_order_or_404(order_id)
+    line = db.session.get(OrderLine, line_id)
+    if line is None or line.order_id != order.id:
+        abort(404)
+    if order.customer_id != current_user.id:
+        abort(403)
+    if not CancelForm().validate_on_submit():
+        abort(400, description=_("Requête invalide : rechargez la page."))
+    action = quotes.accept if accept else quotes.decline
+    try:
+        action(db.session, line, actor=current_user._get_current_object(), now=utcnow())
+    except service.OrderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("orders.detail", order_id=order.id))
+    db.session.commit()
+    if not accept:
+        flash(_("Devis refusé : l'article vous reviendra sans frais."), "success")
+    elif order.balance_due_cents and order.payment_method is PaymentMethod.ONLINE:
+        flash(_("Devis accepté. Vous pouvez régler le solde en ligne ou au comptoir."), "success")
+    else:
+        flash(_("Devis accepté : le travail commence. Vous réglerez au comptoir."), "success")
     return redirect(url_for("orders.detail", order_id=order.id))
 
 

@@ -9,11 +9,11 @@ from flask_login import current_user
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
 from conciergerie.mail import commit
+from conciergerie.manage.forms import cents
 from conciergerie.models import OrderLine, Role, utcnow
+from conciergerie.orders import quotes
 from conciergerie.orders import service as orders
 from conciergerie.portal import service
-from conciergerie.manage.forms import cents
-from conciergerie.orders import quotes
 from conciergerie.portal.forms import CannotDoForm, QuoteForm, ReadyForm
 from conciergerie.portal.notifications import notify_cannot_do, notify_quote
 
@@ -137,7 +137,5 @@ def quote(line_id: int):
         return redirect(url_for("portal.index"))
     notify_quote(db.session, line)
     commit(db.session)
-    flash(
-        _("%(code)s : devis envoyé, le client est prévenu.", code=line.order.code), "success"
-    )
+    flash(_("%(code)s : devis envoyé, le client est prévenu.", code=line.order.code), "success")
     return redirect(url_for("portal.index"))

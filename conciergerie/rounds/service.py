@@ -27,6 +27,7 @@ from conciergerie.models import (
     OrderStatus,
     PickupRound,
     Provider,
+    QuoteState,
     Role,
     RoundAction,
     RoundItem,
@@ -211,6 +212,11 @@ def _lines_to_move(
             due = DAY - 1 if urgent else DAY * (1 + (latest - day).days)
             action, kind = RoundAction.DROP, planner.Action.DROP
         else:
+            if line.ready_at is None and line.quote_state in (
+                QuoteState.AWAITING_QUOTE,
+                QuoteState.PROPOSED,
+            ):
+                continue  # on quote: nothing is done before the customer accepts the price
             expected = line.ready_at or max(
                 at_local(
                     add_working_days(

@@ -17,9 +17,7 @@ def send_delivery(record: BasketDelivery) -> None:
     subscription = record.subscription
     order = record.order
     ordered = record.outcome is DeliveryOutcome.ORDERED
-    pay_url = None
-    if ordered and subscription.payment_method is PaymentMethod.ONLINE:
-        pay_url = external_url("subscriptions.pay", order_id=order.id)
+    online = ordered and order.payment_method is PaymentMethod.ONLINE
     send_templated(
         subscription.customer,
         "subscription_ordered" if ordered else "subscription_not_placed",
@@ -30,7 +28,7 @@ def send_delivery(record: BasketDelivery) -> None:
         order=order,
         day=start_of_local_day(record.day),
         cutoff=cutoff(subscription, record.day),
-        pay_url=pay_url,
+        online=online,
         order_url=external_url("orders.detail", order_id=order.id) if ordered else None,
         subscriptions_url=external_url("subscriptions.mine"),
         desk_name=current_app.config["DESK_NAME"],

@@ -4,13 +4,13 @@ each week's order.
 Plain functions over a session: they flush, never commit, and raise a SubscriptionError with a
 message a person can read. The caller commits once (mails go out after, with `on_commit`).
 
-How a subscription's basket is paid: the orders are placed by the scheduled job while the
-customer is not at a checkout page, so they cannot follow the 30-minute online hold of a normal
-checkout (`payments.expire_unpaid` would cancel them). They are therefore always placed "pay at
-the desk", confirmed at once; when the subscription says online, the customer's mail links to
-a page where they pay that confirmed order online (`start_online_payment`): Stripe's payment is
-then recorded on the order as a payment received (the order is already confirmed), and the
-desk sees nothing left to collect.
+How a subscription's basket is paid: its orders are placed by the scheduled job while the
+customer is at no checkout page, so they cannot follow the 30-minute online hold of a normal
+checkout (`payments.expire_unpaid` would cancel them). They are therefore always placed as
+paid at the desk, confirmed at once, places held. When the subscription says online, the order
+is then marked online: still confirmed, with no hold to expire, it shows "pay online" on its
+page (`payments.pay_balance`, linked from the mail), and what is not paid online by the pickup
+is simply paid at the desk.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
-from conciergerie.i18n import long_day
+from conciergerie.i18n import calendar_day, moment
 from conciergerie.mail import on_commit
 from conciergerie.models import (
     BasketDelivery,
@@ -156,7 +156,9 @@ def subscriptions_of(session: Session, customer: User) -> list[BasketSubscriptio
         session.scalars(
             sa.select(BasketSubscription)
             .where(BasketSubscription.customer_id == customer.id)
-            .order_by(BasketSubscription.status == SubscriptionStatus.STOPPED, BasketSubscription.id)
+            .order_by(
+                BasketSubscription.status == SubscriptionStatus.STOPPED, BasketSubscription.id
+            )
         )
     )
 
@@ -169,7 +171,9 @@ def all_subscriptions(session: Session) -> list[BasketSubscription]:
                 sa.orm.selectinload(BasketSubscription.customer),
                 sa.orm.selectinload(BasketSubscription.offer),
             )
-            .order_by(BasketSubscription.status == SubscriptionStatus.STOPPED, BasketSubscription.id)
+            .order_by(
+                BasketSubscription.status == SubscriptionStatus.STOPPED, BasketSubscription.id
+            )
         )
     )
 
@@ -207,8 +211,8 @@ def _check_open(subscription: BasketSubscription, day: date, now: datetime) -> N
         raise TooLate(
             _(
                 "Trop tard : les commandes du panier du %(day)s ont fermé le %(when)s.",
-                day=long_day(start_of_local_day(day)),
-                when=long_day(closed),
+                day=calendar_day(day),
+                when=moment(closed),
             )
         )
 
@@ -459,7 +463,7 @@ def _order(
     for slot in _pickup_slots(subscription, day, session):
         try:
             with session.begin_nested():  # a failed attempt gives back what it took
-                return orders.place_order(
+                order = orders.place_order(
                     session,
                     customer=subscription.customer,
                     lines=[orders.RequestedLine(offer, subscription.quantity)],
@@ -475,6 +479,8 @@ def _order(
         except orders.OrderError as error:
             log.info("subscription %s, %s: not placed: %s", subscription.id, day, error)
             return None
+        order.payment_method = subscription.payment_method  # see the module's docstring
+        return order
     return None
 
 
@@ -586,46 +592,3 @@ def summary(counts: dict[DeliveryOutcome | str, int]) -> str:
         f"{counts.get(DeliveryOutcome.NOT_PLACED, 0)} non placés, "
         f"{counts.get('failed', 0)} en erreur"
     )
-
-
-def delivery_of_order(session: Session, order: Order) -> BasketDelivery | None:
-    return session.scalar(sa.select(BasketDelivery).where(BasketDelivery.order_id == order.id))
-
-
-def start_online_payment(
-    session: Session, order: Order, *, gateway, success_url: str, cancel_url: str, now: datetime
-) -> str:
-    """A Stripe Checkout URL for what is still due on a subscription's (confirmed) basket order.
-
-    The order stays confirmed whatever happens at Stripe: the webhook records the payment on it
-    (`payments.confirm_payment`), and an unpaid basket is simply paid at the desk. A session
-    still open is reused. Raises SubscriptionError, or GatewayError when Stripe is unreachable.
-    """
-    from conciergerie.payments.gateway import CheckoutLine
-
-    if gateway is None:
-        raise SubscriptionError(_("Le paiement en ligne n'est pas disponible."))
-    if (
-        delivery_of_order(session, order) is None
-        or order.status is not OrderStatus.CONFIRMED
-        or order.balance_due_cents <= 0
-    ):
-        raise SubscriptionError(_("Cette commande n'attend pas de paiement en ligne."))
-    if order.stripe_checkout_session_id:
-        previous = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
-        if previous.payment_status == "paid":
-            raise SubscriptionError(_("Ce panier est payé : le paiement est en cours d'enregistrement."))
-        if previous.status == "open" and previous.url:
-            return previous.url
-    checkout = gateway.create_checkout_session(
-        order_id=order.id,
-        order_code=order.code,
-        lines=[CheckoutLine(_("Panier %(code)s", code=order.code), order.balance_due_cents, 1)],
-        customer_email=order.customer.email,
-        success_url=success_url,
-        cancel_url=cancel_url,
-        expires_at=now + timedelta(minutes=31),  # Stripe's shortest
-    )
-    order.stripe_checkout_session_id = checkout.id
-    session.flush()
-    return checkout.url or ""

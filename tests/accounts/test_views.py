@@ -266,42 +266,14 @@ def test_staff_pages_send_anonymous_visitors_to_sign_in(client, path):
     assert response.headers["Location"].startswith(LOGIN)
 
 
-def test_concierge_sees_every_account(client, login_as, make_user):
-    login_as(Role.CONCIERGE, full_name="Camille Delattre")
-    make_user(Role.EMPLOYEE, full_name="Thomas Vandamme")
-    make_user(Role.PROVIDER, full_name="Jean-Marc Lefebvre")
-    html = client.get("/compte/utilisateurs").get_data(as_text=True)
-    assert "Thomas Vandamme" in html and "Jean-Marc Lefebvre" in html and "Camille Delattre" in html
+def test_the_old_accounts_page_leads_to_the_management_one(client, login_as):
+    login_as(Role.CONCIERGE)
+    response = client.get("/compte/utilisateurs")
+    assert response.status_code == 301 and response.location == "/gestion/utilisateurs"
 
 
 def test_csrf_token_helper_finds_the_token(client):
     assert len(csrf_token(client, LOGIN)) > 20
-
-
-def test_concierge_grants_and_withdraws_the_solidarity_rate(client, session, login_as, make_user):
-    login_as(Role.CONCIERGE)
-    resident = make_user(Role.RESIDENT)
-    url = f"/compte/utilisateurs/{resident.id}/tarif-solidaire"
-    assert submit(client, url, {"granted": "1"}, form_url="/compte/utilisateurs").status_code == 302
-    session.refresh(resident)
-    assert resident.solidarity_rate is True
-    submit(client, url, {"granted": "0"}, form_url="/compte/utilisateurs")
-    session.refresh(resident)
-    assert resident.solidarity_rate is False
-
-
-def test_only_the_concierge_grants_the_solidarity_rate(client, session, login_as, make_user):
-    login_as(Role.VOLUNTEER)
-    resident = make_user(Role.RESIDENT)
-    response = submit(
-        client,
-        f"/compte/utilisateurs/{resident.id}/tarif-solidaire",
-        {"granted": "1"},
-        form_url="/",
-    )
-    assert response.status_code == 403
-    session.refresh(resident)
-    assert resident.solidarity_rate is False
 
 
 def test_language_choice_is_kept_for_mails(client, session, login_as):

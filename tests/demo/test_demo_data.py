@@ -71,7 +71,7 @@ def test_demo_accounts_can_sign_in(client, session):
     email = USERS[0][0]
     response = submit(client, "/compte/connexion", {"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
-    assert client.get("/compte/utilisateurs").status_code == 200  # the first one is the concierge
+    assert client.get("/gestion/utilisateurs").status_code == 200  # the first one is the concierge
 
 
 def test_demo_orders_wait_at_the_desk_and_tomorrows_rounds_carry_them(app, session):

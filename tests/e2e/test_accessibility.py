@@ -34,6 +34,7 @@ BY_ROLE = {
     ],
     "concierge@example.org": [
         "/comptoir/",
+        "/comptoir/nouvelle-commande",
         f"/tournees/plan?day={DAY}",
         "/comptoir/taches/",
         "/comptoir/horaires/",
@@ -43,6 +44,7 @@ BY_ROLE = {
         "/gestion/",
         "/gestion/prestataires/nouveau",
         "/gestion/journal",
+        "/gestion/utilisateurs",
         "/volontaires/heures",
     ],
     "benevole@example.org": [

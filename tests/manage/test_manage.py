@@ -148,22 +148,6 @@ def test_member_companies_and_their_subscription(client, session, login_as):
     assert "ne paie pas d&#39;abonnement" in response.get_data(as_text=True)
 
 
-def test_a_tarif_solidaire_change_is_logged_without_the_persons_name(
-    client, session, login_as, make_user
-):
-    login_as(Role.CONCIERGE)
-    nadia = make_user(Role.RESIDENT, full_name="Nadia B.")
-    response = submit(
-        client,
-        f"/compte/utilisateurs/{nadia.id}/tarif-solidaire",
-        {"granted": "1"},
-        form_url="/compte/utilisateurs",
-    )
-    assert response.status_code == 302
-    [entry] = _entries(session, "user")
-    assert entry.label == f"#{nadia.id}" and entry.changes == {"solidarity_rate": ["False", "True"]}
-
-
 @pytest.mark.parametrize(
     "field, value, message",
     [

@@ -1,0 +1,328 @@
+"""Basket subscriptions: delivery days, skip / pause / resume / stop, and the weekly job."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from conciergerie.mail import commit
+from conciergerie.models import (
+    BasketDelivery,
+    DeliveryOutcome,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Role,
+    SubscriptionStatus,
+)
+from conciergerie.payments.service import expire_unpaid_orders
+from conciergerie.subscriptions import service
+from tests.factories import NOW, SETTINGS, make_basket_offer, make_slot, make_user
+
+LEAD = timedelta(days=3)
+THU = date(2026, 12, 3)  # a delivery day; its cut-off: Tuesday 1 Dec, noon in Paris (11:00 UTC)
+CUTOFF = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+JOB_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # the cut-off is 2 days 23 hours away
+EVENING = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)  # 17:00 in Paris
+
+
+@pytest.fixture
+def offer(session):
+    return make_basket_offer(session, name="Panier de légumes", price_cents=1500)
+
+
+@pytest.fixture
+def customer(session):
+    return make_user(session, Role.RESIDENT, email="ines@example.org")
+
+
+@pytest.fixture
+def subscription(session, offer, customer):
+    make_slot(session, starts_at=datetime(2026, 12, 3, 7, 0, tzinfo=UTC))  # 8:00: too early
+    make_slot(session, starts_at=EVENING)
+    make_slot(session, starts_at=EVENING + timedelta(weeks=1))
+    return service.subscribe(
+        session,
+        customer=customer,
+        offer=offer,
+        quantity=2,
+        every_weeks=1,
+        first_delivery=THU,
+        pickup_from=time(16, 30),
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        lead=LEAD,
+        settings=SETTINGS,
+    )
+
+
+def run_job(session, now=JOB_NOW):
+    counts = service.place_subscription_orders(session, now=now, lead=LEAD, settings=SETTINGS)
+    commit(session)
+    return counts
+
+
+def record_of(session, subscription, day=THU):
+    return session.scalar(
+        sa.select(BasketDelivery).where(
+            BasketDelivery.subscription_id == subscription.id, BasketDelivery.day == day
+        )
+    )
+
+
+def test_delivery_days_fall_every_one_or_two_weeks_from_the_first(subscription):
+    assert service.delivery_days(subscription, start=date(2026, 11, 1), count=3) == [
+        THU,
+        date(2026, 12, 10),
+        date(2026, 12, 17),
+    ]
+    subscription.every_weeks = 2
+    assert service.delivery_days(subscription, start=date(2026, 12, 4), count=2) == [
+        date(2026, 12, 17),
+        date(2026, 12, 31),
+    ]
+    assert service.is_delivery_day(subscription, date(2026, 12, 17))
+    assert not service.is_delivery_day(subscription, date(2026, 12, 10))
+    assert not service.is_delivery_day(subscription, date(2026, 11, 19))  # before the first
+
+
+def test_subscribing_checks_the_offer_and_the_first_delivery(session, offer, customer):
+    args = dict(
+        customer=customer,
+        offer=offer,
+        quantity=1,
+        every_weeks=1,
+        pickup_from=time(17, 0),
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        lead=LEAD,
+        settings=SETTINGS,
+    )
+    with pytest.raises(service.SubscriptionError, match="ouvertes"):
+        service.subscribe(session, first_delivery=date(2026, 11, 26), **args)  # cut-off passed
+    with pytest.raises(service.SubscriptionError, match="ouvertes"):
+        service.subscribe(session, first_delivery=date(2026, 12, 2), **args)  # a Wednesday
+    with pytest.raises(service.SubscriptionError, match="quantité"):
+        service.subscribe(session, first_delivery=THU, **{**args, "quantity": 11})
+    with pytest.raises(service.SubscriptionError, match="en ligne"):
+        service.subscribe(session, first_delivery=THU, **{**args, "payment": PaymentMethod.ONLINE})
+    staff = make_user(session, Role.VOLUNTEER)
+    with pytest.raises(service.SubscriptionError):
+        service.subscribe(session, first_delivery=THU, **{**args, "customer": staff})
+    assert (
+        service.subscribe(session, first_delivery=THU, **args).status is SubscriptionStatus.ACTIVE
+    )
+
+
+def test_the_job_orders_once_in_the_first_slot_from_the_usual_time(session, subscription, outbox):
+    assert run_job(session, now=NOW) == {}  # the cut-off is still 6 days away
+    counts = run_job(session)
+    assert counts == {DeliveryOutcome.ORDERED: 1}
+    record = record_of(session, subscription)
+    order = record.order
+    assert order.status is OrderStatus.CONFIRMED
+    assert order.pickup_slot.starts_at == EVENING
+    assert order.pickup_slot.booked == 1
+    assert order.lines[0].quantity == 2
+    assert order.cancellable_until == CUTOFF
+    assert len(outbox) == 1 and "ines@example.org" in outbox[0].to
+    assert "Sautez ce panier" in outbox[0].body
+
+    assert run_job(session) == {}  # run again: nothing more
+    assert run_job(session, now=JOB_NOW + timedelta(hours=5)) == {}
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 1
+    assert len(outbox) == 1
+
+
+def test_after_the_cutoff_the_job_orders_nothing_for_that_day(session, subscription):
+    assert run_job(session, now=CUTOFF + timedelta(minutes=1)) == {}
+    assert record_of(session, subscription) is None
+
+
+def test_a_fortnightly_subscription_skips_the_week_between(session, subscription):
+    subscription.every_weeks = 2
+    run_job(session)
+    assert run_job(session, now=JOB_NOW + timedelta(weeks=1)) == {}
+    assert record_of(session, subscription, THU + timedelta(weeks=1)) is None
+
+
+def test_no_slot_with_a_place_is_recorded_not_placed_and_told(session, subscription, outbox):
+    slot = make_slot(session, starts_at=EVENING)
+    slot.capacity = 0
+    session.flush()
+    assert run_job(session) == {DeliveryOutcome.NOT_PLACED: 1}
+    assert record_of(session, subscription).outcome is DeliveryOutcome.NOT_PLACED
+    assert "pas pu être commandé" in outbox[0].subject
+    assert run_job(session) == {}
+
+
+def test_an_offer_withdrawn_is_not_placed(session, subscription, offer):
+    offer.is_active = False
+    run_job(session)
+    assert record_of(session, subscription).outcome is DeliveryOutcome.NOT_PLACED
+
+
+def test_skipping_before_the_job_means_no_order(session, subscription, customer):
+    service.skip(session, subscription, THU, actor=customer, now=NOW)
+    assert run_job(session) == {}
+    assert record_of(session, subscription).outcome is DeliveryOutcome.SKIPPED
+    assert [d.state for d in service.coming_deliveries(session, subscription, now=NOW)][:2] == [
+        "skipped",
+        "planned",
+    ]
+
+
+def test_skipping_an_ordered_basket_cancels_its_order_and_frees_the_place(
+    session, subscription, customer
+):
+    run_job(session)
+    order = record_of(session, subscription).order
+    service.skip(session, subscription, THU, actor=customer, now=JOB_NOW)
+    assert order.status is OrderStatus.CANCELLED
+    assert order.pickup_slot.booked == 0
+    record = record_of(session, subscription)
+    assert record.outcome is DeliveryOutcome.SKIPPED and record.order_id is None
+
+
+def test_skipping_or_unskipping_after_the_cutoff_is_refused(session, subscription, customer):
+    run_job(session)
+    with pytest.raises(service.TooLate, match="Trop tard"):
+        service.skip(session, subscription, THU, actor=customer, now=CUTOFF)
+    with pytest.raises(service.TooLate):
+        service.unskip(
+            session, subscription, THU, actor=customer, now=CUTOFF, lead=LEAD, settings=SETTINGS
+        )
+    assert record_of(session, subscription).outcome is DeliveryOutcome.ORDERED
+
+
+def test_only_the_owner_changes_a_subscription_and_only_on_its_days(session, subscription):
+    other = make_user(session, Role.RESIDENT)
+    with pytest.raises(service.SubscriptionError, match="pas le vôtre"):
+        service.skip(session, subscription, THU, actor=other, now=NOW)
+    with pytest.raises(service.SubscriptionError, match="Pas de panier"):
+        service.skip(
+            session, subscription, THU + timedelta(days=1), actor=subscription.customer, now=NOW
+        )
+
+
+def test_unskipping_in_the_window_orders_at_once(session, subscription, customer, outbox):
+    service.skip(session, subscription, THU, actor=customer, now=NOW)
+    run_job(session)
+    service.unskip(
+        session, subscription, THU, actor=customer, now=JOB_NOW, lead=LEAD, settings=SETTINGS
+    )
+    commit(session)
+    assert record_of(session, subscription).outcome is DeliveryOutcome.ORDERED
+    assert len(outbox) == 1
+
+
+def test_pause_records_paused_weeks_then_the_subscription_comes_back(
+    session, subscription, customer
+):
+    service.pause(session, subscription, THU, actor=customer, now=NOW)
+    assert subscription.status is SubscriptionStatus.PAUSED
+    assert run_job(session) == {DeliveryOutcome.PAUSED: 1}
+    assert record_of(session, subscription).outcome is DeliveryOutcome.PAUSED
+    # The next week: the pause is over, the basket is ordered again.
+    assert run_job(session, now=JOB_NOW + timedelta(weeks=1)) == {DeliveryOutcome.ORDERED: 1}
+    assert subscription.status is SubscriptionStatus.ACTIVE
+    assert subscription.paused_until is None
+
+
+def test_pausing_cancels_a_basket_already_ordered_while_still_open(session, subscription, customer):
+    run_job(session)
+    order = record_of(session, subscription).order
+    service.pause(session, subscription, date(2026, 12, 20), actor=customer, now=JOB_NOW)
+    assert order.status is OrderStatus.CANCELLED
+    assert record_of(session, subscription).outcome is DeliveryOutcome.PAUSED
+    with pytest.raises(service.SubscriptionError, match="passée"):
+        service.pause(session, subscription, date(2026, 11, 1), actor=customer, now=JOB_NOW)
+
+
+def test_resuming_gives_back_the_weeks_still_open(session, subscription, customer):
+    service.pause(session, subscription, date(2026, 12, 20), actor=customer, now=NOW)
+    run_job(session)
+    service.resume(session, subscription, actor=customer, now=JOB_NOW, lead=LEAD, settings=SETTINGS)
+    assert subscription.status is SubscriptionStatus.ACTIVE
+    assert record_of(session, subscription).outcome is DeliveryOutcome.ORDERED
+    with pytest.raises(service.SubscriptionError, match="pas en pause"):
+        service.resume(
+            session, subscription, actor=customer, now=JOB_NOW, lead=LEAD, settings=SETTINGS
+        )
+
+
+def test_stopping_cancels_open_orders_and_ends_the_orders(session, subscription, customer):
+    run_job(session)
+    order = record_of(session, subscription).order
+    service.stop(session, subscription, actor=customer, now=JOB_NOW)
+    assert subscription.status is SubscriptionStatus.STOPPED
+    assert subscription.stopped_at == JOB_NOW
+    assert order.status is OrderStatus.CANCELLED
+    assert run_job(session, now=JOB_NOW + timedelta(weeks=1)) == {}
+    with pytest.raises(service.SubscriptionError, match="arrêté"):
+        service.skip(session, subscription, THU + timedelta(weeks=1), actor=customer, now=JOB_NOW)
+
+
+def test_an_online_subscription_order_is_never_expired_as_unpaid(session, offer, customer):
+    make_slot(session, starts_at=EVENING)
+    subscription = service.subscribe(
+        session,
+        customer=customer,
+        offer=offer,
+        quantity=1,
+        every_weeks=1,
+        first_delivery=THU,
+        pickup_from=time(17, 0),
+        payment=PaymentMethod.ONLINE,
+        now=NOW,
+        lead=LEAD,
+        settings=SETTINGS.__class__(**{**SETTINGS.__dict__, "online_payment": True}),
+    )
+    run_job(session)
+    order = record_of(session, subscription).order
+    assert order.status is OrderStatus.CONFIRMED
+    assert order.payment_method is PaymentMethod.ONLINE
+    assert order.payment_expires_at is None
+    assert expire_unpaid_orders(session, now=JOB_NOW + timedelta(hours=2)) == 0
+    assert order.status is OrderStatus.CONFIRMED
+
+
+def test_one_failing_subscription_does_not_stop_the_others(
+    session, subscription, offer, monkeypatch
+):
+    other = service.subscribe(
+        session,
+        customer=make_user(session, Role.EMPLOYEE),
+        offer=offer,
+        quantity=1,
+        every_weeks=1,
+        first_delivery=THU,
+        pickup_from=time(16, 0),
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        lead=LEAD,
+        settings=SETTINGS,
+    )
+    real = service._order
+
+    def broken(session, sub, day, **kw):
+        if sub.id == subscription.id:
+            raise RuntimeError("boom")
+        return real(session, sub, day, **kw)
+
+    monkeypatch.setattr(service, "_order", broken)
+    assert run_job(session) == {"failed": 1, DeliveryOutcome.ORDERED: 1}
+    assert record_of(session, subscription) is None  # rolled back: tried again next hour
+    assert record_of(session, other).outcome is DeliveryOutcome.ORDERED
+
+
+def test_a_day_already_recorded_is_never_ordered_twice(session, subscription):
+    # As when another scheduler recorded the day first: the row's claim fails, nothing is done.
+    session.add(BasketDelivery(subscription=subscription, day=THU, outcome=DeliveryOutcome.SKIPPED))
+    session.flush()
+    assert (
+        service.place_delivery(session, subscription, THU, now=JOB_NOW, settings=SETTINGS) is None
+    )
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
