@@ -466,10 +466,9 @@ def advance_order(
     if not may_move(order, to_status, actor):
         raise OrderNotAllowed(_("Cette étape n'est pas de votre ressort."))
     waiting = (QuoteState.AWAITING_QUOTE, QuoteState.PROPOSED)
-    if (
-        to_status is OrderStatus.READY_AT_PROVIDER
-        and actor.role is not Role.CONCIERGE
-        and any(line.quote_state in waiting and not line.undone for line in order.lines)
+    # The concierge too: work done on an unanswered quote would be work done for nothing.
+    if to_status is OrderStatus.READY_AT_PROVIDER and any(
+        line.quote_state in waiting and not line.undone for line in order.lines
     ):
         raise OrderNotAllowed(_("Un devis attend l'accord du client : rien n'est fait avant."))
     if to_status is OrderStatus.HANDED_OVER and order.balance_due_cents > 0:
