@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from conciergerie.demo.service import load_demo_data, load_demo_orders
+from conciergerie.demo.service import load_demo_data, load_demo_orders, load_demo_subscriptions
 from conciergerie.extensions import db
+from conciergerie.mail import commit
 from conciergerie.models import utcnow
 from conciergerie.orders.service import OrderSettings
 from conciergerie.slots.jobs import generate_ahead
@@ -36,6 +39,12 @@ def demo_data_command(force: bool) -> None:
     db.session.commit()
     if placed:
         created["commandes déposées"] = placed
+    lead = timedelta(days=current_app.config["SUBSCRIPTION_LEAD_DAYS"])
+    if subscribed := load_demo_subscriptions(
+        db.session, now=utcnow(), settings=settings, lead=lead
+    ):
+        created["abonnements"] = subscribed
+    commit(db.session)
     if created:
         click.echo(
             "Données de démonstration ajoutées : "

@@ -76,7 +76,16 @@ PROVIDERS = [
                 3,
                 "Sur présentation de la carte de propriété.",
             ),
+            (
+                "Réparation de sac ou de ceinture",
+                1500,
+                "la pièce",
+                5,
+                "Couture, bride, boucle, fermeture : le cordonnier voit l'objet, puis propose "
+                "un prix.",
+            ),
         ],
+        "on_quote": ["Réparation de sac ou de ceinture"],
     },
     {
         "slug": "lille-sud-insertion",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -99,6 +99,7 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
                     position=position,
                     is_repair=spec.get("repairs", False),
                     weight_grams=spec.get("weights", {}).get(name),
+                    on_quote=name in spec.get("on_quote", ()),
                 )
             )
             created["offres"] += 1
@@ -222,3 +223,35 @@ def load_demo_orders(session: Session, *, now: datetime, settings) -> int:
         placed += 1
     session.flush()
     return placed
+
+
+def load_demo_subscriptions(session: Session, *, now: datetime, settings, lead) -> int:
+    """A resident's weekly basket (once). Returns how many subscriptions were created."""
+    from conciergerie.models import BasketSubscription
+    from conciergerie.subscriptions import service as subscriptions
+
+    customer = find_user_by_email(session, "habitante@example.org")
+    if customer is None or session.scalar(
+        sa.select(BasketSubscription.id).where(BasketSubscription.customer_id == customer.id)
+    ):
+        return 0
+    basket = session.scalar(
+        sa.select(Offer).where(Offer.kind == OfferKind.BASKET, Offer.is_active).limit(1)
+    )
+    days = subscriptions.open_deliveries(basket, now=now) if basket is not None else []
+    if not days:
+        return 0
+    subscriptions.subscribe(
+        session,
+        customer=customer,
+        offer=basket,
+        quantity=1,
+        every_weeks=1,
+        first_delivery=days[0],
+        pickup_from=time(17, 30),
+        payment=PaymentMethod.DESK,
+        now=now,
+        lead=lead,
+        settings=settings,
+    )
+    return 1
