@@ -4,7 +4,8 @@ Erasing an account anonymises it rather than deleting rows: orders and payments 
 records that the association must keep for ten years (Code de commerce, art. L123-22), so they
 stay, attached to an account without name, address, phone or password. What the person wrote
 on their orders (the notes) goes too; upcoming event registrations are cancelled (a freed place
-goes to the waiting list).
+goes to the waiting list), and basket subscriptions are stopped (no order is placed any more for
+an erased account).
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from conciergerie.accounts.passwords import verify_password
 from conciergerie.errors import DomainError
 from conciergerie.models import (
     ApiToken,
+    BasketSubscription,
     Event,
     Order,
     OrderEvent,
+    OrderLine,
     OrderStatus,
     Refund,
     Registration,
     RegistrationStatus,
+    SubscriptionStatus,
     User,
     VolunteerAbsence,
     VolunteerAvailability,
@@ -34,7 +38,8 @@ from conciergerie.models import (
 
 ANONYMOUS_NAME = "Compte supprimé"
 ERASED_TEXT = "(effacé)"
-FINAL_STATUSES = [s for s in OrderStatus if s.is_final]
+# Orders over for the customer; work marked uncollected still waits for them at the desk.
+FINAL_STATUSES = [s for s in OrderStatus if s.is_final and s is not OrderStatus.UNCOLLECTED]
 
 
 class DeletionRefused(DomainError):
@@ -75,6 +80,15 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
         .order_by(Registration.created_at)
     ).all()
     tokens = session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    subscriptions = session.scalars(
+        sa.select(BasketSubscription)
+        .where(BasketSubscription.customer_id == user.id)
+        .options(
+            selectinload(BasketSubscription.offer),
+            selectinload(BasketSubscription.deliveries),
+        )
+        .order_by(BasketSubscription.created_at, BasketSubscription.id)
+    ).all()
     return {
         "exported_at": _iso(now),
         "account": {
@@ -106,6 +120,13 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
                         "unit": line.unit,
                         "quantity": line.quantity,
                         "unit_price_cents": line.unit_price_cents,
+                        # On quote: the price proposed, what the work was, the answer.
+                        "quote_state": line.quote_state.value if line.quote_state else None,
+                        "quoted_unit_price_cents": line.quoted_unit_price_cents,
+                        "quote_note": line.quote_note,
+                        "quoted_at": _iso(line.quoted_at),
+                        "quote_answered_at": _iso(line.quote_answered_at),
+                        "cannot_do_reason": line.cannot_do_reason,
                     }
                     for line in order.lines
                 ],
@@ -140,6 +161,31 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
                 "registered_at": _iso(registration.created_at),
             }
             for registration in registrations
+        ],
+        "basket_subscriptions": [
+            {
+                "basket": subscription.offer.name,
+                "quantity": subscription.quantity,
+                "every_weeks": subscription.every_weeks,
+                "first_delivery": subscription.first_delivery.isoformat(),
+                "pickup_from": subscription.pickup_from.isoformat(),
+                "payment_method": subscription.payment_method.value,
+                "status": subscription.status.value,
+                "paused_until": (
+                    subscription.paused_until.isoformat() if subscription.paused_until else None
+                ),
+                "created_at": _iso(subscription.created_at),
+                "stopped_at": _iso(subscription.stopped_at),
+                "deliveries": [
+                    {
+                        "day": delivery.day.isoformat(),
+                        "outcome": delivery.outcome.value,
+                        "order": delivery.order.code if delivery.order else None,
+                    }
+                    for delivery in subscription.deliveries
+                ],
+            }
+            for subscription in subscriptions
         ],
         "api_tokens": [
             {"created_at": _iso(token.created_at), "last_used_at": _iso(token.last_used_at)}
@@ -206,7 +252,28 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     # the amounts, dates and steps stay, the words go.
     session.execute(sa.update(OrderEvent).where(OrderEvent.order_id.in_(theirs)).values(note=""))
     session.execute(sa.update(Refund).where(Refund.order_id.in_(theirs)).values(reason=ERASED_TEXT))
+    # What a provider wrote about their item (a quote, why the work could not be done).
+    session.execute(
+        sa.update(OrderLine)
+        .where(OrderLine.order_id.in_(theirs), OrderLine.quote_note != "")
+        .values(quote_note=ERASED_TEXT)
+    )
+    session.execute(
+        sa.update(OrderLine)
+        .where(OrderLine.order_id.in_(theirs), OrderLine.cannot_do_reason.is_not(None))
+        .values(cannot_do_reason=ERASED_TEXT)  # still set: the line stays one not done
+    )
     _erase_volunteer_data(session, user)
+    # No basket is ordered any more for them (callers have checked that no order is under way).
+    session.execute(
+        sa.update(BasketSubscription)
+        .where(
+            BasketSubscription.customer_id == user.id,
+            BasketSubscription.status != SubscriptionStatus.STOPPED,
+        )
+        .values(status=SubscriptionStatus.STOPPED, paused_until=None, stopped_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
     session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     user.email = f"anonyme-{user.id}@supprime.invalid"
     user.full_name = ANONYMOUS_NAME

@@ -188,14 +188,16 @@ def walk_in_customer(
                 user.phone = phone
             return user
     elif digits:
-        user = session.scalar(
+        # The same number and the same first name: a household sharing a phone is not one
+        # customer (their orders, labels and data would be mixed up).
+        first_name = full_name.split()[0].casefold()
+        for user in session.scalars(
             sa.select(User)
             .where(User.is_walk_in, _digits_of(User.phone) == digits, User.anonymised_at.is_(None))
             .order_by(User.id.desc())
-            .limit(1)
-        )
-        if user is not None:
-            return user
+        ):
+            if user.full_name.casefold().split()[:1] == [first_name]:
+                return user
     user = User(
         email=address or f"comptoir-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}",
         full_name=full_name,

@@ -34,14 +34,20 @@ def search_users(*, text: str = "", role: Role | None = None) -> sa.Select:
 
 
 def _other_active_concierges(session: Session, user: User) -> int:
-    return session.scalar(
-        sa.select(sa.func.count()).where(
+    """How many other active concierges there are, their rows locked (PostgreSQL) until the
+    commit: two concierges deactivating each other at once run one after the other, and the
+    second sees that the first left no one else."""
+    concierges = session.scalars(
+        sa.select(User.id)
+        .where(
             User.role == Role.CONCIERGE,
             User.is_active_account.is_(True),
             User.anonymised_at.is_(None),
-            User.id != user.id,
         )
-    )
+        .order_by(User.id)  # always in the same order: no deadlock
+        .with_for_update()
+    ).all()
+    return len([user_id for user_id in concierges if user_id != user.id])
 
 
 def update_user(

@@ -159,7 +159,11 @@ def confirm_payment(
     # The webhook, the return page, the expiry job and a cancel may act at once: one at a time,
     # each seeing what the previous one committed.
     orders.lock(session, order)
-    if checkout.id != order.stripe_checkout_session_id:
+    if checkout.id != order.stripe_checkout_session_id and (
+        # An earlier balance session of an order under way, replaced by a newer one but paid
+        # all the same: the money was taken, so it is recorded (and any excess given back).
+        order.status in UNPAID or checkout.order_id != order.id
+    ):
         return
     already = session.scalar(
         sa.select(Payment).where(Payment.stripe_payment_intent_id == checkout.payment_intent)
@@ -167,6 +171,7 @@ def confirm_payment(
     if already is not None:
         return
     amount = checkout.amount_total if checkout.amount_total is not None else order.total_cents
+    due_before = order.balance_due_cents
     payment = Payment(
         order=order,
         kind=PaymentKind.STRIPE,
@@ -195,6 +200,18 @@ def confirm_payment(
         on_commit(session, lambda: notifications.send_late_payment_refunded(order))
     else:
         _note(order, _("Paiement en ligne reçu"), actor=None, now=now)
+        excess = amount - due_before
+        if excess > 0:  # the balance paid twice (two sessions, or online after the desk)
+            refund(
+                session,
+                order,
+                amount_cents=excess,
+                reason=_("Solde déjà réglé : trop-perçu remboursé"),
+                actor=None,
+                gateway=gateway,
+                now=now,
+                stripe_only=True,
+            )
     session.flush()
 
 
@@ -248,9 +265,19 @@ def handle_webhook_event(
     order = session.scalar(
         sa.select(Order).where(Order.stripe_checkout_session_id == object_id).with_for_update()
     )
+    paid = event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+    if order is None and paid:
+        # A balance session replaced by a newer one (see start_balance_checkout) may still have
+        # been paid: find its order by the metadata we set, on the session fetched from Stripe.
+        checkout = gateway.retrieve_checkout_session(object_id)
+        order = session.get(Order, checkout.order_id) if checkout.order_id else None
+        if order is None or order.status in UNPAID:
+            return False
+        confirm_payment(session, order, checkout, gateway=gateway, now=now)
+        return True
     if order is None:
         return False
-    if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+    if paid:
         confirm_payment(
             session, order, gateway.retrieve_checkout_session(object_id), gateway=gateway, now=now
         )

@@ -49,6 +49,13 @@ log = logging.getLogger(__name__)
 MAX_QUANTITY = 10
 FIRST_DELIVERY_CHOICES = 6  # how many coming deliveries a new subscription may start on
 MAX_PAUSE = timedelta(days=366)
+# What a subscription's withdrawn basket may still be (cancelled already counts: nothing to do).
+CANCELLABLE = (
+    OrderStatus.PLACED,
+    OrderStatus.AWAITING_PAYMENT,
+    OrderStatus.CONFIRMED,
+    OrderStatus.CANCELLED,
+)
 
 
 class SubscriptionError(DomainError):
@@ -198,6 +205,14 @@ def _own(subscription: BasketSubscription, actor: User) -> None:
         raise SubscriptionError(_("Cet abonnement n'est pas le vôtre."))
 
 
+def _lock(session: Session, subscription: BasketSubscription) -> None:
+    """Reload the subscription's row under a lock (PostgreSQL: SELECT … FOR UPDATE) before a
+    change: the job and the customer's clicks then act one after the other, each seeing the
+    other's result (no basket ordered for a subscription stopped meanwhile, no stopped
+    subscription paused again from a page loaded before)."""
+    session.refresh(subscription, with_for_update=True)
+
+
 def _not_stopped(subscription: BasketSubscription) -> None:
     if subscription.status is SubscriptionStatus.STOPPED:
         raise SubscriptionError(_("Cet abonnement est arrêté."))
@@ -249,6 +264,20 @@ def subscribe(
         raise SubscriptionError(_("Choisissez une des prochaines livraisons encore ouvertes."))
     if payment is PaymentMethod.ONLINE and not settings.online_payment:
         raise SubscriptionError(_("Le paiement en ligne n'est pas disponible."))
+    # One live subscription per basket (more baskets: a larger quantity). The customer's row is
+    # locked so that a form sent twice cannot make two.
+    session.refresh(customer, with_for_update=True)
+    live = session.scalar(
+        sa.select(BasketSubscription.id).where(
+            BasketSubscription.customer_id == customer.id,
+            BasketSubscription.offer_id == offer.id,
+            BasketSubscription.status != SubscriptionStatus.STOPPED,
+        )
+    )
+    if live is not None:
+        raise SubscriptionError(
+            _("Vous êtes déjà abonné·e à ce panier : modifiez cet abonnement-là.")
+        )
     subscription = BasketSubscription(
         customer=customer,
         offer=offer,
@@ -275,7 +304,16 @@ def _withdraw_order(
 
     order = delivery.order
     if order is not None and order.status is not OrderStatus.CANCELLED:
-        payments.cancel_and_refund(session, order, actor=actor, gateway=gateway, now=now)
+        try:
+            payments.cancel_and_refund(session, order, actor=actor, gateway=gateway, now=now)
+        except DomainError as error:  # under way at the desk already, a refund refused
+            raise SubscriptionError(
+                _(
+                    "La commande %(code)s de ce panier ne peut pas être annulée : %(error)s",
+                    code=order.code,
+                    error=str(error),
+                )
+            ) from error
     delivery.outcome = outcome
     delivery.order = None
     delivery.at = now
@@ -300,6 +338,7 @@ def skip(
 ) -> None:
     """Skip the basket of `day`, until its cut-off; an order already placed for it is cancelled."""
     _own(subscription, actor)
+    _lock(session, subscription)
     _not_stopped(subscription)
     _check_open(subscription, day, now)
     record = _record(session, subscription, day)
@@ -336,6 +375,7 @@ def unskip(
 ) -> None:
     """Take back a skip before the cut-off; the order is placed at once if it is already due."""
     _own(subscription, actor)
+    _lock(session, subscription)
     _not_stopped(subscription)
     _check_open(subscription, day, now)
     record = _record(session, subscription, day)
@@ -358,6 +398,7 @@ def pause(
     """No basket up to `until` (included); baskets already ordered in the pause are cancelled
     while their cut-off is still ahead."""
     _own(subscription, actor)
+    _lock(session, subscription)
     _not_stopped(subscription)
     today = local_date(now)
     if until < today:
@@ -370,6 +411,17 @@ def pause(
         _withdraw_order(
             session, record, DeliveryOutcome.PAUSED, actor=actor, gateway=gateway, now=now
         )
+    # A pause made shorter: the weeks after its new end, still open, get their basket again
+    # (the job orders them).
+    for record in session.scalars(
+        sa.select(BasketDelivery).where(
+            BasketDelivery.subscription_id == subscription.id,
+            BasketDelivery.outcome == DeliveryOutcome.PAUSED,
+            BasketDelivery.day > until,
+        )
+    ).all():
+        if cutoff(subscription, record.day) > now:
+            session.delete(record)
     session.flush()
 
 
@@ -384,6 +436,7 @@ def resume(
 ) -> None:
     """End a pause now: the weeks still open get their basket again."""
     _own(subscription, actor)
+    _lock(session, subscription)
     if subscription.status is not SubscriptionStatus.PAUSED:
         raise SubscriptionError(_("Cet abonnement n'est pas en pause."))
     subscription.status = SubscriptionStatus.ACTIVE
@@ -401,6 +454,7 @@ def stop(
 ) -> None:
     """Stop for good; baskets already ordered are cancelled while their cut-off is ahead."""
     _own(subscription, actor)
+    _lock(session, subscription)
     _not_stopped(subscription)
     subscription.status = SubscriptionStatus.STOPPED
     subscription.paused_until = None
@@ -426,6 +480,8 @@ def _changeable_orders(
         record
         for record in session.scalars(query.with_for_update())
         if cutoff(subscription, record.day) > now
+        # An order already under way (handed over early, say) is kept, like one past its cut-off.
+        and (record.order is None or record.order.status in CANCELLABLE)
     ]
 
 
@@ -537,6 +593,9 @@ def place_due(
     """Place (or record as paused / not placed) each due delivery not recorded yet."""
     if subscription.status is SubscriptionStatus.STOPPED:
         return []
+    customer = subscription.customer
+    if not (customer.is_active_account and customer.is_customer):
+        return []  # an account closed by the desk (or no longer a customer's): no basket
     if (
         subscription.status is SubscriptionStatus.PAUSED
         and subscription.paused_until is not None
@@ -570,18 +629,29 @@ def place_subscription_orders(
         .where(BasketSubscription.status != SubscriptionStatus.STOPPED)
         .order_by(BasketSubscription.id)
     ).all()
+    placed: list[BasketDelivery] = []
     for subscription_id in ids:
         try:
             with session.begin_nested():
-                subscription = session.get(BasketSubscription, subscription_id)
+                # Under a lock, as it is now: a customer's stop or pause committed since the
+                # ids were read is seen, and one made during the run waits for it.
+                subscription = session.get(
+                    BasketSubscription,
+                    subscription_id,
+                    with_for_update=True,
+                    populate_existing=True,
+                )
                 records = place_due(session, subscription, now=now, lead=lead, settings=settings)
         except Exception:
             log.exception("subscription %s: its orders could not be placed", subscription_id)
             counts["failed"] = counts.get("failed", 0) + 1
             continue
-        announce(session, records)  # only for what was kept
+        placed.extend(records)  # only what was kept
         for record in records:
             counts[record.outcome] = counts.get(record.outcome, 0) + 1
+    # Announced once every savepoint is over: rolling one back (a subscription that failed, a
+    # slot taken meanwhile) drops the mails queued before it (`mail._drop_on_rollback`).
+    announce(session, placed)
     return counts
 
 

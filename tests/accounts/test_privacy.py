@@ -212,3 +212,76 @@ def test_the_account_page_links_to_the_data_and_has_a_clean_title(client, nadia)
     html = client.get("/compte/").get_data(as_text=True)
     assert "<title>Mon compte · Et voilà Gambetta</title>" in html
     assert 'href="/compte/mes-donnees.json"' in html and 'href="/compte/supprimer"' in html
+
+
+def test_quotes_are_in_the_export_and_what_providers_wrote_is_erased(client, session, nadia):
+    from conciergerie.models import OrderLine, QuoteState
+
+    order = make_order(session, customer=nadia)
+    _done(order)
+    line = order.lines[0]
+    line.quote_state, line.quoted_unit_price_cents = QuoteState.DECLINED, 4200
+    line.quote_note, line.quoted_at = "Semelle neuve pour les bottes de Nadia B.", NOW
+    line.cannot_do_reason = "Devis refusé par Nadia B."
+    session.flush()
+    sign_in(client, nadia)
+    exported = json.loads(client.get("/compte/mes-donnees.json").get_data(as_text=True))
+    [exported_line] = exported["orders"][0]["lines"]
+    assert exported_line["quote_state"] == "declined"
+    assert exported_line["quoted_unit_price_cents"] == 4200
+    assert exported_line["quote_note"] == "Semelle neuve pour les bottes de Nadia B."
+
+    privacy.anonymise(session, nadia, now=NOW)
+    session.expire_all()
+    kept = session.get(OrderLine, line.id)
+    assert "Nadia" not in kept.quote_note and "Nadia" not in kept.cannot_do_reason
+    assert kept.undone and kept.quoted_unit_price_cents == 4200  # the facts stay
+
+
+def _subscription(session, customer):
+    from datetime import date, time
+
+    from conciergerie.models import BasketSubscription, PaymentMethod, SubscriptionStatus
+    from tests.factories import make_basket_offer
+
+    subscription = BasketSubscription(
+        customer=customer,
+        offer=make_basket_offer(session, name="Panier de légumes"),
+        quantity=2,
+        first_delivery=date(2026, 12, 3),
+        pickup_from=time(17, 30),
+        payment_method=PaymentMethod.DESK,
+        status=SubscriptionStatus.PAUSED,
+        paused_until=date(2026, 12, 20),
+    )
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def test_the_data_copy_includes_the_basket_subscriptions(client, session, nadia):
+    _subscription(session, nadia)
+    sign_in(client, nadia)
+    data = json.loads(client.get("/compte/mes-donnees.json").get_data(as_text=True))
+    [mine] = data["basket_subscriptions"]
+    assert mine["basket"] == "Panier de légumes" and mine["quantity"] == 2
+    assert mine["status"] == "paused" and mine["paused_until"] == "2026-12-20"
+    assert mine["pickup_from"] == "17:30:00" and mine["deliveries"] == []
+
+
+def test_erasing_an_account_stops_its_subscriptions(session, nadia):
+    from conciergerie.models import SubscriptionStatus
+
+    subscription = _subscription(session, nadia)
+    privacy.delete_account(session, nadia, password=PASSWORD, now=NOW)
+    session.refresh(subscription)
+    assert subscription.status is SubscriptionStatus.STOPPED
+    assert subscription.paused_until is None and subscription.stopped_at == NOW
+
+
+def test_work_marked_uncollected_still_blocks_the_erasure(session):
+    order = make_order(session)
+    order.status = OrderStatus.UNCOLLECTED  # the item still waits at the desk
+    session.flush()
+    with pytest.raises(privacy.DeletionRefused, match="commande en cours"):
+        privacy.delete_account(session, order.customer, password=PASSWORD, now=NOW)

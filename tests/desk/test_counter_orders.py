@@ -50,6 +50,20 @@ def test_a_walk_in_customer_without_email_gets_an_account_that_is_never_mailed(s
     assert again.id == user.id
 
 
+def test_a_household_sharing_a_phone_is_not_one_walk_in_customer(session):
+    jean = desk.walk_in_customer(
+        session, full_name="Jean Dupont", phone="06 12 34 56 78", email="", now=NOW
+    )
+    marie = desk.walk_in_customer(
+        session, full_name="Marie Dupont", phone="0612345678", email="", now=NOW
+    )
+    assert marie.id != jean.id and marie.full_name == "Marie Dupont"
+    assert (
+        desk.walk_in_customer(session, full_name="jean", phone="06-12-34-56-78", email="", now=NOW)
+        == jean
+    )
+
+
 def test_a_walk_in_customer_with_the_email_of_an_account_is_that_customer(session):
     resident = factories.make_user(session, email="lea@example.org")
     found = desk.walk_in_customer(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from conciergerie.mail import commit
-from conciergerie.models import OrderStatus, PaymentMethod, Role
+from conciergerie.models import OrderStatus, PaymentKind, PaymentMethod, Role
 from conciergerie.orders import quotes
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
@@ -100,3 +100,46 @@ def test_nothing_owed_nothing_to_pay(session, accepted, gateway):
             session, order, gateway=gateway, success_url="http://x/ok", cancel_url="http://x/ko",
             now=datetime.now(UTC),
         )  # fmt: skip
+
+
+def test_a_replaced_balance_session_paid_all_the_same_is_recorded_and_the_excess_refunded(
+    client, session, accepted, gateway, checkout_stub
+):
+    order = accepted
+    now = datetime.now(UTC)
+
+    def open_balance() -> str:
+        payments.start_balance_checkout(
+            session, order, gateway=gateway, success_url="http://x/ok", cancel_url="http://x/ko",
+            now=now,
+        )  # fmt: skip
+        commit(session)
+        return order.stripe_checkout_session_id
+
+    first = open_balance()  # 20 € left to pay
+    concierge = factories.make_user(session, Role.CONCIERGE)
+    payments.record_desk_payment(
+        session, order, amount_cents=500, kind=PaymentKind.DESK_CASH, actor=concierge, now=now
+    )
+    second = open_balance()  # 15 € now: a new session replaces the first one, still open
+    assert second != first and checkout_stub.sessions[second]["amount_total"] == 1500
+    # The customer pays the first one, from a tab left open: the money is taken, so it counts.
+    checkout_stub.pay(gateway, first)
+    answer = post_event(
+        client, "checkout.session.completed", {"id": first, "object": "checkout.session"}
+    )
+    assert answer.status_code == 200 and answer.json["status"] == "handled"
+    session.expire_all()
+    assert order.paid_cents == 650 + 500 + 2000 and order.balance_due_cents == 0
+    # The 5 € paid twice go back at once, by card.
+    assert order.refunded_cents == 500
+    assert {r.payment.kind for r in order.refunds} == {PaymentKind.STRIPE}
+    # The second one paid too: all of it goes back, and a replay changes nothing.
+    checkout_stub.pay(gateway, second)
+    for _ in range(2):
+        post_event(
+            client, "checkout.session.completed", {"id": second, "object": "checkout.session"}
+        )
+    session.expire_all()
+    assert order.refunded_cents == 500 + 1500
+    assert order.paid_cents - order.refunded_cents == order.total_cents == 2650

@@ -326,3 +326,106 @@ def test_a_day_already_recorded_is_never_ordered_twice(session, subscription):
         service.place_delivery(session, subscription, THU, now=JOB_NOW, settings=SETTINGS) is None
     )
     assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_a_later_subscription_rolled_back_keeps_the_mails_of_the_earlier_ones(
+    session, subscription, offer, outbox, monkeypatch
+):
+    # A savepoint rolled back drops the mails queued before it (mail._drop_on_rollback): the
+    # sweep's mails go out only once every subscription has been through.
+    other = service.subscribe(
+        session,
+        customer=make_user(session, Role.EMPLOYEE),
+        offer=offer,
+        quantity=1,
+        every_weeks=1,
+        first_delivery=THU,
+        pickup_from=time(16, 0),
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        lead=LEAD,
+        settings=SETTINGS,
+    )
+    real = service._order
+
+    def broken(session, sub, day, **kw):
+        if sub.id == other.id:
+            raise RuntimeError("boom")
+        return real(session, sub, day, **kw)
+
+    monkeypatch.setattr(service, "_order", broken)
+    assert run_job(session) == {"failed": 1, DeliveryOutcome.ORDERED: 1}
+    assert [mail.to for mail in outbox] == [["ines@example.org"]]
+
+
+def test_a_basket_already_under_way_is_neither_skipped_nor_cancelled_by_a_stop(
+    session, subscription, customer
+):
+    run_job(session)
+    order = record_of(session, subscription).order
+    order.status = OrderStatus.BACK_AT_DESK  # the basket came early and is waiting at the desk
+    session.flush()
+    with pytest.raises(service.SubscriptionError, match="ne peut pas être annulée"):
+        service.skip(session, subscription, THU, actor=customer, now=JOB_NOW)
+    service.pause(session, subscription, date(2026, 12, 20), actor=customer, now=JOB_NOW)
+    service.stop(session, subscription, actor=customer, now=JOB_NOW)
+    assert subscription.status is SubscriptionStatus.STOPPED
+    assert order.status is OrderStatus.BACK_AT_DESK
+    assert record_of(session, subscription).outcome is DeliveryOutcome.ORDERED
+
+
+def test_a_subscription_stopped_meanwhile_is_not_paused_again(session, subscription, customer):
+    # Stopped from another tab after this request loaded the subscription.
+    session.execute(
+        sa.text("UPDATE basket_subscription SET status = 'stopped' WHERE id = :id"),
+        {"id": subscription.id},
+    )
+    with pytest.raises(service.SubscriptionError, match="arrêté"):
+        service.pause(session, subscription, date(2026, 12, 20), actor=customer, now=NOW)
+
+
+def test_the_job_sees_a_pause_made_since_it_loaded_the_subscription(session, subscription):
+    session.execute(
+        sa.text(
+            "UPDATE basket_subscription SET status = 'paused', paused_until = '2026-12-20' "
+            "WHERE id = :id"
+        ),
+        {"id": subscription.id},
+    )
+    assert run_job(session) == {DeliveryOutcome.PAUSED: 1}
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_a_pause_made_shorter_gives_back_the_weeks_after_it(session, subscription, customer):
+    service.pause(session, subscription, date(2026, 12, 20), actor=customer, now=NOW)
+    assert run_job(session) == {DeliveryOutcome.PAUSED: 1}
+    service.pause(session, subscription, date(2026, 11, 30), actor=customer, now=JOB_NOW)
+    assert record_of(session, subscription) is None
+    assert run_job(session, now=JOB_NOW + timedelta(hours=1)) == {DeliveryOutcome.ORDERED: 1}
+
+
+def test_no_basket_for_an_account_closed_by_the_desk(session, subscription, customer, outbox):
+    customer.is_active_account = False
+    session.flush()
+    assert run_job(session) == {}
+    assert record_of(session, subscription) is None
+    assert outbox == []
+
+
+def test_one_live_subscription_per_basket_and_customer(session, subscription, customer, offer):
+    again = dict(
+        customer=customer,
+        offer=offer,
+        quantity=1,
+        every_weeks=2,
+        first_delivery=THU,
+        pickup_from=time(16, 30),
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        lead=LEAD,
+        settings=SETTINGS,
+    )
+    with pytest.raises(service.SubscriptionError, match="déjà abonné"):
+        service.subscribe(session, **again)
+    service.stop(session, subscription, actor=customer, now=NOW, gateway=None)
+    assert service.subscribe(session, **again).status is SubscriptionStatus.ACTIVE

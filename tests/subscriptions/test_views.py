@@ -204,3 +204,30 @@ def test_the_concierge_sees_every_subscription(client, make_user, login_as, subs
     login_as(Role.CONCIERGE)
     page = client.get("/comptoir/abonnements").get_data(as_text=True)
     assert "Inès Martin" in page and "Panier de légumes" in page and "jeudi 3 décembre" in page
+
+
+def test_skipping_a_basket_already_under_way_is_explained_not_a_500(
+    client, session, login_as, subscription_of
+):
+    from datetime import timedelta
+
+    from conciergerie.models import OrderStatus
+    from conciergerie.subscriptions import service
+    from tests.factories import SETTINGS, make_slot
+
+    subscription = subscription_of(login_as(Role.RESIDENT))
+    make_slot(session, starts_at=datetime(2026, 12, 3, 16, 0, tzinfo=UTC))
+    service.place_subscription_orders(
+        session, now=NOW + timedelta(days=4), lead=timedelta(days=3), settings=SETTINGS
+    )
+    record = session.scalar(sa.select(BasketDelivery))
+    record.order.status = OrderStatus.BACK_AT_DESK
+    session.flush()
+    answer = submit(
+        client, f"/abonnements/{subscription.id}/sauter", {"day": "2026-12-03"},
+        form_url="/abonnements/", follow_redirects=True,
+    )  # fmt: skip
+    assert answer.status_code == 200
+    assert "ne peut pas être annulée" in answer.get_data(as_text=True)
+    session.refresh(record)
+    assert record.outcome is DeliveryOutcome.ORDERED
