@@ -9,7 +9,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from conciergerie.i18n import babel_locale
 from conciergerie.models import User
@@ -60,24 +60,47 @@ def _real(session: Session | scoped_session) -> Session:
 
 
 def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -> None:
-    """Run `callback` once `commit(session)` has committed; never if the session rolls back.
+    """Run `callback` once `commit(session)` has committed; never if what it is about is rolled
+    back (the whole transaction, or the savepoint it was registered in).
 
     Mails about an order must not go out for an order that was finally not saved.
     """
-    _real(session).info.setdefault("on_commit", []).append(callback)
+    real = _real(session)
+    within = real.get_nested_transaction() or real.get_transaction()
+    real.info.setdefault("on_commit", []).append((within, callback))
 
 
 def commit(session: Session | scoped_session) -> None:
     """Commit, then run the actions registered with `on_commit` (they may load from the DB)."""
     real = _real(session)
     real.commit()
-    for callback in real.info.pop("on_commit", []):
+    for _within, callback in real.info.pop("on_commit", []):
         try:
             callback()
         except Exception:  # the data is saved: a mail failure must not turn it into an error
             log.exception("post-commit action failed")
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_on_rollback(session: Session) -> None:
-    session.info.pop("on_commit", None)
+def _inside(transaction: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is rolled_back:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Forget the actions registered in the transaction rolled back: all of them for the whole
+    transaction, only those of the savepoint (and its own savepoints) for a savepoint."""
+    pending = session.info.get("on_commit")
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop("on_commit", None)
+        return
+    session.info["on_commit"] = [
+        (within, callback)
+        for within, callback in pending
+        if not _inside(within, previous_transaction)
+    ]

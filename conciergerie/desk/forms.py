@@ -27,7 +27,7 @@ class FindOrderForm(FlaskForm):
         csrf = False
 
     q = StringField(
-        _l("Code, nom ou e-mail"),
+        _l("Code, nom, e-mail ou téléphone"),
         validators=[Optional(), Length(max=120, message=_l("120 caractères au plus."))],
         render_kw={"placeholder": "EVG-…", "autocomplete": "off", "spellcheck": "false"},
     )
