@@ -172,6 +172,14 @@ class OrderLine(Base):
     # The provider could not do the work (why, in their words): the item comes back as it
     # went, and the desk refunds the line.
     cannot_do_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # Copied when the order is placed, like the price: changing a provider's rate or an offer's
+    # flags later must not rewrite past statements and impact figures. The commission rate is
+    # None only on lines older than the copy whose provider had no rate of its own (then the
+    # default rate applies).
+    commission_rate_bp: Mapped[int | None] = mapped_column()
+    is_repair: Mapped[bool] = mapped_column(default=False)
+    weight_grams: Mapped[int | None] = mapped_column()
+    integration_enterprise: Mapped[bool] = mapped_column(default=False)
     # On quote only (None for an offer with a set price): `unit_price_cents` stays 0 until the
     # customer accepts `quoted_unit_price_cents`.
     quote_state: Mapped[QuoteState | None] = mapped_column(enum_column(QuoteState, "quote_state"))

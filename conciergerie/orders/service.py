@@ -46,6 +46,7 @@ class OrderSettings:
     resident_fee_cents: int
     online_payment: bool = False  # Stripe configured
     payment_hold_minutes: int = 30
+    commission_rate_bp: int = 1000  # the desk's default commission (COMMISSION_RATE_BP)
 
     @classmethod
     def from_config(cls, config: dict, *, online_payment: bool = False) -> OrderSettings:
@@ -54,6 +55,7 @@ class OrderSettings:
             resident_fee_cents=config["RESIDENT_FEE_CENTS"],
             online_payment=online_payment,
             payment_hold_minutes=config["PAYMENT_HOLD_MINUTES"],
+            commission_rate_bp=config["COMMISSION_RATE_BP"],
         )
 
 
@@ -340,6 +342,14 @@ def place_order(
                 quantity=line.quantity,
                 turnaround_days=line.offer.turnaround_days,
                 quote_state=QuoteState.AWAITING_QUOTE if line.offer.on_quote else None,
+                commission_rate_bp=(
+                    line.offer.provider.commission_rate_bp
+                    if line.offer.provider.commission_rate_bp is not None
+                    else settings.commission_rate_bp
+                ),
+                is_repair=line.offer.is_repair,
+                weight_grams=line.offer.weight_grams,
+                integration_enterprise=line.offer.provider.is_integration_enterprise,
             )
         )
     actor = at_counter or customer

@@ -17,17 +17,15 @@ from sqlalchemy.orm import Session, aliased
 
 from conciergerie.models import (
     DeskSlot,
-    Offer,
     Order,
     OrderLine,
     PickupRound,
-    Provider,
     Role,
     TransportMode,
     User,
     VolunteerProfile,
 )
-from conciergerie.reports.service import DONE, commission, handed_over_in, rate_of
+from conciergerie.reports.service import DONE, commission_of, handed_over_in, line_rate
 from conciergerie.rounds.hours import round_done
 from conciergerie.timeutils import PARIS, start_of_local_day
 
@@ -75,24 +73,24 @@ def impact(
     handed_over = handed_over_in(start, end)
 
     to_providers = to_integration = repaired = grams = 0
+    # What each line was sold as (its rate, repair, weight, integration enterprise), not what
+    # the catalogue says today.
     lines = session.execute(
-        sa.select(OrderLine.quantity, OrderLine.unit_price_cents, Offer, Provider)
-        .join(Offer, Offer.id == OrderLine.offer_id)
-        .join(Provider, Provider.id == OrderLine.provider_id)
-        .where(OrderLine.order_id.in_(handed_over), DONE)
-    ).all()
-    gross_by_provider: dict[int, tuple[Provider, int]] = {}
-    for quantity, price, offer, provider in lines:
-        _, gross = gross_by_provider.get(provider.id, (provider, 0))
-        gross_by_provider[provider.id] = (provider, gross + quantity * price)
-        if offer.is_repair:
-            repaired += quantity
-        if offer.weight_grams:
-            grams += quantity * offer.weight_grams
-    for provider, gross in gross_by_provider.values():
-        net = gross - commission(gross, rate_of(provider, default_rate_bp))
+        sa.select(OrderLine).where(OrderLine.order_id.in_(handed_over), DONE)
+    ).scalars()
+    sales: dict[tuple[int, bool], dict[int, int]] = {}  # (provider, integration) → rate → gross
+    for line in lines:
+        by_rate = sales.setdefault((line.provider_id, line.integration_enterprise), {})
+        rate = line_rate(line.commission_rate_bp, default_rate_bp)
+        by_rate[rate] = by_rate.get(rate, 0) + line.total_cents
+        if line.is_repair:
+            repaired += line.quantity
+        if line.weight_grams:
+            grams += line.quantity * line.weight_grams
+    for (_provider, integration), by_rate in sales.items():
+        net = sum(by_rate.values()) - commission_of(by_rate)
         to_providers += net
-        if provider.is_integration_enterprise:
+        if integration:
             to_integration += net
 
     customers = dict(

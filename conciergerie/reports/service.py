@@ -35,16 +35,38 @@ def commission(gross_cents: int, rate_bp: int) -> int:
     return (gross_cents * rate_bp + 5_000) // 10_000
 
 
+def commission_of(sales: dict[int, int]) -> int:
+    """The commission on sales made at several rates ({rate in basis points: gross cents}): each
+    rate on its own total, so that one rate alone gives `commission(gross, rate)`."""
+    return sum(commission(gross, rate) for rate, gross in sales.items())
+
+
+def line_rate(line_rate_bp: int | None, default_rate_bp: int) -> int:
+    """The rate a line was sold at; lines older than the copy of rates onto lines, whose
+    provider had no rate of its own, were sold at the default rate."""
+    return line_rate_bp if line_rate_bp is not None else default_rate_bp
+
+
 @dataclass(frozen=True)
 class ProviderMonth:
     provider: Provider
-    rate_bp: int
     orders: int
-    gross_cents: int
+    # Gross cents by the commission rate the lines were sold at (the provider's rate may change
+    # during a month: each line keeps its own).
+    sales: dict[int, int]
+
+    @property
+    def gross_cents(self) -> int:
+        return sum(self.sales.values())
+
+    @property
+    def rate_bp(self) -> int | None:
+        """The month's rate, or None when its lines were sold at different rates."""
+        return next(iter(self.sales)) if len(self.sales) == 1 else None
 
     @property
     def commission_cents(self) -> int:
-        return commission(self.gross_cents, self.rate_bp)
+        return commission_of(self.sales)
 
     @property
     def net_cents(self) -> int:
@@ -123,24 +145,30 @@ def month_report(
     rows = session.execute(
         sa.select(
             OrderLine.provider_id,
-            sa.func.count(sa.distinct(OrderLine.order_id)),
+            OrderLine.commission_rate_bp,
             sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity),
         )
         .where(OrderLine.order_id.in_(handed_over), DONE)
-        .group_by(OrderLine.provider_id)
+        .group_by(OrderLine.provider_id, OrderLine.commission_rate_bp)
     ).all()
+    counts = dict(
+        session.execute(
+            sa.select(OrderLine.provider_id, sa.func.count(sa.distinct(OrderLine.order_id)))
+            .where(OrderLine.order_id.in_(handed_over), DONE)
+            .group_by(OrderLine.provider_id)
+        ).all()
+    )
+    sales: dict[int, dict[int, int]] = {}
+    for provider_id, rate_bp, gross in rows:
+        by_rate = sales.setdefault(provider_id, {})
+        rate = line_rate(rate_bp, default_rate_bp)
+        by_rate[rate] = by_rate.get(rate, 0) + int(gross or 0)
     providers = {
-        p.id: p
-        for p in session.scalars(sa.select(Provider).where(Provider.id.in_([r[0] for r in rows])))
+        p.id: p for p in session.scalars(sa.select(Provider).where(Provider.id.in_(list(sales))))
     }
     months = [
-        ProviderMonth(
-            provider=providers[provider_id],
-            rate_bp=rate_of(providers[provider_id], default_rate_bp),
-            orders=count,
-            gross_cents=int(gross or 0),
-        )
-        for provider_id, count, gross in rows
+        ProviderMonth(provider=providers[provider_id], orders=counts[provider_id], sales=by_rate)
+        for provider_id, by_rate in sales.items()
     ]
     months.sort(key=lambda m: (-m.gross_cents, m.provider.name))
     fees, orders = session.execute(
@@ -195,13 +223,6 @@ def _refunds(session: Session, start: datetime, end: datetime) -> tuple[int, int
     return borne, for_undone
 
 
-def rate_of(provider: Provider, default_rate_bp: int) -> int:
-    """The provider's own commission rate, else the default one (basis points)."""
-    return (
-        provider.commission_rate_bp if provider.commission_rate_bp is not None else default_rate_bp
-    )
-
-
 @dataclass(frozen=True)
 class StatementLine:
     order_code: str
@@ -209,6 +230,7 @@ class StatementLine:
     name: str
     quantity: int
     unit_price_cents: int
+    rate_bp: int
 
     @property
     def total_cents(self) -> int:
@@ -216,7 +238,7 @@ class StatementLine:
 
 
 def provider_statement(
-    session: Session, provider: Provider, first_day: date
+    session: Session, provider: Provider, first_day: date, *, default_rate_bp: int
 ) -> list[StatementLine]:
     """The provider's lines of the orders handed over in the month, for its monthly statement."""
     start, end = month_bounds(first_day)
@@ -229,6 +251,13 @@ def provider_statement(
         .order_by(handed.c.at, Order.code, OrderLine.id)
     ).all()
     return [
-        StatementLine(code, at, line.name, line.quantity, line.unit_price_cents)
+        StatementLine(
+            code,
+            at,
+            line.name,
+            line.quantity,
+            line.unit_price_cents,
+            line_rate(line.commission_rate_bp, default_rate_bp),
+        )
         for code, at, line in rows
     ]

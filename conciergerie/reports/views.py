@@ -138,7 +138,8 @@ def month_csv():
     report = _report(first_day)
     month_name = first_day.strftime("%Y-%m")
     rows = [
-        [month_name, safe_cell(row.provider.name), row.orders, row.gross_cents, row.rate_bp,
+        [month_name, safe_cell(row.provider.name), row.orders, row.gross_cents,
+         "/".join(map(str, sorted(row.sales))),  # several when the rate changed in the month
          row.commission_cents, row.net_cents]
         for row in report.providers
     ]  # fmt: skip
@@ -166,15 +167,22 @@ def statement(slug: str):
     if provider is None:
         abort(404)
     first_day = _month()
-    lines = service.provider_statement(db.session, provider, first_day)
-    gross = sum(line.total_cents for line in lines)
-    rate = service.rate_of(provider, current_app.config["COMMISSION_RATE_BP"])
+    default_rate = current_app.config["COMMISSION_RATE_BP"]
+    lines = service.provider_statement(
+        db.session, provider, first_day, default_rate_bp=default_rate
+    )
+    sales: dict[int, int] = {}
+    for line in lines:
+        sales[line.rate_bp] = sales.get(line.rate_bp, 0) + line.total_cents
+    if not sales:  # nothing sold: the rate the next sales would be made at
+        own = provider.commission_rate_bp
+        sales = {own if own is not None else default_rate: 0}
     return render_template(
         "reports/statement.html",
         provider=provider,
         first_day=first_day,
         lines=lines,
-        gross_cents=gross,
-        rate_bp=rate,
-        commission_cents=service.commission(gross, rate),
+        gross_cents=sum(sales.values()),
+        rates=sorted(sales),
+        commission_cents=service.commission_of(sales),
     )

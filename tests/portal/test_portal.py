@@ -194,7 +194,7 @@ def test_work_not_done_is_no_sale_anywhere_and_its_refund_leaves_the_balance(ses
     assert month.providers == [] and month.fees_cents == order.fee_cents
     assert (month.refunds_cents, month.undone_refunds_cents) == (0, line.total_cents)
     assert month.balance_cents == order.fee_cents + month.subscriptions_cents
-    assert reports.provider_statement(session, line.provider, november) == []
+    assert reports.provider_statement(session, line.provider, november, default_rate_bp=1_000) == []
     figures = impact.impact(
         session, november, date(2026, 11, 30), default_rate_bp=1_000,
         now=datetime(2026, 12, 1, tzinfo=UTC),

@@ -120,6 +120,17 @@ def test_a_months_impact(session):
     assert figures.rounds == 2  # the one nobody tapped did not happen
     assert (figures.distance_on_foot_m, figures.distance_by_bike_m) == (1_200, 5_400)
 
+    # The catalogue changing afterwards does not rewrite what was sold.
+    insertion.is_integration_enterprise, insertion.commission_rate_bp = False, 1_500
+    repair.is_repair, basket.weight_grams = False, 9_000
+    session.flush()
+    again = impact.impact(session, *NOVEMBER, default_rate_bp=1_000, now=AFTER)
+    assert (again.to_integration_cents, again.to_providers_cents) == (
+        figures.to_integration_cents,
+        figures.to_providers_cents,
+    )
+    assert (again.items_repaired, again.produce_grams) == (2, 13_500)
+
 
 def test_the_page_and_the_csv(client, session, login_as):
     login_as(Role.CONCIERGE)

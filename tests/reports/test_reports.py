@@ -84,7 +84,7 @@ def test_a_month_counts_the_work_handed_over_in_it_by_paris_time(session, month)
     )
     assert [r.gross_cents for r in december.providers] == [3_600]
     assert december.orders == 1
-    lines = service.provider_statement(session, cobbler, date(2026, 12, 1))
+    lines = service.provider_statement(session, cobbler, date(2026, 12, 1), default_rate_bp=1_000)
     assert [line.quantity for line in lines] == [2]
 
 
@@ -183,3 +183,24 @@ def test_work_left_uncollected_is_owed_to_the_provider_once(session):
 
     assert gross(NOVEMBER) == [("cordo-2", 2_000)]
     assert gross(date(2026, 12, 1)) == []
+
+
+def test_a_rate_changed_later_does_not_rewrite_the_months_already_sold(session, client, login_as):
+    cobbler = make_provider(session, slug="cordo-3", commission_rate_bp=750)
+    resole = make_offer(session, provider=cobbler, price_cents=2_000, turnaround_days=1)
+    before = make_order(session, offer=resole)  # sold at 7,5 %
+    cobbler.commission_rate_bp = 1_200
+    session.flush()
+    after = make_order(session, offer=resole)  # sold at 12 %
+    hand_over(session, before, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    hand_over(session, after, datetime(2026, 11, 6, 9, 0, tzinfo=UTC))
+    report = service.month_report(session, NOVEMBER, default_rate_bp=1_000, cost_cents=0)
+    [row] = report.providers
+    assert row.sales == {750: 2_000, 1_200: 2_000} and row.rate_bp is None
+    assert row.commission_cents == 150 + 240
+    assert row.net_cents == 4_000 - 390
+    login_as(Role.CONCIERGE)
+    page = client.get("/comptoir/bilan/prestataires/cordo-3?mois=2026-11").get_data(as_text=True)
+    assert "3,90" in page and "36,10" in page
+    csv_text = client.get("/comptoir/bilan/export.csv?mois=2026-11").get_data(as_text=True)
+    assert "750/1200" in csv_text
