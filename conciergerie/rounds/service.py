@@ -217,14 +217,14 @@ def _lines_to_move(
                 QuoteState.PROPOSED,
             ):
                 continue  # on quote: nothing is done before the customer accepts the price
+            # The work starts when the item arrives, or on quote when the customer accepts.
+            started = max(filter(None, [line.at_provider_at, line.quote_answered_at]))
             expected = line.ready_at or max(
                 at_local(
-                    add_working_days(
-                        local_date(line.at_provider_at), line.turnaround_days, closures
-                    ),
+                    add_working_days(local_date(started), line.turnaround_days, closures),
                     time(0, 0),
                 ),
-                line.at_provider_at,  # same-day work is not ready before it arrived
+                started,  # same-day work is not ready before it started
             )
             if expected >= end_of_day:
                 continue  # not finished yet

@@ -263,3 +263,21 @@ def test_the_desk_sees_an_order_waiting_for_an_answer(client, session, login_as,
     login_as(Role.CONCIERGE)
     page = client.get(f"/comptoir/?q={order.code}").get_data(as_text=True)
     assert "attend la réponse du client" in page
+
+
+def test_the_work_on_an_accepted_quote_is_expected_from_the_acceptance(session, quoted):
+    from datetime import date
+
+    from conciergerie.rounds import service as rounds
+
+    staff, order = quoted
+    line = order.lines[0]  # 2 working days of turnaround, at the provider since NOW (Wed 25)
+    quotes.propose(session, line, unit_price_cents=1250, note="Semelle", actor=staff, now=NOW)
+    quotes.accept(session, line, actor=order.customer, now=NOW + timedelta(days=6))  # Tue 1 Dec
+
+    def collected(day):
+        moved = rounds._lines_to_move(session, day, set(), SETTINGS.transport_margin_days)
+        return [c.line.id for c in moved if c.line.id == line.id]
+
+    assert collected(date(2026, 12, 2)) == []  # started Tuesday: ready Thursday
+    assert collected(date(2026, 12, 3)) == [line.id]
