@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
-from conciergerie.models import OrderStatus, QuoteState, Role
+from conciergerie.models import OrderStatus, QuoteState, Role, User
 from conciergerie.orders import service as orders
 from tests.conftest import sign_in, submit
 from tests.factories import NOW, make_offer, make_order, make_provider, make_user
@@ -96,3 +97,21 @@ def test_once_accepted_the_line_can_be_ready(client, session, at_cobbler):
     submit(client, f"/prestataire/lignes/{line.id}/prete", {}, form_url="/prestataire/")
     session.expire_all()
     assert order.status is OrderStatus.READY_AT_PROVIDER
+
+
+def test_an_item_on_quote_that_cannot_be_done_has_nothing_to_refund(
+    client, session, at_cobbler, outbox
+):
+    staff, order = at_cobbler
+    line = order.lines[0]
+    sign_in(client, staff)
+    url = f"/prestataire/lignes/{line.id}/impossible"
+    assert (
+        submit(client, url, {"reason": "Cuir fendu"}, form_url="/prestataire/").status_code == 302
+    )
+    [mail] = outbox
+    assert "rien à rembourser" in mail.body and "Remboursement à proposer" not in mail.body
+    concierge = session.scalar(sa.select(User).where(User.role == Role.CONCIERGE))
+    sign_in(client, concierge)
+    desk = client.get(f"/comptoir/?q={order.code}").get_data(as_text=True)
+    assert "Cuir fendu — rien à rembourser." in desk and "à proposer" not in desk
