@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
@@ -12,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from conciergerie.i18n import babel_locale
-from conciergerie.models import User
+from conciergerie.models import PendingMail, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +46,81 @@ def send_templated(user: User, template: str, subject: object, **context: object
         log.info("no mail %s: user %s has no address", template, user.id)
         return
     with force_locale(babel_locale(user.locale)):
-        message = EmailMultiAlternatives(
-            subject=str(subject),
-            body=render_template(f"mail/{template}.txt", user=user, **context),
-            to=[user.email],
+        title = str(subject)  # the lazy string, in the recipient's language
+        text = render_template(f"mail/{template}.txt", user=user, **context)
+        html = render_template(f"mail/{template}.html", user=user, **context)
+    deliver(user.email, title, text, html)
+
+
+def _message(recipient: str, subject: str, text: str, html: str | None) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[recipient])
+    if html is not None:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+def deliver(recipient: str, subject: str, text: str, html: str | None) -> None:
+    """Send a mail now. If the mail server fails, the mail is kept (a PendingMail row, saved by
+    `commit`) and the `retry-mails` job tries again: a mail server down for an hour delays the
+    mails, it does not lose them."""
+    try:
+        _message(recipient, subject, text, html).send()
+    except Exception as error:
+        log.warning("mail not sent (%s): kept to try again", type(error).__name__)
+        from conciergerie.extensions import db
+
+        session = _real(db.session)
+        session.add(
+            PendingMail(
+                recipient=recipient,
+                subject=subject[:300],
+                body_text=text,
+                body_html=html,
+                next_attempt_at=utcnow() + retry_delay(1),
+                last_error=f"{type(error).__name__}: {error}"[:300],
+            )
         )
-        message.attach_alternative(
-            render_template(f"mail/{template}.html", user=user, **context), "text/html"
-        )
-    message.send()
+        session.info["pending_mail"] = True
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """5 minutes after the first failure, then twice as long each time, at most 4 hours."""
+    return min(timedelta(minutes=5) * 2 ** (attempts - 1), timedelta(hours=4))
+
+
+GIVE_UP_AFTER = timedelta(days=2)  # a mail about tomorrow's slot is worthless after that
+
+
+def retry_pending(session: Session, *, now: datetime, limit: int = 200) -> tuple[int, int, int]:
+    """Try again the mails due (a job); returns (sent, failed again, given up)."""
+    due = session.scalars(
+        sa.select(PendingMail)
+        .where(PendingMail.next_attempt_at <= now)
+        .order_by(PendingMail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    sent = failed = given_up = 0
+    for pending in due:
+        try:
+            _message(
+                pending.recipient, pending.subject, pending.body_text, pending.body_html
+            ).send()
+        except Exception as error:
+            pending.attempts += 1
+            pending.last_error = f"{type(error).__name__}: {error}"[:300]
+            if now - pending.created_at >= GIVE_UP_AFTER:
+                log.error("mail %s given up after %d attempts", pending.id, pending.attempts)
+                session.delete(pending)
+                given_up += 1
+            else:
+                pending.next_attempt_at = now + retry_delay(pending.attempts)
+                failed += 1
+        else:
+            session.delete(pending)  # it holds an address and words about a person
+            sent += 1
+    session.flush()
+    return sent, failed, given_up
 
 
 def _real(session: Session | scoped_session) -> Session:
@@ -79,6 +147,12 @@ def commit(session: Session | scoped_session) -> None:
             callback()
         except Exception:  # the data is saved: a mail failure must not turn it into an error
             log.exception("post-commit action failed")
+    if real.info.pop("pending_mail", False):  # mails to try again later (see deliver)
+        try:
+            real.commit()
+        except Exception:
+            log.exception("mails to try again could not be saved")
+            real.rollback()
 
 
 def _inside(transaction: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:

@@ -65,6 +65,9 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
+    # Flask-Limiter's init_app sets nothing up (no storage) while the shared limiter is
+    # disabled, which an earlier test without the app (see _limits_off) may have left it.
+    limiter.enabled = True
     app = create_app(
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=database_url,

@@ -69,3 +69,72 @@ def test_a_savepoint_rolled_back_in_the_tests_session_keeps_earlier_actions(sess
 )
 def test_addresses_under_invalid_are_never_written_to(email, expected):
     assert can_mail(User(email=email)) is expected
+
+
+# A mail server down ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server_down(monkeypatch):
+    """The mail server refuses every mail until `server_down.up()`."""
+    from flask_mailman import EmailMultiAlternatives
+
+    real_send = EmailMultiAlternatives.send
+
+    class Switch:
+        down = True
+
+        def up(self):
+            self.down = False
+
+    switch = Switch()
+
+    def send(message, *args, **kwargs):
+        if switch.down:
+            raise ConnectionRefusedError("mail server down")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+    return switch
+
+
+def test_a_mail_the_server_refused_is_kept_and_sent_by_the_job(session, outbox, server_down):
+    from datetime import timedelta
+
+    from conciergerie.mail import retry_pending
+    from conciergerie.models import PendingMail
+    from conciergerie.orders import notifications
+    from tests.factories import make_order
+
+    order = make_order(session)
+    on_commit(session, lambda: notifications.send_confirmation(order))
+    commit(session)  # the data is saved; the mail is kept instead of lost
+    [pending] = session.scalars(sa.select(PendingMail)).all()
+    assert pending.recipient == order.customer.email and order.code in pending.subject
+    assert "ConnectionRefusedError" in pending.last_error and outbox == []
+
+    # Still down: tried again later, with a longer wait each time.
+    first_try = pending.next_attempt_at
+    assert retry_pending(session, now=first_try - timedelta(seconds=1)) == (0, 0, 0)
+    assert retry_pending(session, now=first_try) == (0, 1, 0)
+    assert pending.attempts == 2 and pending.next_attempt_at == first_try + timedelta(minutes=10)
+
+    server_down.up()
+    assert retry_pending(session, now=pending.next_attempt_at) == (1, 0, 0)
+    [mail] = outbox
+    assert mail.to == [order.customer.email] and order.code in mail.subject
+    assert mail.alternatives and "<p>" in mail.alternatives[0][0]
+    assert session.scalars(sa.select(PendingMail)).all() == []  # no copy kept once sent
+
+
+def test_a_mail_refused_for_two_days_is_given_up(session, server_down):
+    from datetime import timedelta
+
+    from conciergerie.mail import deliver, retry_pending
+    from conciergerie.models import PendingMail, utcnow
+
+    deliver("lea@example.org", "Rappel", "texte", None)
+    commit(session)
+    [pending] = session.scalars(sa.select(PendingMail)).all()
+    assert retry_pending(session, now=utcnow() + timedelta(days=2, minutes=1)) == (0, 0, 1)
+    assert session.scalars(sa.select(PendingMail)).all() == []

@@ -26,6 +26,7 @@ from conciergerie.models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
+    PendingMail,
     Refund,
     Registration,
     RegistrationStatus,
@@ -111,6 +112,7 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
                 "dropoff_slot": _slot(order.dropoff_slot),
                 "pickup_slot": _slot(order.pickup_slot),
                 "note": order.note,
+                "dropoff_remarks": order.dropoff_remarks,
                 "subtotal_cents": order.subtotal_cents,
                 "fee_cents": order.fee_cents,
                 "total_cents": order.total_cents,
@@ -247,7 +249,9 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     for registration in _upcoming_registrations(session, user, now=now):
         unregister(session, registration.event, user, now=now)
     theirs = sa.select(Order.id).where(Order.customer_id == user.id).scalar_subquery()
-    session.execute(sa.update(Order).where(Order.customer_id == user.id).values(note=""))
+    session.execute(
+        sa.update(Order).where(Order.customer_id == user.id).values(note="", dropoff_remarks="")
+    )
     # Free text written about their orders may name them (a refund's reason, a desk note):
     # the amounts, dates and steps stay, the words go.
     session.execute(sa.update(OrderEvent).where(OrderEvent.order_id.in_(theirs)).values(note=""))
@@ -275,6 +279,8 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
         .execution_options(synchronize_session="fetch")
     )
     session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    # Mails still waiting to be sent to them are about them.
+    session.execute(sa.delete(PendingMail).where(PendingMail.recipient == user.email))
     user.email = f"anonyme-{user.id}@supprime.invalid"
     user.full_name = ANONYMOUS_NAME
     user.phone = None

@@ -13,8 +13,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from conciergerie.desk.service import MAX_REMARKS_LENGTH
+from conciergerie.models import OfferKind, Order
 from conciergerie.orders.service import MAX_NOTE_LENGTH, MAX_QUANTITY
 
 COUNTER_LINES = 3  # lines of an order taken at the counter (one is enough most of the time)
@@ -88,3 +90,68 @@ class CounterOrderForm(FlaskForm):
         ],
         render_kw={"rows": 3, "maxlength": MAX_NOTE_LENGTH},
     )
+
+
+class CheckInForm(FlaskForm):
+    """The reception of an order's items at the desk. Its fields are prefixed with the order
+    (many orders on one screen); `check_in_form` adds one "received" number per service line."""
+
+    remarks = TextAreaField(
+        _l("État des articles, remarques (facultatif)"),
+        description=_l("Par exemple : talon gauche décollé. Le prestataire le verra."),
+        validators=[
+            Length(
+                max=MAX_REMARKS_LENGTH,
+                message=_l("%(max)d caractères au plus.", max=MAX_REMARKS_LENGTH),
+            )
+        ],
+        render_kw={"rows": 2, "maxlength": MAX_REMARKS_LENGTH},
+    )
+
+    def received(self) -> dict[int, int]:
+        """{line id: items received}, once validated."""
+        return {
+            int(field.name.rpartition(RECEIVED)[2]): field.data
+            for field in self
+            if field.short_name.startswith(RECEIVED)
+        }
+
+    def received_fields(self) -> list:
+        return [field for field in self if field.short_name.startswith(RECEIVED)]
+
+    def unknown_lines(self, formdata) -> list[str]:
+        """Posted "received" numbers for no service line of this order (a tampered form)."""
+        known = {field.name for field in self.received_fields()}
+        mine = f"{self._prefix}{RECEIVED}"
+        return [key for key in formdata if key.startswith(mine) and key not in known]
+
+
+RECEIVED = "received_"
+
+
+def check_in_form(order: Order, **kwargs) -> CheckInForm:
+    """The reception form of `order`: one number per service line, the ordered quantity by
+    default (1 to that quantity)."""
+
+    class OrderCheckInForm(CheckInForm):
+        pass
+
+    for line in order.lines:
+        if line.kind is not OfferKind.SERVICE:
+            continue
+        setattr(
+            OrderCheckInForm,
+            f"{RECEIVED}{line.id}",
+            IntegerField(
+                _l(
+                    "Articles reçus : %(name)s (%(n)d commandé(s))", name=line.name, n=line.quantity
+                ),
+                default=line.quantity,
+                validators=[
+                    InputRequired(_l("Indiquez le nombre d'articles reçus.")),
+                    NumberRange(0, line.quantity, _l("Entre 1 et %(max)d.", max=line.quantity)),
+                ],
+                render_kw={"inputmode": "numeric", "min": 1, "max": line.quantity},
+            ),
+        )
+    return OrderCheckInForm(prefix=f"reception-{order.id}-", **kwargs)

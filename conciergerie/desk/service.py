@@ -1,4 +1,5 @@
-"""What the desk screen lists, and the customers served at the counter without an account."""
+"""What the desk screen lists, the customers served at the counter without an account, and the
+reception of the items customers bring."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from conciergerie.accounts.service import AccountError, normalise_email
 from conciergerie.errors import DomainError
-from conciergerie.models import DeskSlot, Order, OrderLine, OrderStatus, Role, User
+from conciergerie.i18n import money
+from conciergerie.models import DeskSlot, OfferKind, Order, OrderLine, OrderStatus, Role, User
+from conciergerie.orders import service as orders
+from conciergerie.orders.service import OrderError
 from conciergerie.timeutils import local_date, start_of_local_day
 
 ACTIVE = [status for status in OrderStatus if not status.is_final]
@@ -210,3 +214,129 @@ def walk_in_customer(
     session.add(user)
     session.flush()
     return user
+
+
+# Receiving the items of an order (check-in at drop-off) ----------------------------------------
+
+
+class CheckInError(OrderError):
+    """The reception cannot be recorded; `field`: "remarks", "received-<line id>" or None."""
+
+
+MAX_REMARKS_LENGTH = 300  # Order.dropoff_remarks
+
+
+def check_in(
+    session: Session,
+    order: Order,
+    *,
+    received: dict[int, int],
+    remarks: str,
+    actor: User,
+    now: datetime,
+) -> None:
+    """The concierge receives a confirmed order's items at the desk: how many of each service
+    line came (at least 1, at most what was ordered) and, optionally, their state.
+
+    The order moves to "dropped off" through `advance_order` (its state and permission rules),
+    its history noting what came; the remarks are kept on the order (the provider and the
+    customer see them). A
+    line brought short is lowered and the order's totals follow, unless more than the new total
+    has already been paid: no money changes silently, the concierge records the full reception
+    and refunds the difference instead. Raises CheckInError, InvalidTransition or
+    OrderNotAllowed; the caller rolls back.
+    """
+    remarks = " ".join((remarks or "").split())
+    if len(remarks) > MAX_REMARKS_LENGTH:
+        raise CheckInError(_("%(n)d caractères au plus.", n=MAX_REMARKS_LENGTH), field="remarks")
+    orders.lock(session, order)
+    if not orders.may_move(order, OrderStatus.DROPPED_OFF, actor):
+        raise orders.OrderNotAllowed(_("Seul·e la concierge réceptionne les articles."))
+    if order.status is not OrderStatus.CONFIRMED or not order.has_dropoff:
+        raise orders.InvalidTransition(
+            _(
+                "%(code)s n'attend pas de dépôt (statut : %(status)s).",
+                code=order.code,
+                status=orders.status_label(order.status),
+            )
+        )
+    services = {line.id: line for line in order.lines if line.kind is OfferKind.SERVICE}
+    for line_id in received:
+        if line_id not in services:
+            raise CheckInError(_("Ligne inconnue dans cette commande : rechargez la page."))
+    counts: dict[int, int] = {}
+    for line_id, line in services.items():
+        count = received.get(line_id)
+        field = f"received-{line_id}"
+        if count is None:
+            raise CheckInError(
+                _("Indiquez combien d'articles sont reçus pour « %(name)s ».", name=line.name),
+                field=field,
+            )
+        if count > line.quantity:
+            raise CheckInError(
+                _(
+                    "%(ordered)d commandé(s) au plus : pour davantage, prenez une nouvelle "
+                    "commande au comptoir.",
+                    ordered=line.quantity,
+                ),
+                field=field,
+            )
+        if count < 0:
+            raise CheckInError(_("Nombre invalide."), field=field)
+        counts[line_id] = count
+    if not any(counts.values()):
+        raise CheckInError(
+            _(
+                "Aucun article reçu : la commande n'est pas déposée. Marquez-la « Non déposée » "
+                "après son créneau, ou annulez-la."
+            )
+        )
+    for line_id, count in counts.items():
+        if count == 0:
+            raise CheckInError(
+                _(
+                    "Au moins 1 article par prestation. Rien n'est apporté pour « %(name)s » : "
+                    "annulez la commande et prenez-la de nouveau au comptoir sans cette "
+                    "prestation.",
+                    name=services[line_id].name,
+                ),
+                field=f"received-{line_id}",
+            )
+
+    subtotal = sum(
+        line.unit_price_cents * counts.get(line.id, line.quantity) for line in order.lines
+    )
+    total = subtotal + order.fee_cents
+    if total < order.total_cents and order.paid_cents > total:
+        raise CheckInError(
+            _(
+                "Déjà payé : %(paid)s, plus que le nouveau total (%(total)s). Rien n'est changé "
+                "en silence : enregistrez la réception complète, puis remboursez la différence "
+                "avec « Rembourser ».",
+                paid=money(order.paid_cents),
+                total=money(total),
+            )
+        )
+
+    items = ", ".join(
+        _("%(count)d × %(name)s", count=counts[line.id], name=line.name)
+        if counts[line.id] == line.quantity
+        else _(
+            "%(count)d × %(name)s (%(ordered)d commandé(s))",
+            count=counts[line.id],
+            name=line.name,
+            ordered=line.quantity,
+        )
+        for line in services.values()
+    )
+    note = _("Reçu : %(items)s", items=items)
+    if len(note) > 300:  # the history's note
+        note = _("Reçu : %(count)d article(s)", count=sum(counts.values()))
+    orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=actor, now=now, note=note)
+    order.dropoff_remarks = remarks
+    for line_id, count in counts.items():
+        services[line_id].quantity = count
+    order.subtotal_cents = subtotal
+    order.total_cents = total
+    session.flush()

@@ -10,12 +10,20 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.desk import service as desk
-from conciergerie.desk.forms import CounterOrderForm, FindOrderForm
+from conciergerie.desk.forms import (
+    RECEIVED,
+    CheckInForm,
+    CounterOrderForm,
+    FindOrderForm,
+    check_in_form,
+)
 from conciergerie.extensions import db
+from conciergerie.i18n import money
 from conciergerie.mail import commit, on_commit
 from conciergerie.models import (
     DeskSlot,
@@ -43,11 +51,23 @@ bp = Blueprint("desk", __name__, url_prefix="/comptoir")
 @bp.get("/")
 @role_required(Role.VOLUNTEER)
 def index():
-    find = FindOrderForm(request.args)
+    return _desk_page(FindOrderForm(request.args))
+
+
+def _desk_page(find: FindOrderForm, *, refused: CheckInForm | None = None, status: int = 200):
+    """The desk screen; `refused`: a reception form sent back with its errors (its order is
+    searched, so that its card is shown)."""
     search = find.q.data if find.validate() else None
     found = desk.active_orders(db.session, search=search)
     now = utcnow()
     steps = {order.id: orders.next_steps(order, current_user, now=now) for order in found}
+    check_in_forms = {
+        order.id: check_in_form(order, formdata=None)
+        for order in found
+        if OrderStatus.DROPPED_OFF in steps[order.id]
+    }
+    if refused is not None:
+        check_in_forms[refused.order_id] = refused
     return render_template(
         "desk/index.html",
         orders=found,
@@ -55,11 +75,12 @@ def index():
         today=[] if search else desk.todays_slots(db.session, now=now),
         uncollected={order.id: desk.uncollected_since(order, now=now) for order in found},
         steps=steps,
+        check_in_forms=check_in_forms,
         find=find,
         step_form=StepForm(),
         payment_form=DeskPaymentForm(formdata=None),
         refund_form=RefundForm(formdata=None),
-    )
+    ), status
 
 
 @bp.post("/commandes/<id:order_id>/etape")
@@ -86,6 +107,63 @@ def step(order_id: int):
             "success",
         )
     return redirect(url_for("desk.index"))
+
+
+@bp.post("/commandes/<id:order_id>/reception")
+@role_required(Role.CONCIERGE)
+def check_in(order_id: int):
+    """The concierge receives the items of an order: how many came, their state. Refused: the
+    desk screen again (422), the order's card showing why. Aborts 400 on numbers posted for
+    lines that are not the order's services (a tampered or stale form)."""
+    order = db.get_or_404(Order, order_id)
+    form = check_in_form(order)
+    form.order_id = order.id
+    if form.unknown_lines(request.form):
+        abort(400, description=_("Ligne inconnue dans cette commande : rechargez la page."))
+    if form.validate_on_submit():
+        try:
+            desk.check_in(
+                db.session,
+                order,
+                received=form.received(),
+                remarks=form.remarks.data or "",
+                actor=current_user._get_current_object(),
+                now=utcnow(),
+            )
+        except (orders.InvalidTransition, orders.OrderNotAllowed) as error:
+            db.session.rollback()  # the order has moved on, or the step is not yours
+            flash(f"{order.code} : {error}", "error")
+            return redirect(url_for("desk.index", q=order.code))
+        except orders.OrderError as error:
+            db.session.rollback()
+            field = error.field or ""
+            target = form._fields.get(field.replace("received-", RECEIVED))
+            if target is not None:
+                target.errors = [*target.errors, str(error)]
+            else:
+                form.form_errors.append(str(error))
+        else:
+            commit(db.session)
+            flash(_checked_in_message(order), "success")
+            return redirect(url_for("desk.index", q=order.code))
+    elif "csrf_token" in form.errors:
+        abort(400, description=_("Requête invalide : rechargez la page."))
+    return _desk_page(FindOrderForm(MultiDict({"q": order.code})), refused=form, status=422)
+
+
+def _checked_in_message(order: Order) -> Markup:
+    """After a reception: a link to print the labels and, if the order is paid at the desk and
+    something is due, a reminder to take the payment."""
+    message = Markup('{} <a href="{}">{}</a>').format(
+        _("%(code)s : articles reçus, commande déposée.", code=order.code),
+        url_for("desk.labels", order_id=order.id),
+        _("Imprimer les étiquettes"),
+    )
+    if order.payment_method is PaymentMethod.DESK and order.balance_due_cents > 0:
+        message += Markup(" ") + _(
+            "Pensez à encaisser : %(due)s restent à régler.", due=money(order.balance_due_cents)
+        )
+    return message
 
 
 @bp.get("/commandes/<id:order_id>/etiquettes")

@@ -61,6 +61,13 @@ def _mark_uncollected(session: Session, now: datetime) -> str:
     return f"{mark_uncollected(session, now=now, after_days=days)} commandes non retirées"
 
 
+def _retry_mails(session: Session, now: datetime) -> str:
+    from conciergerie.mail import retry_pending
+
+    sent, failed, given_up = retry_pending(session, now=now)
+    return f"{sent} envoyés, {failed} encore en échec, {given_up} abandonnés"
+
+
 def _anonymise_inactive(session: Session, now: datetime) -> str:
     from flask import current_app
 
@@ -138,6 +145,14 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 3, "minute": 30},
         12 * 3600,
         _anonymise_inactive,
+    ),
+    ScheduledJob(
+        "retry-mails",
+        _l("Renvoyer les e-mails que le serveur de messagerie a refusés"),
+        "interval",
+        {"minutes": 5},
+        10 * 60,
+        _retry_mails,
     ),
     ScheduledJob(
         "expire-unpaid",

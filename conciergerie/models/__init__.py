@@ -14,6 +14,7 @@ from conciergerie.models.catalogue import (
 )
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
 from conciergerie.models.events import Event, EventStatus, Registration, RegistrationStatus
+from conciergerie.models.mail import PendingMail
 from conciergerie.models.orders import (
     Order,
     OrderEvent,
@@ -67,6 +68,7 @@ __all__ = [
     "OrderStatus",
     "QuoteState",
     "Payment",
+    "PendingMail",
     "PaymentKind",
     "PaymentMethod",
     "Refund",

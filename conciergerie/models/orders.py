@@ -79,6 +79,9 @@ class Order(Base):
         sa.ForeignKey("desk_slot.id", ondelete="RESTRICT"), index=True
     )
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The desk's words on the state of the items when they were handed in ("talon gauche
+    # décollé"): the provider and the customer see them.
+    dropoff_remarks: Mapped[str] = mapped_column(sa.String(300), default="")
     subtotal_cents: Mapped[int]
     fee_cents: Mapped[int]
     total_cents: Mapped[int]

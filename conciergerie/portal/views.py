@@ -30,9 +30,11 @@ def _provider_id() -> int:
 @bp.get("/")
 @role_required(Role.PROVIDER)
 def index():
+    work = service.workload(db.session, _provider_id())
     return render_template(
         "portal/index.html",
-        work=service.workload(db.session, _provider_id()),
+        work=work,
+        # What the desk noted of the items' state when they were handed in.
         form=ReadyForm(),
         cannot_do_form=CannotDoForm(formdata=None),
         quote_form=QuoteForm(formdata=None),

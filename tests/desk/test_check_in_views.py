@@ -1,0 +1,239 @@
+"""The reception form on the desk screen, and the remarks the provider and the customer see."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conciergerie.models import OrderStatus, Payment, PaymentKind, PaymentMethod, Role
+from tests import factories
+from tests.conftest import csrf_token, sign_in
+from tests.desk.test_check_in import two_line_order
+
+
+def url(order) -> str:
+    return f"/comptoir/commandes/{order.id}/reception"
+
+
+def post(client, order, data: dict, *, token: bool = True):
+    """Post the reception form of `order` (`data` keys without the form's prefix)."""
+    prefix = f"reception-{order.id}-"
+    form = {prefix + key: value for key, value in data.items()}
+    if token:
+        form[prefix + "csrf_token"] = csrf_token(client, "/comptoir/")
+    return client.post(url(order), data=form)
+
+
+def everything(order, remarks: str = "") -> dict:
+    data = {
+        f"received_{line.id}": str(line.quantity)
+        for line in order.lines
+        if line.kind.value == "service"
+    }
+    return {**data, "remarks": remarks}
+
+
+def test_the_desk_card_shows_the_reception_form_instead_of_the_plain_button(
+    client, session, login_as
+):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session)
+    resoling, cleaning = order.lines
+    html = client.get("/comptoir/").get_data(as_text=True)
+    card = html.split(f'id="commande-{order.id}"')[1].split("</li>")[0]
+    assert f'action="{url(order)}"' in card
+    assert "/etape" not in card  # one way to receive the items
+    # Labelled inputs, ids unique to the order's card, the ordered quantity by default.
+    for line, ordered in ((resoling, 2), (cleaning, 1)):
+        field_id = f"reception-{order.id}-received_{line.id}"
+        assert (
+            f'<label for="{field_id}">Articles reçus : {line.name} ({ordered} commandé(s))' in card
+        )
+        assert re.search(rf'id="{field_id}"[^>]* max="{ordered}" min="1"', card) or re.search(
+            rf'id="{field_id}"[^>]*value="{ordered}"', card
+        )
+        assert f'value="{ordered}"' in card
+    assert f'<label for="reception-{order.id}-remarks">État des articles, remarques' in card
+    assert 'inputmode="numeric"' in card
+
+
+def test_volunteers_see_no_reception_form(client, session, login_as):
+    login_as(Role.VOLUNTEER)
+    order = two_line_order(session)
+    html = client.get("/comptoir/").get_data(as_text=True)
+    assert order.code in html and url(order) not in html
+
+
+def test_the_concierge_receives_the_items_and_is_sent_to_print_the_labels(
+    client, session, login_as
+):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session)
+    resoling, cleaning = order.lines
+    data = {**everything(order, "talon gauche décollé"), f"received_{resoling.id}": "1"}
+    response = post(client, order, data)
+    assert response.status_code == 302
+    assert response.location.endswith(f"/comptoir/?q={order.code}")
+    session.expire_all()
+    assert order.status is OrderStatus.DROPPED_OFF
+    assert resoling.quantity == 1 and order.total_cents == 2000 + 800 + 150
+    html = client.get(response.location).get_data(as_text=True)
+    assert (
+        f'<a href="/comptoir/commandes/{order.id}/etiquettes">Imprimer les étiquettes</a>' in html
+    )
+    assert "Pensez à encaisser : 29,50" in html
+    assert "État au dépôt :</strong> talon gauche décollé" in html  # on the card too
+
+
+def test_no_payment_reminder_when_paid_online(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session, payment=PaymentMethod.ONLINE)
+    response = post(client, order, everything(order))
+    assert response.status_code == 302
+    html = client.get(response.location).get_data(as_text=True)
+    assert "Imprimer les étiquettes</a>" in html and "Pensez à encaisser" not in html
+
+
+def test_paid_more_than_the_lowered_total_is_refused_with_the_way_out(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session)
+    session.add(Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=order.total_cents))
+    session.flush()
+    resoling, _cleaning = order.lines
+    response = post(client, order, {**everything(order), f"received_{resoling.id}": "1"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "remboursez la différence avec « Rembourser »" in html
+    assert 'role="alert"' in html
+    session.expire_all()
+    assert order.status is OrderStatus.CONFIRMED and resoling.quantity == 2
+
+
+def test_zero_items_is_refused(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    order = factories.make_order(session)
+    [line] = order.lines
+    response = post(client, order, {f"received_{line.id}": "0", "remarks": ""})
+    assert response.status_code == 422
+    assert "Aucun article reçu" in response.get_data(as_text=True)
+    session.expire_all()
+    assert order.status is OrderStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("deux", "entier valide"), ("", "Indiquez le nombre"), ("7", "Entre 1 et 2")],
+)
+def test_bad_numbers_are_a_form_error_on_their_field(client, session, login_as, value, message):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session)
+    resoling, _cleaning = order.lines
+    response = post(client, order, {**everything(order), f"received_{resoling.id}": value})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    field_id = f"reception-{order.id}-received_{resoling.id}"
+    assert f'id="{field_id}-error"' in html and message in html
+    assert 'aria-invalid="true"' in html
+    session.expire_all()
+    assert order.status is OrderStatus.CONFIRMED
+
+
+def test_remarks_too_long_are_a_form_error(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session)
+    response = post(client, order, everything(order, "x" * 301))
+    assert response.status_code == 422
+    assert f'id="reception-{order.id}-remarks-error"' in response.get_data(as_text=True)
+
+
+def test_a_missing_line_is_a_form_error(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session)
+    resoling, _cleaning = order.lines
+    data = everything(order)
+    del data[f"received_{resoling.id}"]
+    assert post(client, order, data).status_code == 422
+
+
+def test_unknown_or_basket_lines_are_a_400(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session, basket=True)
+    basket = order.lines[2]
+    other = factories.make_order(session)
+    for extra in (f"received_{basket.id}", f"received_{other.lines[0].id}", "received_x"):
+        response = post(client, order, {**everything(order), extra: "1"})
+        assert response.status_code == 400, extra
+    session.expire_all()
+    assert order.status is OrderStatus.CONFIRMED
+
+
+def test_without_the_csrf_token_it_is_a_400(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session)
+    assert post(client, order, everything(order), token=False).status_code == 400
+    session.expire_all()
+    assert order.status is OrderStatus.CONFIRMED
+
+
+def test_an_order_already_received_is_explained(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    order = two_line_order(session)
+    data = everything(order)
+    assert post(client, order, data).status_code == 302
+    response = post(client, order, data)  # a second click, or a second tab
+    assert response.status_code == 302
+    html = client.get(response.location).get_data(as_text=True)
+    assert "n&#39;attend pas de dépôt" in html or "n'attend pas de dépôt" in html
+
+
+def test_unknown_order_is_a_404(client, login_as):
+    login_as(Role.CONCIERGE)
+    token = csrf_token(client, "/comptoir/")
+    assert (
+        client.post("/comptoir/commandes/999999/reception", data={"csrf_token": token}).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("role", [Role.VOLUNTEER, Role.PROVIDER, Role.RESIDENT, Role.EMPLOYEE])
+def test_only_the_concierge_may_receive(client, session, login_as, role):
+    order = two_line_order(session)
+    login_as(role)
+    if role is Role.RESIDENT:
+        sign_in(client, order.customer)  # their own order all the same
+    elif role is Role.PROVIDER:
+        staff = factories.make_user(session, Role.PROVIDER, provider=order.lines[0].provider)
+        sign_in(client, staff)  # the order's own provider all the same
+    # A token from another page the user may see: the refusal is the role's, not the token's.
+    token = csrf_token(client, "/compte/")
+    prefix = f"reception-{order.id}-"
+    data = {prefix + k: v for k, v in everything(order).items()}
+    response = client.post(url(order), data={**data, prefix + "csrf_token": token})
+    assert response.status_code == 403
+    session.expire_all()
+    assert order.status is OrderStatus.CONFIRMED
+
+
+def test_the_provider_sees_the_remarks_but_never_the_customers_contact(client, session, login_as):
+    order = two_line_order(session)
+    customer = order.customer
+    customer.phone = "06 12 34 56 78"
+    staff = factories.make_user(session, Role.PROVIDER, provider=order.lines[0].provider)
+    login_as(Role.CONCIERGE)
+    assert post(client, order, everything(order, "talon gauche décollé")).status_code == 302
+    sign_in(client, staff)
+    html = client.get("/prestataire/").get_data(as_text=True)
+    assert "État au dépôt :</strong> talon gauche décollé" in html
+    assert customer.email not in html and "06 12 34 56 78" not in html
+    assert customer.full_name not in html
+
+
+def test_the_customer_sees_the_remarks_on_their_order(client, session, login_as):
+    order = two_line_order(session)
+    login_as(Role.CONCIERGE)
+    assert post(client, order, everything(order, "rayure sur la semelle")).status_code == 302
+    sign_in(client, order.customer)
+    html = client.get(f"/commandes/{order.id}").get_data(as_text=True)
+    journey = html.split('id="journey"')[1].split("</section>")[0]
+    assert "État au dépôt :</strong> rayure sur la semelle" in journey
