@@ -224,7 +224,7 @@ def test_remarks_too_long_are_refused(session, concierge):
 def test_the_longest_remarks_fit_in_the_history_with_long_names(session, concierge):
     order = two_line_order(session)
     for line in order.lines:
-        line.name = "Une prestation au nom vraiment très long " * 4
+        line.name = ("Une prestation au nom vraiment très long " * 4)[:158]
     session.flush()
     remarks = "é" * desk.MAX_REMARKS_LENGTH
     desk.check_in(session, order, received=all_of(order), remarks=remarks, actor=concierge, now=NOW)
