@@ -63,6 +63,8 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Et voilà Gambetta <bonjour@etvoila-gambetta.fr>"
     )
     MAIL_BACKEND = "smtp" if os.environ.get("MAIL_SERVER") else "console"
+    # Seconds before a silent mail server is given up (the mail is kept and sent again later).
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
 
     # Uploaded files (event pictures); None: the instance folder's "uploads". Shared storage
     # when several web servers run.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -107,6 +108,11 @@ def retry_pending(session: Session, *, now: datetime, limit: int = 200) -> tuple
                 pending.recipient, pending.subject, pending.body_text, pending.body_html
             ).send()
         except Exception as error:
+            # A server down or silent would make every other mail wait for it too: the rest
+            # waits for the next run. A refused address or text concerns this mail only.
+            server_down = isinstance(error, OSError) and not isinstance(
+                error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError
+            )
             pending.attempts += 1
             pending.last_error = f"{type(error).__name__}: {error}"[:300]
             if now - pending.created_at >= GIVE_UP_AFTER:
@@ -116,6 +122,8 @@ def retry_pending(session: Session, *, now: datetime, limit: int = 200) -> tuple
             else:
                 pending.next_attempt_at = now + retry_delay(pending.attempts)
                 failed += 1
+            if server_down:
+                break
         else:
             session.delete(pending)  # it holds an address and words about a person
             sent += 1

@@ -138,3 +138,45 @@ def test_a_mail_refused_for_two_days_is_given_up(session, server_down):
     [pending] = session.scalars(sa.select(PendingMail)).all()
     assert retry_pending(session, now=utcnow() + timedelta(days=2, minutes=1)) == (0, 0, 1)
     assert session.scalars(sa.select(PendingMail)).all() == []
+
+
+def test_a_server_down_stops_the_run_but_a_refused_address_does_not(session, monkeypatch):
+    import smtplib
+    from datetime import timedelta
+
+    from flask_mailman import EmailMultiAlternatives
+
+    from conciergerie.mail import retry_pending
+    from conciergerie.models import PendingMail, utcnow
+
+    now = utcnow()
+    for recipient in ("a@example.org", "b@example.org", "c@example.org"):
+        session.add(
+            PendingMail(
+                recipient=recipient,
+                subject="s",
+                body_text="t",
+                next_attempt_at=now - timedelta(minutes=1),
+            )
+        )
+    session.flush()
+    tried = []
+
+    def refused(message, *args, **kwargs):
+        tried.append(message.to[0])
+        raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
+    assert retry_pending(session, now=now) == (0, 3, 0)  # each address tried
+    assert tried == ["a@example.org", "b@example.org", "c@example.org"]
+
+    tried.clear()
+
+    def down(message, *args, **kwargs):
+        tried.append(message.to[0])
+        raise TimeoutError("the mail server does not answer")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", down)
+    later = now + timedelta(hours=1)
+    assert retry_pending(session, now=later) == (0, 1, 0)  # the others wait for the next run
+    assert tried == ["a@example.org"]

@@ -72,26 +72,30 @@ def impact(
     end = start_of_local_day(date.fromordinal(last_day.toordinal() + 1))
     handed_over = handed_over_in(start, end)
 
-    to_providers = to_integration = repaired = grams = 0
+    repaired = grams = 0
     # What each line was sold as (its rate, repair, weight, integration enterprise), not what
     # the catalogue says today.
     lines = session.execute(
         sa.select(OrderLine).where(OrderLine.order_id.in_(handed_over), DONE)
     ).scalars()
-    sales: dict[tuple[int, bool], dict[int, int]] = {}  # (provider, integration) → rate → gross
+    # provider → rate → gross, as in the month's accounts (the commission rounded once per
+    # provider and rate, whatever the flags), and the same for the lines sold as integration
+    # enterprise's work.
+    sales: dict[int, dict[int, int]] = {}
+    integration: dict[int, dict[int, int]] = {}
     for line in lines:
-        by_rate = sales.setdefault((line.provider_id, line.integration_enterprise), {})
         rate = line_rate(line.commission_rate_bp, default_rate_bp)
-        by_rate[rate] = by_rate.get(rate, 0) + line.total_cents
+        for totals in (sales, integration) if line.integration_enterprise else (sales,):
+            by_rate = totals.setdefault(line.provider_id, {})
+            by_rate[rate] = by_rate.get(rate, 0) + line.total_cents
         if line.is_repair:
             repaired += line.quantity
         if line.weight_grams:
             grams += line.quantity * line.weight_grams
-    for (_provider, integration), by_rate in sales.items():
-        net = sum(by_rate.values()) - commission_of(by_rate)
-        to_providers += net
-        if integration:
-            to_integration += net
+    to_providers = sum(sum(by_rate.values()) - commission_of(by_rate) for by_rate in sales.values())
+    to_integration = sum(
+        sum(by_rate.values()) - commission_of(by_rate) for by_rate in integration.values()
+    )
 
     customers = dict(
         session.execute(

@@ -151,3 +151,25 @@ def test_bad_periods_are_clear_400s(client, login_as):
     login_as(Role.CONCIERGE)
     response = client.get("/comptoir/bilan/impact?annee=deux-mille")
     assert response.status_code == 400 and "AAAA" in response.get_data(as_text=True)
+
+
+def test_what_providers_received_matches_the_month_accounts_when_a_flag_changed(session):
+    """A provider that became an integration enterprise during the month: its lines keep each
+    their flag, but its commission is still rounded once per rate, as in the month's accounts
+    (rounding each part apart would pay it a cent less than its statement says)."""
+    from conciergerie.reports.service import month_report
+
+    provider = make_provider(session, commission_rate_bp=1_000)
+    offer = make_offer(session, provider=provider, price_cents=5)  # 10 % of 5 c: 0,5 c
+    before = make_order(session, offer=offer)
+    provider.is_integration_enterprise = True
+    after = make_order(session, offer=offer)
+    hand_over(session, before, datetime(2026, 11, 3, 9, tzinfo=UTC))
+    hand_over(session, after, datetime(2026, 11, 4, 9, tzinfo=UTC))
+
+    accounts = month_report(session, date(2026, 11, 1), default_rate_bp=1_000, cost_cents=0)
+    [row] = accounts.providers
+    assert (row.gross_cents, row.commission_cents, row.net_cents) == (10, 1, 9)
+    figures = impact.impact(session, *NOVEMBER, default_rate_bp=1_000, now=AFTER)
+    assert figures.to_providers_cents == row.net_cents == 9
+    assert figures.to_integration_cents == 4  # 5 c less its own commission, rounded up
