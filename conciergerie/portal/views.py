@@ -27,6 +27,14 @@ def _provider_id() -> int:
     return current_user.provider_id
 
 
+def _own_line_or_404(line_id: int) -> OrderLine:
+    """A line of the signed-in staff's provider; another provider's looks like no line at all."""
+    line = db.get_or_404(OrderLine, line_id)
+    if line.provider_id != _provider_id():
+        abort(404)
+    return line
+
+
 @bp.get("/")
 @role_required(Role.PROVIDER)
 def index():
@@ -46,9 +54,7 @@ def index():
 @bp.post("/lignes/<id:line_id>/prete")
 @role_required(Role.PROVIDER)
 def ready(line_id: int):
-    line = db.get_or_404(OrderLine, line_id)
-    if line.provider_id != _provider_id():
-        abort(404)
+    line = _own_line_or_404(line_id)
     if not ReadyForm().validate_on_submit():
         abort(400, description=_("Requête invalide : rechargez la page."))
     try:
@@ -74,9 +80,7 @@ def ready(line_id: int):
 @bp.post("/lignes/<id:line_id>/impossible")
 @role_required(Role.PROVIDER)
 def cannot_do(line_id: int):
-    line = db.get_or_404(OrderLine, line_id)
-    if line.provider_id != _provider_id():
-        abort(404)
+    line = _own_line_or_404(line_id)
     form = CannotDoForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -116,9 +120,7 @@ def cannot_do(line_id: int):
 @role_required(Role.PROVIDER)
 def quote(line_id: int):
     """The provider names the price of a line on quote; the customer is mailed to answer."""
-    line = db.get_or_404(OrderLine, line_id)
-    if line.provider_id != _provider_id():
-        abort(404)
+    line = _own_line_or_404(line_id)
     form = QuoteForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
