@@ -649,8 +649,7 @@ def place_subscription_orders(
         placed.extend(records)  # only what was kept
         for record in records:
             counts[record.outcome] = counts.get(record.outcome, 0) + 1
-    # Announced once every savepoint is over: rolling one back (a subscription that failed, a
-    # slot taken meanwhile) drops the mails queued before it (`mail._drop_on_rollback`).
+    # Announced once every savepoint is over, for what was kept only.
     announce(session, placed)
     return counts
 
