@@ -61,7 +61,8 @@ SETTINGS = [("fr-FR", PHONE), ("en-GB", {"width": 1024, "height": 800})]
 
 
 def audit(page, url: str, live_server: str) -> list[str]:
-    """Load `url`; return axe's violations and the budget or picture problems, as lines."""
+    """Load `url`; return axe's violations and the budget, reflow or picture problems, as
+    lines."""
     own = []
 
     def collect(response) -> None:
@@ -91,6 +92,12 @@ def audit(page, url: str, live_server: str) -> list[str]:
     weight = sum(len(r.body()) for r in own)
     if weight > BUDGET:
         problems.append(f"{url}: {weight} bytes of our CSS+JS (budget {BUDGET})")
+    # WCAG 1.4.10 reflow: no sideways scrolling of the page (a wide table scrolls in its box).
+    wide = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    if wide > 0:
+        problems.append(f"{url}: the page scrolls sideways by {wide}px")
     unsized = page.locator("img:not([width]), img:not([height])").count()
     if unsized:
         problems.append(f"{url}: {unsized} picture(s) without width and height")
