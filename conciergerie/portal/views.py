@@ -35,14 +35,19 @@ def _own_line_or_404(line_id: int) -> OrderLine:
     return line
 
 
+def _refused(line: OrderLine, form):
+    """Back to the portal with the form's errors, named by the order's code."""
+    for errors in form.errors.values():
+        flash(f"{line.order.code} : {' '.join(map(str, errors))}", "error")
+    return redirect(url_for("portal.index"))
+
+
 @bp.get("/")
 @role_required(Role.PROVIDER)
 def index():
-    work = service.workload(db.session, _provider_id())
     return render_template(
         "portal/index.html",
-        work=work,
-        # What the desk noted of the items' state when they were handed in.
+        work=service.workload(db.session, _provider_id()),
         form=ReadyForm(),
         cannot_do_form=CannotDoForm(formdata=None),
         quote_form=QuoteForm(formdata=None),
@@ -83,9 +88,7 @@ def cannot_do(line_id: int):
     line = _own_line_or_404(line_id)
     form = CannotDoForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(f"{line.order.code} : {' '.join(map(str, errors))}", "error")
-        return redirect(url_for("portal.index"))
+        return _refused(line, form)
     try:
         done = service.mark_cannot_do(
             db.session,
@@ -123,9 +126,7 @@ def quote(line_id: int):
     line = _own_line_or_404(line_id)
     form = QuoteForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(f"{line.order.code} : {' '.join(map(str, errors))}", "error")
-        return redirect(url_for("portal.index"))
+        return _refused(line, form)
     try:
         quotes.propose(
             db.session,

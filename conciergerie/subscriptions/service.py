@@ -411,18 +411,9 @@ def pause(
         _withdraw_order(
             session, record, DeliveryOutcome.PAUSED, actor=actor, gateway=gateway, now=now
         )
-    # A pause made shorter: the weeks after its new end, still open, get their basket again
-    # (the job orders them).
-    for record in session.scalars(
-        sa.select(BasketDelivery).where(
-            BasketDelivery.subscription_id == subscription.id,
-            BasketDelivery.outcome == DeliveryOutcome.PAUSED,
-            BasketDelivery.day > until,
-        )
-    ).all():
-        if cutoff(subscription, record.day) > now:
-            session.delete(record)
-    session.flush()
+    # A pause made shorter: the weeks after its new end get their basket again (the job
+    # orders them).
+    _give_back_paused_weeks(session, subscription, now=now, after=until)
 
 
 def resume(
@@ -441,12 +432,25 @@ def resume(
         raise SubscriptionError(_("Cet abonnement n'est pas en pause."))
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.paused_until = None
-    for record in subscription.deliveries:
-        if record.outcome is DeliveryOutcome.PAUSED and cutoff(subscription, record.day) > now:
+    _give_back_paused_weeks(session, subscription, now=now)
+    announce(session, place_due(session, subscription, now=now, lead=lead, settings=settings))
+
+
+def _give_back_paused_weeks(
+    session: Session, subscription: BasketSubscription, *, now: datetime, after: date | None = None
+) -> None:
+    """Forget the weeks recorded as paused (after `after`) whose cut-off is still ahead."""
+    query = sa.select(BasketDelivery).where(
+        BasketDelivery.subscription_id == subscription.id,
+        BasketDelivery.outcome == DeliveryOutcome.PAUSED,
+    )
+    if after is not None:
+        query = query.where(BasketDelivery.day > after)
+    for record in session.scalars(query).all():
+        if cutoff(subscription, record.day) > now:
             session.delete(record)
     session.flush()
     session.expire(subscription, ["deliveries"])
-    announce(session, place_due(session, subscription, now=now, lead=lead, settings=settings))
 
 
 def stop(
