@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from conciergerie.config import normalise_database_url
+from conciergerie.jobs.registry import JOBS
 from conciergerie.payments.testing import signed_event
 from tests.production.tcp_proxy import TcpProxy
 
@@ -313,21 +314,29 @@ def test_one_scheduler_runs_the_jobs_and_another_takes_over_once(cluster_db, tmp
         pid = int(holder.split(":")[1])
         [leader] = [p for p in processes if p.pid == pid]
         [follower] = [p for p in processes if p.pid != pid]
+        leader_log = tmp_path / f"scheduler{processes.index(leader)}.log"
+        # Wait for the leader's scheduler to have started, not for its first stored job: it
+        # writes its jobs one by one while starting, and would overwrite the change made below.
         _wait_until(
-            lambda: _count(engine, "SELECT count(*) FROM apscheduler_jobs") > 0,
+            lambda: "holds the lease: jobs are running" in leader_log.read_text(),
             seconds=30,
-            what="the leader to store its jobs",
+            what="the leader to start its jobs",
         )
+        assert _count(engine, "SELECT count(*) FROM apscheduler_jobs") == len(JOBS)
         runs_before = _count(engine, "SELECT count(*) FROM job_run")
         # A run of "expire-unpaid" falls due while the leader is dying: the next one catches it
-        # up once, from the shared job store.
+        # up once, from the shared job store. The leader is frozen first, so that it cannot
+        # wake up between the change and its death and run the job itself.
+        leader.send_signal(signal.SIGSTOP)
         with engine.begin() as conn:
-            conn.execute(
+            conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))  # fail, never hang
+            changed = conn.execute(
                 sa.text(
                     "UPDATE apscheduler_jobs SET next_run_time = "
                     "extract(epoch FROM now()) - 1 WHERE id = 'expire-unpaid'"
                 )
-            )
+            ).rowcount
+        assert changed == 1
         leader.send_signal(signal.SIGKILL)  # no goodbye: the lease must expire
         leader.wait()
         took = _wait_until(
@@ -357,6 +366,7 @@ def test_one_scheduler_runs_the_jobs_and_another_takes_over_once(cluster_db, tmp
     finally:
         for process in processes:
             if process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a frozen leader must hear the SIGTERM
                 process.terminate()
                 process.wait(timeout=20)
         for log in files:
