@@ -64,8 +64,9 @@ def active_orders(session: Session, *, search: str | None = None) -> list[Order]
     ]
     digits = phone_digits(search)
     if len(digits) >= 4 and not search.strip(PHONE_SEPARATORS + "0123456789"):
-        # A phone number, as typed: 06 12 34 56 78, 06.12…
-        matches.append(_digits_of(User.phone).like(f"%{digits}%"))
+        # A phone number, as typed: 06 12 34 56 78, 06.12…, +33 6 12…: found however it was
+        # written in the account (without its trunk "0" or "+33", the rest is the same).
+        matches.append(_digits_of(User.phone).like(f"%{national_number(search)}%"))
     found = query.join(User, User.id == Order.customer_id).where(sa.or_(*matches))
     return list(session.scalars(found.order_by(Order.placed_at.desc(), Order.id).limit(50)))
 
@@ -150,6 +151,21 @@ def phone_digits(text: str) -> str:
     return re.sub(r"\D", "", text or "")
 
 
+def national_number(text: str) -> str:
+    """The digits that stay the same however a French number is written: without the trunk
+    "0" (06…) or the country code (+33 6…, 0033 6…, +33 (0)6…); another country's number
+    without its "+" or "00". Parts of a number too ("06 12", "+33 6 12")."""
+    digits = phone_digits(text)
+    international = text.strip().startswith("+") or digits.startswith("00")
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if international or (digits.startswith("33") and len(digits) == 11):
+        if not digits.startswith("33"):
+            return digits
+        digits = digits[2:]
+    return digits[1:] if digits.startswith("0") else digits
+
+
 def _digits_of(column: sa.ColumnElement) -> sa.ColumnElement:
     """`phone_digits` in SQL (the separators people type; other characters are not digits
     either, but are not found in the numbers the desk types)."""
@@ -195,12 +211,19 @@ def walk_in_customer(
         # The same number and the same first name: a household sharing a phone is not one
         # customer (their orders, labels and data would be mixed up).
         first_name = full_name.split()[0].casefold()
+        number = national_number(phone)
         for user in session.scalars(
             sa.select(User)
-            .where(User.is_walk_in, _digits_of(User.phone) == digits, User.anonymised_at.is_(None))
+            .where(
+                User.is_walk_in,
+                _digits_of(User.phone).like(f"%{number}"),  # narrowed here, checked below
+                User.anonymised_at.is_(None),
+            )
             .order_by(User.id.desc())
         ):
-            if user.full_name.casefold().split()[:1] == [first_name]:
+            if national_number(user.phone or "") == number and user.full_name.casefold().split()[
+                :1
+            ] == [first_name]:
                 return user
     user = User(
         email=address or f"comptoir-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}",

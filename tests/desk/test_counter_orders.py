@@ -50,6 +50,45 @@ def test_a_walk_in_customer_without_email_gets_an_account_that_is_never_mailed(s
     assert again.id == user.id
 
 
+@pytest.mark.parametrize(
+    "written", ["+33 6 12 34 56 78", "0033612345678", "+33 (0)6 12 34 56 78", "6 12 34 56 78"]
+)
+def test_a_french_number_written_with_the_country_code_is_the_same_number(session, written):
+    user = desk.walk_in_customer(
+        session, full_name="Nadia", phone="06 12 34 56 78", email="", now=NOW
+    )
+    again = desk.walk_in_customer(session, full_name="Nadia", phone=written, email="", now=NOW)
+    assert again.id == user.id
+
+
+def test_a_number_ending_the_same_way_is_not_the_same_number(session):
+    user = desk.walk_in_customer(
+        session, full_name="Nadia", phone="+44 6 12 34 56 78", email="", now=NOW
+    )
+    other = desk.walk_in_customer(
+        session, full_name="Nadia", phone="06 12 34 56 78", email="", now=NOW
+    )
+    assert other.id != user.id
+
+
+@pytest.mark.parametrize(
+    ("national", "digits"),
+    [
+        ("06 12 34 56 78", "612345678"),
+        ("+33 6 12 34 56 78", "612345678"),
+        ("0033 6 12 34 56 78", "612345678"),
+        ("+33 (0)6 12 34 56 78", "612345678"),
+        ("33 6 12 34 56 78", "612345678"),
+        ("+44 20 7946 0958", "442079460958"),
+        ("0044 20 7946 0958", "442079460958"),
+        ("06 12", "612"),
+        ("+33 6 12", "612"),
+    ],
+)
+def test_national_number(national, digits):
+    assert desk.national_number(national) == digits
+
+
 def test_a_household_sharing_a_phone_is_not_one_walk_in_customer(session):
     jean = desk.walk_in_customer(
         session, full_name="Jean Dupont", phone="06 12 34 56 78", email="", now=NOW
@@ -191,6 +230,8 @@ def test_the_concierge_takes_an_order_at_the_counter(client, session, counter_pa
     assert outbox == []  # no address, no mail
     # The desk finds it by the phone number as typed another way.
     html = client.get("/comptoir/?q=06.12.34.56.78").get_data(as_text=True)
+    assert order.code in html
+    html = client.get("/comptoir/?q=%2B33 6 12 34").get_data(as_text=True)
     assert order.code in html
 
 
