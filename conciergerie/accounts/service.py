@@ -175,6 +175,7 @@ def set_password(user: User, new_password: str) -> None:
     """Set a new password and sign the user out of every other session."""
     check_password_rules(new_password)
     user.password_hash = passwords.hash_password(new_password)
+    user.is_walk_in = False  # a customer served at the counter who now has an online account
     end_all_sessions(user)
 
 

@@ -94,6 +94,15 @@ def _update_user(
         raise ManageError(
             _("Vous ne pouvez pas désactiver votre propre compte."), "is_active_account"
         )
+    if user.is_walk_in and not role.is_customer:
+        # Nobody can sign in to that account (no password yet): a role in the team needs one.
+        raise ManageError(
+            _(
+                "Ce compte de client·e du comptoir n'a pas encore de mot de passe : "
+                "il ne peut pas recevoir un rôle de l'équipe."
+            ),
+            "role",
+        )
     was_concierge = user.role is Role.CONCIERGE and user.is_active_account
     leaves = role is not Role.CONCIERGE or not is_active
     if was_concierge and leaves and not _other_active_concierges(session, user):

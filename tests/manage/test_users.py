@@ -153,6 +153,30 @@ def test_the_last_active_concierge_stays(session, concierge):
     assert error.value.field == "role"
 
 
+@pytest.mark.parametrize("role", [Role.VOLUNTEER, Role.CONCIERGE, Role.PROVIDER])
+def test_a_walk_in_customer_without_a_password_gets_no_team_role(session, concierge, role):
+    walk_in = make_user(session, Role.RESIDENT, is_walk_in=True, password_hash="!")
+    links = {"provider": make_provider(session)} if role is Role.PROVIDER else {}
+    with pytest.raises(ManageError, match="mot de passe") as error:
+        _update(session, walk_in, concierge, role=role, **links)
+    assert error.value.field == "role" and walk_in.role is Role.RESIDENT
+    assert _entries(session) == []
+    # A customer role is fine (an employee of a member company, say).
+    company = make_member_company(session)
+    _update(session, walk_in, concierge, role=Role.EMPLOYEE, member_company=company)
+    assert walk_in.role is Role.EMPLOYEE
+
+
+def test_a_walk_in_customer_who_chose_a_password_has_an_online_account(session, concierge):
+    from conciergerie.accounts import service as accounts
+
+    walk_in = make_user(session, Role.RESIDENT, is_walk_in=True, password_hash="!")
+    accounts.set_password(walk_in, "un-mot-de-passe-solide-59")
+    assert not walk_in.is_walk_in
+    _update(session, walk_in, concierge, role=Role.VOLUNTEER)
+    assert walk_in.role is Role.VOLUNTEER
+
+
 def test_an_erased_account_cannot_be_edited(session, concierge):
     erased = make_user(session, Role.RESIDENT, anonymised_at=NOW, is_active_account=False)
     with pytest.raises(ManageError, match="effacé"):
