@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from conciergerie.accounts import service as accounts
 from conciergerie.manage.service import ManageError, record
 from conciergerie.models import AuditEntry, MemberCompany, Provider, Role, User, VolunteerProfile
+from conciergerie.rounds.jobs import plan_without
 
 
 def search_users(*, text: str = "", role: Role | None = None) -> sa.Select:
@@ -115,6 +116,7 @@ def _update_user(
     except accounts.RoleLinkError as error:
         raise ManageError(str(error), error.field) from error
     sign_out = role is not user.role or (user.is_active_account and not is_active)
+    stops_rounds = user.role is Role.VOLUNTEER and (role is not Role.VOLUNTEER or not is_active)
     # The ids, not the relationships: their history is what the log records.
     user.role = role
     user.member_company_id = member_company.id if member_company else None
@@ -130,5 +132,7 @@ def _update_user(
     if sign_out:
         accounts.end_all_sessions(user)
     session.flush()
+    if stops_rounds:
+        plan_without(session, user, now=now)
     session.expire(user, ["member_company", "provider"])
     return entry

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from conciergerie.mail import on_commit
-from conciergerie.models import Role, User
+from conciergerie.models import PickupRound, Role, User
 from conciergerie.rounds import notifications
 from conciergerie.rounds import service as rounds
 from conciergerie.timeutils import local_date
@@ -61,6 +61,30 @@ def plan_and_tell(session: Session, day: date, *, now: datetime) -> rounds.PlanR
     plan.alert_fingerprint = alert if report.unmet else None
     session.flush()
     return report
+
+
+def plan_without(session: Session, volunteer: User, *, now: datetime) -> list[date]:
+    """Someone no longer does rounds (another role, or their account closed): the days where
+    they have rounds not yet begun are planned again without them, and everyone told as the
+    jobs tell them (they too: their rounds are gone). A round begun stays theirs (its taps may
+    still be on their phone); the rounds page flags it. Returns the days planned again."""
+    today = local_date(now)
+    waiting = [
+        round_
+        for round_ in session.scalars(
+            sa.select(PickupRound).where(
+                PickupRound.volunteer_id == volunteer.id, PickupRound.day >= today
+            )
+        )
+        if round_.starts_at > now and not round_.has_started
+    ]
+    for round_ in waiting:
+        round_.locked = False  # moved by hand to them: planning again may now drop it
+    session.flush()  # planning reads the rounds afresh
+    days = sorted({round_.day for round_ in waiting})
+    for day in days:
+        plan_and_tell(session, day, now=now)
+    return days
 
 
 def plan_tomorrow(session: Session, *, now: datetime) -> rounds.PlanReport:

@@ -531,8 +531,17 @@ def assign_round(
 
 
 def round_warnings(session: Session, round_: PickupRound) -> list[str]:
-    """What a hand-made round breaks: carrying limit, opening hours."""
+    """What a hand-made round breaks: carrying limit, opening hours, a volunteer gone."""
     warnings = []
+    volunteer = round_.volunteer
+    if volunteer.role not in (Role.VOLUNTEER, Role.CONCIERGE) or not volunteer.is_active_account:
+        # Only a round already begun is left to them (see rounds.jobs.plan_without).
+        warnings.append(
+            _(
+                "%(name)s ne fait plus de tournées : confiez cette tournée à quelqu'un d'autre.",
+                name=volunteer.full_name,
+            )
+        )
     transport = transport_of(session, round_.volunteer)
     load = peak = sum(i.line.quantity for i in round_.items if i.action is RoundAction.DROP)
     for stop in round_.stops:

@@ -105,3 +105,71 @@ def test_a_provider_no_longer_visited_is_told(session, outbox):
     commit(session)
     mails = [m for m in outbox if m.to == [staff.email]]
     assert len(mails) == 2 and "Plus aucun passage" in mails[1].body
+
+
+def _two_volunteers_and_a_planned_round(session):
+    from conciergerie.rounds import service as rounds
+
+    first = make_volunteer(session)
+    second = make_volunteer(session)
+    provider = open_provider(make_provider(session))
+    make_order(session, offer=make_offer(session, provider=provider, turnaround_days=1))
+    plan_tomorrow(session, now=EVENING)
+    commit(session)
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    leaving = first if round_.volunteer_id == first.id else second
+    staying = second if leaving is first else first
+    return leaving, staying, round_
+
+
+def test_a_volunteer_who_leaves_has_their_rounds_planned_again_for_someone_else(session, outbox):
+    from conciergerie.manage.users import update_user
+    from conciergerie.rounds import service as rounds
+
+    concierge = make_user(session, Role.CONCIERGE)
+    leaving, staying, round_ = _two_volunteers_and_a_planned_round(session)
+    round_.locked = True  # even one given to them by hand
+    outbox.clear()
+    update_user(
+        session,
+        leaving,
+        role=Role.RESIDENT,
+        member_company=None,
+        provider=None,
+        solidarity_rate=False,
+        is_active=True,
+        actor=concierge,
+        now=EVENING,
+    )
+    commit(session)
+    [new_round] = rounds.rounds_of_day(session, THURSDAY)
+    assert new_round.volunteer_id == staying.id
+    told = {mail.to[0]: mail for mail in outbox}
+    assert staying.email in told  # their new round
+    assert leaving.email in told  # their round is gone
+    assert rounds.round_warnings(session, new_round) == []
+
+
+def test_a_round_begun_stays_with_its_volunteer_and_is_flagged(session, outbox):
+    from conciergerie.manage.users import update_user
+    from conciergerie.rounds import service as rounds
+
+    concierge = make_user(session, Role.CONCIERGE)
+    leaving, _staying, round_ = _two_volunteers_and_a_planned_round(session)
+    round_.items[0].done_at = EVENING  # the first item already carried
+    update_user(
+        session,
+        leaving,
+        role=leaving.role,
+        member_company=None,
+        provider=None,
+        solidarity_rate=False,
+        is_active=False,
+        actor=concierge,
+        now=EVENING,
+    )
+    commit(session)
+    [kept] = rounds.rounds_of_day(session, THURSDAY)
+    assert kept.id == round_.id and kept.volunteer_id == leaving.id
+    [warning] = rounds.round_warnings(session, kept)
+    assert leaving.full_name in warning and "ne fait plus de tournées" in warning
