@@ -30,6 +30,7 @@ from conciergerie.models import (
     Refund,
     Registration,
     RegistrationStatus,
+    Role,
     SubscriptionStatus,
     User,
     VolunteerAbsence,
@@ -291,6 +292,10 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     user.last_login_at = None
     user.anonymised_at = now
     session.flush()
+    if user.role is Role.VOLUNTEER:
+        from conciergerie.rounds.jobs import plan_without
+
+        plan_without(session, user, now=now)  # their rounds not yet begun go to the others
 
 
 def _erase_volunteer_data(session: Session, user: User) -> None:

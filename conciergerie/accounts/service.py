@@ -138,6 +138,17 @@ def check_role_links(
         )
 
 
+def active_concierges(session: Session) -> list[User]:
+    """Who to alert when the desk must act (erased accounts are never active)."""
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(User.role == Role.CONCIERGE, User.is_active_account.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
 def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
     """The active user with these credentials, or None (same cost whether or not they exist)."""
     user = find_user_by_email(session, email)

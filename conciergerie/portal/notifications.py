@@ -3,20 +3,18 @@ proposed for a line on quote asks the customer for an answer."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from conciergerie.accounts.service import active_concierges
 from conciergerie.mail import external_url, on_commit, send_templated
-from conciergerie.models import OrderLine, Role, User
+from conciergerie.models import OrderLine
 
 
 def notify_cannot_do(session: Session, line: OrderLine) -> None:
     """Tell every concierge, once the mark is committed, with the refund to propose."""
-    concierges = session.scalars(
-        sa.select(User).where(User.role == Role.CONCIERGE, User.is_active_account.is_(True))
-    ).all()
+    concierges = active_concierges(session)
     code, name, quantity = line.order.code, line.name, line.quantity
     provider, reason, refund = line.provider.name, line.cannot_do_reason, line.total_cents
     for concierge in concierges:

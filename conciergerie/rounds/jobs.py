@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from conciergerie.accounts.service import active_concierges
 from conciergerie.mail import on_commit
 from conciergerie.models import PickupRound, Role, User
 from conciergerie.rounds import notifications
@@ -51,9 +52,7 @@ def plan_and_tell(session: Session, day: date, *, now: datetime) -> rounds.PlanR
     alert = hashlib.sha256(json.dumps(report.unmet, sort_keys=True).encode()).hexdigest()
     if report.unmet and plan.alert_fingerprint != alert:
         unmet = rounds.unmet_lines(session, plan)
-        for concierge in session.scalars(
-            sa.select(User).where(User.role == Role.CONCIERGE, User.is_active_account.is_(True))
-        ):
+        for concierge in active_concierges(session):
             on_commit(
                 session,
                 lambda concierge=concierge: notifications.send_unmet_alert(concierge, day, unmet),

@@ -173,3 +173,16 @@ def test_a_round_begun_stays_with_its_volunteer_and_is_flagged(session, outbox):
     assert kept.id == round_.id and kept.volunteer_id == leaving.id
     [warning] = rounds.round_warnings(session, kept)
     assert leaving.full_name in warning and "ne fait plus de tournées" in warning
+
+
+def test_an_erased_volunteer_has_their_rounds_planned_again(session, outbox):
+    from conciergerie.accounts import privacy
+    from conciergerie.rounds import service as rounds
+
+    leaving, staying, _round = _two_volunteers_and_a_planned_round(session)
+    outbox.clear()
+    privacy.anonymise(session, leaving, now=EVENING)
+    commit(session)
+    [new_round] = rounds.rounds_of_day(session, THURSDAY)
+    assert new_round.volunteer_id == staying.id
+    assert [mail.to for mail in outbox] == [[staying.email]]  # none to an erased address
