@@ -103,3 +103,69 @@ def test_going_back_and_forth_keeps_the_catalogue_triggers(tmp_path):
             triggers
         )
         flask_migrate.upgrade()
+
+
+def test_going_back_turns_withdrawn_basket_weeks_into_not_placed(tmp_path):
+    """Before 3f40a43cd883 a withdrawn basket's week was recorded as not placed."""
+    from datetime import date, time
+
+    import flask_migrate
+    import pytest
+    import sqlalchemy as sa
+
+    from conciergerie import create_app
+    from conciergerie.config import TestingConfig
+    from conciergerie.models import (
+        BasketDelivery,
+        BasketSubscription,
+        DeliveryOutcome,
+        PaymentMethod,
+        Role,
+        SubscriptionStatus,
+    )
+    from tests.factories import make_basket_offer, make_user
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'w.db'}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        session = _db.session
+        subscription = BasketSubscription(
+            customer=make_user(session, Role.RESIDENT),
+            offer=make_basket_offer(session),
+            first_delivery=date(2026, 12, 3),
+            pickup_from=time(17, 0),
+            payment_method=PaymentMethod.DESK,
+            status=SubscriptionStatus.ACTIVE,
+        )
+        session.add_all(
+            [
+                BasketDelivery(
+                    subscription=subscription,
+                    day=date(2026, 12, 3),
+                    outcome=DeliveryOutcome.WITHDRAWN,
+                ),
+                BasketDelivery(
+                    subscription=subscription,
+                    day=date(2026, 12, 10),
+                    outcome=DeliveryOutcome.SKIPPED,
+                ),
+            ]
+        )
+        session.commit()
+        session.remove()
+        outcomes = sa.text("SELECT outcome FROM basket_delivery ORDER BY day")
+        insert = sa.text(
+            "INSERT INTO basket_delivery (subscription_id, day, outcome, at) "
+            "SELECT subscription_id, '2026-12-24', 'withdrawn', at FROM basket_delivery LIMIT 1"
+        )
+
+        flask_migrate.downgrade(revision="68c04b156952")
+        with _db.engine.connect() as conn:
+            assert conn.scalars(outcomes).all() == ["not_placed", "skipped"]
+            with pytest.raises(sa.exc.IntegrityError):  # the CHECK knows no 'withdrawn'
+                conn.execute(insert)
+        flask_migrate.upgrade()
+        with _db.engine.begin() as conn:
+            conn.execute(insert)
+            assert conn.scalars(outcomes).all() == ["not_placed", "skipped", "withdrawn"]
+        _db.engine.dispose()

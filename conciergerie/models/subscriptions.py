@@ -50,6 +50,13 @@ class BasketSubscription(Base):
         back_populates="subscription", order_by="BasketDelivery.day"
     )
 
+    @property
+    def is_offered(self) -> bool:
+        """Whether the basket is offered at the moment. The association may withdraw a basket
+        (or its provider) for a while, a season say: the subscription is kept meanwhile, its
+        weeks are recorded as withdrawn, and the baskets are ordered again once it is back."""
+        return self.offer.is_active and self.offer.provider.is_active
+
     __table_args__ = (
         sa.CheckConstraint("quantity BETWEEN 1 AND 10", name="quantity_range"),
         sa.CheckConstraint("every_weeks IN (1, 2)", name="every_weeks_range"),
@@ -63,7 +70,8 @@ class DeliveryOutcome(enum.StrEnum):
     ORDERED = "ordered"  # the job placed the order
     SKIPPED = "skipped"  # the customer skipped that week
     PAUSED = "paused"  # fell in a pause
-    NOT_PLACED = "not_placed"  # no pickup place left that day, or the offer stopped
+    NOT_PLACED = "not_placed"  # no pickup place left that day (or the order was refused)
+    WITHDRAWN = "withdrawn"  # the basket (or its provider) was not offered that week
 
 
 class BasketDelivery(Base):

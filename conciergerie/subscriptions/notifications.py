@@ -1,4 +1,5 @@
-"""Mails about subscriptions: each week's basket, ordered or not placed."""
+"""Mails about subscriptions: each week's basket ordered or not placed, and a basket withdrawn
+(once, when it stops being offered)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,33 @@ from conciergerie.models import BasketDelivery, DeliveryOutcome, PaymentMethod
 from conciergerie.timeutils import start_of_local_day
 
 
+def _subject(record: BasketDelivery):
+    name = record.subscription.offer.name
+    if record.outcome is DeliveryOutcome.ORDERED:
+        return _l("Votre panier « %(name)s » est commandé", name=name)
+    if record.outcome is DeliveryOutcome.WITHDRAWN:
+        return _l("Le panier « %(name)s » n'est pas proposé en ce moment", name=name)
+    return _l("Votre panier « %(name)s » n'a pas pu être commandé", name=name)
+
+
 def send_delivery(record: BasketDelivery) -> None:
-    """The basket of `record.day` is ordered (skip until the cut-off), or could not be."""
+    """The basket of `record.day` is ordered (skip until the cut-off), could not be (no place
+    left), or is withdrawn (the subscription is kept; sent for the first withdrawn week only,
+    see `service.announce`)."""
     from conciergerie.subscriptions.service import cutoff
 
     subscription = record.subscription
     order = record.order
     ordered = record.outcome is DeliveryOutcome.ORDERED
     online = ordered and order.payment_method is PaymentMethod.ONLINE
+    template = {
+        DeliveryOutcome.ORDERED: "subscription_ordered",
+        DeliveryOutcome.WITHDRAWN: "subscription_withdrawn",
+    }.get(record.outcome, "subscription_not_placed")
     send_templated(
         subscription.customer,
-        "subscription_ordered" if ordered else "subscription_not_placed",
-        _l("Votre panier « %(name)s » est commandé", name=subscription.offer.name)
-        if ordered
-        else _l("Votre panier « %(name)s » n'a pas pu être commandé", name=subscription.offer.name),
+        template,
+        _subject(record),
         subscription=subscription,
         order=order,
         day=start_of_local_day(record.day),
@@ -31,6 +45,9 @@ def send_delivery(record: BasketDelivery) -> None:
         online=online,
         order_url=external_url("orders.detail", order_id=order.id) if ordered else None,
         subscriptions_url=external_url("subscriptions.mine"),
+        subscription_url=external_url(
+            "subscriptions.mine", _anchor=f"abonnement-{subscription.id}"
+        ),
         desk_name=current_app.config["DESK_NAME"],
         desk_address=current_app.config["DESK_ADDRESS"],
     )

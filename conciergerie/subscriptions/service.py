@@ -109,13 +109,17 @@ class Delivery:
     cutoff: datetime
     record: BasketDelivery | None
     paused: bool
+    withdrawn: bool = False  # the basket is not offered at the moment
 
     @property
     def state(self) -> str:
-        """planned, ordered, skipped, paused or not_placed."""
+        """planned, ordered, skipped, paused, not_placed or withdrawn: what was recorded for the
+        day, else what the day looks like now (a basket not offered now is not "planned")."""
         if self.record is not None:
             return self.record.outcome.value
-        return "paused" if self.paused else "planned"
+        if self.paused:
+            return "paused"
+        return "withdrawn" if self.withdrawn else "planned"
 
     def can_change(self, now: datetime) -> bool:
         return now < self.cutoff
@@ -124,9 +128,11 @@ class Delivery:
 def coming_deliveries(
     session: Session, subscription: BasketSubscription, *, now: datetime, count: int = 4
 ) -> list[Delivery]:
-    """The next `count` delivery days from today (Paris time), with what became of each."""
+    """The next `count` delivery days from today (Paris time), with what became of each; while
+    the basket is withdrawn, the days not recorded yet are shown withdrawn, not planned."""
     if subscription.status is SubscriptionStatus.STOPPED:
         return []
+    withdrawn = not subscription.is_offered
     days = delivery_days(subscription, start=local_date(now), count=count)
     records = {
         record.day: record
@@ -143,6 +149,7 @@ def coming_deliveries(
             cutoff=cutoff(subscription, day),
             record=records.get(day),
             paused=in_pause(subscription, day),
+            withdrawn=withdrawn,
         )
         for day in days
     ]
@@ -151,7 +158,8 @@ def coming_deliveries(
 def next_delivery(
     session: Session, subscription: BasketSubscription, *, now: datetime
 ) -> Delivery | None:
-    """The first coming delivery that brings a basket (planned or ordered), for the desk."""
+    """The first coming delivery that brings a basket (planned or ordered), for the desk. While
+    the basket is withdrawn, only a basket ordered before is one."""
     for delivery in coming_deliveries(session, subscription, now=now, count=8):
         if delivery.state in ("planned", "ordered"):
             return delivery
@@ -176,7 +184,7 @@ def all_subscriptions(session: Session) -> list[BasketSubscription]:
             sa.select(BasketSubscription)
             .options(
                 sa.orm.selectinload(BasketSubscription.customer),
-                sa.orm.selectinload(BasketSubscription.offer),
+                sa.orm.selectinload(BasketSubscription.offer).selectinload(Offer.provider),
             )
             .order_by(
                 BasketSubscription.status == SubscriptionStatus.STOPPED, BasketSubscription.id
@@ -518,8 +526,6 @@ def _order(
 ) -> Order | None:
     """Place the order of `day` in the first slot that takes it; None when none can."""
     offer = subscription.offer
-    if not (offer.is_active and offer.provider.is_active):
-        return None
     for slot in _pickup_slots(subscription, day, session):
         try:
             with session.begin_nested():  # a failed attempt gives back what it took
@@ -552,8 +558,9 @@ def place_delivery(
     now: datetime,
     settings: orders.OrderSettings,
 ) -> BasketDelivery | None:
-    """Record what becomes of `day`: ordered, paused or not placed (no pickup place that day,
-    the offer stopped).
+    """Record what becomes of `day`: ordered, paused, withdrawn (the basket or its provider not
+    offered at the moment: the subscription is kept, and the weeks after are ordered again once
+    it is back) or not placed (no pickup place left that day, the order refused).
 
     The day is claimed first by inserting its row: the unique (subscription, day) makes a
     concurrent run (or a customer's click) fail here, and None is returned, nothing done.
@@ -568,6 +575,8 @@ def place_delivery(
         return None
     if in_pause(subscription, day):
         record.outcome = DeliveryOutcome.PAUSED
+    elif not subscription.is_offered:
+        record.outcome = DeliveryOutcome.WITHDRAWN
     else:
         order = _order(session, subscription, day, now=now, settings=settings)
         if order is not None:
@@ -577,13 +586,42 @@ def place_delivery(
     return record
 
 
+# The outcomes that say whether the basket was offered that week (a skipped or paused week does
+# not: the job does not look at the offer then).
+_OFFER_SEEN = (DeliveryOutcome.ORDERED, DeliveryOutcome.NOT_PLACED, DeliveryOutcome.WITHDRAWN)
+
+
+def newly_withdrawn(session: Session, record: BasketDelivery) -> bool:
+    """Whether `record` is the first withdrawn week of a withdrawal: the week before it that
+    says anything about the offer (skipped and paused weeks do not) was not withdrawn, or there
+    is none. The customer is told then, once, not every week the basket stays withdrawn."""
+    if record.outcome is not DeliveryOutcome.WITHDRAWN:
+        return False
+    before = session.scalar(
+        sa.select(BasketDelivery.outcome)
+        .where(
+            BasketDelivery.subscription_id == record.subscription_id,
+            BasketDelivery.day < record.day,
+            BasketDelivery.outcome.in_(_OFFER_SEEN),
+        )
+        .order_by(BasketDelivery.day.desc())
+        .limit(1)
+    )
+    return before is not DeliveryOutcome.WITHDRAWN
+
+
 def announce(session: Session, records: Sequence[BasketDelivery]) -> None:
-    """Mail the customer, once committed, each basket ordered or not placed."""
+    """Mail the customer, once committed, each basket ordered or not placed, and the first week
+    of a withdrawal (not the weeks after it: the basket is still withdrawn, nothing new)."""
     from conciergerie.subscriptions import notifications
 
-    for record in records:
-        if record.outcome is not DeliveryOutcome.PAUSED:
-            on_commit(session, lambda record=record: notifications.send_delivery(record))
+    session.flush()
+    for record in sorted(records, key=lambda record: record.day):
+        if record.outcome is DeliveryOutcome.PAUSED:
+            continue
+        if record.outcome is DeliveryOutcome.WITHDRAWN and not newly_withdrawn(session, record):
+            continue
+        on_commit(session, lambda record=record: notifications.send_delivery(record))
 
 
 def place_due(
@@ -594,7 +632,9 @@ def place_due(
     lead: timedelta,
     settings: orders.OrderSettings,
 ) -> list[BasketDelivery]:
-    """Place (or record as paused / not placed) each due delivery not recorded yet."""
+    """Place (or record as paused / withdrawn / not placed) each due delivery not recorded yet.
+    A due day recorded as withdrawn is placed after all when its basket is back before the
+    cut-off."""
     if subscription.status is SubscriptionStatus.STOPPED:
         return []
     customer = subscription.customer
@@ -607,19 +647,52 @@ def place_due(
     ):
         subscription.status = SubscriptionStatus.ACTIVE  # the holidays are over
         subscription.paused_until = None
-    recorded = set(
-        session.scalars(
-            sa.select(BasketDelivery.day).where(BasketDelivery.subscription_id == subscription.id)
+    recorded = {
+        day: outcome
+        for day, outcome in session.execute(
+            sa.select(BasketDelivery.day, BasketDelivery.outcome).where(
+                BasketDelivery.subscription_id == subscription.id
+            )
         )
-    )
+    }
     done = []
     for day in due_days(subscription, now=now, lead=lead):
-        if day >= subscription.first_delivery and day not in recorded:
+        if day < subscription.first_delivery:
+            continue
+        if day not in recorded:
             record = place_delivery(session, subscription, day, now=now, settings=settings)
-            if record is not None:
-                done.append(record)
+        elif recorded[day] is DeliveryOutcome.WITHDRAWN and subscription.is_offered:
+            record = _place_withdrawn_again(session, subscription, day, now=now, settings=settings)
+        else:
+            continue
+        if record is not None:
+            done.append(record)
     session.flush()
     return done
+
+
+def _place_withdrawn_again(
+    session: Session,
+    subscription: BasketSubscription,
+    day: date,
+    *,
+    now: datetime,
+    settings: orders.OrderSettings,
+) -> BasketDelivery | None:
+    """The basket of `day` was withdrawn when the job came, and is offered again before the
+    cut-off: order it after all (or record it not placed). None when it is no longer a
+    withdrawn day (changed meanwhile) or falls in a pause."""
+    record = _record(session, subscription, day)
+    if record is None or record.outcome is not DeliveryOutcome.WITHDRAWN:
+        return None
+    if in_pause(subscription, day):
+        return None
+    order = _order(session, subscription, day, now=now, settings=settings)
+    record.outcome = DeliveryOutcome.ORDERED if order is not None else DeliveryOutcome.NOT_PLACED
+    record.order = order
+    record.at = now
+    session.flush()
+    return record
 
 
 def place_subscription_orders(
@@ -663,5 +736,6 @@ def summary(counts: dict[DeliveryOutcome | str, int]) -> str:
         f"{counts.get(DeliveryOutcome.ORDERED, 0)} commandés, "
         f"{counts.get(DeliveryOutcome.PAUSED, 0)} en pause, "
         f"{counts.get(DeliveryOutcome.NOT_PLACED, 0)} non placés, "
+        f"{counts.get(DeliveryOutcome.WITHDRAWN, 0)} non proposés, "
         f"{counts.get('failed', 0)} en erreur"
     )

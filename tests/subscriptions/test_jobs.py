@@ -28,4 +28,4 @@ def test_the_scheduled_job_places_the_due_baskets(app, session, monkeypatch):
     assert job.sweep(session, datetime(2026, 11, 28, 12, 0, tzinfo=UTC)).startswith("0 commandés")
     monkeypatch.setitem(app.config, "SUBSCRIPTION_LEAD_DAYS", 3)
     summary = job.sweep(session, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
-    assert summary == "1 commandés, 0 en pause, 0 non placés, 0 en erreur"
+    assert summary == "1 commandés, 0 en pause, 0 non placés, 0 non proposés, 0 en erreur"

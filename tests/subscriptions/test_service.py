@@ -158,10 +158,117 @@ def test_no_slot_with_a_place_is_recorded_not_placed_and_told(session, subscript
     assert run_job(session) == {}
 
 
-def test_an_offer_withdrawn_is_not_placed(session, subscription, offer):
+def test_the_not_placed_mail_tells_of_no_place_left_only(session, subscription, outbox):
+    make_slot(session, starts_at=EVENING).capacity = 0
+    session.flush()
+    run_job(session)
+    assert "plus de place au comptoir" in outbox[0].body
+    assert "proposé" not in outbox[0].body
+
+
+WEEK = timedelta(weeks=1)
+
+
+def withdraw(session, offer, what):
+    if what == "offer":
+        offer.is_active = False
+    else:
+        offer.provider.is_active = False
+    session.flush()
+
+
+@pytest.mark.parametrize("what", ["offer", "provider"])
+def test_a_withdrawn_basket_is_recorded_withdrawn_and_told_once(
+    session, subscription, offer, outbox, what
+):
+    withdraw(session, offer, what)
+    assert run_job(session) == {DeliveryOutcome.WITHDRAWN: 1}
+    record = record_of(session, subscription)
+    assert record.outcome is DeliveryOutcome.WITHDRAWN and record.order_id is None
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+    [mail] = outbox
+    assert mail.subject == "Le panier « Panier de légumes » n'est pas proposé en ce moment"
+    assert "Votre abonnement est gardé" in mail.body
+    assert "de nouveau commandés automatiquement" in mail.body
+    assert f"/abonnements/#abonnement-{subscription.id}" in mail.body
+    assert "Arrêtez l'abonnement" in mail.body
+    # The weeks after, still withdrawn: recorded, not mailed again; the subscription is kept.
+    for week in (1, 2, 3):
+        assert run_job(session, now=JOB_NOW + week * WEEK) == {DeliveryOutcome.WITHDRAWN: 1}
+        assert record_of(session, subscription, THU + week * WEEK).outcome is (
+            DeliveryOutcome.WITHDRAWN
+        )
+    assert len(outbox) == 1
+    assert subscription.status is SubscriptionStatus.ACTIVE
+
+
+def test_a_basket_back_is_ordered_again_and_a_new_withdrawal_is_told_again(
+    session, subscription, offer, outbox
+):
+    offer.is_active = False
+    assert run_job(session) == {DeliveryOutcome.WITHDRAWN: 1}
+    offer.is_active = True  # back for the next week
+    assert run_job(session, now=JOB_NOW + WEEK) == {DeliveryOutcome.ORDERED: 1}
+    order = record_of(session, subscription, THU + WEEK).order
+    assert order.status is OrderStatus.CONFIRMED
+    assert order.pickup_slot.starts_at == EVENING + WEEK
+    offer.is_active = False  # withdrawn again
+    assert run_job(session, now=JOB_NOW + 2 * WEEK) == {DeliveryOutcome.WITHDRAWN: 1}
+    assert run_job(session, now=JOB_NOW + 3 * WEEK) == {DeliveryOutcome.WITHDRAWN: 1}
+    assert [mail.subject for mail in outbox] == [
+        "Le panier « Panier de légumes » n'est pas proposé en ce moment",
+        "Votre panier « Panier de légumes » est commandé",
+        "Le panier « Panier de légumes » n'est pas proposé en ce moment",
+    ]
+
+
+def test_a_basket_back_before_the_cutoff_is_ordered_after_all(session, subscription, offer, outbox):
     offer.is_active = False
     run_job(session)
-    assert record_of(session, subscription).outcome is DeliveryOutcome.NOT_PLACED
+    offer.is_active = True
+    assert run_job(session, now=JOB_NOW + timedelta(hours=1)) == {DeliveryOutcome.ORDERED: 1}
+    record = record_of(session, subscription)
+    assert record.outcome is DeliveryOutcome.ORDERED
+    assert record.order.pickup_slot.starts_at == EVENING
+    assert "Sautez ce panier" in outbox[-1].body
+    assert run_job(session, now=JOB_NOW + timedelta(hours=2)) == {}  # once
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 1
+
+
+def test_a_basket_back_after_the_cutoff_leaves_that_week_withdrawn(session, subscription, offer):
+    offer.is_active = False
+    run_job(session)
+    offer.is_active = True
+    assert run_job(session, now=CUTOFF + timedelta(minutes=1)) == {}
+    assert record_of(session, subscription).outcome is DeliveryOutcome.WITHDRAWN
+
+
+def test_weeks_skipped_or_paused_in_a_withdrawal_do_not_tell_it_again(
+    session, subscription, offer, customer, outbox
+):
+    offer.is_active = False
+    run_job(session)
+    service.pause(session, subscription, THU + WEEK, actor=customer, now=JOB_NOW)
+    assert run_job(session, now=JOB_NOW + WEEK) == {DeliveryOutcome.PAUSED: 1}
+    service.skip(session, subscription, THU + 2 * WEEK, actor=customer, now=JOB_NOW + WEEK)
+    assert run_job(session, now=JOB_NOW + 2 * WEEK) == {}
+    assert run_job(session, now=JOB_NOW + 3 * WEEK) == {DeliveryOutcome.WITHDRAWN: 1}
+    assert len(outbox) == 1
+
+
+def test_a_withdrawn_basket_shows_no_planned_week_and_none_for_the_desk(
+    session, subscription, offer
+):
+    run_job(session)  # the 3 December is ordered before the basket is withdrawn
+    offer.is_active = False
+    states = [d.state for d in service.coming_deliveries(session, subscription, now=JOB_NOW)]
+    assert states == ["ordered", "withdrawn", "withdrawn", "withdrawn"]
+    assert service.next_delivery(session, subscription, now=JOB_NOW).day == THU  # still due
+    assert service.next_delivery(session, subscription, now=CUTOFF + timedelta(days=3)) is None
+    offer.is_active = True
+    assert service.next_delivery(session, subscription, now=CUTOFF + timedelta(days=3)).day == (
+        THU + WEEK
+    )
 
 
 def test_skipping_before_the_job_means_no_order(session, subscription, customer):

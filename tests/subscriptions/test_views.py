@@ -231,3 +231,34 @@ def test_skipping_a_basket_already_under_way_is_explained_not_a_500(
     assert "ne peut pas être annulée" in answer.get_data(as_text=True)
     session.refresh(record)
     assert record.outcome is DeliveryOutcome.ORDERED
+
+
+def test_a_withdrawn_basket_is_explained_on_the_customers_page(
+    client, session, login_as, subscription_of, offer
+):
+    subscription = subscription_of(login_as(Role.RESIDENT))
+    page = client.get("/abonnements/").get_data(as_text=True)
+    assert "n'est pas proposé en ce moment" not in page and "Prévu" in page
+    offer.is_active = False
+    session.add(
+        BasketDelivery(subscription=subscription, day=THU, outcome=DeliveryOutcome.WITHDRAWN)
+    )
+    session.flush()
+    page = client.get("/abonnements/").get_data(as_text=True)
+    assert "Ce panier n'est pas proposé en ce moment : votre abonnement est gardé" in page
+    assert "Pas commandé : panier pas proposé cette semaine" in page  # the 3rd, recorded
+    assert page.count("Pas proposé pour l'instant") == 3  # the weeks after
+    assert "Prévu" not in page and "Sauter" not in page
+    assert "Arrêter l'abonnement" in page  # the customer may still stop it
+
+
+def test_the_concierge_sees_a_withdrawn_basket(
+    client, session, make_user, login_as, subscription_of, offer
+):
+    subscription_of(make_user(Role.RESIDENT, full_name="Inès Martin"))
+    offer.provider.is_active = False
+    session.flush()
+    login_as(Role.CONCIERGE)
+    page = client.get("/comptoir/abonnements").get_data(as_text=True)
+    assert "Inès Martin" in page and "Panier pas proposé en ce moment" in page
+    assert "jeudi 3 décembre" not in page  # no next basket
