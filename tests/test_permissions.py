@@ -174,6 +174,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("api.create_order", "POST"): "looddd",
     ("api.get_order", "GET"): "lonnno",
     ("api.cancel_order", "POST"): "lonnno",
+    ("api.answer_quote", "POST"): "lonnnd",
     ("api.list_rounds", "GET"): "lddodo",
     ("api.mark_round_item", "POST"): "lddodo",
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from conciergerie.models import OrderStatus, QuoteState
+
 
 def _error_response(description: str) -> dict[str, Any]:
     return {
@@ -24,6 +26,7 @@ def _path_id(name: str) -> dict[str, Any]:
 
 
 ORDER_ID = _path_id("order_id")
+LINE_ID = _path_id("line_id")
 BEARER = [{"bearer": []}]
 TS = {"type": "string", "format": "date-time"}
 CLOCK = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "examples": ["09:00"]}
@@ -139,6 +142,27 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "Quote": {
+        "type": "object",
+        "description": "A line on quote (sur devis): the provider inspects the item and names a "
+        "price; nothing is done before the customer accepts it.",
+        "required": ["state", "unit_price_cents", "note", "proposed_at", "answered_at"],
+        "properties": {
+            "state": {"enum": [state.value for state in QuoteState]},
+            "unit_price_cents": {
+                "type": ["integer", "null"],
+                "description": "The price proposed, per unit (null until proposed).",
+            },
+            "note": {"type": "string", "description": "What the work is, by the provider."},
+            "proposed_at": {"oneOf": [TS, {"type": "null"}]},
+            "answered_at": {"oneOf": [TS, {"type": "null"}]},
+        },
+    },
+    "QuoteAnswer": {
+        "type": "object",
+        "required": ["answer"],
+        "properties": {"answer": {"enum": ["accept", "decline"]}},
+    },
     "Order": {
         "type": "object",
         "required": [
@@ -150,6 +174,7 @@ SCHEMAS: dict[str, Any] = {
             "subtotal_cents",
             "fee_cents",
             "total_cents",
+            "balance_due_cents",
             "dropoff_slot",
             "pickup_slot",
             "note",
@@ -159,45 +184,47 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "integer"},
             "code": {"type": "string", "pattern": "^EVG-[2-9A-Z]{5}$"},
-            "status": {
-                "enum": [
-                    "placed",
-                    "confirmed",
-                    "dropped_off",
-                    "at_provider",
-                    "ready_at_provider",
-                    "back_at_desk",
-                    "handed_over",
-                    "cancelled",
-                    "no_show",
-                ]
-            },
+            "status": {"enum": [status.value for status in OrderStatus]},
             "payment": {"enum": ["desk", "online"]},
             "lines": {
                 "type": "array",
                 "items": {
                     "type": "object",
                     "required": [
+                        "id",
                         "offer_id",
                         "name",
                         "unit",
                         "unit_price_cents",
                         "quantity",
                         "total_cents",
+                        "quote",
                     ],
                     "properties": {
+                        "id": {"type": "integer"},
                         "offer_id": {"type": "integer"},
                         "name": {"type": "string"},
                         "unit": {"type": "string"},
-                        "unit_price_cents": {"type": "integer"},
+                        "unit_price_cents": {
+                            "type": "integer",
+                            "description": "0 on a line on quote until its price is accepted",
+                        },
                         "quantity": {"type": "integer"},
                         "total_cents": {"type": "integer"},
+                        "quote": {
+                            "oneOf": [{"$ref": "#/components/schemas/Quote"}, {"type": "null"}]
+                        },
                     },
                 },
             },
             "subtotal_cents": {"type": "integer"},
             "fee_cents": {"type": "integer"},
             "total_cents": {"type": "integer"},
+            "balance_due_cents": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "What is still to pay (online or at the desk).",
+            },
             "dropoff_slot": {"oneOf": [{"$ref": "#/components/schemas/SlotRef"}, {"type": "null"}]},
             "pickup_slot": {"$ref": "#/components/schemas/SlotRef"},
             "note": {"type": "string"},
@@ -491,6 +518,35 @@ def _spec() -> dict[str, Any]:
                         "502": _error_response(
                             "The refund was refused by Stripe; nothing changed."
                         ),
+                    },
+                }
+            },
+            "/api/v1/orders/{order_id}/lines/{line_id}/quote": {
+                "post": {
+                    "summary": "Accept or decline the price proposed for a line on quote",
+                    "description": "Accepted, the price becomes the line's and the totals "
+                    "follow (balance_due_cents: pay at the desk, or online on the website); "
+                    "declined, the item comes back free. Only the customer answers.",
+                    "security": BEARER,
+                    "parameters": [ORDER_ID, LINE_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/QuoteAnswer"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Order", "The order, with the answer recorded."),
+                        "400": _error_response("The body is not a JSON object."),
+                        "401": unauthorized,
+                        "403": _error_response("Not the customer of this order."),
+                        "404": _error_response("No such order of the caller's, or line."),
+                        "409": _error_response(
+                            "No price to answer yet, or already answered (`invalid_transition`)."
+                        ),
+                        "422": _error_response("`answer` is neither accept nor decline."),
                     },
                 }
             },

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from conciergerie.models import DeskSlot, Offer, Order, PickupRound, Provider, RoundItem, RoundStop
+from conciergerie.models import (
+    DeskSlot,
+    Offer,
+    Order,
+    OrderLine,
+    PickupRound,
+    Provider,
+    RoundItem,
+    RoundStop,
+)
 from conciergerie.rounds.service import provider_opening
 from conciergerie.timeutils import PARIS
 
@@ -52,6 +61,19 @@ def slot_ref(item: DeskSlot | None) -> dict | None:
     return {"id": item.id, "starts_at": iso(item.starts_at), "ends_at": iso(item.ends_at)}
 
 
+def quote(line: OrderLine) -> dict | None:
+    """A line on quote: where the price stands (None for a fixed-price line)."""
+    if line.quote_state is None:
+        return None
+    return {
+        "state": line.quote_state.value,
+        "unit_price_cents": line.quoted_unit_price_cents,
+        "note": line.quote_note,
+        "proposed_at": iso(line.quoted_at) if line.quoted_at else None,
+        "answered_at": iso(line.quote_answered_at) if line.quote_answered_at else None,
+    }
+
+
 def order(item: Order) -> dict:
     return {
         "id": item.id,
@@ -60,18 +82,21 @@ def order(item: Order) -> dict:
         "payment": item.payment_method.value,
         "lines": [
             {
+                "id": line.id,
                 "offer_id": line.offer_id,
                 "name": line.name,
                 "unit": line.unit,
                 "unit_price_cents": line.unit_price_cents,
                 "quantity": line.quantity,
                 "total_cents": line.total_cents,
+                "quote": quote(line),
             }
             for line in item.lines
         ],
         "subtotal_cents": item.subtotal_cents,
         "fee_cents": item.fee_cents,
         "total_cents": item.total_cents,
+        "balance_due_cents": item.balance_due_cents,
         "dropoff_slot": slot_ref(item.dropoff_slot),
         "pickup_slot": slot_ref(item.pickup_slot),
         "note": item.note,

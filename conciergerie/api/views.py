@@ -27,6 +27,7 @@ from conciergerie.models import (
     DeskSlot,
     Offer,
     Order,
+    OrderLine,
     PaymentMethod,
     Provider,
     Role,
@@ -34,7 +35,7 @@ from conciergerie.models import (
     RoundItem,
     utcnow,
 )
-from conciergerie.orders import notifications
+from conciergerie.orders import notifications, quotes
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
@@ -236,7 +237,9 @@ def _slot(data: dict, field: str, *, required: bool) -> DeskSlot | None:
 
 
 def _order_error(error: orders.OrderError) -> ApiError:
-    status = {"slot_full": 409, "too_late": 409, "forbidden": 403}.get(error.code, 422)
+    status = {"slot_full": 409, "too_late": 409, "invalid_transition": 409, "forbidden": 403}.get(
+        error.code, 422
+    )
     return ApiError(status, error.code, str(error), error.field)
 
 
@@ -351,6 +354,33 @@ def cancel_order(order_id: int):
         raise _order_error(error) from error
     except payments.PaymentError as error:
         raise ApiError(502, "refund_failed", str(error)) from error
+    db.session.commit()
+    return jsonify(serializers.order(order))
+
+
+# What the customer may answer to a price proposed for a line on quote.
+QUOTE_ANSWERS = {"accept": quotes.accept, "decline": quotes.decline}
+
+
+@bp.post("/orders/<id:order_id>/lines/<id:line_id>/quote")
+@token_required
+def answer_quote(order_id: int, line_id: int):
+    """The customer accepts or declines the price proposed for a line on quote. Only the
+    customer answers (the concierge, who may read the order, gets a 403)."""
+    order = _own_order(order_id)
+    line = db.session.get(OrderLine, line_id)
+    if line is None or line.order_id != order.id:
+        raise ApiError(404, "not_found", _("Cet article n'est pas dans la commande."))
+    if order.customer_id != g.api_user.id:
+        raise ApiError(403, "forbidden", _("Seul·e le ou la client·e répond au devis."))
+    answer = _json_object().get("answer")
+    if answer not in QUOTE_ANSWERS:
+        raise ApiError(422, "invalid", _("Réponse attendue : accept ou decline."), "answer")
+    try:
+        QUOTE_ANSWERS[answer](db.session, line, actor=g.api_user, now=utcnow())
+    except orders.OrderError as error:
+        db.session.rollback()
+        raise _order_error(error) from error
     db.session.commit()
     return jsonify(serializers.order(order))
 
