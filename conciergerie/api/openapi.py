@@ -514,7 +514,10 @@ def _spec() -> dict[str, Any]:
                         "200": _json("Order", "The cancelled order."),
                         "401": unauthorized,
                         "404": _error_response("No such order of the caller's."),
-                        "409": _error_response("Too late to cancel (`too_late`)."),
+                        "409": _error_response(
+                            "Too late to cancel (`too_late`), or the order is past the point "
+                            "where it can be (`invalid_transition`)."
+                        ),
                         "502": _error_response(
                             "The refund was refused by Stripe; nothing changed."
                         ),
