@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.accounts.service import create_user, find_user_by_email
 from conciergerie.demo import data
+from conciergerie.manage.service import keep_subscription_history
 from conciergerie.models import (
     Category,
     DeskOpeningRange,
@@ -38,17 +39,19 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
     """Add the demo rows that are missing; return how many of each kind were created."""
     created: Counter[str] = Counter()
 
+    new_year = at_local(local_date(now).replace(month=1, day=1), time(0))
     for slug, name, headcount, yearly_fee_cents in data.MEMBER_COMPANIES:
         if _by_slug(session, MemberCompany, slug) is None:
-            session.add(
-                MemberCompany(
-                    slug=slug,
-                    name=name,
-                    headcount=headcount,
-                    is_subscriber=yearly_fee_cents > 0,
-                    yearly_fee_cents=yearly_fee_cents,
-                )
+            company = MemberCompany(
+                slug=slug,
+                name=name,
+                headcount=headcount,
+                is_subscriber=yearly_fee_cents > 0,
+                yearly_fee_cents=yearly_fee_cents,
             )
+            session.add(company)
+            # Subscribing since the first of January: the demo's months all have that income.
+            keep_subscription_history(session, company, now=new_year)
             created["entreprises"] += 1
 
     categories: dict[str, Category] = {}

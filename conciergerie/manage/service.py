@@ -4,7 +4,7 @@ every change is logged: who, when, and each field before and after."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from conciergerie.errors import DomainError
 from conciergerie.models import (
     AuditEntry,
+    CompanySubscription,
     MemberCompany,
     Offer,
     Provider,
     ProviderOpeningRange,
     User,
 )
+from conciergerie.timeutils import local_date
 
 # What the log follows, per kind of row (the other columns are bookkeeping).
 AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
@@ -242,6 +244,40 @@ def save_company(session: Session, company: MemberCompany, *, actor: User, now: 
         if company.id is None:
             session.add(company)
         record(session, company, actor=actor, now=now)
+        keep_subscription_history(session, company, now=now)
+
+
+def keep_subscription_history(session: Session, company: MemberCompany, *, now: datetime) -> None:
+    """Bring the company's subscription periods in step with its state (`is_subscriber`,
+    `yearly_fee_cents`, already set), from today in Paris: the accounts of past days stay.
+
+    A change takes effect today: starting opens a period today; stopping ends the running
+    period yesterday (a period counts every day it covers, today is no longer paid for); a new
+    fee ends the running period yesterday and opens one today. The same day, changes replace
+    one another instead of leaving periods of no day: a period that started today is dropped,
+    and one that ended yesterday at the fee wanted again goes on. A no-op when in step.
+    """
+    today = local_date(now)
+    yesterday = today - timedelta(days=1)
+    wanted = company.yearly_fee_cents if company.is_subscriber else None
+    running = next((p for p in company.subscriptions if p.ends_on is None), None)
+    if running is not None and running.yearly_fee_cents == wanted:
+        return
+    if running is not None:
+        if running.starts_on >= today:
+            company.subscriptions.remove(running)
+        else:
+            running.ends_on = yesterday
+        # Now, so that no second running period exists even for a moment (unique index).
+        session.flush()
+    if wanted is None:
+        return
+    last = max(company.subscriptions, key=lambda p: p.starts_on, default=None)
+    if last is not None and last.ends_on == yesterday and last.yearly_fee_cents == wanted:
+        last.ends_on = None
+    else:
+        company.subscriptions.append(CompanySubscription(starts_on=today, yearly_fee_cents=wanted))
+    session.flush()
 
 
 def log_entries(session: Session, *, limit: int = 200) -> list[AuditEntry]:

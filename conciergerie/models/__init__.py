@@ -1,6 +1,6 @@
 """All models, importable from one place (and seen by Alembic through the metadata)."""
 
-from conciergerie.models.accounts import MemberCompany, Role, User
+from conciergerie.models.accounts import CompanySubscription, MemberCompany, Role, User
 from conciergerie.models.api import ApiToken
 from conciergerie.models.audit import AuditEntry
 from conciergerie.models.base import Base, UTCDateTime, utcnow
@@ -53,6 +53,7 @@ __all__ = [
     "JobRun",
     "SchedulerLease",
     "CatalogueVersion",
+    "CompanySubscription",
     "Category",
     "DeskClosure",
     "DeskOpeningRange",

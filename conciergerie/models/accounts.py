@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -38,9 +38,18 @@ class MemberCompany(Base):
     name: Mapped[str] = mapped_column(sa.String(160))
     headcount: Mapped[int] = mapped_column(default=0)
     # A subscribing company pays a yearly fee; its employees pay no service fee per order.
+    # Both are today's state; the accounts read the history (`subscriptions`), kept in step by
+    # manage.service.keep_subscription_history.
     is_subscriber: Mapped[bool] = mapped_column(default=False)
     # The yearly subscription while it subscribes (by headcount: 300 to 4,000 €), in cents.
     yearly_fee_cents: Mapped[int] = mapped_column(default=0)
+
+    subscriptions: Mapped[list[CompanySubscription]] = relationship(
+        back_populates="company",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CompanySubscription.starts_on",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("headcount >= 0", name="headcount_not_negative"),
@@ -49,6 +58,43 @@ class MemberCompany(Base):
 
     def __repr__(self) -> str:
         return f"<MemberCompany {self.slug}>"
+
+
+class CompanySubscription(Base):
+    """A period during which a member company subscribed at one yearly fee.
+
+    Both `starts_on` and `ends_on` are Paris dates and both count: a period covering a day
+    counts that day in the accounts. `ends_on` is None while the period runs; a company has at
+    most one running period, which mirrors its `is_subscriber` and `yearly_fee_cents`.
+    """
+
+    __tablename__ = "company_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("member_company.id", ondelete="CASCADE"), index=True
+    )
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    yearly_fee_cents: Mapped[int] = mapped_column()
+
+    company: Mapped[MemberCompany] = relationship(back_populates="subscriptions")
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        sa.CheckConstraint("yearly_fee_cents >= 0", name="yearly_fee_not_negative"),
+        # One running period per company.
+        sa.Index(
+            "uq_company_subscription_running",
+            "company_id",
+            unique=True,
+            sqlite_where=sa.text("ends_on IS NULL"),
+            postgresql_where=sa.text("ends_on IS NULL"),
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<CompanySubscription {self.company_id} {self.starts_on}–{self.ends_on}>"
 
 
 class User(UserMixin, Base):

@@ -4,11 +4,13 @@ keeps, the service fees and company subscriptions, against the cost of the salar
 A sale counts in the month its order was first handed over to the customer (the work is done and
 the provider is owed), by the time of that step in Paris. Refunds count in the month they were
 made, against the desk's balance: they are not shared out between providers (a refund names an
-order, not a line). Subscriptions are today's: who subscribed when is not kept.
+order, not a line). A company's subscription counts for the days of the month it covered (its
+periods are kept: stopping or changing the fee today leaves past months as they were).
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from conciergerie.models import (
-    MemberCompany,
+    CompanySubscription,
     Order,
     OrderEvent,
     OrderLine,
@@ -79,8 +81,8 @@ class MonthReport:
     first_day: date
     providers: list[ProviderMonth]
     fees_cents: int
-    # A twelfth of the yearly fees of the companies subscribing now (no history is kept of who
-    # subscribed when: a past month shows today's subscriptions).
+    # The member companies' yearly fees, for the days of the month they subscribed (see
+    # subscriptions_in).
     subscriptions_cents: int
     refunds_cents: int  # borne by the desk
     cost_cents: int
@@ -117,6 +119,33 @@ def month_bounds(first_day: date) -> tuple[datetime, datetime]:
     """The month starting on `first_day`, as aware datetimes (midnight in Paris)."""
     following = date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1)
     return start_of_local_day(first_day), start_of_local_day(following)
+
+
+def subscriptions_in(session: Session, first_day: date) -> int:
+    """The month's share of the companies' yearly subscriptions, in cents.
+
+    Each subscription period overlapping the month counts its yearly fee × the days of the month
+    it covers (both ends count; a running period, to the month's end) / the days of the year;
+    summed exactly, then rounded half up to the cent once. The twelve months of a year so add up
+    to the yearly fee, give or take their rounding.
+    """
+    last_day = first_day.replace(day=calendar.monthrange(first_day.year, first_day.month)[1])
+    rows = session.execute(
+        sa.select(
+            CompanySubscription.starts_on,
+            CompanySubscription.ends_on,
+            CompanySubscription.yearly_fee_cents,
+        ).where(
+            CompanySubscription.starts_on <= last_day,
+            sa.or_(CompanySubscription.ends_on.is_(None), CompanySubscription.ends_on >= first_day),
+        )
+    ).all()
+    fee_days = 0
+    for starts_on, ends_on, yearly_fee_cents in rows:
+        first, last = max(starts_on, first_day), min(ends_on or last_day, last_day)
+        fee_days += yearly_fee_cents * ((last - first).days + 1)
+    days_in_year = 366 if calendar.isleap(first_day.year) else 365
+    return (2 * fee_days + days_in_year) // (2 * days_in_year)
 
 
 def _first_handed_over():
@@ -176,17 +205,12 @@ def month_report(
             Order.id.in_(handed_over)
         )
     ).one()
-    yearly = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(MemberCompany.yearly_fee_cents), 0)).where(
-            MemberCompany.is_subscriber
-        )
-    )
     refunds, undone_refunds = _refunds(session, start, end)
     return MonthReport(
         first_day=first_day,
         providers=months,
         fees_cents=int(fees),
-        subscriptions_cents=(int(yearly) + 6) // 12,
+        subscriptions_cents=subscriptions_in(session, first_day),
         refunds_cents=refunds,
         undone_refunds_cents=undone_refunds,
         cost_cents=cost_cents,

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from conciergerie.demo.service import load_demo_data
 from conciergerie.models import (
     Category,
+    CompanySubscription,
     DeskOpeningRange,
     Event,
     MemberCompany,
@@ -13,7 +14,16 @@ from conciergerie.models import (
 )
 from tests.factories import NOW
 
-MODELS = (MemberCompany, Category, Provider, Offer, DeskOpeningRange, User, Event)
+MODELS = (
+    MemberCompany,
+    CompanySubscription,
+    Category,
+    Provider,
+    Offer,
+    DeskOpeningRange,
+    User,
+    Event,
+)
 
 
 def counts(session):
@@ -50,6 +60,32 @@ def test_loading_the_demo_data_twice_duplicates_nothing(session):
     assert first["prestataires"] == 8
     assert second == {}
     assert counts(session) == after_first
+
+
+def test_demo_companies_subscribe_since_the_first_of_january(session):
+    from datetime import date
+
+    from conciergerie.reports.service import subscriptions_in
+
+    load_demo_data(session, now=NOW)
+    rows = session.execute(
+        sa.select(MemberCompany.slug, MemberCompany.is_subscriber, CompanySubscription)
+        .outerjoin(CompanySubscription)
+        .order_by(MemberCompany.slug)
+    ).all()
+    history = {
+        slug: (subscribing, period and (period.starts_on, period.ends_on, period.yearly_fee_cents))
+        for slug, subscribing, period in rows
+    }
+    assert history == {
+        "et-voila-gambetta": (True, (date(2026, 1, 1), None, 30_000)),
+        "grands-ensemble": (True, (date(2026, 1, 1), None, 380_000)),
+        "initiatives-et-cite": (True, (date(2026, 1, 1), None, 110_000)),
+        "smart": (False, None),
+    }
+    # November: (300 + 3,800 + 1,100 €) × 30 / 365 = 427.40 €; nothing in December 2025.
+    assert subscriptions_in(session, date(2026, 11, 1)) == 42_740
+    assert subscriptions_in(session, date(2025, 12, 1)) == 0
 
 
 def test_demo_command_is_idempotent(app, session):

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from conciergerie.manage.service import keep_subscription_history
 from conciergerie.models import OrderEvent, OrderStatus, Role
 from conciergerie.reports import service
 from tests.factories import make_member_company, make_offer, make_order, make_provider
@@ -37,8 +38,10 @@ def month(session):
     # 30 November, 23:30 UTC is 1 December, 00:30 in Paris: December's.
     hand_over(session, two, datetime(2026, 11, 30, 22, 30, tzinfo=UTC))
     hand_over(session, three, datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
-    make_member_company(session, is_subscriber=True, yearly_fee_cents=120_000)
-    make_member_company(session, is_subscriber=True, yearly_fee_cents=300_000)
+    # Two companies subscribing since October (all of November), one not subscribing.
+    for fee in (120_000, 300_000):
+        company = make_member_company(session, is_subscriber=True, yearly_fee_cents=fee)
+        keep_subscription_history(session, company, now=datetime(2026, 10, 1, 10, 0, tzinfo=UTC))
     make_member_company(session, is_subscriber=False, yearly_fee_cents=99_900)
     return cobbler, ironing
 
@@ -64,10 +67,11 @@ def test_a_month_counts_the_work_handed_over_in_it_by_paris_time(session, month)
     assert (rows["repassage"].gross_cents, rows["repassage"].rate_bp) == (750, 1_000)
     assert rows["repassage"].commission_cents == 75
     assert report.fees_cents == 300 and report.orders == 2
-    assert report.subscriptions_cents == 35_000  # (1,200 € + 3,000 €) / 12
-    assert report.income_cents == 135 + 75 + 300 + 35_000
+    # (1,200 € + 3,000 €) × 30 days / 365 = 345.2055 €
+    assert report.subscriptions_cents == 34_521
+    assert report.income_cents == 135 + 75 + 300 + 34_521
     assert report.balance_cents == report.income_cents - 260_000
-    assert report.coverage_percent == 14
+    assert report.coverage_percent == 13  # 35,031 / 260,000
     # A note on a finished order later on (a refund, say) keeps its status: not a new sale.
     session.add(
         OrderEvent(
@@ -126,8 +130,8 @@ def test_the_concierge_sees_the_month_and_each_providers_statement(client, login
     html = client.get("/comptoir/bilan/?mois=2026-11").get_data(as_text=True)
     assert "Novembre 2026" in html
     assert "18,00\xa0€" in html and "7,5\xa0%" in html and "1,35\xa0€" in html
-    assert "350,00\xa0€" in html  # the month's share of the subscriptions
-    assert "poste couvert à 14" in html
+    assert "345,21\xa0€" in html  # the month's share of the subscriptions
+    assert "poste couvert à 13" in html
     statement = client.get("/comptoir/bilan/prestataires/cordo?mois=2026-11")
     page = statement.get_data(as_text=True)
     assert statement.status_code == 200 and "Relevé mensuel" in page
@@ -146,6 +150,7 @@ def test_the_csv_is_safe_in_a_spreadsheet(client, login_as, month):
     cordo = next(row for row in rows if row[1] == "Cordonnerie")
     assert cordo[2:] == ["1", "1800", "750", "135", "1665"]
     assert ["2026-11", "cout_du_poste_centimes", "", "260000", "", "", ""] in rows
+    assert ["2026-11", "abonnements_du_mois_centimes", "", "34521", "", "", ""] in rows
 
 
 @pytest.mark.parametrize("month_arg", ["2026-13", "novembre", "2026-1", "1999-01"])

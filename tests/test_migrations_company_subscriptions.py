@@ -1,0 +1,72 @@
+"""The migration that keeps company subscriptions as dated periods, and its backfill."""
+
+from datetime import UTC, datetime
+
+import flask_migrate
+import sqlalchemy as sa
+
+from conciergerie import create_app
+from conciergerie.config import TestingConfig
+from conciergerie.extensions import db as _db
+from conciergerie.timeutils import local_date
+
+BEFORE = "3f40a43cd883"  # the revision before company_subscription
+PERIODS = sa.text(
+    "SELECT m.slug, s.starts_on, s.ends_on, s.yearly_fee_cents FROM company_subscription s "
+    "JOIN member_company m ON m.id = s.company_id ORDER BY m.slug"
+)
+
+
+def _periods(conn):
+    return [(slug, str(starts), ends, fee) for slug, starts, ends, fee in conn.execute(PERIODS)]
+
+
+def _companies(session):
+    from tests.factories import make_member_company
+
+    make_member_company(session, slug="abonnee", is_subscriber=True, yearly_fee_cents=120_000)
+    make_member_company(session, slug="gratuite", is_subscriber=True, yearly_fee_cents=0)
+    make_member_company(session, slug="non-abonnee", is_subscriber=False)
+
+
+def test_subscribers_get_a_period_from_the_month_of_the_first_order(tmp_path):
+    from tests.factories import make_order
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 's.db'}")
+    with app.app_context():
+        flask_migrate.upgrade(revision=BEFORE)
+        session = _db.session
+        _companies(session)
+        # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
+        make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
+        make_order(session)
+        session.commit()
+        session.remove()
+        flask_migrate.upgrade()
+        with _db.engine.connect() as conn:
+            assert _periods(conn) == [
+                ("abonnee", "2026-09-01", None, 120_000),
+                ("gratuite", "2026-09-01", None, 0),
+            ]
+        flask_migrate.downgrade(revision=BEFORE)
+        with _db.engine.connect() as conn:
+            assert "company_subscription" not in sa.inspect(conn).get_table_names()
+        _db.engine.dispose()
+
+
+def test_without_any_order_the_periods_start_today(tmp_path):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e.db'}")
+    with app.app_context():
+        flask_migrate.upgrade(revision=BEFORE)
+        _companies(_db.session)
+        _db.session.commit()
+        _db.session.remove()
+        before = local_date(datetime.now(UTC))
+        flask_migrate.upgrade()
+        after = local_date(datetime.now(UTC))  # the same day, unless midnight just passed
+        with _db.engine.connect() as conn:
+            found = _periods(conn)
+        assert [(slug, fee) for slug, _, _, fee in found] == [("abonnee", 120_000), ("gratuite", 0)]
+        assert {starts for _, starts, _, _ in found} <= {before.isoformat(), after.isoformat()}
+        assert all(ends is None for _, _, ends, _ in found)
+        _db.engine.dispose()
