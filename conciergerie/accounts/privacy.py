@@ -30,7 +30,6 @@ from conciergerie.models import (
     Refund,
     Registration,
     RegistrationStatus,
-    Role,
     SubscriptionStatus,
     User,
     VolunteerAbsence,
@@ -292,7 +291,9 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     user.last_login_at = None
     user.anonymised_at = now
     session.flush()
-    if user.role is Role.VOLUNTEER:
+    from conciergerie.rounds.service import ROUND_ROLES
+
+    if user.role in ROUND_ROLES:  # a safeguard: customers only are erased today
         from conciergerie.rounds.jobs import plan_without
 
         plan_without(session, user, now=now)  # their rounds not yet begun go to the others

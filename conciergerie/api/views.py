@@ -374,7 +374,7 @@ def answer_quote(order_id: int, line_id: int):
     if order.customer_id != g.api_user.id:
         raise ApiError(403, "forbidden", _("Seul·e le ou la client·e répond au devis."))
     answer = _json_object().get("answer")
-    if answer not in QUOTE_ANSWERS:
+    if not isinstance(answer, str) or answer not in QUOTE_ANSWERS:
         raise ApiError(422, "invalid", _("Réponse attendue : accept ou decline."), "answer")
     try:
         QUOTE_ANSWERS[answer](db.session, line, actor=g.api_user, now=utcnow())

@@ -30,8 +30,9 @@ def _escape_like(text: str) -> str:
 def active_orders(session: Session, *, search: str | None = None) -> list[Order]:
     """Orders still moving, by their next slot (pickup when there is no drop-off).
 
-    `search` finds any order, finished ones too: by its exact code, or by a piece of the
-    customer's name or e-mail address (case-insensitive), the most recent first.
+    `search` finds any order, finished ones too: by its exact code, by a piece of the
+    customer's name or e-mail address (case-insensitive), or by their phone number (see
+    _phone_matches), the most recent first.
     """
     dropoff, pickup = aliased(DeskSlot), aliased(DeskSlot)
     query = (
@@ -62,11 +63,8 @@ def active_orders(session: Session, *, search: str | None = None) -> list[Order]
         sa.func.lower(User.full_name).like(pattern, escape="\\"),
         User.email.like(pattern, escape="\\"),  # stored lower-cased
     ]
-    digits = phone_digits(search)
-    if len(digits) >= 4 and not search.strip(PHONE_SEPARATORS + "0123456789"):
-        # A phone number, as typed: 06 12 34 56 78, 06.12…, +33 6 12…: found however it was
-        # written in the account (without its trunk "0" or "+33", the rest is the same).
-        matches.append(_digits_of(User.phone).like(f"%{national_number(search)}%"))
+    if len(phone_digits(search)) >= 4 and not search.strip(PHONE_SEPARATORS + "0123456789"):
+        matches.append(_phone_matches(search))
     found = query.join(User, User.id == Order.customer_id).where(sa.or_(*matches))
     return list(session.scalars(found.order_by(Order.placed_at.desc(), Order.id).limit(50)))
 
@@ -166,6 +164,24 @@ def national_number(text: str) -> str:
     return digits[1:] if digits.startswith("0") else digits
 
 
+# How the start of a number may be written in an account: 06…, 6…, +33 6…, +33 (0)6…, 0033 6…,
+# and, for another country's number, +44… or 0044….
+NUMBER_STARTS = ("0", "", "33", "330", "0033", "00330", "00")
+
+
+def _phone_matches(search: str) -> sa.ColumnElement[bool]:
+    """The accounts whose phone is the number typed at the desk, or starts with it ("06 12"),
+    however either is written; digits typed without a leading "0" or "+" ("56 78") are looked
+    for anywhere in the number."""
+    stored = _digits_of(User.phone)
+    if not search.strip().startswith(("0", "+")):
+        return stored.like(f"%{phone_digits(search)}%")
+    number = national_number(search)
+    if len(number) < 2:  # "0033" alone: no number yet, nothing to match
+        return sa.false()
+    return sa.or_(*(stored.like(f"{start}{number}%") for start in NUMBER_STARTS))
+
+
 def _digits_of(column: sa.ColumnElement) -> sa.ColumnElement:
     """`phone_digits` in SQL (the separators people type; other characters are not digits
     either, but are not found in the numbers the desk types)."""
@@ -178,7 +194,7 @@ def walk_in_customer(
     session: Session, *, full_name: str, phone: str, email: str, now: datetime
 ) -> User:
     """The customer the concierge serves at the counter: the account of this e-mail if there is
-    one, else the walk-in customer already served with this phone number, else a new walk-in
+    one, else the customer with this phone number and first name, else a new walk-in
     customer (a resident with no password; with an e-mail, they can claim the account later by
     choosing a password through "forgotten password")."""
     full_name, phone, email = full_name.strip(), phone.strip(), email.strip()
@@ -215,7 +231,9 @@ def walk_in_customer(
         for user in session.scalars(
             sa.select(User)
             .where(
-                User.is_walk_in,
+                # Served at the counter before, or since with an account of their own.
+                User.role.in_([Role.RESIDENT, Role.EMPLOYEE]),
+                User.is_active_account.is_(True),
                 _digits_of(User.phone).like(f"%{number}"),  # narrowed here, checked below
                 User.anonymised_at.is_(None),
             )

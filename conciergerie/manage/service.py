@@ -257,6 +257,14 @@ def keep_subscription_history(session: Session, company: MemberCompany, *, now: 
     one another instead of leaving periods of no day: a period that started today is dropped,
     and one that ended yesterday at the fee wanted again goes on. A no-op when in step.
     """
+    if company.id is not None:
+        # Two concierges saving the company at once: the second waits for the first, then works
+        # on the periods as the first left them (never two running periods, never one left
+        # running for a company the last save says does not subscribe).
+        session.execute(
+            sa.select(MemberCompany.id).where(MemberCompany.id == company.id).with_for_update()
+        )
+        session.refresh(company, ["subscriptions"])
     today = local_date(now)
     yesterday = today - timedelta(days=1)
     wanted = company.yearly_fee_cents if company.is_subscriber else None

@@ -15,6 +15,7 @@ from conciergerie.accounts import service as accounts
 from conciergerie.manage.service import ManageError, record
 from conciergerie.models import AuditEntry, MemberCompany, Provider, Role, User, VolunteerProfile
 from conciergerie.rounds.jobs import plan_without
+from conciergerie.rounds.service import ROUND_ROLES
 
 
 def search_users(*, text: str = "", role: Role | None = None) -> sa.Select:
@@ -116,7 +117,12 @@ def _update_user(
     except accounts.RoleLinkError as error:
         raise ManageError(str(error), error.field) from error
     sign_out = role is not user.role or (user.is_active_account and not is_active)
-    stops_rounds = user.role is Role.VOLUNTEER and (role is not Role.VOLUNTEER or not is_active)
+    # Volunteers do rounds, and so may the concierge (a round given by hand).
+    stops_rounds = (
+        user.role in ROUND_ROLES
+        and user.is_active_account
+        and (role not in ROUND_ROLES or not is_active)
+    )
     # The ids, not the relationships: their history is what the log records.
     user.role = role
     user.member_company_id = member_company.id if member_company else None

@@ -124,12 +124,13 @@ def month_bounds(first_day: date) -> tuple[datetime, datetime]:
 def subscriptions_in(session: Session, first_day: date) -> int:
     """The month's share of the companies' yearly subscriptions, in cents.
 
-    Each subscription period overlapping the month counts its yearly fee × the days of the month
-    it covers (both ends count; a running period, to the month's end) / the days of the year;
-    summed exactly, then rounded half up to the cent once. The twelve months of a year so add up
-    to the yearly fee, give or take their rounding.
+    A month subscribed in full counts a twelfth of the yearly fee, whatever its length; a month
+    subscribed in part, that twelfth × the days of the month covered (both ends count; a running
+    period, to the month's end) / the days of the month. Summed exactly, then rounded half up
+    to the cent once: the twelve months of a year add up to the yearly fee.
     """
-    last_day = first_day.replace(day=calendar.monthrange(first_day.year, first_day.month)[1])
+    days_in_month = calendar.monthrange(first_day.year, first_day.month)[1]
+    last_day = first_day.replace(day=days_in_month)
     rows = session.execute(
         sa.select(
             CompanySubscription.starts_on,
@@ -144,8 +145,8 @@ def subscriptions_in(session: Session, first_day: date) -> int:
     for starts_on, ends_on, yearly_fee_cents in rows:
         first, last = max(starts_on, first_day), min(ends_on or last_day, last_day)
         fee_days += yearly_fee_cents * ((last - first).days + 1)
-    days_in_year = 366 if calendar.isleap(first_day.year) else 365
-    return (2 * fee_days + days_in_year) // (2 * days_in_year)
+    share = 12 * days_in_month
+    return (2 * fee_days + share) // (2 * share)
 
 
 def _first_handed_over():

@@ -519,10 +519,13 @@ def move_stop(session: Session, stop: RoundStop, target: PickupRound, depot: pla
     session.flush()
 
 
+ROUND_ROLES = (Role.VOLUNTEER, Role.CONCIERGE)  # who may carry a round
+
+
 def assign_round(
     session: Session, round_: PickupRound, volunteer: User, depot: planner.Place
 ) -> None:
-    if volunteer.role is not Role.VOLUNTEER and volunteer.role is not Role.CONCIERGE:
+    if volunteer.role not in ROUND_ROLES:
         raise RoundError(_("Seul·e un·e volontaire ou la concierge peut faire une tournée."))
     round_.volunteer = volunteer
     round_.locked = True
@@ -534,7 +537,7 @@ def round_warnings(session: Session, round_: PickupRound) -> list[str]:
     """What a hand-made round breaks: carrying limit, opening hours, a volunteer gone."""
     warnings = []
     volunteer = round_.volunteer
-    if volunteer.role not in (Role.VOLUNTEER, Role.CONCIERGE) or not volunteer.is_active_account:
+    if volunteer.role not in ROUND_ROLES or not volunteer.is_active_account:
         # Only a round already begun is left to them (see rounds.jobs.plan_without).
         warnings.append(
             _(

@@ -87,7 +87,14 @@ def test_only_the_customer_answers(client, openapi, session, quoted):
 
 @pytest.mark.parametrize(
     "body, status",
-    [({"answer": "yes"}, 422), ({}, 422), ([], 400)],
+    [
+        ({"answer": "yes"}, 422),
+        ({}, 422),
+        ({"answer": ["accept"]}, 422),
+        ({"answer": {}}, 422),
+        ({"answer": None}, 422),
+        ([], 400),
+    ],
 )
 def test_a_bad_answer_is_explained(client, openapi, session, quoted, body, status):
     order, line, _concierge = quoted

@@ -83,8 +83,8 @@ def test_demo_companies_subscribe_since_the_first_of_january(session):
         "initiatives-et-cite": (True, (date(2026, 1, 1), None, 110_000)),
         "smart": (False, None),
     }
-    # November: (300 + 3,800 + 1,100 €) × 30 / 365 = 427.40 €; nothing in December 2025.
-    assert subscriptions_in(session, date(2026, 11, 1)) == 42_740
+    # November: (300 + 3,800 + 1,100 €) / 12 = 433.33 €; nothing in December 2025.
+    assert subscriptions_in(session, date(2026, 11, 1)) == 43_333
     assert subscriptions_in(session, date(2025, 12, 1)) == 0
 
 

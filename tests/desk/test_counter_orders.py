@@ -276,3 +276,50 @@ def test_a_pickup_too_early_for_the_work_is_a_form_error(client, session, counte
 def test_only_the_concierge_opens_the_counter_order_page(client, login_as, role):
     login_as(role)
     assert client.get("/comptoir/nouvelle-commande").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("06 12 34 56 78", {"nadia"}),
+        ("+33 6 12 34", {"nadia"}),
+        ("0033 6 12", {"nadia"}),
+        ("06 12", {"nadia"}),  # the start of her number, not the "612" inside Paul's
+        ("56 78", {"nadia"}),  # the end of a number: looked for anywhere
+        ("01 45", {"paul"}),
+        ("0033", set()),  # no number yet: nobody, rather than everybody
+        ("+44 20 79", {"tom"}),
+    ],
+)
+def test_the_desk_finds_a_customer_by_phone_however_it_is_written(session, typed, found):
+    people = {
+        "nadia": "+33 6 12 34 56 78",
+        "paul": "01 45 61 23 45",
+        "tom": "0044 20 7946 0958",
+    }
+    orders_of = {}
+    for name, phone in people.items():
+        customer = factories.make_user(session, Role.RESIDENT, full_name=name.title())
+        customer.phone = phone
+        orders_of[factories.make_order(session, customer=customer).id] = name
+    session.flush()
+    assert {orders_of[o.id] for o in desk.active_orders(session, search=typed)} == found
+
+
+def test_a_counter_customer_who_chose_a_password_is_found_again_by_phone(session):
+    from conciergerie.accounts import service as accounts
+
+    nadia = desk.walk_in_customer(
+        session, full_name="Nadia", phone="06 12 34 56 78", email="nadia@example.org", now=NOW
+    )
+    accounts.set_password(nadia, "un-mot-de-passe-solide-59")  # she claimed her account
+    again = desk.walk_in_customer(
+        session, full_name="Nadia B.", phone="06 12 34 56 78", email="", now=NOW
+    )
+    assert again.id == nadia.id
+    # A closed account is not served again: a new one is made.
+    nadia.is_active_account = False
+    other = desk.walk_in_customer(
+        session, full_name="Nadia", phone="06 12 34 56 78", email="", now=NOW
+    )
+    assert other.id != nadia.id

@@ -45,6 +45,7 @@ BY_ROLE = {
         "/comptoir/bilan/tableau-de-bord",
         "/gestion/",
         "/gestion/prestataires/nouveau",
+        "/gestion/entreprises/1",  # a subscribing company, with its history
         "/gestion/journal",
         "/gestion/utilisateurs",
         "/volontaires/heures",

@@ -323,11 +323,11 @@ def test_one_scheduler_runs_the_jobs_and_another_takes_over_once(cluster_db, tmp
             what="the leader to start its jobs",
         )
         assert _count(engine, "SELECT count(*) FROM apscheduler_jobs") == len(JOBS)
-        runs_before = _count(engine, "SELECT count(*) FROM job_run")
         # A run of "expire-unpaid" falls due while the leader is dying: the next one catches it
         # up once, from the shared job store. The leader is frozen first, so that it cannot
         # wake up between the change and its death and run the job itself.
         leader.send_signal(signal.SIGSTOP)
+        runs_before = _count(engine, "SELECT count(*) FROM job_run")
         with engine.begin() as conn:
             conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))  # fail, never hang
             changed = conn.execute(

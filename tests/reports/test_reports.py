@@ -67,11 +67,10 @@ def test_a_month_counts_the_work_handed_over_in_it_by_paris_time(session, month)
     assert (rows["repassage"].gross_cents, rows["repassage"].rate_bp) == (750, 1_000)
     assert rows["repassage"].commission_cents == 75
     assert report.fees_cents == 300 and report.orders == 2
-    # (1,200 € + 3,000 €) × 30 days / 365 = 345.2055 €
-    assert report.subscriptions_cents == 34_521
-    assert report.income_cents == 135 + 75 + 300 + 34_521
+    assert report.subscriptions_cents == 35_000  # (1,200 € + 3,000 €) / 12: the whole month
+    assert report.income_cents == 135 + 75 + 300 + 35_000
     assert report.balance_cents == report.income_cents - 260_000
-    assert report.coverage_percent == 13  # 35,031 / 260,000
+    assert report.coverage_percent == 14  # 35,510 / 260,000
     # A note on a finished order later on (a refund, say) keeps its status: not a new sale.
     session.add(
         OrderEvent(
@@ -130,8 +129,8 @@ def test_the_concierge_sees_the_month_and_each_providers_statement(client, login
     html = client.get("/comptoir/bilan/?mois=2026-11").get_data(as_text=True)
     assert "Novembre 2026" in html
     assert "18,00\xa0€" in html and "7,5\xa0%" in html and "1,35\xa0€" in html
-    assert "345,21\xa0€" in html  # the month's share of the subscriptions
-    assert "poste couvert à 13" in html
+    assert "350,00\xa0€" in html  # the month's share of the subscriptions
+    assert "poste couvert à 14" in html
     statement = client.get("/comptoir/bilan/prestataires/cordo?mois=2026-11")
     page = statement.get_data(as_text=True)
     assert statement.status_code == 200 and "Relevé mensuel" in page
@@ -150,7 +149,7 @@ def test_the_csv_is_safe_in_a_spreadsheet(client, login_as, month):
     cordo = next(row for row in rows if row[1] == "Cordonnerie")
     assert cordo[2:] == ["1", "1800", "750", "135", "1665"]
     assert ["2026-11", "cout_du_poste_centimes", "", "260000", "", "", ""] in rows
-    assert ["2026-11", "abonnements_du_mois_centimes", "", "34521", "", "", ""] in rows
+    assert ["2026-11", "abonnements_du_mois_centimes", "", "35000", "", "", ""] in rows
 
 
 @pytest.mark.parametrize("month_arg", ["2026-13", "novembre", "2026-1", "1999-01"])

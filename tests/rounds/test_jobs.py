@@ -17,7 +17,7 @@ from tests.factories import (
     make_volunteer,
     open_provider,
 )
-from tests.rounds.test_service import THURSDAY, URGENT_PICKUP
+from tests.rounds.test_service import DEPOT, THURSDAY, URGENT_PICKUP
 
 EVENING = datetime(2026, 11, 25, 18, 30, tzinfo=UTC)  # Wednesday 19:30: plans Thursday
 
@@ -186,3 +186,27 @@ def test_an_erased_volunteer_has_their_rounds_planned_again(session, outbox):
     [new_round] = rounds.rounds_of_day(session, THURSDAY)
     assert new_round.volunteer_id == staying.id
     assert [mail.to for mail in outbox] == [[staying.email]]  # none to an erased address
+
+
+def test_a_concierge_given_a_round_by_hand_who_leaves_has_it_planned_again(session, outbox):
+    from conciergerie.manage.users import update_user
+    from conciergerie.rounds import service as rounds
+
+    boss = make_user(session, Role.CONCIERGE)
+    leaving, staying, round_ = _two_volunteers_and_a_planned_round(session)
+    helper = make_user(session, Role.CONCIERGE)
+    rounds.assign_round(session, round_, helper, DEPOT)  # moved to them by hand (locked)
+    update_user(
+        session,
+        helper,
+        role=Role.RESIDENT,
+        member_company=None,
+        provider=None,
+        solidarity_rate=False,
+        is_active=True,
+        actor=boss,
+        now=EVENING,
+    )
+    commit(session)
+    [new_round] = rounds.rounds_of_day(session, THURSDAY)
+    assert new_round.volunteer_id in (leaving.id, staying.id)
