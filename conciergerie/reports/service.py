@@ -127,7 +127,8 @@ def subscriptions_in(session: Session, first_day: date) -> int:
     A month subscribed in full counts a twelfth of the yearly fee, whatever its length; a month
     subscribed in part, that twelfth × the days of the month covered (both ends count; a running
     period, to the month's end) / the days of the month. Summed exactly, then rounded half up
-    to the cent once: the twelve months of a year add up to the yearly fee.
+    to the cent once: the twelve months of a year add up to the yearly fee (give or take the
+    cents of their rounding).
     """
     days_in_month = calendar.monthrange(first_day.year, first_day.month)[1]
     last_day = first_day.replace(day=days_in_month)
