@@ -5,7 +5,8 @@ Every change is logged like the catalogue's (see manage.service.record), the per
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -52,6 +53,12 @@ def _other_active_concierges(session: Session, user: User) -> int:
     return len([user_id for user_id in concierges if user_id != user.id])
 
 
+@dataclass(frozen=True)
+class UserUpdate:
+    entry: AuditEntry | None  # None: nothing changed
+    replanned: list[date] = field(default_factory=list)  # days whose rounds were planned again
+
+
 def update_user(
     session: Session,
     user: User,
@@ -63,11 +70,12 @@ def update_user(
     is_active: bool,
     actor: User,
     now: datetime,
-) -> AuditEntry | None:
+) -> UserUpdate:
     """Change someone's role, tarif solidaire and whether the account is active; log it.
 
     A change of role or a deactivation signs them out everywhere; a new volunteer gets the
-    profile the rounds need. Returns the log entry, None when nothing changed.
+    profile the rounds need; someone who no longer does rounds has theirs not yet begun planned
+    again. Returns the log entry (None when nothing changed) and the days planned again.
     Raises ManageError (with the form field at fault) when a rule forbids the change.
     """
     # No flush before the changes are logged: a flush would clear their history.
@@ -138,7 +146,6 @@ def _update_user(
     if sign_out:
         accounts.end_all_sessions(user)
     session.flush()
-    if stops_rounds:
-        plan_without(session, user, now=now)
+    replanned = plan_without(session, user, now=now) if stops_rounds else []
     session.expire(user, ["member_company", "provider"])
-    return entry
+    return UserUpdate(entry, replanned)

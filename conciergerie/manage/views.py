@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
+from conciergerie.i18n import calendar_day
 from conciergerie.mail import can_mail
 from conciergerie.manage import forms, service, users
 from conciergerie.models import (
@@ -239,7 +240,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         company_id, provider_id = form.member_company_id.data, form.provider_id.data
         try:
-            entry = users.update_user(
+            result = users.update_user(
                 db.session,
                 user,
                 role=Role(form.role.data),
@@ -255,10 +256,20 @@ def edit_user(user_id: int):
             db.session.rollback()
             getattr(form, error.field or "role").errors.append(str(error))
         else:
-            if entry is None:
+            if result.entry is None:
                 flash(_("Rien n'a changé."), "info")
             else:
                 flash(_("Le compte de %(name)s est enregistré.", name=user.full_name), "success")
+            if result.replanned:
+                days = ", ".join(calendar_day(day) for day in result.replanned)
+                flash(
+                    _(
+                        "Ses tournées pas encore commencées sont planifiées à nouveau avec les "
+                        "autres volontaires : %(days)s. Chacun·e est prévenu·e.",
+                        days=days,
+                    ),
+                    "info",
+                )
             return redirect(url_for("manage.user_list"))
     page = render_template("manage/user.html", form=form, user=user, can_mail=can_mail)
     return page, _form_status(form)

@@ -22,7 +22,7 @@ def _update(session, user, actor, **changes):
         "is_active": user.is_active_account,
         **changes,
     }
-    return users.update_user(session, user, actor=actor, now=NOW, **wanted)
+    return users.update_user(session, user, actor=actor, now=NOW, **wanted).entry
 
 
 def _entries(session):
@@ -347,3 +347,24 @@ def test_the_form_shows_the_account_as_it_is_and_a_plain_save_logs_nothing(
     response = submit(client, url, form, follow_redirects=True)
     assert "Rien n&#39;a changé." in response.get_data(as_text=True)
     assert _entries(session) == []
+
+
+def test_the_concierge_is_told_which_days_were_planned_again(
+    client, session, login_as, monkeypatch
+):
+    from tests.rounds.test_jobs import EVENING, _two_volunteers_and_a_planned_round
+
+    monkeypatch.setattr("conciergerie.manage.views.utcnow", lambda: EVENING)
+    leaving, staying, _round = _two_volunteers_and_a_planned_round(session)
+    login_as(Role.CONCIERGE)
+    form = {"role": "resident", "member_company_id": "", "provider_id": "",
+            "is_active_account": "y"}  # fmt: skip
+    response = submit(client, f"/gestion/utilisateurs/{leaving.id}", form)
+    assert response.status_code == 302
+    html = client.get(response.location).get_data(as_text=True)
+    assert "planifiées à nouveau" in html and "jeudi 26 novembre" in html
+    # Nothing of the kind for someone with no rounds.
+    again = {**form, "solidarity_rate": "y"}
+    response = submit(client, f"/gestion/utilisateurs/{leaving.id}", again)
+    assert response.status_code == 302
+    assert "planifiées à nouveau" not in client.get(response.location).get_data(as_text=True)
