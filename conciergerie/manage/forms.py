@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     IntegerField,
     SelectChoice,
@@ -220,6 +221,14 @@ class CompanyForm(FlaskForm):
     )
     is_subscriber = BooleanField(_l("Abonnée à la conciergerie"))
     yearly_fee = _euros(_l("Abonnement annuel (300 à 4 000 € selon l'effectif)"))
+    effective_on = DateField(
+        _l("Changement de l'abonnement à partir du"),
+        validators=[Optional()],
+        description=_l(
+            "Laissez vide pour aujourd'hui. Une date passée corrige le bilan des mois depuis "
+            "(un abonnement signé plus tôt, par exemple)."
+        ),
+    )
 
 
 ROLE_CHOICES = [

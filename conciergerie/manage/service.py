@@ -4,9 +4,10 @@ every change is logged: who, when, and each field before and after."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -233,7 +234,16 @@ def save_offer(session: Session, offer: Offer, *, actor: User, now: datetime) ->
         record(session, offer, actor=actor, now=now)
 
 
-def save_company(session: Session, company: MemberCompany, *, actor: User, now: datetime) -> None:
+def save_company(
+    session: Session,
+    company: MemberCompany,
+    *,
+    actor: User,
+    now: datetime,
+    effective_on: date | None = None,
+) -> None:
+    """Save the company, logged; a change of its subscription takes effect on `effective_on`
+    (today when None; see keep_subscription_history)."""
     with session.no_autoflush:
         check_slug(session, MemberCompany, company.slug, company.id)
         if company.yearly_fee_cents and not company.is_subscriber:
@@ -244,18 +254,26 @@ def save_company(session: Session, company: MemberCompany, *, actor: User, now: 
         if company.id is None:
             session.add(company)
         record(session, company, actor=actor, now=now)
-        keep_subscription_history(session, company, now=now)
+        keep_subscription_history(session, company, now=now, effective_on=effective_on)
 
 
-def keep_subscription_history(session: Session, company: MemberCompany, *, now: datetime) -> None:
+def keep_subscription_history(
+    session: Session, company: MemberCompany, *, now: datetime, effective_on: date | None = None
+) -> None:
     """Bring the company's subscription periods in step with its state (`is_subscriber`,
-    `yearly_fee_cents`, already set), from today in Paris: the accounts of past days stay.
+    `yearly_fee_cents`, already set), from the day of the change (`effective_on`, today in
+    Paris when None): the accounts of the days before it stay.
 
-    A change takes effect today: starting opens a period today; stopping ends the running
-    period yesterday (a period counts every day it covers, today is no longer paid for); a new
-    fee ends the running period yesterday and opens one today. The same day, changes replace
-    one another instead of leaving periods of no day: a period that started today is dropped,
-    and one that ended yesterday at the fee wanted again goes on. A no-op when in step.
+    Starting opens a period that day; stopping ends the running period the day before (a
+    period counts every day it covers: that day is no longer paid for); a new fee ends the
+    running period the day before and opens one that day. The same day, changes replace one
+    another instead of leaving periods of no day: a period that started that day is dropped,
+    and one that ended the day before at the fee wanted again goes on. A no-op when in step.
+
+    A past day corrects the months since (a subscription signed earlier, recorded late); it
+    cannot be in the future, nor go back before the running period's start or the last
+    period's end (the history before them stays as it is). Raises ManageError on the
+    "effective_on" field.
     """
     if company.id is not None:
         # Two concierges saving the company at once: the second waits for the first, then works
@@ -265,12 +283,15 @@ def keep_subscription_history(session: Session, company: MemberCompany, *, now: 
             sa.select(MemberCompany.id).where(MemberCompany.id == company.id).with_for_update()
         )
         session.refresh(company, ["subscriptions"])
-    today = local_date(now)
+    today = effective_on or local_date(now)
     yesterday = today - timedelta(days=1)
     wanted = company.yearly_fee_cents if company.is_subscriber else None
     running = next((p for p in company.subscriptions if p.ends_on is None), None)
     if running is not None and running.yearly_fee_cents == wanted:
         return
+    if running is None and wanted is None:
+        return
+    _check_change_day(company, today, running=running, now=now)
     if running is not None:
         if running.starts_on >= today:
             company.subscriptions.remove(running)
@@ -286,6 +307,32 @@ def keep_subscription_history(session: Session, company: MemberCompany, *, now: 
     else:
         company.subscriptions.append(CompanySubscription(starts_on=today, yearly_fee_cents=wanted))
     session.flush()
+
+
+def _check_change_day(
+    company: MemberCompany, day: date, *, running: CompanySubscription | None, now: datetime
+) -> None:
+    if day > local_date(now):
+        raise ManageError(_("Le changement prend effet aujourd'hui au plus tard."), "effective_on")
+    if running is not None and day < running.starts_on:
+        raise ManageError(
+            _(
+                "L'abonnement en cours a commencé le %(day)s : le changement ne peut pas "
+                "prendre effet avant.",
+                day=format_date(running.starts_on, "d MMMM y"),
+            ),
+            "effective_on",
+        )
+    ended = [p.ends_on for p in company.subscriptions if p.ends_on is not None]
+    if running is None and ended and day <= max(ended):
+        raise ManageError(
+            _(
+                "La dernière période d'abonnement a pris fin le %(day)s : le changement "
+                "prend effet après.",
+                day=format_date(max(ended), "d MMMM y"),
+            ),
+            "effective_on",
+        )
 
 
 def log_entries(session: Session, *, limit: int = 200) -> list[AuditEntry]:

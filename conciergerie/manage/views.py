@@ -188,7 +188,13 @@ def _company_page(company: MemberCompany):
             setattr(company, name, getattr(form, name).data)
         company.yearly_fee_cents = forms.cents(form.yearly_fee.data)
         try:
-            service.save_company(db.session, company, actor=_actor(), now=utcnow())
+            service.save_company(
+                db.session,
+                company,
+                actor=_actor(),
+                now=utcnow(),
+                effective_on=form.effective_on.data,
+            )
             db.session.commit()
         except service.ManageError as error:
             db.session.rollback()

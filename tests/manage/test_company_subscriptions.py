@@ -1,5 +1,5 @@
 """A member company's subscription history: kept in step with its state by one service function,
-from the manage page (and the demo loader), a change taking effect on the day it is made."""
+from the manage page (and the demo loader), a change taking effect today or on the day given."""
 
 from datetime import UTC, date, datetime
 
@@ -156,3 +156,73 @@ def test_the_manage_page_keeps_the_history(client, session, login_as, monkeypatc
     assert response.status_code == 422
     session.expire_all()
     assert len(company.subscriptions) == 2
+
+
+def _change(session, company, fee: int | None, now: datetime, on: date) -> None:
+    company.is_subscriber = fee is not None
+    company.yearly_fee_cents = fee or 0
+    keep_subscription_history(session, company, now=now, effective_on=on)
+
+
+def test_a_change_recorded_late_takes_effect_on_the_day_given(session):
+    company = make_member_company(session)
+    _change(session, company, 120_000, at(15, month=9), on=date(2026, 9, 1))  # signed on the 1st
+    _change(session, company, 300_000, at(20, month=10), on=date(2026, 10, 15))
+    _change(session, company, None, at(25), on=date(2026, 11, 1))
+    assert periods(company) == [
+        (date(2026, 9, 1), date(2026, 10, 14), 120_000),
+        (date(2026, 10, 15), date(2026, 10, 31), 300_000),
+    ]
+    # Subscribing again: after the last period only, up to today.
+    _change(session, company, 120_000, at(25), on=date(2026, 11, 20))
+    assert periods(company)[-1] == (date(2026, 11, 20), None, 120_000)
+
+
+@pytest.mark.parametrize(
+    ("on", "message"),
+    [
+        (date(2026, 11, 26), "aujourd'hui au plus tard"),  # tomorrow
+        (date(2026, 8, 31), "a commencé le 1 septembre 2026"),  # before the running period
+    ],
+)
+def test_a_change_day_in_the_future_or_before_the_running_period_is_refused(session, on, message):
+    from conciergerie.manage.service import ManageError
+
+    company = make_member_company(session)
+    _change(session, company, 120_000, at(1, month=9), on=date(2026, 9, 1))
+    with pytest.raises(ManageError, match=message) as error:
+        _change(session, company, 300_000, at(25), on=on)
+    assert error.value.field == "effective_on"
+
+
+def test_subscribing_again_cannot_reach_into_the_last_period(session):
+    from conciergerie.manage.service import ManageError
+
+    company = make_member_company(session)
+    _change(session, company, 120_000, at(1, month=9), on=date(2026, 9, 1))
+    _change(session, company, None, at(1, month=10), on=date(2026, 10, 1))  # paid to 30 Sept
+    with pytest.raises(ManageError, match="a pris fin le 30 septembre 2026"):
+        _change(session, company, 120_000, at(25), on=date(2026, 9, 30))
+
+
+def test_the_manage_page_takes_the_day_of_the_change(client, session, login_as, monkeypatch):
+    login_as(Role.CONCIERGE)
+    monkeypatch.setattr("conciergerie.manage.views.utcnow", lambda: at(25))
+    company = make_member_company(session)
+    url = f"/gestion/entreprises/{company.id}"
+    assert 'name="effective_on"' in client.get(url).get_data(as_text=True)
+    form = {"name": company.name, "slug": company.slug, "headcount": "12", "is_subscriber": "y",
+            "yearly_fee": "1 200,00", "effective_on": "2026-09-01"}  # fmt: skip
+    assert submit(client, url, form).status_code == 302
+    session.expire_all()
+    assert periods(company) == [(date(2026, 9, 1), None, 120_000)]
+    # A day in the future, or no date at all: a form error, nothing saved.
+    for day, message in (
+        ("2026-12-01", "aujourd&#39;hui au plus tard"),
+        ("hier", "pas une date valide"),
+    ):
+        response = submit(client, url, {**form, "yearly_fee": "3 000", "effective_on": day})
+        assert response.status_code == 422 and message in response.get_data(as_text=True)
+    session.expire_all()
+    assert periods(company) == [(date(2026, 9, 1), None, 120_000)]
+    assert company.yearly_fee_cents == 120_000
