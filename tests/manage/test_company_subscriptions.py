@@ -226,3 +226,15 @@ def test_the_manage_page_takes_the_day_of_the_change(client, session, login_as, 
     session.expire_all()
     assert periods(company) == [(date(2026, 9, 1), None, 120_000)]
     assert company.yearly_fee_cents == 120_000
+
+
+def test_a_new_company_can_be_recorded_as_subscribing_since_a_past_day(
+    client, session, login_as, monkeypatch
+):
+    login_as(Role.CONCIERGE)
+    monkeypatch.setattr("conciergerie.manage.views.utcnow", lambda: at(25))
+    form = {"name": "Coopérative Lilloise", "slug": "coop-lilloise", "headcount": "12",
+            "is_subscriber": "y", "yearly_fee": "1200", "effective_on": "2026-10-01"}  # fmt: skip
+    assert submit(client, "/gestion/entreprises/nouvelle", form).status_code == 302
+    company = session.scalar(sa.select(MemberCompany).where(MemberCompany.slug == "coop-lilloise"))
+    assert periods(company) == [(date(2026, 10, 1), None, 120_000)]
