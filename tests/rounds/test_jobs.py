@@ -107,6 +107,14 @@ def test_a_provider_no_longer_visited_is_told(session, outbox):
     assert len(mails) == 2 and "Plus aucun passage" in mails[1].body
 
 
+def _leaves(session, person, actor, *, role=Role.RESIDENT, is_active=True) -> None:
+    """The concierge changes `person`'s account on the accounts page."""
+    from conciergerie.manage.users import update_user
+
+    update_user(session, person, role=role, member_company=None, provider=None,
+                solidarity_rate=False, is_active=is_active, actor=actor, now=EVENING)  # fmt: skip
+
+
 def _two_volunteers_and_a_planned_round(session):
     from conciergerie.rounds import service as rounds
 
@@ -123,24 +131,13 @@ def _two_volunteers_and_a_planned_round(session):
 
 
 def test_a_volunteer_who_leaves_has_their_rounds_planned_again_for_someone_else(session, outbox):
-    from conciergerie.manage.users import update_user
     from conciergerie.rounds import service as rounds
 
     concierge = make_user(session, Role.CONCIERGE)
     leaving, staying, round_ = _two_volunteers_and_a_planned_round(session)
     round_.locked = True  # even one given to them by hand
     outbox.clear()
-    update_user(
-        session,
-        leaving,
-        role=Role.RESIDENT,
-        member_company=None,
-        provider=None,
-        solidarity_rate=False,
-        is_active=True,
-        actor=concierge,
-        now=EVENING,
-    )
+    _leaves(session, leaving, concierge)
     commit(session)
     [new_round] = rounds.rounds_of_day(session, THURSDAY)
     assert new_round.volunteer_id == staying.id
@@ -151,23 +148,12 @@ def test_a_volunteer_who_leaves_has_their_rounds_planned_again_for_someone_else(
 
 
 def test_a_round_begun_stays_with_its_volunteer_and_is_flagged(session, outbox):
-    from conciergerie.manage.users import update_user
     from conciergerie.rounds import service as rounds
 
     concierge = make_user(session, Role.CONCIERGE)
     leaving, _staying, round_ = _two_volunteers_and_a_planned_round(session)
     round_.items[0].done_at = EVENING  # the first item already carried
-    update_user(
-        session,
-        leaving,
-        role=leaving.role,
-        member_company=None,
-        provider=None,
-        solidarity_rate=False,
-        is_active=False,
-        actor=concierge,
-        now=EVENING,
-    )
+    _leaves(session, leaving, concierge, role=leaving.role, is_active=False)
     commit(session)
     [kept] = rounds.rounds_of_day(session, THURSDAY)
     assert kept.id == round_.id and kept.volunteer_id == leaving.id
@@ -189,24 +175,13 @@ def test_an_erased_volunteer_has_their_rounds_planned_again(session, outbox):
 
 
 def test_a_concierge_given_a_round_by_hand_who_leaves_has_it_planned_again(session, outbox):
-    from conciergerie.manage.users import update_user
     from conciergerie.rounds import service as rounds
 
     boss = make_user(session, Role.CONCIERGE)
     leaving, staying, round_ = _two_volunteers_and_a_planned_round(session)
     helper = make_user(session, Role.CONCIERGE)
     rounds.assign_round(session, round_, helper, DEPOT)  # moved to them by hand (locked)
-    update_user(
-        session,
-        helper,
-        role=Role.RESIDENT,
-        member_company=None,
-        provider=None,
-        solidarity_rate=False,
-        is_active=True,
-        actor=boss,
-        now=EVENING,
-    )
+    _leaves(session, helper, boss)
     commit(session)
     [new_round] = rounds.rounds_of_day(session, THURSDAY)
     assert new_round.volunteer_id in (leaving.id, staying.id)
