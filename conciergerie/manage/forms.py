@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -34,12 +33,6 @@ class FrenchDecimalField(DecimalField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "decimal"})
         super().__init__(*args, **kwargs)
-
-    def _value(self) -> str:
-        # Shown as it is written in French ("18,50"), which the field reads back as well.
-        text = super()._value()
-        locale = get_locale()
-        return text.replace(".", ",") if locale is not None and locale.language == "fr" else text
 
     def process_formdata(self, valuelist):
         if valuelist:

@@ -141,10 +141,11 @@ def test_member_companies_and_their_subscription(client, session, login_as):
     assert submit(client, "/gestion/entreprises/nouvelle", form).status_code == 302
     company = session.scalar(sa.select(MemberCompany).where(MemberCompany.slug == "coop-lilloise"))
     assert company.yearly_fee_cents == 120_000 and company.headcount == 12
-    # Shown again as written in French, and saved back unchanged.
+    # Shown again in a number field (the browser shows it the French way: a value with a comma
+    # would be dropped by it), and saved back unchanged.
     page = client.get(f"/gestion/entreprises/{company.id}").get_data(as_text=True)
-    assert 'value="1200,00"' in page
-    again = {**form, "yearly_fee": "1200,00"}
+    assert 'type="number"' in page and 'value="1200.00"' in page
+    again = {**form, "yearly_fee": "1200.00"}
     assert submit(client, f"/gestion/entreprises/{company.id}", again).status_code == 302
     session.expire_all()
     assert company.yearly_fee_cents == 120_000
