@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -39,7 +39,7 @@ from conciergerie.orders import notifications, quotes
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
-from conciergerie.payments.gateway import get_gateway
+from conciergerie.payments.gateway import get_gateway, order_settings
 from conciergerie.rounds import service as rounds
 from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
@@ -279,9 +279,7 @@ def create_order():
             note=note,
             payment=PaymentMethod(payment),
             now=utcnow(),
-            settings=orders.OrderSettings.from_config(
-                current_app.config, online_payment=get_gateway() is not None
-            ),
+            settings=order_settings(),
             idempotency_key=key,
             idempotency_fingerprint=fingerprint if key else None,
         )

@@ -36,7 +36,7 @@ from conciergerie.orders.forms import (
 from conciergerie.orders.progress import line_journey
 from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
-from conciergerie.payments.gateway import get_gateway
+from conciergerie.payments.gateway import get_gateway, order_settings
 from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 
@@ -45,12 +45,6 @@ bp = Blueprint("orders", __name__)
 # How far ahead the checkout offers slots.
 DROPOFF_HORIZON = timedelta(weeks=3)
 PICKUP_HORIZON = timedelta(weeks=3)
-
-
-def _settings() -> service.OrderSettings:
-    return service.OrderSettings.from_config(
-        current_app.config, online_payment=get_gateway() is not None
-    )
 
 
 @bp.post("/panier/ajouter")
@@ -73,7 +67,7 @@ def show_basket():
     lines = basket.lines(db.session, basket.read(session))
     quote = None
     if current_user.is_authenticated and current_user.is_customer:
-        quote = service.quote(lines, current_user, _settings())
+        quote = service.quote(lines, current_user, order_settings())
     subtotal = sum(line.total_cents for line in lines)
     return render_template(
         "orders/basket.html", lines=lines, quote=quote, subtotal=subtotal, form=UpdateBasketForm()
@@ -145,7 +139,7 @@ def checkout():
             return render_template("orders/checkout_dropoff.html", form=form, lines=lines), status
 
     earliest = service.earliest_pickup(
-        db.session, lines, dropoff_slot=dropoff, now=now, settings=_settings()
+        db.session, lines, dropoff_slot=dropoff, now=now, settings=order_settings()
     )
     form = CheckoutForm()
     pickup_slots = slots.open_slots(
@@ -159,7 +153,7 @@ def checkout():
             *form.payment.choices,
             SelectChoice(PaymentMethod.ONLINE.value, _("En ligne, par carte (Stripe)")),
         ]
-    quote = service.quote(lines, current_user, _settings())
+    quote = service.quote(lines, current_user, order_settings())
     if form.validate_on_submit():
         try:
             order = service.place_order(
@@ -171,7 +165,7 @@ def checkout():
                 note=form.note.data or "",
                 payment=PaymentMethod(form.payment.data),
                 now=now,
-                settings=_settings(),
+                settings=order_settings(),
             )
         except service.OrderError as error:
             db.session.rollback()

@@ -11,6 +11,8 @@ from datetime import datetime
 import stripe
 from flask import Flask, current_app
 
+from conciergerie.orders.service import OrderSettings
+
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 
@@ -176,3 +178,8 @@ def init_app(app: Flask) -> None:
 def get_gateway() -> StripeGateway | None:
     """The configured gateway, or None: without a key, online payment is off."""
     return current_app.extensions.get("stripe_gateway")
+
+
+def order_settings() -> OrderSettings:
+    """The app's rules for placing orders, online payment offered when Stripe is configured."""
+    return OrderSettings.from_config(current_app.config, online_payment=get_gateway() is not None)

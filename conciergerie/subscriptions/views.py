@@ -14,16 +14,11 @@ from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day
 from conciergerie.mail import commit
 from conciergerie.models import BasketSubscription, Offer, OfferKind, PaymentMethod, Role, utcnow
-from conciergerie.orders.service import OrderSettings
-from conciergerie.payments.gateway import get_gateway
+from conciergerie.payments.gateway import get_gateway, order_settings
 from conciergerie.subscriptions import service
 from conciergerie.subscriptions.forms import ActionForm, DeliveryForm, PauseForm, SubscribeForm
 
 bp = Blueprint("subscriptions", __name__)
-
-
-def _settings() -> OrderSettings:
-    return OrderSettings.from_config(current_app.config, online_payment=get_gateway() is not None)
 
 
 def _lead() -> timedelta:
@@ -129,7 +124,7 @@ def new(basket_id: int):
                 payment=PaymentMethod(form.payment.data),
                 now=now,
                 lead=_lead(),
-                settings=_settings(),
+                settings=order_settings(),
             )
         except service.SubscriptionError as error:
             db.session.rollback()
@@ -177,7 +172,7 @@ def unskip(subscription_id: int):
             actor=current_user._get_current_object(),
             now=utcnow(),
             lead=_lead(),
-            settings=_settings(),
+            settings=order_settings(),
         ),
         _("Panier du %(day)s rétabli.", day=calendar_day(form.day.data)),
     )
@@ -217,7 +212,7 @@ def resume(subscription_id: int):
             actor=current_user._get_current_object(),
             now=utcnow(),
             lead=_lead(),
-            settings=_settings(),
+            settings=order_settings(),
         ),
         _("Abonnement repris."),
     )

@@ -396,10 +396,8 @@ def test_an_online_subscription_order_is_never_expired_as_unpaid(session, offer,
     assert order.status is OrderStatus.CONFIRMED
 
 
-def test_one_failing_subscription_does_not_stop_the_others(
-    session, subscription, offer, monkeypatch
-):
-    other = service.subscribe(
+def _another_subscriber(session, offer):
+    return service.subscribe(
         session,
         customer=make_user(session, Role.EMPLOYEE),
         offer=offer,
@@ -412,14 +410,25 @@ def test_one_failing_subscription_does_not_stop_the_others(
         lead=LEAD,
         settings=SETTINGS,
     )
+
+
+def _orders_fail_for(monkeypatch, failing) -> None:
+    """Placing `failing`'s order raises (a bug, the database away); the others go through."""
     real = service._order
 
     def broken(session, sub, day, **kw):
-        if sub.id == subscription.id:
+        if sub.id == failing.id:
             raise RuntimeError("boom")
         return real(session, sub, day, **kw)
 
     monkeypatch.setattr(service, "_order", broken)
+
+
+def test_one_failing_subscription_does_not_stop_the_others(
+    session, subscription, offer, monkeypatch
+):
+    other = _another_subscriber(session, offer)
+    _orders_fail_for(monkeypatch, subscription)
     assert run_job(session) == {"failed": 1, DeliveryOutcome.ORDERED: 1}
     assert record_of(session, subscription) is None  # rolled back: tried again next hour
     assert record_of(session, other).outcome is DeliveryOutcome.ORDERED
@@ -440,27 +449,8 @@ def test_a_later_subscription_rolled_back_keeps_the_mails_of_the_earlier_ones(
 ):
     # A savepoint rolled back drops the mails queued before it (mail._drop_on_rollback): the
     # sweep's mails go out only once every subscription has been through.
-    other = service.subscribe(
-        session,
-        customer=make_user(session, Role.EMPLOYEE),
-        offer=offer,
-        quantity=1,
-        every_weeks=1,
-        first_delivery=THU,
-        pickup_from=time(16, 0),
-        payment=PaymentMethod.DESK,
-        now=NOW,
-        lead=LEAD,
-        settings=SETTINGS,
-    )
-    real = service._order
-
-    def broken(session, sub, day, **kw):
-        if sub.id == other.id:
-            raise RuntimeError("boom")
-        return real(session, sub, day, **kw)
-
-    monkeypatch.setattr(service, "_order", broken)
+    other = _another_subscriber(session, offer)
+    _orders_fail_for(monkeypatch, other)
     assert run_job(session) == {"failed": 1, DeliveryOutcome.ORDERED: 1}
     assert [mail.to for mail in outbox] == [["ines@example.org"]]
 
