@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -25,6 +27,20 @@ from conciergerie.extensions import db as _db
 from conciergerie.extensions import limiter
 from conciergerie.models import Base, Role, User
 from tests import factories
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Let the interpreter exit under libfaketime.
+
+    Flask-Limiter's in-memory storage (the `limits` library) keeps a non-daemon 10 ms
+    `threading.Timer` per app, which Python waits for at exit. With libfaketime's default faked
+    monotonic clock, a timed wait (`pthread_cond_timedwait`) gets its deadline in the faked
+    time and the kernel waits a year for it: pytest printed its summary and never exited.
+    Cancelling wakes the wait at once. (CI also keeps the monotonic clock real under faketime:
+    it measures durations, not dates.)"""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
 
 
 class FreshContextClient(FlaskClient):
@@ -85,6 +101,21 @@ def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
     yield app
     with app.app_context():
         _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clock(request) -> Iterator[time_machine.Coordinates | None]:
+    """The suite's one clock: every test starts at `factories.NOW` (Wednesday 25 November 2026,
+    10:30 in Paris) and the clock ticks on from there, whatever the machine's date, so a test
+    never mixes a fixed time with the real one. `clock.move_to(...)`/`clock.shift(...)` moves it.
+
+    Tests marked `real_clock` keep the machine's clock: they talk to processes of their own (a
+    browser, servers) whose clock cannot be moved, and compute their dates from it."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(factories.NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

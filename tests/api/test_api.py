@@ -9,7 +9,7 @@ from tests import factories
 from tests.api.conftest import Api
 from tests.factories import NOW, PASSWORD
 
-SOON = (datetime.now(UTC) + timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
+SOON = (factories.NOW + timedelta(days=2)).replace(hour=7, minute=0)  # Friday, 8:00 in Paris
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from tests.e2e.conftest import AXE, PHONE, first_working_day_after, sign_in
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BUDGET = 100 * 1024  # bytes of our own CSS + JS per page
+# Real processes (a browser, servers) run on the machine's clock: so does this test.
+pytestmark = pytest.mark.real_clock
 
 ANONYMOUS = [
     "/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, shot, sign_in, sign_out
@@ -12,6 +13,8 @@ COBBLER = "/catalogue/prestataires/cordonnerie-gambetta"
 IRONING = "/catalogue/prestataires/lille-sud-insertion"
 BASKETS = "/catalogue/prestataires/terre-d-opale"
 EVENING = re.compile(r"(1[7-9]|20):[0-5]\d")  # a slot starting after work
+# Real processes (a browser, servers) run on the machine's clock: so does this test.
+pytestmark = pytest.mark.real_clock
 
 
 def add_to_basket(page, provider_path: str, offer: str, quantity: int = 1) -> None:

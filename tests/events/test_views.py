@@ -9,7 +9,7 @@ from conciergerie.models import Event, Registration, RegistrationStatus, Role
 from tests import factories
 from tests.conftest import sign_in, submit
 
-SOON = (datetime.now(UTC) + timedelta(days=7)).replace(hour=16, minute=0, second=0, microsecond=0)
+SOON = (factories.NOW + timedelta(days=7)).replace(hour=16, minute=0)  # a Wednesday, 17:00 in Paris
 
 
 @pytest.fixture

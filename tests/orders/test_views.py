@@ -11,7 +11,7 @@ from tests import factories
 from tests.conftest import sign_in, submit
 
 # The views use the real clock: put the slots well in the future, at 8:00 Paris time.
-SOON = (datetime.now(UTC) + timedelta(days=2)).replace(hour=7, minute=0, second=0, microsecond=0)
+SOON = (factories.NOW + timedelta(days=2)).replace(hour=7, minute=0)  # Friday, 8:00 in Paris
 
 
 @pytest.fixture

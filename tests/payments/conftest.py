@@ -171,10 +171,20 @@ def gateway(app, localstripe_url, checkout_stub):
 
 
 def post_event(
-    client, event_type, obj, *, secret=WEBHOOK_SECRET, event_id=None, timestamp=None, tamper=False
+    client,
+    event_type,
+    obj,
+    *,
+    secret=WEBHOOK_SECRET,
+    event_id=None,
+    timestamp=None,
+    age_seconds=0,
+    tamper=False,
 ):
+    """Post a signed event; `age_seconds` signs it that long ago (by the test's clock)."""
+    timestamp = timestamp or int(time.time()) - age_seconds
     body, signature = signed_event(
-        event_type, obj, secret=secret, timestamp=timestamp or int(time.time()), event_id=event_id
+        event_type, obj, secret=secret, timestamp=timestamp, event_id=event_id
     )
     if tamper:
         body = body.replace(b'"livemode": false', b'"livemode": true')

@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 WEBHOOK_SECRET = "whsec_cluster_test"
 PASSWORD = "demo-gambetta-59"  # the demo accounts'
+# Real processes (servers, schedulers) run on the machine's clock: so does this test.
+pytestmark = pytest.mark.real_clock
 
 
 def _free_port() -> int:
