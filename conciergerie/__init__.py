@@ -45,6 +45,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.accounts import init_app as init_accounts
     from conciergerie.catalogue import cache as catalogue_cache
     from conciergerie.database import init_app as init_database
+    from conciergerie.database import init_unit_of_work
     from conciergerie.extensions import babel, csrf, db, limiter, mail, migrate
     from conciergerie.payments.gateway import init_app as init_gateway
 
@@ -104,4 +105,5 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(manage_bp)
     app.register_blueprint(volunteer_records_bp)
     app.register_blueprint(subscriptions_bp)
+    init_unit_of_work(app)  # last: every view registered above commits once, or not at all
     return app

@@ -8,9 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from conciergerie.database import commit
 from conciergerie.demo.service import load_demo_data, load_demo_orders, load_demo_subscriptions
 from conciergerie.extensions import db
-from conciergerie.mail import commit
 from conciergerie.models import utcnow
 from conciergerie.orders.service import OrderSettings
 from conciergerie.slots.jobs import generate_ahead

@@ -1,11 +1,27 @@
-"""Engine-level settings that depend on the database in use."""
+"""The database's side of a request: engine settings, and one unit of work per request.
+
+A request's changes are committed once, by the request itself (`unit_of_work`), when its view
+raised nothing and answered below 400; otherwise they are rolled back. Views and the API never
+commit or roll back: services flush, raise a `DomainError` to refuse, and register with
+`on_commit` what must happen only once the data is saved. What must be kept even when the request
+is refused (a failed sign-in counted, an audit line) is written by its service in a transaction
+of its own, and its docstring says so.
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
+
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from conciergerie.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DBAPI objects)
@@ -19,6 +35,92 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DBAPI o
 
 def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN")
+
+
+def real_session(session: Session | scoped_session) -> Session:
+    """The session behind Flask-SQLAlchemy's scoped session (callbacks are kept on it)."""
+    return session() if isinstance(session, scoped_session) else session
+
+
+def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -> None:
+    """Run `callback` once `commit(session)` has committed; never if what it is about is rolled
+    back (the whole transaction, or the savepoint it was registered in).
+
+    Mails about an order must not go out for an order that was finally not saved.
+    """
+    real = real_session(session)
+    within = real.get_nested_transaction() or real.get_transaction()
+    real.info.setdefault("on_commit", []).append((within, callback))
+
+
+def commit(session: Session | scoped_session) -> None:
+    """Commit, then run the actions registered with `on_commit` (they may load from the DB).
+
+    The request does this itself (`unit_of_work`); commands and jobs call it at their end."""
+    real = real_session(session)
+    real.commit()
+    for _within, callback in real.info.pop("on_commit", []):
+        try:
+            callback()
+        except Exception:  # the data is saved: a mail failure must not turn it into an error
+            log.exception("post-commit action failed")
+    if real.info.pop("pending_mail", False):  # mails to try again later (mail.deliver)
+        try:
+            real.commit()
+        except Exception:
+            log.exception("mails to try again could not be saved")
+            real.rollback()
+
+
+def _inside(transaction: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is rolled_back:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Forget the actions registered in the transaction rolled back: all of them for the whole
+    transaction, only those of the savepoint (and its own savepoints) for a savepoint."""
+    pending = session.info.get("on_commit")
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop("on_commit", None)
+        return
+    session.info["on_commit"] = [
+        (within, callback)
+        for within, callback in pending
+        if not _inside(within, previous_transaction)
+    ]
+
+
+def unit_of_work(view: Callable) -> Callable:
+    """Wrap a view: commit what it did when it answered below 400, roll back otherwise.
+
+    An exception (a `DomainError`, a 404, a failed commit) goes on to the error handlers, which
+    answer without committing anything (errors.py). The commit happens before the response
+    leaves, so a client never sees a success for data that was not saved."""
+
+    @functools.wraps(view)
+    def in_one_transaction(*args: object, **kwargs: object):
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code < 400:
+            commit(db.session)
+        else:
+            db.session.rollback()
+        return response
+
+    return in_one_transaction
+
+
+def init_unit_of_work(app: Flask) -> None:
+    """Give every view of `app` its unit of work (call once the blueprints are registered)."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = unit_of_work(view)
 
 
 def init_app(app: Flask) -> None:

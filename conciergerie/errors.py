@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from collections.abc import Callable, Mapping
+
+from flask import Flask, flash, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -17,7 +19,59 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A rule of the concierge refused an action; the message is shown to the person."""
+    """A rule of the concierge refused an action; the message is shown to the person.
+
+    `code` is a stable name for the API, `status` the HTTP status the refusal is answered with
+    (422: the request cannot be followed as it is; 409: the state changed, e.g. a slot just
+    filled up; 403: not this person's to do), `field` the input at fault, if any. A refusal
+    reaches one handler (`init_app` below): nothing of the request is saved."""
+
+    code = "invalid"
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class RefusalPage:
+    """How an HTML view shows a refusal: the page it renders again, with the message on the
+    form's field that the error names (through `fields` when the service calls it otherwise),
+    or, without one, flashed at the top of the page."""
+
+    def __init__(
+        self,
+        render: Callable[[], object],
+        form: object | None = None,
+        fields: Mapping[str, str] | None = None,
+        default_field: str | None = None,
+    ):
+        self.render, self.form = render, form
+        self.fields, self.default_field = fields or {}, default_field
+
+    def show(self, error: DomainError):
+        name = self.fields.get(error.field or "", error.field) or self.default_field
+        field = getattr(self.form, "_fields", {}).get(name) if name else None
+        if field is not None:
+            field.errors = [*field.errors, str(error)]
+        else:
+            flash(str(error), "error")
+        response = make_response(self.render())
+        response.status_code = error.status
+        return response
+
+
+def on_refusal(
+    render: Callable[[], object],
+    form: object | None = None,
+    *,
+    fields: Mapping[str, str] | None = None,
+    default_field: str | None = None,
+) -> None:
+    """Say, before calling a service, which page shows its refusal (see `RefusalPage`).
+
+    A view that says nothing gets the error page with the message and the error's status."""
+    g.refusal_page = RefusalPage(render, form, fields, default_field)
 
 
 def _page(status: int, title: str, message: str, *, minimal: bool = False):
@@ -47,6 +101,21 @@ def _page(status: int, title: str, message: str, *, minimal: bool = False):
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError):
+        # The one boundary for refusals: nothing of the request is kept (the page shown again
+        # reads the database as it was), the person reads why.
+        db.session.rollback()
+        log.info("refused (%s): %s %s", error.code, request.method, request.path)
+        if request.path.startswith("/api/"):
+            from conciergerie.api.errors import error_response
+
+            return error_response(error.status, error.code, str(error), error.field)
+        page: RefusalPage | None = g.pop("refusal_page", None)
+        if page is not None:
+            return page.show(error)
+        return _page(error.status, _("Action impossible"), str(error))
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _page(

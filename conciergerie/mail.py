@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy.orm import Session
 
 from conciergerie.i18n import babel_locale
 from conciergerie.models import PendingMail, User, utcnow
@@ -68,9 +66,10 @@ def deliver(recipient: str, subject: str, text: str, html: str | None) -> None:
         _message(recipient, subject, text, html).send()
     except Exception as error:
         log.warning("mail not sent (%s): kept to try again", type(error).__name__)
+        from conciergerie.database import real_session
         from conciergerie.extensions import db
 
-        session = _real(db.session)
+        session = real_session(db.session)
         session.add(
             PendingMail(
                 recipient=recipient,
@@ -129,60 +128,3 @@ def retry_pending(session: Session, *, now: datetime, limit: int = 200) -> tuple
             sent += 1
     session.flush()
     return sent, failed, given_up
-
-
-def _real(session: Session | scoped_session) -> Session:
-    return session() if isinstance(session, scoped_session) else session
-
-
-def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -> None:
-    """Run `callback` once `commit(session)` has committed; never if what it is about is rolled
-    back (the whole transaction, or the savepoint it was registered in).
-
-    Mails about an order must not go out for an order that was finally not saved.
-    """
-    real = _real(session)
-    within = real.get_nested_transaction() or real.get_transaction()
-    real.info.setdefault("on_commit", []).append((within, callback))
-
-
-def commit(session: Session | scoped_session) -> None:
-    """Commit, then run the actions registered with `on_commit` (they may load from the DB)."""
-    real = _real(session)
-    real.commit()
-    for _within, callback in real.info.pop("on_commit", []):
-        try:
-            callback()
-        except Exception:  # the data is saved: a mail failure must not turn it into an error
-            log.exception("post-commit action failed")
-    if real.info.pop("pending_mail", False):  # mails to try again later (see deliver)
-        try:
-            real.commit()
-        except Exception:
-            log.exception("mails to try again could not be saved")
-            real.rollback()
-
-
-def _inside(transaction: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is rolled_back:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    """Forget the actions registered in the transaction rolled back: all of them for the whole
-    transaction, only those of the savepoint (and its own savepoints) for a savepoint."""
-    pending = session.info.get("on_commit")
-    if not pending:
-        return
-    if previous_transaction.parent is None:
-        session.info.pop("on_commit", None)
-        return
-    session.info["on_commit"] = [
-        (within, callback)
-        for within, callback in pending
-        if not _inside(within, previous_transaction)
-    ]

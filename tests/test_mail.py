@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from conciergerie.mail import can_mail, commit, on_commit
+from conciergerie.database import commit, on_commit
+from conciergerie.mail import can_mail
 from conciergerie.models import User
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from conciergerie.errors import DomainError
 
-class ApiError(Exception):
+
+class ApiError(DomainError):
+    """A request the API cannot follow as sent (its shape, not a rule of the concierge); it
+    reaches the one error handler like any refusal (errors.py)."""
+
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
+        super().__init__(message, field=field)
+        self.status, self.code, self.message = status, code, message
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None):

@@ -12,7 +12,6 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from conciergerie.accounts import limits
@@ -22,7 +21,6 @@ from conciergerie.api import service as tokens
 from conciergerie.api.errors import ApiError, error_response
 from conciergerie.api.openapi import build_spec
 from conciergerie.extensions import csrf, db, limiter
-from conciergerie.mail import commit, on_commit
 from conciergerie.models import (
     DeskSlot,
     Offer,
@@ -35,7 +33,7 @@ from conciergerie.models import (
     RoundItem,
     utcnow,
 )
-from conciergerie.orders import notifications, quotes
+from conciergerie.orders import quotes
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
@@ -52,10 +50,14 @@ csrf.exempt(bp)  # no cookies here: every call carries its bearer token
 MAX_SLOT_RANGE_DAYS = 62
 
 
-@bp.errorhandler(ApiError)
-def api_error(error: ApiError):
+@bp.errorhandler(orders.RequestReplayed)
+def replayed(error: orders.RequestReplayed):
+    """The same Idempotency-Key arrived twice at once: answer with what the other placed."""
     db.session.rollback()
-    return error_response(error.status, error.code, error.message, error.field)
+    existing = orders.find_by_idempotency_key(db.session, error.customer, error.key)
+    if existing is None:
+        return error_response(error.status, error.code, str(error), "Idempotency-Key")
+    return _replay(existing, error.fingerprint)
 
 
 def token_required(view):
@@ -132,7 +134,6 @@ def create_token():
         log.warning("failed API sign-in for account %s", limits.pseudonym(email))
         raise ApiError(401, "invalid_credentials", _("Adresse e-mail ou mot de passe incorrect."))
     token = tokens.issue_token(db.session, user, now=utcnow())
-    db.session.commit()
     return jsonify(token=token, token_type="Bearer")
 
 
@@ -140,7 +141,6 @@ def create_token():
 @token_required
 def revoke_token():
     tokens.revoke(g.api_token, now=utcnow())
-    db.session.commit()
     return "", 204
 
 
@@ -236,13 +236,6 @@ def _slot(data: dict, field: str, *, required: bool) -> DeskSlot | None:
     return slot
 
 
-def _order_error(error: orders.OrderError) -> ApiError:
-    status = {"slot_full": 409, "too_late": 409, "invalid_transition": 409, "forbidden": 403}.get(
-        error.code, 422
-    )
-    return ApiError(status, error.code, str(error), error.field)
-
-
 @bp.post("/orders")
 @token_required
 def create_order():
@@ -269,32 +262,19 @@ def create_order():
     note = data.get("note", "")
     if not isinstance(note, str):
         raise ApiError(422, "invalid", _("La note est un texte."), "note")
-    try:
-        order = orders.place_order(
-            db.session,
-            customer=user,
-            lines=_requested_lines(data),
-            dropoff_slot=_slot(data, "dropoff_slot_id", required=False),
-            pickup_slot=_slot(data, "pickup_slot_id", required=True),
-            note=note,
-            payment=PaymentMethod(payment),
-            now=utcnow(),
-            settings=order_settings(),
-            idempotency_key=key,
-            idempotency_fingerprint=fingerprint if key else None,
-        )
-        if order.payment_method is PaymentMethod.DESK:
-            on_commit(db.session, lambda: notifications.send_confirmation(order))
-        commit(db.session)
-    except orders.OrderError as error:
-        raise _order_error(error) from error
-    except IntegrityError:
-        # The same Idempotency-Key arrived twice at once: the other request placed the order.
-        db.session.rollback()
-        existing = orders.find_by_idempotency_key(db.session, user, key) if key else None
-        if existing is None:
-            raise
-        return _replay(existing, fingerprint)
+    order = orders.place_order(
+        db.session,
+        customer=user,
+        lines=_requested_lines(data),
+        dropoff_slot=_slot(data, "dropoff_slot_id", required=False),
+        pickup_slot=_slot(data, "pickup_slot_id", required=True),
+        note=note,
+        payment=PaymentMethod(payment),
+        now=utcnow(),
+        settings=order_settings(),
+        idempotency_key=key,
+        idempotency_fingerprint=fingerprint if key else None,
+    )
     checkout_url = _start_checkout(order) if order.payment_method is PaymentMethod.ONLINE else None
     body = serializers.order(order)
     if checkout_url is not None:
@@ -344,15 +324,9 @@ def get_order(order_id: int):
 @token_required
 def cancel_order(order_id: int):
     order = _own_order(order_id)
-    try:
-        payments.cancel_and_refund(
-            db.session, order, actor=g.api_user, gateway=get_gateway(), now=utcnow()
-        )
-    except orders.OrderError as error:
-        raise _order_error(error) from error
-    except payments.PaymentError as error:
-        raise ApiError(502, "refund_failed", str(error)) from error
-    db.session.commit()
+    payments.cancel_and_refund(
+        db.session, order, actor=g.api_user, gateway=get_gateway(), now=utcnow()
+    )
     return jsonify(serializers.order(order))
 
 
@@ -374,12 +348,7 @@ def answer_quote(order_id: int, line_id: int):
     answer = _json_object().get("answer")
     if not isinstance(answer, str) or answer not in QUOTE_ANSWERS:
         raise ApiError(422, "invalid", _("Réponse attendue : accept ou decline."), "answer")
-    try:
-        QUOTE_ANSWERS[answer](db.session, line, actor=g.api_user, now=utcnow())
-    except orders.OrderError as error:
-        db.session.rollback()
-        raise _order_error(error) from error
-    db.session.commit()
+    QUOTE_ANSWERS[answer](db.session, line, actor=g.api_user, now=utcnow())
     return jsonify(serializers.order(order))
 
 
@@ -446,14 +415,9 @@ def mark_round_item(round_id: int, stop_id: int, item_id: int):
             else _("Cet article est à reprendre chez le prestataire, pas à déposer.")
         )
         raise ApiError(422, "action_mismatch", message, "action")
-    try:
-        changed = rounds.mark_item(db.session, item, actor=user, now=utcnow())
-    except orders.InvalidTransition as error:
-        # The order is not where the tap says it goes next (not yet dropped off at the desk…).
-        raise ApiError(409, error.code, str(error), error.field) from error
-    except orders.OrderError as error:
-        raise _order_error(error) from error
-    commit(db.session)  # a line back at the desk mails the customer once committed
+    # An order not where the tap says it goes next (not yet dropped off at the desk…) is a
+    # 409 (InvalidTransition); a line back at the desk mails the customer once committed.
+    changed = rounds.mark_item(db.session, item, actor=user, now=utcnow())
     return jsonify({**serializers.round_item(item), "repeated": not changed})
 
 

@@ -133,9 +133,7 @@ def uncollected_since(order: Order, *, now: datetime) -> date | None:
 
 
 class WalkInError(DomainError):
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A refusal; `field` names the input at fault, if any."""
 
 
 NO_ADDRESS_DOMAIN = "sans-adresse.invalid"  # reserved: never mailed (see mail.can_mail)

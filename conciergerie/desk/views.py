@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.database import commit, on_commit
 from conciergerie.desk import service as desk
 from conciergerie.desk.forms import (
     RECEIVED,
@@ -24,7 +25,6 @@ from conciergerie.desk.forms import (
 )
 from conciergerie.extensions import db
 from conciergerie.i18n import money
-from conciergerie.mail import commit, on_commit
 from conciergerie.models import (
     DeskSlot,
     Offer,

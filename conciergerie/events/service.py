@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
+from conciergerie.database import on_commit
 from conciergerie.errors import DomainError
 from conciergerie.events import notifications
-from conciergerie.mail import on_commit
 from conciergerie.models import (
     Event,
     EventStatus,
@@ -29,9 +29,7 @@ MAX_CAPACITY = 10_000
 
 
 class EventError(DomainError):
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A refusal; `field` names the input at fault, if any."""
 
 
 def may_organise(user: User) -> bool:

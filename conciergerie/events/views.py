@@ -29,10 +29,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.database import commit
 from conciergerie.events import images, service
 from conciergerie.events.forms import ActionForm, EventForm, MessageForm
 from conciergerie.extensions import db
-from conciergerie.mail import commit, external_url
+from conciergerie.mail import external_url
 from conciergerie.models import Event, EventStatus, Provider, RegistrationStatus, Role, utcnow
 from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import PARIS, local

@@ -8,10 +8,10 @@ import traceback
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from conciergerie.database import commit
 from conciergerie.extensions import db
 from conciergerie.jobs import lease
 from conciergerie.jobs.registry import BY_ID
-from conciergerie.mail import commit
 from conciergerie.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)

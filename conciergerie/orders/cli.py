@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from conciergerie.database import commit
 from conciergerie.extensions import db
-from conciergerie.mail import commit
 from conciergerie.models import utcnow
 from conciergerie.orders.jobs import send_reminders
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from conciergerie.mail import on_commit
+from conciergerie.database import on_commit
 from conciergerie.models import DeskSlot, Order, OrderStatus
 from conciergerie.orders import notifications
 from conciergerie.orders.service import record

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from conciergerie.database import on_commit
 from conciergerie.errors import DomainError
 from conciergerie.i18n import long_day, money
 from conciergerie.models import (
@@ -31,6 +32,7 @@ from conciergerie.models import (
     Role,
     User,
 )
+from conciergerie.orders import notifications
 from conciergerie.orders.progress import stamp_lines
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import add_working_days, at_local, local_date, start_of_local_day
@@ -64,25 +66,37 @@ class OrderError(DomainError):
 
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
 
 class OrderNotAllowed(OrderError):
     code = "forbidden"
+    status = 403
 
 
 class TooLate(OrderError):
     code = "too_late"
+    status = 409
 
 
 class SlotUnavailable(OrderError):
     code = "slot_full"
+    status = 409
 
 
 class InvalidTransition(OrderError):
     code = "invalid_transition"
+    status = 409
+
+
+class RequestReplayed(OrderError):
+    """Another request with the same idempotency key placed the order a moment ago (the API
+    answers with that order)."""
+
+    code = "idempotency_replay"
+    status = 409
+
+    def __init__(self, customer: User, key: str, fingerprint: str | None):
+        super().__init__(_("Cette commande vient d'être passée par une autre requête."))
+        self.customer, self.key, self.fingerprint = customer, key, fingerprint
 
 
 @dataclass(frozen=True)
@@ -242,8 +256,9 @@ def place_order(
 
     Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
     the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
-    dropped off at once). Raises OrderError (SlotUnavailable when a slot is full): the caller
-    must roll back, since a place may already have been taken.
+    dropped off at once). The customer is mailed the confirmation once it is committed (paid at
+    the desk; an online order, once paid). Raises OrderError (SlotUnavailable when a slot is
+    full): nothing of it may be kept, since a place may already have been taken.
     """
     if not customer.is_customer:
         raise OrderNotAllowed(_("Seuls les habitant·es et salarié·es de La Grappe commandent."))
@@ -367,7 +382,15 @@ def place_order(
     if at_counter is not None and needs_dropoff(lines):
         record(order, OrderStatus.DROPPED_OFF, actor=at_counter, now=now)
     session.add(order)
-    session.flush()
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as error:
+        if idempotency_key is None:
+            raise
+        # The same key arrived twice at once: the other request holds the order.
+        raise RequestReplayed(customer, idempotency_key, idempotency_fingerprint) from error
+    if payment is PaymentMethod.DESK:  # an online order is confirmed by its payment
+        on_commit(session, lambda: notifications.send_confirmation(order))
     return order
 
 

@@ -20,10 +20,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
-from conciergerie.mail import commit, on_commit
 from conciergerie.models import DeskSlot, Offer, Order, OrderLine, PaymentMethod, utcnow
-from conciergerie.orders import basket, calendar, notifications, quotes, service
+from conciergerie.orders import basket, calendar, quotes, service
 from conciergerie.orders.access import own_order_or_404
 from conciergerie.orders.forms import (
     AddToBasketForm,
@@ -154,49 +154,38 @@ def checkout():
             SelectChoice(PaymentMethod.ONLINE.value, _("En ligne, par carte (Stripe)")),
         ]
     quote = service.quote(lines, current_user, order_settings())
-    if form.validate_on_submit():
-        try:
-            order = service.place_order(
-                db.session,
-                customer=current_user._get_current_object(),
-                lines=lines,
-                dropoff_slot=dropoff,
-                pickup_slot=db.session.get(DeskSlot, form.pickup_slot.data),
-                note=form.note.data or "",
-                payment=PaymentMethod(form.payment.data),
-                now=now,
-                settings=order_settings(),
-            )
-        except service.OrderError as error:
-            db.session.rollback()
-            target = {
-                "pickup_slot_id": form.pickup_slot,
-                "note": form.note,
-                "payment": form.payment,
-            }.get(error.field, form.pickup_slot)
-            target.errors = [*target.errors, str(error)]
-        else:
-            if order.payment_method is PaymentMethod.ONLINE:
-                return _pay_online(order)
-            on_commit(db.session, lambda: notifications.send_confirmation(order))
-            commit(db.session)
-            basket.clear(session)
-            flash(
-                _("Commande %(code)s confirmée. À bientôt au comptoir !", code=order.code),
-                "success",
-            )
-            return redirect(url_for("orders.detail", order_id=order.id))
-    form.dropoff_slot.data = str(dropoff.id) if dropoff else ""
-    status = 422 if form.errors else 200
-    return render_template(
-        "orders/checkout.html",
-        form=form,
+
+    def page():
+        form.dropoff_slot.data = str(dropoff.id) if dropoff else ""
+        return render_template(
+            "orders/checkout.html",
+            form=form,
+            lines=lines,
+            quote=quote,
+            dropoff=dropoff,
+            # The first day a pickup is offered (the rule's day may be a closed one).
+            first_pickup=pickup_slots[0].starts_at if pickup_slots else earliest,
+        )
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    on_refusal(page, form, fields={"pickup_slot_id": "pickup_slot"}, default_field="pickup_slot")
+    order = service.place_order(
+        db.session,
+        customer=current_user._get_current_object(),
         lines=lines,
-        quote=quote,
-        dropoff=dropoff,
-        # The first day a pickup is offered (the rule's day may be a closed one).
-        first_pickup=pickup_slots[0].starts_at if pickup_slots else earliest,
-    ), status
+        dropoff_slot=dropoff,
+        pickup_slot=db.session.get(DeskSlot, form.pickup_slot.data),
+        note=form.note.data or "",
+        payment=PaymentMethod(form.payment.data),
+        now=now,
+        settings=order_settings(),
+    )
+    if order.payment_method is PaymentMethod.ONLINE:
+        return _pay_online(order)
+    basket.clear(session)
+    flash(_("Commande %(code)s confirmée. À bientôt au comptoir !", code=order.code), "success")
+    return redirect(url_for("orders.detail", order_id=order.id))
 
 
 def _pay_online(order: Order):
@@ -223,7 +212,11 @@ def my_orders():
 @bp.get("/commandes/<id:order_id>")
 @login_required
 def detail(order_id: int):
-    order = own_order_or_404(order_id)
+    return _detail_page(own_order_or_404(order_id))
+
+
+def _detail_page(order: Order):
+    """The order's page; also where a refused action on it is explained."""
     journeys = [
         (line, line_journey(order, line)) for line in order.lines if line.kind.value == "service"
     ]
@@ -244,19 +237,14 @@ def cancel(order_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        payments.cancel_and_refund(
-            db.session,
-            order,
-            actor=current_user._get_current_object(),
-            gateway=get_gateway(),
-            now=utcnow(),
-        )
-    except (service.OrderError, payments.PaymentError) as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("orders.detail", order_id=order.id))
-    db.session.commit()
+    on_refusal(lambda: _detail_page(order))
+    payments.cancel_and_refund(
+        db.session,
+        order,
+        actor=current_user._get_current_object(),
+        gateway=get_gateway(),
+        now=utcnow(),
+    )
     if order.refunded_cents:
         flash(
             _(
@@ -296,13 +284,8 @@ def _answer_quote(order_id: int, line_id: int, *, accept: bool):
     if not CancelForm().validate_on_submit():
         abort(400, description=_("Requête invalide : rechargez la page."))
     action = quotes.accept if accept else quotes.decline
-    try:
-        action(db.session, line, actor=current_user._get_current_object(), now=utcnow())
-    except service.OrderError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("orders.detail", order_id=order.id))
-    db.session.commit()
+    on_refusal(lambda: _detail_page(order))
+    action(db.session, line, actor=current_user._get_current_object(), now=utcnow())
     if not accept:
         flash(_("Devis refusé : l'article vous reviendra sans frais."), "success")
     elif order.balance_due_cents and order.payment_method is PaymentMethod.ONLINE:

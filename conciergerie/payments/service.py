@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from conciergerie.database import on_commit
 from conciergerie.errors import DomainError
 from conciergerie.i18n import money
-from conciergerie.mail import on_commit
 from conciergerie.models import (
     Order,
     OrderEvent,
@@ -38,6 +38,13 @@ UNPAID = (OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT)
 
 class PaymentError(DomainError):
     code = "payment_error"
+
+
+class RefundFailed(PaymentError):
+    """Stripe could not refund (or is not configured): the order stays as it was."""
+
+    code = "refund_failed"
+    status = 502
 
 
 class DuplicateEvent(Exception):
@@ -379,7 +386,7 @@ def refund(
         stripe_id = None
         if payment.kind is PaymentKind.STRIPE:
             if gateway is None:
-                raise PaymentError(
+                raise RefundFailed(
                     _("Stripe n'est pas configuré : remboursement en ligne impossible.")
                 )
             number = len(payment.refunds) + 1
@@ -390,7 +397,7 @@ def refund(
                     idempotency_key=f"refund-{payment.id}-{number}-{part}",
                 )
             except GatewayError as error:
-                raise PaymentError(
+                raise RefundFailed(
                     _("Stripe a refusé le remboursement : %(error)s", error=str(error))
                 ) from error
         item = Refund(

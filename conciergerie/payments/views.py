@@ -23,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.database import commit
 from conciergerie.extensions import csrf, db
-from conciergerie.mail import commit, external_url
+from conciergerie.mail import external_url
 from conciergerie.models import Order, OrderStatus, Payment, PaymentKind, Refund, Role, utcnow
 from conciergerie.orders.access import own_order_or_404
 from conciergerie.payments import service

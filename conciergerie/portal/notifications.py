@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from conciergerie.accounts.service import active_concierges
-from conciergerie.mail import external_url, on_commit, send_templated
+from conciergerie.database import on_commit
+from conciergerie.mail import external_url, send_templated
 from conciergerie.models import OrderLine
 
 

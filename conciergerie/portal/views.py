@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.database import commit
 from conciergerie.extensions import db
-from conciergerie.mail import commit
 from conciergerie.manage.forms import cents
 from conciergerie.models import OrderLine, Role, utcnow
 from conciergerie.orders import quotes

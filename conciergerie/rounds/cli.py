@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import click
 from flask.cli import with_appcontext
 
+from conciergerie.database import commit
 from conciergerie.extensions import db
-from conciergerie.mail import commit
 from conciergerie.models import utcnow
 from conciergerie.rounds.jobs import plan_and_tell
 from conciergerie.rounds.service import RoundError

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from conciergerie.accounts.service import active_concierges
-from conciergerie.mail import on_commit
+from conciergerie.database import on_commit
 from conciergerie.models import PickupRound, Role, User
 from conciergerie.rounds import notifications
 from conciergerie.rounds import service as rounds

@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.database import commit
 from conciergerie.extensions import db
-from conciergerie.mail import commit
 from conciergerie.models import (
     PickupRound,
     Role,

@@ -25,9 +25,9 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from conciergerie.database import on_commit
 from conciergerie.errors import DomainError
 from conciergerie.i18n import calendar_day, moment
-from conciergerie.mail import on_commit
 from conciergerie.models import (
     BasketDelivery,
     BasketSubscription,

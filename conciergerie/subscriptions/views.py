@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.database import commit
 from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day
-from conciergerie.mail import commit
 from conciergerie.models import BasketSubscription, Offer, OfferKind, PaymentMethod, Role, utcnow
 from conciergerie.payments.gateway import get_gateway, order_settings
 from conciergerie.subscriptions import service

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
+from conciergerie.database import commit
 from conciergerie.events import service
-from conciergerie.mail import commit
 from conciergerie.models import EventStatus, RegistrationStatus, Role
 from tests import factories
 from tests.factories import NOW

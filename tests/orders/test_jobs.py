@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from conciergerie.mail import commit
+from conciergerie.database import commit
 from conciergerie.models import OrderStatus
 from conciergerie.orders.jobs import send_reminders
 from tests import factories

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conciergerie.mail import commit
+from conciergerie.database import commit
 from conciergerie.models import OrderStatus, PaymentKind, PaymentMethod, Role
 from conciergerie.orders import quotes
 from conciergerie.orders import service as orders

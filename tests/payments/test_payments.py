@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from conciergerie.mail import commit
+from conciergerie.database import commit
 from conciergerie.models import (
     Order,
     OrderStatus,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conciergerie.mail import commit
+from conciergerie.database import commit
 from conciergerie.models import Role, VolunteerAbsence
 from conciergerie.orders import service as orders_service
 from conciergerie.rounds.jobs import plan_tomorrow

@@ -248,7 +248,7 @@ def test_an_order_with_two_providers_moves_when_its_slowest_line_does(session, c
 
 
 def test_collected_work_comes_back_and_the_customer_is_told(session, cobbler, app, outbox):
-    from conciergerie.mail import commit
+    from conciergerie.database import commit
 
     volunteer = make_volunteer(session)
     order = order_for(session, cobbler, turnaround=0, pickup=URGENT_PICKUP)

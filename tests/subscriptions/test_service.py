@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from conciergerie.mail import commit
+from conciergerie.database import commit
 from conciergerie.models import (
     BasketDelivery,
     DeliveryOutcome,
