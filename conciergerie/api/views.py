@@ -18,7 +18,7 @@ from conciergerie.accounts import limits
 from conciergerie.accounts import service as accounts
 from conciergerie.api import serializers
 from conciergerie.api import service as tokens
-from conciergerie.api.errors import ApiError, error_response
+from conciergerie.api.errors import ApiError, idempotency_mismatch, replay_response, replayed
 from conciergerie.api.openapi import build_spec
 from conciergerie.extensions import csrf, db, limiter
 from conciergerie.models import (
@@ -50,14 +50,7 @@ csrf.exempt(bp)  # no cookies here: every call carries its bearer token
 MAX_SLOT_RANGE_DAYS = 62
 
 
-@bp.errorhandler(orders.RequestReplayed)
-def replayed(error: orders.RequestReplayed):
-    """The same Idempotency-Key arrived twice at once: answer with what the other placed."""
-    db.session.rollback()
-    existing = orders.find_by_idempotency_key(db.session, error.customer, error.key)
-    if existing is None:
-        return error_response(error.status, error.code, str(error), "Idempotency-Key")
-    return _replay(existing, error.fingerprint)
+bp.register_error_handler(orders.RequestReplayed, replayed)
 
 
 def token_required(view):
@@ -294,17 +287,8 @@ def _start_checkout(order: Order) -> str:
 
 def _replay(order: Order, fingerprint: str):
     if order.idempotency_fingerprint != fingerprint:
-        raise ApiError(
-            422,
-            "idempotency_mismatch",
-            _("Cette Idempotency-Key a déjà servi pour une autre commande."),
-            "Idempotency-Key",
-        )
-    response = jsonify(serializers.order(order))
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/orders/{order.id}"
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
+        raise idempotency_mismatch()
+    return replay_response(order)
 
 
 def _own_order(order_id: int) -> Order:
