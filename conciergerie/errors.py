@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-
 from collections.abc import Callable, Mapping
 
 from flask import Flask, flash, g, make_response, render_template, request

@@ -106,11 +106,8 @@ def todays_slots(session: Session, *, now: datetime) -> list[SlotOfTheDay]:
 
 
 def _dropped(order: Order) -> bool:
-    return order.status not in (
-        OrderStatus.PLACED,
-        OrderStatus.AWAITING_PAYMENT,
-        OrderStatus.CONFIRMED,
-    )
+    # Cancellable means nothing has reached the desk yet.
+    return order.status not in orders.CANCELLABLE
 
 
 def awaited_since(order: Order) -> date:

@@ -251,13 +251,15 @@ def place_order(
     idempotency_key: str | None = None,
     idempotency_fingerprint: str | None = None,
     at_counter: User | None = None,
+    confirm_by_mail: bool = True,
 ) -> Order:
     """Place an order: check it, take its places in the slots, copy the prices.
 
     Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
     the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
     dropped off at once). The customer is mailed the confirmation once it is committed (paid at
-    the desk; an online order, once paid). Raises OrderError (SlotUnavailable when a slot is
+    the desk; an online order, once paid), unless `confirm_by_mail` is false (a subscription's
+    order is announced by the subscription's own mail). Raises OrderError (SlotUnavailable when a slot is
     full): nothing of it may be kept, since a place may already have been taken.
     """
     if not customer.is_customer:
@@ -389,7 +391,7 @@ def place_order(
             raise
         # The same key arrived twice at once: the other request holds the order.
         raise RequestReplayed(customer, idempotency_key, idempotency_fingerprint) from error
-    if payment is PaymentMethod.DESK:  # an online order is confirmed by its payment
+    if payment is PaymentMethod.DESK and confirm_by_mail:  # online: confirmed by its payment
         on_commit(session, lambda: notifications.send_confirmation(order))
     return order
 
@@ -397,7 +399,11 @@ def place_order(
 # The order's life -------------------------------------------------------------------------------
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.PLACED: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.PLACED: frozenset(
+        {OrderStatus.CONFIRMED, OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED}
+    ),
+    # Online: the payment confirms it; an expired one cancels it (payments.service).
+    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
     OrderStatus.CONFIRMED: frozenset(
         {
             OrderStatus.DROPPED_OFF,
@@ -413,6 +419,13 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     # The customer comes at last: the desk still has the work.
     OrderStatus.UNCOLLECTED: frozenset({OrderStatus.HANDED_OVER}),
 }
+
+# The states an order may still be cancelled from: before anything reached the desk.
+CANCELLABLE: frozenset[OrderStatus] = frozenset(
+    status for status, following in TRANSITIONS.items() if OrderStatus.CANCELLED in following
+)
+# Steps that only the payment makes (payments.service), never a button.
+PAYMENT_STEPS = frozenset({OrderStatus.AWAITING_PAYMENT})
 
 # Steps that other staff than the concierge (who may make every step) may make.
 STEP_ROLES: dict[tuple[OrderStatus, OrderStatus], Role] = {
@@ -447,11 +460,13 @@ def _fits_order(order: Order, to_status: OrderStatus) -> bool:
 
 def next_steps(order: Order, user: User, *, now: datetime) -> list[OrderStatus]:
     """The steps `user` may take on `order` now, for buttons in the desk screens."""
+    if order.status in PAYMENT_STEPS:  # the payment, or its expiry, moves it on
+        return []
     return [
         status
         for status in sorted(TRANSITIONS.get(order.status, ()), key=list(OrderStatus).index)
         # Cancelling has its own button; marking work uncollected is the scheduled job's.
-        if status not in (OrderStatus.CANCELLED, OrderStatus.UNCOLLECTED)
+        if status not in (OrderStatus.CANCELLED, OrderStatus.UNCOLLECTED, *PAYMENT_STEPS)
         and _fits_order(order, status)
         and may_move(order, status, user)
         and (status is not OrderStatus.NO_SHOW or _dropoff_over(order, now))
@@ -529,11 +544,7 @@ def cancel_order(session: Session, order: Order, *, actor: User, now: datetime) 
     lock(session, order)
     if order.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
         raise TooLate(_("Cette commande est déjà annulée."))
-    if order.status not in (
-        OrderStatus.PLACED,
-        OrderStatus.AWAITING_PAYMENT,
-        OrderStatus.CONFIRMED,
-    ):
+    if order.status not in CANCELLABLE:
         raise TooLate(_("Cette commande ne peut plus être annulée : elle est déjà en cours."))
     if not is_concierge and now >= order.cancellable_until:
         raise TooLate(_("Trop tard pour annuler : le créneau de dépôt a commencé."))

@@ -50,12 +50,7 @@ MAX_QUANTITY = 10
 FIRST_DELIVERY_CHOICES = 6  # how many coming deliveries a new subscription may start on
 MAX_PAUSE = timedelta(days=366)
 # What a subscription's withdrawn basket may still be (cancelled already counts: nothing to do).
-CANCELLABLE = (
-    OrderStatus.PLACED,
-    OrderStatus.AWAITING_PAYMENT,
-    OrderStatus.CONFIRMED,
-    OrderStatus.CANCELLED,
-)
+CANCELLABLE = orders.CANCELLABLE | {OrderStatus.CANCELLED}
 
 
 class SubscriptionError(DomainError):
@@ -539,6 +534,7 @@ def _order(
                     payment=PaymentMethod.DESK,  # see the module's docstring
                     now=now,
                     settings=settings,
+                    confirm_by_mail=False,  # the delivery's own mail tells the subscriber
                 )
         except orders.SlotUnavailable:
             continue  # taken meanwhile: the next slot of the day

@@ -447,3 +447,19 @@ def test_nothing_is_handed_over_while_money_is_owed(session, f):
     pay_in_full(session, order, concierge)
     service.advance_order(session, order, S.HANDED_OVER, actor=concierge, now=NOW)
     assert order.status is S.HANDED_OVER
+
+
+def test_the_cancellable_states_come_from_the_transitions_table():
+    assert {
+        OrderStatus.PLACED,
+        OrderStatus.AWAITING_PAYMENT,
+        OrderStatus.CONFIRMED,
+    } == service.CANCELLABLE
+    assert all(OrderStatus.CANCELLED in service.TRANSITIONS[s] for s in service.CANCELLABLE)
+
+
+def test_an_order_awaiting_its_online_payment_has_no_button_to_move_it(session, make_user):
+    order = factories.make_order(session)
+    order.status = OrderStatus.AWAITING_PAYMENT
+    concierge = make_user(Role.CONCIERGE)
+    assert service.next_steps(order, concierge, now=factories.NOW) == []
