@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from flask import Flask, flash, g, make_response, render_template, request
+from flask import Flask, flash, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -73,14 +73,21 @@ def on_refusal(
     g.refusal_page = RefusalPage(render, form, fields, default_field)
 
 
+def error_response(status: int, code: str, message: str, field: str | None = None):
+    """The API's errors: {"error": {"code", "message", "field"}}, never an HTML page."""
+    response = jsonify(error={"code": code, "message": message, "field": field})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
 def _page(status: int, title: str, message: str, *, minimal: bool = False):
     """An error page in the site's layout; `minimal` leaves out what needs the database.
 
     Under /api/ the same error is JSON: {"error": {"code", "message", "field"}}.
     """
     if request.path.startswith("/api/"):
-        from conciergerie.api.errors import error_response
-
         codes = {
             400: "bad_request",
             401: "unauthorized",
@@ -107,8 +114,6 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         log.info("refused (%s): %s %s", error.code, request.method, request.path)
         if request.path.startswith("/api/"):
-            from conciergerie.api.errors import error_response
-
             return error_response(error.status, error.code, str(error), error.field)
         page: RefusalPage | None = g.pop("refusal_page", None)
         if page is not None:

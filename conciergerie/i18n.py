@@ -19,6 +19,7 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from conciergerie.orders.states import status_label
 from conciergerie.timeutils import PARIS
 
 WEEKDAY_NAMES = {
@@ -140,9 +141,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["long_day"] = long_day
     app.jinja_env.filters["hours"] = hours
     app.jinja_env.filters["first_upper"] = lambda text: text[:1].upper() + text[1:]
-
-    from conciergerie.orders.service import status_label
-
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["distance"] = distance
     app.jinja_env.filters["turnaround"] = turnaround
@@ -154,11 +152,3 @@ def init_app(app: Flask) -> None:
             "current_locale": locale.language if locale else "fr",
             "languages": app.config["LANGUAGES"],
         }
-
-    @app.context_processor
-    def inject_basket_size() -> dict[str, object]:
-        from conciergerie.orders.basket import read
-
-        if not has_request_context():
-            return {}
-        return {"basket_size": sum(read(session).values())}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask_babel import gettext as _
 
-from conciergerie.errors import DomainError
+from conciergerie.errors import DomainError, error_response  # noqa: F401 (the API's import)
 from conciergerie.extensions import db
 from conciergerie.models import Order
 from conciergerie.orders import service as orders
@@ -18,14 +18,6 @@ class ApiError(DomainError):
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
         super().__init__(message, field=field)
         self.status, self.code, self.message = status, code, message
-
-
-def error_response(status: int, code: str, message: str, field: str | None = None):
-    response = jsonify(error={"code": code, "message": message, "field": field})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
 
 
 def idempotency_mismatch() -> ApiError:

@@ -17,6 +17,7 @@ from conciergerie.errors import DomainError
 from conciergerie.i18n import money
 from conciergerie.models import DeskSlot, OfferKind, Order, OrderLine, OrderStatus, Role, User
 from conciergerie.orders import service as orders
+from conciergerie.orders.progress import awaited_since
 from conciergerie.orders.service import OrderError
 from conciergerie.timeutils import local_date, start_of_local_day
 
@@ -108,14 +109,6 @@ def todays_slots(session: Session, *, now: datetime) -> list[SlotOfTheDay]:
 def _dropped(order: Order) -> bool:
     # Cancellable means nothing has reached the desk yet.
     return order.status not in orders.CANCELLABLE
-
-
-def awaited_since(order: Order) -> date:
-    """The day an order waiting at the desk could first be collected: its pickup day, or the
-    day its work came back if that was later."""
-    back = [line.back_at_desk_at for line in order.lines if line.back_at_desk_at is not None]
-    day = local_date(order.pickup_slot.ends_at)
-    return max(day, local_date(max(back))) if back else day
 
 
 def uncollected_since(order: Order, *, now: datetime) -> date | None:

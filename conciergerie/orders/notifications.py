@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from conciergerie.mail import external_url, send_templated
 from conciergerie.models import Order
+from conciergerie.orders.progress import awaited_since
 
 
 def _context(order: Order) -> dict[str, object]:
@@ -49,8 +50,6 @@ def send_ready(order: Order) -> None:
 
 
 def send_uncollected(order: Order) -> None:
-    from conciergerie.desk.service import awaited_since
-
     send_templated(
         order.customer,
         "order_uncollected",
@@ -61,8 +60,6 @@ def send_uncollected(order: Order) -> None:
 
 
 def send_marked_uncollected(order: Order) -> None:
-    from conciergerie.desk.service import awaited_since
-
     send_templated(
         order.customer,
         "order_marked_uncollected",

@@ -7,9 +7,11 @@ in turn, so that its history reads the same as for a single-line order.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
+from conciergerie.orders.states import record
+from conciergerie.timeutils import local_date
 
 # The states a travelling order goes through, in order.
 TRAVEL = (
@@ -51,8 +53,6 @@ def stamp_lines(order: Order, to_status: OrderStatus, now: datetime) -> None:
 
 def follow_lines(order: Order, *, actor: User | None, now: datetime, note: str = "") -> list:
     """Move the order as far as its slowest line has gone; return the states it went through."""
-    from conciergerie.orders.service import record
-
     lines = travelling_lines(order)
     if order.status not in TRAVEL or not lines:
         return []
@@ -81,3 +81,11 @@ def line_journey(order: Order, line: OrderLine) -> list[tuple[OrderStatus, datet
         (OrderStatus.HANDED_OVER, first(OrderStatus.HANDED_OVER)),
     ]
     return [(status, at) for status, at in steps if at is not None]
+
+
+def awaited_since(order: Order) -> date:
+    """The day an order waiting at the desk could first be collected: its pickup day, or the
+    day its work came back if that was later."""
+    back = [line.back_at_desk_at for line in order.lines if line.back_at_desk_at is not None]
+    day = local_date(order.pickup_slot.ends_at)
+    return max(day, local_date(max(back))) if back else day

@@ -34,6 +34,7 @@ from conciergerie.models import (
 )
 from conciergerie.orders import notifications
 from conciergerie.orders.progress import stamp_lines
+from conciergerie.orders.states import record, status_label  # noqa: F401 (orders.status_label)
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import add_working_days, at_local, local_date, start_of_local_day
 
@@ -228,15 +229,6 @@ def _check_lines(lines: Sequence[RequestedLine]) -> None:
             )
 
 
-def record(
-    order: Order, to_status: OrderStatus, *, actor: User | None, now: datetime, note: str = ""
-) -> None:
-    order.events.append(
-        OrderEvent(from_status=order.status, to_status=to_status, actor=actor, at=now, note=note)
-    )
-    order.status = to_status
-
-
 def place_order(
     session: Session,
     *,
@@ -259,8 +251,8 @@ def place_order(
     the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
     dropped off at once). The customer is mailed the confirmation once it is committed (paid at
     the desk; an online order, once paid), unless `confirm_by_mail` is false (a subscription's
-    order is announced by the subscription's own mail). Raises OrderError (SlotUnavailable when a slot is
-    full): nothing of it may be kept, since a place may already have been taken.
+    order is announced by the subscription's own mail). Raises OrderError (SlotUnavailable when
+    a slot is full): nothing of it may be kept, since a place may already have been taken.
     """
     if not customer.is_customer:
         raise OrderNotAllowed(_("Seuls les habitant·es et salarié·es de La Grappe commandent."))
@@ -551,23 +543,6 @@ def cancel_order(session: Session, order: Order, *, actor: User, now: datetime) 
     release_places(session, order)
     record(order, OrderStatus.CANCELLED, actor=actor, now=now)
     session.flush()
-
-
-def status_label(status: OrderStatus) -> str:
-    labels = {
-        OrderStatus.PLACED: _("Enregistrée"),
-        OrderStatus.AWAITING_PAYMENT: _("En attente du paiement en ligne"),
-        OrderStatus.CONFIRMED: _("Confirmée"),
-        OrderStatus.DROPPED_OFF: _("Déposée au comptoir"),
-        OrderStatus.AT_PROVIDER: _("Chez le prestataire"),
-        OrderStatus.READY_AT_PROVIDER: _("Prête chez le prestataire"),
-        OrderStatus.BACK_AT_DESK: _("Prête à retirer au comptoir"),
-        OrderStatus.HANDED_OVER: _("Remise au client"),
-        OrderStatus.CANCELLED: _("Annulée"),
-        OrderStatus.NO_SHOW: _("Non déposée"),
-        OrderStatus.UNCOLLECTED: _("Non retirée dans le délai"),
-    }
-    return labels[status]
 
 
 # Reading ----------------------------------------------------------------------------------------

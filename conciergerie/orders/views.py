@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -45,6 +46,15 @@ bp = Blueprint("orders", __name__)
 # How far ahead the checkout offers slots.
 DROPOFF_HORIZON = timedelta(weeks=3)
 PICKUP_HORIZON = timedelta(weeks=3)
+
+
+@bp.app_context_processor
+def inject_basket_size() -> dict[str, object]:
+    """The number of items in the basket, for the menu of every page (not in mails, which
+    jobs render outside any request)."""
+    if not has_request_context():
+        return {}
+    return {"basket_size": sum(basket.read(session).values())}
 
 
 @bp.post("/panier/ajouter")

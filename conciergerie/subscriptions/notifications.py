@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from conciergerie.mail import external_url, send_templated
 from conciergerie.models import BasketDelivery, DeliveryOutcome, PaymentMethod
+from conciergerie.orders.service import basket_cutoff
 from conciergerie.timeutils import start_of_local_day
 
 
@@ -24,8 +25,6 @@ def send_delivery(record: BasketDelivery) -> None:
     """The basket of `record.day` is ordered (skip until the cut-off), could not be (no place
     left), or is withdrawn (the subscription is kept; sent for the first withdrawn week only,
     see `service.announce`)."""
-    from conciergerie.subscriptions.service import cutoff
-
     subscription = record.subscription
     order = record.order
     ordered = record.outcome is DeliveryOutcome.ORDERED
@@ -41,7 +40,7 @@ def send_delivery(record: BasketDelivery) -> None:
         subscription=subscription,
         order=order,
         day=start_of_local_day(record.day),
-        cutoff=cutoff(subscription, record.day),
+        cutoff=basket_cutoff(subscription.offer, record.day),
         online=online,
         order_url=external_url("orders.detail", order_id=order.id) if ordered else None,
         subscriptions_url=external_url("subscriptions.mine"),

@@ -41,7 +41,9 @@ from conciergerie.models import (
     User,
 )
 from conciergerie.orders import service as orders
+from conciergerie.payments import service as payments
 from conciergerie.slots import service as slots
+from conciergerie.subscriptions import notifications
 from conciergerie.timeutils import at_local, local_date, start_of_local_day
 
 log = logging.getLogger(__name__)
@@ -303,8 +305,6 @@ def _withdraw_order(
 ) -> None:
     """Cancel the order of an ordered delivery (freeing its slot place, refunding an online
     payment) and record `outcome` instead."""
-    from conciergerie.payments import service as payments
-
     order = delivery.order
     if order is not None and order.status is not OrderStatus.CANCELLED:
         try:
@@ -609,8 +609,6 @@ def newly_withdrawn(session: Session, record: BasketDelivery) -> bool:
 def announce(session: Session, records: Sequence[BasketDelivery]) -> None:
     """Mail the customer, once committed, each basket ordered or not placed, and the first week
     of a withdrawal (not the weeks after it: the basket is still withdrawn, nothing new)."""
-    from conciergerie.subscriptions import notifications
-
     session.flush()
     for record in sorted(records, key=lambda record: record.day):
         if record.outcome is DeliveryOutcome.PAUSED:

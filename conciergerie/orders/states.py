@@ -1,0 +1,38 @@
+"""An order's states: moving it from one to the next (with its history), and their names.
+
+Kept apart from the order rules (service.py) so that what only needs these (the item tracking in
+progress.py, the templates' `status_label` filter in i18n.py) imports no rule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from conciergerie.models import Order, OrderEvent, OrderStatus, User
+
+
+def record(
+    order: Order, to_status: OrderStatus, *, actor: User | None, now: datetime, note: str = ""
+) -> None:
+    order.events.append(
+        OrderEvent(from_status=order.status, to_status=to_status, actor=actor, at=now, note=note)
+    )
+    order.status = to_status
+
+
+def status_label(status: OrderStatus) -> str:
+    labels = {
+        OrderStatus.PLACED: _("Enregistrée"),
+        OrderStatus.AWAITING_PAYMENT: _("En attente du paiement en ligne"),
+        OrderStatus.CONFIRMED: _("Confirmée"),
+        OrderStatus.DROPPED_OFF: _("Déposée au comptoir"),
+        OrderStatus.AT_PROVIDER: _("Chez le prestataire"),
+        OrderStatus.READY_AT_PROVIDER: _("Prête chez le prestataire"),
+        OrderStatus.BACK_AT_DESK: _("Prête à retirer au comptoir"),
+        OrderStatus.HANDED_OVER: _("Remise au client"),
+        OrderStatus.CANCELLED: _("Annulée"),
+        OrderStatus.NO_SHOW: _("Non déposée"),
+        OrderStatus.UNCOLLECTED: _("Non retirée dans le délai"),
+    }
+    return labels[status]
