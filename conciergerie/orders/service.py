@@ -251,13 +251,15 @@ def place_order(
     idempotency_key: str | None = None,
     idempotency_fingerprint: str | None = None,
     at_counter: User | None = None,
+    mail_confirmation: bool = True,
 ) -> Order:
     """Place an order: check it, take its places in the slots, copy the prices.
 
     Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
     the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
     dropped off at once). The customer is mailed the confirmation once it is committed (paid at
-    the desk; an online order, once paid). Raises OrderError (SlotUnavailable when a slot is
+    the desk; an online order, once paid), unless `mail_confirmation` is False: a subscription's
+    weekly basket is announced by its own mail. Raises OrderError (SlotUnavailable when a slot is
     full): nothing of it may be kept, since a place may already have been taken.
     """
     if not customer.is_customer:
@@ -389,7 +391,7 @@ def place_order(
             raise
         # The same key arrived twice at once: the other request holds the order.
         raise RequestReplayed(customer, idempotency_key, idempotency_fingerprint) from error
-    if payment is PaymentMethod.DESK:  # an online order is confirmed by its payment
+    if payment is PaymentMethod.DESK and mail_confirmation:  # online: confirmed once paid
         on_commit(session, lambda: notifications.send_confirmation(order))
     return order
 

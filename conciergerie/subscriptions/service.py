@@ -539,6 +539,7 @@ def _order(
                     payment=PaymentMethod.DESK,  # see the module's docstring
                     now=now,
                     settings=settings,
+                    mail_confirmation=False,  # `announce` mails the week's basket
                 )
         except orders.SlotUnavailable:
             continue  # taken meanwhile: the next slot of the day
