@@ -1,7 +1,10 @@
-"""What a provider sees of the orders, and the "ready" mark.
+"""What a provider sees of the orders, the "ready" and "cannot do" marks, and the price of a line
+on quote.
 
 A provider's staff see only their own lines, and never a customer's e-mail or phone: the order
-code and the customer's initials are enough to match a label.
+code and the customer's initials are enough to match a label. Plain functions over a session:
+they flush, never commit, raise an OrderError to refuse, and register the mails they cause with
+`on_commit` (sent once the request is saved).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
 from conciergerie.orders import quotes
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import follow_lines
+from conciergerie.portal.notifications import notify_cannot_do, notify_quote
 
 OPEN = (
     OrderStatus.CONFIRMED,
@@ -101,11 +105,15 @@ def mark_ready(session: Session, line: OrderLine, *, actor: User, now: datetime)
 
 def mark_cannot_do(
     session: Session, line: OrderLine, *, reason: str, actor: User, now: datetime
-) -> bool:
+) -> None:
     """The provider cannot do the work: the item goes back with the next round as it came, the
-    concierge is told (by the caller, after the commit) and refunds the line. Repeat-safe."""
+    concierge is told (mailed once this is committed) and refunds the line. A line already
+    marked ready (or impossible: a repeat) is refused with InvalidTransition, nothing changed
+    and nobody mailed: the provider calls the desk."""
     if not _take(session, line, actor):
-        return False
+        raise orders.InvalidTransition(
+            _("%(code)s est déjà marquée prête : appelez la conciergerie.", code=line.order.code)
+        )
     line.ready_at = now
     line.cannot_do_reason = reason
     follow_lines(
@@ -117,4 +125,21 @@ def mark_cannot_do(
         ],
     )
     session.flush()
-    return True
+    notify_cannot_do(session, line)
+
+
+def propose_quote(
+    session: Session,
+    line: OrderLine,
+    *,
+    unit_price_cents: int,
+    note: str,
+    actor: User,
+    now: datetime,
+) -> None:
+    """The provider names the price of a line on quote (`quotes.propose`, which says what it
+    refuses); the customer is mailed, once this is committed, to accept or decline it."""
+    quotes.propose(
+        session, line, unit_price_cents=unit_price_cents, note=note, actor=actor, now=now
+    )
+    notify_quote(session, line)

@@ -7,15 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conciergerie.accounts.permissions import role_required
-from conciergerie.database import commit
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.manage.forms import cents
 from conciergerie.models import OrderLine, Role, utcnow
 from conciergerie.orders import quotes
-from conciergerie.orders import service as orders
 from conciergerie.portal import service
 from conciergerie.portal.forms import CannotDoForm, QuoteForm, ReadyForm
-from conciergerie.portal.notifications import notify_cannot_do, notify_quote
 
 bp = Blueprint("portal", __name__, url_prefix="/prestataire")
 
@@ -35,16 +33,22 @@ def _own_line_or_404(line_id: int) -> OrderLine:
     return line
 
 
-def _refused(line: OrderLine, form):
-    """Back to the portal with the form's errors, named by the order's code."""
+def _invalid(line: OrderLine, form):
+    """The portal again, with the form's errors named by the order's code (one page holds the
+    forms of every line: the errors are flashed at its top)."""
     for errors in form.errors.values():
         flash(f"{line.order.code} : {' '.join(map(str, errors))}", "error")
-    return redirect(url_for("portal.index"))
+    return _index_page(), 422
 
 
 @bp.get("/")
 @role_required(Role.PROVIDER)
 def index():
+    return _index_page()
+
+
+def _index_page():
+    """The provider's work; also where a refused mark or quote is explained."""
     return render_template(
         "portal/index.html",
         work=service.workload(db.session, _provider_id()),
@@ -62,60 +66,39 @@ def ready(line_id: int):
     line = _own_line_or_404(line_id)
     if not ReadyForm().validate_on_submit():
         abort(400, description=_("Requête invalide : rechargez la page."))
-    try:
-        done = service.mark_ready(
-            db.session, line, actor=current_user._get_current_object(), now=utcnow()
+    on_refusal(_index_page)
+    done = service.mark_ready(
+        db.session, line, actor=current_user._get_current_object(), now=utcnow()
+    )
+    if done:
+        flash(
+            _("%(code)s : prête, elle repartira avec la prochaine tournée.", code=line.order.code),
+            "success",
         )
-    except orders.OrderError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        if done:
-            flash(
-                _(
-                    "%(code)s : prête, elle repartira avec la prochaine tournée.",
-                    code=line.order.code,
-                ),
-                "success",
-            )
     return redirect(url_for("portal.index"))
 
 
 @bp.post("/lignes/<id:line_id>/impossible")
 @role_required(Role.PROVIDER)
 def cannot_do(line_id: int):
+    """The provider cannot do the work: the concierge is mailed (by the service, once saved)."""
     line = _own_line_or_404(line_id)
     form = CannotDoForm()
     if not form.validate_on_submit():
-        return _refused(line, form)
-    try:
-        done = service.mark_cannot_do(
-            db.session,
-            line,
-            reason=form.reason.data.strip(),
-            actor=current_user._get_current_object(),
-            now=utcnow(),
-        )
-    except orders.OrderError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("portal.index"))
-    if not done:
-        db.session.rollback()
-        flash(
-            _("%(code)s est déjà marquée prête : appelez la conciergerie.", code=line.order.code),
-            "error",
-        )
-        return redirect(url_for("portal.index"))
-    notify_cannot_do(db.session, line)
-    commit(db.session)
-    if done:
-        flash(
-            _("%(code)s : la conciergerie est prévenue, l'article repartira avec la prochaine "
-              "tournée.", code=line.order.code),
-            "success",
-        )  # fmt: skip
+        return _invalid(line, form)
+    on_refusal(_index_page)
+    service.mark_cannot_do(
+        db.session,
+        line,
+        reason=form.reason.data.strip(),
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+    )
+    flash(
+        _("%(code)s : la conciergerie est prévenue, l'article repartira avec la prochaine "
+          "tournée.", code=line.order.code),
+        "success",
+    )  # fmt: skip
     return redirect(url_for("portal.index"))
 
 
@@ -126,21 +109,15 @@ def quote(line_id: int):
     line = _own_line_or_404(line_id)
     form = QuoteForm()
     if not form.validate_on_submit():
-        return _refused(line, form)
-    try:
-        quotes.propose(
-            db.session,
-            line,
-            unit_price_cents=cents(form.price.data),
-            note=form.note.data,
-            actor=current_user._get_current_object(),
-            now=utcnow(),
-        )
-    except orders.OrderError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("portal.index"))
-    notify_quote(db.session, line)
-    commit(db.session)
+        return _invalid(line, form)
+    on_refusal(_index_page)
+    service.propose_quote(
+        db.session,
+        line,
+        unit_price_cents=cents(form.price.data),
+        note=form.note.data,
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+    )
     flash(_("%(code)s : devis envoyé, le client est prévenu.", code=line.order.code), "success")
     return redirect(url_for("portal.index"))

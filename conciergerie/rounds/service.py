@@ -68,6 +68,13 @@ class RoundError(DomainError):
     code = "invalid"
 
 
+class StopUnderWay(RoundError):
+    """A stop partly done stays in its round (the volunteer is on the way with it)."""
+
+    code = "under_way"
+    status = 409
+
+
 class RoundReplanned(orders.InvalidTransition):
     """The item tapped no longer exists: the day was planned again meanwhile."""
 
@@ -332,10 +339,11 @@ def plan_rounds(
     now: datetime,
     margin_days: int = 1,
 ) -> PlanReport:
+    """Plan (or plan again) the rounds of `day`, keeping the locked and started ones, and those
+    under way by the clock. Nothing is planned to start before `now`. A past day is refused
+    (RoundError)."""
     if day < local_date(now):
         raise RoundError(_("Un jour passé ne se planifie plus."))
-    """Plan (or plan again) the rounds of `day`, keeping the locked and started ones, and those
-    under way by the clock. Nothing is planned to start before `now`."""
     day_plan = _lock_day(session, day)
     report = PlanReport(day)
     kept, dropped = [], []
@@ -504,7 +512,7 @@ def move_stop(session: Session, stop: RoundStop, target: PickupRound, depot: pla
     if target.day != source.day:
         raise RoundError(_("Une étape ne peut aller que dans une tournée du même jour."))
     if any(item.done_at for item in stop.items):
-        raise RoundError(_("Cette étape est déjà faite en partie : elle reste où elle est."))
+        raise StopUnderWay(_("Cette étape est déjà faite en partie : elle reste où elle est."))
     if target.id == source.id:
         return
     stop.round = target  # moves it from one list to the other (not an orphan: no delete)

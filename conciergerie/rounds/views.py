@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conciergerie.accounts.permissions import role_required
-from conciergerie.database import commit
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.models import (
     PickupRound,
@@ -34,7 +34,6 @@ from conciergerie.models import (
     utcnow,
 )
 from conciergerie.orders import progress
-from conciergerie.orders import service as orders
 from conciergerie.rounds import service
 from conciergerie.rounds.forms import (
     AbsenceForm,
@@ -93,7 +92,11 @@ def _me() -> User:
 @bp.get("/")
 @role_required(Role.VOLUNTEER)
 def mine():
-    day = day_arg()
+    return _mine_page(day_arg())
+
+
+def _mine_page(day: date):
+    """The volunteer's rounds of `day`; also where a refused tap is explained."""
     rounds = service.rounds_of_day(db.session, day, _me())
     return render_template(
         "rounds/mine.html",
@@ -134,7 +137,10 @@ def _answer(status: int, message: str, item: RoundItem | None, *, repeated: bool
 @role_required(Role.VOLUNTEER)
 def mark(item_id: int):
     """A tap: "dropped" or "collected". Safe to repeat: the phone retries after a lost
-    connection, and a tap already recorded is answered as done."""
+    connection, and a tap already recorded is answered as done.
+
+    Refused taps answer 403 (not this volunteer's round) or 409 (the item or its order is no
+    longer where the page said: reload), which the phone's script drops instead of retrying."""
     item = db.get_or_404(RoundItem, item_id)
     form = MarkForm()
     if not form.validate_on_submit():
@@ -143,15 +149,18 @@ def mark(item_id: int):
         return _answer(403, _("Cette tournée n'est pas la vôtre."), None)
     if form.action.data != item.action.value:
         return _answer(409, _("Cet élément n'est pas à cette étape : rechargez la page."), None)
-    try:
-        done = service.mark_item(db.session, item, actor=_me(), now=utcnow())
-    except orders.OrderNotAllowed as error:
-        db.session.rollback()
-        return _answer(403, str(error), None)
-    except orders.OrderError as error:
-        db.session.rollback()
-        return _answer(409, str(error), None)
-    commit(db.session)
+    day = item.stop.round.day
+    if _wants_json():
+        # The message goes on the tap's form, and from there into the JSON answer (no flash:
+        # it would wait for the next page).
+        on_refusal(
+            lambda: jsonify(message=" ".join(map(str, form.action.errors))),
+            form,
+            default_field="action",
+        )
+    else:
+        on_refusal(lambda: _mine_page(day))
+    done = service.mark_item(db.session, item, actor=_me(), now=utcnow())
     code = item.line.order.code
     message = (
         _("%(code)s : déposé chez le prestataire.", code=code)
@@ -203,13 +212,12 @@ def availability():
 def set_transport():
     form = TransportForm()
     if not form.validate_on_submit():
-        return _availability_page(transport_form=form), 400
+        return _availability_page(transport_form=form), 422
     profile = db.session.get(VolunteerProfile, _me().id)
     if profile is None:
         profile = VolunteerProfile(user_id=_me().id)
         db.session.add(profile)
     profile.transport = form.transport.data
-    db.session.commit()
     flash(_("Moyen de transport enregistré."), "success")
     return redirect(url_for("rounds.availability"))
 
@@ -219,7 +227,7 @@ def set_transport():
 def add_range():
     form = AvailabilityForm()
     if not form.validate_on_submit():
-        return _availability_page(range_form=form), 400
+        return _availability_page(range_form=form), 422
     db.session.add(
         VolunteerAvailability(
             volunteer_id=_me().id,
@@ -228,7 +236,6 @@ def add_range():
             ends_at=form.ends_at.data,
         )
     )
-    db.session.commit()
     flash(_("Disponibilité ajoutée."), "success")
     return redirect(url_for("rounds.availability"))
 
@@ -240,7 +247,6 @@ def delete_range(range_id: int):
     if found.volunteer_id != _me().id or not EmptyForm().validate_on_submit():
         abort(404)
     db.session.delete(found)
-    db.session.commit()
     flash(_("Disponibilité retirée."), "success")
     return redirect(url_for("rounds.availability"))
 
@@ -250,7 +256,7 @@ def delete_range(range_id: int):
 def add_absence():
     form = AbsenceForm()
     if not form.validate_on_submit():
-        return _availability_page(absence_form=form), 400
+        return _availability_page(absence_form=form), 422
     db.session.add(
         VolunteerAbsence(
             volunteer_id=_me().id,
@@ -259,7 +265,6 @@ def add_absence():
             reason=form.reason.data or "",
         )
     )
-    db.session.commit()
     flash(_("Absence notée : les tournées de ces jours seront confiées à d'autres."), "success")
     return redirect(url_for("rounds.availability"))
 
@@ -271,7 +276,6 @@ def delete_absence(absence_id: int):
     if found.volunteer_id != _me().id or not EmptyForm().validate_on_submit():
         abort(404)
     db.session.delete(found)
-    db.session.commit()
     flash(_("Absence retirée."), "success")
     return redirect(url_for("rounds.availability"))
 
@@ -290,7 +294,11 @@ def _volunteers() -> list[User]:
 @bp.get("/plan")
 @role_required(Role.CONCIERGE)
 def plan():
-    day = day_arg()
+    return _plan_page(day_arg())
+
+
+def _plan_page(day: date):
+    """The concierge's plan of `day`; also where a refused change to it is explained."""
     rounds = service.rounds_of_day(db.session, day)
     day_plan = service.day_plan(db.session, day)
     choices = [(r.id, f"{r.volunteer.full_name} · {local(r.starts_at):%H:%M}") for r in rounds]
@@ -329,13 +337,8 @@ def replan():
     form = DayForm()
     if not form.validate_on_submit():
         abort(400, description=_("Date invalide : attendu AAAA-MM-JJ."))
-    try:
-        report = plan_and_tell(db.session, form.day.data, now=utcnow())
-    except service.RoundError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("rounds.plan", day=form.day.data.isoformat()))
-    commit(db.session)
+    on_refusal(lambda: _plan_page(form.day.data))
+    report = plan_and_tell(db.session, form.day.data, now=utcnow())
     flash(
         _(
             "Tournées planifiées : %(rounds)d tournée(s), %(items)d élément(s), "
@@ -364,14 +367,9 @@ def move_stop(stop_id: int):
     target = db.session.get(PickupRound, form.target_round.data)
     if target is None:
         abort(409, description=_("Cette tournée n'existe plus : rechargez la page."))
-    try:
-        service.move_stop(db.session, stop, target, _depot())
-    except service.RoundError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Étape déplacée ; les deux tournées sont verrouillées."), "success")
+    on_refusal(lambda: _plan_page(day))
+    service.move_stop(db.session, stop, target, _depot())
+    flash(_("Étape déplacée ; les deux tournées sont verrouillées."), "success")
     return redirect(url_for("rounds.plan", day=day.isoformat()))
 
 
@@ -383,8 +381,8 @@ def assign(round_id: int):
     form.volunteer.choices = [(v.id, v.full_name) for v in _volunteers()]
     if not form.validate_on_submit():
         abort(400, description=_("Volontaire inconnu·e."))
+    on_refusal(lambda: _plan_page(round_.day))
     service.assign_round(db.session, round_, db.session.get(User, form.volunteer.data), _depot())
-    db.session.commit()
     flash(
         _("Tournée confiée à %(name)s et verrouillée.", name=round_.volunteer.full_name), "success"
     )
@@ -398,7 +396,6 @@ def toggle_lock(round_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400, description=_("Requête invalide : rechargez la page."))
     round_.locked = not round_.locked
-    db.session.commit()
     flash(
         _("Tournée verrouillée : la prochaine planification la garde.")
         if round_.locked

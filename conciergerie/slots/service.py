@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
@@ -20,6 +21,13 @@ class SlotError(DomainError):
 
 class SlotFull(SlotError):
     """No place left in the slot."""
+
+
+class AlreadyClosed(SlotError):
+    """The day is closed already (maybe by the same form sent twice at once)."""
+
+    code = "already_closed"
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -187,9 +195,11 @@ def add_opening_range(
     session: Session, *, weekday: int, opens_at: time, closes_at: time
 ) -> DeskOpeningRange:
     if not 0 <= weekday <= 6:
-        raise SlotError(_("Jour inconnu."))
+        raise SlotError(_("Jour inconnu."), field="weekday")
     if closes_at <= opens_at:
-        raise SlotError(_("L'heure de fermeture doit suivre l'heure d'ouverture."))
+        raise SlotError(
+            _("L'heure de fermeture doit suivre l'heure d'ouverture."), field="closes_at"
+        )
     for other in session.scalars(
         sa.select(DeskOpeningRange).where(DeskOpeningRange.weekday == weekday)
     ):
@@ -202,11 +212,17 @@ def add_opening_range(
 
 
 def add_closure(session: Session, *, day: date, reason: str, today: date) -> DeskClosure:
+    """Close the desk on `day`. A past day is refused (SlotError), a day closed already too
+    (AlreadyClosed), also when the same form, sent twice at once, closed it a moment ago."""
     if day < today:
-        raise SlotError(_("Ce jour est déjà passé."))
+        raise SlotError(_("Ce jour est déjà passé."), field="day")
+    already = AlreadyClosed(_("Ce jour est déjà fermé."), field="day")
     if session.scalar(sa.select(DeskClosure).where(DeskClosure.day == day)) is not None:
-        raise SlotError(_("Ce jour est déjà fermé."))
+        raise already
     closure = DeskClosure(day=day, reason=reason.strip())
-    session.add(closure)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(closure)
+    except IntegrityError as error:  # the unique day: the other request closed it first
+        raise already from error
     return closure

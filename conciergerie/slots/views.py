@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.models import DeskClosure, DeskOpeningRange, DeskSlot, Role, utcnow
 from conciergerie.slots import service
@@ -21,8 +22,8 @@ bp = Blueprint("slots", __name__, url_prefix="/comptoir/horaires")
 
 
 def _regenerate_and_report() -> None:
+    """Make the slots follow the hours just changed (saved with them, by the request)."""
     report = generate_ahead(db.session, now=utcnow())
-    db.session.commit()
     message = _(
         "Créneaux mis à jour : %(created)d créés, %(removed)d retirés.",
         created=report.created,
@@ -71,21 +72,17 @@ def opening_hours():
 @role_required(Role.CONCIERGE)
 def add_range():
     form = OpeningRangeForm()
-    if form.validate_on_submit():
-        try:
-            service.add_opening_range(
-                db.session,
-                weekday=form.weekday.data,
-                opens_at=form.opens_at.data,
-                closes_at=form.closes_at.data,
-            )
-        except service.SlotError as error:
-            db.session.rollback()
-            form.closes_at.errors = [*form.closes_at.errors, str(error)]
-        else:
-            _regenerate_and_report()
-            return redirect(url_for("slots.opening_hours"))
-    return _page(range_form=form)
+    if not form.validate_on_submit():
+        return _page(range_form=form)
+    on_refusal(lambda: _page(range_form=form), form, default_field="closes_at")
+    service.add_opening_range(
+        db.session,
+        weekday=form.weekday.data,
+        opens_at=form.opens_at.data,
+        closes_at=form.closes_at.data,
+    )
+    _regenerate_and_report()
+    return redirect(url_for("slots.opening_hours"))
 
 
 @bp.post("/plages/<id:range_id>/supprimer")
@@ -103,18 +100,14 @@ def delete_range(range_id: int):
 @role_required(Role.CONCIERGE)
 def add_closure():
     form = ClosureForm()
-    if form.validate_on_submit():
-        try:
-            service.add_closure(
-                db.session, day=form.day.data, reason=form.reason.data, today=local_date(utcnow())
-            )
-        except service.SlotError as error:
-            db.session.rollback()
-            form.day.errors = [*form.day.errors, str(error)]
-        else:
-            _regenerate_and_report()
-            return redirect(url_for("slots.opening_hours"))
-    return _page(closure_form=form)
+    if not form.validate_on_submit():
+        return _page(closure_form=form)
+    on_refusal(lambda: _page(closure_form=form), form, default_field="day")
+    service.add_closure(
+        db.session, day=form.day.data, reason=form.reason.data, today=local_date(utcnow())
+    )
+    _regenerate_and_report()
+    return redirect(url_for("slots.opening_hours"))
 
 
 @bp.post("/fermetures/<id:closure_id>/supprimer")

@@ -59,8 +59,35 @@ class SubscriptionError(DomainError):
     """A subscription cannot be made or changed as asked."""
 
 
+class SubscriptionNotAllowed(SubscriptionError):
+    """Not this person's to do (another customer's subscription, a staff account)."""
+
+    code = "forbidden"
+    status = 403
+
+
 class TooLate(SubscriptionError):
     """The delivery's order cut-off has passed."""
+
+    code = "too_late"
+    status = 409
+
+
+class StateChanged(SubscriptionError):
+    """The subscription or the week is no longer as the page showed it (stopped, resumed, the
+    basket ordered meanwhile…)."""
+
+    code = "invalid_transition"
+    status = 409
+
+
+class OrderNotWithdrawn(SubscriptionError):
+    """The order of a week cannot be cancelled (under way at the desk, a refund refused): the
+    refusal keeps the status of the order's own (409, or 502 when Stripe failed)."""
+
+    def __init__(self, message: str, *, cause: DomainError):
+        super().__init__(message)
+        self.code, self.status = cause.code, cause.status
 
 
 # Delivery days ----------------------------------------------------------------------------------
@@ -207,7 +234,7 @@ def status_label(status: SubscriptionStatus) -> str:
 
 def _own(subscription: BasketSubscription, actor: User) -> None:
     if subscription.customer_id != actor.id:
-        raise SubscriptionError(_("Cet abonnement n'est pas le vôtre."))
+        raise SubscriptionNotAllowed(_("Cet abonnement n'est pas le vôtre."))
 
 
 def _lock(session: Session, subscription: BasketSubscription) -> None:
@@ -220,7 +247,7 @@ def _lock(session: Session, subscription: BasketSubscription) -> None:
 
 def _not_stopped(subscription: BasketSubscription) -> None:
     if subscription.status is SubscriptionStatus.STOPPED:
-        raise SubscriptionError(_("Cet abonnement est arrêté."))
+        raise StateChanged(_("Cet abonnement est arrêté."))
 
 
 def _check_open(subscription: BasketSubscription, day: date, now: datetime) -> None:
@@ -254,7 +281,9 @@ def subscribe(
     """Subscribe `customer` to `offer`, from `first_delivery` (still open for orders). A first
     basket already due (its cut-off near) is ordered at once."""
     if not customer.is_customer:
-        raise SubscriptionError(_("Seuls les habitant·es et salarié·es de La Grappe s'abonnent."))
+        raise SubscriptionNotAllowed(
+            _("Seuls les habitant·es et salarié·es de La Grappe s'abonnent.")
+        )
     if offer.kind is not OfferKind.BASKET:
         raise SubscriptionError(_("Seuls les paniers se prennent en abonnement."))
     if not (offer.is_active and offer.provider.is_active):
@@ -280,9 +309,7 @@ def subscribe(
         )
     )
     if live is not None:
-        raise SubscriptionError(
-            _("Vous êtes déjà abonné·e à ce panier : modifiez cet abonnement-là.")
-        )
+        raise StateChanged(_("Vous êtes déjà abonné·e à ce panier : modifiez cet abonnement-là."))
     subscription = BasketSubscription(
         customer=customer,
         offer=offer,
@@ -310,12 +337,13 @@ def _withdraw_order(
         try:
             payments.cancel_and_refund(session, order, actor=actor, gateway=gateway, now=now)
         except DomainError as error:  # under way at the desk already, a refund refused
-            raise SubscriptionError(
+            raise OrderNotWithdrawn(
                 _(
                     "La commande %(code)s de ce panier ne peut pas être annulée : %(error)s",
                     code=order.code,
                     error=str(error),
-                )
+                ),
+                cause=error,
             ) from error
     delivery.outcome = outcome
     delivery.order = None
@@ -356,7 +384,7 @@ def skip(
                     )
                 )
         except IntegrityError as error:  # the job ordered it meanwhile
-            raise SubscriptionError(_("Ce panier vient d'être commandé : réessayez.")) from error
+            raise StateChanged(_("Ce panier vient d'être commandé : réessayez.")) from error
     elif record.outcome is DeliveryOutcome.ORDERED:
         _withdraw_order(
             session, record, DeliveryOutcome.SKIPPED, actor=actor, gateway=gateway, now=now
@@ -383,7 +411,7 @@ def unskip(
     _check_open(subscription, day, now)
     record = _record(session, subscription, day)
     if record is None or record.outcome is not DeliveryOutcome.SKIPPED:
-        raise SubscriptionError(_("Ce panier n'est pas sauté."))
+        raise StateChanged(_("Ce panier n'est pas sauté."))
     session.delete(record)
     session.flush()
     announce(session, place_due(session, subscription, now=now, lead=lead, settings=settings))
@@ -432,7 +460,7 @@ def resume(
     _own(subscription, actor)
     _lock(session, subscription)
     if subscription.status is not SubscriptionStatus.PAUSED:
-        raise SubscriptionError(_("Cet abonnement n'est pas en pause."))
+        raise StateChanged(_("Cet abonnement n'est pas en pause."))
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.paused_until = None
     _give_back_paused_weeks(session, subscription, now=now)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
-from conciergerie.database import commit
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day
 from conciergerie.models import BasketSubscription, Offer, OfferKind, PaymentMethod, Role, utcnow
@@ -44,27 +44,20 @@ def _own_subscription_or_404(subscription_id: int) -> BasketSubscription:
     return subscription
 
 
-def _back():
+def _done(message: str):
+    flash(message, "success")
     return redirect(url_for("subscriptions.mine"))
-
-
-def _run(action, done: str):
-    """Run a service call: commit and flash `done`, or roll back and flash its error."""
-    try:
-        action()
-    except service.SubscriptionError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        commit(db.session)
-        flash(done, "success")
-    return _back()
 
 
 @bp.get("/abonnements/")
 @login_required
 def mine():
     _customer_only()
+    return _mine_page()
+
+
+def _mine_page():
+    """The customer's subscriptions; also where a refused change to one is explained."""
     now = utcnow()
     subscriptions = service.subscriptions_of(db.session, current_user)
     return render_template(
@@ -111,30 +104,27 @@ def new(basket_id: int):
                 PaymentMethod.ONLINE.value, _("En ligne, par carte, à chaque panier (Stripe)")
             ),
         ]
-    if form.validate_on_submit():
-        try:
-            service.subscribe(
-                db.session,
-                customer=current_user._get_current_object(),
-                offer=offer,
-                quantity=form.quantity.data,
-                every_weeks=int(form.every_weeks.data),
-                first_delivery=date.fromisoformat(form.first_delivery.data),
-                pickup_from=form.pickup_from.data,
-                payment=PaymentMethod(form.payment.data),
-                now=now,
-                lead=_lead(),
-                settings=order_settings(),
-            )
-        except service.SubscriptionError as error:
-            db.session.rollback()
-            form.first_delivery.errors = [*form.first_delivery.errors, str(error)]
-        else:
-            commit(db.session)
-            flash(_("Abonnement à « %(name)s » enregistré.", name=offer.name), "success")
-            return _back()
-    status = 422 if form.errors else 200
-    return render_template("subscriptions/new.html", form=form, offer=offer), status
+
+    def page():
+        return render_template("subscriptions/new.html", form=form, offer=offer)
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    on_refusal(page, form, default_field="first_delivery")
+    service.subscribe(
+        db.session,
+        customer=current_user._get_current_object(),
+        offer=offer,
+        quantity=form.quantity.data,
+        every_weeks=int(form.every_weeks.data),
+        first_delivery=date.fromisoformat(form.first_delivery.data),
+        pickup_from=form.pickup_from.data,
+        payment=PaymentMethod(form.payment.data),
+        now=now,
+        lead=_lead(),
+        settings=order_settings(),
+    )
+    return _done(_("Abonnement à « %(name)s » enregistré.", name=offer.name))
 
 
 @bp.post("/abonnements/<id:subscription_id>/sauter")
@@ -144,17 +134,16 @@ def skip(subscription_id: int):
     form = DeliveryForm()
     if not form.validate_on_submit():
         abort(400)
-    return _run(
-        lambda: service.skip(
-            db.session,
-            subscription,
-            form.day.data,
-            actor=current_user._get_current_object(),
-            now=utcnow(),
-            gateway=get_gateway(),
-        ),
-        _("Panier du %(day)s sauté.", day=calendar_day(form.day.data)),
+    on_refusal(_mine_page)
+    service.skip(
+        db.session,
+        subscription,
+        form.day.data,
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+        gateway=get_gateway(),
     )
+    return _done(_("Panier du %(day)s sauté.", day=calendar_day(form.day.data)))
 
 
 @bp.post("/abonnements/<id:subscription_id>/garder")
@@ -164,18 +153,17 @@ def unskip(subscription_id: int):
     form = DeliveryForm()
     if not form.validate_on_submit():
         abort(400)
-    return _run(
-        lambda: service.unskip(
-            db.session,
-            subscription,
-            form.day.data,
-            actor=current_user._get_current_object(),
-            now=utcnow(),
-            lead=_lead(),
-            settings=order_settings(),
-        ),
-        _("Panier du %(day)s rétabli.", day=calendar_day(form.day.data)),
+    on_refusal(_mine_page)
+    service.unskip(
+        db.session,
+        subscription,
+        form.day.data,
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+        lead=_lead(),
+        settings=order_settings(),
     )
+    return _done(_("Panier du %(day)s rétabli.", day=calendar_day(form.day.data)))
 
 
 @bp.post("/abonnements/<id:subscription_id>/pause")
@@ -184,18 +172,20 @@ def pause(subscription_id: int):
     subscription = _own_subscription_or_404(subscription_id)
     form = PauseForm()
     if not form.validate_on_submit():
+        # One page holds the pause form of every subscription: the error is flashed at its top.
         flash(" ".join(map(str, form.until.errors)) or _("Date invalide."), "error")
-        return _back()
-    return _run(
-        lambda: service.pause(
-            db.session,
-            subscription,
-            form.until.data,
-            actor=current_user._get_current_object(),
-            now=utcnow(),
-            gateway=get_gateway(),
-        ),
-        _("Abonnement en pause jusqu'au %(day)s inclus.", day=calendar_day(form.until.data)),
+        return _mine_page(), 422
+    on_refusal(_mine_page)
+    service.pause(
+        db.session,
+        subscription,
+        form.until.data,
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+        gateway=get_gateway(),
+    )
+    return _done(
+        _("Abonnement en pause jusqu'au %(day)s inclus.", day=calendar_day(form.until.data))
     )
 
 
@@ -205,17 +195,16 @@ def resume(subscription_id: int):
     subscription = _own_subscription_or_404(subscription_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _run(
-        lambda: service.resume(
-            db.session,
-            subscription,
-            actor=current_user._get_current_object(),
-            now=utcnow(),
-            lead=_lead(),
-            settings=order_settings(),
-        ),
-        _("Abonnement repris."),
+    on_refusal(_mine_page)
+    service.resume(
+        db.session,
+        subscription,
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+        lead=_lead(),
+        settings=order_settings(),
     )
+    return _done(_("Abonnement repris."))
 
 
 @bp.post("/abonnements/<id:subscription_id>/arreter")
@@ -224,15 +213,16 @@ def stop(subscription_id: int):
     subscription = _own_subscription_or_404(subscription_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _run(
-        lambda: service.stop(
-            db.session,
-            subscription,
-            actor=current_user._get_current_object(),
-            now=utcnow(),
-            gateway=get_gateway(),
-        ),
-        _("Abonnement arrêté. Les paniers déjà commandés après leur date limite restent dus."),
+    on_refusal(_mine_page)
+    service.stop(
+        db.session,
+        subscription,
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+        gateway=get_gateway(),
+    )
+    return _done(
+        _("Abonnement arrêté. Les paniers déjà commandés après leur date limite restent dus.")
     )
 
 

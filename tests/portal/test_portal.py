@@ -99,7 +99,8 @@ def test_a_line_that_cannot_be_done_comes_back_alerts_the_concierge_and_is_no_sa
     concierge = session.scalar(sa.select(User).where(User.role == Role.CONCIERGE))
     sign_in(client, staff)
     url = f"/prestataire/lignes/{order.lines[0].id}/impossible"
-    empty = submit(client, url, {"reason": "  "}, form_url="/prestataire/", follow_redirects=True)
+    empty = submit(client, url, {"reason": "  "}, form_url="/prestataire/")
+    assert empty.status_code == 422  # the portal again, with what is missing
     assert "Dites en quelques mots pourquoi." in empty.get_data(as_text=True)
     session.expire_all()
     assert order.lines[0].cannot_do_reason is None
@@ -115,7 +116,8 @@ def test_a_line_that_cannot_be_done_comes_back_alerts_the_concierge_and_is_no_sa
     assert mail.to == [concierge.email] and order.code in mail.subject
     assert reason in mail.body and "Remboursement à proposer" in mail.body
     # A repeat changes nothing and sends nothing.
-    submit(client, url, {"reason": "encore"}, form_url="/prestataire/")
+    repeat = submit(client, url, {"reason": "encore"}, form_url="/prestataire/")
+    assert repeat.status_code == 409 and "appelez la conciergerie" in repeat.get_data(as_text=True)
     session.expire_all()
     assert order.lines[0].cannot_do_reason == reason and len(outbox) == 1
     # The desk sees the refund to propose; the customer sees why.
@@ -162,8 +164,8 @@ def test_a_line_already_ready_cannot_be_reported_impossible_silently(client, ses
     portal.mark_ready(session, order.lines[0], actor=staff, now=NOW)
     sign_in(client, staff)
     url = f"/prestataire/lignes/{order.lines[0].id}/impossible"
-    page = submit(client, url, {"reason": "trop tard"}, form_url="/prestataire/",
-                  follow_redirects=True)  # fmt: skip
+    page = submit(client, url, {"reason": "trop tard"}, form_url="/prestataire/")
+    assert page.status_code == 409  # the portal again, with why
     assert "déjà marquée prête : appelez la conciergerie" in page.get_data(as_text=True)
     session.expire_all()
     assert order.lines[0].cannot_do_reason is None

@@ -51,11 +51,10 @@ def test_the_provider_proposes_a_price_and_the_customer_is_mailed(
     page = client.get("/prestataire/").get_data(as_text=True)
     assert "en attente de la réponse du client" in page and "/prete" not in page
     # No second proposal; a direct "ready" is refused with a message.
-    again = submit(client, url, {"price": "10", "note": "x"}, form_url="/prestataire/",
-                   follow_redirects=True)  # fmt: skip
-    assert "déjà été proposé" in again.get_data(as_text=True)
-    ready = submit(client, f"/prestataire/lignes/{line.id}/prete", {}, form_url="/prestataire/",
-                   follow_redirects=True)  # fmt: skip
+    again = submit(client, url, {"price": "10", "note": "x"}, form_url="/prestataire/")
+    assert again.status_code == 409 and "déjà été proposé" in again.get_data(as_text=True)
+    ready = submit(client, f"/prestataire/lignes/{line.id}/prete", {}, form_url="/prestataire/")
+    assert ready.status_code == 403  # not before the customer's answer: the portal says so
     assert "pas encore accepté votre devis" in ready.get_data(as_text=True)
     session.expire_all()
     assert line.ready_at is None and line.quoted_unit_price_cents == 1250 and len(outbox) == 1
@@ -66,9 +65,8 @@ def test_a_bad_price_is_explained(client, session, at_cobbler, price, outbox):
     staff, order = at_cobbler
     sign_in(client, staff)
     url = f"/prestataire/lignes/{order.lines[0].id}/devis"
-    answer = submit(client, url, {"price": price, "note": "Talon"}, form_url="/prestataire/",
-                    follow_redirects=True)  # fmt: skip
-    assert answer.status_code == 200 and "flash-error" in answer.get_data(as_text=True)
+    answer = submit(client, url, {"price": price, "note": "Talon"}, form_url="/prestataire/")
+    assert answer.status_code == 422 and "flash-error" in answer.get_data(as_text=True)
     session.expire_all()
     assert order.lines[0].quote_state is QuoteState.AWAITING_QUOTE and outbox == []
 

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from conciergerie.models import (
+    DayPlan,
     OrderStatus,
     PickupRound,
     Role,
@@ -92,6 +93,27 @@ def test_a_stale_action_or_someone_elses_round_is_refused(client, session, plann
     assert no_token.status_code == 400
 
 
+def test_a_tap_the_order_is_not_ready_for_is_refused_and_nothing_is_saved(client, session, planned):
+    volunteer, order, round_ = planned
+    order.status = OrderStatus.CONFIRMED  # the page said dropped off at the desk; it is not
+    session.flush()
+    item = round_.items[0]
+    sign_in(client, volunteer)
+    url = f"/tournees/elements/{item.id}"
+    tap = submit(
+        client, url, {"action": "drop"}, form_url=MINE, headers={"Accept": "application/json"}
+    )
+    assert tap.status_code == 409  # the phone's script drops it and shows why
+    assert tap.json == {"message": f"{order.code} n'a pas été déposée au comptoir."}
+    assert "déposée au comptoir" not in client.get(MINE).get_data(as_text=True)  # not flashed
+    form = submit(client, url, {"action": "drop"}, form_url=MINE)
+    assert form.status_code == 409  # without JavaScript: the round's page, with why
+    page = form.get_data(as_text=True)
+    assert "pas été déposée au comptoir" in page and "Mes tournées" in page
+    session.expire_all()
+    assert item.done_at is None and order.lines[0].at_provider_at is None
+
+
 @pytest.mark.parametrize("role", [Role.RESIDENT, Role.EMPLOYEE, Role.PROVIDER])
 def test_customers_and_providers_have_no_rounds(client, login_as, role):
     login_as(role)
@@ -133,7 +155,7 @@ def test_the_volunteer_sets_transport_ranges_and_absences(client, session, login
         {"weekday": "2", "starts_at": "12:00", "ends_at": "09:00"},
         form_url=page,
     )
-    assert backwards.status_code == 400
+    assert backwards.status_code == 422
     assert "après le début" in backwards.get_data(as_text=True)
     [saved] = session.scalars(
         sa.select(VolunteerAvailability).where(VolunteerAvailability.volunteer_id == volunteer.id)
@@ -152,7 +174,7 @@ def test_the_volunteer_sets_transport_ranges_and_absences(client, session, login
         {"first_day": "2026-12-03", "last_day": "2026-12-01"},
         form_url=page,
     )
-    assert reversed_.status_code == 400
+    assert reversed_.status_code == 422
     assert session.scalar(sa.select(sa.func.count()).select_from(VolunteerAbsence)) == 1
 
 
@@ -207,6 +229,24 @@ def test_the_concierge_plans_again_assigns_and_locks(client, session, planned):
     assert refused.status_code == 400
 
 
+def test_a_stop_under_way_stays_in_its_round(client, session, planned):
+    volunteer, order, round_ = planned
+    [stop] = round_.stops
+    rounds.mark_item(session, stop.items[0], actor=volunteer, now=NOW)
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    answer = submit(
+        client,
+        f"/tournees/plan/etapes/{stop.id}/deplacer",
+        {f"s{stop.id}-target_round": str(round_.id)},
+        form_url="/tournees/plan?day=2026-11-26",
+    )
+    assert answer.status_code == 409  # the plan's page, with why
+    page = answer.get_data(as_text=True)
+    assert "déjà faite en partie" in page and "Plan des tournées" in page
+    session.expire_all()
+    assert not round_.locked  # nothing saved
+
+
 def test_a_volunteer_cannot_change_the_plan(client, session, planned):
     volunteer, order, round_ = planned
     sign_in(client, volunteer)
@@ -238,13 +278,12 @@ def test_a_day_out_of_range_is_a_400_not_a_crash(client, session, login_as):
 def test_planning_a_past_day_is_refused_with_a_message(client, session, login_as):
     login_as(Role.CONCIERGE)
     answer = submit(
-        client,
-        "/tournees/plan/planifier",
-        {"day": "2026-11-24"},
-        form_url="/tournees/plan",
-        follow_redirects=True,
+        client, "/tournees/plan/planifier", {"day": "2026-11-24"}, form_url="/tournees/plan"
     )
-    assert "Un jour passé ne se planifie plus." in answer.get_data(as_text=True)
+    assert answer.status_code == 422  # the plan's page, with why
+    page = answer.get_data(as_text=True)
+    assert "Un jour passé ne se planifie plus." in page and "Plan des tournées" in page
+    assert session.scalar(sa.select(sa.func.count()).select_from(DayPlan)) == 0
 
 
 def test_someone_elses_item_is_a_403_whatever_the_action(client, session, planned):

@@ -149,3 +149,17 @@ def test_closures_are_checked(session):
         service.add_closure(session, day=date(2026, 12, 24), reason="x", today=date(2026, 11, 25))
     with pytest.raises(service.SlotError, match="passé"):
         service.add_closure(session, day=date(2026, 11, 1), reason="x", today=date(2026, 11, 25))
+
+
+def test_a_day_closed_by_another_request_meanwhile_is_a_conflict(session, monkeypatch):
+    """Two requests close one day at once: both find it open, the unique day refuses the second
+    (AlreadyClosed, 409); only its savepoint is undone, the session stays usable."""
+    day = date(2026, 12, 24)
+    session.add(DeskClosure(day=day, reason="Réveillon"))
+    session.flush()
+    monkeypatch.setattr(session, "scalar", lambda *args, **kwargs: None)  # found open, as before
+    with pytest.raises(service.AlreadyClosed, match="déjà fermé") as refused:
+        service.add_closure(session, day=day, reason="x", today=date(2026, 11, 25))
+    assert refused.value.status == 409 and refused.value.field == "day"
+    monkeypatch.undo()
+    assert session.scalars(sa.select(DeskClosure.reason)).all() == ["Réveillon"]

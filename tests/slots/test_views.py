@@ -83,6 +83,14 @@ def test_concierge_closes_a_day(client, session, login_as):
     assert (
         session.scalar(sa.select(DeskClosure.reason).where(DeskClosure.day == day)) == "Inventaire"
     )
+    again = submit(
+        client,
+        "/comptoir/horaires/fermetures",
+        {"day": day.isoformat(), "reason": "Deux fois"},
+        form_url=PAGE,
+    )
+    assert again.status_code == 409 and "déjà fermé" in again.get_data(as_text=True)
+    assert session.scalars(sa.select(DeskClosure.reason)).all() == ["Inventaire"]
     past = submit(
         client, "/comptoir/horaires/fermetures", {"day": "2020-01-01", "reason": "x"}, form_url=PAGE
     )

@@ -95,6 +95,24 @@ def test_bad_subscription_forms_are_refused(client, session, offer, login_as, fi
     assert session.scalar(sa.select(sa.func.count()).select_from(BasketSubscription)) == 0
 
 
+def test_a_second_subscription_to_the_same_basket_is_explained_on_the_form(
+    client, session, offer, login_as, subscription_of
+):
+    subscription_of(login_as(Role.RESIDENT))
+    data = {
+        "quantity": "1",
+        "every_weeks": "1",
+        "first_delivery": "2026-12-10",
+        "pickup_from": "17:00",
+        "payment": "desk",
+    }
+    answer = submit(client, f"/abonnements/nouveau/{offer.id}", data)
+    assert answer.status_code == 409  # the form again, the message under the first delivery
+    page = answer.get_data(as_text=True)
+    assert "déjà abonné·e à ce panier" in page and 'name="first_delivery"' in page
+    assert session.scalar(sa.select(sa.func.count()).select_from(BasketSubscription)) == 1
+
+
 def test_only_basket_offers_take_a_subscription(client, session, login_as, make_offer):
     login_as(Role.RESIDENT)
     assert client.get(f"/abonnements/nouveau/{make_offer().id}").status_code == 404
@@ -141,8 +159,9 @@ def test_a_change_after_the_cutoff_is_refused_with_a_message(
     )
     answer = submit(
         client, f"/abonnements/{subscription.id}/sauter", {"day": "2026-12-03"},
-        form_url=token_page, follow_redirects=True,
+        form_url=token_page,
     )  # fmt: skip
+    assert answer.status_code == 409  # the subscriptions page, with why
     assert "Trop tard" in answer.get_data(as_text=True)
     assert session.scalar(sa.select(BasketDelivery)) is None
 
@@ -177,9 +196,14 @@ def test_a_pause_without_a_good_date_is_explained(client, session, login_as, sub
     subscription = subscription_of(login_as(Role.RESIDENT))
     answer = submit(
         client, f"/abonnements/{subscription.id}/pause", {"until": "2026-11-01"},
-        form_url="/abonnements/", follow_redirects=True,
+        form_url="/abonnements/",
     )  # fmt: skip
+    assert answer.status_code == 422  # the subscriptions page, with why
     assert "déjà passée" in answer.get_data(as_text=True)
+    no_date = submit(
+        client, f"/abonnements/{subscription.id}/pause", {"until": ""}, form_url="/abonnements/"
+    )
+    assert no_date.status_code == 422 and "Indiquez une date" in no_date.get_data(as_text=True)
     session.refresh(subscription)
     assert subscription.status is SubscriptionStatus.ACTIVE
 
@@ -225,9 +249,9 @@ def test_skipping_a_basket_already_under_way_is_explained_not_a_500(
     session.flush()
     answer = submit(
         client, f"/abonnements/{subscription.id}/sauter", {"day": "2026-12-03"},
-        form_url="/abonnements/", follow_redirects=True,
+        form_url="/abonnements/",
     )  # fmt: skip
-    assert answer.status_code == 200
+    assert answer.status_code == 409  # the order is under way: the page says so
     assert "ne peut pas être annulée" in answer.get_data(as_text=True)
     session.refresh(record)
     assert record.outcome is DeliveryOutcome.ORDERED
