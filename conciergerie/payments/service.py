@@ -188,6 +188,22 @@ def confirm_payment(
     )
     session.add(payment)
     session.flush()  # the unique PaymentIntent: a concurrent duplicate stops here
+    _after_online_payment(session, order, amount, due_before=due_before, gateway=gateway, now=now)
+    session.flush()
+
+
+def _after_online_payment(
+    session: Session,
+    order: Order,
+    amount: int,
+    *,
+    due_before: int,
+    gateway: StripeGateway,
+    now: datetime,
+) -> None:
+    """What a payment just recorded does to its order (locked by the caller): confirms it if it
+    waited for it, or gives it back if the order was cancelled meanwhile, or gives back what
+    exceeds the balance the order owed (`due_before`)."""
     if order.status in UNPAID:
         orders.record(
             order, OrderStatus.CONFIRMED, actor=None, now=now, note=_("Paiement en ligne reçu")
@@ -219,7 +235,6 @@ def confirm_payment(
                 now=now,
                 stripe_only=True,
             )
-    session.flush()
 
 
 def fail_payment(session: Session, order: Order, *, now: datetime, reason: str) -> None:
