@@ -378,17 +378,7 @@ def refund(
     Taken from the payments in order; each Stripe refund carries an idempotency key, so a retry
     after a failure returns the same refund instead of refunding twice.
     """
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 300:
-        raise PaymentError(_("Indiquez le motif du remboursement (300 caractères au plus)."))
-    refundable = order.paid_cents - order.refunded_cents
-    if not 0 < amount_cents <= refundable:
-        raise PaymentError(
-            _(
-                "Montant invalide : au plus %(max)s peuvent être remboursés.",
-                max=money(max(refundable, 0)),
-            )
-        )
+    reason = _checked_refund_reason(order, amount_cents, reason)
     made = []
     remaining = amount_cents
     for payment in order.payments:
@@ -400,21 +390,7 @@ def refund(
             continue
         stripe_id = None
         if payment.kind is PaymentKind.STRIPE:
-            if gateway is None:
-                raise RefundFailed(
-                    _("Stripe n'est pas configuré : remboursement en ligne impossible.")
-                )
-            number = len(payment.refunds) + 1
-            try:
-                stripe_id = gateway.refund(
-                    payment_intent=payment.stripe_payment_intent_id,
-                    amount_cents=part,
-                    idempotency_key=f"refund-{payment.id}-{number}-{part}",
-                )
-            except GatewayError as error:
-                raise RefundFailed(
-                    _("Stripe a refusé le remboursement : %(error)s", error=str(error))
-                ) from error
+            stripe_id = _refund_through_stripe(payment, part, gateway=gateway)
         item = Refund(
             order=order,
             payment=payment,
@@ -437,6 +413,40 @@ def refund(
     )
     session.flush()
     return made
+
+
+def _checked_refund_reason(order: Order, amount_cents: int, reason: str) -> str:
+    """The refund's reason, stripped; refuses a missing or too long reason, and an amount the
+    order's payments cannot give back."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 300:
+        raise PaymentError(_("Indiquez le motif du remboursement (300 caractères au plus)."))
+    refundable = order.paid_cents - order.refunded_cents
+    if not 0 < amount_cents <= refundable:
+        raise PaymentError(
+            _(
+                "Montant invalide : au plus %(max)s peuvent être remboursés.",
+                max=money(max(refundable, 0)),
+            )
+        )
+    return reason
+
+
+def _refund_through_stripe(payment: Payment, part: int, *, gateway: StripeGateway | None) -> str:
+    """Give back `part` of an online payment through Stripe; the id of Stripe's refund."""
+    if gateway is None:
+        raise RefundFailed(_("Stripe n'est pas configuré : remboursement en ligne impossible."))
+    number = len(payment.refunds) + 1
+    try:
+        return gateway.refund(
+            payment_intent=payment.stripe_payment_intent_id,
+            amount_cents=part,
+            idempotency_key=f"refund-{payment.id}-{number}-{part}",
+        )
+    except GatewayError as error:
+        raise RefundFailed(
+            _("Stripe a refusé le remboursement : %(error)s", error=str(error))
+        ) from error
 
 
 def manual_refund(
