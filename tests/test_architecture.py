@@ -4,7 +4,6 @@ another that imports it back (a circle that only works by importing inside funct
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "conciergerie"
