@@ -90,110 +90,122 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
         )
         .order_by(BasketSubscription.created_at, BasketSubscription.id)
     ).all()
+    # Everything is loaded above, before any section is written: the orders stay in the
+    # session, so a subscription's delivery finds its order there rather than by a query.
     return {
         "exported_at": _iso(now),
-        "account": {
-            "email": user.email,
-            "full_name": user.full_name,
-            "phone": user.phone,
-            "role": user.role.value,
-            "member_company": user.member_company.name if user.member_company else None,
-            "tarif_solidaire": user.solidarity_rate,
-            "language": user.locale,
-            "created_at": _iso(user.created_at),
-            "last_login_at": _iso(user.last_login_at),
-        },
-        "orders": [
-            {
-                "code": order.code,
-                "status": order.status.value,
-                "placed_at": _iso(order.placed_at),
-                "payment_method": order.payment_method.value,
-                "dropoff_slot": _slot(order.dropoff_slot),
-                "pickup_slot": _slot(order.pickup_slot),
-                "note": order.note,
-                "dropoff_remarks": order.dropoff_remarks,
-                "subtotal_cents": order.subtotal_cents,
-                "fee_cents": order.fee_cents,
-                "total_cents": order.total_cents,
-                "lines": [
-                    {
-                        "name": line.name,
-                        "unit": line.unit,
-                        "quantity": line.quantity,
-                        "unit_price_cents": line.unit_price_cents,
-                        # On quote: the price proposed, what the work was, the answer.
-                        "quote_state": line.quote_state.value if line.quote_state else None,
-                        "quoted_unit_price_cents": line.quoted_unit_price_cents,
-                        "quote_note": line.quote_note,
-                        "quoted_at": _iso(line.quoted_at),
-                        "quote_answered_at": _iso(line.quote_answered_at),
-                        "cannot_do_reason": line.cannot_do_reason,
-                    }
-                    for line in order.lines
-                ],
-                "history": [
-                    {"status": event.to_status.value, "at": _iso(event.at), "note": event.note}
-                    for event in order.events
-                ],
-                "payments": [
-                    {
-                        "kind": payment.kind.value,
-                        "amount_cents": payment.amount_cents,
-                        "at": _iso(payment.created_at),
-                    }
-                    for payment in order.payments
-                ],
-                "refunds": [
-                    {
-                        "amount_cents": refund.amount_cents,
-                        "reason": refund.reason,
-                        "at": _iso(refund.created_at),
-                    }
-                    for refund in order.refunds
-                ],
-            }
-            for order in orders
-        ],
-        "event_registrations": [
-            {
-                "event": registration.event.title,
-                "starts_at": _iso(registration.event.starts_at),
-                "status": registration.status.value,
-                "registered_at": _iso(registration.created_at),
-            }
-            for registration in registrations
-        ],
+        "account": _account_data(user),
+        "orders": [_order_data(order) for order in orders],
+        "event_registrations": [_registration_data(registration) for registration in registrations],
         "basket_subscriptions": [
-            {
-                "basket": subscription.offer.name,
-                "quantity": subscription.quantity,
-                "every_weeks": subscription.every_weeks,
-                "first_delivery": subscription.first_delivery.isoformat(),
-                "pickup_from": subscription.pickup_from.isoformat(),
-                "payment_method": subscription.payment_method.value,
-                "status": subscription.status.value,
-                "paused_until": (
-                    subscription.paused_until.isoformat() if subscription.paused_until else None
-                ),
-                "created_at": _iso(subscription.created_at),
-                "stopped_at": _iso(subscription.stopped_at),
-                "deliveries": [
-                    {
-                        "day": delivery.day.isoformat(),
-                        "outcome": delivery.outcome.value,
-                        "order": delivery.order.code if delivery.order else None,
-                    }
-                    for delivery in subscription.deliveries
-                ],
-            }
-            for subscription in subscriptions
+            _subscription_data(subscription) for subscription in subscriptions
         ],
         "api_tokens": [
             {"created_at": _iso(token.created_at), "last_used_at": _iso(token.last_used_at)}
             for token in tokens
         ],
         "volunteer": _volunteer_data(session, user),
+    }
+
+
+def _account_data(user: User) -> dict:
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "role": user.role.value,
+        "member_company": user.member_company.name if user.member_company else None,
+        "tarif_solidaire": user.solidarity_rate,
+        "language": user.locale,
+        "created_at": _iso(user.created_at),
+        "last_login_at": _iso(user.last_login_at),
+    }
+
+
+def _order_data(order: Order) -> dict:
+    return {
+        "code": order.code,
+        "status": order.status.value,
+        "placed_at": _iso(order.placed_at),
+        "payment_method": order.payment_method.value,
+        "dropoff_slot": _slot(order.dropoff_slot),
+        "pickup_slot": _slot(order.pickup_slot),
+        "note": order.note,
+        "dropoff_remarks": order.dropoff_remarks,
+        "subtotal_cents": order.subtotal_cents,
+        "fee_cents": order.fee_cents,
+        "total_cents": order.total_cents,
+        "lines": [_order_line_data(line) for line in order.lines],
+        "history": [
+            {"status": event.to_status.value, "at": _iso(event.at), "note": event.note}
+            for event in order.events
+        ],
+        "payments": [
+            {
+                "kind": payment.kind.value,
+                "amount_cents": payment.amount_cents,
+                "at": _iso(payment.created_at),
+            }
+            for payment in order.payments
+        ],
+        "refunds": [
+            {
+                "amount_cents": refund.amount_cents,
+                "reason": refund.reason,
+                "at": _iso(refund.created_at),
+            }
+            for refund in order.refunds
+        ],
+    }
+
+
+def _order_line_data(line: OrderLine) -> dict:
+    return {
+        "name": line.name,
+        "unit": line.unit,
+        "quantity": line.quantity,
+        "unit_price_cents": line.unit_price_cents,
+        # On quote: the price proposed, what the work was, the answer.
+        "quote_state": line.quote_state.value if line.quote_state else None,
+        "quoted_unit_price_cents": line.quoted_unit_price_cents,
+        "quote_note": line.quote_note,
+        "quoted_at": _iso(line.quoted_at),
+        "quote_answered_at": _iso(line.quote_answered_at),
+        "cannot_do_reason": line.cannot_do_reason,
+    }
+
+
+def _registration_data(registration: Registration) -> dict:
+    return {
+        "event": registration.event.title,
+        "starts_at": _iso(registration.event.starts_at),
+        "status": registration.status.value,
+        "registered_at": _iso(registration.created_at),
+    }
+
+
+def _subscription_data(subscription: BasketSubscription) -> dict:
+    return {
+        "basket": subscription.offer.name,
+        "quantity": subscription.quantity,
+        "every_weeks": subscription.every_weeks,
+        "first_delivery": subscription.first_delivery.isoformat(),
+        "pickup_from": subscription.pickup_from.isoformat(),
+        "payment_method": subscription.payment_method.value,
+        "status": subscription.status.value,
+        "paused_until": (
+            subscription.paused_until.isoformat() if subscription.paused_until else None
+        ),
+        "created_at": _iso(subscription.created_at),
+        "stopped_at": _iso(subscription.stopped_at),
+        "deliveries": [
+            {
+                "day": delivery.day.isoformat(),
+                "outcome": delivery.outcome.value,
+                "order": delivery.order.code if delivery.order else None,
+            }
+            for delivery in subscription.deliveries
+        ],
     }
 
 

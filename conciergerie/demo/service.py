@@ -38,7 +38,26 @@ def _by_slug(session: Session, model: type, slug: str):
 def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
     """Add the demo rows that are missing; return how many of each kind were created."""
     created: Counter[str] = Counter()
+    _load_companies(session, created, now=now)
+    categories = _load_categories(session, created)
+    for spec in data.PROVIDERS:
+        _load_provider_and_offers(session, created, spec, categories)
+    session.flush()
+    _load_desk_hours(session, created)
+    _load_accounts(session, created, now=now)
+    session.flush()
+    _load_provider_hours(session, created)
+    _load_volunteers(session, created)
+    session.flush()
+    _load_events(session, created, now=now)
+    session.flush()
+    return dict(created)
 
+
+# Each _load_* adds what is missing of its part of the demo and counts it in `created`.
+
+
+def _load_companies(session: Session, created: Counter[str], *, now: datetime) -> None:
     new_year = at_local(local_date(now).replace(month=1, day=1), time(0))
     for slug, name, headcount, yearly_fee_cents in data.MEMBER_COMPANIES:
         if _by_slug(session, MemberCompany, slug) is None:
@@ -54,6 +73,9 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
             keep_subscription_history(session, company, now=new_year)
             created["entreprises"] += 1
 
+
+def _load_categories(session: Session, created: Counter[str]) -> dict[str, Category]:
+    """Every demo category, found or added, by slug."""
     categories: dict[str, Category] = {}
     for position, (slug, name) in enumerate(data.CATEGORIES):
         category = _by_slug(session, Category, slug)
@@ -62,52 +84,58 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
             session.add(category)
             created["catégories"] += 1
         categories[slug] = category
+    return categories
 
-    for spec in data.PROVIDERS:
-        provider = _by_slug(session, Provider, spec["slug"])
-        if provider is None:
-            provider = Provider(
-                slug=spec["slug"],
-                name=spec["name"],
-                category=categories[spec["category"]],
-                summary=spec["summary"],
-                description=spec["description"],
-                ess_status=spec["ess_status"],
-                local_story=spec["local_story"],
-                address=spec["address"],
-                latitude=spec["latitude"],
-                longitude=spec["longitude"],
-                commission_rate_bp=spec.get("commission_rate_bp"),
-                is_integration_enterprise=spec.get("integration", False),
-            )
-            session.add(provider)
-            created["prestataires"] += 1
-        existing = {offer.name for offer in provider.offers}
-        delivery_weekday = spec.get("delivery_weekday")
-        cutoff_weekday, cutoff_time = spec.get("order_cutoff", (None, None))
-        for position, (name, price, unit, days, description) in enumerate(spec["offers"]):
-            if name in existing:
-                continue
-            provider.offers.append(
-                Offer(
-                    name=name,
-                    price_cents=price,
-                    unit=unit,
-                    turnaround_days=days,
-                    description=description,
-                    kind=OfferKind.BASKET if delivery_weekday is not None else OfferKind.SERVICE,
-                    delivery_weekday=delivery_weekday,
-                    order_cutoff_weekday=cutoff_weekday,
-                    order_cutoff_time=cutoff_time,
-                    position=position,
-                    is_repair=spec.get("repairs", False),
-                    weight_grams=spec.get("weights", {}).get(name),
-                    on_quote=name in spec.get("on_quote", ()),
-                )
-            )
-            created["offres"] += 1
-    session.flush()
 
+def _load_provider_and_offers(
+    session: Session, created: Counter[str], spec: dict, categories: dict[str, Category]
+) -> None:
+    """The provider of `spec` (one of data.PROVIDERS) and those of its offers it lacks."""
+    provider = _by_slug(session, Provider, spec["slug"])
+    if provider is None:
+        provider = Provider(
+            slug=spec["slug"],
+            name=spec["name"],
+            category=categories[spec["category"]],
+            summary=spec["summary"],
+            description=spec["description"],
+            ess_status=spec["ess_status"],
+            local_story=spec["local_story"],
+            address=spec["address"],
+            latitude=spec["latitude"],
+            longitude=spec["longitude"],
+            commission_rate_bp=spec.get("commission_rate_bp"),
+            is_integration_enterprise=spec.get("integration", False),
+        )
+        session.add(provider)
+        created["prestataires"] += 1
+    existing = {offer.name for offer in provider.offers}
+    delivery_weekday = spec.get("delivery_weekday")
+    cutoff_weekday, cutoff_time = spec.get("order_cutoff", (None, None))
+    for position, (name, price, unit, days, description) in enumerate(spec["offers"]):
+        if name in existing:
+            continue
+        provider.offers.append(
+            Offer(
+                name=name,
+                price_cents=price,
+                unit=unit,
+                turnaround_days=days,
+                description=description,
+                kind=OfferKind.BASKET if delivery_weekday is not None else OfferKind.SERVICE,
+                delivery_weekday=delivery_weekday,
+                order_cutoff_weekday=cutoff_weekday,
+                order_cutoff_time=cutoff_time,
+                position=position,
+                is_repair=spec.get("repairs", False),
+                weight_grams=spec.get("weights", {}).get(name),
+                on_quote=name in spec.get("on_quote", ()),
+            )
+        )
+        created["offres"] += 1
+
+
+def _load_desk_hours(session: Session, created: Counter[str]) -> None:
     existing_ranges = {
         tuple(row)
         for row in session.execute(sa.select(DeskOpeningRange.weekday, DeskOpeningRange.opens_at))
@@ -117,6 +145,8 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
             session.add(DeskOpeningRange(weekday=weekday, opens_at=opens_at, closes_at=closes_at))
             created["plages d'ouverture"] += 1
 
+
+def _load_accounts(session: Session, created: Counter[str], *, now: datetime) -> None:
     for email, name, role, company_slug, provider_slug in data.USERS:
         if find_user_by_email(session, email) is not None:
             continue
@@ -131,8 +161,10 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
             now=now,
         )
         created["comptes"] += 1
-    session.flush()
 
+
+def _load_provider_hours(session: Session, created: Counter[str]) -> None:
+    """Opening hours for the providers that have none (a shop's usual hours unless told)."""
     for spec in data.PROVIDERS:
         provider = _by_slug(session, Provider, spec["slug"])
         if not provider.opening_ranges:
@@ -143,6 +175,10 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
                     ProviderOpeningRange(weekday=weekday, opens_at=opens_at, closes_at=closes_at)
                 )
             created["horaires des prestataires"] += 1
+
+
+def _load_volunteers(session: Session, created: Counter[str]) -> None:
+    """A profile and availability for the demo volunteers' accounts that have no profile."""
     for email, (transport, ranges) in data.VOLUNTEERS.items():
         volunteer = find_user_by_email(session, email)
         if session.get(VolunteerProfile, volunteer.id) is not None:
@@ -155,8 +191,10 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
                 )
             )
         created["volontaires"] += 1
-    session.flush()
 
+
+def _load_events(session: Session, created: Counter[str], *, now: datetime) -> None:
+    """The demo events missing (by title), dated from today."""
     organiser = find_user_by_email(session, "benevole@example.org")
     today = local_date(now)
     for title, description, place, in_days, starts, hours, capacity, slugs in data.EVENTS:
@@ -177,8 +215,6 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
             )
         )
         created["événements"] += 1
-    session.flush()
-    return dict(created)
 
 
 def load_demo_orders(session: Session, *, now: datetime, settings) -> int:

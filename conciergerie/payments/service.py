@@ -188,6 +188,22 @@ def confirm_payment(
     )
     session.add(payment)
     session.flush()  # the unique PaymentIntent: a concurrent duplicate stops here
+    _after_online_payment(session, order, amount, due_before=due_before, gateway=gateway, now=now)
+    session.flush()
+
+
+def _after_online_payment(
+    session: Session,
+    order: Order,
+    amount: int,
+    *,
+    due_before: int,
+    gateway: StripeGateway,
+    now: datetime,
+) -> None:
+    """What a payment just recorded does to its order (locked by the caller): confirms it if it
+    waited for it, or gives it back if the order was cancelled meanwhile, or gives back what
+    exceeds the balance the order owed (`due_before`)."""
     if order.status in UNPAID:
         orders.record(
             order, OrderStatus.CONFIRMED, actor=None, now=now, note=_("Paiement en ligne reçu")
@@ -219,7 +235,6 @@ def confirm_payment(
                 now=now,
                 stripe_only=True,
             )
-    session.flush()
 
 
 def fail_payment(session: Session, order: Order, *, now: datetime, reason: str) -> None:
@@ -363,17 +378,7 @@ def refund(
     Taken from the payments in order; each Stripe refund carries an idempotency key, so a retry
     after a failure returns the same refund instead of refunding twice.
     """
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 300:
-        raise PaymentError(_("Indiquez le motif du remboursement (300 caractères au plus)."))
-    refundable = order.paid_cents - order.refunded_cents
-    if not 0 < amount_cents <= refundable:
-        raise PaymentError(
-            _(
-                "Montant invalide : au plus %(max)s peuvent être remboursés.",
-                max=money(max(refundable, 0)),
-            )
-        )
+    reason = _checked_refund_reason(order, amount_cents, reason)
     made = []
     remaining = amount_cents
     for payment in order.payments:
@@ -385,21 +390,7 @@ def refund(
             continue
         stripe_id = None
         if payment.kind is PaymentKind.STRIPE:
-            if gateway is None:
-                raise RefundFailed(
-                    _("Stripe n'est pas configuré : remboursement en ligne impossible.")
-                )
-            number = len(payment.refunds) + 1
-            try:
-                stripe_id = gateway.refund(
-                    payment_intent=payment.stripe_payment_intent_id,
-                    amount_cents=part,
-                    idempotency_key=f"refund-{payment.id}-{number}-{part}",
-                )
-            except GatewayError as error:
-                raise RefundFailed(
-                    _("Stripe a refusé le remboursement : %(error)s", error=str(error))
-                ) from error
+            stripe_id = _refund_through_stripe(payment, part, gateway=gateway)
         item = Refund(
             order=order,
             payment=payment,
@@ -422,6 +413,40 @@ def refund(
     )
     session.flush()
     return made
+
+
+def _checked_refund_reason(order: Order, amount_cents: int, reason: str) -> str:
+    """The refund's reason, stripped; refuses a missing or too long reason, and an amount the
+    order's payments cannot give back."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 300:
+        raise PaymentError(_("Indiquez le motif du remboursement (300 caractères au plus)."))
+    refundable = order.paid_cents - order.refunded_cents
+    if not 0 < amount_cents <= refundable:
+        raise PaymentError(
+            _(
+                "Montant invalide : au plus %(max)s peuvent être remboursés.",
+                max=money(max(refundable, 0)),
+            )
+        )
+    return reason
+
+
+def _refund_through_stripe(payment: Payment, part: int, *, gateway: StripeGateway | None) -> str:
+    """Give back `part` of an online payment through Stripe; the id of Stripe's refund."""
+    if gateway is None:
+        raise RefundFailed(_("Stripe n'est pas configuré : remboursement en ligne impossible."))
+    number = len(payment.refunds) + 1
+    try:
+        return gateway.refund(
+            payment_intent=payment.stripe_payment_intent_id,
+            amount_cents=part,
+            idempotency_key=f"refund-{payment.id}-{number}-{part}",
+        )
+    except GatewayError as error:
+        raise RefundFailed(
+            _("Stripe a refusé le remboursement : %(error)s", error=str(error))
+        ) from error
 
 
 def manual_refund(

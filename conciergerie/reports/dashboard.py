@@ -57,11 +57,44 @@ def dashboard(session: Session, *, now: datetime, money, distance, labels) -> Da
     weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
     start, end = start_of_local_day(weeks[0]), start_of_local_day(monday + timedelta(days=7))
 
-    def week_of(moment: datetime) -> date:
-        day = local_date(moment)
-        return day - timedelta(days=day.weekday())
+    placed = _orders_placed(session, start, end)
+    per_week = _orders_per_week(placed, weeks)
+    off_peak = _off_peak_orders(session, placed)
+    customers = _customers_by_role(placed)
+    sales = _sales_per_provider(session, start, end)
+    rounds_per_week, metres_per_week = _rounds_per_week(session, weeks, today=today, now=now)
 
-    placed = session.execute(
+    return Dashboard(
+        first_day=weeks[0],
+        last_day=monday + timedelta(days=6),
+        orders_per_week=[Bar(_week_label(w), n, str(n)) for w, n in per_week.items()],
+        sales_per_provider=[Bar(name, int(total), money(int(total))) for name, total in sales],
+        off_peak=[
+            Bar(labels["off_peak"], off_peak, str(off_peak)),
+            Bar(labels["office_hours"], len(placed) - off_peak, str(len(placed) - off_peak)),
+        ],
+        customers=[
+            Bar(labels["residents"], customers[Role.RESIDENT], str(customers[Role.RESIDENT])),
+            Bar(labels["employees"], customers[Role.EMPLOYEE], str(customers[Role.EMPLOYEE])),
+        ],
+        rounds_per_week=[Bar(_week_label(w), n, str(n)) for w, n in rounds_per_week.items()],
+        distance_per_week=[Bar(_week_label(w), m, distance(m)) for w, m in metres_per_week.items()],
+    )
+
+
+def _week_of(moment: datetime) -> date:
+    day = local_date(moment)
+    return day - timedelta(days=day.weekday())
+
+
+def _week_label(week: date) -> str:
+    return week.strftime("%d/%m")
+
+
+def _orders_placed(session: Session, start: datetime, end: datetime) -> list[sa.Row]:
+    """(placed_at, customer's role, drop-off slot id, pick-up slot id) of the orders placed
+    between `start` and `end`, neither cancelled nor still awaiting their payment."""
+    return session.execute(
         sa.select(Order.placed_at, User.role, Order.dropoff_slot_id, Order.pickup_slot_id)
         .join(User, User.id == Order.customer_id)
         .where(
@@ -70,27 +103,43 @@ def dashboard(session: Session, *, now: datetime, money, distance, labels) -> Da
             Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.AWAITING_PAYMENT]),
         )
     ).all()
+
+
+def _orders_per_week(placed: list[sa.Row], weeks: list[date]) -> dict[date, int]:
     per_week = dict.fromkeys(weeks, 0)
     for placed_at, _role, _d, _p in placed:
-        per_week[week_of(placed_at)] = per_week.get(week_of(placed_at), 0) + 1
+        per_week[_week_of(placed_at)] = per_week.get(_week_of(placed_at), 0) + 1
+    return per_week
 
+
+def _off_peak_orders(session: Session, placed: list[sa.Row]) -> int:
+    """How many of the orders `placed` use an off-peak slot (to drop off or to pick up)."""
     slot_ids = {s for row in placed for s in row[2:] if s is not None}
     starts = dict(
         session.execute(
             sa.select(DeskSlot.id, DeskSlot.starts_at).where(DeskSlot.id.in_(slot_ids))
         ).all()
     )
-    off_peak = sum(
+    return sum(
         1
         for _at, _role, d, p in placed
         if is_off_peak(starts[p]) or (d is not None and is_off_peak(starts[d]))
     )
+
+
+def _customers_by_role(placed: list[sa.Row]) -> dict[Role, int]:
+    """Orders placed by residents and by employees (other roles are not counted)."""
     customers = {Role.RESIDENT: 0, Role.EMPLOYEE: 0}
     for _at, role, _d, _p in placed:
         if role in customers:
             customers[role] += 1
+    return customers
 
-    sales = session.execute(
+
+def _sales_per_provider(session: Session, start: datetime, end: datetime) -> list[sa.Row]:
+    """(provider's name, sales in cents) of the ten providers who sold the most in the work
+    handed over between `start` and `end`."""
+    return session.execute(
         sa.select(Provider.name, sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity))
         .join(Provider, Provider.id == OrderLine.provider_id)
         .where(OrderLine.order_id.in_(handed_over_in(start, end)), DONE)
@@ -99,6 +148,11 @@ def dashboard(session: Session, *, now: datetime, money, distance, labels) -> Da
         .limit(10)
     ).all()
 
+
+def _rounds_per_week(
+    session: Session, weeks: list[date], *, today: date, now: datetime
+) -> tuple[dict[date, int], dict[date, int]]:
+    """The rounds done and the metres they covered, per week, up to `today`."""
     rounds = session.execute(
         sa.select(PickupRound.day, PickupRound.distance_m).where(
             PickupRound.day >= weeks[0], PickupRound.day <= today, round_done(now)
@@ -110,23 +164,4 @@ def dashboard(session: Session, *, now: datetime, money, distance, labels) -> Da
         week = day - timedelta(days=day.weekday())
         rounds_per_week[week] += 1
         metres_per_week[week] += metres or 0
-
-    def week_label(week: date) -> str:
-        return week.strftime("%d/%m")
-
-    return Dashboard(
-        first_day=weeks[0],
-        last_day=monday + timedelta(days=6),
-        orders_per_week=[Bar(week_label(w), n, str(n)) for w, n in per_week.items()],
-        sales_per_provider=[Bar(name, int(total), money(int(total))) for name, total in sales],
-        off_peak=[
-            Bar(labels["off_peak"], off_peak, str(off_peak)),
-            Bar(labels["office_hours"], len(placed) - off_peak, str(len(placed) - off_peak)),
-        ],
-        customers=[
-            Bar(labels["residents"], customers[Role.RESIDENT], str(customers[Role.RESIDENT])),
-            Bar(labels["employees"], customers[Role.EMPLOYEE], str(customers[Role.EMPLOYEE])),
-        ],
-        rounds_per_week=[Bar(week_label(w), n, str(n)) for w, n in rounds_per_week.items()],
-        distance_per_week=[Bar(week_label(w), m, distance(m)) for w, m in metres_per_week.items()],
-    )
+    return rounds_per_week, metres_per_week

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -72,6 +73,43 @@ def impact(
     end = start_of_local_day(date.fromordinal(last_day.toordinal() + 1))
     handed_over = handed_over_in(start, end)
 
+    lines = _lines_handed_over(session, handed_over, default_rate_bp=default_rate_bp)
+    customers = _customers_by_role(session, handed_over)
+    slots = _slot_starts(session, handed_over)
+    off_peak = sum(1 for d, p in slots if is_off_peak(p) or (d is not None and is_off_peak(d)))
+
+    rounds = _rounds_done(session, first_day, last_day, now=now)
+    on_foot = sum(d or 0 for d, mode in rounds if mode is TransportMode.FOOT)
+    by_bike = sum(d or 0 for d, mode in rounds if mode is not TransportMode.FOOT)
+    return Impact(
+        first_day=first_day,
+        last_day=last_day,
+        orders=len(slots),
+        to_providers_cents=lines.to_providers_cents,
+        to_integration_cents=lines.to_integration_cents,
+        items_repaired=lines.items_repaired,
+        produce_grams=lines.produce_grams,
+        resident_customers=customers.get(Role.RESIDENT, 0),
+        employee_customers=customers.get(Role.EMPLOYEE, 0),
+        off_peak_orders=off_peak,
+        rounds=len(rounds),
+        distance_on_foot_m=on_foot,
+        distance_by_bike_m=by_bike,
+    )
+
+
+class _LinesHandedOver(NamedTuple):
+    to_providers_cents: int
+    to_integration_cents: int
+    items_repaired: int
+    produce_grams: int
+
+
+def _lines_handed_over(
+    session: Session, handed_over: sa.Select, *, default_rate_bp: int
+) -> _LinesHandedOver:
+    """What the lines of the orders `handed_over` brought to the providers (and to the
+    integration enterprises among them), the items repaired and the grams of produce."""
     repaired = grams = 0
     # What each line was sold as (its rate, repair, weight, integration enterprise), not what
     # the catalogue says today.
@@ -96,8 +134,12 @@ def impact(
     to_integration = sum(
         sum(by_rate.values()) - commission_of(by_rate) for by_rate in integration.values()
     )
+    return _LinesHandedOver(to_providers, to_integration, repaired, grams)
 
-    customers = dict(
+
+def _customers_by_role(session: Session, handed_over: sa.Select) -> dict[Role, int]:
+    """How many different customers of each role the orders `handed_over` had."""
+    return dict(
         session.execute(
             sa.select(User.role, sa.func.count(sa.distinct(User.id)))
             .join(Order, Order.customer_id == User.id)
@@ -105,35 +147,26 @@ def impact(
             .group_by(User.role)
         ).all()
     )
+
+
+def _slot_starts(session: Session, handed_over: sa.Select) -> list[sa.Row]:
+    """(drop-off start or None, pick-up start) of each order `handed_over`."""
     dropoff, pickup = aliased(DeskSlot), aliased(DeskSlot)
-    slots = session.execute(
+    return session.execute(
         sa.select(dropoff.starts_at, pickup.starts_at)
         .select_from(Order)
         .join(pickup, pickup.id == Order.pickup_slot_id)
         .outerjoin(dropoff, dropoff.id == Order.dropoff_slot_id)
         .where(Order.id.in_(handed_over))
     ).all()
-    off_peak = sum(1 for d, p in slots if is_off_peak(p) or (d is not None and is_off_peak(d)))
 
-    rounds = session.execute(
+
+def _rounds_done(
+    session: Session, first_day: date, last_day: date, *, now: datetime
+) -> list[sa.Row]:
+    """(distance in metres, the volunteer's transport) of each round done in the period."""
+    return session.execute(
         sa.select(PickupRound.distance_m, VolunteerProfile.transport)
         .outerjoin(VolunteerProfile, VolunteerProfile.user_id == PickupRound.volunteer_id)
         .where(PickupRound.day >= first_day, PickupRound.day <= last_day, round_done(now))
     ).all()
-    on_foot = sum(d or 0 for d, mode in rounds if mode is TransportMode.FOOT)
-    by_bike = sum(d or 0 for d, mode in rounds if mode is not TransportMode.FOOT)
-    return Impact(
-        first_day=first_day,
-        last_day=last_day,
-        orders=len(slots),
-        to_providers_cents=to_providers,
-        to_integration_cents=to_integration,
-        items_repaired=repaired,
-        produce_grams=grams,
-        resident_customers=customers.get(Role.RESIDENT, 0),
-        employee_customers=customers.get(Role.EMPLOYEE, 0),
-        off_peak_orders=off_peak,
-        rounds=len(rounds),
-        distance_on_foot_m=on_foot,
-        distance_by_bike_m=by_bike,
-    )
