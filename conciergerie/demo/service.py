@@ -256,6 +256,7 @@ def load_demo_orders(session: Session, *, now: datetime, settings) -> int:
             payment=PaymentMethod.DESK,
             now=now,
             settings=settings,
+            confirm_by_mail=False,  # demo content: nobody is waiting for these mails
         )
         # Brought to the desk already (a demo shortcut: the slot may be later today).
         orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=concierge, now=now)
