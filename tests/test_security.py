@@ -67,6 +67,49 @@ def test_nul_bytes_in_forms_are_a_400_and_nothing_is_stored(client, session):
     assert session.query(User).count() == 0
 
 
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"[" * 100_000, "imbriqué trop profondément"),  # a RecursionError in the decoder
+        (b"[" * 33 + b"]" * 33, "imbriqué trop profondément"),
+        (b'{"name": "\\udc00"}', "caractère invalide"),  # a lone surrogate: no UTF-8 for it
+        (b'["a", {"\\ud800x": 1}]', "caractère invalide"),
+        (b'{"name": ', "pas du JSON valide"),
+        (b'"\xff\xfe"', "pas du JSON valide"),
+    ],
+    ids=["100000-deep", "33-deep", "lone-surrogate", "lone-surrogate-in-a-key", "cut", "not-utf8"],
+)
+@pytest.mark.parametrize("silent", [False, True], ids=["get_json", "silent"])
+def test_json_bodies_are_checked_wherever_they_are_read(app, body, reason, silent):
+    from flask import request
+    from werkzeug.exceptions import BadRequest
+
+    with (
+        app.test_request_context("/", method="POST", data=body, content_type="application/json"),
+        pytest.raises(BadRequest) as refused,
+    ):
+        request.get_json(silent=silent)
+    assert reason in refused.value.description
+
+
+def test_json_bodies_up_to_the_depth_limit_are_read(app):
+    from flask import request
+
+    body = b"[" * 32 + b'"\\ud83d\\ude00"' + b"]" * 32  # a surrogate pair is one character
+    with app.test_request_context("/", method="POST", data=body, content_type="application/json"):
+        value = request.get_json()
+    for _level in range(32):
+        (value,) = value
+    assert value == "\U0001f600"
+
+
+def test_a_body_not_declared_as_json_is_not_read_as_json(app):
+    from flask import request
+
+    with app.test_request_context("/", method="POST", data=b"[" * 100_000):
+        assert request.get_json(silent=True) is None
+
+
 def test_pages_cannot_be_framed(client):
     response = client.get("/")
     assert response.headers["X-Frame-Options"] == "DENY"
