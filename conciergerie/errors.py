@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -88,7 +88,12 @@ def init_app(app: Flask) -> None:
         # (not for 429: the limiter's reason is its rule, in English).
         custom = error.description != type(error).description and error.code != 429
         message = error.description if custom else messages.get(error.code, "")
-        return _page(error.code, titles.get(error.code, error.name), message)
+        response = make_response(_page(error.code, titles.get(error.code, error.name), message))
+        # Keep the headers the error carries (a 405's Allow, RFC 9110), not its Content-Type.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type" and name not in response.headers:
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

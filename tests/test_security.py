@@ -222,3 +222,23 @@ def test_a_name_cannot_add_mail_headers(client, session, make_user, outbox):
     [mail] = outbox
     message = mail.message()
     assert message["Bcc"] is None and mail.recipients() == ["entete@example.org"]
+
+
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("post", "/", "GET, HEAD, OPTIONS"),
+        ("get", "/compte/deconnexion", "OPTIONS, POST"),
+        ("delete", "/api/v1/providers", "GET, HEAD, OPTIONS"),
+        ("get", "/api/v1/auth/token", "DELETE, OPTIONS, POST"),
+    ],
+)
+def test_a_405_names_the_methods_allowed(client, method, path, allowed):
+    # RFC 9110: a 405 carries Allow; the site's own error page or JSON error keeps it.
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert sorted(response.headers["Allow"].split(", ")) == allowed.split(", ")
+    if path.startswith("/api/"):
+        assert response.get_json()["error"]["code"] == "method_not_allowed"
+    else:
+        assert "Méthode non autorisée" in response.get_data(as_text=True)
