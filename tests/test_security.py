@@ -242,3 +242,26 @@ def test_a_405_names_the_methods_allowed(client, method, path, allowed):
         assert response.get_json()["error"]["code"] == "method_not_allowed"
     else:
         assert "Méthode non autorisée" in response.get_data(as_text=True)
+
+
+def test_an_untrusted_host_is_a_400_page_in_production(tmp_path):
+    from conciergerie import create_app
+    from tests.test_config import RealProd
+
+    Prod = type("Prod", (RealProd,), {"TRUSTED_HOSTS": ["etvoila-gambetta.fr"]})
+    app = create_app(Prod, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
+    client = app.test_client()
+    evil = "https://evil.example"
+    for answer in (
+        client.get("/", base_url=evil),
+        client.get("/catalogue/", base_url=evil),
+        client.get("/nulle-part", base_url=evil),
+        client.post("/compte/connexion", data={"email": "a@example.org"}, base_url=evil),
+    ):
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and answer.mimetype == "text/html"
+        assert "Requête incorrecte" in page and "Ce site ne répond pas à cette adresse" in page
+        assert "evil.example" not in page
+    api = client.get("/api/v1/providers", base_url=evil)
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "bad_request"
+    assert client.get("/healthz", base_url="https://etvoila-gambetta.fr").status_code == 200
