@@ -50,8 +50,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.payments.gateway import init_app as init_gateway
 
     logs.init_app(app)  # first: every later hook's log lines carry the request id
-    db.init_app(app)
-    init_database(app)
+    init_database(app)  # the engine (db.init_app), or a clear error about DATABASE_URL
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     security.init_request_limits(app)  # before CSRF, which reads the body
     csrf.init_app(app)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from conciergerie.extensions import db
 
@@ -83,7 +83,8 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def _page(status: int, title: str, message: str, *, minimal: bool = False):
-    """An error page in the site's layout; `minimal` leaves out what needs the database.
+    """An error page in the site's layout; `minimal` leaves out what needs the database; for a
+    host that is not trusted, a bare page that links nowhere.
 
     Under /api/ the same error is JSON: {"error": {"code", "message", "field"}}.
     """
@@ -100,8 +101,16 @@ def _page(status: int, title: str, message: str, *, minimal: bool = False):
             503: "unavailable",
         }
         return error_response(status, codes.get(status, "error"), message or title)
+    # A Host outside TRUSTED_HOSTS: Flask made no URL adapter for the request, so nothing may
+    # call url_for (not even for the stylesheet): a bare page, outside the site's layout.
+    bare = isinstance(request.routing_exception, SecurityError)
     page = render_template(
-        "errors/error.html", status=status, title=title, message=message, minimal=minimal
+        "errors/error.html",
+        status=status,
+        title=title,
+        message=message,
+        minimal=minimal,
+        bare=bare,
     )
     return page, status
 
@@ -161,7 +170,14 @@ def init_app(app: Flask) -> None:
         # (not for 429: the limiter's reason is its rule, in English).
         custom = error.description != type(error).description and error.code != 429
         message = error.description if custom else messages.get(error.code, "")
-        return _page(error.code, titles.get(error.code, error.name), message)
+        if isinstance(error, SecurityError):  # werkzeug's reason is English and repeats the Host
+            message = _("Ce site ne répond pas à cette adresse.")
+        response = make_response(_page(error.code, titles.get(error.code, error.name), message))
+        # Keep the headers the error carries (a 405's Allow, RFC 9110), not its Content-Type.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type" and name not in response.headers:
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

@@ -1,11 +1,16 @@
-"""Request-level protections shared by every page: safe redirects, input sanity, headers."""
+"""Request-level protections shared by every page: safe redirects, input sanity (JSON bodies
+included), headers."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from urllib.parse import urlsplit
 
+import flask
 from flask import Flask, abort, request
 from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter, ValidationError
 
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER primary key on PostgreSQL
@@ -55,6 +60,69 @@ def _has_nul(values) -> bool:
     return any("\x00" in value for value in values)
 
 
+# No body the app reads is nested deeper (an order is three levels); the decoder itself gives up
+# with a RecursionError somewhere under a thousand.
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _too_deep() -> str:
+    return _(
+        "Le corps de la requête est imbriqué trop profondément (%(limit)s niveaux au plus).",
+        limit=MAX_JSON_DEPTH,
+    )
+
+
+def _json_refusal(value: object) -> str | None:
+    """Why a decoded JSON body is refused, or None.
+
+    Nested deeper than MAX_JSON_DEPTH (code that walks it recursively would fail), or a lone
+    surrogate in a string or a key ("\\ud800" decodes, but UTF-8 has no bytes for it: hashing,
+    storing or logging it fails). Walked with a stack, not recursively.
+    """
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                return _too_deep()
+            if isinstance(item, dict):
+                if any(_SURROGATE.search(key) for key in item):
+                    return _("Le corps de la requête contient un caractère invalide.")
+                item = item.values()
+            pending.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            return _("Le corps de la requête contient un caractère invalide.")
+    return None
+
+
+class Request(flask.Request):
+    """Flask's request, with JSON bodies checked at the edge.
+
+    A body sent as JSON that cannot be read (not JSON, not UTF-8, nested too deeply for the
+    decoder) or that is refused by `_json_refusal` is a 400 that says why, however it is read
+    (`request.json`, `get_json(silent=True)`, a form fed from JSON): never a RecursionError or
+    an encoding error later on (a 500). `silent` still gives None for a body not sent as JSON.
+    """
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        if not (force or self.is_json):
+            return super().get_json(force=force, silent=silent, cache=cache)
+        try:
+            value = super().get_json(force=force, silent=False, cache=cache)
+        except RecursionError:
+            raise BadRequest(_too_deep()) from None
+        refusal = _json_refusal(value)
+        if refusal is not None:
+            raise BadRequest(refusal)
+        return value
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is None:  # not sent as JSON: 415, as Flask does
+            return super().on_json_loading_failed(e)
+        raise BadRequest(_("Le corps de la requête n'est pas du JSON valide.")) from e
+
+
 # The only pages that take a file; every other request is held to REQUEST_SIZE_LIMIT.
 UPLOAD_ENDPOINTS = frozenset({"events.create", "events.edit"})
 
@@ -80,6 +148,7 @@ def init_request_limits(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    app.request_class = Request
 
     @app.before_request
     def refuse_nul_bytes() -> None:

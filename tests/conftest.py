@@ -125,6 +125,16 @@ def _limits_off() -> None:
 
 
 @pytest.fixture
+def limits_on(app: Flask) -> Iterator[None]:
+    """The rate limits switched on for this test, their counters empty."""
+    limiter.enabled = True
+    limiter.reset()
+    yield
+    limiter.reset()
+    limiter.enabled = False
+
+
+@pytest.fixture
 def db(app: Flask):
     """The database, inside an app context and a transaction rolled back after the test."""
     with app.app_context():

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from conciergerie import create_app
@@ -81,3 +86,54 @@ def test_unknown_configuration_name_is_refused():
 )
 def test_database_urls_use_psycopg3(url, expected):
     assert normalise_database_url(url) == expected
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    "url, shown, reason",
+    [
+        (
+            "postgresql://postgres:s3cret-pw@127.0.0.1:1/nope",
+            "postgresql+psycopg://postgres:***@127.0.0.1:1/nope",
+            "Connection refused",
+        ),
+        ("foo://x", "foo://x", "sqlalchemy.dialects:foo"),
+        ("not a url at all", "not a url at all", "Could not parse"),
+        (
+            "postgresql://postgres:s3cret-pw@db:port/x",
+            "postgresql+psycopg://postgres:***@db:port/x",
+            "invalid literal",
+        ),
+        (
+            "sqlite:////nonexistent/folder/db.sqlite3",
+            "sqlite:////nonexistent/folder/db.sqlite3",
+            "unable to open database file",
+        ),
+    ],
+    ids=["unreachable", "unknown-scheme", "unparsable", "bad-port", "sqlite-folder-missing"],
+)
+def test_a_bad_database_url_ends_a_command_in_one_line(tmp_path, url, shown, reason):
+    """`make run` begins with `flask db upgrade`: a wrong DATABASE_URL is one line naming it (the
+    password hidden) and what failed, and a non-zero exit, not a long traceback."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CONCIERGERIE_CONFIG": "development",
+        "PYTHONPATH": str(ROOT),
+    }
+    flask = Path(sys.executable).parent / "flask"
+    result = subprocess.run(
+        [str(flask), "--app", "conciergerie", "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert shown in lines[0] and reason in lines[0]
+    assert "s3cret" not in result.stderr + result.stdout

@@ -67,6 +67,49 @@ def test_nul_bytes_in_forms_are_a_400_and_nothing_is_stored(client, session):
     assert session.query(User).count() == 0
 
 
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"[" * 100_000, "imbriqué trop profondément"),  # a RecursionError in the decoder
+        (b"[" * 33 + b"]" * 33, "imbriqué trop profondément"),
+        (b'{"name": "\\udc00"}', "caractère invalide"),  # a lone surrogate: no UTF-8 for it
+        (b'["a", {"\\ud800x": 1}]', "caractère invalide"),
+        (b'{"name": ', "pas du JSON valide"),
+        (b'"\xff\xfe"', "pas du JSON valide"),
+    ],
+    ids=["100000-deep", "33-deep", "lone-surrogate", "lone-surrogate-in-a-key", "cut", "not-utf8"],
+)
+@pytest.mark.parametrize("silent", [False, True], ids=["get_json", "silent"])
+def test_json_bodies_are_checked_wherever_they_are_read(app, body, reason, silent):
+    from flask import request
+    from werkzeug.exceptions import BadRequest
+
+    with (
+        app.test_request_context("/", method="POST", data=body, content_type="application/json"),
+        pytest.raises(BadRequest) as refused,
+    ):
+        request.get_json(silent=silent)
+    assert reason in refused.value.description
+
+
+def test_json_bodies_up_to_the_depth_limit_are_read(app):
+    from flask import request
+
+    body = b"[" * 32 + b'"\\ud83d\\ude00"' + b"]" * 32  # a surrogate pair is one character
+    with app.test_request_context("/", method="POST", data=body, content_type="application/json"):
+        value = request.get_json()
+    for _level in range(32):
+        (value,) = value
+    assert value == "\U0001f600"
+
+
+def test_a_body_not_declared_as_json_is_not_read_as_json(app):
+    from flask import request
+
+    with app.test_request_context("/", method="POST", data=b"[" * 100_000):
+        assert request.get_json(silent=True) is None
+
+
 def test_pages_cannot_be_framed(client):
     response = client.get("/")
     assert response.headers["X-Frame-Options"] == "DENY"
@@ -179,3 +222,46 @@ def test_a_name_cannot_add_mail_headers(client, session, make_user, outbox):
     [mail] = outbox
     message = mail.message()
     assert message["Bcc"] is None and mail.recipients() == ["entete@example.org"]
+
+
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("post", "/", "GET, HEAD, OPTIONS"),
+        ("get", "/compte/deconnexion", "OPTIONS, POST"),
+        ("delete", "/api/v1/providers", "GET, HEAD, OPTIONS"),
+        ("get", "/api/v1/auth/token", "DELETE, OPTIONS, POST"),
+    ],
+)
+def test_a_405_names_the_methods_allowed(client, method, path, allowed):
+    # RFC 9110: a 405 carries Allow; the site's own error page or JSON error keeps it.
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert sorted(response.headers["Allow"].split(", ")) == allowed.split(", ")
+    if path.startswith("/api/"):
+        assert response.get_json()["error"]["code"] == "method_not_allowed"
+    else:
+        assert "Méthode non autorisée" in response.get_data(as_text=True)
+
+
+def test_an_untrusted_host_is_a_400_page_in_production(tmp_path):
+    from conciergerie import create_app
+    from tests.test_config import RealProd
+
+    Prod = type("Prod", (RealProd,), {"TRUSTED_HOSTS": ["etvoila-gambetta.fr"]})
+    app = create_app(Prod, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db")
+    client = app.test_client()
+    evil = "https://evil.example"
+    for answer in (
+        client.get("/", base_url=evil),
+        client.get("/catalogue/", base_url=evil),
+        client.get("/nulle-part", base_url=evil),
+        client.post("/compte/connexion", data={"email": "a@example.org"}, base_url=evil),
+    ):
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and answer.mimetype == "text/html"
+        assert "Requête incorrecte" in page and "Ce site ne répond pas à cette adresse" in page
+        assert "evil.example" not in page
+    api = client.get("/api/v1/providers", base_url=evil)
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "bad_request"
+    assert client.get("/healthz", base_url="https://etvoila-gambetta.fr").status_code == 200

@@ -5,6 +5,8 @@ It returns plain dataclasses, so the rest of the app never handles Stripe object
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +42,38 @@ class WebhookEvent:
     id: str
     type: str
     object_id: str | None
+
+
+# Stripe's ids (evt_…, cs_…) and event types (checkout.session.completed), within the columns
+# that keep them (stripe_event.id, stripe_event.type).
+_STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+_EVENT_TYPE = re.compile(r"[a-z0-9_.]{1,100}")
+
+
+def webhook_event(data: object) -> WebhookEvent:
+    """The event in a webhook body whose signature was verified, or InvalidWebhook saying what is
+    wrong with its shape.
+
+    A correct signature says who sent the body, not that it is an event: every field the app
+    uses is checked here, once, so that nothing malformed reaches the database (an id longer
+    than its column, a number where an id is expected). An object without an id (a balance) is
+    well formed: such events are acknowledged and ignored.
+    """
+    if not isinstance(data, dict):
+        raise InvalidWebhook("the body is not a JSON object")
+    event_id, event_type, body = data.get("id"), data.get("type"), data.get("data")
+    if not isinstance(event_id, str) or not _STRIPE_ID.fullmatch(event_id):
+        raise InvalidWebhook("no valid event id")
+    if not isinstance(event_type, str) or not _EVENT_TYPE.fullmatch(event_type):
+        raise InvalidWebhook(f"{event_id}: no valid event type")
+    if not isinstance(body, dict) or not isinstance(body.get("object"), dict):
+        raise InvalidWebhook(f"{event_id}: data.object is not an object")
+    object_id = body["object"].get("id")
+    if object_id is not None and not (
+        isinstance(object_id, str) and _STRIPE_ID.fullmatch(object_id)
+    ):
+        raise InvalidWebhook(f"{event_id}: data.object.id is not a Stripe id")
+    return WebhookEvent(id=event_id, type=event_type, object_id=object_id)
 
 
 @dataclass(frozen=True)
@@ -148,18 +182,21 @@ class StripeGateway:
         return refund.id
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
-        """Verify the Stripe-Signature header (HMAC-SHA256, at most 5 minutes old)."""
+        """Verify the Stripe-Signature header (HMAC-SHA256, at most 5 minutes old), then read
+        the event (`webhook_event`). InvalidWebhook says what is wrong."""
         if not signature or not self.webhook_secret:
             raise InvalidWebhook("unsigned")
         try:
-            event = stripe.Webhook.construct_event(
+            stripe.WebhookSignature.verify_header(
                 payload, signature, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
             )
         except (stripe.SignatureVerificationError, ValueError) as error:
             raise InvalidWebhook(str(error)) from error
-        data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
-        obj = (data.get("data") or {}).get("object") or {}
-        return WebhookEvent(id=data["id"], type=data["type"], object_id=obj.get("id"))
+        try:
+            data = json.loads(payload)
+        except (ValueError, RecursionError) as error:
+            raise InvalidWebhook(f"not JSON: {str(error)[:100]}") from None
+        return webhook_event(data)
 
 
 def init_app(app: Flask) -> None:

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
-from conciergerie.extensions import limiter
 from tests.conftest import submit
-
-
-@pytest.fixture
-def limits_on(app):
-    limiter.enabled = True
-    limiter.reset()
-    yield
-    limiter.reset()
-    limiter.enabled = False
 
 
 def sign_in_attempt(client, email, password, address="198.51.100.7"):

@@ -82,6 +82,28 @@ def test_malformed_token_requests_are_4xx_json(api, body):
     assert set(response.get_json()["error"]) == {"code", "message", "field"}
 
 
+# Bodies a hostile client may send: each is a 400 saying why, never a 500 (a RecursionError while
+# decoding, or a string that UTF-8 cannot encode further on).
+HOSTILE_BODIES = {
+    "nested-100000-deep": (b"[" * 100_000, "imbriqué trop profondément"),
+    "nested-900-deep": (b'{"a":' * 900 + b"1" + b"}" * 900, "imbriqué trop profondément"),
+    "lone-surrogate-value": (b'{"email": "\\ud800", "password": "x"}', "caractère invalide"),
+    "lone-surrogate-key": (b'{"\\udfff": 1, "email": "a@example.org"}', "caractère invalide"),
+    "not-json": (b'{"email": ', "pas du JSON valide"),
+}
+
+
+@pytest.mark.parametrize("body, reason", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES)
+@pytest.mark.parametrize("path", ["/auth/token", "/orders"])
+def test_hostile_json_bodies_are_a_400_that_says_why(customer_api, limits_on, path, body, reason):
+    # With the limits on, as in production: the sign-in limits read the e-mail in the body first.
+    token = None if path == "/auth/token" else ...  # signing in needs no token
+    response = customer_api.post(path, data=body, content_type="application/json", token=token)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "bad_request" and reason in error["message"]
+
+
 def test_revoked_token_no_longer_works(customer_api):
     assert customer_api.delete("/auth/token").status_code == 204
     response = customer_api.get("/orders/1")

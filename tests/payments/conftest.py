@@ -19,7 +19,7 @@ import requests
 import stripe
 
 from conciergerie.payments.gateway import StripeGateway
-from conciergerie.payments.testing import signed_event
+from conciergerie.payments.testing import sign, signed_event
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "stripe"
 SECRET_KEY = "sk_test_conciergerie"
@@ -188,6 +188,12 @@ def post_event(
     )
     if tamper:
         body = body.replace(b'"livemode": false', b'"livemode": true')
+    return post_signed_body(client, body, signature)
+
+
+def post_signed_body(client, body: bytes, signature: str | None = None):
+    """Post `body` to the webhook as it is, correctly signed now unless `signature` is given."""
+    signature = signature or sign(body, secret=WEBHOOK_SECRET, timestamp=int(time.time()))
     return client.post(
         "/payments/stripe/webhook",
         data=body,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +26,7 @@ from conciergerie.payments import service as payments
 from tests import factories
 from tests.conftest import sign_in, submit
 from tests.factories import SETTINGS
-from tests.payments.conftest import post_event
+from tests.payments.conftest import post_event, post_signed_body
 
 ONLINE = replace(SETTINGS, online_payment=True, payment_hold_minutes=30)
 SOON = (factories.NOW + timedelta(days=2)).replace(hour=7, minute=0)  # Friday, 8:00 in Paris
@@ -143,6 +145,66 @@ def test_unsigned_webhook_is_refused(client, gateway):
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
+
+
+def _event(session_id: str, **changes) -> bytes:
+    """A checkout.session.completed event for `session_id`, with some of its fields replaced."""
+    event = {
+        "id": "evt_malformed",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": session_id, "object": "checkout.session"}},
+    }
+    event.update(changes)
+    return json.dumps(event).encode()
+
+
+# Correctly signed, but not the shape of a Stripe event: (body from the session id, logged reason).
+MALFORMED_EVENTS = {
+    "no-id": (lambda s: _event(s).replace(b'"id": "evt_malformed", ', b""), "event id"),
+    "id-of-300-characters": (lambda s: _event(s, id="evt_" + "x" * 296), "event id"),
+    "numeric-id": (lambda s: _event(s, id=12), "event id"),
+    "no-type": (lambda s: _event(s, type=None), "event type"),
+    "data-a-list": (lambda s: _event(s, data=[{"object": {"id": s}}]), "data.object"),
+    "object-not-an-object": (lambda s: _event(s, data={"object": s}), "data.object"),
+    "numeric-object-id": (lambda s: _event(s, data={"object": {"id": 12}}), "data.object.id"),
+    "a-list": (lambda s: json.dumps([_event(s).decode()]).encode(), "not a JSON object"),
+    "a-string": (lambda s: b'"evt_1"', "not a JSON object"),
+    "not-json": (lambda s: b"{", "not JSON"),
+    "nested-100000-deep": (lambda s: b"[" * 100_000, "not JSON"),
+}
+
+
+@pytest.mark.parametrize("make_body, reason", MALFORMED_EVENTS.values(), ids=MALFORMED_EVENTS)
+def test_signed_but_malformed_events_are_refused_logged_and_change_nothing(
+    client, session, online_order, gateway, checkout_stub, caplog, make_body, reason
+):
+    checkout_stub.pay(gateway, online_order.stripe_checkout_session_id)
+    with caplog.at_level(logging.WARNING, logger="conciergerie.payments"):
+        response = post_signed_body(client, make_body(online_order.stripe_checkout_session_id))
+    assert response.status_code == 400
+    (record,) = [r for r in caplog.records if r.name.startswith("conciergerie.payments")]
+    assert record.levelno == logging.WARNING and reason in record.getMessage()
+    session.refresh(online_order)
+    assert online_order.status is OrderStatus.AWAITING_PAYMENT
+    assert session.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 0
+    # The same event, well formed, is handled: only its shape was at fault.
+    response = post_signed_body(client, _event(online_order.stripe_checkout_session_id))
+    assert response.status_code == 200 and response.get_json()["status"] == "handled"
+
+
+def test_events_whose_object_has_no_id_are_acknowledged(client, gateway):
+    # A balance has no id: a well-formed event about it is ignored, not refused.
+    body = json.dumps(
+        {
+            "id": "evt_balance",
+            "object": "event",
+            "type": "balance.available",
+            "data": {"object": {"object": "balance", "available": []}},
+        }
+    ).encode()
+    response = post_signed_body(client, body)
+    assert response.status_code == 200 and response.get_json()["status"] == "ignored"
 
 
 def test_unknown_event_types_are_acknowledged_and_ignored(client, session, gateway):
