@@ -83,9 +83,9 @@ def _desk_page(find: FindOrderForm, *, refused: CheckInForm | None = None, statu
     ), status
 
 
-def _order_card(order: Order, *, refused: CheckInForm | None = None):
+def order_page(order: Order, *, refused: CheckInForm | None = None):
     """The desk screen showing `order` alone (searched by its code): where a refused action on
-    it is explained."""
+    it is explained (its steps here, its money in payments/views.py)."""
     return _desk_page(FindOrderForm(MultiDict({"q": order.code})), refused=refused, status=422)
 
 
@@ -99,7 +99,7 @@ def step(order_id: int):
     if not form.validate_on_submit() or form.to_status.data not in OrderStatus._value2member_map_:
         abort(400, description=_("Étape inconnue."))
     target = OrderStatus(form.to_status.data)
-    on_refusal(lambda: _order_card(order))
+    on_refusal(lambda: order_page(order))
     orders.advance_order(
         db.session, order, target, actor=current_user._get_current_object(), now=utcnow()
     )
@@ -124,13 +124,13 @@ def check_in(order_id: int):
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400, description=_("Requête invalide : rechargez la page."))
-        return _order_card(order, refused=form)
+        return order_page(order, refused=form)
     # The service names a line's number "received-<line id>".
     numbers = {
         f"received-{field.short_name.removeprefix(RECEIVED)}": field.short_name
         for field in form.received_fields()
     }
-    on_refusal(lambda: _order_card(order, refused=form), form, fields=numbers)
+    on_refusal(lambda: order_page(order, refused=form), form, fields=numbers)
     desk.check_in(
         db.session,
         order,
