@@ -44,11 +44,11 @@ FINAL_STATUSES = [s for s in OrderStatus if s.is_final and s is not OrderStatus.
 
 
 class DeletionRefused(DomainError):
-    pass
+    code = "deletion_refused"
 
 
 class WrongPassword(DeletionRefused):
-    pass
+    code = "wrong_password"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -325,11 +325,19 @@ def _lock(session: Session, user: User) -> None:
     session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
 
 
+def is_own_password(user: User, password: str) -> bool:
+    """Whether `password` is `user`'s (the erasure form asks for it again). The view asks first
+    so that a wrong one is counted by the limiter, which slows down guessing, although
+    `delete_account` then refuses the request (and nothing of it is kept)."""
+    return verify_password(user.password_hash, password)
+
+
 def delete_account(session: Session, user: User, *, password: str, now: datetime) -> None:
-    """A customer erases their own account (asked again for their password)."""
+    """A customer erases their own account (asked again for their password). Raises
+    WrongPassword or DeletionRefused (an order in progress, a staff account)."""
     _lock(session, user)
     if not verify_password(user.password_hash, password):
-        raise WrongPassword(_("Mot de passe incorrect."))
+        raise WrongPassword(_("Mot de passe incorrect."), field="password")
     if not user.is_customer:
         raise DeletionRefused(
             _("Les comptes de l'équipe et des prestataires sont fermés par la conciergerie.")

@@ -1,21 +1,27 @@
 """Account rules: sign-up, sign-in, password changes and reset tokens.
 
-Plain functions over the session; they flush, never commit (the caller commits once).
+Plain functions over the session; they flush, never commit (the request commits once). A
+refusal is an `AccountError` naming the form field at fault.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from conciergerie.accounts import passwords
+from conciergerie.accounts import notifications, passwords
 from conciergerie.errors import DomainError
 from conciergerie.models import MemberCompany, Provider, Role, User
+
+log = logging.getLogger(__name__)
 
 
 class AccountError(DomainError):
@@ -23,19 +29,22 @@ class AccountError(DomainError):
 
 
 class EmailTaken(AccountError):
-    pass
+    """The address already has an account (found, or signed up a moment ago by another
+    request): a conflict with what is stored."""
+
+    code = "email_taken"
+    status = 409
 
 
 class WeakPassword(AccountError):
-    pass
+    code = "weak_password"
 
 
 class RoleLinkError(AccountError):
     """A role without its company or provider, or one that has none with one."""
 
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def normalise_email(email: str) -> str:
@@ -47,7 +56,7 @@ def normalise_email(email: str) -> str:
     try:
         valid = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise AccountError(_("Adresse e-mail invalide.")) from error
+        raise AccountError(_("Adresse e-mail invalide."), field="email") from error
     return valid.normalized.lower()
 
 
@@ -63,15 +72,18 @@ def check_password_rules(password: str) -> None:
     """Raise WeakPassword with a readable reason when `password` may not be used."""
     if len(password) < passwords.MIN_LENGTH:
         raise WeakPassword(
-            _("Le mot de passe doit faire au moins %(n)d caractères.", n=passwords.MIN_LENGTH)
+            _("Le mot de passe doit faire au moins %(n)d caractères.", n=passwords.MIN_LENGTH),
+            field="password",
         )
     if len(password) > passwords.MAX_LENGTH:
         raise WeakPassword(
-            _("Le mot de passe doit faire au plus %(n)d caractères.", n=passwords.MAX_LENGTH)
+            _("Le mot de passe doit faire au plus %(n)d caractères.", n=passwords.MAX_LENGTH),
+            field="password",
         )
     if passwords.is_common_password(password):
         raise WeakPassword(
-            _("Ce mot de passe fait partie des plus courants : choisissez-en un autre.")
+            _("Ce mot de passe fait partie des plus courants : choisissez-en un autre."),
+            field="password",
         )
 
 
@@ -88,15 +100,19 @@ def create_user(
     provider: Provider | None = None,
     locale: str = "fr",
 ) -> User:
-    """Create an account of any role, enforcing the rules every entry point shares."""
+    """Create an account of any role, enforcing the rules every entry point shares.
+
+    Raises EmailTaken when the address has an account, also when the same address signs up
+    twice at once: the second insert hits the unique address in a savepoint of its own."""
     email = normalise_email(email)
     full_name = full_name.strip()
     if not 1 <= len(full_name) <= 120:
-        raise AccountError(_("Le nom doit faire entre 1 et 120 caractères."))
+        raise AccountError(_("Le nom doit faire entre 1 et 120 caractères."), field="full_name")
     if phone is not None and len(phone.strip()) > 30:
-        raise AccountError(_("Numéro de téléphone trop long."))
+        raise AccountError(_("Numéro de téléphone trop long."), field="phone")
+    taken = _("Un compte existe déjà avec cette adresse e-mail.")
     if find_user_by_email(session, email) is not None:
-        raise EmailTaken(_("Un compte existe déjà avec cette adresse e-mail."))
+        raise EmailTaken(taken, field="email")
     check_password_rules(password)
     check_role_links(role, member_company=member_company, provider=provider)
     user = User(
@@ -110,8 +126,13 @@ def create_user(
         locale=locale,
         created_at=now,
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as error:
+        if find_user_by_email(session, email) is None:
+            raise  # not the address: a fault of ours, not the person's
+        raise EmailTaken(taken, field="email") from error  # signed up a moment ago
     return user
 
 
@@ -178,7 +199,7 @@ def end_all_sessions(user: User) -> None:
 
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     if not passwords.verify_password(user.password_hash, current_password):
-        raise AccountError(_("Le mot de passe actuel est incorrect."))
+        raise AccountError(_("Le mot de passe actuel est incorrect."), field="current_password")
     set_password(user, new_password)
 
 
@@ -200,6 +221,27 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 def make_reset_token(user: User, *, secret_key: str) -> str:
     return _serializer(secret_key).dumps({"user": user.id, "version": user.session_version})
+
+
+def send_reset_link(
+    session: Session,
+    email: str,
+    *,
+    secret_key: str,
+    max_age: int,
+    link: Callable[[str], str],
+) -> None:
+    """Mail a link to choose a new password (`link(token)`: its URL) to the active account of
+    `email`, if there is one. Nothing tells the caller whether there was, not even a failing
+    mail server: no one can probe who is a customer."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.is_active_account:
+        return
+    token = make_reset_token(user, secret_key=secret_key)
+    try:
+        notifications.send_password_reset(user, link(token), valid_minutes=max_age // 60)
+    except Exception:  # same answer as for an unknown address
+        log.exception("password reset mail to user %s failed", user.id)
 
 
 def user_for_reset_token(

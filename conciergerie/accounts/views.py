@@ -21,10 +21,10 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy.exc import IntegrityError
 
-from conciergerie.accounts import forms, limits, notifications, privacy, service
+from conciergerie.accounts import forms, limits, privacy, service
 from conciergerie.accounts.permissions import role_required
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db, limiter
 from conciergerie.mail import external_url
 from conciergerie.models import MemberCompany, Role, utcnow
@@ -45,45 +45,36 @@ def _companies() -> list[tuple[int, str]]:
 @bp.route("/inscription", methods=["GET", "POST"])
 @limiter.limit(limits.SIGN_UP_PER_ADDRESS, methods=["POST"])
 def signup():
+    """Sign-up. Refused (the address has an account, a weak password…): the form again, the
+    reason on its field."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
     form = forms.SignUpForm(companies=_companies())
-    if form.validate_on_submit():
-        role = Role(form.customer_type.data)
-        company = (
-            db.session.get(MemberCompany, form.member_company.data)
-            if role is Role.EMPLOYEE
-            else None
-        )
-        try:
-            user = service.create_user(
-                db.session,
-                email=form.email.data,
-                password=form.password.data,
-                full_name=form.full_name.data,
-                phone=form.phone.data,
-                role=role,
-                member_company=company,
-                locale=get_locale().language if get_locale() else "fr",
-                now=utcnow(),
-            )
-        except service.EmailTaken as error:
-            form.email.errors.append(str(error))
-        except service.WeakPassword as error:
-            form.password.errors.append(str(error))
-        except service.AccountError as error:
-            form.member_company.errors.append(str(error))
-        else:
-            try:
-                db.session.commit()
-            except IntegrityError:  # the same address signed up a moment ago
-                db.session.rollback()
-                form.email.errors.append(_("Un compte existe déjà avec cette adresse e-mail."))
-                return render_template("accounts/signup.html", form=form), 422
-            login_user(user)
-            flash(_("Bienvenue, %(name)s ! Votre compte est créé.", name=user.full_name), "success")
-            return redirect(url_for("catalogue.index"))
-    return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
+
+    def page():
+        return render_template("accounts/signup.html", form=form)
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    role = Role(form.customer_type.data)
+    company = (
+        db.session.get(MemberCompany, form.member_company.data) if role is Role.EMPLOYEE else None
+    )
+    on_refusal(page, form, fields={"member_company_id": "member_company"})
+    user = service.create_user(
+        db.session,
+        email=form.email.data,
+        password=form.password.data,
+        full_name=form.full_name.data,
+        phone=form.phone.data,
+        role=role,
+        member_company=company,
+        locale=get_locale().language if get_locale() else "fr",
+        now=utcnow(),
+    )
+    login_user(user)
+    flash(_("Bienvenue, %(name)s ! Votre compte est créé.", name=user.full_name), "success")
+    return redirect(url_for("catalogue.index"))
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -103,6 +94,8 @@ def signup():
     deduct_when=limits.failed,
 )
 def login():
+    """Sign-in. A wrong password is counted by the limiter (its own store, not the database),
+    so the count stays although the refused request keeps nothing."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
     form = forms.LoginForm()
@@ -118,7 +111,6 @@ def login():
             form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
         else:
             log.info("sign-in of user %s from %s", user.id, request.remote_addr)
-            db.session.commit()
             # A fresh session at sign-in: nothing set before (by anyone) carries over, except
             # the basket and the chosen language.
             kept = {k: session[k] for k in (basket.KEY, "lang") if k in session}
@@ -138,7 +130,6 @@ def logout():
         abort(400)
     # Signing out here signs out everywhere: a shared or lost device is cut off too.
     service.end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     flash(_("Vous êtes déconnecté·e, sur tous vos appareils."), "info")
     return redirect(url_for("home.index"))
@@ -150,18 +141,13 @@ def logout():
 def forgot_password():
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        user = service.find_user_by_email(db.session, form.email.data)
-        if user is not None and user.is_active_account:
-            token = service.make_reset_token(user, secret_key=current_app.config["SECRET_KEY"])
-            max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
-            try:
-                notifications.send_password_reset(
-                    user,
-                    external_url("accounts.reset_password", token=token),
-                    valid_minutes=max_age // 60,
-                )
-            except Exception:  # same answer as for an unknown address: no probing via errors
-                log.exception("password reset mail to user %s failed", user.id)
+        service.send_reset_link(
+            db.session,
+            form.email.data,
+            secret_key=current_app.config["SECRET_KEY"],
+            max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+            link=lambda token: external_url("accounts.reset_password", token=token),
+        )
         # Same answer whether or not the address has an account: no way to probe who is a customer.
         flash(
             _(
@@ -186,42 +172,39 @@ def reset_password(token: str):
         flash(_("Ce lien n'est plus valable. Demandez-en un nouveau."), "error")
         return redirect(url_for("accounts.forgot_password"))
     form = forms.ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.set_password(user, form.password.data)
-        except service.WeakPassword as error:
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Votre mot de passe est changé. Connectez-vous avec le nouveau."), "success")
-            return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
+
+    def page():
+        return render_template("accounts/reset_password.html", form=form)
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    on_refusal(page, form, default_field="password")
+    service.set_password(user, form.password.data)
+    logout_user()
+    flash(_("Votre mot de passe est changé. Connectez-vous avec le nouveau."), "success")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def profile():
     form = forms.ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.change_password(
-                current_user,
-                current_password=form.current_password.data,
-                new_password=form.password.data,
-            )
-        except service.WeakPassword as error:
-            form.password.errors.append(str(error))
-        except service.AccountError as error:
-            form.current_password.errors.append(str(error))
-        else:
-            db.session.commit()
-            login_user(
-                current_user._get_current_object()
-            )  # this session goes on with the new version; others end
-            flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "success")
-            return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form), 422 if form.errors else 200
+
+    def page():
+        return render_template("accounts/profile.html", form=form)
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    on_refusal(page, form, default_field="current_password")
+    service.change_password(
+        current_user,
+        current_password=form.current_password.data,
+        new_password=form.password.data,
+    )
+    # This session goes on with the new version; the others end.
+    login_user(current_user._get_current_object())
+    flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.get("/mes-donnees.json")
@@ -246,26 +229,24 @@ def my_data():
     deduct_when=limits.failed,
 )
 def delete_account():
+    """Erasing one's own account. Refused (a wrong password, an order in progress): the form
+    again with the reason; a wrong password counts towards the limit."""
     form = forms.DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            privacy.delete_account(
-                db.session, current_user, password=form.password.data, now=utcnow()
-            )
-        except privacy.WrongPassword as error:
-            limits.wrong_password()
-            form.password.errors.append(str(error))
-        except privacy.DeletionRefused as error:
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
-            log.info("account %s erased at its owner's request", current_user.id)
-            logout_user()
-            session.clear()
-            flash(_("Votre compte est supprimé. Merci d'avoir fait appel à nous."), "success")
-            return redirect(url_for("home.index"))
-    status = 422 if form.errors else 200
-    return render_template("accounts/delete.html", form=form), status
+
+    def page():
+        return render_template("accounts/delete.html", form=form)
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    if not privacy.is_own_password(current_user, form.password.data):
+        limits.wrong_password()  # counted, although delete_account refuses the request
+    on_refusal(page, form, default_field="password")
+    privacy.delete_account(db.session, current_user, password=form.password.data, now=utcnow())
+    log.info("account %s erased at its owner's request", current_user.id)
+    logout_user()
+    session.clear()
+    flash(_("Votre compte est supprimé. Merci d'avoir fait appel à nous."), "success")
+    return redirect(url_for("home.index"))
 
 
 @bp.get("/utilisateurs")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,7 +16,16 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from conciergerie.accounts.service import AccountError, normalise_email
 from conciergerie.errors import DomainError
 from conciergerie.i18n import money
-from conciergerie.models import DeskSlot, OfferKind, Order, OrderLine, OrderStatus, Role, User
+from conciergerie.models import (
+    DeskSlot,
+    OfferKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    Role,
+    User,
+)
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import awaited_since
 from conciergerie.orders.service import OrderError
@@ -245,6 +255,38 @@ def walk_in_customer(
     return user
 
 
+def place_counter_order(
+    session: Session,
+    *,
+    full_name: str,
+    phone: str,
+    email: str,
+    lines: Sequence[orders.RequestedLine],
+    pickup_slot: DeskSlot | None,
+    note: str,
+    actor: User,
+    now: datetime,
+    settings: orders.OrderSettings,
+) -> Order:
+    """An order the concierge takes at the counter for the customer of these details (see
+    `walk_in_customer`): the items are handed in now, paid at the desk, collected in
+    `pickup_slot`. The customer is mailed the confirmation once it is committed, if they gave
+    an address. Raises WalkInError (field "name", "phone" or "email") or OrderError."""
+    customer = walk_in_customer(session, full_name=full_name, phone=phone, email=email, now=now)
+    return orders.place_order(
+        session,
+        customer=customer,
+        lines=lines,
+        dropoff_slot=None,
+        pickup_slot=pickup_slot,
+        note=note,
+        payment=PaymentMethod.DESK,
+        now=now,
+        settings=settings,
+        at_counter=actor,
+    )
+
+
 # Receiving the items of an order (check-in at drop-off) ----------------------------------------
 
 
@@ -273,7 +315,7 @@ def check_in(
     line brought short is lowered and the order's totals follow, unless more than the new total
     has already been paid: no money changes silently, the concierge records the full reception
     and refunds the difference instead. Raises CheckInError, InvalidTransition or
-    OrderNotAllowed; the caller rolls back.
+    OrderNotAllowed: nothing of it may be kept.
     """
     remarks = " ".join((remarks or "").split())
     if len(remarks) > MAX_REMARKS_LENGTH:

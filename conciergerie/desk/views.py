@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -14,7 +14,6 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
-from conciergerie.database import commit, on_commit
 from conciergerie.desk import service as desk
 from conciergerie.desk.forms import (
     RECEIVED,
@@ -23,6 +22,7 @@ from conciergerie.desk.forms import (
     FindOrderForm,
     check_in_form,
 )
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.i18n import money
 from conciergerie.models import (
@@ -35,10 +35,10 @@ from conciergerie.models import (
     Role,
     utcnow,
 )
-from conciergerie.orders import notifications
 from conciergerie.orders import service as orders
 from conciergerie.orders.forms import StepForm, slot_choices
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
+from conciergerie.payments.gateway import order_settings
 from conciergerie.portal.service import initials
 from conciergerie.slots import service as slots
 
@@ -83,29 +83,29 @@ def _desk_page(find: FindOrderForm, *, refused: CheckInForm | None = None, statu
     ), status
 
 
+def order_page(order: Order, *, refused: CheckInForm | None = None):
+    """The desk screen showing `order` alone (searched by its code): where a refused action on
+    it is explained (its steps here, its money in payments/views.py)."""
+    return _desk_page(FindOrderForm(MultiDict({"q": order.code})), refused=refused, status=422)
+
+
 @bp.post("/commandes/<id:order_id>/etape")
 @role_required(Role.VOLUNTEER)
 def step(order_id: int):
+    """Move an order one step along. Refused (not this person's step, the order moved on): the
+    desk screen showing that order, with why. Aborts 400 on an unknown step."""
     order = db.get_or_404(Order, order_id)
     form = StepForm()
     if not form.validate_on_submit() or form.to_status.data not in OrderStatus._value2member_map_:
         abort(400, description=_("Étape inconnue."))
     target = OrderStatus(form.to_status.data)
-    try:
-        orders.advance_order(
-            db.session, order, target, actor=current_user._get_current_object(), now=utcnow()
-        )
-    except orders.OrderError as error:
-        db.session.rollback()
-        flash(f"{order.code} : {error}", "error")
-    else:
-        if target is OrderStatus.BACK_AT_DESK:
-            on_commit(db.session, lambda: notifications.send_ready(order))
-        commit(db.session)
-        flash(
-            _("%(code)s : %(status)s.", code=order.code, status=orders.status_label(target)),
-            "success",
-        )
+    on_refusal(lambda: order_page(order))
+    orders.advance_order(
+        db.session, order, target, actor=current_user._get_current_object(), now=utcnow()
+    )
+    flash(
+        _("%(code)s : %(status)s.", code=order.code, status=orders.status_label(target)), "success"
+    )
     return redirect(url_for("desk.index"))
 
 
@@ -113,42 +113,34 @@ def step(order_id: int):
 @role_required(Role.CONCIERGE)
 def check_in(order_id: int):
     """The concierge receives the items of an order: how many came, their state. Refused: the
-    desk screen again (422), the order's card showing why. Aborts 400 on numbers posted for
-    lines that are not the order's services (a tampered or stale form)."""
+    desk screen again (422; 409 when the order has moved on, 403 when not allowed), the order's
+    card showing why. Aborts 400 on numbers posted for lines that are not the order's services
+    (a tampered or stale form)."""
     order = db.get_or_404(Order, order_id)
     form = check_in_form(order)
     form.order_id = order.id
     if form.unknown_lines(request.form):
         abort(400, description=_("Ligne inconnue dans cette commande : rechargez la page."))
-    if form.validate_on_submit():
-        try:
-            desk.check_in(
-                db.session,
-                order,
-                received=form.received(),
-                remarks=form.remarks.data or "",
-                actor=current_user._get_current_object(),
-                now=utcnow(),
-            )
-        except (orders.InvalidTransition, orders.OrderNotAllowed) as error:
-            db.session.rollback()  # the order has moved on, or the step is not yours
-            flash(f"{order.code} : {error}", "error")
-            return redirect(url_for("desk.index", q=order.code))
-        except orders.OrderError as error:
-            db.session.rollback()
-            field = error.field or ""
-            target = form._fields.get(field.replace("received-", RECEIVED))
-            if target is not None:
-                target.errors = [*target.errors, str(error)]
-            else:
-                form.form_errors.append(str(error))
-        else:
-            commit(db.session)
-            flash(_checked_in_message(order), "success")
-            return redirect(url_for("desk.index", q=order.code))
-    elif "csrf_token" in form.errors:
-        abort(400, description=_("Requête invalide : rechargez la page."))
-    return _desk_page(FindOrderForm(MultiDict({"q": order.code})), refused=form, status=422)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400, description=_("Requête invalide : rechargez la page."))
+        return order_page(order, refused=form)
+    # The service names a line's number "received-<line id>".
+    numbers = {
+        f"received-{field.short_name.removeprefix(RECEIVED)}": field.short_name
+        for field in form.received_fields()
+    }
+    on_refusal(lambda: order_page(order, refused=form), form, fields=numbers)
+    desk.check_in(
+        db.session,
+        order,
+        received=form.received(),
+        remarks=form.remarks.data or "",
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+    )
+    flash(_checked_in_message(order), "success")
+    return redirect(url_for("desk.index", q=order.code))
 
 
 def _checked_in_message(order: Order) -> Markup:
@@ -207,7 +199,8 @@ def _offer_choices() -> list[SelectChoice]:
 @role_required(Role.CONCIERGE)
 def counter_order():
     """An order taken at the counter for a customer without an account (or not signed in): the
-    items are handed in now, paid at the desk, collected in a slot."""
+    items are handed in now, paid at the desk, collected in a slot. Refused: the form again
+    (422, or the refusal's status), the reason on its field or at the top."""
     now = utcnow()
     form = CounterOrderForm()
     choices = _offer_choices()
@@ -216,22 +209,35 @@ def counter_order():
     form.pickup_slot.choices = slot_choices(
         slots.open_slots(db.session, after=now, until=now + COUNTER_PICKUP_HORIZON)
     )
-    if form.validate_on_submit():
-        order = _place_counter_order(form, now)
-        if order is not None:
-            on_commit(db.session, lambda: notifications.send_confirmation(order))
-            commit(db.session)
-            flash(
-                _("Commande %(code)s enregistrée : articles déposés.", code=order.code), "success"
-            )
-            return redirect(url_for("desk.index", q=order.code))
-    # A POST that gets here was refused (some errors are set on nested fields after validation).
-    status = 422 if request.method == "POST" else 200
-    return render_template("desk/counter_order.html", form=form, refused=status == 422), status
+
+    def page():
+        # A POST shown again was refused (some errors are set on nested fields after validation).
+        refused = request.method == "POST"
+        return render_template("desk/counter_order.html", form=form, refused=refused)
+
+    lines = _requested_lines(form) if form.validate_on_submit() else None
+    if lines is None:
+        return page(), 422 if request.method == "POST" else 200
+    on_refusal(page, form, fields={"pickup_slot_id": "pickup_slot"})
+    order = desk.place_counter_order(
+        db.session,
+        full_name=form.name.data,
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        lines=lines,
+        pickup_slot=db.session.get(DeskSlot, form.pickup_slot.data),
+        note=form.note.data or "",
+        actor=current_user._get_current_object(),
+        now=now,
+        settings=order_settings(),
+    )
+    flash(_("Commande %(code)s enregistrée : articles déposés.", code=order.code), "success")
+    return redirect(url_for("desk.index", q=order.code))
 
 
-def _place_counter_order(form: CounterOrderForm, now) -> Order | None:
-    """Place the form's order; on a rule's refusal, put the reason on its field and roll back."""
+def _requested_lines(form: CounterOrderForm) -> list[orders.RequestedLine] | None:
+    """The form's chosen offers, or None with the reason on the lines (none chosen, or one
+    unknown)."""
     wanted = [
         (entry, db.session.get(Offer, entry.offer.data))
         for entry in form.lines
@@ -244,40 +250,7 @@ def _place_counter_order(form: CounterOrderForm, now) -> Order | None:
         form.lines[0].offer.errors = [_("Choisissez au moins une prestation.")]
     if unknown or not wanted:
         return None
-    try:
-        customer = desk.walk_in_customer(
-            db.session,
-            full_name=form.name.data,
-            phone=form.phone.data or "",
-            email=form.email.data or "",
-            now=now,
-        )
-        return orders.place_order(
-            db.session,
-            customer=customer,
-            lines=[
-                orders.RequestedLine(offer=offer, quantity=entry.quantity.data or 1)
-                for entry, offer in wanted
-            ],
-            dropoff_slot=None,
-            pickup_slot=db.session.get(DeskSlot, form.pickup_slot.data),
-            note=form.note.data or "",
-            payment=PaymentMethod.DESK,
-            now=now,
-            settings=orders.OrderSettings.from_config(current_app.config),
-            at_counter=current_user._get_current_object(),
-        )
-    except desk.WalkInError as error:
-        db.session.rollback()
-        field = getattr(form, error.field or "name")
-        field.errors = [*field.errors, str(error)]
-    except orders.OrderError as error:
-        db.session.rollback()
-        field = form.pickup_slot
-        if error.field == "note":
-            field = form.note
-        elif error.field and error.field.startswith("lines["):
-            index = int(error.field[6 : error.field.index("]")])
-            field = form.lines[min(index, len(wanted) - 1)].offer
-        field.errors = [*field.errors, str(error)]
-    return None
+    return [
+        orders.RequestedLine(offer=offer, quantity=entry.quantity.data or 1)
+        for entry, offer in wanted
+    ]

@@ -490,7 +490,9 @@ def advance_order(
     now: datetime,
     note: str = "",
 ) -> None:
-    """Move `order` one step along its life, if that step is allowed to `actor` now."""
+    """Move `order` one step along its life, if that step is allowed to `actor` now.
+
+    Back at the desk, the customer is mailed that it is ready once this is committed."""
     if to_status is OrderStatus.CANCELLED:
         cancel_order(session, order, actor=actor, now=now)
         return
@@ -522,6 +524,8 @@ def advance_order(
     stamp_lines(order, to_status, now)
     record(order, to_status, actor=actor, now=now, note=note)
     session.flush()
+    if to_status is OrderStatus.BACK_AT_DESK:
+        on_commit(session, lambda: notifications.send_ready(order))
 
 
 def cancel_order(session: Session, order: Order, *, actor: User, now: datetime) -> None:

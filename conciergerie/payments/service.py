@@ -40,6 +40,13 @@ class PaymentError(DomainError):
     code = "payment_error"
 
 
+class StripeUnavailable(PaymentError):
+    """Stripe could not be reached: nothing changed, try again in a moment."""
+
+    code = "payment_unavailable"
+    status = 503
+
+
 class RefundFailed(PaymentError):
     """Stripe could not refund (or is not configured): the order stays as it was."""
 
@@ -117,6 +124,7 @@ def start_balance_checkout(
     first one (webhook or return page), as a payment on an order already under way.
 
     A session still open for the same amount is handed out again rather than a second one.
+    Raises PaymentError (StripeUnavailable when Stripe cannot be reached).
     """
     if gateway is None:
         raise PaymentError(_("Le paiement en ligne n'est pas disponible."))
@@ -129,20 +137,25 @@ def start_balance_checkout(
         or due <= 0
     ):
         raise PaymentError(_("Rien à régler en ligne pour cette commande."))
-    if order.stripe_checkout_session_id:
-        current = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
-        if current.status == "open" and current.amount_total == due and current.url:
-            return current.url
-    checkout = gateway.create_checkout_session(
-        order_id=order.id,
-        order_code=order.code,
-        lines=[CheckoutLine(_("Solde de la commande %(code)s", code=order.code), due, 1)],
-        customer_email=order.customer.email,
-        success_url=success_url,
-        cancel_url=cancel_url,
-        expires_at=now + timedelta(minutes=31),
-        idempotency_key=f"checkout-balance-{order.id}-{order.code}-{int(now.timestamp())}",
-    )
+    try:
+        if order.stripe_checkout_session_id:
+            current = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
+            if current.status == "open" and current.amount_total == due and current.url:
+                return current.url
+        checkout = gateway.create_checkout_session(
+            order_id=order.id,
+            order_code=order.code,
+            lines=[CheckoutLine(_("Solde de la commande %(code)s", code=order.code), due, 1)],
+            customer_email=order.customer.email,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=now + timedelta(minutes=31),
+            idempotency_key=f"checkout-balance-{order.id}-{order.code}-{int(now.timestamp())}",
+        )
+    except GatewayError as error:
+        raise StripeUnavailable(
+            _("Le paiement en ligne est indisponible pour le moment.")
+        ) from error
     order.stripe_checkout_session_id = checkout.id
     session.flush()
     return checkout.url or ""
@@ -235,6 +248,26 @@ def _after_online_payment(
                 now=now,
                 stripe_only=True,
             )
+
+
+def confirm_on_return(
+    session: Session, order: Order, *, gateway: StripeGateway | None, now: datetime
+) -> None:
+    """Back from Stripe Checkout: the redirect alone proves nothing, so ask Stripe whether the
+    order's session is paid, and confirm the payment if it is (see `confirm_payment`).
+
+    When Stripe cannot be reached, or another request records the same payment at this very
+    moment, nothing changes here (a savepoint): the webhook confirms it, and the page says the
+    payment is being confirmed."""
+    waiting = order.status is OrderStatus.AWAITING_PAYMENT or order.balance_due_cents > 0
+    if not (waiting and gateway and order.stripe_checkout_session_id):
+        return
+    try:
+        checkout = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
+        with session.begin_nested():
+            confirm_payment(session, order, checkout, gateway=gateway, now=now)
+    except (GatewayError, IntegrityError):
+        return
 
 
 def fail_payment(session: Session, order: Order, *, now: datetime, reason: str) -> None:

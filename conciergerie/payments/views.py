@@ -19,15 +19,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from conciergerie.accounts.permissions import role_required
-from conciergerie.database import commit
+from conciergerie.desk.views import order_page
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import csrf, db
 from conciergerie.mail import external_url
 from conciergerie.models import Order, OrderStatus, Payment, PaymentKind, Refund, Role, utcnow
 from conciergerie.orders.access import own_order_or_404
+from conciergerie.orders.views import detail as order_detail
 from conciergerie.payments import service
 from conciergerie.payments.forms import BalanceForm, DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import GatewayError, InvalidWebhook, get_gateway
@@ -55,12 +56,9 @@ def stripe_webhook():
         handled = service.handle_webhook_event(
             db.session, event.id, event.type, event.object_id, gateway=gateway, now=utcnow()
         )
-        commit(db.session)
     except service.DuplicateEvent:
-        db.session.rollback()
-        return jsonify(status="duplicate"), 200
-    except GatewayError as error:
-        db.session.rollback()
+        return jsonify(status="duplicate"), 200  # nothing to keep: the event was handled before
+    except GatewayError as error:  # answered 503: nothing is kept, Stripe sends it again
         log.error("Stripe unreachable while handling %s: %s", event.id, error)
         return jsonify(error="stripe unreachable, retry later"), 503
     return jsonify(status="handled" if handled else "ignored"), 200
@@ -72,18 +70,7 @@ def payment_return(order_id: int):
     """Back from Stripe Checkout. The redirect alone proves nothing: the order is confirmed by the
     webhook, or here by asking Stripe directly for the session."""
     order = own_order_or_404(order_id)
-    gateway = get_gateway()
-    if (
-        (order.status is OrderStatus.AWAITING_PAYMENT or order.balance_due_cents > 0)
-        and gateway
-        and order.stripe_checkout_session_id
-    ):
-        try:
-            checkout = gateway.retrieve_checkout_session(order.stripe_checkout_session_id)
-            service.confirm_payment(db.session, order, checkout, gateway=gateway, now=utcnow())
-            commit(db.session)
-        except (GatewayError, IntegrityError):
-            db.session.rollback()  # the webhook will confirm it; the page says "being confirmed"
+    service.confirm_on_return(db.session, order, gateway=get_gateway(), now=utcnow())
     if order.status is OrderStatus.AWAITING_PAYMENT:
         return render_template("payments/pending.html", order=order)
     return redirect(url_for("orders.detail", order_id=order.id))
@@ -92,27 +79,22 @@ def payment_return(order_id: int):
 @bp.post("/commandes/<id:order_id>/payer-le-solde")
 @login_required
 def pay_balance(order_id: int):
-    """The customer pays online what an order still owes (an accepted price on quote)."""
+    """The customer pays online what an order still owes (an accepted price on quote). Refused
+    (nothing owed, Stripe unreachable): the order's page, with why."""
     order = own_order_or_404(order_id)
     if order.customer_id != current_user.id:
         abort(403)
     if not BalanceForm().validate_on_submit():
         abort(400, description=_("Requête invalide : rechargez la page."))
-    try:
-        url = service.start_balance_checkout(
-            db.session,
-            order,
-            gateway=get_gateway(),
-            success_url=external_url("payments.payment_return", order_id=order.id),
-            cancel_url=external_url("orders.detail", order_id=order.id),
-            now=utcnow(),
-        )
-    except (service.PaymentError, GatewayError) as error:
-        db.session.rollback()
-        message = str(error) if isinstance(error, service.PaymentError) else ""
-        flash(message or _("Le paiement en ligne est indisponible pour le moment."), "error")
-        return redirect(url_for("orders.detail", order_id=order.id))
-    db.session.commit()
+    on_refusal(lambda: order_detail(order.id))
+    url = service.start_balance_checkout(
+        db.session,
+        order,
+        gateway=get_gateway(),
+        success_url=external_url("payments.payment_return", order_id=order.id),
+        cancel_url=external_url("orders.detail", order_id=order.id),
+        now=utcnow(),
+    )
     return redirect(url, code=303)
 
 
@@ -137,7 +119,7 @@ def test_checkout(session_id: str):
         secret=current_app.config["STRIPE_WEBHOOK_SECRET"],
         timestamp=int(time.time()),
     )
-    db.session.commit()  # end our own transaction: the webhook request runs on its own
+    db.session.close()  # end our transaction (it only read): the webhook request runs on its own
     answer = current_app.test_client().post(
         url_for("payments.stripe_webhook"),
         data=body,
@@ -151,18 +133,15 @@ def test_checkout(session_id: str):
 
 
 def _desk_action(order: Order, form, action, done: str, back: str):
-    """Validate a desk money form, run `action` (a service call), commit or explain, go back."""
+    """Validate a desk money form, run `action` (a service call), say it is done. Refused (the
+    form, or the service): the desk screen showing the order, with why (422, or the refusal's
+    status)."""
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(back)
-    try:
-        action()
-    except service.PaymentError as error:
-        db.session.rollback()
-        flash(f"{order.code} : {error}", "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+        return order_page(order)
+    on_refusal(lambda: order_page(order))
+    action()
+    flash(done, "success")
     return redirect(back)
 
 
@@ -205,7 +184,7 @@ def desk_refund(order_id: int):
             now=utcnow(),
         ),
         _("%(code)s : remboursement enregistré.", code=order.code),
-        url_for("desk.index", code=order.code),
+        url_for("desk.index", q=order.code),
     )
 
 

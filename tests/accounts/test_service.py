@@ -59,6 +59,33 @@ def test_email_is_unique_whatever_its_case(session, other_case):
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 
 
+def test_the_same_address_signing_up_twice_at_once_is_refused(session, monkeypatch):
+    """The other sign-up is saved between the check and the insert: the unique address stops
+    ours in its savepoint, and the session goes on (the refusal is answered, not a 500)."""
+    create(session)
+    look_up = service.find_user_by_email
+    calls = []
+
+    def not_yet_there(session, email):
+        calls.append(email)
+        return None if len(calls) == 1 else look_up(session, email)
+
+    monkeypatch.setattr(service, "find_user_by_email", not_yet_there)
+    with pytest.raises(service.EmailTaken, match="existe déjà") as refused:
+        create(session, email="Nadia@example.org")
+    assert refused.value.status == 409 and refused.value.field == "email"
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_another_integrity_error_is_not_called_a_taken_address(
+    session, make_member_company, monkeypatch
+):
+    company = make_member_company()
+    monkeypatch.setattr(service, "check_role_links", lambda role, **links: None)
+    with pytest.raises(sa.exc.IntegrityError):  # a resident with a company: a constraint
+        create(session, member_company=company)
+
+
 @pytest.mark.parametrize(
     "password, reason",
     [

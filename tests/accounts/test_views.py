@@ -3,7 +3,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from conciergerie.accounts import passwords
+from conciergerie.accounts import passwords, service
 from conciergerie.models import Role, User
 from tests.conftest import csrf_token, sign_in, submit
 from tests.factories import PASSWORD
@@ -67,9 +67,31 @@ def test_employee_must_choose_a_company(client, session):
 def test_duplicate_email_in_any_case_is_a_form_error(client, session, make_user, email):
     make_user(email="nadia@example.org")
     response = submit(client, SIGNUP, signup_data(email=email))
-    assert response.status_code == 422
+    assert response.status_code == 409  # a conflict with the account stored
     assert "Un compte existe déjà" in response.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_the_same_address_signing_up_twice_at_once_is_a_form_error(
+    client, session, make_user, monkeypatch
+):
+    """The other sign-up is saved between our check and our insert: the unique address
+    refuses ours, and the person reads why on the form, still signed out."""
+    make_user(email="nadia@example.org")  # the other request's account
+    look_up = service.find_user_by_email
+    calls = []
+
+    def not_yet_there(session, email):
+        calls.append(email)
+        return None if len(calls) == 1 else look_up(session, email)
+
+    monkeypatch.setattr(service, "find_user_by_email", not_yet_there)
+    response = submit(client, SIGNUP, signup_data())
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Un compte existe déjà" in page and 'class="error"' in page
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    assert client.get(PROFILE).status_code == 302  # not signed in
 
 
 def test_common_password_is_a_form_error(client, session):

@@ -159,6 +159,25 @@ def test_a_counter_order_is_dropped_off_at_once_and_paid_at_the_desk(session):
         orders.cancel_order(session, order, actor=customer, now=NOW)
 
 
+def test_a_counter_order_is_placed_for_the_walk_in_customer_of_the_details(session):
+    concierge = factories.make_user(session, Role.CONCIERGE)
+    offer = factories.make_offer(session, turnaround_days=1)
+    order = desk.place_counter_order(
+        session,
+        full_name="Nadia",
+        phone="06 12 34 56 78",
+        email="",
+        lines=[orders.RequestedLine(offer, 1)],
+        pickup_slot=factories.make_slot(session, starts_at=PICKUP),
+        note="",
+        actor=concierge,
+        now=NOW,
+        settings=SETTINGS,
+    )
+    assert order.customer.is_walk_in and order.customer.full_name == "Nadia"
+    assert order.status is OrderStatus.DROPPED_OFF and order.payment_method is PaymentMethod.DESK
+
+
 def test_a_counter_order_respects_the_work_s_turnaround(session):
     concierge = factories.make_user(session, Role.CONCIERGE)
     customer = factories.make_user(session)
@@ -270,6 +289,11 @@ def test_a_pickup_too_early_for_the_work_is_a_form_error(client, session, counte
     response = submit(client, "/comptoir/nouvelle-commande", form_data(offer, soon))
     assert response.status_code == 422
     assert "Trop tôt pour le retrait" in response.get_data(as_text=True)
+    from conciergerie.models import Order, User
+
+    # Nothing is kept: neither the order nor the walk-in customer made for it.
+    assert session.query(Order).count() == 0
+    assert session.query(User).filter_by(full_name="Nadia Benali").count() == 0
 
 
 @pytest.mark.parametrize("role", [Role.VOLUNTEER, Role.RESIDENT, Role.PROVIDER])

@@ -42,7 +42,10 @@ def test_concierge_moves_an_order_along_and_the_customer_is_told_when_ready(
 def test_volunteer_may_only_carry(client, session, login_as):
     login_as(Role.VOLUNTEER)
     order = factories.make_order(session)
-    step(client, order, OrderStatus.DROPPED_OFF)  # only the concierge receives items
+    refused = step(client, order, OrderStatus.DROPPED_OFF)  # only the concierge receives items
+    assert refused.status_code == 403
+    html = refused.get_data(as_text=True)
+    assert "pas de votre ressort" in html and order.code in html  # the desk, on this order
     session.refresh(order)
     assert order.status is OrderStatus.CONFIRMED
     order.status = OrderStatus.DROPPED_OFF

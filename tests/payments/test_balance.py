@@ -90,6 +90,41 @@ def test_the_balance_is_paid_online_once(client, session, accepted, gateway, che
     assert "payer-le-solde" not in page
 
 
+def test_paying_the_balance_with_stripe_unreachable_says_so_on_the_order(
+    client, session, accepted, gateway, monkeypatch
+):
+    from conciergerie.payments.gateway import GatewayError
+
+    order = accepted
+    before = order.stripe_checkout_session_id
+
+    def unreachable(**kw):
+        raise GatewayError("timeout")
+
+    monkeypatch.setattr(gateway, "create_checkout_session", unreachable)
+    monkeypatch.setattr(gateway, "retrieve_checkout_session", lambda session_id: unreachable())
+    sign_in(client, order.customer)
+    url = f"/commandes/{order.id}"
+    response = submit(client, f"{url}/payer-le-solde", {}, form_url=url)
+    assert response.status_code == 503  # the order's page, with why
+    html = response.get_data(as_text=True)
+    assert "indisponible pour le moment" in html and order.code in html
+    session.expire_all()
+    assert order.stripe_checkout_session_id == before and order.balance_due_cents == 2000
+
+
+def test_nothing_owed_is_refused_on_the_order_s_page(client, session, accepted, gateway):
+    order = accepted
+    order.lines[1].unit_price_cents = 0
+    order.subtotal_cents, order.total_cents = 500, 650
+    session.flush()
+    sign_in(client, order.customer)
+    url = f"/commandes/{order.id}"
+    response = submit(client, f"{url}/payer-le-solde", {}, form_url=url)
+    assert response.status_code == 422
+    assert "Rien à régler en ligne" in response.get_data(as_text=True)
+
+
 def test_nothing_owed_nothing_to_pay(session, accepted, gateway):
     order = accepted
     order.lines[1].unit_price_cents = 0

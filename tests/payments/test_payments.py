@@ -23,6 +23,7 @@ from conciergerie.models import (
 )
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
+from conciergerie.payments.gateway import GatewayError
 from tests import factories
 from tests.conftest import sign_in, submit
 from tests.factories import SETTINGS
@@ -291,14 +292,10 @@ def test_concierge_refunds_part_of_an_order(
         ).status_code
         == 302
     )
-    too_much = submit(
-        client,
-        url,
-        {"amount": "20", "reason": "Trop"},
-        form_url="/comptoir/",
-        follow_redirects=True,
-    )
-    assert "au plus 14,50" in too_much.get_data(as_text=True)
+    too_much = submit(client, url, {"amount": "20", "reason": "Trop"}, form_url="/comptoir/")
+    assert too_much.status_code == 422  # the desk screen again, on this order
+    html = too_much.get_data(as_text=True)
+    assert "au plus 14,50" in html and online_order.code in html
     session.expire_all()
     order = session.get(Order, online_order.id)
     assert [(r.amount_cents, r.reason, r.actor_id) for r in order.refunds] == [
@@ -313,12 +310,14 @@ def test_bad_refund_amounts_are_refused(
     checkout_stub.pay(gateway, online_order.stripe_checkout_session_id)
     completed(client, online_order)
     login_as(Role.CONCIERGE)
-    submit(
+    response = submit(
         client,
         f"/comptoir/commandes/{online_order.id}/rembourser",
         {"amount": amount, "reason": "x"},
         form_url="/comptoir/",
     )
+    assert response.status_code == 422
+    assert 'class="flash flash-error"' in response.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count()).select_from(Refund)) == 0
 
 
@@ -333,6 +332,67 @@ def test_return_page_waits_for_stripe_then_confirms_by_asking_it(
     checkout_stub.pay(gateway, online_order.stripe_checkout_session_id)
     back = client.get(f"/commandes/{online_order.id}/paiement")
     assert back.status_code == 302
+    session.refresh(online_order)
+    assert online_order.status is OrderStatus.CONFIRMED
+
+
+def test_return_page_with_stripe_unreachable_leaves_it_to_the_webhook(
+    client, session, online_order, gateway, checkout_stub, monkeypatch
+):
+    checkout_stub.pay(gateway, online_order.stripe_checkout_session_id)
+
+    def unreachable(session_id):
+        raise GatewayError("timeout")
+
+    monkeypatch.setattr(gateway, "retrieve_checkout_session", unreachable)
+    sign_in(client, online_order.customer)
+    page = client.get(f"/commandes/{online_order.id}/paiement")
+    assert page.status_code == 200
+    assert "Paiement en cours de confirmation" in page.get_data(as_text=True)
+    session.refresh(online_order)
+    assert online_order.status is OrderStatus.AWAITING_PAYMENT
+
+
+def test_return_page_racing_the_webhook_keeps_nothing_of_its_own(
+    client, session, online_order, gateway, checkout_stub, monkeypatch, outbox
+):
+    """The webhook records the same payment at that very moment: the return page's attempt
+    (here failing on the unique PaymentIntent) is undone in its savepoint, mail included, and
+    the page says the payment is being confirmed."""
+    checkout_stub.pay(gateway, online_order.stripe_checkout_session_id)
+    confirm = payments.confirm_payment
+
+    def racing(session, order, checkout, **kw):
+        confirm(session, order, checkout, **kw)
+        raise sa.exc.IntegrityError("INSERT INTO payment", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(payments, "confirm_payment", racing)
+    sign_in(client, online_order.customer)
+    page = client.get(f"/commandes/{online_order.id}/paiement")
+    assert page.status_code == 200
+    assert "Paiement en cours de confirmation" in page.get_data(as_text=True)
+    session.expire_all()
+    assert online_order.status is OrderStatus.AWAITING_PAYMENT and not online_order.payments
+    assert outbox == []  # no confirmation for a payment this request did not record
+
+
+def test_stripe_unreachable_during_a_webhook_is_a_503_and_keeps_nothing(
+    client, session, online_order, gateway, checkout_stub, monkeypatch
+):
+    checkout_stub.pay(gateway, online_order.stripe_checkout_session_id)
+    retrieve = gateway.retrieve_checkout_session
+
+    def unreachable(session_id):
+        raise GatewayError("timeout")
+
+    monkeypatch.setattr(gateway, "retrieve_checkout_session", unreachable)
+    response = completed(client, online_order, event_id="evt_retried")
+    assert response.status_code == 503
+    assert session.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 0
+    # Stripe sends it again once we can reach it: handled, not a duplicate.
+    monkeypatch.setattr(gateway, "retrieve_checkout_session", retrieve)
+    again = completed(client, online_order, event_id="evt_retried")
+    assert again.status_code == 200 and again.get_json()["status"] == "handled"
     session.refresh(online_order)
     assert online_order.status is OrderStatus.CONFIRMED
 
