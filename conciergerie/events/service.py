@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from conciergerie.database import on_commit
@@ -30,6 +31,27 @@ MAX_CAPACITY = 10_000
 
 class EventError(DomainError):
     """A refusal; `field` names the input at fault, if any."""
+
+
+class NotAnOrganiser(EventError):
+    """Only volunteers and the concierge organise events and write to their participants."""
+
+    code = "forbidden"
+    status = 403
+
+
+class EventClosed(EventError):
+    """The event is cancelled, has begun or is over: it no longer takes this action."""
+
+    code = "event_closed"
+    status = 409
+
+
+class RegistrationConflict(EventError):
+    """Registered already (another tab, a double click), or no longer registered."""
+
+    code = "registration_conflict"
+    status = 409
 
 
 def may_organise(user: User) -> bool:
@@ -79,7 +101,7 @@ def create_event(
     now: datetime,
 ) -> Event:
     if not may_organise(organiser):
-        raise EventError(_("Seuls les volontaires et la concierge organisent des événements."))
+        raise NotAnOrganiser(_("Seuls les volontaires et la concierge organisent des événements."))
     _check(title, description, place, starts_at, ends_at, capacity)
     if starts_at <= now:
         raise EventError(_("L'événement doit commencer dans le futur."), field="starts_at")
@@ -117,11 +139,11 @@ def update_event(
     now: datetime,
 ) -> None:
     if not may_organise(actor):
-        raise EventError(_("Seuls les volontaires et la concierge organisent des événements."))
+        raise NotAnOrganiser(_("Seuls les volontaires et la concierge organisent des événements."))
     if event.status is EventStatus.CANCELLED:
-        raise EventError(_("Cet événement est annulé."))
+        raise EventClosed(_("Cet événement est annulé."))
     if now >= event.ends_at:
-        raise EventError(_("Cet événement est terminé."))
+        raise EventClosed(_("Cet événement est terminé."))
     _check(title, description, place, starts_at, ends_at, capacity)
     if starts_at != event.starts_at and starts_at <= now:
         raise EventError(_("L'événement doit commencer dans le futur."), field="starts_at")
@@ -148,11 +170,11 @@ def update_event(
 def cancel_event(session: Session, event: Event, *, actor: User, now: datetime) -> None:
     """Cancel the event and tell everybody registered or waiting."""
     if not may_organise(actor):
-        raise EventError(_("Seuls les volontaires et la concierge organisent des événements."))
+        raise NotAnOrganiser(_("Seuls les volontaires et la concierge organisent des événements."))
     if event.status is EventStatus.CANCELLED:
-        raise EventError(_("Cet événement est déjà annulé."))
+        raise EventClosed(_("Cet événement est déjà annulé."))
     if now >= event.ends_at:
-        raise EventError(_("Cet événement est terminé."))
+        raise EventClosed(_("Cet événement est terminé."))
     event.status = EventStatus.CANCELLED
     event.sequence += 1
     event.updated_at = now
@@ -205,36 +227,43 @@ def registration_of(
 def register(session: Session, event: Event, user: User, *, now: datetime) -> Registration:
     """A confirmed place if there is one, else a place on the waiting list.
 
-    Registering twice is refused (and a concurrent double click hits the unique constraint).
+    Registering twice is refused (RegistrationConflict, 409), also when the two arrive at once
+    (a double click): the second hits the unique constraint, in a savepoint. Either way the
+    place it took must not be kept: the caller does not commit a refusal.
     """
     if event.status is not EventStatus.PUBLISHED:
-        raise EventError(_("Cet événement est annulé."))
+        raise EventClosed(_("Cet événement est annulé."))
     if now >= event.starts_at:
-        raise EventError(_("Cet événement a déjà commencé."))
+        raise EventClosed(_("Cet événement a déjà commencé."))
     existing = registration_of(session, event, user, lock=True)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
-        raise EventError(_("Vous êtes déjà inscrit·e."))
+        raise RegistrationConflict(_("Vous êtes déjà inscrit·e."))
     status = (
         RegistrationStatus.CONFIRMED if _take_place(session, event) else RegistrationStatus.WAITING
     )
-    if existing is None:
-        existing = Registration(
-            event=event, user=user, status=status, created_at=now, queued_at=now
-        )
-        session.add(existing)
-    else:
+    if existing is not None:
         existing.status, existing.queued_at = status, now
-    session.flush()
-    return existing
+        session.flush()
+        return existing
+    try:
+        with session.begin_nested():
+            registration = Registration(
+                event=event, user=user, status=status, created_at=now, queued_at=now
+            )
+            session.add(registration)
+            session.flush()
+    except IntegrityError as error:  # the same person's other request registered meanwhile
+        raise RegistrationConflict(_("Vous êtes déjà inscrit·e.")) from error
+    return registration
 
 
 def unregister(session: Session, event: Event, user: User, *, now: datetime) -> None:
     """Leave the event (or its waiting list); a freed place goes to the first person waiting."""
     if now >= event.starts_at:
-        raise EventError(_("Cet événement a déjà commencé."))
+        raise EventClosed(_("Cet événement a déjà commencé."))
     registration = registration_of(session, event, user, lock=True)
     if registration is None or registration.status is RegistrationStatus.CANCELLED:
-        raise EventError(_("Vous n'êtes pas inscrit·e."))
+        raise RegistrationConflict(_("Vous n'êtes pas inscrit·e."))
     was_confirmed = registration.status is RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     session.flush()
@@ -305,7 +334,9 @@ def email_participants(
 ) -> int:
     """The organiser writes to everybody registered or waiting (after commit)."""
     if not may_organise(actor):
-        raise EventError(_("Seuls les volontaires et la concierge écrivent aux participant·es."))
+        raise NotAnOrganiser(
+            _("Seuls les volontaires et la concierge écrivent aux participant·es.")
+        )
     subject, body = subject.strip(), body.strip()
     if not subject or len(subject) > 160 or not body or len(body) > 5000 or not _one_line(subject):
         raise EventError(

@@ -25,11 +25,10 @@ from flask_login import current_user, login_required
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
-from conciergerie.database import commit
+from conciergerie.errors import on_refusal
 from conciergerie.events import images, service
 from conciergerie.events.forms import ActionForm, EventForm, MessageForm
 from conciergerie.extensions import db
@@ -56,7 +55,11 @@ def index():
 
 @bp.get("/<id:event_id>")
 def detail(event_id: int):
-    event = _event(event_id)
+    return _detail_page(_event(event_id))
+
+
+def _detail_page(event: Event):
+    """The event's page; also where a refused registration or cancellation is explained."""
     registration = position = None
     if current_user.is_authenticated:
         registration = service.registration_of(db.session, event, current_user)
@@ -79,28 +82,20 @@ def register(event_id: int):
     event = _event(event_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        registration = service.register(
-            db.session, event, current_user._get_current_object(), now=utcnow()
-        )
-        db.session.commit()
-    except service.EventError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    except IntegrityError:  # the same person, twice at once
-        db.session.rollback()
-        flash(_("Vous êtes déjà inscrit·e."), "error")
+    on_refusal(lambda: _detail_page(event))
+    registration = service.register(
+        db.session, event, current_user._get_current_object(), now=utcnow()
+    )
+    if registration.status is RegistrationStatus.CONFIRMED:
+        flash(_("Vous êtes inscrit·e. À bientôt !"), "success")
     else:
-        if registration.status is RegistrationStatus.CONFIRMED:
-            flash(_("Vous êtes inscrit·e. À bientôt !"), "success")
-        else:
-            flash(
-                _(
-                    "C'est complet : vous êtes sur la liste d'attente. "
-                    "Nous vous écrirons si une place se libère."
-                ),
-                "info",
-            )
+        flash(
+            _(
+                "C'est complet : vous êtes sur la liste d'attente. "
+                "Nous vous écrirons si une place se libère."
+            ),
+            "info",
+        )
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -110,14 +105,9 @@ def unregister(event_id: int):
     event = _event(event_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        service.unregister(db.session, event, current_user._get_current_object(), now=utcnow())
-        commit(db.session)
-    except service.EventError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(_("Votre inscription est annulée."), "success")
+    on_refusal(lambda: _detail_page(event))
+    service.unregister(db.session, event, current_user._get_current_object(), now=utcnow())
+    flash(_("Votre inscription est annulée."), "success")
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -131,50 +121,32 @@ def _provider_choices() -> list[SelectChoice]:
     return [SelectChoice(row.id, row.name) for row in rows]
 
 
-def _utc(value: datetime, field: str) -> datetime:
+def _utc(value: datetime) -> datetime:
     """A wall-clock time typed in the form (Paris) as an aware UTC datetime."""
-    if not 2000 <= value.year <= 2100:
-        raise service.EventError(_("Une date entre 2000 et 2100."), field=field)
     return value.replace(tzinfo=PARIS).astimezone(UTC)
 
 
-def _save(form: EventForm, event: Event | None):
-    """Create or update from a validated form; errors go back on the form's fields."""
-    image_name = None
-    try:
-        if form.image.data and getattr(form.image.data, "filename", ""):
-            image_name = images.store_image(form.image.data.stream, folder=_upload_folder())
-        providers = db.session.scalars(
-            sa.select(Provider).where(Provider.id.in_(form.providers.data or []))
-        ).all()
-        values = dict(
-            title=form.title.data,
-            description=form.description.data or "",
-            place=form.place.data,
-            starts_at=_utc(form.starts_at.data, "starts_at"),
-            ends_at=_utc(form.ends_at.data, "ends_at"),
-            capacity=form.capacity.data,
-            providers=providers,
-            image_name=image_name,
-            now=utcnow(),
-        )
-        if event is None:
-            event = service.create_event(
-                db.session, organiser=current_user._get_current_object(), **values
-            )
-        else:
-            service.update_event(
-                db.session, event, actor=current_user._get_current_object(), **values
-            )
-        commit(db.session)
-    except service.EventError as error:
-        db.session.rollback()
-        if image_name:  # the picture was stored before the form was refused
-            (_upload_folder() / image_name).unlink(missing_ok=True)
-        field = getattr(form, error.field, None) if error.field else None
-        (field or form.title).errors = [*(field or form.title).errors, str(error)]
-        return None
-    return event
+def _values(form: EventForm) -> dict:
+    """What a validated form says of the event, for create_event and update_event."""
+    providers = db.session.scalars(
+        sa.select(Provider).where(Provider.id.in_(form.providers.data or []))
+    ).all()
+    return dict(
+        title=form.title.data,
+        description=form.description.data or "",
+        place=form.place.data,
+        starts_at=_utc(form.starts_at.data),
+        ends_at=_utc(form.ends_at.data),
+        capacity=form.capacity.data,
+        providers=providers,
+        image_name=images.new_image_name() if form.picture is not None else None,
+    )
+
+
+def _store_picture(form: EventForm, name: str | None) -> None:
+    """The picture, stored once the event was accepted: a refused form leaves no file."""
+    if name is not None:
+        images.save_image(form.picture, folder=_upload_folder(), name=name)
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -182,12 +154,20 @@ def _save(form: EventForm, event: Event | None):
 def create():
     form = EventForm()
     form.providers.choices = _provider_choices()
-    if form.validate_on_submit():
-        event = _save(form, None)
-        if event is not None:
-            flash(_("Événement publié."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
-    return render_template("events/form.html", form=form, event=None), 422 if form.errors else 200
+
+    def page():
+        return render_template("events/form.html", form=form, event=None)
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    on_refusal(page, form, default_field="title")
+    values = _values(form)
+    event = service.create_event(
+        db.session, organiser=current_user._get_current_object(), now=utcnow(), **values
+    )
+    _store_picture(form, values["image_name"])
+    flash(_("Événement publié."), "success")
+    return redirect(url_for("events.detail", event_id=event.id))
 
 
 @bp.route("/<id:event_id>/modifier", methods=["GET", "POST"])
@@ -200,10 +180,20 @@ def edit(event_id: int):
         form.starts_at.data = local(event.starts_at).replace(tzinfo=None)
         form.ends_at.data = local(event.ends_at).replace(tzinfo=None)
         form.providers.data = [p.id for p in event.providers]
-    if form.validate_on_submit() and _save(form, event) is not None:
-        flash(_("Événement mis à jour."), "success")
-        return redirect(url_for("events.detail", event_id=event.id))
-    return render_template("events/form.html", form=form, event=event), 422 if form.errors else 200
+
+    def page():
+        return render_template("events/form.html", form=form, event=event)
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    on_refusal(page, form, default_field="title")
+    values = _values(form)
+    service.update_event(
+        db.session, event, actor=current_user._get_current_object(), now=utcnow(), **values
+    )
+    _store_picture(form, values["image_name"])
+    flash(_("Événement mis à jour."), "success")
+    return redirect(url_for("events.detail", event_id=event.id))
 
 
 @bp.post("/<id:event_id>/annuler")
@@ -212,16 +202,9 @@ def cancel(event_id: int):
     event = _event(event_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        service.cancel_event(
-            db.session, event, actor=current_user._get_current_object(), now=utcnow()
-        )
-        commit(db.session)
-    except service.EventError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(_("Événement annulé : les inscrit·es sont prévenu·es par e-mail."), "success")
+    on_refusal(lambda: _detail_page(event))
+    service.cancel_event(db.session, event, actor=current_user._get_current_object(), now=utcnow())
+    flash(_("Événement annulé : les inscrit·es sont prévenu·es par e-mail."), "success")
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -231,30 +214,28 @@ def participants(event_id: int):
     """Names for the volunteers; e-mails too for the concierge."""
     event = _event(event_id)
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            count = service.email_participants(
-                db.session,
-                event,
-                actor=current_user._get_current_object(),
-                subject=form.subject.data,
-                body=form.body.data,
-            )
-            commit(db.session)
-        except service.EventError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            flash(_("Message envoyé à %(n)d personnes.", n=count), "success")
-            return redirect(url_for("events.participants", event_id=event.id))
-    people = service.participants(db.session, event)
-    return render_template(
-        "events/participants.html",
-        event=event,
-        people=people,
-        form=form,
-        show_emails=current_user.role is Role.CONCIERGE,
-    ), 422 if form.errors else 200
+
+    def page():
+        return render_template(
+            "events/participants.html",
+            event=event,
+            people=service.participants(db.session, event),
+            form=form,
+            show_emails=current_user.role is Role.CONCIERGE,
+        )
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    on_refusal(page, form)
+    count = service.email_participants(
+        db.session,
+        event,
+        actor=current_user._get_current_object(),
+        subject=form.subject.data,
+        body=form.body.data,
+    )
+    flash(_("Message envoyé à %(n)d personnes.", n=count), "success")
+    return redirect(url_for("events.participants", event_id=event.id))
 
 
 # Files: image, calendar, poster, archive --------------------------------------------------------

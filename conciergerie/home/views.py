@@ -44,8 +44,7 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated:  # mails follow the language the person reads
-            current_user.locale = lang
-            db.session.commit()
+            current_user.locale = lang  # saved with the request
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
 
 
@@ -62,8 +61,7 @@ def healthz():
     """200 when the app can query its database, 503 otherwise (for the load balancer)."""
     try:
         db.session.execute(sa.text("SELECT 1"))
-    except SQLAlchemyError as error:
-        db.session.rollback()
+    except SQLAlchemyError as error:  # the request rolls back its session (503)
         log.warning("health check: database unreachable: %s", error)
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

@@ -77,11 +77,22 @@ def cents(value: Decimal | None) -> int:
     return int((value or Decimal(0)) * 100)
 
 
+def _weekday(value: str | None) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
 def _check_hours(form, field) -> None:
     try:
         parse_ranges(field.data or "")
     except ValueError as error:
         raise ValidationError(str(error)) from error
+
+
+# The provider's fields the form gives as they are (numbers and hours are converted).
+PROVIDER_FIELDS = (
+    "name", "slug", "category_id", "summary", "description", "ess_status", "local_story",
+    "address", "is_active", "is_integration_enterprise",
+)  # fmt: skip
 
 
 class ProviderForm(FlaskForm):
@@ -115,6 +126,16 @@ class ProviderForm(FlaskForm):
     is_integration_enterprise = BooleanField(
         _l("Entreprise d'insertion (structure d'insertion par l'activité économique)")
     )
+
+    def values(self) -> dict[str, object]:
+        """The provider's columns, from the validated form."""
+        rate = self.commission_rate.data
+        return {
+            **{name: getattr(self, name).data for name in PROVIDER_FIELDS},
+            "latitude": float(self.latitude.data),
+            "longitude": float(self.longitude.data),
+            "commission_rate_bp": None if rate is None else int(rate * 100),
+        }
 
     def hours(self) -> dict[int, list]:
         return {day: parse_ranges(getattr(self, f"hours_{day}").data or "") for day in range(7)}
@@ -183,6 +204,22 @@ class OfferForm(FlaskForm):
     )
     order_cutoff_time = TimeField(_l("à (heure)"), validators=[Optional()])
 
+    def values(self) -> dict[str, object]:
+        """The offer's columns, from the validated form."""
+        weight = self.weight_kg.data
+        names = ("name", "unit", "turnaround_days", "is_active", "is_repair", "on_quote")
+        return {
+            **{name: getattr(self, name).data for name in names},
+            "description": self.description.data or "",
+            "position": self.position.data or 0,
+            "kind": OfferKind(self.kind.data),
+            "price_cents": cents(self.price.data),
+            "weight_grams": None if weight is None else int(weight * 1000),
+            "delivery_weekday": _weekday(self.delivery_weekday.data),
+            "order_cutoff_weekday": _weekday(self.order_cutoff_weekday.data),
+            "order_cutoff_time": self.order_cutoff_time.data,
+        }
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         basket_fields = (self.delivery_weekday, self.order_cutoff_weekday, self.order_cutoff_time)
@@ -222,6 +259,14 @@ class CompanyForm(FlaskForm):
             "(un abonnement signé plus tôt, par exemple)."
         ),
     )
+
+    def values(self) -> dict[str, object]:
+        """The company's columns, from the validated form (the day of the change aside)."""
+        return {
+            **{name: getattr(self, name).data for name in ("name", "slug", "headcount")},
+            "is_subscriber": self.is_subscriber.data,
+            "yearly_fee_cents": cents(self.yearly_fee.data),
+        }
 
 
 ROLE_CHOICES = [

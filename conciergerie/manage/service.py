@@ -4,11 +4,13 @@ every change is logged: who, when, and each field before and after."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
@@ -77,9 +79,18 @@ RANGE = re.compile(r"\s*(\d{1,2})[:h](\d{2})\s*[-–]\s*(\d{1,2})[:h](\d{2})\s*"
 
 
 class ManageError(DomainError):
+    """A rule refused the change; `field` names the form's field at fault, if any."""
+
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
+
+
+class ManageConflict(ManageError):
+    """What another concierge did a moment ago forbids the change: an identifier saved in the
+    same instant, the last active concierge gone."""
+
+    code = "conflict"
+    status = 409
 
 
 def _text(value: object) -> str | None:
@@ -146,6 +157,38 @@ def _slug_taken(session: Session, model: type, slug: str, own_id: int | None) ->
     return session.scalar(query) is not None
 
 
+def _apply(obj: object, values: Mapping[str, object]) -> None:
+    """Set the columns of `obj` given in `values`: only those the log follows."""
+    unknown = set(values) - set(AUDITED[type(obj)][1])
+    if unknown:
+        raise ValueError(f"not set through the management pages: {sorted(unknown)}")
+    for name, value in values.items():
+        setattr(obj, name, value)
+
+
+def _save_with_slug(
+    session: Session,
+    obj: Provider | MemberCompany,
+    values: Mapping[str, object],
+    save: Callable[[], None],
+) -> None:
+    """Set `values` on `obj` and run `save`, in a savepoint: an identifier that another
+    concierge saved after our check_slug hits the unique index when we flush; that is a
+    refusal on the slug (409), and the session stays usable.
+
+    The values are set inside the savepoint: beginning one flushes what is pending, which
+    would clear the history the log reads."""
+    own_id, slug = obj.id, values.get("slug", obj.slug)
+    try:
+        with session.begin_nested():
+            _apply(obj, values)
+            save()
+    except IntegrityError as error:
+        if not _slug_taken(session, type(obj), slug, own_id):
+            raise
+        raise ManageConflict(_("Cet identifiant est déjà pris."), "slug") from error
+
+
 def check_slug(session: Session, model: type, slug: str, own_id: int | None) -> None:
     if not SLUG.fullmatch(slug):
         raise ManageError(
@@ -199,14 +242,21 @@ def save_provider(
     session: Session,
     provider: Provider,
     *,
+    values: Mapping[str, object],
     hours: dict[int, list[tuple[time, time]]],
     actor: User,
     now: datetime,
 ) -> None:
-    """Store a new or edited provider (its attributes already set) with its weekly hours."""
+    """Store a new or edited provider with `values` (its columns, as the form gives them) and
+    its weekly hours, logged. Raises ManageError on the slug when another provider has it
+    (ManageConflict, 409, when it was saved in the same instant)."""
+
+    def save() -> None:
+        _save_provider(session, provider, hours=hours, actor=actor, now=now)
+
     # No flush before the changes are logged: a flush would clear their history.
     with session.no_autoflush:
-        _save_provider(session, provider, hours=hours, actor=actor, now=now)
+        _save_with_slug(session, provider, values, save)
 
 
 def _save_provider(session, provider, *, hours, actor, now) -> None:
@@ -227,8 +277,16 @@ def _save_provider(session, provider, *, hours, actor, now) -> None:
     record(session, provider, actor=actor, now=now, extra={"opening_hours": [before, after]})
 
 
-def save_offer(session: Session, offer: Offer, *, actor: User, now: datetime) -> None:
+def save_offer(
+    session: Session, offer: Offer, *, values: Mapping[str, object], actor: User, now: datetime
+) -> None:
+    """Store a new or edited offer with `values` (its columns, as the form gives them), logged.
+
+    A new offer names its provider by `provider_id`: set through the relationship, it would
+    sit in the provider's offers before it is saved, and be saved with the provider even
+    when the form was refused."""
     with session.no_autoflush:
+        _apply(offer, values)
         if offer.id is None:
             session.add(offer)
         record(session, offer, actor=actor, now=now)
@@ -238,23 +296,34 @@ def save_company(
     session: Session,
     company: MemberCompany,
     *,
+    values: Mapping[str, object],
     actor: User,
     now: datetime,
     effective_on: date | None = None,
 ) -> None:
-    """Save the company, logged; a change of its subscription takes effect on `effective_on`
-    (today when None; see keep_subscription_history)."""
+    """Save the company with `values` (its columns, as the form gives them), logged; a change
+    of its subscription takes effect on `effective_on` (today when None; see
+    keep_subscription_history). Raises ManageError on the field at fault (ManageConflict, 409,
+    for an identifier saved by someone else in the same instant)."""
+
+    def save() -> None:
+        _save_company(session, company, actor=actor, now=now, effective_on=effective_on)
+
     with session.no_autoflush:
-        check_slug(session, MemberCompany, company.slug, company.id)
-        if company.yearly_fee_cents and not company.is_subscriber:
-            raise ManageError(
-                _("Une entreprise qui ne s'abonne pas ne paie pas d'abonnement : mettez 0."),
-                "yearly_fee",
-            )
-        if company.id is None:
-            session.add(company)
-        record(session, company, actor=actor, now=now)
-        keep_subscription_history(session, company, now=now, effective_on=effective_on)
+        _save_with_slug(session, company, values, save)
+
+
+def _save_company(session, company, *, actor, now, effective_on) -> None:
+    check_slug(session, MemberCompany, company.slug, company.id)
+    if company.yearly_fee_cents and not company.is_subscriber:
+        raise ManageError(
+            _("Une entreprise qui ne s'abonne pas ne paie pas d'abonnement : mettez 0."),
+            "yearly_fee",
+        )
+    if company.id is None:
+        session.add(company)
+    record(session, company, actor=actor, now=now)
+    keep_subscription_history(session, company, now=now, effective_on=effective_on)
 
 
 def keep_subscription_history(

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from conciergerie.accounts import service as accounts
-from conciergerie.manage.service import ManageError, record
+from conciergerie.manage.service import ManageConflict, ManageError, record
 from conciergerie.models import AuditEntry, MemberCompany, Provider, Role, User, VolunteerProfile
 from conciergerie.rounds.jobs import plan_without
 from conciergerie.rounds.service import ROUND_ROLES
@@ -76,7 +76,8 @@ def update_user(
     A change of role or a deactivation signs them out everywhere; a new volunteer gets the
     profile the rounds need; someone who no longer does rounds has theirs not yet begun planned
     again. Returns the log entry (None when nothing changed) and the days planned again.
-    Raises ManageError (with the form field at fault) when a rule forbids the change.
+    Raises ManageError (with the form field at fault) when a rule forbids the change;
+    ManageConflict (409) when it would leave no active concierge.
     """
     # No flush before the changes are logged: a flush would clear their history.
     with session.no_autoflush:
@@ -116,7 +117,7 @@ def _update_user(
     was_concierge = user.role is Role.CONCIERGE and user.is_active_account
     leaves = role is not Role.CONCIERGE or not is_active
     if was_concierge and leaves and not _other_active_concierges(session, user):
-        raise ManageError(
+        raise ManageConflict(  # another concierge just left (they deactivated each other)
             _("C'est la dernière personne concierge active : nommez-en une autre d'abord."),
             "role" if role is not Role.CONCIERGE else "is_active_account",
         )

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day
 from conciergerie.mail import can_mail
@@ -30,12 +30,6 @@ from conciergerie.models import (
 
 bp = Blueprint("manage", __name__, url_prefix="/gestion")
 
-# The provider's fields the form sets as they are (numbers and hours are converted).
-PROVIDER_FIELDS = (
-    "name", "slug", "category_id", "summary", "description", "ess_status", "local_story",
-    "address", "is_active", "is_integration_enterprise",
-)  # fmt: skip
-
 
 def _actor():
     return current_user._get_current_object()
@@ -43,6 +37,12 @@ def _actor():
 
 def _form_status(form) -> int:
     return 422 if form.errors else 200
+
+
+def _saved(obj: object) -> bool:
+    """Whether `obj` is in the database: a new one refused after its first flush keeps the id
+    the flush gave it, though the rollback took its row away."""
+    return sa.inspect(obj).has_identity
 
 
 @bp.get("/")
@@ -80,30 +80,25 @@ def _provider_page(provider: Provider):
         if provider.id is not None:
             for day, text in service.hours_text(provider).items():
                 getattr(form, f"hours_{day}").data = text
-    if form.validate_on_submit():
-        for name in PROVIDER_FIELDS:
-            setattr(provider, name, getattr(form, name).data)
-        provider.latitude = float(form.latitude.data)
-        provider.longitude = float(form.longitude.data)
-        rate = form.commission_rate.data
-        provider.commission_rate_bp = None if rate is None else int(rate * 100)
-        try:
-            service.save_provider(
-                db.session, provider, hours=form.hours(), actor=_actor(), now=utcnow()
-            )
-            db.session.commit()
-        except service.ManageError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error))
-        except IntegrityError:  # the same identifier saved by someone else at the same moment
-            db.session.rollback()
-            form.slug.errors.append(_("Cet identifiant est déjà pris."))
-        else:
-            flash(_("« %(name)s » est enregistré.", name=provider.name), "success")
-            return redirect(url_for("manage.edit_provider", provider_id=provider.id))
-    offers = provider.offers if provider.id is not None else []
-    page = render_template("manage/provider.html", form=form, provider=provider, offers=offers)
-    return page, _form_status(form)
+
+    def page():
+        saved = _saved(provider)
+        return render_template(
+            "manage/provider.html",
+            form=form,
+            provider=provider,
+            saved=saved,
+            offers=provider.offers if saved else [],
+        )
+
+    if not form.validate_on_submit():
+        return page(), _form_status(form)
+    on_refusal(page, form, default_field="name")
+    service.save_provider(
+        db.session, provider, values=form.values(), hours=form.hours(), actor=_actor(), now=utcnow()
+    )
+    flash(_("« %(name)s » est enregistré.", name=provider.name), "success")
+    return redirect(url_for("manage.edit_provider", provider_id=provider.id))
 
 
 # Offers ----------------------------------------------------------------------------------------
@@ -113,20 +108,20 @@ def _provider_page(provider: Provider):
 @role_required(Role.CONCIERGE)
 def new_offer(provider_id: int):
     provider = db.get_or_404(Provider, provider_id)
-    return _offer_page(Offer(provider=provider, is_active=True, kind=OfferKind.SERVICE))
+    # By its id: through the relationship, the new offer would join the provider's offers
+    # before it is saved (and the request's commit would try to save it).
+    offer = Offer(provider_id=provider.id, is_active=True, kind=OfferKind.SERVICE)
+    return _offer_page(offer, provider)
 
 
 @bp.route("/offres/<id:offer_id>", methods=["GET", "POST"])
 @role_required(Role.CONCIERGE)
 def edit_offer(offer_id: int):
-    return _offer_page(db.get_or_404(Offer, offer_id))
+    offer = db.get_or_404(Offer, offer_id)
+    return _offer_page(offer, offer.provider)
 
 
-def _weekday(value: str | None) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
-def _offer_page(offer: Offer):
+def _offer_page(offer: Offer, provider: Provider):
     form = forms.OfferForm(obj=offer)
     if not form.is_submitted():
         form.kind.data = offer.kind.value if offer.kind else OfferKind.SERVICE.value
@@ -136,32 +131,16 @@ def _offer_page(offer: Offer):
         for name in ("delivery_weekday", "order_cutoff_weekday"):
             value = getattr(offer, name)
             getattr(form, name).data = "" if value is None else str(value)
-    if form.validate_on_submit():
-        for name in (
-            "name",
-            "description",
-            "unit",
-            "turnaround_days",
-            "is_active",
-            "is_repair",
-            "on_quote",
-        ):
-            setattr(offer, name, getattr(form, name).data)
-        weight = form.weight_kg.data
-        offer.weight_grams = None if weight is None else int(weight * 1000)
-        offer.description = offer.description or ""
-        offer.position = form.position.data or 0
-        offer.kind = OfferKind(form.kind.data)
-        offer.price_cents = forms.cents(form.price.data)
-        offer.delivery_weekday = _weekday(form.delivery_weekday.data)
-        offer.order_cutoff_weekday = _weekday(form.order_cutoff_weekday.data)
-        offer.order_cutoff_time = form.order_cutoff_time.data
-        service.save_offer(db.session, offer, actor=_actor(), now=utcnow())
-        db.session.commit()
-        flash(_("« %(name)s » est enregistrée.", name=offer.name), "success")
-        return redirect(url_for("manage.edit_provider", provider_id=offer.provider_id))
-    page = render_template("manage/offer.html", form=form, offer=offer, provider=offer.provider)
-    return page, _form_status(form)
+
+    def page():
+        return render_template("manage/offer.html", form=form, offer=offer, provider=provider)
+
+    if not form.validate_on_submit():
+        return page(), _form_status(form)
+    on_refusal(page, form, default_field="name")
+    service.save_offer(db.session, offer, values=form.values(), actor=_actor(), now=utcnow())
+    flash(_("« %(name)s » est enregistrée.", name=offer.name), "success")
+    return redirect(url_for("manage.edit_provider", provider_id=provider.id))
 
 
 # Member companies ------------------------------------------------------------------------------
@@ -183,30 +162,30 @@ def _company_page(company: MemberCompany):
     form = forms.CompanyForm(obj=company)
     if not form.is_submitted():
         form.yearly_fee.data = Decimal(company.yearly_fee_cents or 0) / 100
-    if form.validate_on_submit():
-        for name in ("name", "slug", "headcount", "is_subscriber"):
-            setattr(company, name, getattr(form, name).data)
-        company.yearly_fee_cents = forms.cents(form.yearly_fee.data)
-        try:
-            service.save_company(
-                db.session,
-                company,
-                actor=_actor(),
-                now=utcnow(),
-                effective_on=form.effective_on.data,
-            )
-            db.session.commit()
-        except service.ManageError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error))
-        except IntegrityError:
-            db.session.rollback()
-            form.slug.errors.append(_("Cet identifiant est déjà pris."))
-        else:
-            flash(_("« %(name)s » est enregistrée.", name=company.name), "success")
-            return redirect(url_for("manage.index"))
-    page = render_template("manage/company.html", form=form, company=company)
-    return page, _form_status(form)
+
+    def page():
+        saved = _saved(company)
+        return render_template(
+            "manage/company.html",
+            form=form,
+            company=company,
+            saved=saved,
+            subscriptions=company.subscriptions if saved else [],
+        )
+
+    if not form.validate_on_submit():
+        return page(), _form_status(form)
+    on_refusal(page, form, default_field="name")
+    service.save_company(
+        db.session,
+        company,
+        values=form.values(),
+        actor=_actor(),
+        now=utcnow(),
+        effective_on=form.effective_on.data,
+    )
+    flash(_("« %(name)s » est enregistrée.", name=company.name), "success")
+    return redirect(url_for("manage.index"))
 
 
 # Accounts --------------------------------------------------------------------------------------
@@ -243,42 +222,40 @@ def edit_user(user_id: int):
         SelectChoice(p.id, p.name)
         for p in db.session.scalars(sa.select(Provider).order_by(Provider.name))
     ]
-    if form.validate_on_submit():
-        company_id, provider_id = form.member_company_id.data, form.provider_id.data
-        try:
-            result = users.update_user(
-                db.session,
-                user,
-                role=Role(form.role.data),
-                member_company=db.session.get(MemberCompany, company_id) if company_id else None,
-                provider=db.session.get(Provider, provider_id) if provider_id else None,
-                solidarity_rate=form.solidarity_rate.data,
-                is_active=form.is_active_account.data,
-                actor=_actor(),
-                now=utcnow(),
-            )
-            db.session.commit()
-        except service.ManageError as error:
-            db.session.rollback()
-            getattr(form, error.field or "role").errors.append(str(error))
-        else:
-            if result.entry is None:
-                flash(_("Rien n'a changé."), "info")
-            else:
-                flash(_("Le compte de %(name)s est enregistré.", name=user.full_name), "success")
-            if result.replanned:
-                days = ", ".join(calendar_day(day) for day in result.replanned)
-                flash(
-                    _(
-                        "Ses tournées pas encore commencées sont planifiées à nouveau avec les "
-                        "autres volontaires : %(days)s. Chacun·e est prévenu·e.",
-                        days=days,
-                    ),
-                    "info",
-                )
-            return redirect(url_for("manage.user_list"))
-    page = render_template("manage/user.html", form=form, user=user, can_mail=can_mail)
-    return page, _form_status(form)
+
+    def page():
+        return render_template("manage/user.html", form=form, user=user, can_mail=can_mail)
+
+    if not form.validate_on_submit():
+        return page(), _form_status(form)
+    company_id, provider_id = form.member_company_id.data, form.provider_id.data
+    on_refusal(page, form, default_field="role")
+    result = users.update_user(
+        db.session,
+        user,
+        role=Role(form.role.data),
+        member_company=db.session.get(MemberCompany, company_id) if company_id else None,
+        provider=db.session.get(Provider, provider_id) if provider_id else None,
+        solidarity_rate=form.solidarity_rate.data,
+        is_active=form.is_active_account.data,
+        actor=_actor(),
+        now=utcnow(),
+    )
+    if result.entry is None:
+        flash(_("Rien n'a changé."), "info")
+    else:
+        flash(_("Le compte de %(name)s est enregistré.", name=user.full_name), "success")
+    if result.replanned:
+        days = ", ".join(calendar_day(day) for day in result.replanned)
+        flash(
+            _(
+                "Ses tournées pas encore commencées sont planifiées à nouveau avec les "
+                "autres volontaires : %(days)s. Chacun·e est prévenu·e.",
+                days=days,
+            ),
+            "info",
+        )
+    return redirect(url_for("manage.user_list"))
 
 
 @bp.get("/journal")

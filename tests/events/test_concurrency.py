@@ -86,3 +86,46 @@ def test_simultaneous_registrations_never_overfill(app, contested_event):
             RegistrationStatus.WAITING: PEOPLE - CAPACITY,
         }
         assert session.get(Event, event_id).registered == CAPACITY
+
+
+def test_a_double_click_registers_once_and_takes_one_place(app, contested_event):
+    """The same person's requests at once: one registers, the others are a conflict (the
+    unique constraint, when they looked before the first committed), and one place is taken."""
+    event_id, user_ids = contested_event
+    tabs = 4
+    clients = []
+    with app.app_context(), Session(_db.engine) as session:
+        from conciergerie.models import User
+
+        person = session.get(User, user_ids[0])
+        for _ in range(tabs):
+            client = app.test_client()
+            sign_in(client, person)
+            page = client.get(f"/evenements/{event_id}").get_data(as_text=True)
+            token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(
+                1
+            )
+            clients.append((client, token))
+    barrier = threading.Barrier(tabs)
+    answers = []
+
+    def register(client, token):
+        barrier.wait()
+        answers.append(
+            client.post(
+                f"/evenements/{event_id}/inscription", data={"csrf_token": token}
+            ).status_code
+        )
+
+    threads = [threading.Thread(target=register, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [302] + [409] * (tabs - 1)
+    with app.app_context(), Session(_db.engine) as session:
+        registrations = session.scalars(
+            sa.select(Registration).where(Registration.event_id == event_id)
+        ).all()
+        assert [r.user_id for r in registrations] == [user_ids[0]]
+        assert session.get(Event, event_id).registered == 1

@@ -1,5 +1,6 @@
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -285,3 +286,121 @@ def test_poster_stays_french_for_an_english_visitor(client, event):
         "décembre",
     ]
     assert months[day.month - 1] in html
+
+
+# Refusals: the page shown again says why, with the refusal's status; nothing of it is kept.
+
+
+def _registrations(session, event):
+    session.expire_all()
+    return session.scalars(sa.select(Registration).where(Registration.event_id == event.id)).all()
+
+
+def test_registering_twice_is_explained_on_the_event_page(client, session, event, login_as):
+    login_as()
+    url = f"/evenements/{event.id}"
+    assert submit(client, f"{url}/inscription", {}, form_url=url).status_code == 302
+    response = submit(client, f"{url}/inscription", {}, form_url=url)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Vous êtes déjà inscrit·e." in html and "Café réparation" in html
+    assert len(_registrations(session, event)) == 1 and event.registered == 1
+
+
+def test_two_registrations_at_once_are_a_conflict_and_take_no_place(
+    client, session, login_as, monkeypatch
+):
+    from conciergerie.events import service
+
+    event = factories.make_event(session, starts_at=SOON, ends_at=SOON + timedelta(hours=2))
+    login_as()
+    url = f"/evenements/{event.id}"
+    assert submit(client, f"{url}/inscription", {}, form_url=url).status_code == 302
+    # As if the other request had not committed yet when this one looked: the unique
+    # constraint refuses the second row, and the place this one took is given back.
+    monkeypatch.setattr(service, "registration_of", lambda *args, **kwargs: None)
+    response = submit(client, f"{url}/inscription", {}, form_url=url)
+    assert response.status_code == 409
+    assert "Vous êtes déjà inscrit·e." in response.get_data(as_text=True)
+    assert len(_registrations(session, event)) == 1 and event.registered == 1
+
+
+def test_leaving_an_event_one_is_not_registered_to_is_explained(client, event, login_as):
+    login_as()
+    url = f"/evenements/{event.id}"
+    response = submit(client, f"{url}/desinscription", {}, form_url=url)
+    assert response.status_code == 409
+    assert "Vous n&#39;êtes pas inscrit·e." in response.get_data(as_text=True)
+
+
+def test_cancelling_a_cancelled_event_is_explained_and_mails_nobody(
+    client, session, event, make_user, login_as, outbox
+):
+    from conciergerie.events import service
+
+    service.register(session, event, make_user(), now=factories.NOW)
+    login_as(Role.VOLUNTEER)
+    url = f"/evenements/{event.id}"
+    assert submit(client, f"{url}/annuler", {}, form_url=url).status_code == 302
+    assert len(outbox) == 1
+    response = submit(client, f"{url}/annuler", {}, form_url=url)
+    assert response.status_code == 409
+    assert "Cet événement est déjà annulé." in response.get_data(as_text=True)
+    session.expire_all()
+    assert event.sequence == 1 and len(outbox) == 1
+
+
+def test_a_refused_edit_keeps_neither_the_event_nor_its_picture(
+    app, client, session, event, make_user, login_as
+):
+    from conciergerie.events import service
+
+    service.register(session, event, make_user(), now=factories.NOW)
+    login_as(Role.VOLUNTEER)
+    folder = Path(app.config["UPLOAD_ROOT"]) / "events"
+    before = set(folder.glob("*")) if folder.exists() else set()
+    url = f"/evenements/{event.id}/modifier"
+    response = submit(
+        client,
+        url,
+        {**form(title="Café couture", capacity=""), "image": (picture(), "photo.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302  # accepted: the picture is stored
+    assert len(set(folder.glob("*")) - before) == 1
+    before = set(folder.glob("*"))
+    response = submit(
+        client,
+        url,
+        {**form(title="Café tricot", capacity="0"), "image": (picture(), "photo.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422  # the form's own check (capacity from 1)
+    response = submit(
+        client,
+        url,
+        {**form(title="Café tricot", starts_at="2026-12-24T18:00", ends_at="2026-12-24T17:00"),
+         "image": (picture(), "photo.png")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "La fin doit suivre le début." in response.get_data(as_text=True)
+    assert set(folder.glob("*")) == before
+    session.expire_all()
+    assert event.title == "Café couture"
+
+
+def test_a_message_refused_by_the_service_is_shown_on_the_participants_page(
+    client, session, event, make_user, login_as, outbox
+):
+    from conciergerie.events import service
+
+    service.register(session, event, make_user(), now=factories.NOW)
+    login_as(Role.VOLUNTEER)
+    url = f"/evenements/{event.id}/participants"
+    response = submit(client, url, {"subject": "Demain\r\nBcc: x@example.org", "body": "Bonjour"})
+    assert response.status_code == 422
+    assert "Un objet (160 caractères, une ligne)" in response.get_data(as_text=True)
+    assert outbox == []
+    response = submit(client, url, {"subject": "Demain", "body": "Bonjour"})
+    assert response.status_code == 302 and len(outbox) == 1

@@ -44,8 +44,8 @@ def _save(session: Session, company_id: int, actor_id: int, *, fee: int | None) 
 
     company = session.get(MemberCompany, company_id)
     company.subscriptions  # noqa: B018 — read before the other save commits, as a page would
-    company.is_subscriber, company.yearly_fee_cents = fee is not None, fee or 0
-    save_company(session, company, actor=session.get(User, actor_id), now=NOW)
+    values = {"is_subscriber": fee is not None, "yearly_fee_cents": fee or 0}
+    save_company(session, company, values=values, actor=session.get(User, actor_id), now=NOW)
 
 
 def test_the_second_save_works_on_the_periods_the_first_left(app, company_and_concierges):

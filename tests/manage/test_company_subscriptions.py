@@ -238,3 +238,20 @@ def test_a_new_company_can_be_recorded_as_subscribing_since_a_past_day(
     assert submit(client, "/gestion/entreprises/nouvelle", form).status_code == 302
     company = session.scalar(sa.select(MemberCompany).where(MemberCompany.slug == "coop-lilloise"))
     assert periods(company) == [(date(2026, 10, 1), None, 120_000)]
+
+
+def test_a_new_company_refused_once_written_is_shown_again_as_new(
+    client, session, login_as, monkeypatch
+):
+    # The company is written (for its log line) before its subscription's day is refused: the
+    # page shown again is still the new company's, and nothing of it is kept.
+    login_as(Role.CONCIERGE)
+    monkeypatch.setattr("conciergerie.manage.views.utcnow", lambda: at(25))
+    form = {"name": "Coopérative Lilloise", "slug": "coop-lilloise", "headcount": "12",
+            "is_subscriber": "y", "yearly_fee": "1200", "effective_on": "2026-12-01"}  # fmt: skip
+    response = submit(client, "/gestion/entreprises/nouvelle", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "aujourd&#39;hui au plus tard" in html
+    assert "<h1>Nouvelle entreprise</h1>" in html and 'value="coop-lilloise"' in html
+    assert session.scalar(sa.select(sa.func.count()).select_from(MemberCompany)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0

@@ -201,14 +201,26 @@ def test_the_impact_flags_are_logged(client, session, login_as, make_category):
 
 
 def test_a_slug_taken_in_the_same_instant_is_a_form_error(
-    client, session, login_as, make_category, monkeypatch
+    client, session, login_as, make_category, make_provider, monkeypatch
 ):
     from conciergerie.manage import service
 
     login_as(Role.CONCIERGE)
     other = _provider_form(make_category)
     submit(client, "/gestion/prestataires/nouveau", other)
-    # As if another concierge had saved the same identifier after our check.
+    # As if another concierge had saved the same identifier after our check: a conflict, shown
+    # on the identifier's field of the form as typed, and nothing of it saved.
     monkeypatch.setattr(service, "check_slug", lambda *args, **kwargs: None)
-    response = submit(client, "/gestion/prestataires/nouveau", _provider_form(make_category))
-    assert response.status_code == 422 and "déjà pris" in response.get_data(as_text=True)
+    form = _provider_form(make_category, name="Clés Express")
+    response = submit(client, "/gestion/prestataires/nouveau", form)
+    assert response.status_code == 409 and "déjà pris" in response.get_data(as_text=True)
+    assert 'value="Clés Express"' in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Provider)) == 1
+    assert len(_entries(session, "provider")) == 1
+    # The same when an edit takes the identifier: the provider keeps its own.
+    mine = make_provider(slug="cles-express")
+    url = f"/gestion/prestataires/{mine.id}"
+    response = submit(client, url, {**form, "category_id": mine.category_id})
+    assert response.status_code == 409 and "déjà pris" in response.get_data(as_text=True)
+    session.expire_all()
+    assert mine.slug == "cles-express" and len(_entries(session, "provider")) == 1
