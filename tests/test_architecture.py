@@ -4,6 +4,7 @@ another that imports it back (a circle that only works by importing inside funct
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "conciergerie"
@@ -134,3 +135,19 @@ def test_no_service_function_is_over_60_lines():
 def test_the_allowed_long_functions_are_still_too_long():
     """An entry of ALLOWED_LONG_FUNCTIONS whose function was split (or renamed) goes."""
     assert ALLOWED_LONG_FUNCTIONS - set(_long_functions()) == set()
+
+
+# A view (or the API) that commits or rolls back itself: the request does it (database.py).
+SELF_COMMIT = re.compile(r"\.commit\(|\bcommit\(db\b|\.rollback\(")
+
+
+def test_no_view_commits_or_rolls_back():
+    views = sorted(PACKAGE.rglob("views.py")) + sorted(PACKAGE.glob("*/records.py"))
+    assert len(views) > 10
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}: {line.strip()}"
+        for path in views
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if SELF_COMMIT.search(line)
+    ]
+    assert found == []
