@@ -3,9 +3,10 @@
 A request's changes are committed once, by the request itself (`unit_of_work`), when its view
 raised nothing and answered below 400; otherwise they are rolled back. Views and the API never
 commit or roll back: services flush, raise a `DomainError` to refuse, and register with
-`on_commit` what must happen only once the data is saved. What must be kept even when the request
-is refused (a failed sign-in counted, an audit line) is written by its service in a transaction
-of its own, and its docstring says so.
+`on_commit` what must happen only once the data is saved (not mails: they are rows written in the
+transaction itself, see mail.py). What must be kept even when the request is refused (a failed
+sign-in counted, an audit line) is written by its service in a transaction of its own, and its
+docstring says so.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -
     """Run `callback` once `commit(session)` has committed; never if what it is about is rolled
     back (the whole transaction, or the savepoint it was registered in).
 
-    Mails about an order must not go out for an order that was finally not saved.
+    Mails need none of this: written to the outbox in the transaction (mail.send_templated), they
+    are saved or rolled back with it.
     """
     real = real_session(session)
     within = real.get_nested_transaction() or real.get_transaction()
@@ -54,21 +56,23 @@ def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -
 
 
 def commit(session: Session | scoped_session) -> None:
-    """Commit, then run the actions registered with `on_commit` (they may load from the DB).
+    """Commit, then run the actions registered with `on_commit` (they may load from the DB), then
+    commit what they wrote (a mail that a view still registers that way) on its own.
 
     The request does this itself (`unit_of_work`); commands and jobs call it at their end."""
     real = real_session(session)
     real.commit()
-    for _within, callback in real.info.pop("on_commit", []):
+    actions = real.info.pop("on_commit", [])
+    for _within, callback in actions:
         try:
             callback()
-        except Exception:  # the data is saved: a mail failure must not turn it into an error
+        except Exception:  # the data is saved: a failing action must not turn it into an error
             log.exception("post-commit action failed")
-    if real.info.pop("pending_mail", False):  # mails to try again later (mail.deliver)
+    if actions:
         try:
             real.commit()
         except Exception:
-            log.exception("mails to try again could not be saved")
+            log.exception("what the post-commit actions wrote could not be saved")
             real.rollback()
 
 

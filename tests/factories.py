@@ -141,12 +141,13 @@ def make_order(session, *, customer=None, offer=None, quantity=1, dropoff=None, 
     """A confirmed pay-at-desk order placed through the service (so places are taken).
 
     The order stands for one placed earlier: its confirmation mail is not part of the test
-    (the tests of that mail place their orders through the service or the views)."""
-    from conciergerie.database import real_session
+    (the tests of that mail place their orders through the service or the views), so the factory
+    leaves no outbox row."""
+    from conciergerie.models import OutboxMail
     from conciergerie.orders import service
 
-    actions = real_session(session).info.setdefault("on_commit", [])
-    before = len(actions)
+    session.flush()
+    mails_before = session.scalar(sa.select(sa.func.max(OutboxMail.id))) or 0
     customer = customer or make_user(session)
     offer = offer or make_offer(session, turnaround_days=1)
     if dropoff is None and offer.kind is OfferKind.SERVICE:
@@ -164,7 +165,8 @@ def make_order(session, *, customer=None, offer=None, quantity=1, dropoff=None, 
         now=kw.pop("now", NOW),
         settings=kw.pop("settings", SETTINGS),
     )
-    del actions[before:]
+    session.flush()
+    session.execute(sa.delete(OutboxMail).where(OutboxMail.id > mails_before))
     return order
 
 

@@ -103,7 +103,7 @@ def mark_cannot_do(
     session: Session, line: OrderLine, *, reason: str, actor: User, now: datetime
 ) -> bool:
     """The provider cannot do the work: the item goes back with the next round as it came, the
-    concierge is told (by the caller, after the commit) and refunds the line. Repeat-safe."""
+    concierge is told (by the caller, in the transaction) and refunds the line. Repeat-safe."""
     if not _take(session, line, actor):
         return False
     line.ready_at = now
