@@ -191,3 +191,17 @@ def test_a_job_no_longer_in_the_registry_is_dropped_from_the_store(app, session)
         is None
     )
 
+
+def test_jobs_page_shows_the_mails_waiting_and_the_last_error(client, session, login_as):
+    from conciergerie.mail import enqueue
+
+    login_as(Role.CONCIERGE)
+    assert "Aucun e-mail en attente" in client.get("/comptoir/taches/").get_data(as_text=True)
+    enqueue(session, "a@example.org", "s", "t", None)
+    failing = enqueue(session, "b@example.org", "s", "t", None)
+    failing.attempts, failing.failed_at = 2, NOW
+    failing.last_error = "SMTPRecipientsRefused: no such user"
+    session.flush()
+    html = client.get("/comptoir/taches/").get_data(as_text=True)
+    assert "2 e-mails en attente" in html and "1 en échec" in html
+    assert "SMTPRecipientsRefused: no such user" in html and "send-mails" in html
