@@ -128,7 +128,7 @@ def _message(mail: OutboxMail) -> EmailMultiAlternatives:
     return message
 
 
-def _claim_next(session: Session, now: datetime) -> OutboxMail | None:
+def claim_next(session: Session, now: datetime) -> OutboxMail | None:
     """The oldest mail due, row-locked until the commit. SKIP LOCKED: a mail another sender is
     sending is passed by, never waited for nor sent twice at once (PostgreSQL; SQLite has one
     writer and a single scheduler)."""
@@ -182,7 +182,7 @@ def send_due(
     done = Delivery()
     deadline = time.monotonic() + budget_seconds
     for _ in range(limit):
-        mail = _claim_next(session, now)
+        mail = claim_next(session, now)
         if mail is None:
             break
         server_down = _attempt(session, mail, now, done)
