@@ -35,7 +35,18 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DBAPI o
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+def begin_writing(session: Session | scoped_session) -> None:
+    """Begin the session's next transaction as one that will write (call it with no transaction
+    under way, e.g. just after a commit).
+
+    On SQLite this is BEGIN IMMEDIATE: the database's write lock is taken now, not at the first
+    write. A transaction that reads, then writes, while another writes meets it halfway, and
+    SQLite answers "database is locked" at once rather than wait (a deadlock otherwise).
+    PostgreSQL's row locks do this job: nothing changes there."""
+    real_session(session).connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
 
 
 def real_session(session: Session | scoped_session) -> Session:

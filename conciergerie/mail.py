@@ -24,7 +24,7 @@ from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy.orm import Session, object_session
 
-from conciergerie.database import commit, real_session
+from conciergerie.database import begin_writing, commit, real_session
 from conciergerie.extensions import db
 from conciergerie.i18n import babel_locale
 from conciergerie.models import OutboxMail, User, utcnow
@@ -178,16 +178,17 @@ def send_due(
     crash re-sends at most the mail in flight, under its Message-ID. A failure waits longer
     each time (`retry_delay`); a mail still failing after `GIVE_UP_AFTER` is given up. The run
     stops at a server down, after `limit` mails or `budget_seconds` (the job runs again soon).
+    What `session` holds is committed first (the job's runner has only read its lease).
     """
     done = Delivery()
     deadline = time.monotonic() + budget_seconds
+    commit(session)
     for _ in range(limit):
+        begin_writing(session)  # SQLite: the claim's lock, taken before reading
         mail = claim_next(session, now)
-        if mail is None:
-            break
-        server_down = _attempt(session, mail, now, done)
+        server_down = mail is not None and _attempt(session, mail, now, done)
         commit(session)
-        if server_down or time.monotonic() > deadline:
+        if mail is None or server_down or time.monotonic() > deadline:
             break
     return done
 
