@@ -287,3 +287,35 @@ def test_a_mail_a_view_still_registers_after_the_commit_is_saved(session):
     commit(session)
     session.rollback()  # what was committed stays
     assert [mail.recipient for mail in rows(session)] == ["lea@example.org"]
+
+
+def test_on_sqlite_a_sender_takes_the_write_lock_before_it_claims(tmp_path):
+    """BEGIN IMMEDIATE: a claim that reads, then deletes, never meets another writer halfway."""
+    import sqlite3
+
+    from conciergerie.database import _sqlite_begin, _sqlite_connect, begin_writing
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    sa.event.listen(engine, "connect", _sqlite_connect)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    other = sqlite3.connect(tmp_path / "lock.db", timeout=0, isolation_level=None)
+
+    def other_can_write() -> bool:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # database is locked
+            return False
+        other.execute("ROLLBACK")
+        return True
+
+    with Session(engine) as session:
+        session.execute(sa.text("select 1"))  # a plain BEGIN: only read so far
+        assert other_can_write()
+        session.commit()
+        begin_writing(session)
+        session.execute(sa.text("select 1"))
+        assert not other_can_write()  # the write lock is ours from the start
+        session.commit()
+        assert other_can_write()
+    other.close()
+    engine.dispose()
