@@ -140,6 +140,14 @@ def test_a_change_rolled_back_leaves_no_mail(session):
     assert rows(session) == []
 
 
+def test_the_factorys_order_stands_for_one_placed_earlier_and_leaves_no_mail(session):
+    from tests.factories import make_order
+
+    make_order(session)
+    session.flush()
+    assert rows(session) == []
+
+
 def test_the_mail_is_in_the_recipients_language(session, sent, make_user):
     from conciergerie.mail import send_due
     from conciergerie.models import utcnow
