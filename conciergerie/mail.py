@@ -130,8 +130,8 @@ def _message(mail: OutboxMail) -> EmailMultiAlternatives:
 
 def claim_next(session: Session, now: datetime) -> OutboxMail | None:
     """The oldest mail due, row-locked until the commit. SKIP LOCKED: a mail another sender is
-    sending is passed by, never waited for nor sent twice at once (PostgreSQL; SQLite has one
-    writer and a single scheduler)."""
+    sending is passed by, never waited for nor sent twice at once (PostgreSQL; on SQLite the
+    sender holds the database's write lock instead, see `send_due`)."""
     return session.scalar(
         sa.select(OutboxMail)
         .where(OutboxMail.next_attempt_at <= now)
