@@ -36,9 +36,15 @@ def external_url(endpoint: str, **values: object) -> str:
     """An absolute link for a mail, always on PUBLIC_URL.
 
     Never built from the request's Host header, which a client chooses: a reset link pointing at
-    another site would hand the token over.
+    another site would hand the token over. Nor refused by TRUSTED_HOSTS, which guards the
+    requests the site answers, not the links it writes: a mail is rendered in the transaction of
+    its change, and must not make that change fail.
     """
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]) as context:
+        if context.url_adapter is None:  # PUBLIC_URL's host is not among TRUSTED_HOSTS
+            context.url_adapter = current_app.url_map.bind_to_environ(
+                context.request.environ, subdomain=current_app.url_map.default_subdomain or ""
+            )
         return url_for(endpoint, _external=True, **values)
 
 

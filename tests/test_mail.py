@@ -327,3 +327,16 @@ def test_on_sqlite_a_sender_takes_the_write_lock_before_it_claims(tmp_path):
         assert other_can_write()
     other.close()
     engine.dispose()
+
+
+def test_links_are_built_on_public_url_whatever_hosts_the_site_answers_to(app, monkeypatch):
+    """TRUSTED_HOSTS guards the requests; a link in a mail is on PUBLIC_URL even if its host is
+    not among them (the mail is rendered with its change: it must not make the change fail)."""
+    from conciergerie.mail import external_url
+
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://etvoila-gambetta.test")
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["127.0.0.1"])
+    with app.app_context():
+        assert (
+            external_url("orders.detail", order_id=7) == "https://etvoila-gambetta.test/commandes/7"
+        )
