@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import jsonify
 from flask_babel import gettext as _
 
+from conciergerie.api.schemas import PlacedOrder
 from conciergerie.errors import DomainError
 from conciergerie.extensions import db
 from conciergerie.models import Order
 from conciergerie.orders import service as orders
+
+PLACED_ORDER = PlacedOrder()
 
 
 class ApiError(DomainError):
@@ -39,9 +42,7 @@ def idempotency_mismatch() -> ApiError:
 
 def replay_response(order: Order):
     """The order an earlier request with the same Idempotency-Key placed, as it answered."""
-    from conciergerie.api import serializers
-
-    response = jsonify(serializers.order(order))
+    response = jsonify(PLACED_ORDER.dump(order))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/orders/{order.id}"
     response.headers["Idempotent-Replayed"] = "true"
