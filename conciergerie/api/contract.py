@@ -5,8 +5,8 @@ Each view declares its request (`@bp.arguments(schema)`, body, query or headers)
 (`@bp.response(status, schema)`) and its refusals (`@bp.refusals({status: why})`); nothing else
 describes the API. A request that does not fit its schema is refused here, before the view runs:
 
-- a body that is not a JSON object (missing, not JSON, a list…), or that holds a character no
-  text may hold (NUL, a lone surrogate), is a 400 `bad_request`;
+- a body that is not a JSON object (missing, not JSON, a list…), or a text in it that the
+  database could not store (NUL, a lone surrogate), is a 400 `bad_request`;
 - a value that does not fit is a 422 `invalid` (a 400 `bad_request` where the operation says so:
   the rounds' `date`), whose `field` is the path of the first value at fault, such as
   `lines[0].offer_id`, `payment`, `from` or `Idempotency-Key`.
@@ -40,17 +40,6 @@ ANY_REQUEST = {
 BEARER = [{"bearer": []}]
 
 
-def storable(value: object) -> bool:
-    """No NUL and no lone surrogate anywhere: the database could not store them."""
-    if isinstance(value, str):
-        return "\x00" not in value and not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
-    if isinstance(value, dict):
-        return all(storable(k) and storable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(storable(v) for v in value)
-    return True
-
-
 def first_error(messages: Mapping) -> tuple[str | None, str]:
     """The first refusal in marshmallow's nested messages and the path of its field:
     {"json": {"lines": {0: {"offer_id": ["…"]}}}} gives ("lines[0].offer_id", "…")."""
@@ -77,11 +66,7 @@ class ApiParser(FlaskParser):
         data = req.get_json(silent=True)
         if not isinstance(data, dict):
             raise ApiError(400, "bad_request", _("Le corps de la requête doit être un objet JSON."))
-        if not storable(data):
-            raise ApiError(
-                400, "bad_request", _("Le corps de la requête contient un caractère invalide.")
-            )
-        return data
+        return data  # its texts are checked by their fields (schemas.Text)
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         status = error_status_code or self.DEFAULT_VALIDATION_STATUS

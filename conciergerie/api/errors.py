@@ -5,13 +5,10 @@ from __future__ import annotations
 from flask import jsonify
 from flask_babel import gettext as _
 
-from conciergerie.api.schemas import PlacedOrder
 from conciergerie.errors import DomainError
 from conciergerie.extensions import db
 from conciergerie.models import Order
 from conciergerie.orders import service as orders
-
-PLACED_ORDER = PlacedOrder()
 
 
 class ApiError(DomainError):
@@ -42,6 +39,8 @@ def idempotency_mismatch() -> ApiError:
 
 def replay_response(order: Order):
     """The order an earlier request with the same Idempotency-Key placed, as it answered."""
+    from conciergerie.api.schemas import PLACED_ORDER  # (schemas raise ApiError)
+
     response = jsonify(PLACED_ORDER.dump(order))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/orders/{order.id}"

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, post_load, validate
 
 from conciergerie import models
+from conciergerie.api.errors import ApiError
 from conciergerie.models import (
     OfferKind,
     OrderStatus,
@@ -30,6 +31,7 @@ from conciergerie.timeutils import PARIS, local_date
 
 MAX_SLOT_RANGE_DAYS = 62
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+DAY_PATTERN = "^(20[0-9][0-9]|2100)-[0-9][0-9]-[0-9][0-9]$"  # the years of FIRST_DAY to LAST_DAY
 
 # Fields -----------------------------------------------------------------------------------------
 
@@ -41,7 +43,8 @@ REFUSED = {
 
 
 class Int(fields.Integer):
-    """A JSON integer: not a string of digits, not a float, not a boolean."""
+    """A JSON integer (5, or 5.0 as JSON Schema counts it), not a string of digits nor a
+    boolean."""
 
     default_error_messages = {
         **REFUSED,
@@ -52,6 +55,11 @@ class Int(fields.Integer):
     def __init__(self, **kwargs):
         super().__init__(strict=True, **kwargs)
 
+    def _validated(self, value: object) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
 
 class Id(Int):
     """A row id: 1 to 2³¹−1 (a PostgreSQL INTEGER key); whether the row exists is the view's
@@ -61,8 +69,27 @@ class Id(Int):
         super().__init__(validate=validate.Range(min=1, max=MAX_ID, error=unknown), **kwargs)
 
 
+def storable(text: str) -> bool:
+    """No NUL and no lone surrogate: the database could not store them."""
+    return "\x00" not in text and not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
 class Text(fields.String):
+    """A text. One with NUL or a lone surrogate, which the database cannot store, makes the
+    request a 400 (`bad_request`); the document excludes NUL (JSON Schema cannot say the other)."""
+
     default_error_messages = {**REFUSED, "invalid": _l("Un texte est attendu.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("pattern", "^[^\\x00]*$")
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not storable(text):
+            message = _("Le corps de la requête contient un caractère invalide.")
+            raise ApiError(400, "bad_request", message, self.data_key or self.name)
+        return text
 
 
 class Day(fields.Date):
@@ -75,6 +102,7 @@ class Day(fields.Date):
         bounds = validate.Range(
             min=FIRST_DAY, max=LAST_DAY, error=_l("Date hors des limites (2000–2100).")
         )
+        kwargs.setdefault("metadata", {}).setdefault("pattern", DAY_PATTERN)
         super().__init__(validate=bounds, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> date:
@@ -367,6 +395,9 @@ class PlacedOrder(Order):
     checkout_url = fields.String(
         metadata={"description": "Only when paid online: where to pay (Stripe Checkout)."}
     )
+
+
+PLACED_ORDER = PlacedOrder()  # also for the replays of api/errors.py
 
 
 class RoundItem(ma.Schema):

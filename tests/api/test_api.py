@@ -302,6 +302,18 @@ def test_unstorable_text_is_refused(customer_api, client, offer, slots, note):
     assert response.status_code == 400 and response.is_json
 
 
+def test_an_integer_may_be_written_2_0(customer_api, offer, slots):
+    body = order_body(offer, slots)
+    body["lines"][0]["quantity"] = 2.0  # an integer, as JSON Schema counts it
+    response = customer_api.post("/orders", json=body)
+    assert response.status_code == 201 and response.get_json()["lines"][0]["quantity"] == 2
+
+
+def test_unknown_fields_are_ignored_whatever_they_hold(customer_api, offer, slots):
+    response = customer_api.post("/orders", json=order_body(offer, slots, extra={"x": "\u0000"}))
+    assert response.status_code == 201
+
+
 @pytest.mark.parametrize(
     "query", ["from=9999-12-31", "from=0001-01-01", "from=9999-12-01&to=9999-12-31"]
 )
