@@ -74,6 +74,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     cli.init_app(app)
 
     from conciergerie.accounts.views import bp as accounts_bp
+    from conciergerie.api.contract import init_app as init_api
     from conciergerie.api.views import bp as api_bp
     from conciergerie.catalogue.views import bp as catalogue_bp
     from conciergerie.desk.views import bp as desk_bp
@@ -96,7 +97,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(orders_bp)
     app.register_blueprint(slots_bp)
     app.register_blueprint(desk_bp)
-    app.register_blueprint(api_bp)
+    init_api(app, api_bp)  # the API's blueprint, and its OpenAPI document
     app.register_blueprint(payments_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(jobs_bp)

@@ -45,7 +45,9 @@ def pseudonym(email: str | None) -> str:
     """What logs and counters keep of an e-mail address: a keyed digest, never the address (and
     not a plain hash, which anyone could recompute from a guessed address)."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, _normal(email or "").encode(), hashlib.sha256).hexdigest()[:16]
+    # "surrogatepass": an address sent with a lone surrogate (refused afterwards) still counts.
+    spelt = _normal(email or "").encode(errors="surrogatepass")
+    return hmac.new(key, spelt, hashlib.sha256).hexdigest()[:16]
 
 
 def account_key() -> str:

@@ -31,9 +31,9 @@ def idempotency_mismatch() -> ApiError:
 
 def replay_response(order: Order):
     """The order an earlier request with the same Idempotency-Key placed, as it answered."""
-    from conciergerie.api import serializers
+    from conciergerie.api.schemas import PLACED_ORDER  # (schemas raise ApiError)
 
-    response = jsonify(serializers.order(order))
+    response = jsonify(PLACED_ORDER.dump(order))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/orders/{order.id}"
     response.headers["Idempotent-Replayed"] = "true"

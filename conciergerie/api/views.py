@@ -1,25 +1,31 @@
-"""/api/v1: the same service layer as the HTML pages, spoken in JSON."""
+"""/api/v1: the same service layer as the HTML pages, spoken in JSON.
+
+Each view declares its request, its answer and its refusals (api/contract.py); the OpenAPI
+document is generated from these declarations. A request is checked against its schema before
+the view runs, after what must come first: the token, then who may call it, then the objects its
+path names (a stranger gets a 404 before any remark on the body).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import re
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from conciergerie.accounts import limits
 from conciergerie.accounts import service as accounts
-from conciergerie.api import serializers
+from conciergerie.api import schemas
 from conciergerie.api import service as tokens
+from conciergerie.api.contract import ANY_REQUEST, Blueprint
 from conciergerie.api.errors import ApiError, idempotency_mismatch, replay_response, replayed
-from conciergerie.api.openapi import build_spec
 from conciergerie.extensions import csrf, db, limiter
 from conciergerie.models import (
     DeskSlot,
@@ -39,21 +45,22 @@ from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
 from conciergerie.payments.gateway import get_gateway, order_settings
 from conciergerie.rounds import service as rounds
-from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import local_date, start_of_local_day
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="The concierge's services, in JSON."
+)
 log = logging.getLogger(__name__)
 csrf.exempt(bp)  # no cookies here: every call carries its bearer token
-
-MAX_SLOT_RANGE_DAYS = 62
 
 
 bp.register_error_handler(orders.RequestReplayed, replayed)
 
 
 def token_required(view):
+    """The caller's bearer token, checked before anything else (a 401, documented)."""
+
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
@@ -68,41 +75,27 @@ def token_required(view):
         g.api_user, g.api_token = found
         return view(*args, **kwargs)
 
-    return wrapped
+    return bp.bearer(wrapped)
 
 
-def _storable(value: object) -> bool:
-    """No NUL and no lone surrogate anywhere: the database could not store them."""
-    if isinstance(value, str):
-        return "\x00" not in value and not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
-    if isinstance(value, dict):
-        return all(_storable(k) and _storable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_storable(v) for v in value)
-    return True
+def before_the_body(check: Callable[..., dict]):
+    """Run `check(**path arguments)` (who may call, which objects the path names: 403, 404)
+    before the request is checked against its schema; the view gets what it returns."""
 
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            return view(*args, **check(**kwargs))
 
-def _json_object() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", _("Le corps de la requête doit être un objet JSON."))
-    if not _storable(data):
-        raise ApiError(
-            400, "bad_request", _("Le corps de la requête contient un caractère invalide.")
-        )
-    return data
+        return wrapped
 
-
-def _int(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(422, "invalid", _("Un nombre entier est attendu."), field)
-    return value
+    return decorator
 
 
 # Authentication ---------------------------------------------------------------------------------
 
 
-@bp.post("/auth/token")
+@bp.route("/auth/token", methods=["POST"])
 @limiter.shared_limit(limits.SIGN_IN_PER_ADDRESS, scope="sign-in")
 @limiter.shared_limit(
     limits.FAILURES_PER_ACCOUNT_AND_ADDRESS,
@@ -116,78 +109,76 @@ def _int(value: object, field: str) -> int:
     key_func=limits.account_key,
     deduct_when=limits.failed,
 )
-def create_token():
-    data = _json_object()
-    email, password = data.get("email"), data.get("password")
-    if not isinstance(email, str) or not isinstance(password, str) or len(password) > 1024:
-        raise ApiError(422, "invalid", _("E-mail et mot de passe sont attendus."), "email")
+@bp.arguments(schemas.Credentials)
+@bp.response(200, schemas.Token, description="A new token, shown once.")
+@bp.refusals(
+    {
+        401: "Wrong e-mail or password (`invalid_credentials`).",
+        422: "An e-mail and a password (text) are expected (`invalid`).",
+        429: "Too many attempts from this address or for this account (`too_many_requests`).",
+    }
+)
+def create_token(credentials: dict):
+    """Exchange an e-mail and password for a bearer token"""
+    email, password = credentials["email"], credentials["password"]
     user = accounts.authenticate(db.session, email, password, now=utcnow())
     if user is None:
         limits.wrong_password()
         log.warning("failed API sign-in for account %s", limits.pseudonym(email))
         raise ApiError(401, "invalid_credentials", _("Adresse e-mail ou mot de passe incorrect."))
-    token = tokens.issue_token(db.session, user, now=utcnow())
-    return jsonify(token=token, token_type="Bearer")
+    return {"token": tokens.issue_token(db.session, user, now=utcnow())}
 
 
-@bp.delete("/auth/token")
+@bp.route("/auth/token", methods=["DELETE"])
 @token_required
+@bp.response(204, description="Revoked.")
+@bp.refusals({})
 def revoke_token():
+    """Revoke the token used for this call"""
     tokens.revoke(g.api_token, now=utcnow())
-    return "", 204
+    return current_app.response_class(status=204)
 
 
 # Catalogue and slots ----------------------------------------------------------------------------
 
 
-@bp.get("/providers")
+@bp.route("/providers")
+@bp.response(200, schemas.Providers, description="The providers.")
+@bp.refusals({})
 def providers():
+    """The catalogue: active providers with their active offers"""
     rows = db.session.scalars(
         sa.select(Provider)
         .where(Provider.is_active)
         .options(selectinload(Provider.offers), selectinload(Provider.category))
         .order_by(Provider.name)
     )
-    return jsonify(
-        providers=[serializers.provider(p, [o for o in p.offers if o.is_active]) for p in rows]
-    )
+    return {"providers": rows.all()}
 
 
-def _date_arg(name: str, default: date) -> date:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(422, "invalid", _("Date attendue au format AAAA-MM-JJ."), name) from None
-    if not date(2000, 1, 1) <= value <= date(2100, 12, 31):
-        raise ApiError(422, "invalid", _("Date hors des limites (2000–2100)."), name)
-    return value
+@bp.route("/slots")
+@bp.arguments(schemas.SlotQuery, location="query")
+@bp.response(200, schemas.Slots, description="Open slots, earliest first.")
+@bp.refusals(
+    {
+        422: "`kind`, `from` or `to` is not as documented, `to` is before `from`, or the "
+        f"range is longer than {schemas.MAX_SLOT_RANGE_DAYS} days (`invalid`, `field` names it)."
+    }
+)
+def list_slots(query: dict):
+    """Desk slots with a place left, for a drop-off or a pickup
 
-
-@bp.get("/slots")
-def list_slots():
-    kind = request.args.get("kind", "dropoff")
-    if kind not in ("dropoff", "pickup"):
-        raise ApiError(422, "invalid", _("« kind » vaut dropoff ou pickup."), "kind")
-    now = utcnow()
-    today = local_date(now)
-    start = _date_arg("from", today)
-    end = _date_arg("to", start + timedelta(days=14))
-    if end < start:
-        raise ApiError(422, "invalid", _("« to » doit suivre « from »."), "to")
-    if (end - start).days > MAX_SLOT_RANGE_DAYS:
-        raise ApiError(
-            422, "invalid", _("Au plus %(n)d jours à la fois.", n=MAX_SLOT_RANGE_DAYS), "to"
-        )
+    Drop-offs and pickups take places in the same slots, so both kinds list the same open
+    slots. Whether a pickup leaves time for the work (turnaround, transport margin, basket
+    delivery day) is checked when the order is placed: a 422 on pickup_slot_id says from when.
+    """
     # Both uses take places in the same slots: open means in the future with a place left.
     found = slots.open_slots(
         db.session,
-        after=max(now, start_of_local_day(start)),
-        until=start_of_local_day(end + timedelta(days=1)),
+        after=max(utcnow(), start_of_local_day(query["start"])),
+        until=start_of_local_day(query["end"] + timedelta(days=1)),
     )
-    return jsonify(slots=[serializers.slot(s) for s in found])
+    return {"slots": found}
 
 
 # Orders -----------------------------------------------------------------------------------------
@@ -199,83 +190,85 @@ def _fingerprint(data: dict) -> str:
     ).hexdigest()
 
 
-def _requested_lines(data: dict) -> list[orders.RequestedLine]:
-    raw = data.get("lines")
-    if not isinstance(raw, list) or not raw:
-        raise ApiError(422, "invalid", _("Au moins une ligne est attendue."), "lines")
-    if len(raw) > 30:
-        raise ApiError(422, "invalid", _("Trente lignes au plus."), "lines")
-    lines = []
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise ApiError(422, "invalid", _("Chaque ligne est un objet."), f"lines[{index}]")
-        offer_id = _int(item.get("offer_id"), f"lines[{index}].offer_id")
-        quantity = _int(item.get("quantity"), f"lines[{index}].quantity")
-        offer = db.session.get(Offer, offer_id) if is_valid_id(offer_id) else None
+def _customer() -> dict:
+    if not g.api_user.is_customer:
+        raise ApiError(
+            403, "forbidden", _("Seuls les habitant·es et salarié·es de La Grappe commandent.")
+        )
+    return {}
+
+
+def _requested_lines(lines: list[dict]) -> list[orders.RequestedLine]:
+    requested = []
+    for index, line in enumerate(lines):
+        offer = db.session.get(Offer, line["offer_id"])
         if offer is None:
             raise ApiError(422, "invalid", _("Offre inconnue."), f"lines[{index}].offer_id")
-        lines.append(orders.RequestedLine(offer, quantity))
-    return lines
+        requested.append(orders.RequestedLine(offer, line["quantity"]))
+    return requested
 
 
-def _slot(data: dict, field: str, *, required: bool) -> DeskSlot | None:
-    value = data.get(field)
-    if value is None and not required:
+def _slot(slot_id: int | None, field: str) -> DeskSlot | None:
+    if slot_id is None:
         return None
-    slot_id = _int(value, field)
-    slot = db.session.get(DeskSlot, slot_id) if is_valid_id(slot_id) else None
+    slot = db.session.get(DeskSlot, slot_id)
     if slot is None:
         raise ApiError(422, "invalid", _("Créneau inconnu."), field)
     return slot
 
 
-@bp.post("/orders")
+@bp.route("/orders", methods=["POST"])
 @token_required
-def create_order():
+@before_the_body(_customer)
+@bp.arguments(schemas.OrderRequest)
+@bp.arguments(schemas.IdempotencyHeader, location="headers")
+@bp.response(
+    201,
+    schemas.PlacedOrder,
+    description="The order (also on a replay of the same Idempotency-Key, with "
+    "`Idempotent-Replayed: true`).",
+    headers={
+        "Location": {"schema": {"type": "string"}, "required": True},
+        "Idempotent-Replayed": {"schema": {"const": "true"}},
+    },
+)
+@bp.refusals(
+    {
+        403: "This account may not order (staff: `forbidden`).",
+        409: "A slot is full (`slot_full`), or the same Idempotency-Key is being used by "
+        "another request right now (`idempotency_replay`).",
+        422: "Invalid input; `field` names it: a value not as documented, an unknown offer "
+        "(`lines[0].offer_id`) or slot, a slot too early for the work, a key already used "
+        "for another order (`idempotency_mismatch`).",
+        503: "Online payment is unavailable (`payment_unavailable`), or the database cannot "
+        "be reached (`unavailable`).",
+    }
+)
+def create_order(body: dict, headers: dict):
+    """Place an order (paid at the desk, or online)"""
     user = g.api_user
-    if not user.is_customer:  # refused before anything else is looked at
-        raise ApiError(
-            403, "forbidden", _("Seuls les habitant·es et salarié·es de La Grappe commandent.")
-        )
-    data = _json_object()
-    key = request.headers.get("Idempotency-Key")
-    fingerprint = _fingerprint(data)
+    key = headers.get("idempotency_key")
+    fingerprint = _fingerprint(request.get_json())
     if key is not None:
-        if not 1 <= len(key) <= 100:
-            raise ApiError(
-                422, "invalid", _("Idempotency-Key : 1 à 100 caractères."), "Idempotency-Key"
-            )
         existing = orders.find_by_idempotency_key(db.session, user, key)
         if existing is not None:
             return _replay(existing, fingerprint)
-
-    payment = data.get("payment", "desk")
-    if not isinstance(payment, str) or payment not in {m.value for m in PaymentMethod}:
-        raise ApiError(422, "invalid", _("« payment » vaut desk ou online."), "payment")
-    note = data.get("note", "")
-    if not isinstance(note, str):
-        raise ApiError(422, "invalid", _("La note est un texte."), "note")
     order = orders.place_order(
         db.session,
         customer=user,
-        lines=_requested_lines(data),
-        dropoff_slot=_slot(data, "dropoff_slot_id", required=False),
-        pickup_slot=_slot(data, "pickup_slot_id", required=True),
-        note=note,
-        payment=PaymentMethod(payment),
+        lines=_requested_lines(body["lines"]),
+        dropoff_slot=_slot(body.get("dropoff_slot_id"), "dropoff_slot_id"),
+        pickup_slot=_slot(body["pickup_slot_id"], "pickup_slot_id"),
+        note=body["note"],
+        payment=PaymentMethod(body["payment"]),
         now=utcnow(),
         settings=order_settings(),
         idempotency_key=key,
         idempotency_fingerprint=fingerprint if key else None,
     )
     checkout_url = _start_checkout(order) if order.payment_method is PaymentMethod.ONLINE else None
-    body = serializers.order(order)
-    if checkout_url is not None:
-        body["checkout_url"] = checkout_url
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/orders/{order.id}"
-    return response
+    placed = schemas.With(order, checkout_url=checkout_url) if checkout_url else order
+    return placed, 201, {"Location": f"/api/v1/orders/{order.id}"}
 
 
 def _start_checkout(order: Order) -> str:
@@ -298,101 +291,149 @@ def _own_order(order_id: int) -> Order:
     return order
 
 
-@bp.get("/orders/<id:order_id>")
+@bp.route("/orders/<id:order_id>")
 @token_required
+@bp.response(200, schemas.Order, description="The order.")
+@bp.refusals({404: "No such order of the caller's (`not_found`)."})
 def get_order(order_id: int):
-    return jsonify(serializers.order(_own_order(order_id)))
+    """One of the caller's orders"""
+    return _own_order(order_id)
 
 
-@bp.post("/orders/<id:order_id>/cancel")
+@bp.route("/orders/<id:order_id>/cancel", methods=["POST"])
 @token_required
+@bp.response(200, schemas.Order, description="The cancelled order.")
+@bp.refusals(
+    {
+        403: "Not this account's to cancel (`forbidden`).",
+        404: "No such order of the caller's (`not_found`).",
+        409: "Too late to cancel (`too_late`), or the order is past the point where it can "
+        "be (`invalid_transition`).",
+        422: "The refund cannot be made (`payment_error`).",
+        502: "The refund was refused by Stripe; nothing changed (`refund_failed`).",
+    }
+)
 def cancel_order(order_id: int):
+    """Cancel an order before its drop-off slot starts"""
     order = _own_order(order_id)
     payments.cancel_and_refund(
         db.session, order, actor=g.api_user, gateway=get_gateway(), now=utcnow()
     )
-    return jsonify(serializers.order(order))
+    return order
 
 
 # What the customer may answer to a price proposed for a line on quote.
 QUOTE_ANSWERS = {"accept": quotes.accept, "decline": quotes.decline}
 
 
-@bp.post("/orders/<id:order_id>/lines/<id:line_id>/quote")
-@token_required
-def answer_quote(order_id: int, line_id: int):
-    """The customer accepts or declines the price proposed for a line on quote. Only the
-    customer answers (the concierge, who may read the order, gets a 403)."""
+def _quoted_line(order_id: int, line_id: int) -> dict:
     order = _own_order(order_id)
     line = db.session.get(OrderLine, line_id)
     if line is None or line.order_id != order.id:
         raise ApiError(404, "not_found", _("Cet article n'est pas dans la commande."))
     if order.customer_id != g.api_user.id:
         raise ApiError(403, "forbidden", _("Seul·e le ou la client·e répond au devis."))
-    answer = _json_object().get("answer")
-    if not isinstance(answer, str) or answer not in QUOTE_ANSWERS:
-        raise ApiError(422, "invalid", _("Réponse attendue : accept ou decline."), "answer")
-    QUOTE_ANSWERS[answer](db.session, line, actor=g.api_user, now=utcnow())
-    return jsonify(serializers.order(order))
+    return {"order": order, "line": line}
+
+
+@bp.route("/orders/<id:order_id>/lines/<id:line_id>/quote", methods=["POST"])
+@token_required
+@before_the_body(_quoted_line)
+@bp.arguments(schemas.QuoteAnswer)
+@bp.response(200, schemas.Order, description="The order, with the answer recorded.")
+@bp.refusals(
+    {
+        403: "Not the customer of this order (`forbidden`).",
+        404: "No such order of the caller's, or line (`not_found`).",
+        409: "No price to answer yet, or already answered (`invalid_transition`).",
+        422: "`answer` is neither accept nor decline (`invalid`).",
+    }
+)
+def answer_quote(body: dict, order: Order, line: OrderLine):
+    """Accept or decline the price proposed for a line on quote
+
+    Accepted, the price becomes the line's and the totals follow (balance_due_cents: pay at
+    the desk, or online on the website); declined, the item comes back free. Only the customer
+    answers (the concierge, who may read the order, gets a 403).
+    """
+    QUOTE_ANSWERS[body["answer"]](db.session, line, actor=g.api_user, now=utcnow())
+    return order
 
 
 # Pickup rounds (the volunteers' phone view) -----------------------------------------------------
 
 # What the volunteer says they did, for each kind of item.
 TAPS = {"dropped": RoundAction.DROP, "collected": RoundAction.COLLECT}
-DAY_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _round_staff() -> None:
+def _round_staff(**path: int) -> dict:
     """Rounds are the volunteers' and the concierge's business only."""
     if g.api_user.role not in (Role.VOLUNTEER, Role.CONCIERGE):
         raise ApiError(
             403, "forbidden", _("Les tournées sont réservées aux volontaires et à la conciergerie.")
         )
+    return path
 
 
-def _day_arg() -> date:
-    """`?date=YYYY-MM-DD`, today (Paris) by default; a malformed date is a 400."""
-    raw = request.args.get("date")
-    if raw is None:
-        return local_date(utcnow())
-    try:
-        # fromisoformat also takes "20261126" or "2026-W48-4": hold it to the documented form.
-        if not DAY_FORMAT.fullmatch(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(
-            400, "bad_request", _("Date invalide : attendu AAAA-MM-JJ."), "date"
-        ) from None
-
-
-@bp.get("/rounds")
+@bp.route("/rounds")
 @token_required
-def list_rounds():
-    _round_staff()
+@before_the_body(_round_staff)
+@bp.arguments(schemas.RoundsQuery, location="query", error_status_code=400)
+@bp.response(
+    200, schemas.Rounds, description="The rounds, earliest first, with their stops in order."
+)
+@bp.refusals(
+    {
+        400: "The date is not YYYY-MM-DD (`bad_request`, `field`: date).",
+        403: "Not a volunteer nor the concierge (`forbidden`).",
+    }
+)
+def list_rounds(query: dict):
+    """The pickup rounds of a day
+
+    A volunteer sees their own rounds; the concierge sees all of them. Other accounts get a 403.
+    """
     user = g.api_user
-    day = _day_arg()
+    day = query.get("date") or local_date(utcnow())
     found = rounds.rounds_of_day(
         db.session, day, volunteer=user if user.role is Role.VOLUNTEER else None
     )
-    return jsonify(rounds=[serializers.pickup_round(r) for r in found])
+    return {"rounds": found}
 
 
-@bp.post("/rounds/<id:round_id>/stops/<id:stop_id>/items/<id:item_id>")
-@token_required
-def mark_round_item(round_id: int, stop_id: int, item_id: int):
+def _round_item(round_id: int, stop_id: int, item_id: int) -> dict:
     _round_staff()
-    user = g.api_user
     item = db.session.get(RoundItem, item_id)
     if item is None or item.stop_id != stop_id or item.stop.round_id != round_id:
         raise ApiError(404, "not_found", _("Élément de tournée introuvable."))
-    if not rounds.may_act_on(user, item.stop.round):
+    if not rounds.may_act_on(g.api_user, item.stop.round):
         raise ApiError(403, "forbidden", _("Cette tournée n'est pas la vôtre."))
-    action = _json_object().get("action")
-    if not isinstance(action, str) or action not in TAPS:
-        raise ApiError(422, "invalid", _("« action » vaut dropped ou collected."), "action")
-    if TAPS[action] is not item.action:
+    return {"item": item}
+
+
+@bp.route("/rounds/<id:round_id>/stops/<id:stop_id>/items/<id:item_id>", methods=["POST"])
+@token_required
+@before_the_body(_round_item)
+@bp.arguments(schemas.RoundTap)
+@bp.response(200, schemas.RoundItemTapped, description="The item, as recorded.")
+@bp.refusals(
+    {
+        403: "Not the round's volunteer nor the concierge (`forbidden`).",
+        404: "No such item in that stop, or no such stop in that round (`not_found`).",
+        409: "The order is not ready for it, e.g. not dropped off at the desk yet "
+        "(`invalid_transition`).",
+        422: "`action` is neither dropped nor collected (`invalid`), or does not match the "
+        "item (`action_mismatch`).",
+    }
+)
+def mark_round_item(body: dict, item: RoundItem):
+    """Record that an item was dropped at its provider or collected
+
+    The order moves on (a drop puts the line at the provider, a collect brings it back to the
+    desk and, with its last line, mails the customer). A repeated tap, such as a retry after a
+    lost connection, changes nothing and answers `repeated: true`.
+    """
+    if TAPS[body["action"]] is not item.action:
         message = (
             _("Cet article est à déposer chez le prestataire, pas à reprendre.")
             if item.action is RoundAction.DROP
@@ -401,10 +442,19 @@ def mark_round_item(round_id: int, stop_id: int, item_id: int):
         raise ApiError(422, "action_mismatch", message, "action")
     # An order not where the tap says it goes next (not yet dropped off at the desk…) is a
     # 409 (InvalidTransition); a line back at the desk mails the customer once committed.
-    changed = rounds.mark_item(db.session, item, actor=user, now=utcnow())
-    return jsonify({**serializers.round_item(item), "repeated": not changed})
+    changed = rounds.mark_item(db.session, item, actor=g.api_user, now=utcnow())
+    return schemas.With(item, repeated=not changed)
 
 
-@bp.get("/openapi.json")
+@bp.route("/openapi.json")
+@bp.response(
+    200,
+    {"type": "object"},
+    description="This document, generated from the API's own declarations.",
+)
+@bp.refusals({}, common={status: ANY_REQUEST[status] for status in (400, 413)})
 def openapi():
-    return jsonify(build_spec())
+    """The OpenAPI 3.1 document of this API"""
+    return current_app.response_class(
+        current_app.extensions["api_document"], mimetype="application/json"
+    )

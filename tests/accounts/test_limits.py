@@ -102,3 +102,14 @@ def test_failed_sign_ins_are_logged_without_the_e_mail_address(client, make_user
         sign_in_attempt(client, user.email, "pas le bon")
     assert "failed sign-in" in caplog.text and "discret@example.org" not in caplog.text
     assert "pas le bon" not in caplog.text
+
+
+@pytest.mark.parametrize("email", ["a\\ud800@example.org", "a\\u0000@example.org"])
+def test_an_address_no_text_may_hold_is_counted_and_refused(client, limits_on, email):
+    # A lone surrogate cannot go through the json= helper: the body is written by hand.
+    answer = client.post(
+        "/api/v1/auth/token",
+        data=f'{{"email": "{email}", "password": "x"}}',
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "bad_request"

@@ -41,6 +41,30 @@ def test_the_document_is_valid_openapi(api):
     validate(response.get_json())
 
 
+def test_every_operation_documents_what_it_may_answer(document):
+    """Generated from the views' declarations: each operation lists its refusals, in the error
+    format; those that need a token say so and document the 401."""
+    assert document["components"]["securitySchemes"] == {
+        "bearer": {"type": "http", "scheme": "bearer"}
+    }
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # the path's own ids
+                continue
+            answers = operation["responses"]
+            assert {"400", "413"} <= answers.keys(), (method, path)
+            if path != "/api/v1/openapi.json":
+                assert "503" in answers, (method, path)
+            if "security" in operation:
+                assert operation["security"] == [{"bearer": []}] and "401" in answers
+            for status, answer in answers.items():
+                if status >= "400":
+                    assert answer["content"]["application/json"]["schema"] == error
+    assert "429" in document["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert "503" in document["paths"]["/api/v1/orders"]["post"]["responses"]
+
+
 # Tokens -----------------------------------------------------------------------------------------
 
 
@@ -322,6 +346,18 @@ def test_unstorable_text_is_refused(customer_api, client, offer, slots, note):
         headers={"Authorization": f"Bearer {customer_api.token}"},
     )
     assert response.status_code == 400 and response.is_json
+
+
+def test_an_integer_may_be_written_2_0(customer_api, offer, slots):
+    body = order_body(offer, slots)
+    body["lines"][0]["quantity"] = 2.0  # an integer, as JSON Schema counts it
+    response = customer_api.post("/orders", json=body)
+    assert response.status_code == 201 and response.get_json()["lines"][0]["quantity"] == 2
+
+
+def test_unknown_fields_are_ignored_whatever_they_hold(customer_api, offer, slots):
+    response = customer_api.post("/orders", json=order_body(offer, slots, extra={"x": "\u0000"}))
+    assert response.status_code == 201
 
 
 @pytest.mark.parametrize(
