@@ -25,7 +25,8 @@ from conciergerie.accounts import service as accounts
 from conciergerie.api import schemas
 from conciergerie.api import service as tokens
 from conciergerie.api.contract import ANY_REQUEST, Blueprint
-from conciergerie.api.errors import ApiError, idempotency_mismatch, replay_response, replayed
+from conciergerie.api.errors import ApiError
+from conciergerie.api.replay import idempotency_mismatch, replay_response, replayed
 from conciergerie.extensions import csrf, db, limiter
 from conciergerie.models import (
     DeskSlot,

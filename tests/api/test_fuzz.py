@@ -229,12 +229,6 @@ OPERATIONS = {  # all but GET /api/v1/openapi.json, which schemathesis leaves ou
 @pytest.mark.filterwarnings(
     "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
 )
-@pytest.mark.xfail(
-    raises=MissingAllowHeader,
-    strict=True,
-    reason="405 answers lack werkzeug's Allow header: the app-wide 405 handler is being fixed "
-    "on another branch (remove this mark once it is merged)",
-)
 @pytest.mark.parametrize("role", [Role.RESIDENT, Role.VOLUNTEER], ids=str)
 def test_the_api_holds_to_its_document(app, session, monkeypatch, role):
     for name, value in seed(session, role).items():
