@@ -47,6 +47,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.database import init_app as init_database
     from conciergerie.database import init_unit_of_work
     from conciergerie.extensions import babel, csrf, db, limiter, mail, migrate
+    from conciergerie.jobs import init_app as init_jobs
     from conciergerie.payments.gateway import init_app as init_gateway
 
     logs.init_app(app)  # first: every later hook's log lines carry the request id
@@ -65,6 +66,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     init_accounts(app)
+    init_jobs(app)
     init_gateway(app)
     errors.init_app(app)
     security.init_app(app)

@@ -76,6 +76,18 @@ def ensure_database_command() -> None:
         admin.dispose()
 
 
+@click.command("send-mails")
+@with_appcontext
+def send_mails_command() -> None:
+    """Send the mails due now from the outbox (the scheduler's `send-mails` job does it every 5
+    seconds). Safe beside it on PostgreSQL: a mail one of them is sending, the other passes by."""
+    from conciergerie.mail import send_due
+
+    done = send_due(db.session, now=utcnow(), budget_seconds=60)
+    commit(db.session)
+    click.echo(done.summary())
+
+
 def init_app(app: Flask) -> None:
     from conciergerie.backup import backup_command
     from conciergerie.jobs.cli import run_job_command, scheduler_command
@@ -87,6 +99,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(ensure_database_command)
+    app.cli.add_command(send_mails_command)
     app.cli.add_command(generate_slots_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(expire_unpaid_command)

@@ -4,9 +4,10 @@ unit of work per request.
 A request's changes are committed once, by the request itself (`unit_of_work`), when its view
 raised nothing and answered below 400; otherwise they are rolled back. Views and the API never
 commit or roll back: services flush, raise a `DomainError` to refuse, and register with
-`on_commit` what must happen only once the data is saved. What must be kept even when the request
-is refused (a failed sign-in counted, an audit line) is written by its service in a transaction
-of its own, and its docstring says so.
+`on_commit` what must happen only once the data is saved (not mails: they are rows written in the
+transaction itself, see mail.py). What must be kept even when the request is refused (a failed
+sign-in counted, an audit line) is written by its service in a transaction of its own, and its
+docstring says so.
 """
 
 from __future__ import annotations
@@ -68,7 +69,18 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DBAPI o
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+def begin_writing(session: Session | scoped_session) -> None:
+    """Begin the session's next transaction as one that will write (call it with no transaction
+    under way, e.g. just after a commit).
+
+    On SQLite this is BEGIN IMMEDIATE: the database's write lock is taken now, not at the first
+    write. A transaction that reads, then writes, while another writes meets it halfway, and
+    SQLite answers "database is locked" at once rather than wait (a deadlock otherwise).
+    PostgreSQL's row locks do this job: nothing changes there."""
+    real_session(session).connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
 
 
 def real_session(session: Session | scoped_session) -> Session:
@@ -80,7 +92,8 @@ def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -
     """Run `callback` once `commit(session)` has committed; never if what it is about is rolled
     back (the whole transaction, or the savepoint it was registered in).
 
-    Mails about an order must not go out for an order that was finally not saved.
+    Mails need none of this: written to the outbox in the transaction (mail.send_templated), they
+    are saved or rolled back with it.
     """
     real = real_session(session)
     within = real.get_nested_transaction() or real.get_transaction()
@@ -88,21 +101,23 @@ def on_commit(session: Session | scoped_session, callback: Callable[[], None]) -
 
 
 def commit(session: Session | scoped_session) -> None:
-    """Commit, then run the actions registered with `on_commit` (they may load from the DB).
+    """Commit, then run the actions registered with `on_commit` (they may load from the DB), then
+    commit what they wrote on its own.
 
     The request does this itself (`unit_of_work`); commands and jobs call it at their end."""
     real = real_session(session)
     real.commit()
-    for _within, callback in real.info.pop("on_commit", []):
+    actions = real.info.pop("on_commit", [])
+    for _within, callback in actions:
         try:
             callback()
-        except Exception:  # the data is saved: a mail failure must not turn it into an error
+        except Exception:  # the data is saved: a failing action must not turn it into an error
             log.exception("post-commit action failed")
-    if real.info.pop("pending_mail", False):  # mails to try again later (mail.deliver)
+    if actions:
         try:
             real.commit()
         except Exception:
-            log.exception("mails to try again could not be saved")
+            log.exception("what the post-commit actions wrote could not be saved")
             real.rollback()
 
 

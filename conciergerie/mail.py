@@ -1,19 +1,33 @@
-"""Sending mail: rendered in the recipient's language, sent only once the data is committed."""
+"""Mails: rendered in the recipient's language and written to the outbox in the transaction of the
+change they are about; sent by the scheduler's `send-mails` job, never by a request.
+
+So a request never waits for the mail server (a slow one made "forgotten password" answer in 2 s
+for a known address and 6 ms for an unknown one), a change refused or rolled back leaves no mail,
+and a crash loses none: the row is committed with the change and deleted only once sent.
+Delivery is at least once: a sender that dies between the mail server's "accepted" and its own
+commit sends the row again, under the same Message-ID.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from conciergerie.database import begin_writing, commit, real_session
+from conciergerie.extensions import db
 from conciergerie.i18n import babel_locale
-from conciergerie.models import PendingMail, User, utcnow
+from conciergerie.models import OutboxMail, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +36,15 @@ def external_url(endpoint: str, **values: object) -> str:
     """An absolute link for a mail, always on PUBLIC_URL.
 
     Never built from the request's Host header, which a client chooses: a reset link pointing at
-    another site would hand the token over.
+    another site would hand the token over. Nor refused by TRUSTED_HOSTS, which guards the
+    requests the site answers, not the links it writes: a mail is rendered in the transaction of
+    its change, and must not make that change fail.
     """
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]) as context:
+        if context.url_adapter is None:  # PUBLIC_URL's host is not among TRUSTED_HOSTS
+            context.url_adapter = current_app.url_map.bind_to_environ(
+                context.request.environ, subdomain=current_app.url_map.default_subdomain or ""
+            )
         return url_for(endpoint, _external=True, **values)
 
 
@@ -36,10 +56,12 @@ def can_mail(user: User) -> bool:
 
 
 def send_templated(user: User, template: str, subject: object, **context: object) -> None:
-    """Send `template`.txt and .html (under templates/mail/) to `user`, in their language.
+    """Mail `template`.txt and .html (under templates/mail/) to `user`, in their language: the
+    mail is rendered now and written to the outbox in `user`'s session, so it leaves once (and
+    only if) the transaction commits.
 
-    `subject` is a lazy string (flask_babel.lazy_gettext), translated here. Nothing is sent to
-    a user without an address (see `can_mail`).
+    `subject` is a lazy string (flask_babel.lazy_gettext), translated here. Nothing is written
+    for a user without an address (see `can_mail`).
     """
     if not can_mail(user):
         log.info("no mail %s: user %s has no address", template, user.id)
@@ -48,39 +70,33 @@ def send_templated(user: User, template: str, subject: object, **context: object
         title = str(subject)  # the lazy string, in the recipient's language
         text = render_template(f"mail/{template}.txt", user=user, **context)
         html = render_template(f"mail/{template}.html", user=user, **context)
-    deliver(user.email, title, text, html)
+    enqueue(object_session(user) or db.session, user.email, title, text, html)
 
 
-def _message(recipient: str, subject: str, text: str, html: str | None) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[recipient])
-    if html is not None:
-        message.attach_alternative(html, "text/html")
-    return message
+def new_message_id() -> str:
+    """A Message-ID on the site's own domain (PUBLIC_URL), not the sending machine's name."""
+    return make_msgid(domain=urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost")
 
 
-def deliver(recipient: str, subject: str, text: str, html: str | None) -> None:
-    """Send a mail now. If the mail server fails, the mail is kept (a PendingMail row, saved by
-    `commit`) and the `retry-mails` job tries again: a mail server down for an hour delays the
-    mails, it does not lose them."""
-    try:
-        _message(recipient, subject, text, html).send()
-    except Exception as error:
-        log.warning("mail not sent (%s): kept to try again", type(error).__name__)
-        from conciergerie.database import real_session
-        from conciergerie.extensions import db
+def enqueue(
+    session: Session, recipient: str, subject: str, text: str, html: str | None
+) -> OutboxMail:
+    """Write a rendered mail to the outbox, due now, with its Message-ID (not flushed: it is
+    saved with the rest of the transaction)."""
+    mail = OutboxMail(
+        message_id=new_message_id(),
+        recipient=recipient,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        created_at=utcnow(),
+        next_attempt_at=utcnow(),
+    )
+    real_session(session).add(mail)
+    return mail
 
-        session = real_session(db.session)
-        session.add(
-            PendingMail(
-                recipient=recipient,
-                subject=subject[:300],
-                body_text=text,
-                body_html=html,
-                next_attempt_at=utcnow() + retry_delay(1),
-                last_error=f"{type(error).__name__}: {error}"[:300],
-            )
-        )
-        session.info["pending_mail"] = True
+
+# Sending ----------------------------------------------------------------------------------------
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -91,40 +107,129 @@ def retry_delay(attempts: int) -> timedelta:
 GIVE_UP_AFTER = timedelta(days=2)  # a mail about tomorrow's slot is worthless after that
 
 
-def retry_pending(session: Session, *, now: datetime, limit: int = 200) -> tuple[int, int, int]:
-    """Try again the mails due (a job); returns (sent, failed again, given up)."""
-    due = session.scalars(
-        sa.select(PendingMail)
-        .where(PendingMail.next_attempt_at <= now)
-        .order_by(PendingMail.id)
-        .limit(limit)
+@dataclass
+class Delivery:
+    """What one run of `send_due` did."""
+
+    sent: int = 0
+    failed: int = 0  # to be tried again later
+    given_up: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.failed or self.given_up)
+
+    def summary(self) -> str:
+        return f"{self.sent} envoyés, {self.failed} en échec, {self.given_up} abandonnés"
+
+
+def _message(mail: OutboxMail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.body_text,
+        to=[mail.recipient],
+        headers={"Message-ID": mail.message_id},
+    )
+    if mail.body_html is not None:
+        message.attach_alternative(mail.body_html, "text/html")
+    return message
+
+
+def claim_next(session: Session, now: datetime) -> OutboxMail | None:
+    """The oldest mail due, row-locked until the commit. SKIP LOCKED: a mail another sender is
+    sending is passed by, never waited for nor sent twice at once (PostgreSQL; on SQLite the
+    sender holds the database's write lock instead, see `send_due`)."""
+    return session.scalar(
+        sa.select(OutboxMail)
+        .where(OutboxMail.next_attempt_at <= now)
+        .order_by(OutboxMail.id)
+        .limit(1)
         .with_for_update(skip_locked=True)
-    ).all()
-    sent = failed = given_up = 0
-    for pending in due:
-        try:
-            _message(
-                pending.recipient, pending.subject, pending.body_text, pending.body_html
-            ).send()
-        except Exception as error:
-            # A server down or silent would make every other mail wait for it too: the rest
-            # waits for the next run. A refused address or text concerns this mail only.
-            server_down = isinstance(error, OSError) and not isinstance(
-                error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError
-            )
-            pending.attempts += 1
-            pending.last_error = f"{type(error).__name__}: {error}"[:300]
-            if now - pending.created_at >= GIVE_UP_AFTER:
-                log.error("mail %s given up after %d attempts", pending.id, pending.attempts)
-                session.delete(pending)
-                given_up += 1
-            else:
-                pending.next_attempt_at = now + retry_delay(pending.attempts)
-                failed += 1
-            if server_down:
-                break
+    )
+
+
+def _attempt(session: Session, mail: OutboxMail, now: datetime, done: Delivery) -> bool:
+    """Send `mail`; delete it once sent, or note the failure. True when the mail server itself
+    is down (the run stops there)."""
+    try:
+        _message(mail).send()
+    except Exception as error:
+        # A server down or silent would make every other mail wait for it too: the rest
+        # waits for the next run. A refused address or text concerns this mail only.
+        server_down = isinstance(error, OSError) and not isinstance(
+            error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError
+        )
+        mail.attempts += 1
+        mail.last_error = f"{type(error).__name__}: {error}"[:300]
+        mail.failed_at = now
+        if now - mail.created_at >= GIVE_UP_AFTER:
+            log.error("mail %s given up after %d attempts", mail.id, mail.attempts)
+            session.delete(mail)
+            done.given_up += 1
         else:
-            session.delete(pending)  # it holds an address and words about a person
-            sent += 1
-    session.flush()
-    return sent, failed, given_up
+            log.warning("mail %s not sent (%s): tried again later", mail.id, type(error).__name__)
+            mail.next_attempt_at = now + retry_delay(mail.attempts)
+            done.failed += 1
+        return server_down
+    session.delete(mail)  # it holds an address and words about a person
+    done.sent += 1
+    return False
+
+
+def send_due(
+    session: Session, *, now: datetime, limit: int = 200, budget_seconds: float = 4.0
+) -> Delivery:
+    """Send the mails due at `now`, oldest first (the `send-mails` job, every few seconds).
+
+    Each mail is claimed, sent and deleted in a transaction of its own, committed at once: a
+    crash re-sends at most the mail in flight, under its Message-ID. A failure waits longer
+    each time (`retry_delay`); a mail still failing after `GIVE_UP_AFTER` is given up. The run
+    stops at a server down, after `limit` mails or `budget_seconds` (the job runs again soon).
+    What `session` holds is committed first (the job's runner has only read its lease).
+    """
+    done = Delivery()
+    deadline = time.monotonic() + budget_seconds
+    commit(session)
+    for _ in range(limit):
+        begin_writing(session)  # SQLite: the claim's lock, taken before reading
+        mail = claim_next(session, now)
+        server_down = mail is not None and _attempt(session, mail, now, done)
+        commit(session)
+        if mail is None or server_down or time.monotonic() > deadline:
+            break
+    return done
+
+
+# The concierge's view ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    waiting: int
+    oldest: datetime | None  # when the oldest mail waiting was written
+    failing: int  # waiting after a failure
+    last_error: str
+    failed_at: datetime | None
+
+
+def outbox_state(session: Session) -> OutboxState:
+    """How many mails wait, since when, and the last failure among them (the jobs page)."""
+    waiting, oldest, failing = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.min(OutboxMail.created_at),
+            sa.func.count().filter(OutboxMail.attempts > 0),
+        )
+    ).one()
+    last = session.execute(
+        sa.select(OutboxMail.last_error, OutboxMail.failed_at)
+        .where(OutboxMail.failed_at.is_not(None))
+        .order_by(OutboxMail.failed_at.desc(), OutboxMail.id.desc())
+        .limit(1)
+    ).first()
+    return OutboxState(
+        waiting=waiting,
+        oldest=oldest,
+        failing=failing,
+        last_error=last.last_error if last else "",
+        failed_at=last.failed_at if last else None,
+    )

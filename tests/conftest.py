@@ -233,9 +233,45 @@ def submit(client: FlaskClient, url: str, data: dict, *, form_url: str | None = 
     return client.post(url, data={**data, "csrf_token": csrf_token(client, form_url or url)}, **kw)
 
 
+class DeliveringOutbox(list):
+    """Flask-Mailman's in-memory outbox that, whenever the test reads it, first sends the outbox
+    rows due (with the `send-mails` job's own function, in the test's session): a test asserts
+    on the mails that left after a request or a job, as when they were sent at once."""
+
+    def __init__(self, deliver: Callable[[], None]):
+        super().__init__()
+        self._deliver, self._delivering = deliver, False
+
+    def due(self) -> None:
+        if not self._delivering:  # sending appends here
+            self._delivering = True
+            try:
+                self._deliver()
+            finally:
+                self._delivering = False
+
+
+def _delivering(name: str):
+    def read(self, *args, **kwargs):
+        self.due()
+        return getattr(list, name)(self, *args, **kwargs)
+
+    read.__name__ = name
+    return read
+
+
+for _name in ("__iter__", "__len__", "__getitem__", "__eq__", "__ne__", "__contains__",
+              "__reversed__", "__repr__", "index", "count", "copy", "clear"):  # fmt: skip
+    setattr(DeliveringOutbox, _name, _delivering(_name))
+
+
 @pytest.fixture
-def outbox(app: Flask) -> list:
-    """The mails sent during the test (Flask-Mailman's in-memory backend)."""
+def outbox(app: Flask, db) -> list:
+    """The mails sent during the test (Flask-Mailman's in-memory backend), the outbox rows due
+    delivered each time it is read (`outbox.clear()` too: it forgets what was due until then)."""
+    from conciergerie.mail import send_due
+    from conciergerie.models import utcnow
+
     state = app.extensions["mailman"]
-    state.outbox = []
+    state.outbox = DeliveringOutbox(lambda: send_due(db.session, now=utcnow()))
     return state.outbox

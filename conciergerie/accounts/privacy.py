@@ -26,7 +26,7 @@ from conciergerie.models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
-    PendingMail,
+    OutboxMail,
     Refund,
     Registration,
     RegistrationStatus,
@@ -292,7 +292,7 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     )
     session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     # Mails still waiting to be sent to them are about them.
-    session.execute(sa.delete(PendingMail).where(PendingMail.recipient == user.email))
+    session.execute(sa.delete(OutboxMail).where(OutboxMail.recipient == user.email))
     user.email = f"anonyme-{user.id}@supprime.invalid"
     user.full_name = ANONYMOUS_NAME
     user.phone = None

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from conciergerie.database import on_commit
 from conciergerie.errors import DomainError
 from conciergerie.events import notifications
 from conciergerie.models import (
@@ -180,7 +179,7 @@ def cancel_event(session: Session, event: Event, *, actor: User, now: datetime) 
     event.updated_at = now
     for registration in participants(session, event):
         # One mail each: a refused address does not stop the others.
-        on_commit(session, lambda u=registration.user: notifications.send_event_cancelled(event, u))
+        notifications.send_event_cancelled(event, registration.user)
     session.flush()
 
 
@@ -292,7 +291,7 @@ def promote_waiting(session: Session, event: Event, *, now: datetime) -> list[Re
         waiting.status = RegistrationStatus.CONFIRMED
         session.flush()
         promoted.append(waiting)
-        on_commit(session, lambda r=waiting: notifications.send_promoted(r.event, r.user))
+        notifications.send_promoted(waiting.event, waiting.user)
     return promoted
 
 
@@ -332,7 +331,7 @@ def waiting_position(session: Session, registration: Registration) -> int:
 def email_participants(
     session: Session, event: Event, *, actor: User, subject: str, body: str
 ) -> int:
-    """The organiser writes to everybody registered or waiting (after commit)."""
+    """The organiser writes to everybody registered or waiting (one mail each, in the outbox)."""
     if not may_organise(actor):
         raise NotAnOrganiser(
             _("Seuls les volontaires et la concierge écrivent aux participant·es.")
@@ -344,7 +343,7 @@ def email_participants(
         )
     people = [registration.user for registration in participants(session, event)]
     for user in people:  # one mail each: a refused address does not stop the others
-        on_commit(session, lambda u=user: notifications.send_message(event, u, subject, body))
+        notifications.send_message(event, user, subject, body)
     return len(people)
 
 

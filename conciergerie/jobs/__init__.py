@@ -1,4 +1,16 @@
-"""The scheduler: one process runs the periodic sweeps (slots, reminders, unpaid orders).
+"""The scheduler: one process runs the periodic sweeps (slots, reminders, unpaid orders, mails).
 
 The sweeps themselves live in each feature's jobs.py and call the same services as the views.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """The jobs page shows the outbox (templates/jobs/index.html calls `outbox_state()`)."""
+    from conciergerie.extensions import db
+    from conciergerie.mail import outbox_state
+
+    app.add_template_global(lambda: outbox_state(db.session), "outbox_state")

@@ -21,6 +21,9 @@ def scheduler_command() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler says "Running job…" and "…executed successfully" at every run, every 5 s for
+    # the mails: the runner logs what each run did instead (jobs/runner.py).
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     # Stopped by a signal: leave through `finally`, which hands the lease back at once.
     # (SIGINT too: a process started in the background by a shell ignores it otherwise.)
     for stop in (signal.SIGTERM, signal.SIGINT):
@@ -47,4 +50,5 @@ def run_job_command(job_id: str) -> None:
         lease.release(db.session, holder)
     if run is None:
         raise click.ClickException("Le verrou du planificateur a été perdu : tâche non lancée.")
-    click.echo(f"{job_id} : {'ok' if run.ok else 'erreur'} — {run.summary or run.error}")
+    said = run.summary or run.error or "rien à faire"
+    click.echo(f"{job_id} : {'ok' if run.ok else 'erreur'} — {said}")

@@ -34,9 +34,14 @@ def new_holder() -> str:
 
 def build_scheduler(app: Flask) -> BackgroundScheduler:
     """APScheduler with its jobs in the app's database; coalesced, one instance at a time, and a
-    generous misfire grace: a run missed while the process was down is caught up once."""
+    generous misfire grace: a run missed while the process was down is caught up once. A job
+    stored by an earlier version and no longer in the registry (`retry-mails`) is dropped."""
     with app.app_context():
         store = SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs")
+        db.session.execute(
+            sa.delete(apscheduler_jobs).where(apscheduler_jobs.c.id.not_in([j.id for j in JOBS]))
+        )
+        db.session.commit()
         # Keep the stored next run of each job: if it passed while no scheduler was running, the
         # job runs once at start (within its misfire grace) instead of waiting for the next one.
         stored = {

@@ -19,6 +19,8 @@ from conciergerie.rounds.jobs import plan_today, plan_tomorrow
 from conciergerie.slots.jobs import generate_ahead
 from conciergerie.subscriptions.jobs import place_orders as place_subscription_orders
 
+MAIL_EVERY_SECONDS = 5  # a mail leaves within about 10 s of its commit
+
 
 @dataclass(frozen=True)
 class ScheduledJob:
@@ -27,7 +29,9 @@ class ScheduledJob:
     trigger: str  # "cron" or "interval"
     trigger_args: dict
     misfire_grace_seconds: int
-    sweep: Callable[[Session, datetime], str]
+    # Returns a summary for the jobs page, or None when it did nothing worth a line in the
+    # history (a job running every few seconds would flood it).
+    sweep: Callable[[Session, datetime], str | None]
 
 
 def _slots(session: Session, now: datetime) -> str:
@@ -61,11 +65,11 @@ def _mark_uncollected(session: Session, now: datetime) -> str:
     return f"{mark_uncollected(session, now=now, after_days=days)} commandes non retirées"
 
 
-def _retry_mails(session: Session, now: datetime) -> str:
-    from conciergerie.mail import retry_pending
+def _send_mails(session: Session, now: datetime) -> str | None:
+    from conciergerie.mail import send_due
 
-    sent, failed, given_up = retry_pending(session, now=now)
-    return f"{sent} envoyés, {failed} encore en échec, {given_up} abandonnés"
+    done = send_due(session, now=now)
+    return done.summary() if done else None  # a run with nothing to send is not recorded
 
 
 def _anonymise_inactive(session: Session, now: datetime) -> str:
@@ -147,12 +151,15 @@ JOBS: tuple[ScheduledJob, ...] = (
         _anonymise_inactive,
     ),
     ScheduledJob(
-        "retry-mails",
-        _l("Renvoyer les e-mails que le serveur de messagerie a refusés"),
+        "send-mails",
+        _l(
+            "Envoyer les e-mails en attente (toutes les 5 secondes ; seuls les passages qui "
+            "envoient ou échouent sont notés)"
+        ),
         "interval",
-        {"minutes": 5},
+        {"seconds": MAIL_EVERY_SECONDS},
         10 * 60,
-        _retry_mails,
+        _send_mails,
     ),
     ScheduledJob(
         "expire-unpaid",

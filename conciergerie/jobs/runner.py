@@ -1,4 +1,5 @@
-"""Running one job: only while holding the lease, in its own transaction, logged in job_run."""
+"""Running one job: only while holding the lease, in its own transaction, logged in job_run
+(except a run that did nothing and said so: see ScheduledJob.sweep)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ def run_scheduled(job_id: str) -> None:
 
 
 def run_job(app: Flask, job_id: str, *, holder: str) -> JobRun | None:
-    """Run the sweep `job_id` if `holder` still holds the lease; None when it does not."""
+    """Run the sweep `job_id` if `holder` still holds the lease; None when it does not.
+
+    The run is recorded in job_run when it failed or has something to say; a sweep that
+    returned None (nothing done) gives a run that is returned but not recorded."""
     job = BY_ID[job_id]
     with app.app_context():
         session = db.session
@@ -54,15 +58,17 @@ def run_job(app: Flask, job_id: str, *, holder: str) -> JobRun | None:
                 error="".join(traceback.format_exception_only(error)).strip()[:2000],
             )
         else:
-            log.info("job %s: %s", job_id, summary)
             run = JobRun(
                 job_id=job_id,
                 holder=holder,
                 started_at=now,
                 finished_at=utcnow(),
                 ok=True,
-                summary=summary[:300],
+                summary=(summary or "")[:300],
             )
+            if summary is None:
+                return run  # nothing done: not worth a line in the history
+            log.info("job %s: %s", job_id, summary)
         with Session(db.engine) as record:  # the log survives whatever the sweep did
             record.add(run)
             record.commit()

@@ -14,7 +14,7 @@ from conciergerie.models.catalogue import (
 )
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
 from conciergerie.models.events import Event, EventStatus, Registration, RegistrationStatus
-from conciergerie.models.mail import PendingMail
+from conciergerie.models.mail import OutboxMail
 from conciergerie.models.orders import (
     Order,
     OrderEvent,
@@ -67,9 +67,9 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderStatus",
+    "OutboxMail",
     "QuoteState",
     "Payment",
-    "PendingMail",
     "PaymentKind",
     "PaymentMethod",
     "Refund",

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from conciergerie.database import on_commit
 from conciergerie.models import DeskSlot, Order, OrderStatus
 from conciergerie.orders import notifications
 from conciergerie.orders.service import record
@@ -28,8 +27,8 @@ EXPECT_PICKUP = [
 def send_reminders(session: Session, *, now: datetime) -> int:
     """Mark and mail every order with a slot tomorrow (Paris time) not yet reminded.
 
-    Each reminder is marked sent in the same transaction, and the mail goes out after commit:
-    running the sweep twice never sends twice.
+    Each reminder is marked sent in the transaction that writes its mail to the outbox: running
+    the sweep twice never sends twice.
     """
     tomorrow = local_date(now) + timedelta(days=1)
     start, end = start_of_local_day(tomorrow), start_of_local_day(tomorrow + timedelta(days=1))
@@ -51,10 +50,7 @@ def send_reminders(session: Session, *, now: datetime) -> int:
         ).all()
         for order in due:
             setattr(order, sent_column.key, now)
-            on_commit(
-                session,
-                lambda order=order, which=which: notifications.send_reminder(order, which=which),
-            )
+            notifications.send_reminder(order, which=which)
             sent += 1
     session.flush()
     return sent
@@ -80,7 +76,7 @@ def remind_uncollected(session: Session, *, now: datetime, after_days: int) -> i
     due = [order for order in due if awaited_since(order) <= last_pickup_day]
     for order in due:
         order.uncollected_reminder_sent_at = now
-        on_commit(session, lambda order=order: notifications.send_uncollected(order))
+        notifications.send_uncollected(order)
     session.flush()
     return len(due)
 
@@ -108,6 +104,6 @@ def mark_uncollected(session: Session, *, now: datetime, after_days: int) -> int
     due = [order for order in due if awaited_since(order) <= last_day]
     for order in due:
         record(order, OrderStatus.UNCOLLECTED, actor=None, now=now)
-        on_commit(session, lambda order=order: notifications.send_marked_uncollected(order))
+        notifications.send_marked_uncollected(order)
     session.flush()
     return len(due)

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from conciergerie.database import on_commit
 from conciergerie.errors import DomainError
 from conciergerie.i18n import long_day, money
 from conciergerie.models import (
@@ -249,8 +248,8 @@ def place_order(
 
     Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
     the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
-    dropped off at once). The customer is mailed the confirmation once it is committed (paid at
-    the desk; an online order, once paid), unless `confirm_by_mail` is false (a subscription's
+    dropped off at once). The customer's confirmation is written to the outbox with the order (paid
+    at the desk; an online order, once paid), unless `confirm_by_mail` is false (a subscription's
     order is announced by the subscription's own mail). Raises OrderError (SlotUnavailable when
     a slot is full): nothing of it may be kept, since a place may already have been taken.
     """
@@ -384,7 +383,7 @@ def place_order(
         # The same key arrived twice at once: the other request holds the order.
         raise RequestReplayed(customer, idempotency_key, idempotency_fingerprint) from error
     if payment is PaymentMethod.DESK and confirm_by_mail:  # online: confirmed by its payment
-        on_commit(session, lambda: notifications.send_confirmation(order))
+        notifications.send_confirmation(order)
     return order
 
 
@@ -524,8 +523,8 @@ def advance_order(
     stamp_lines(order, to_status, now)
     record(order, to_status, actor=actor, now=now, note=note)
     session.flush()
-    if to_status is OrderStatus.BACK_AT_DESK:
-        on_commit(session, lambda: notifications.send_ready(order))
+    if to_status is OrderStatus.BACK_AT_DESK:  # written to the outbox with the step
+        notifications.send_ready(order)
 
 
 def cancel_order(session: Session, order: Order, *, actor: User, now: datetime) -> None:

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from conciergerie.database import on_commit
 from conciergerie.errors import DomainError
 from conciergerie.i18n import money
 from conciergerie.models import (
@@ -221,7 +220,7 @@ def _after_online_payment(
         orders.record(
             order, OrderStatus.CONFIRMED, actor=None, now=now, note=_("Paiement en ligne reçu")
         )
-        on_commit(session, lambda: order_mails.send_confirmation(order))
+        order_mails.send_confirmation(order)
     elif order.status is OrderStatus.CANCELLED:
         _note(order, _("Paiement en ligne reçu après annulation"), actor=None, now=now)
         refund(
@@ -233,7 +232,7 @@ def _after_online_payment(
             gateway=gateway,
             now=now,
         )
-        on_commit(session, lambda: notifications.send_late_payment_refunded(order))
+        notifications.send_late_payment_refunded(order)
     else:
         _note(order, _("Paiement en ligne reçu"), actor=None, now=now)
         excess = amount - due_before

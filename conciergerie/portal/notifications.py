@@ -8,58 +8,49 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from conciergerie.accounts.service import active_concierges
-from conciergerie.database import on_commit
 from conciergerie.mail import external_url, send_templated
 from conciergerie.models import OrderLine
 
 
 def notify_cannot_do(session: Session, line: OrderLine) -> None:
-    """Tell every concierge, once the mark is committed, with the refund to propose."""
-    concierges = active_concierges(session)
-    code, name, quantity = line.order.code, line.name, line.quantity
-    provider, reason, refund = line.provider.name, line.cannot_do_reason, line.total_cents
-    for concierge in concierges:
-        on_commit(
-            session,
-            lambda concierge=concierge: send_templated(
-                concierge,
-                "line_cannot_do",
-                _l("%(code)s : %(provider)s ne peut pas faire le travail", code=code,
-                   provider=provider),
+    """Tell every concierge, with the mark (same transaction), with the refund to propose."""
+    code, provider = line.order.code, line.provider.name
+    for concierge in active_concierges(session):
+        send_templated(
+            concierge,
+            "line_cannot_do",
+            _l(
+                "%(code)s : %(provider)s ne peut pas faire le travail",
                 code=code,
-                line_name=name,
-                quantity=quantity,
                 provider=provider,
-                reason=reason,
-                refund_cents=refund,
-                desk_url=external_url("desk.index", q=code),
             ),
-        )  # fmt: skip
+            code=code,
+            line_name=line.name,
+            quantity=line.quantity,
+            provider=provider,
+            reason=line.cannot_do_reason,
+            refund_cents=line.total_cents,
+            desk_url=external_url("desk.index", q=code),
+        )
 
 
 def notify_quote(session: Session, line: OrderLine) -> None:
-    """Ask the customer, once the price is committed, to accept or decline it on their order."""
+    """Ask the customer, with the price (same transaction), to accept or decline it on their
+    order."""
     order = line.order
-    context = {
-        "code": order.code,
-        "line_name": line.name,
-        "quantity": line.quantity,
-        "unit": line.unit,
-        "provider": line.provider.name,
-        "note": line.quote_note,
-        "unit_price_cents": line.quoted_unit_price_cents,
-        "total_cents": (line.quoted_unit_price_cents or 0) * line.quantity,
-        "order_url": external_url("orders.detail", order_id=order.id),
-        "desk_name": current_app.config["DESK_NAME"],
-        "desk_address": current_app.config["DESK_ADDRESS"],
-    }
-    customer = order.customer
-    on_commit(
-        session,
-        lambda: send_templated(
-            customer,
-            "quote_proposed",
-            _l("%(code)s : un prix vous est proposé", code=context["code"]),
-            **context,
-        ),
+    send_templated(
+        order.customer,
+        "quote_proposed",
+        _l("%(code)s : un prix vous est proposé", code=order.code),
+        code=order.code,
+        line_name=line.name,
+        quantity=line.quantity,
+        unit=line.unit,
+        provider=line.provider.name,
+        note=line.quote_note,
+        unit_price_cents=line.quoted_unit_price_cents,
+        total_cents=(line.quoted_unit_price_cents or 0) * line.quantity,
+        order_url=external_url("orders.detail", order_id=order.id),
+        desk_name=current_app.config["DESK_NAME"],
+        desk_address=current_app.config["DESK_ADDRESS"],
     )

@@ -3,8 +3,8 @@ on quote.
 
 A provider's staff see only their own lines, and never a customer's e-mail or phone: the order
 code and the customer's initials are enough to match a label. Plain functions over a session:
-they flush, never commit, raise an OrderError to refuse, and register the mails they cause with
-`on_commit` (sent once the request is saved).
+they flush, never commit, raise an OrderError to refuse, and write the mails they cause to the
+outbox in the same transaction (sent only if it is saved).
 """
 
 from __future__ import annotations
@@ -107,9 +107,9 @@ def mark_cannot_do(
     session: Session, line: OrderLine, *, reason: str, actor: User, now: datetime
 ) -> None:
     """The provider cannot do the work: the item goes back with the next round as it came, the
-    concierge is told (mailed once this is committed) and refunds the line. A line already
-    marked ready (or impossible: a repeat) is refused with InvalidTransition, nothing changed
-    and nobody mailed: the provider calls the desk."""
+    concierge is told (in the transaction) and refunds the line. A line already marked ready (or
+    impossible: a repeat) is refused with InvalidTransition, nothing changed and nobody mailed:
+    the provider calls the desk."""
     if not _take(session, line, actor):
         raise orders.InvalidTransition(
             _("%(code)s est déjà marquée prête : appelez la conciergerie.", code=line.order.code)

@@ -16,7 +16,6 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from conciergerie.accounts.service import active_concierges
-from conciergerie.database import on_commit
 from conciergerie.models import PickupRound, Role, User
 from conciergerie.rounds import notifications
 from conciergerie.rounds import service as rounds
@@ -43,20 +42,14 @@ def plan_and_tell(session: Session, day: date, *, now: datetime) -> rounds.PlanR
             continue
         notices[str(volunteer_id)] = print_
         volunteer = session.get(User, volunteer_id)
-        on_commit(
-            session,
-            lambda volunteer=volunteer, mine=mine: notifications.send_rounds(volunteer, day, mine),
-        )
+        notifications.send_rounds(volunteer, day, mine)
     plan.volunteer_notices = notices
     _tell_providers(session, plan, day, planned)
     alert = hashlib.sha256(json.dumps(report.unmet, sort_keys=True).encode()).hexdigest()
     if report.unmet and plan.alert_fingerprint != alert:
         unmet = rounds.unmet_lines(session, plan)
         for concierge in active_concierges(session):
-            on_commit(
-                session,
-                lambda concierge=concierge: notifications.send_unmet_alert(concierge, day, unmet),
-            )
+            notifications.send_unmet_alert(concierge, day, unmet)
     plan.alert_fingerprint = alert if report.unmet else None
     session.flush()
     return report
@@ -128,8 +121,5 @@ def _tell_providers(session: Session, plan, day: date, planned: list) -> None:
             )
         ).all()
         for person in staff:
-            on_commit(
-                session,
-                lambda person=person, stops=stops: notifications.send_visits(person, day, stops),
-            )
+            notifications.send_visits(person, day, stops)
     plan.provider_notices = notices

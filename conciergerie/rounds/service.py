@@ -620,10 +620,9 @@ def mark_item(session: Session, item: RoundItem, *, actor: User, now: datetime) 
     note = _("Tournée du %(day)s", day=local(round_.starts_at).strftime("%d/%m"))
     passed = follow_lines(order, actor=actor, now=now, note=note)
     if OrderStatus.BACK_AT_DESK in passed:
-        from conciergerie.database import on_commit
         from conciergerie.orders import notifications
 
-        on_commit(session, lambda: notifications.send_ready(order))
+        notifications.send_ready(order)
     session.flush()
     return True
 

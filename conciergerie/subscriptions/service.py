@@ -2,7 +2,7 @@
 each week's order.
 
 Plain functions over a session: they flush, never commit, and raise a SubscriptionError with a
-message a person can read. The caller commits once (mails go out after, with `on_commit`).
+message a person can read. The caller commits once (with the mails, written to the outbox).
 
 How a subscription's basket is paid: its orders are placed by the scheduled job while the
 customer is at no checkout page, so they cannot follow the 30-minute online hold of a normal
@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from conciergerie.database import on_commit
 from conciergerie.errors import DomainError
 from conciergerie.i18n import calendar_day, moment
 from conciergerie.models import (
@@ -635,7 +634,7 @@ def newly_withdrawn(session: Session, record: BasketDelivery) -> bool:
 
 
 def announce(session: Session, records: Sequence[BasketDelivery]) -> None:
-    """Mail the customer, once committed, each basket ordered or not placed, and the first week
+    """Mail the customer (in the transaction) each basket ordered or not placed, and the first week
     of a withdrawal (not the weeks after it: the basket is still withdrawn, nothing new)."""
     session.flush()
     for record in sorted(records, key=lambda record: record.day):
@@ -643,7 +642,7 @@ def announce(session: Session, records: Sequence[BasketDelivery]) -> None:
             continue
         if record.outcome is DeliveryOutcome.WITHDRAWN and not newly_withdrawn(session, record):
             continue
-        on_commit(session, lambda record=record: notifications.send_delivery(record))
+        notifications.send_delivery(record)
 
 
 def place_due(

@@ -288,19 +288,14 @@ def test_work_marked_uncollected_still_blocks_the_erasure(session):
 
 
 def test_erasing_an_account_drops_the_mails_still_waiting_for_it(session):
-    from conciergerie.models import PendingMail, utcnow
+    from conciergerie.mail import enqueue
+    from conciergerie.models import OutboxMail
 
     order = make_order(session)
     order.status = OrderStatus.HANDED_OVER
     customer = order.customer
-    session.add(
-        PendingMail(recipient=customer.email, subject="s", body_text="t", next_attempt_at=utcnow())
-    )
-    session.add(
-        PendingMail(
-            recipient="other@example.org", subject="s", body_text="t", next_attempt_at=utcnow()
-        )
-    )
+    enqueue(session, customer.email, "s", "t", None)
+    enqueue(session, "other@example.org", "s", "t", None)
     session.flush()
     privacy.delete_account(session, customer, password=PASSWORD, now=NOW)
-    assert session.scalars(sa.select(PendingMail.recipient)).all() == ["other@example.org"]
+    assert session.scalars(sa.select(OutboxMail.recipient)).all() == ["other@example.org"]

@@ -240,19 +240,21 @@ def test_a_cancelled_event_counts_no_attendance(session):
 
 
 def test_one_failing_address_does_not_stop_the_other_mails(session, event, outbox, monkeypatch):
-    from conciergerie.events import notifications
+    import smtplib
+
+    from flask_mailman import EmailMultiAlternatives
 
     a, b = people(session, 2)
     for p in (a, b):
         service.register(session, event, p, now=NOW)
-    real = notifications.send_event_cancelled
+    real = EmailMultiAlternatives.send
 
-    def flaky(event_, user):
-        if user is a:
-            raise ConnectionRefusedError("refused")
-        real(event_, user)
+    def flaky(message, *args, **kwargs):
+        if message.to == [a.email]:
+            raise smtplib.SMTPRecipientsRefused({a.email: (550, b"no such user")})
+        return real(message, *args, **kwargs)
 
-    monkeypatch.setattr(notifications, "send_event_cancelled", flaky)
+    monkeypatch.setattr(EmailMultiAlternatives, "send", flaky)
     service.cancel_event(session, event, actor=event.organiser, now=NOW)
     commit(session)
     assert [m.to for m in outbox] == [[b.email]]

@@ -155,3 +155,53 @@ def test_a_scheduler_that_fails_to_start_is_not_counted_as_running(app, session)
     with pytest.raises(RuntimeError):
         process.tick(NOW)
     assert not process.running
+
+
+# The mails' job ---------------------------------------------------------------------------------
+
+
+def test_the_mail_job_runs_every_few_seconds_and_records_only_what_it_did(app, session, outbox):
+    from conciergerie.mail import enqueue
+
+    job = BY_ID["send-mails"]
+    assert job.trigger == "interval" and job.trigger_args == {"seconds": 5}
+    lease.acquire(session, "me", now=NOW, ttl=timedelta(days=3650))
+    runs = sa.select(sa.func.count()).select_from(JobRun).where(JobRun.job_id == "send-mails")
+    quiet = runner.run_job(app, "send-mails", holder="me")
+    assert quiet.ok and session.scalar(runs) == 0  # nothing to send: no line in the history
+    enqueue(session, "lea@example.org", "Bonjour", "texte", None)
+    session.commit()
+    run = runner.run_job(app, "send-mails", holder="me")
+    assert run.summary == "1 envoyés, 0 en échec, 0 abandonnés" and session.scalar(runs) == 1
+    assert [mail.to for mail in outbox] == [["lea@example.org"]]
+
+
+def test_a_job_no_longer_in_the_registry_is_dropped_from_the_store(app, session):
+    from conciergerie.models.scheduler import apscheduler_jobs
+
+    session.execute(  # "retry-mails", stored by the version before the outbox
+        apscheduler_jobs.insert().values(id="retry-mails", next_run_time=None, job_state=b"x")
+    )
+    session.flush()
+    build_scheduler(app)
+    assert (
+        session.scalar(
+            sa.select(apscheduler_jobs.c.id).where(apscheduler_jobs.c.id == "retry-mails")
+        )
+        is None
+    )
+
+
+def test_jobs_page_shows_the_mails_waiting_and_the_last_error(client, session, login_as):
+    from conciergerie.mail import enqueue
+
+    login_as(Role.CONCIERGE)
+    assert "Aucun e-mail en attente" in client.get("/comptoir/taches/").get_data(as_text=True)
+    enqueue(session, "a@example.org", "s", "t", None)
+    failing = enqueue(session, "b@example.org", "s", "t", None)
+    failing.attempts, failing.failed_at = 2, NOW
+    failing.last_error = "SMTPRecipientsRefused: no such user"
+    session.flush()
+    html = client.get("/comptoir/taches/").get_data(as_text=True)
+    assert "2 e-mails en attente" in html and "1 en échec" in html
+    assert "SMTPRecipientsRefused: no such user" in html and "send-mails" in html
