@@ -92,10 +92,10 @@ def test_a_known_address_gets_the_same_page_and_its_owner_a_note(
     """Nothing on the page tells a known address from a new one: only the owner's mailbox."""
     make_user(email="nadia@example.org", full_name="Nadia Benali")
     known = submit(client, SIGNUP, signup_data(email=email))
-    new = submit(client, SIGNUP, signup_data(email=email.replace("nadia", "nadine")))
+    new = submit(client, SIGNUP, signup_data(email=re.sub("nadia", "nadine", email, flags=re.I)))
     assert known.status_code == new.status_code == 200
-    assert known.get_data(as_text=True).replace("nadia", "X") == new.get_data(as_text=True).replace(
-        "nadine", "X"
+    assert re.sub("nadia", "X", known.get_data(as_text=True), flags=re.I) == re.sub(
+        "nadine", "X", new.get_data(as_text=True), flags=re.I
     )
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
     note, confirmation = list(outbox)
@@ -149,7 +149,7 @@ def test_signing_in_before_confirming_sends_the_link_again(client, session, outb
         client, LOGIN, {"email": "nadia@example.org", "password": "des-poireaux-pour-jeudi"}
     )
     assert response.status_code == 200
-    assert "Confirmez d'abord votre adresse" in response.get_data(as_text=True)
+    assert "abord votre adresse" in response.get_data(as_text=True)
     assert client.get(PROFILE).status_code == 302
     [mail] = list(outbox)
     assert CONFIRM_LINK.search(mail.body)
