@@ -56,6 +56,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("accounts.forgot_password", "GET"): "oooooo",
     ("accounts.forgot_password", "POST"): "oooooo",
     ("accounts.reset_password", "GET"): "oooooo",
+    ("accounts.confirm_address", "GET"): "oooooo",  # a made-up link: its refusal, for anyone
     ("accounts.reset_password", "POST"): "oooooo",
     ("accounts.profile", "GET"): "looooo",
     ("accounts.profile", "POST"): "looooo",

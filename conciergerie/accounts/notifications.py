@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
 
 from conciergerie.extensions import db
-from conciergerie.mail import can_mail, enqueue
+from conciergerie.mail import can_mail, enqueue, send_templated
 from conciergerie.models import User
 
 
@@ -25,3 +26,33 @@ def send_password_reset(user: User, reset_url: str, *, valid_minutes: int) -> No
     )
     subject = _("Et voilà Gambetta : choisir un nouveau mot de passe")
     enqueue(object_session(user) or db.session, user.email, subject, body, None)
+
+
+def _desk() -> dict[str, str]:
+    config = current_app.config
+    return {"desk_name": config["DESK_NAME"], "desk_address": config["DESK_ADDRESS"]}
+
+
+def send_address_confirmation(user: User, confirm_url: str, *, valid_days: int) -> None:
+    """After a sign-up with a new address: the link that proves it and opens the account."""
+    send_templated(
+        user,
+        "account_confirm",
+        _l("Et voilà Gambetta : confirmez votre adresse"),
+        confirm_url=confirm_url,
+        valid_days=valid_days,
+        **_desk(),
+    )
+
+
+def send_account_exists(user: User, reset_url: str, *, valid_minutes: int) -> None:
+    """After a sign-up with an address that has an account: say so to its owner only (the page
+    says the same for every address), with a link to choose a new password."""
+    send_templated(
+        user,
+        "account_exists",
+        _l("Et voilà Gambetta : vous avez déjà un compte"),
+        reset_url=reset_url,
+        valid_minutes=valid_minutes,
+        **_desk(),
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.accounts import notifications, passwords
 from conciergerie.errors import DomainError
-from conciergerie.models import MemberCompany, Provider, Role, User
+from conciergerie.models import MemberCompany, Provider, Role, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ class EmailTaken(AccountError):
 
 class WeakPassword(AccountError):
     code = "weak_password"
+
+
+class AddressAlreadyConfirmed(AccountError):
+    status = 409
 
 
 class RoleLinkError(AccountError):
@@ -99,17 +104,18 @@ def create_user(
     member_company: MemberCompany | None = None,
     provider: Provider | None = None,
     locale: str = "fr",
+    confirmed: bool = True,
 ) -> User:
     """Create an account of any role, enforcing the rules every entry point shares.
+
+    `confirmed`: the address is known to be the person's (an account made by the concierge or a
+    command); a sign-up's is not until its link is followed (`sign_up`).
 
     Raises EmailTaken when the address has an account, also when the same address signs up
     twice at once: the second insert hits the unique address in a savepoint of its own."""
     email = normalise_email(email)
     full_name = full_name.strip()
-    if not 1 <= len(full_name) <= 120:
-        raise AccountError(_("Le nom doit faire entre 1 et 120 caractères."), field="full_name")
-    if phone is not None and len(phone.strip()) > 30:
-        raise AccountError(_("Numéro de téléphone trop long."), field="phone")
+    _check_person(full_name, phone)
     taken = _("Un compte existe déjà avec cette adresse e-mail.")
     if find_user_by_email(session, email) is not None:
         raise EmailTaken(taken, field="email")
@@ -125,6 +131,7 @@ def create_user(
         provider=provider,
         locale=locale,
         created_at=now,
+        email_confirmed_at=now if confirmed else None,
     )
     try:
         with session.begin_nested():
@@ -133,6 +140,123 @@ def create_user(
         if find_user_by_email(session, email) is None:
             raise  # not the address: a fault of ours, not the person's
         raise EmailTaken(taken, field="email") from error  # signed up a moment ago
+    return user
+
+
+def _check_person(full_name: str, phone: str | None) -> None:
+    if not 1 <= len(full_name.strip()) <= 120:
+        raise AccountError(_("Le nom doit faire entre 1 et 120 caractères."), field="full_name")
+    if phone is not None and len(phone.strip()) > 30:
+        raise AccountError(_("Numéro de téléphone trop long."), field="phone")
+
+
+@dataclass(frozen=True)
+class SignUpLinks:
+    """How the sign-up's mails link back to the site (URLs on PUBLIC_URL, made by the view)."""
+
+    secret_key: str
+    confirm: Callable[[str], str]  # token → the address-confirmation URL
+    reset: Callable[[str], str]  # token → the new-password URL
+    reset_max_age: int
+
+
+CONFIRMATION_DAYS = 7
+
+
+def sign_up(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    role: Role,
+    now: datetime,
+    links: SignUpLinks,
+    phone: str | None = None,
+    member_company: MemberCompany | None = None,
+    locale: str = "fr",
+) -> None:
+    """Answer a sign-up the same way whether the address is new or has an account, so that no
+    one learns who is a customer: a new address gets its account, not confirmed, and a mail
+    with the link that confirms it (and signs in); an address with an account gets a mail that
+    says so to its owner, with a link to choose a new password. Both do the same work (the
+    password is hashed either way) and write one mail to the outbox, so the time tells nothing.
+
+    Raises AccountError for what the form itself got wrong (name, phone, password, company):
+    the same whatever the address."""
+    _check_person(full_name, phone)
+    check_password_rules(password)
+    check_role_links(role, member_company=member_company, provider=None)
+    existing = find_user_by_email(session, email)
+    if existing is None:
+        try:
+            user = create_user(
+                session,
+                email=email,
+                password=password,
+                full_name=full_name,
+                role=role,
+                now=now,
+                phone=phone,
+                member_company=member_company,
+                locale=locale,
+                confirmed=False,
+            )
+        except EmailTaken:  # the same address signed up a moment ago
+            existing = find_user_by_email(session, email)
+        else:
+            session.flush()
+            token = make_confirmation_token(user, secret_key=links.secret_key)
+            notifications.send_address_confirmation(
+                user, links.confirm(token), valid_days=CONFIRMATION_DAYS
+            )
+            return
+    passwords.hash_password(password)  # the work a new account costs: the time tells nothing
+    if existing is not None and existing.is_active_account:
+        token = make_reset_token(existing, secret_key=links.secret_key)
+        notifications.send_account_exists(
+            existing, links.reset(token), valid_minutes=links.reset_max_age // 60
+        )
+
+
+def resend_confirmation(user: User, *, links: SignUpLinks) -> None:
+    """The confirmation link again, for an account that signed up and has not confirmed yet."""
+    token = make_confirmation_token(user, secret_key=links.secret_key)
+    notifications.send_address_confirmation(
+        user, links.confirm(token), valid_days=CONFIRMATION_DAYS
+    )
+
+
+def _confirmation_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="address-confirmation")
+
+
+def make_confirmation_token(user: User, *, secret_key: str) -> str:
+    return _confirmation_serializer(secret_key).dumps({"user": user.id, "email": user.email})
+
+
+def confirm_address(session: Session, token: str, *, secret_key: str, now: datetime) -> User:
+    """Confirm the address a sign-up's link was sent to; the account may then sign in.
+
+    The link works once: an address already confirmed, an expired or altered link, or an
+    address changed since, is refused (AccountError, 409 or 422)."""
+    try:
+        data = _confirmation_serializer(secret_key).loads(
+            token, max_age=CONFIRMATION_DAYS * 24 * 3600
+        )
+    except (SignatureExpired, BadSignature):
+        raise AccountError(
+            _("Ce lien de confirmation n'est pas valable ou a expiré : inscrivez-vous à nouveau.")
+        ) from None
+    user_id = data.get("user") if isinstance(data, dict) else None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.email != data.get("email") or not user.is_active_account:
+        raise AccountError(_("Ce lien de confirmation ne correspond à aucun compte."))
+    if user.email_confirmed_at is not None:
+        raise AddressAlreadyConfirmed(
+            _("Votre adresse est déjà confirmée : connectez-vous avec votre mot de passe.")
+        )
+    user.email_confirmed_at = now
     return user
 
 
@@ -208,6 +332,8 @@ def set_password(user: User, new_password: str) -> None:
     check_password_rules(new_password)
     user.password_hash = passwords.hash_password(new_password)
     user.is_walk_in = False  # a customer served at the counter who now has an online account
+    if user.email_confirmed_at is None:  # only a link mailed to the address leads here
+        user.email_confirmed_at = utcnow()
     end_all_sessions(user)
 
 

@@ -61,7 +61,7 @@ def signup():
         db.session.get(MemberCompany, form.member_company.data) if role is Role.EMPLOYEE else None
     )
     on_refusal(page, form, fields={"member_company_id": "member_company"})
-    user = service.create_user(
+    service.sign_up(
         db.session,
         email=form.email.data,
         password=form.password.data,
@@ -71,10 +71,40 @@ def signup():
         member_company=company,
         locale=get_locale().language if get_locale() else "fr",
         now=utcnow(),
+        links=_sign_up_links(),
     )
-    login_user(user)
-    flash(_("Bienvenue, %(name)s ! Votre compte est créé.", name=user.full_name), "success")
+    # The same answer for a new address and a known one: only the mailbox tells.
+    return render_template("accounts/check_mailbox.html", email=form.email.data)
+
+
+def _sign_up_links() -> service.SignUpLinks:
+    return service.SignUpLinks(
+        secret_key=current_app.config["SECRET_KEY"],
+        confirm=lambda token: external_url("accounts.confirm_address", token=token),
+        reset=lambda token: external_url("accounts.reset_password", token=token),
+        reset_max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+    )
+
+
+@bp.get("/confirmer/<token>")
+def confirm_address(token: str):
+    """The link mailed at sign-up: the address is confirmed and the person signed in."""
+    on_refusal(lambda: render_template("accounts/confirm_failed.html"))
+    user = service.confirm_address(
+        db.session, token, secret_key=current_app.config["SECRET_KEY"], now=utcnow()
+    )
+    _start_session(user, remember=False)
+    flash(_("Bienvenue, %(name)s ! Votre adresse est confirmée.", name=user.full_name), "success")
     return redirect(url_for("catalogue.index"))
+
+
+def _start_session(user, *, remember: bool) -> None:
+    """A fresh session at sign-in: nothing set before (by anyone) carries over, except the
+    basket and the chosen language."""
+    kept = {k: session[k] for k in (basket.KEY, "lang") if k in session}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -109,14 +139,20 @@ def login():
                 request.remote_addr,
             )
             form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+        elif user.email_confirmed_at is None:
+            # The right password, an address not yet confirmed: the link again (saved with the
+            # request, so not a refusal), and no session.
+            service.resend_confirmation(user, links=_sign_up_links())
+            flash(
+                _(
+                    "Confirmez d'abord votre adresse : nous venons de vous renvoyer le lien "
+                    "par e-mail."
+                ),
+                "info",
+            )
         else:
             log.info("sign-in of user %s from %s", user.id, request.remote_addr)
-            # A fresh session at sign-in: nothing set before (by anyone) carries over, except
-            # the basket and the chosen language.
-            kept = {k: session[k] for k in (basket.KEY, "lang") if k in session}
-            session.clear()
-            session.update(kept)
-            login_user(user, remember=form.remember.data)
+            _start_session(user, remember=form.remember.data)
             flash(_("Vous êtes connecté·e."), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200

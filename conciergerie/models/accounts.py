@@ -125,6 +125,9 @@ class User(UserMixin, Base):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the person proved the address is theirs (the link mailed at sign-up); accounts made
+    # by the concierge or a command are confirmed when made. None: cannot sign in yet.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the account was erased (RGPD): personal fields gone, accounting records kept.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

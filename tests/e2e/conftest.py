@@ -16,6 +16,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from conciergerie import create_app
@@ -29,6 +30,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PHONE = {"width": 375, "height": 667}
+_LIVE: dict[str, object] = {}  # the live server's app, for reading what it wrote (mails)
 
 
 def _seed(app) -> None:
@@ -78,6 +80,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     with app.app_context():
         flask_migrate.upgrade()
         _seed(app)
+    _LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -143,6 +146,25 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.locator("input[name=password]").fill(password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"^(?!.*/compte/connexion).*$"))
+
+
+def last_link_mailed(email: str, path: str) -> str:
+    """The path of the last link to `path` (e.g. "/compte/confirmer/") mailed to `email`: read
+    from the live server's outbox, as the person would read it in their mailbox."""
+    from conciergerie.models import OutboxMail
+
+    app = _LIVE["app"]
+    with app.app_context():
+        bodies = _db.session.scalars(
+            sa.select(OutboxMail.body_text)
+            .where(OutboxMail.recipient == email)
+            .order_by(OutboxMail.id.desc())
+        ).all()
+    for body in bodies:
+        found = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no link to {path} mailed to {email}")
 
 
 def sign_out(page) -> None:

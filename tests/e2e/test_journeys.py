@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, shot, sign_in, sign_out
+from tests.e2e.conftest import PHONE, last_link_mailed, shot, sign_in, sign_out
 
 COBBLER = "/catalogue/prestataires/cordonnerie-gambetta"
 IRONING = "/catalogue/prestataires/lille-sud-insertion"
@@ -47,6 +47,9 @@ def place_resident_order(page, email: str) -> str:
     page.get_by_label("Mot de passe", exact=True).fill("Semelles-de-crepe-1987")
     page.get_by_label("Confirmez le mot de passe").fill("Semelles-de-crepe-1987")
     page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("heading", name="Vérifiez votre boîte mail")).to_be_visible()
+    shot(page, "1-check-mailbox")
+    page.goto(last_link_mailed(email, "/compte/confirmer/"))
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
     page.get_by_role("link", name="Catalogue").click()
