@@ -107,5 +107,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(manage_bp)
     app.register_blueprint(volunteer_records_bp)
     app.register_blueprint(subscriptions_bp)
+    from conciergerie import policy
+
+    app.jinja_env.globals["policy"] = policy  # templates ask the same rules as the views
     init_unit_of_work(app)  # last: every view registered above commits once, or not at all
     return app

@@ -20,6 +20,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from conciergerie import policy
 from conciergerie.accounts import limits
 from conciergerie.accounts import service as accounts
 from conciergerie.api import schemas
@@ -287,7 +288,7 @@ def _replay(order: Order, fingerprint: str):
 
 def _own_order(order_id: int) -> Order:
     order = db.session.get(Order, order_id)
-    if order is None or not order.can_view(g.api_user):
+    if order is None or not policy.can_view_order(g.api_user, order):
         raise ApiError(404, "not_found", _("Commande introuvable."))
     return order
 
@@ -369,7 +370,7 @@ TAPS = {"dropped": RoundAction.DROP, "collected": RoundAction.COLLECT}
 
 def _round_staff(**path: int) -> dict:
     """Rounds are the volunteers' and the concierge's business only."""
-    if g.api_user.role not in (Role.VOLUNTEER, Role.CONCIERGE):
+    if not policy.can_work_on_rounds(g.api_user):
         raise ApiError(
             403, "forbidden", _("Les tournées sont réservées aux volontaires et à la conciergerie.")
         )
@@ -407,7 +408,7 @@ def _round_item(round_id: int, stop_id: int, item_id: int) -> dict:
     item = db.session.get(RoundItem, item_id)
     if item is None or item.stop_id != stop_id or item.stop.round_id != round_id:
         raise ApiError(404, "not_found", _("Élément de tournée introuvable."))
-    if not rounds.may_act_on(g.api_user, item.stop.round):
+    if not policy.can_act_on_round(g.api_user, item.stop.round):
         raise ApiError(403, "forbidden", _("Cette tournée n'est pas la vôtre."))
     return {"item": item}
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from conciergerie import policy
 from conciergerie.accounts.service import AccountError, normalise_email
 from conciergerie.errors import DomainError
 from conciergerie.i18n import money
@@ -321,7 +322,7 @@ def check_in(
     if len(remarks) > MAX_REMARKS_LENGTH:
         raise CheckInError(_("%(n)d caractères au plus.", n=MAX_REMARKS_LENGTH), field="remarks")
     orders.lock(session, order)
-    if not orders.may_move(order, OrderStatus.DROPPED_OFF, actor):
+    if not policy.can_move_order(actor, order, OrderStatus.DROPPED_OFF):
         raise orders.OrderNotAllowed(_("Seul·e la concierge réceptionne les articles."))
     if order.status is not OrderStatus.CONFIRMED or not order.has_dropoff:
         raise orders.InvalidTransition(

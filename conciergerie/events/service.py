@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from conciergerie import policy
 from conciergerie.errors import DomainError
 from conciergerie.events import notifications
 from conciergerie.models import (
@@ -18,7 +19,6 @@ from conciergerie.models import (
     Provider,
     Registration,
     RegistrationStatus,
-    Role,
     User,
 )
 
@@ -51,11 +51,6 @@ class RegistrationConflict(EventError):
 
     code = "registration_conflict"
     status = 409
-
-
-def may_organise(user: User) -> bool:
-    """Volunteers and the concierge create, edit and cancel events."""
-    return user.is_authenticated and user.has_role(Role.VOLUNTEER)
 
 
 def _one_line(value: str) -> bool:
@@ -99,7 +94,7 @@ def create_event(
     image_name: str | None = None,
     now: datetime,
 ) -> Event:
-    if not may_organise(organiser):
+    if not policy.can_organise_events(organiser):
         raise NotAnOrganiser(_("Seuls les volontaires et la concierge organisent des événements."))
     _check(title, description, place, starts_at, ends_at, capacity)
     if starts_at <= now:
@@ -137,7 +132,7 @@ def update_event(
     image_name: str | None,
     now: datetime,
 ) -> None:
-    if not may_organise(actor):
+    if not policy.can_organise_events(actor):
         raise NotAnOrganiser(_("Seuls les volontaires et la concierge organisent des événements."))
     if event.status is EventStatus.CANCELLED:
         raise EventClosed(_("Cet événement est annulé."))
@@ -168,7 +163,7 @@ def update_event(
 
 def cancel_event(session: Session, event: Event, *, actor: User, now: datetime) -> None:
     """Cancel the event and tell everybody registered or waiting."""
-    if not may_organise(actor):
+    if not policy.can_organise_events(actor):
         raise NotAnOrganiser(_("Seuls les volontaires et la concierge organisent des événements."))
     if event.status is EventStatus.CANCELLED:
         raise EventClosed(_("Cet événement est déjà annulé."))
@@ -332,7 +327,7 @@ def email_participants(
     session: Session, event: Event, *, actor: User, subject: str, body: str
 ) -> int:
     """The organiser writes to everybody registered or waiting (one mail each, in the outbox)."""
-    if not may_organise(actor):
+    if not policy.can_organise_events(actor):
         raise NotAnOrganiser(
             _("Seuls les volontaires et la concierge écrivent aux participant·es.")
         )

@@ -27,6 +27,7 @@ from icalendar import Event as CalendarEvent
 from markupsafe import Markup
 from wtforms import SelectChoice
 
+from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.events import images, service
@@ -71,7 +72,7 @@ def _detail_page(event: Event):
         registration=registration,
         position=position,
         action_form=ActionForm(),
-        may_organise=service.may_organise(current_user),
+        may_organise=policy.can_organise_events(current_user),
         now=utcnow(),
     )
 

@@ -138,12 +138,6 @@ class Order(Base):
             return 0
         return max(self.total_cents - self.paid_cents, 0)
 
-    def can_view(self, user: User) -> bool:
-        """The customer sees their own order; the concierge sees every order."""
-        return user.is_authenticated and (
-            user.id == self.customer_id or user.role.value == "concierge"
-        )
-
     def __repr__(self) -> str:
         return f"<Order {self.code} {self.status.value}>"
 

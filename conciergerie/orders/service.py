@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from conciergerie import policy
 from conciergerie.errors import DomainError
 from conciergerie.i18n import long_day, money
 from conciergerie.models import (
@@ -418,25 +419,6 @@ CANCELLABLE: frozenset[OrderStatus] = frozenset(
 # Steps that only the payment makes (payments.service), never a button.
 PAYMENT_STEPS = frozenset({OrderStatus.AWAITING_PAYMENT})
 
-# Steps that other staff than the concierge (who may make every step) may make.
-STEP_ROLES: dict[tuple[OrderStatus, OrderStatus], Role] = {
-    (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER): Role.VOLUNTEER,
-    (OrderStatus.READY_AT_PROVIDER, OrderStatus.BACK_AT_DESK): Role.VOLUNTEER,
-    (OrderStatus.AT_PROVIDER, OrderStatus.READY_AT_PROVIDER): Role.PROVIDER,
-}
-
-
-def may_move(order: Order, to_status: OrderStatus, user: User) -> bool:
-    """Whether `user` may move `order` to `to_status` now (the state rules apart)."""
-    if user.role is Role.CONCIERGE:
-        return True
-    role = STEP_ROLES.get((order.status, to_status))
-    if role is None or user.role is not role:
-        return False
-    if role is Role.PROVIDER:  # only for an order whose every line is theirs
-        return all(line.provider_id == user.provider_id for line in order.lines)
-    return True
-
 
 def _fits_order(order: Order, to_status: OrderStatus) -> bool:
     if order.status is OrderStatus.CONFIRMED and to_status in (
@@ -459,7 +441,7 @@ def next_steps(order: Order, user: User, *, now: datetime) -> list[OrderStatus]:
         # Cancelling has its own button; marking work uncollected is the scheduled job's.
         if status not in (OrderStatus.CANCELLED, OrderStatus.UNCOLLECTED, *PAYMENT_STEPS)
         and _fits_order(order, status)
-        and may_move(order, status, user)
+        and policy.can_move_order(user, order, status)
         and (status is not OrderStatus.NO_SHOW or _dropoff_over(order, now))
     ]
 
@@ -504,7 +486,7 @@ def advance_order(
                 b=status_label(to_status),
             )
         )
-    if not may_move(order, to_status, actor):
+    if not policy.can_move_order(actor, order, to_status):
         raise OrderNotAllowed(_("Cette étape n'est pas de votre ressort."))
     waiting = (QuoteState.AWAITING_QUOTE, QuoteState.PROPOSED)
     # The concierge too: work done on an unanswered quote would be work done for nothing.

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
@@ -27,8 +28,9 @@ def _provider_id() -> int:
 
 def _own_line_or_404(line_id: int) -> OrderLine:
     """A line of the signed-in staff's provider; another provider's looks like no line at all."""
+    _provider_id()  # staff of a provider only (403 otherwise)
     line = db.get_or_404(OrderLine, line_id)
-    if line.provider_id != _provider_id():
+    if not policy.can_handle_line(current_user, line):
         abort(404)
     return line
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
+from conciergerie import policy
 from conciergerie.errors import DomainError
 from conciergerie.models import (
     DayPlan,
@@ -579,17 +580,11 @@ def round_warnings(session: Session, round_: PickupRound) -> list[str]:
 # The volunteer's taps ---------------------------------------------------------------------------
 
 
-def may_act_on(user: User, round_: PickupRound) -> bool:
-    return user.role is Role.CONCIERGE or (
-        user.role is Role.VOLUNTEER and round_.volunteer_id == user.id
-    )
-
-
 def mark_item(session: Session, item: RoundItem, *, actor: User, now: datetime) -> bool:
     """Record that the item was dropped at its provider or collected from it, and move the order
     on. A repeated tap (a retry after a lost connection) changes nothing and returns False."""
     round_ = item.stop.round
-    if not may_act_on(actor, round_):
+    if not policy.can_act_on_round(actor, round_):
         raise orders.OrderNotAllowed(_("Cette tournée n'est pas la vôtre."))
     share_day(session, round_.day)  # no planning of the day meanwhile
     order = item.line.order

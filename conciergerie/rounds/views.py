@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
@@ -145,7 +146,7 @@ def mark(item_id: int):
     form = MarkForm()
     if not form.validate_on_submit():
         return _answer(400, _("Requête invalide : rechargez la page."), None)
-    if not service.may_act_on(_me(), item.stop.round):
+    if not policy.can_act_on_round(_me(), item.stop.round):
         return _answer(403, _("Cette tournée n'est pas la vôtre."), None)
     if form.action.data != item.action.value:
         return _answer(409, _("Cet élément n'est pas à cette étape : rechargez la page."), None)

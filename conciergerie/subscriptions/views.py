@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
@@ -39,7 +40,7 @@ def _own_subscription_or_404(subscription_id: int) -> BasketSubscription:
     """The signed-in customer's subscription; a 404 for anybody else's (its existence untold)."""
     _customer_only()
     subscription = db.session.get(BasketSubscription, subscription_id)
-    if subscription is None or subscription.customer_id != current_user.id:
+    if subscription is None or not policy.can_manage_subscription(current_user, subscription):
         abort(404)
     return subscription
 

@@ -1,0 +1,74 @@
+"""Who may do what to which object: every per-object permission, in one place.
+
+Coarse rules by role stay on the routes (`accounts.permissions.role_required`); these predicates
+decide for one object and one person. Views, the API, services and templates (the `policy`
+global) all ask here, so a rule changes once. Each is a plain function of the user and the
+object, with no database access of its own. `tests/test_policy.py` checks them one by one and
+`tests/test_permissions.py` every route for every role.
+"""
+
+from __future__ import annotations
+
+from conciergerie.models import (
+    BasketSubscription,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PickupRound,
+    Role,
+    User,
+)
+
+# Steps of an order that other staff than the concierge (who may make every step) may make.
+STEP_ROLES: dict[tuple[OrderStatus, OrderStatus], Role] = {
+    (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER): Role.VOLUNTEER,
+    (OrderStatus.READY_AT_PROVIDER, OrderStatus.BACK_AT_DESK): Role.VOLUNTEER,
+    (OrderStatus.AT_PROVIDER, OrderStatus.READY_AT_PROVIDER): Role.PROVIDER,
+}
+
+
+def can_view_order(user: User, order: Order) -> bool:
+    """The customer sees their own order; the concierge sees every order."""
+    return user.is_authenticated and (user.id == order.customer_id or user.role is Role.CONCIERGE)
+
+
+def can_move_order(user: User, order: Order, to_status: OrderStatus) -> bool:
+    """Whether `user` may move `order` to `to_status` (the order's state rules apart): the
+    concierge every step; a volunteer the round's steps; a provider's staff "ready", only for
+    an order whose every line is theirs."""
+    if user.role is Role.CONCIERGE:
+        return True
+    role = STEP_ROLES.get((order.status, to_status))
+    if role is None or user.role is not role:
+        return False
+    if role is Role.PROVIDER:
+        return all(line.provider_id == user.provider_id for line in order.lines)
+    return True
+
+
+def can_work_on_rounds(user: User) -> bool:
+    """Rounds are the volunteers' and the concierge's business only."""
+    return user.is_authenticated and user.role in (Role.VOLUNTEER, Role.CONCIERGE)
+
+
+def can_act_on_round(user: User, round_: PickupRound) -> bool:
+    """The volunteer whose round it is taps its items; the concierge may for anyone."""
+    return user.role is Role.CONCIERGE or (
+        user.role is Role.VOLUNTEER and round_.volunteer_id == user.id
+    )
+
+
+def can_organise_events(user: User) -> bool:
+    """Volunteers and the concierge create, edit and cancel events."""
+    return user.is_authenticated and user.has_role(Role.VOLUNTEER)
+
+
+def can_handle_line(user: User, line: OrderLine) -> bool:
+    """A provider's staff see and mark their own provider's lines, and no other's (the concierge,
+    who has no provider, works from the desk)."""
+    return user.provider_id is not None and line.provider_id == user.provider_id
+
+
+def can_manage_subscription(user: User, subscription: BasketSubscription) -> bool:
+    """A basket subscription is its subscriber's alone."""
+    return user.is_authenticated and subscription.customer_id == user.id

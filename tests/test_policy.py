@@ -1,0 +1,64 @@
+"""The per-object permissions (conciergerie/policy.py), one by one."""
+
+from __future__ import annotations
+
+import pytest
+
+from conciergerie import policy
+from conciergerie.models import OrderStatus, PickupRound, Role
+from tests import factories
+
+
+def test_an_order_is_seen_by_its_customer_and_the_concierge_only(session, make_user):
+    order = factories.make_order(session)
+    assert policy.can_view_order(order.customer, order)
+    assert policy.can_view_order(make_user(Role.CONCIERGE), order)
+    for role in (Role.RESIDENT, Role.EMPLOYEE, Role.VOLUNTEER, Role.PROVIDER):
+        assert not policy.can_view_order(make_user(role), order)
+
+
+@pytest.mark.parametrize(
+    "status, to_status, role, allowed",
+    [
+        (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER, Role.VOLUNTEER, True),
+        (OrderStatus.READY_AT_PROVIDER, OrderStatus.BACK_AT_DESK, Role.VOLUNTEER, True),
+        (OrderStatus.AT_PROVIDER, OrderStatus.READY_AT_PROVIDER, Role.VOLUNTEER, False),
+        (OrderStatus.CONFIRMED, OrderStatus.DROPPED_OFF, Role.VOLUNTEER, False),
+        (OrderStatus.BACK_AT_DESK, OrderStatus.HANDED_OVER, Role.CONCIERGE, True),
+        (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER, Role.RESIDENT, False),
+    ],
+)
+def test_who_moves_an_order_a_step(session, make_user, status, to_status, role, allowed):
+    order = factories.make_order(session)
+    order.status = status
+    assert policy.can_move_order(make_user(role), order, to_status) is allowed
+
+
+def test_a_provider_marks_ready_only_an_order_whose_every_line_is_theirs(session, make_user):
+    order = factories.make_order(session)
+    order.status = OrderStatus.AT_PROVIDER
+    staff = make_user(Role.PROVIDER, provider=order.lines[0].offer.provider)
+    other = make_user(Role.PROVIDER)
+    assert policy.can_move_order(staff, order, OrderStatus.READY_AT_PROVIDER)
+    assert not policy.can_move_order(other, order, OrderStatus.READY_AT_PROVIDER)
+    assert policy.can_handle_line(staff, order.lines[0])
+    assert not policy.can_handle_line(other, order.lines[0])
+    assert not policy.can_handle_line(make_user(Role.CONCIERGE), order.lines[0])
+
+
+def test_a_round_is_its_volunteers_and_the_concierges(make_user):
+    volunteer, other = make_user(Role.VOLUNTEER), make_user(Role.VOLUNTEER)
+    round_ = PickupRound(volunteer_id=volunteer.id)
+    assert policy.can_act_on_round(volunteer, round_)
+    assert policy.can_act_on_round(make_user(Role.CONCIERGE), round_)
+    assert not policy.can_act_on_round(other, round_)
+    assert not policy.can_act_on_round(make_user(Role.PROVIDER), round_)
+    assert policy.can_work_on_rounds(other)
+    assert not policy.can_work_on_rounds(make_user(Role.RESIDENT))
+
+
+def test_events_are_organised_by_volunteers_and_the_concierge(make_user):
+    assert policy.can_organise_events(make_user(Role.VOLUNTEER))
+    assert policy.can_organise_events(make_user(Role.CONCIERGE))
+    assert not policy.can_organise_events(make_user(Role.RESIDENT))
+    assert not policy.can_organise_events(make_user(Role.PROVIDER))
