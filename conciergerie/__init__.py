@@ -86,10 +86,10 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.payments.views import bp as payments_bp
     from conciergerie.portal.views import bp as portal_bp
     from conciergerie.reports.views import bp as reports_bp
-    from conciergerie.rounds.records import bp as volunteer_records_bp
     from conciergerie.rounds.views import bp as rounds_bp
     from conciergerie.slots.views import bp as slots_bp
     from conciergerie.subscriptions.views import bp as subscriptions_bp
+    from conciergerie.volunteers.views import bp as volunteers_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(catalogue_bp)
@@ -105,7 +105,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(portal_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(manage_bp)
-    app.register_blueprint(volunteer_records_bp)
+    app.register_blueprint(volunteers_bp)
     app.register_blueprint(subscriptions_bp)
     from conciergerie import policy
 

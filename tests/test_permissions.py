@@ -164,9 +164,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("portal.ready", "POST"): "ldddod",
     ("portal.cannot_do", "POST"): "ldddod",  # an empty form: the reason is asked for
     ("portal.quote", "POST"): "ldddod",  # an empty form: the price is asked for
-    ("volunteer_records.hours_page", "GET"): "lddodo",
-    ("volunteer_records.hours_csv", "GET"): "lddodo",
-    ("volunteer_records.feed", "GET"): "------",  # a signed token instead of a session
+    ("volunteers.hours_page", "GET"): "lddodo",
+    ("volunteers.hours_csv", "GET"): "lddodo",
+    ("volunteers.feed", "GET"): "------",  # a signed token instead of a session
     ("api.openapi", "GET"): "oooooo",
     ("api.providers", "GET"): "oooooo",
     ("api.list_slots", "GET"): "oooooo",

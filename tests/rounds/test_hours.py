@@ -10,7 +10,8 @@ import pytest
 from icalendar import Calendar
 
 from conciergerie.models import EventStatus, PickupRound, Role, RoundAction, RoundItem, RoundStop
-from conciergerie.rounds import hours, records
+from conciergerie.rounds import hours
+from conciergerie.volunteers import views as pages
 from tests.conftest import sign_in
 from tests.factories import (
     NOW,
@@ -75,7 +76,7 @@ def make_round(session, volunteer, starts_at, ends_at, *, distance_m=1000, provi
 @pytest.fixture
 def now(monkeypatch):
     """The pages' clock, stopped at the factories' NOW."""
-    monkeypatch.setattr(records, "utcnow", lambda: NOW)
+    monkeypatch.setattr(pages, "utcnow", lambda: NOW)
     return NOW
 
 
@@ -205,7 +206,7 @@ def test_a_volunteer_sees_their_own_week(client, week, now):
     assert "<caption" in html and 'scope="col"' in html and 'scope="row"' in html
     assert "4 h 15" in html  # 255 minutes
     assert "Ajouter mes tournées à mon agenda" in html
-    assert records.feed_token(awa) in html
+    assert pages.feed_token(awa) in html
     assert 'aria-current="page">Mes heures<' in html
     # Asking for their own log by id is fine; for someone else's, refused.
     assert client.get(f"/volontaires/heures?volunteer={awa.id}").status_code == 200
@@ -318,7 +319,7 @@ def test_a_volunteer_s_csv_has_only_their_rows(client, week, now):
 def test_the_feed_has_one_event_per_round(client, app, week, now):
     awa, _other, rounds = week
     with app.test_request_context():
-        url = records.feed_url(awa)
+        url = pages.feed_url(awa)
     assert url.startswith(app.config["PUBLIC_URL"]) and url.endswith(".ics")
     path = url[len(app.config["PUBLIC_URL"]) :]
     assert path.startswith("/volontaires/agenda/")
@@ -361,7 +362,7 @@ def test_the_feed_leaves_out_old_and_far_rounds(client, session, week, now):
     make_round(
         session, awa, datetime(2027, 1, 26, 8, tzinfo=UTC), datetime(2027, 1, 26, 9, tzinfo=UTC)
     )  # 62
-    response = client.get(f"/volontaires/agenda/{records.feed_token(awa)}.ics")
+    response = client.get(f"/volontaires/agenda/{pages.feed_token(awa)}.ics")
     starts = sorted(
         e.decoded("dtstart").date() for e in Calendar.from_ical(response.data).walk("VEVENT")
     )
@@ -373,7 +374,7 @@ def test_a_new_password_revokes_the_feed_a_sign_out_does_not(client, session, we
     from conciergerie.accounts.passwords import hash_password
 
     awa, _other, _rounds = week
-    path = f"/volontaires/agenda/{records.feed_token(awa)}.ics"
+    path = f"/volontaires/agenda/{pages.feed_token(awa)}.ics"
     assert client.get(path).status_code == 200
     awa.session_version += 1  # signed out everywhere
     session.flush()
@@ -381,14 +382,14 @@ def test_a_new_password_revokes_the_feed_a_sign_out_does_not(client, session, we
     awa.password_hash = hash_password("un tout autre mot de passe 2026")
     session.flush()
     assert client.get(path).status_code == 404
-    assert client.get(f"/volontaires/agenda/{records.feed_token(awa)}.ics").status_code == 200
+    assert client.get(f"/volontaires/agenda/{pages.feed_token(awa)}.ics").status_code == 200
 
 
 def test_a_deactivated_or_non_volunteer_account_has_no_feed(client, session, week, now):
     awa, _other, _rounds = week
     resident = make_user(session, Role.RESIDENT)
-    assert client.get(f"/volontaires/agenda/{records.feed_token(resident)}.ics").status_code == 404
-    path = f"/volontaires/agenda/{records.feed_token(awa)}.ics"
+    assert client.get(f"/volontaires/agenda/{pages.feed_token(resident)}.ics").status_code == 404
+    path = f"/volontaires/agenda/{pages.feed_token(awa)}.ics"
     awa.is_active_account = False
     session.flush()
     assert client.get(path).status_code == 404
@@ -413,7 +414,7 @@ def test_a_token_signed_for_something_else_is_a_404(client, app, session, week):
 
     awa, _other, _rounds = week
     other_salt = URLSafeSerializer(app.config["SECRET_KEY"], salt="password-reset")
-    forged = other_salt.dumps([awa.id, records._password_digest(awa)])
+    forged = other_salt.dumps([awa.id, pages._password_digest(awa)])
     assert client.get(f"/volontaires/agenda/{forged}.ics").status_code == 404
     right_salt = URLSafeSerializer(app.config["SECRET_KEY"], salt="rounds-feed")
     for payload in ({"user": awa.id}, [awa.id], ["1", 1], [True, 1], [2**40, 1]):

@@ -33,7 +33,7 @@ from conciergerie.security import is_valid_id
 from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import local, local_date
 
-bp = Blueprint("volunteer_records", __name__, url_prefix="/volontaires")
+bp = Blueprint("volunteers", __name__, url_prefix="/volontaires")
 
 FEED_SALT = "rounds-feed"
 FEED_PAST_DAYS = 30
@@ -80,7 +80,7 @@ def user_for_feed_token(session: Session, token: str) -> User | None:
 
 def feed_url(user: User) -> str:
     """The absolute address of `user`'s feed, to paste in a calendar app."""
-    return external_url("volunteer_records.feed", token=feed_token(user))
+    return external_url("volunteers.feed", token=feed_token(user))
 
 
 # Words ------------------------------------------------------------------------------------------
