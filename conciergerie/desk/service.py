@@ -189,14 +189,9 @@ def _digits_of(column: sa.ColumnElement) -> sa.ColumnElement:
     return column
 
 
-def walk_in_customer(
-    session: Session, *, full_name: str, phone: str, email: str, now: datetime
-) -> User:
-    """The customer the concierge serves at the counter: the account of this e-mail if there is
-    one, else the customer with this phone number and first name, else a new walk-in
-    customer (a resident with no password; with an e-mail, they can claim the account later by
-    choosing a password through "forgotten password")."""
-    full_name, phone, email = full_name.strip(), phone.strip(), email.strip()
+def _check_walk_in_details(full_name: str, phone: str, email: str) -> str:
+    """A name, and a phone number or an e-mail address to reach the customer: the digits of
+    the phone number (empty without one)."""
     if not 1 <= len(full_name) <= 120:
         raise WalkInError(_("Indiquez le nom du client (120 caractères au plus)."), field="name")
     digits = phone_digits(phone)
@@ -206,42 +201,69 @@ def walk_in_customer(
         raise WalkInError(
             _("Un téléphone ou une adresse e-mail, pour prévenir le client."), field="phone"
         )
+    return digits
+
+
+def _account_of_email(session: Session, email: str) -> tuple[str, User | None]:
+    """The normalised address and the account that has it, if any (which must be able to
+    order)."""
+    try:
+        address = normalise_email(email)
+    except AccountError as error:
+        raise WalkInError(str(error), field="email") from error
+    user = session.scalar(sa.select(User).where(User.email == address))
+    if user is not None and (not user.is_customer or not user.is_active_account):
+        raise WalkInError(
+            _("Cette adresse est celle d'un compte qui ne peut pas commander."),
+            field="email",
+        )
+    return address, user
+
+
+def _customer_of_phone(session: Session, full_name: str, phone: str) -> User | None:
+    """The customer with this phone number and this first name, the most recent first."""
+    # The same number and the same first name: a household sharing a phone is not one
+    # customer (their orders, labels and data would be mixed up).
+    first_name = full_name.split()[0].casefold()
+    number = national_number(phone)
+    for user in session.scalars(
+        sa.select(User)
+        .where(
+            # Served at the counter before, or since with an account of their own.
+            User.role.in_([Role.RESIDENT, Role.EMPLOYEE]),
+            User.is_active_account.is_(True),
+            _digits_of(User.phone).like(f"%{number}"),  # narrowed here, checked below
+            User.anonymised_at.is_(None),
+        )
+        .order_by(User.id.desc())
+    ):
+        if national_number(user.phone or "") == number and user.full_name.casefold().split()[
+            :1
+        ] == [first_name]:
+            return user
+    return None
+
+
+def walk_in_customer(
+    session: Session, *, full_name: str, phone: str, email: str, now: datetime
+) -> User:
+    """The customer the concierge serves at the counter: the account of this e-mail if there is
+    one, else the customer with this phone number and first name, else a new walk-in
+    customer (a resident with no password; with an e-mail, they can claim the account later by
+    choosing a password through "forgotten password")."""
+    full_name, phone, email = full_name.strip(), phone.strip(), email.strip()
+    digits = _check_walk_in_details(full_name, phone, email)
     address = None
     if email:
-        try:
-            address = normalise_email(email)
-        except AccountError as error:
-            raise WalkInError(str(error), field="email") from error
-        user = session.scalar(sa.select(User).where(User.email == address))
+        address, user = _account_of_email(session, email)
         if user is not None:
-            if not user.is_customer or not user.is_active_account:
-                raise WalkInError(
-                    _("Cette adresse est celle d'un compte qui ne peut pas commander."),
-                    field="email",
-                )
             if digits and not user.phone:
                 user.phone = phone
             return user
     elif digits:
-        # The same number and the same first name: a household sharing a phone is not one
-        # customer (their orders, labels and data would be mixed up).
-        first_name = full_name.split()[0].casefold()
-        number = national_number(phone)
-        for user in session.scalars(
-            sa.select(User)
-            .where(
-                # Served at the counter before, or since with an account of their own.
-                User.role.in_([Role.RESIDENT, Role.EMPLOYEE]),
-                User.is_active_account.is_(True),
-                _digits_of(User.phone).like(f"%{number}"),  # narrowed here, checked below
-                User.anonymised_at.is_(None),
-            )
-            .order_by(User.id.desc())
-        ):
-            if national_number(user.phone or "") == number and user.full_name.casefold().split()[
-                :1
-            ] == [first_name]:
-                return user
+        user = _customer_of_phone(session, full_name, phone)
+        if user is not None:
+            return user
     user = User(
         email=address or f"comptoir-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}",
         full_name=full_name,
@@ -298,29 +320,17 @@ class CheckInError(OrderError):
 MAX_REMARKS_LENGTH = 300  # Order.dropoff_remarks
 
 
-def check_in(
-    session: Session,
-    order: Order,
-    *,
-    received: dict[int, int],
-    remarks: str,
-    actor: User,
-    now: datetime,
-) -> None:
-    """The concierge receives a confirmed order's items at the desk: how many of each service
-    line came (at least 1, at most what was ordered) and, optionally, their state.
-
-    The order moves to "dropped off" through `advance_order` (its state and permission rules),
-    its history noting what came; the remarks are kept on the order (the provider and the
-    customer see them). A
-    line brought short is lowered and the order's totals follow, unless more than the new total
-    has already been paid: no money changes silently, the concierge records the full reception
-    and refunds the difference instead. Raises CheckInError, InvalidTransition or
-    OrderNotAllowed: nothing of it may be kept.
-    """
+def _checked_remarks(remarks: str) -> str:
+    """The remarks on one line, whitespace folded; raises CheckInError when too long."""
     remarks = " ".join((remarks or "").split())
     if len(remarks) > MAX_REMARKS_LENGTH:
         raise CheckInError(_("%(n)d caractères au plus.", n=MAX_REMARKS_LENGTH), field="remarks")
+    return remarks
+
+
+def _lock_awaiting_dropoff(session: Session, order: Order, actor: User) -> None:
+    """Lock the order, then check that `actor` may receive it and that it awaits a drop-off
+    (checked under the lock, so that no other request changes it meanwhile)."""
     orders.lock(session, order)
     if not policy.can_move_order(actor, order, OrderStatus.DROPPED_OFF):
         raise orders.OrderNotAllowed(_("Seul·e la concierge réceptionne les articles."))
@@ -332,7 +342,11 @@ def check_in(
                 status=orders.status_label(order.status),
             )
         )
-    services = {line.id: line for line in order.lines if line.kind is OfferKind.SERVICE}
+
+
+def _received_counts(services: dict[int, OrderLine], received: dict[int, int]) -> dict[int, int]:
+    """How many items came of each service line (line id → count), each between 0 and what
+    was ordered; raises CheckInError for an unknown or missing line."""
     for line_id in received:
         if line_id not in services:
             raise CheckInError(_("Ligne inconnue dans cette commande : rechargez la page."))
@@ -357,6 +371,12 @@ def check_in(
         if count < 0:
             raise CheckInError(_("Nombre invalide."), field=field)
         counts[line_id] = count
+    return counts
+
+
+def _check_every_service_came(services: dict[int, OrderLine], counts: dict[int, int]) -> None:
+    """At least one item of each service line: a line with nothing is not lowered to 0 (the
+    order is cancelled and taken again at the counter instead)."""
     if not any(counts.values()):
         raise CheckInError(
             _(
@@ -376,6 +396,10 @@ def check_in(
                 field=f"received-{line_id}",
             )
 
+
+def _totals_as_received(order: Order, counts: dict[int, int]) -> tuple[int, int]:
+    """The order's subtotal and total for what came; raises CheckInError when more than the
+    new total has already been paid (no money changes silently)."""
     subtotal = sum(
         line.unit_price_cents * counts.get(line.id, line.quantity) for line in order.lines
     )
@@ -390,7 +414,11 @@ def check_in(
                 total=money(total),
             )
         )
+    return subtotal, total
 
+
+def _reception_note(services: dict[int, OrderLine], counts: dict[int, int]) -> str:
+    """The history's note of what came, shortened to a count when it would not fit."""
     items = ", ".join(
         _("%(count)d × %(name)s", count=counts[line.id], name=line.name)
         if counts[line.id] == line.quantity
@@ -405,6 +433,36 @@ def check_in(
     note = _("Reçu : %(items)s", items=items)
     if len(note) > 300:  # the history's note
         note = _("Reçu : %(count)d article(s)", count=sum(counts.values()))
+    return note
+
+
+def check_in(
+    session: Session,
+    order: Order,
+    *,
+    received: dict[int, int],
+    remarks: str,
+    actor: User,
+    now: datetime,
+) -> None:
+    """The concierge receives a confirmed order's items at the desk: how many of each service
+    line came (at least 1, at most what was ordered) and, optionally, their state.
+
+    The order moves to "dropped off" through `advance_order` (its state and permission rules),
+    its history noting what came; the remarks are kept on the order (the provider and the
+    customer see them). A
+    line brought short is lowered and the order's totals follow, unless more than the new total
+    has already been paid: no money changes silently, the concierge records the full reception
+    and refunds the difference instead. Raises CheckInError, InvalidTransition or
+    OrderNotAllowed: nothing of it may be kept.
+    """
+    remarks = _checked_remarks(remarks)
+    _lock_awaiting_dropoff(session, order, actor)
+    services = {line.id: line for line in order.lines if line.kind is OfferKind.SERVICE}
+    counts = _received_counts(services, received)
+    _check_every_service_came(services, counts)
+    subtotal, total = _totals_as_received(order, counts)
+    note = _reception_note(services, counts)
     orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=actor, now=now, note=note)
     order.dropoff_remarks = remarks
     for line_id, count in counts.items():

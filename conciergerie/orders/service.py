@@ -229,31 +229,16 @@ def _check_lines(lines: Sequence[RequestedLine]) -> None:
             )
 
 
-def place_order(
-    session: Session,
-    *,
+def _check_request(
     customer: User,
     lines: Sequence[RequestedLine],
-    dropoff_slot: DeskSlot | None,
-    pickup_slot: DeskSlot | None,
-    note: str,
     payment: PaymentMethod,
-    now: datetime,
     settings: OrderSettings,
-    idempotency_key: str | None = None,
-    idempotency_fingerprint: str | None = None,
-    at_counter: User | None = None,
-    confirm_by_mail: bool = True,
-) -> Order:
-    """Place an order: check it, take its places in the slots, copy the prices.
-
-    Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
-    the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
-    dropped off at once). The customer's confirmation is written to the outbox with the order (paid
-    at the desk; an online order, once paid), unless `confirm_by_mail` is false (a subscription's
-    order is announced by the subscription's own mail). Raises OrderError (SlotUnavailable when
-    a slot is full): nothing of it may be kept, since a place may already have been taken.
-    """
+    *,
+    at_counter: User | None,
+    dropoff_slot: DeskSlot | None,
+) -> None:
+    """Who orders, how they pay, and what: the checks that need no slot and no clock."""
     if not customer.is_customer:
         raise OrderNotAllowed(_("Seuls les habitant·es et salarié·es de La Grappe commandent."))
     if payment is PaymentMethod.ONLINE and not settings.online_payment:
@@ -270,12 +255,27 @@ def place_order(
             _("Rien à payer en ligne pour l'instant (prix sur devis) : choisissez le comptoir."),
             field="payment",
         )
+
+
+def _checked_note(note: str) -> str:
+    """The customer's note, stripped; raises OrderError when it is too long."""
     note = (note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise OrderError(
             _("La note fait au plus %(n)d caractères.", n=MAX_NOTE_LENGTH), field="note"
         )
+    return note
 
+
+def _check_dropoff_slot(
+    lines: Sequence[RequestedLine],
+    dropoff_slot: DeskSlot | None,
+    *,
+    at_counter: User | None,
+    now: datetime,
+) -> None:
+    """A service needs a drop-off slot still to come; a basket none; an order at the counter
+    none either."""
     if at_counter is not None:
         pass  # the items are here now
     elif needs_dropoff(lines):
@@ -287,6 +287,18 @@ def place_order(
         raise OrderError(
             _("Les paniers ne se déposent pas : pas de créneau de dépôt."), field="dropoff_slot_id"
         )
+
+
+def _check_pickup_slot(
+    session: Session,
+    lines: Sequence[RequestedLine],
+    pickup_slot: DeskSlot | None,
+    *,
+    dropoff_slot: DeskSlot | None,
+    now: datetime,
+    settings: OrderSettings,
+) -> DeskSlot:
+    """A pickup slot still to come and late enough for the work (earliest_pickup)."""
     if pickup_slot is None:
         raise OrderError(_("Choisissez un créneau de retrait."), field="pickup_slot_id")
     if pickup_slot.starts_at <= now:
@@ -302,7 +314,11 @@ def place_order(
             ),
             field="pickup_slot_id",
         )
+    return pickup_slot
 
+
+def _take_places(session: Session, *, dropoff_slot: DeskSlot | None, pickup_slot: DeskSlot) -> None:
+    """Reserve a place in each slot of the order; raises SlotUnavailable when one is full."""
     # Take the places, always in the same order (by slot id) so that two orders never wait on
     # each other's slot.
     for slot in sorted(filter(None, [dropoff_slot, pickup_slot]), key=lambda s: s.id):
@@ -312,6 +328,23 @@ def place_order(
             field = "dropoff_slot_id" if slot is dropoff_slot else "pickup_slot_id"
             raise SlotUnavailable(str(error), field=field) from error
 
+
+def _new_order(
+    session: Session,
+    *,
+    customer: User,
+    lines: Sequence[RequestedLine],
+    dropoff_slot: DeskSlot | None,
+    pickup_slot: DeskSlot,
+    note: str,
+    payment: PaymentMethod,
+    now: datetime,
+    settings: OrderSettings,
+    idempotency_key: str | None,
+    idempotency_fingerprint: str | None,
+    at_counter: User | None,
+) -> Order:
+    """The order with its prices and deadlines, not yet added to the session."""
     price = quote(lines, customer, settings)
     order = Order(
         code=_new_code(session),
@@ -340,27 +373,43 @@ def place_order(
         ),
     )
     for line in lines:
-        order.lines.append(
-            OrderLine(
-                offer=line.offer,
-                provider_id=line.offer.provider_id,
-                kind=line.offer.kind,
-                name=line.offer.name,
-                unit=line.offer.unit,
-                unit_price_cents=0 if line.offer.on_quote else line.offer.price_cents,
-                quantity=line.quantity,
-                turnaround_days=line.offer.turnaround_days,
-                quote_state=QuoteState.AWAITING_QUOTE if line.offer.on_quote else None,
-                commission_rate_bp=(
-                    line.offer.provider.commission_rate_bp
-                    if line.offer.provider.commission_rate_bp is not None
-                    else settings.commission_rate_bp
-                ),
-                is_repair=line.offer.is_repair,
-                weight_grams=line.offer.weight_grams,
-                integration_enterprise=line.offer.provider.is_integration_enterprise,
-            )
-        )
+        order.lines.append(_order_line(line, settings))
+    return order
+
+
+def _order_line(line: RequestedLine, settings: OrderSettings) -> OrderLine:
+    """The order's copy of an offer as it is now: later changes of the offer leave it alone."""
+    return OrderLine(
+        offer=line.offer,
+        provider_id=line.offer.provider_id,
+        kind=line.offer.kind,
+        name=line.offer.name,
+        unit=line.offer.unit,
+        unit_price_cents=0 if line.offer.on_quote else line.offer.price_cents,
+        quantity=line.quantity,
+        turnaround_days=line.offer.turnaround_days,
+        quote_state=QuoteState.AWAITING_QUOTE if line.offer.on_quote else None,
+        commission_rate_bp=(
+            line.offer.provider.commission_rate_bp
+            if line.offer.provider.commission_rate_bp is not None
+            else settings.commission_rate_bp
+        ),
+        is_repair=line.offer.is_repair,
+        weight_grams=line.offer.weight_grams,
+        integration_enterprise=line.offer.provider.is_integration_enterprise,
+    )
+
+
+def _record_first_events(
+    order: Order,
+    lines: Sequence[RequestedLine],
+    *,
+    customer: User,
+    payment: PaymentMethod,
+    at_counter: User | None,
+    now: datetime,
+) -> None:
+    """Placed; confirmed when paid at the desk; dropped off when taken at the counter."""
     actor = at_counter or customer
     order.events.append(
         OrderEvent(
@@ -375,6 +424,16 @@ def place_order(
         record(order, OrderStatus.CONFIRMED, actor=actor, now=now, note=_("Paiement au comptoir"))
     if at_counter is not None and needs_dropoff(lines):
         record(order, OrderStatus.DROPPED_OFF, actor=at_counter, now=now)
+
+
+def _save_new_order(
+    session: Session,
+    order: Order,
+    customer: User,
+    idempotency_key: str | None,
+    idempotency_fingerprint: str | None,
+) -> None:
+    """Add and flush the order; raises RequestReplayed when its idempotency key is taken."""
     session.add(order)
     try:
         session.flush()
@@ -383,6 +442,60 @@ def place_order(
             raise
         # The same key arrived twice at once: the other request holds the order.
         raise RequestReplayed(customer, idempotency_key, idempotency_fingerprint) from error
+
+
+def place_order(
+    session: Session,
+    *,
+    customer: User,
+    lines: Sequence[RequestedLine],
+    dropoff_slot: DeskSlot | None,
+    pickup_slot: DeskSlot | None,
+    note: str,
+    payment: PaymentMethod,
+    now: datetime,
+    settings: OrderSettings,
+    idempotency_key: str | None = None,
+    idempotency_fingerprint: str | None = None,
+    at_counter: User | None = None,
+    confirm_by_mail: bool = True,
+) -> Order:
+    """Place an order: check it, take its places in the slots, copy the prices.
+
+    Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
+    the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
+    dropped off at once). The customer's confirmation is written to the outbox with the order (paid
+    at the desk; an online order, once paid), unless `confirm_by_mail` is false (a subscription's
+    order is announced by the subscription's own mail). Raises OrderError (SlotUnavailable when
+    a slot is full): nothing of it may be kept, since a place may already have been taken.
+    """
+    _check_request(
+        customer, lines, payment, settings, at_counter=at_counter, dropoff_slot=dropoff_slot
+    )
+    note = _checked_note(note)
+    _check_dropoff_slot(lines, dropoff_slot, at_counter=at_counter, now=now)
+    pickup_slot = _check_pickup_slot(
+        session, lines, pickup_slot, dropoff_slot=dropoff_slot, now=now, settings=settings
+    )
+    _take_places(session, dropoff_slot=dropoff_slot, pickup_slot=pickup_slot)
+    order = _new_order(
+        session,
+        customer=customer,
+        lines=lines,
+        dropoff_slot=dropoff_slot,
+        pickup_slot=pickup_slot,
+        note=note,
+        payment=payment,
+        now=now,
+        settings=settings,
+        idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
+        at_counter=at_counter,
+    )
+    _record_first_events(
+        order, lines, customer=customer, payment=payment, at_counter=at_counter, now=now
+    )
+    _save_new_order(session, order, customer, idempotency_key, idempotency_fingerprint)
     if payment is PaymentMethod.DESK and confirm_by_mail:  # online: confirmed by its payment
         notifications.send_confirmation(order)
     return order

@@ -179,11 +179,9 @@ class Candidate:
     urgent: bool  # its deadline falls that day (or has passed): not moving it is reported
 
 
-def _lines_to_move(
-    session: Session, day: date, excluded: set[tuple[int, RoundAction]], margin_days: int
-) -> list[Candidate]:
-    end_of_day = at_local(day + timedelta(days=1), time(0, 0))
-    lines = session.scalars(
+def _travelling_lines(session: Session) -> list[OrderLine]:
+    """The service lines not back at the desk of the orders still moving, freshly read."""
+    return session.scalars(
         sa.select(OrderLine)
         .join(Order)
         .where(
@@ -198,56 +196,81 @@ def _lines_to_move(
         .order_by(OrderLine.id)
         .execution_options(populate_existing=True)
     ).all()
+
+
+def _to_drop(line: OrderLine, day: date, closures: set[date], margin_days: int) -> Candidate | None:
+    """A line still at (or expected at) the desk, to take to its provider on `day`; None when it
+    is not brought that day."""
+    order = line.order
+    pickup_day = local_date(order.pickup_slot.starts_at)
+    # To the provider, from the moment it is at the desk.
+    if order.status is OrderStatus.CONFIRMED:
+        dropoff = order.dropoff_slot
+        if dropoff is None or local_date(dropoff.starts_at) != day:
+            return None  # not brought yet, or never will be (no-show)
+        ready = minutes(dropoff.ends_at, day)
+    else:
+        ready = 0
+    # The work takes its turnaround, and the way back a margin (as when the customer
+    # chose the pickup slot): the last day the line can still leave the desk.
+    latest = subtract_working_days(pickup_day, line.turnaround_days + margin_days, closures)
+    urgent = latest <= day
+    due = DAY - 1 if urgent else DAY * (1 + (latest - day).days)
+    item = planner.Item(line.id, line.provider_id, planner.Action.DROP, due, ready, line.quantity)
+    return Candidate(line, RoundAction.DROP, item, urgent)
+
+
+def _to_collect(line: OrderLine, day: date, closures: set[date]) -> Candidate | None:
+    """A line at its provider, to bring back to the desk on `day`; None when its work is not
+    done by the end of that day (or not started: on quote)."""
+    end_of_day = at_local(day + timedelta(days=1), time(0, 0))
+    pickup = line.order.pickup_slot.starts_at
+    pickup_day = local_date(pickup)
+    if line.ready_at is None and line.quote_state in (
+        QuoteState.AWAITING_QUOTE,
+        QuoteState.PROPOSED,
+    ):
+        return None  # on quote: nothing is done before the customer accepts the price
+    # The work starts when the item arrives, or on quote when the customer accepts.
+    started = max(filter(None, [line.at_provider_at, line.quote_answered_at]))
+    expected = line.ready_at or max(
+        at_local(
+            add_working_days(local_date(started), line.turnaround_days, closures),
+            time(0, 0),
+        ),
+        started,  # same-day work is not ready before it started
+    )
+    if expected >= end_of_day:
+        return None  # not finished yet
+    ready = max(minutes(expected, day), 0)
+    urgent = pickup_day <= day
+    due = (
+        max(minutes(pickup, day), 0)
+        if pickup_day == day
+        else (DAY - 1 if urgent else DAY * (1 + (pickup_day - day).days))
+    )
+    item = planner.Item(
+        line.id, line.provider_id, planner.Action.COLLECT, due, ready, line.quantity
+    )
+    return Candidate(line, RoundAction.COLLECT, item, urgent)
+
+
+def _lines_to_move(
+    session: Session, day: date, excluded: set[tuple[int, RoundAction]], margin_days: int
+) -> list[Candidate]:
+    """What may move on `day`, by line id: to the provider or back, less the `excluded`
+    (line id, action) pairs that other rounds carry already."""
+    lines = _travelling_lines(session)
     closures = closure_days(session, day - timedelta(days=60), day + timedelta(days=120))
     found = []
     for line in lines:
-        order = line.order
-        pickup = order.pickup_slot.starts_at
-        pickup_day = local_date(pickup)
         if line.at_provider_at is None:
-            # To the provider, from the moment it is at the desk.
-            if order.status is OrderStatus.CONFIRMED:
-                dropoff = order.dropoff_slot
-                if dropoff is None or local_date(dropoff.starts_at) != day:
-                    continue  # not brought yet, or never will be (no-show)
-                ready = minutes(dropoff.ends_at, day)
-            else:
-                ready = 0
-            # The work takes its turnaround, and the way back a margin (as when the customer
-            # chose the pickup slot): the last day the line can still leave the desk.
-            latest = subtract_working_days(pickup_day, line.turnaround_days + margin_days, closures)
-            urgent = latest <= day
-            due = DAY - 1 if urgent else DAY * (1 + (latest - day).days)
-            action, kind = RoundAction.DROP, planner.Action.DROP
+            candidate = _to_drop(line, day, closures, margin_days)
         else:
-            if line.ready_at is None and line.quote_state in (
-                QuoteState.AWAITING_QUOTE,
-                QuoteState.PROPOSED,
-            ):
-                continue  # on quote: nothing is done before the customer accepts the price
-            # The work starts when the item arrives, or on quote when the customer accepts.
-            started = max(filter(None, [line.at_provider_at, line.quote_answered_at]))
-            expected = line.ready_at or max(
-                at_local(
-                    add_working_days(local_date(started), line.turnaround_days, closures),
-                    time(0, 0),
-                ),
-                started,  # same-day work is not ready before it started
-            )
-            if expected >= end_of_day:
-                continue  # not finished yet
-            ready = max(minutes(expected, day), 0)
-            urgent = pickup_day <= day
-            due = (
-                max(minutes(pickup, day), 0)
-                if pickup_day == day
-                else (DAY - 1 if urgent else DAY * (1 + (pickup_day - day).days))
-            )
-            action, kind = RoundAction.COLLECT, planner.Action.COLLECT
-        if (line.id, action) in excluded:
+            candidate = _to_collect(line, day, closures)
+        if candidate is None or (line.id, candidate.action) in excluded:
             continue
-        item = planner.Item(line.id, line.provider_id, kind, due, ready, line.quantity)
-        found.append(Candidate(line, action, item, urgent))
+        found.append(candidate)
     return found
 
 
@@ -332,21 +355,9 @@ def share_day(session: Session, day: date) -> None:
     ).all()
 
 
-def plan_rounds(
-    session: Session,
-    day: date,
-    *,
-    depot: planner.Place,
-    now: datetime,
-    margin_days: int = 1,
-) -> PlanReport:
-    """Plan (or plan again) the rounds of `day`, keeping the locked and started ones, and those
-    under way by the clock. Nothing is planned to start before `now`. A past day is refused
-    (RoundError)."""
-    if day < local_date(now):
-        raise RoundError(_("Un jour passé ne se planifie plus."))
-    day_plan = _lock_day(session, day)
-    report = PlanReport(day)
+def _keep_or_drop_rounds(session: Session, day: date, now: datetime) -> list[PickupRound]:
+    """Delete the day's rounds that may be planned again; return the ones kept (locked,
+    started, or begun by the clock)."""
     kept, dropped = [], []
     for round_ in rounds_of_day(session, day):
         # A round that has begun by the clock may be under way with taps still on the phone.
@@ -355,7 +366,13 @@ def plan_rounds(
     for round_ in dropped:
         session.delete(round_)
     session.flush()
-    report.kept = len(kept)
+    return kept
+
+
+def _carried_already(
+    session: Session, day: date, kept: list[PickupRound], now: datetime
+) -> set[tuple[int, RoundAction]]:
+    """The (line id, action) pairs other rounds carry: not to be planned twice."""
     # What the kept rounds carry already (a line dropped this morning may still be collected
     # this afternoon: the pair, not the line, is taken).
     excluded = {(item.order_line_id, item.action) for round_ in kept for item in round_.items}
@@ -374,23 +391,29 @@ def plan_rounds(
             )
         ).all()
     )
-    candidates = _lines_to_move(session, day, excluded, margin_days)
-    by_line = {c.line.id: c for c in candidates}
+    return excluded
 
+
+def _provider_infos(session: Session, day: date) -> list[planner.ProviderInfo]:
+    """Every provider, where it is and when it is open on `day`, as the planner sees it."""
     providers = session.scalars(
         sa.select(Provider).options(selectinload(Provider.opening_ranges))
     ).all()
-    provider_infos = [
-        planner.ProviderInfo(p.id, _place(p), provider_opening(p, day)) for p in providers
-    ]
-    volunteers = volunteers_on(session, day)
+    return [planner.ProviderInfo(p.id, _place(p), provider_opening(p, day)) for p in providers]
+
+
+def _volunteer_infos(
+    volunteers: list[Volunteer], kept: list[PickupRound], day: date, now: datetime
+) -> list[planner.VolunteerInfo]:
+    """The volunteers as the planner sees them: free outside their kept rounds, and not before
+    `now`."""
     busy: dict[int, list[tuple[int, int]]] = {}
     for round_ in kept:
         busy.setdefault(round_.volunteer_id, []).append(
             (minutes(round_.starts_at, day), minutes(round_.ends_at, day))
         )
     earliest = minutes(now, day)
-    volunteer_infos = [
+    return [
         planner.VolunteerInfo(
             v.user.id,
             _free_windows(v.windows, [*busy.get(v.user.id, ()), (-DAY, earliest)]),
@@ -399,14 +422,13 @@ def plan_rounds(
         )
         for v in volunteers
     ]
-    plan = planner.plan_day(
-        depot,
-        provider_infos,
-        volunteer_infos,
-        [c.item for c in candidates],
-        service_minutes=SERVICE_MINUTES,
-    )
-    for planned in plan.rounds:
+
+
+def _add_planned_rounds(
+    session: Session, day: date, planned_rounds: list[planner.Round], report: PlanReport
+) -> None:
+    """Store the planner's rounds with their stops and items, counting them in `report`."""
+    for planned in planned_rounds:
         round_ = PickupRound(
             day=day,
             volunteer_id=planned.volunteer_id,
@@ -429,6 +451,39 @@ def plan_rounds(
             round_.stops.append(stop)
         session.add(round_)
         report.rounds += 1
+
+
+def plan_rounds(
+    session: Session,
+    day: date,
+    *,
+    depot: planner.Place,
+    now: datetime,
+    margin_days: int = 1,
+) -> PlanReport:
+    """Plan (or plan again) the rounds of `day`, keeping the locked and started ones, and those
+    under way by the clock. Nothing is planned to start before `now`. A past day is refused
+    (RoundError)."""
+    if day < local_date(now):
+        raise RoundError(_("Un jour passé ne se planifie plus."))
+    day_plan = _lock_day(session, day)
+    report = PlanReport(day)
+    kept = _keep_or_drop_rounds(session, day, now)
+    report.kept = len(kept)
+    excluded = _carried_already(session, day, kept, now)
+    candidates = _lines_to_move(session, day, excluded, margin_days)
+    by_line = {c.line.id: c for c in candidates}
+
+    provider_infos = _provider_infos(session, day)
+    volunteers = volunteers_on(session, day)
+    plan = planner.plan_day(
+        depot,
+        provider_infos,
+        _volunteer_infos(volunteers, kept, day, now),
+        [c.item for c in candidates],
+        service_minutes=SERVICE_MINUTES,
+    )
+    _add_planned_rounds(session, day, plan.rounds, report)
     # Reported: what must move that day and will not; and, when no volunteer is free at all,
     # everything waiting (the concierge must know before it becomes urgent).
     nobody = not any(v.windows for v in volunteers)

@@ -263,22 +263,19 @@ def _check_open(subscription: BasketSubscription, day: date, now: datetime) -> N
         )
 
 
-def subscribe(
-    session: Session,
-    *,
+def _check_subscription_request(
     customer: User,
     offer: Offer,
+    *,
     quantity: int,
     every_weeks: int,
     first_delivery: date,
-    pickup_from: time,
     payment: PaymentMethod,
     now: datetime,
-    lead: timedelta,
     settings: orders.OrderSettings,
-) -> BasketSubscription:
-    """Subscribe `customer` to `offer`, from `first_delivery` (still open for orders). A first
-    basket already due (its cut-off near) is ordered at once."""
+) -> None:
+    """Who subscribes, to what, how often, from when and how they pay: the checks that need
+    no lock."""
     if not customer.is_customer:
         raise SubscriptionNotAllowed(
             _("Seuls les habitant·es et salarié·es de La Grappe s'abonnent.")
@@ -297,6 +294,10 @@ def subscribe(
         raise SubscriptionError(_("Choisissez une des prochaines livraisons encore ouvertes."))
     if payment is PaymentMethod.ONLINE and not settings.online_payment:
         raise SubscriptionError(_("Le paiement en ligne n'est pas disponible."))
+
+
+def _lock_no_live_subscription(session: Session, customer: User, offer: Offer) -> None:
+    """Lock the customer's row, then check they have no live subscription to `offer`."""
     # One live subscription per basket (more baskets: a larger quantity). The customer's row is
     # locked so that a form sent twice cannot make two.
     session.refresh(customer, with_for_update=True)
@@ -309,6 +310,35 @@ def subscribe(
     )
     if live is not None:
         raise StateChanged(_("Vous êtes déjà abonné·e à ce panier : modifiez cet abonnement-là."))
+
+
+def subscribe(
+    session: Session,
+    *,
+    customer: User,
+    offer: Offer,
+    quantity: int,
+    every_weeks: int,
+    first_delivery: date,
+    pickup_from: time,
+    payment: PaymentMethod,
+    now: datetime,
+    lead: timedelta,
+    settings: orders.OrderSettings,
+) -> BasketSubscription:
+    """Subscribe `customer` to `offer`, from `first_delivery` (still open for orders). A first
+    basket already due (its cut-off near) is ordered at once."""
+    _check_subscription_request(
+        customer,
+        offer,
+        quantity=quantity,
+        every_weeks=every_weeks,
+        first_delivery=first_delivery,
+        payment=payment,
+        now=now,
+        settings=settings,
+    )
+    _lock_no_live_subscription(session, customer, offer)
     subscription = BasketSubscription(
         customer=customer,
         offer=offer,
