@@ -86,9 +86,6 @@ def test_a_known_circle_is_found():
 # Functions over 60 lines (from `def` to the last line, docstring included) read as several
 # steps in one: split them into functions that name each step (issue 16, point 9).
 MAX_FUNCTION_LINES = 60
-# Still too long, being split by other engineers right now. This list must only shrink: never
-# add to it; take a function off as soon as it is split (the second test below says so).
-ALLOWED_LONG_FUNCTIONS: set[tuple[str, str]] = set()
 
 
 def _checked_for_length() -> list[Path]:
@@ -118,16 +115,9 @@ def _long_functions() -> dict[tuple[str, str], int]:
 def test_no_service_function_is_over_60_lines():
     assert len(_checked_for_length()) > 10  # the globs found the modules
     too_long = {
-        f"{path}: {name} ({lines} lines)"
-        for (path, name), lines in _long_functions().items()
-        if (path, name) not in ALLOWED_LONG_FUNCTIONS
+        f"{path}: {name} ({lines} lines)" for (path, name), lines in _long_functions().items()
     }
     assert too_long == set()
-
-
-def test_the_allowed_long_functions_are_still_too_long():
-    """An entry of ALLOWED_LONG_FUNCTIONS whose function was split (or renamed) goes."""
-    assert ALLOWED_LONG_FUNCTIONS - set(_long_functions()) == set()
 
 
 # A view (or the API) that commits or rolls back itself: the request does it (database.py).
