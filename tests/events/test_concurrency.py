@@ -42,12 +42,13 @@ def contested_event(app):
             empty_database(connection)
 
 
-def test_simultaneous_registrations_never_overfill(app, contested_event):
-    event_id, user_ids = contested_event
-    clients = []
-    with app.app_context(), Session(_db.engine) as session:
-        from conciergerie.models import User
+def _register_at_once(app, event_id: int, user_ids: list[int]) -> list[int]:
+    """Each user (one signed-in browser tab each; an id may repeat) posts "register" at the
+    same instant; returns the statuses answered."""
+    from conciergerie.models import User
 
+    tabs = []
+    with app.app_context(), Session(_db.engine) as session:
         for user_id in user_ids:
             client = app.test_client()
             sign_in(client, session.get(User, user_id))
@@ -55,8 +56,8 @@ def test_simultaneous_registrations_never_overfill(app, contested_event):
             token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(
                 1
             )
-            clients.append((client, token))
-    barrier = threading.Barrier(PEOPLE)
+            tabs.append((client, token))
+    barrier = threading.Barrier(len(tabs))
     answers = []
 
     def register(client, token):
@@ -67,11 +68,17 @@ def test_simultaneous_registrations_never_overfill(app, contested_event):
             ).status_code
         )
 
-    threads = [threading.Thread(target=register, args=pair) for pair in clients]
+    threads = [threading.Thread(target=register, args=tab) for tab in tabs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return answers
+
+
+def test_simultaneous_registrations_never_overfill(app, contested_event):
+    event_id, user_ids = contested_event
+    answers = _register_at_once(app, event_id, user_ids)
     assert answers == [302] * PEOPLE
     with app.app_context(), Session(_db.engine) as session:
         counts = dict(
@@ -93,35 +100,7 @@ def test_a_double_click_registers_once_and_takes_one_place(app, contested_event)
     unique constraint, when they looked before the first committed), and one place is taken."""
     event_id, user_ids = contested_event
     tabs = 4
-    clients = []
-    with app.app_context(), Session(_db.engine) as session:
-        from conciergerie.models import User
-
-        person = session.get(User, user_ids[0])
-        for _ in range(tabs):
-            client = app.test_client()
-            sign_in(client, person)
-            page = client.get(f"/evenements/{event_id}").get_data(as_text=True)
-            token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(
-                1
-            )
-            clients.append((client, token))
-    barrier = threading.Barrier(tabs)
-    answers = []
-
-    def register(client, token):
-        barrier.wait()
-        answers.append(
-            client.post(
-                f"/evenements/{event_id}/inscription", data={"csrf_token": token}
-            ).status_code
-        )
-
-    threads = [threading.Thread(target=register, args=pair) for pair in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = _register_at_once(app, event_id, [user_ids[0]] * tabs)
     assert sorted(answers) == [302] + [409] * (tabs - 1)
     with app.app_context(), Session(_db.engine) as session:
         registrations = session.scalars(
