@@ -49,9 +49,11 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.extensions import babel, csrf, db, limiter, mail, migrate
     from conciergerie.jobs import init_app as init_jobs
     from conciergerie.payments.gateway import init_app as init_gateway
+    from conciergerie.payments.ledger import init_app as init_ledger
 
     logs.init_app(app)  # first: every later hook's log lines carry the request id
     init_database(app)  # the engine (db.init_app), or a clear error about DATABASE_URL
+    init_ledger(app)  # every order's stored totals follow its ledger at each flush
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     security.init_request_limits(app)  # before CSRF, which reads the body
     csrf.init_app(app)

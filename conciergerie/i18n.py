@@ -19,7 +19,8 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from conciergerie.orders.states import status_label
+from conciergerie.orders.progress import line_state_label
+from conciergerie.orders.states import order_state_label, status_label
 from conciergerie.timeutils import PARIS
 
 WEEKDAY_NAMES = {
@@ -142,6 +143,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hours"] = hours
     app.jinja_env.filters["first_upper"] = lambda text: text[:1].upper() + text[1:]
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["order_state"] = order_state_label
+    app.jinja_env.filters["line_state"] = line_state_label
     app.jinja_env.filters["distance"] = distance
     app.jinja_env.filters["turnaround"] = turnaround
 

@@ -39,12 +39,24 @@ def test_subscribers_get_a_period_from_the_month_of_the_first_order(tmp_path):
         # Today's models write the accounts' address confirmation, which came later: the column
         # is there while the old data is made, and gone again before migrating.
         session.execute(sa.text("ALTER TABLE user_account ADD COLUMN email_confirmed_at DATETIME"))
+        # So do the orders' discounts (the ledger's, later still): read at every flush.
+        session.execute(
+            sa.text("ALTER TABLE customer_order ADD COLUMN discount_cents INTEGER DEFAULT 0")
+        )
+        session.execute(
+            sa.text(
+                "CREATE TABLE discount (id INTEGER PRIMARY KEY, order_id INTEGER, "
+                "amount_cents INTEGER, reason TEXT, actor_id INTEGER, created_at DATETIME)"
+            )
+        )
         _companies(session)
         # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
         make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
         make_order(session)
         session.commit()
         session.execute(sa.text("ALTER TABLE user_account DROP COLUMN email_confirmed_at"))
+        session.execute(sa.text("ALTER TABLE customer_order DROP COLUMN discount_cents"))
+        session.execute(sa.text("DROP TABLE discount"))
         session.commit()
         session.remove()
         flask_migrate.upgrade()

@@ -114,6 +114,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("subscriptions.desk_list", "GET"): "lddddo",
     ("payments.desk_payment", "POST"): "lddddo",
     ("payments.desk_refund", "POST"): "lddddo",
+    ("payments.desk_refund_due", "POST"): "lddddo",
     ("payments.export_payments", "GET"): "lddddo",
     ("payments.stripe_webhook", "POST"): "------",
     ("payments.test_checkout", "GET"): "------",

@@ -25,6 +25,7 @@ from conciergerie.models import (
     RoundAction,
     utcnow,
 )
+from conciergerie.payments import ledger
 from conciergerie.rounds.service import provider_opening
 from conciergerie.security import MAX_ID
 from conciergerie.timeutils import PARIS, local_date
@@ -356,33 +357,79 @@ class LineQuote(fields.Nested):
         return obj if obj.quote_state is not None else None
 
 
+def _charge(line: models.OrderLine) -> ledger.LineCharge:
+    return ledger.ledger(line.order).charge_of(line)
+
+
 class OrderLine(ma.Schema):
     id = fields.Integer(required=True)
     offer_id = fields.Integer(required=True)
     name = fields.String(required=True)
     unit = fields.String(required=True)
-    unit_price_cents = fields.Integer(
+    unit_price_cents = fields.Function(
+        lambda line: None if _charge(line).amount_cents is None else line.unit_price_cents,
         required=True,
-        metadata={"description": "0 on a line on quote until its price is accepted"},
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "description": "null on a line on quote while its price is awaited or proposed "
+            "(`quote.state` says which)",
+        },
     )
     quantity = fields.Integer(required=True)
-    total_cents = fields.Integer(required=True)
+    total_cents = fields.Function(
+        lambda line: _charge(line).amount_cents,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "description": "What the line charges: null while its price is to come (on quote), "
+            "0 when its work is not done (`charge`)",
+        },
+    )
+    charge = fields.Function(
+        lambda line: _charge(line).state.value,
+        required=True,
+        metadata={
+            "type": "string",
+            "enum": [state.value for state in ledger.ChargeState],
+            "description": "Why the line charges what it does: charged, price_to_come, "
+            "not_done (the provider could not), declined (the quote), cancelled (the order)",
+        },
+    )
     quote = LineQuote(Quote, required=True, allow_none=True)
 
 
+def _figure(name: str, description: str) -> fields.Function:
+    return fields.Function(
+        lambda order: getattr(ledger.ledger(order), name),
+        required=True,
+        metadata={"type": "integer", "minimum": 0, "description": description},
+    )
+
+
 class Order(ma.Schema):
+    """An order and its money, from its ledger (the same figures as every page and mail):
+    `paid_cents - refunded_cents - total_cents = refund_due_cents - balance_due_cents`."""
+
     id = fields.Integer(required=True)
     code = fields.String(required=True, validate=validate.Regexp("^EVG-[2-9A-Z]{5}$"))
     status = fields.Enum(OrderStatus, by_value=True, required=True)
     payment = fields.Enum(PaymentMethod, by_value=True, required=True, attribute="payment_method")
     lines = fields.List(fields.Nested(OrderLine), required=True)
-    subtotal_cents = fields.Integer(required=True)
-    fee_cents = fields.Integer(required=True)
-    total_cents = fields.Integer(required=True)
-    balance_due_cents = fields.Integer(
-        required=True,
-        validate=validate.Range(min=0),
-        metadata={"description": "What is still to pay (online or at the desk)."},
+    subtotal_cents = _figure("subtotal_cents", "What the lines charge (prices to come left out).")
+    fee_cents = _figure("fee_cents", "The desk's service fee (0 once no work is done).")
+    discount_cents = _figure("discount_cents", "Taken off by the concierge (a gesture).")
+    total_cents = _figure("total_cents", "What the order charges: lines, fee, less discount.")
+    paid_cents = _figure("paid_cents", "Every payment received, online or at the desk.")
+    refunded_cents = _figure("refunded_cents", "Every refund made.")
+    balance_due_cents = _figure(
+        "balance_due_cents", "What is still to pay (online or at the desk)."
+    )
+    refund_due_cents = _figure(
+        "refund_due_cents",
+        "What the desk owes back (work not done, an order cancelled): online payments are "
+        "refunded through Stripe within minutes, desk payments at the counter.",
     )
     dropoff_slot = fields.Nested(SlotRef, required=True, allow_none=True)
     pickup_slot = fields.Nested(SlotRef, required=True)

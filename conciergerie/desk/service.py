@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from conciergerie import policy
 from conciergerie.accounts.service import AccountError, normalise_email
 from conciergerie.errors import DomainError
-from conciergerie.i18n import money
 from conciergerie.models import (
     DeskSlot,
     OfferKind,
     Order,
     OrderLine,
     OrderStatus,
+    Payment,
     PaymentMethod,
+    Refund,
     Role,
     User,
 )
@@ -56,8 +57,10 @@ def active_orders(session: Session, *, search: str | None = None) -> list[Order]
             selectinload(Order.customer),
             selectinload(Order.dropoff_slot),
             selectinload(Order.pickup_slot),
-            selectinload(Order.payments),
-            selectinload(Order.refunds),
+            # The ledger of each card: payments with their refunds, refunds, discounts.
+            selectinload(Order.payments).selectinload(Payment.refunds),
+            selectinload(Order.refunds).selectinload(Refund.payment),
+            selectinload(Order.discounts),
         )
     )
     search = (search or "").strip()
@@ -397,26 +400,6 @@ def _check_every_service_came(services: dict[int, OrderLine], counts: dict[int, 
             )
 
 
-def _totals_as_received(order: Order, counts: dict[int, int]) -> tuple[int, int]:
-    """The order's subtotal and total for what came; raises CheckInError when more than the
-    new total has already been paid (no money changes silently)."""
-    subtotal = sum(
-        line.unit_price_cents * counts.get(line.id, line.quantity) for line in order.lines
-    )
-    total = subtotal + order.fee_cents
-    if total < order.total_cents and order.paid_cents > total:
-        raise CheckInError(
-            _(
-                "Déjà payé : %(paid)s, plus que le nouveau total (%(total)s). Rien n'est changé "
-                "en silence : enregistrez la réception complète, puis remboursez la différence "
-                "avec « Rembourser ».",
-                paid=money(order.paid_cents),
-                total=money(total),
-            )
-        )
-    return subtotal, total
-
-
 def _reception_note(services: dict[int, OrderLine], counts: dict[int, int]) -> str:
     """The history's note of what came, shortened to a count when it would not fit."""
     items = ", ".join(
@@ -450,23 +433,18 @@ def check_in(
 
     The order moves to "dropped off" through `advance_order` (its state and permission rules),
     its history noting what came; the remarks are kept on the order (the provider and the
-    customer see them). A
-    line brought short is lowered and the order's totals follow, unless more than the new total
-    has already been paid: no money changes silently, the concierge records the full reception
-    and refunds the difference instead. Raises CheckInError, InvalidTransition or
-    OrderNotAllowed: nothing of it may be kept.
+    customer see them). A line brought short is lowered and the order's ledger follows: nothing is
+    charged for what did not come, and what was paid for it is owed back (payments.ledger).
+    Raises CheckInError, InvalidTransition or OrderNotAllowed: nothing of it may be kept.
     """
     remarks = _checked_remarks(remarks)
     _lock_awaiting_dropoff(session, order, actor)
     services = {line.id: line for line in order.lines if line.kind is OfferKind.SERVICE}
     counts = _received_counts(services, received)
     _check_every_service_came(services, counts)
-    subtotal, total = _totals_as_received(order, counts)
     note = _reception_note(services, counts)
     orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=actor, now=now, note=note)
     order.dropoff_remarks = remarks
     for line_id, count in counts.items():
         services[line_id].quantity = count
-    order.subtotal_cents = subtotal
-    order.total_cents = total
     session.flush()

@@ -39,6 +39,7 @@ from conciergerie.orders import service as orders
 from conciergerie.orders.forms import StepForm, slot_choices
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import order_settings
+from conciergerie.payments.ledger import ledger
 from conciergerie.portal.service import initials
 from conciergerie.slots import service as slots
 
@@ -151,9 +152,15 @@ def _checked_in_message(order: Order) -> Markup:
         url_for("desk.labels", order_id=order.id),
         _("Imprimer les étiquettes"),
     )
-    if order.payment_method is PaymentMethod.DESK and order.balance_due_cents > 0:
+    figures = ledger(order)
+    if order.payment_method is PaymentMethod.DESK and figures.balance_due_cents > 0:
         message += Markup(" ") + _(
-            "Pensez à encaisser : %(due)s restent à régler.", due=money(order.balance_due_cents)
+            "Pensez à encaisser : %(due)s restent à régler.", due=money(figures.balance_due_cents)
+        )
+    if figures.refund_due_cents > 0:
+        message += Markup(" ") + _(
+            "Moins d'articles que commandé : %(amount)s à rembourser.",
+            amount=money(figures.refund_due_cents),
         )
     return message
 

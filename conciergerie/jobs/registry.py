@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from conciergerie.orders.jobs import send_reminders
-from conciergerie.payments.jobs import expire_unpaid
+from conciergerie.payments.jobs import expire_unpaid, give_back_refunds
 from conciergerie.rounds.jobs import plan_today, plan_tomorrow
 from conciergerie.slots.jobs import generate_ahead
 from conciergerie.subscriptions.jobs import place_orders as place_subscription_orders
@@ -45,6 +45,11 @@ def _reminders(session: Session, now: datetime) -> str:
 
 def _unpaid(session: Session, now: datetime) -> str:
     return f"{expire_unpaid(session, now=now)} commandes annulées"
+
+
+def _refunds(session: Session, now: datetime) -> str | None:
+    done = give_back_refunds(session, now=now)
+    return f"{done} commandes remboursées" if done else None  # nothing done: no line
 
 
 def _uncollected(session: Session, now: datetime) -> str:
@@ -168,6 +173,17 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"minutes": 5},
         10 * 60,
         _unpaid,
+    ),
+    ScheduledJob(
+        "give-back-refunds",
+        _l(
+            "Rembourser en ligne ce qui n'est pas réalisé ou a été annulé (chaque minute ; "
+            "seuls les passages qui remboursent sont notés)"
+        ),
+        "interval",
+        {"minutes": 1},
+        10 * 60,
+        _refunds,
     ),
     ScheduledJob(
         "place-subscription-orders",

@@ -23,7 +23,7 @@ from conciergerie.models.orders import (
     PaymentMethod,
     QuoteState,
 )
-from conciergerie.models.payments import Payment, PaymentKind, Refund, StripeEvent
+from conciergerie.models.payments import Discount, Payment, PaymentKind, Refund, StripeEvent
 from conciergerie.models.rounds import (
     DayPlan,
     PickupRound,
@@ -56,6 +56,7 @@ __all__ = [
     "CompanySubscription",
     "Category",
     "DeskClosure",
+    "Discount",
     "DeskOpeningRange",
     "DeskSlot",
     "Event",

@@ -82,8 +82,12 @@ class Order(Base):
     # The desk's words on the state of the items when they were handed in ("talon gauche
     # décollé"): the provider and the customer see them.
     dropoff_remarks: Mapped[str] = mapped_column(sa.String(300), default="")
+    # What the order charges, as its ledger (payments/ledger.py) says: kept in step with it at
+    # every flush, for the queries of the reports. `discount_cents` is what the concierge took
+    # off the price as a goodwill gesture (payments.Discount).
     subtotal_cents: Mapped[int]
     fee_cents: Mapped[int]
+    discount_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     total_cents: Mapped[int]
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The customer may cancel until then: the drop-off slot's start, or the basket cut-off.
@@ -111,8 +115,13 @@ class Order(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_order_customer_idempotency"),
-        sa.CheckConstraint("subtotal_cents >= 0 AND fee_cents >= 0", name="amounts_not_negative"),
-        sa.CheckConstraint("total_cents = subtotal_cents + fee_cents", name="total_is_sum"),
+        sa.CheckConstraint(
+            "subtotal_cents >= 0 AND fee_cents >= 0 AND discount_cents >= 0 AND total_cents >= 0",
+            name="amounts_not_negative",
+        ),
+        sa.CheckConstraint(
+            "total_cents = subtotal_cents + fee_cents - discount_cents", name="total_is_sum"
+        ),
     )
 
     @property
@@ -121,22 +130,8 @@ class Order(Base):
         counter, at once; an order of baskets only has nothing to drop off."""
         return any(line.kind is OfferKind.SERVICE for line in self.lines)
 
-    # Money (payments and refunds are attached by conciergerie.models.payments).
-    @property
-    def paid_cents(self) -> int:
-        return sum(payment.amount_cents for payment in self.payments)
-
-    @property
-    def refunded_cents(self) -> int:
-        return sum(refund.amount_cents for refund in self.refunds)
-
-    @property
-    def balance_due_cents(self) -> int:
-        """What the customer still owes. A refund lowers the price as much as what was paid (a
-        line the provider could not do), so it does not change what is owed."""
-        if self.status in (OrderStatus.CANCELLED, OrderStatus.NO_SHOW):
-            return 0
-        return max(self.total_cents - self.paid_cents, 0)
+    # Money: payments, refunds and discounts are attached by conciergerie.models.payments, and
+    # every figure derived from them comes from conciergerie.payments.ledger.
 
     def __repr__(self) -> str:
         return f"<Order {self.code} {self.status.value}>"

@@ -68,6 +68,29 @@ class Refund(Base):
     __table_args__ = (sa.CheckConstraint("amount_cents > 0", name="amount_positive"),)
 
 
+class Discount(Base):
+    """A goodwill gesture: the concierge takes some money off an order's price (and, when it was
+    paid, gives it back). The ledger lowers the order's total by it."""
+
+    __tablename__ = "discount"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customer_order.id", ondelete="RESTRICT"), index=True
+    )
+    amount_cents: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order: Mapped[Order] = relationship(backref=backref("discounts", order_by="Discount.id"))
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+
 class StripeEvent(Base):
     """A Stripe event already handled: a replay or a duplicate delivery changes nothing."""
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+
 from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
-from conciergerie.orders.states import record
+from conciergerie.orders.states import record, status_label
 from conciergerie.timeutils import local_date
 
 # The states a travelling order goes through, in order.
@@ -35,6 +37,21 @@ def line_stage(line: OrderLine) -> OrderStatus:
     if line.at_provider_at is not None:
         return OrderStatus.AT_PROVIDER
     return OrderStatus.DROPPED_OFF
+
+
+def line_state_label(line: OrderLine) -> str:
+    """Where a service line is, in words; a line whose work is not done says so instead of
+    "ready" (and, once back, that it waits at the desk)."""
+    stage = line_stage(line)
+    if line.cannot_do_reason is None:
+        return status_label(stage)
+    if line.quote_state is not None and line.quote_state.value == "declined":
+        what = _("Devis refusé : revient sans frais")
+    else:
+        what = _("Non réalisable : %(reason)s", reason=line.cannot_do_reason)
+    if stage is OrderStatus.BACK_AT_DESK:
+        return _("%(what)s — de retour au comptoir", what=what)
+    return what
 
 
 def stamp_lines(order: Order, to_status: OrderStatus, now: datetime) -> None:

@@ -132,9 +132,7 @@ def accept(session: Session, line: OrderLine, *, actor: User, now: datetime) -> 
     order = line.order
     line.quote_state = QuoteState.ACCEPTED
     line.quote_answered_at = now
-    line.unit_price_cents = line.quoted_unit_price_cents or 0
-    order.subtotal_cents = sum(item.total_cents for item in order.lines)
-    order.total_cents = order.subtotal_cents + order.fee_cents
+    line.unit_price_cents = line.quoted_unit_price_cents or 0  # the order's ledger follows
     _note(
         order,
         _("Devis accepté : %(name)s, %(amount)s", name=line.name, amount=money(line.total_cents)),

@@ -35,6 +35,7 @@ from conciergerie.models import (
 from conciergerie.orders import notifications
 from conciergerie.orders.progress import stamp_lines
 from conciergerie.orders.states import record, status_label  # noqa: F401 (orders.status_label)
+from conciergerie.payments.ledger import ledger
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import add_working_days, at_local, local_date, start_of_local_day
 
@@ -607,10 +608,9 @@ def advance_order(
         line.quote_state in waiting and not line.undone for line in order.lines
     ):
         raise OrderNotAllowed(_("Un devis attend l'accord du client : rien n'est fait avant."))
-    if to_status is OrderStatus.HANDED_OVER and order.balance_due_cents > 0:
-        raise OrderError(
-            _("Encaissez d'abord ce qui reste dû : %(due)s.", due=money(order.balance_due_cents))
-        )
+    due = ledger(order).balance_due_cents
+    if to_status is OrderStatus.HANDED_OVER and due > 0:
+        raise OrderError(_("Encaissez d'abord ce qui reste dû : %(due)s.", due=money(due)))
     if to_status is OrderStatus.NO_SHOW:
         if not _dropoff_over(order, now):
             raise TooLate(_("Le créneau de dépôt n'est pas encore terminé."))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from conciergerie.models import Order, OrderEvent, OrderStatus, User
+from conciergerie.models import OfferKind, Order, OrderEvent, OrderStatus, User
 
 
 def record(
@@ -36,3 +36,19 @@ def status_label(status: OrderStatus) -> str:
         OrderStatus.UNCOLLECTED: _("Non retirée dans le délai"),
     }
     return labels[status]
+
+
+def order_state_label(order: Order, status: OrderStatus | None = None) -> str:
+    """The order's state (or `status`, a step of its history) as its customer and the desk read
+    it: an order none of whose work could be done is never "ready" (each line says why)."""
+    status = order.status if status is None else status
+    services = [line for line in order.lines if line.kind is OfferKind.SERVICE]
+    if services and all(line.cannot_do_reason is not None for line in services):
+        labels = {
+            OrderStatus.READY_AT_PROVIDER: _("Non réalisable : revient au comptoir"),
+            OrderStatus.BACK_AT_DESK: _("Non réalisable : à reprendre au comptoir"),
+            OrderStatus.HANDED_OVER: _("Rendue sans travail"),
+        }
+        if status in labels:
+            return labels[status]
+    return status_label(status)

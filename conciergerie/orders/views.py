@@ -38,6 +38,7 @@ from conciergerie.orders.progress import line_journey
 from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
 from conciergerie.payments.gateway import get_gateway, order_settings
+from conciergerie.payments.ledger import ledger
 from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 
@@ -255,7 +256,7 @@ def cancel(order_id: int):
         gateway=get_gateway(),
         now=utcnow(),
     )
-    if order.refunded_cents:
+    if ledger(order).refunded_cents:
         flash(
             _(
                 "Commande %(code)s annulée et remboursée : vos créneaux sont libérés.",
@@ -298,7 +299,7 @@ def _answer_quote(order_id: int, line_id: int, *, accept: bool):
     action(db.session, line, actor=current_user._get_current_object(), now=utcnow())
     if not accept:
         flash(_("Devis refusé : l'article vous reviendra sans frais."), "success")
-    elif order.balance_due_cents and order.payment_method is PaymentMethod.ONLINE:
+    elif ledger(order).balance_due_cents and order.payment_method is PaymentMethod.ONLINE:
         flash(_("Devis accepté. Vous pouvez régler le solde en ligne ou au comptoir."), "success")
     else:
         flash(_("Devis accepté : le travail commence. Vous réglerez au comptoir."), "success")

@@ -20,3 +20,17 @@ def send_late_payment_refunded(order: Order) -> None:
         desk_name=current_app.config["DESK_NAME"],
         desk_address=current_app.config["DESK_ADDRESS"],
     )
+
+
+def send_refunded(order: Order, amount_cents: int) -> None:
+    """Money went back through Stripe for work not done or an order cancelled: say how much."""
+    send_templated(
+        order.customer,
+        "order_refunded",
+        _l("Commande %(code)s : remboursement", code=order.code),
+        order=order,
+        amount_cents=amount_cents,
+        order_url=external_url("orders.detail", order_id=order.id),
+        desk_name=current_app.config["DESK_NAME"],
+        desk_address=current_app.config["DESK_ADDRESS"],
+    )

@@ -6,6 +6,7 @@ Like every service, these functions flush and never commit. They take the gatewa
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from conciergerie.errors import DomainError
 from conciergerie.i18n import money
 from conciergerie.models import (
+    Discount,
     Order,
     OrderEvent,
     OrderStatus,
@@ -29,8 +31,10 @@ from conciergerie.models import (
 )
 from conciergerie.orders import notifications as order_mails
 from conciergerie.orders import service as orders
-from conciergerie.payments import notifications
+from conciergerie.payments import ledger, notifications
 from conciergerie.payments.gateway import CheckoutLine, CheckoutSession, GatewayError, StripeGateway
+
+logger = logging.getLogger(__name__)
 
 UNPAID = (OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT)
 
@@ -128,7 +132,7 @@ def start_balance_checkout(
     if gateway is None:
         raise PaymentError(_("Le paiement en ligne n'est pas disponible."))
     orders.lock(session, order)
-    due = order.balance_due_cents
+    due = ledger.ledger(order).balance_due_cents
     if (
         order.payment_method is not PaymentMethod.ONLINE
         or order.status in UNPAID
@@ -190,7 +194,7 @@ def confirm_payment(
     if already is not None:
         return
     amount = checkout.amount_total if checkout.amount_total is not None else order.total_cents
-    due_before = order.balance_due_cents
+    due_before = ledger.ledger(order).balance_due_cents
     payment = Payment(
         order=order,
         kind=PaymentKind.STRIPE,
@@ -258,7 +262,9 @@ def confirm_on_return(
     When Stripe cannot be reached, or another request records the same payment at this very
     moment, nothing changes here (a savepoint): the webhook confirms it, and the page says the
     payment is being confirmed."""
-    waiting = order.status is OrderStatus.AWAITING_PAYMENT or order.balance_due_cents > 0
+    waiting = (
+        order.status is OrderStatus.AWAITING_PAYMENT or ledger.ledger(order).balance_due_cents > 0
+    )
     if not (waiting and gateway and order.stripe_checkout_session_id):
         return
     try:
@@ -368,12 +374,13 @@ def record_desk_payment(
         raise PaymentError(_("Cette commande est annulée."))
     if amount_cents <= 0:
         raise PaymentError(_("Montant invalide."))
-    if amount_cents > order.balance_due_cents:
+    due = ledger.ledger(order).balance_due_cents
+    if amount_cents > due:
         raise PaymentError(
             _(
                 "Il reste %(due)s à régler : enregistrez au plus cette somme "
                 "(et rendez la monnaie).",
-                due=money(order.balance_due_cents),
+                due=money(due),
             )
         )
     payment = Payment(
@@ -404,25 +411,25 @@ def refund(
     gateway: StripeGateway | None,
     now: datetime,
     stripe_only: bool = False,
+    desk_only: bool = False,
 ) -> list[Refund]:
-    """Give back `amount_cents` of what was paid, through Stripe for online payments.
+    """Give back `amount_cents` of what was paid: from the most recent payment first, through
+    Stripe for online payments (`stripe_only`/`desk_only` keep to one kind).
 
-    Taken from the payments in order; each Stripe refund carries an idempotency key, so a retry
-    after a failure returns the same refund instead of refunding twice.
+    Each Stripe refund carries an idempotency key, so a retry after a failure returns the same
+    refund instead of refunding twice.
     """
     reason = _checked_refund_reason(order, amount_cents, reason)
     made = []
     remaining = amount_cents
-    for payment in order.payments:
-        if stripe_only and payment.kind is not PaymentKind.STRIPE:
+    for payment in reversed(order.payments):
+        online = payment.kind is PaymentKind.STRIPE
+        if (stripe_only and not online) or (desk_only and online):
             continue
-        available = payment.amount_cents - sum(r.amount_cents for r in payment.refunds)
-        part = min(available, remaining)
+        part = min(ledger.refundable_cents(payment), remaining)
         if part <= 0:
             continue
-        stripe_id = None
-        if payment.kind is PaymentKind.STRIPE:
-            stripe_id = _refund_through_stripe(payment, part, gateway=gateway)
+        stripe_id = _refund_through_stripe(payment, part, gateway=gateway) if online else None
         item = Refund(
             order=order,
             payment=payment,
@@ -437,12 +444,14 @@ def refund(
         remaining -= part
         if remaining == 0:
             break
-    _note(
-        order,
-        _("Remboursé : %(amount)s (%(reason)s)", amount=money(amount_cents), reason=reason),
-        actor=actor,
-        now=now,
-    )
+    given = amount_cents - remaining
+    if given:
+        _note(
+            order,
+            _("Remboursé : %(amount)s (%(reason)s)", amount=money(given), reason=reason),
+            actor=actor,
+            now=now,
+        )
     session.flush()
     return made
 
@@ -452,14 +461,17 @@ def _checked_refund_reason(order: Order, amount_cents: int, reason: str) -> str:
     order's payments cannot give back."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
-        raise PaymentError(_("Indiquez le motif du remboursement (300 caractères au plus)."))
-    refundable = order.paid_cents - order.refunded_cents
+        raise PaymentError(
+            _("Indiquez le motif du remboursement (300 caractères au plus)."), field="reason"
+        )
+    refundable = ledger.ledger(order).kept_cents
     if not 0 < amount_cents <= refundable:
         raise PaymentError(
             _(
                 "Montant invalide : au plus %(max)s peuvent être remboursés.",
                 max=money(max(refundable, 0)),
-            )
+            ),
+            field="amount",
         )
     return reason
 
@@ -491,10 +503,24 @@ def manual_refund(
     gateway: StripeGateway | None,
     now: datetime,
 ) -> list[Refund]:
-    """The concierge refunds part or all of an order (e.g. a line the provider could not do)."""
+    """The concierge gives money back. Up to what the ledger owes back, it is that refund;
+    beyond it, it is a goodwill gesture: the order's price is lowered by the excess (a discount
+    with the same reason), so that the refund does not leave the customer owing it again."""
     if actor.role is not Role.CONCIERGE:
         raise PaymentError(_("Seul·e la concierge rembourse."))
     orders.lock(session, order)  # a double click must not refund twice
+    reason = _checked_refund_reason(order, amount_cents, reason)
+    gesture = amount_cents - ledger.ledger(order).refund_due_cents
+    if gesture > 0:
+        session.add(
+            Discount(order=order, amount_cents=gesture, reason=reason, actor=actor, created_at=now)
+        )
+        _note(
+            order,
+            _("Geste commercial : %(amount)s (%(reason)s)", amount=money(gesture), reason=reason),
+            actor=actor,
+            now=now,
+        )
     return refund(
         session,
         order,
@@ -506,21 +532,104 @@ def manual_refund(
     )
 
 
+def refund_at_desk(session: Session, order: Order, *, actor: User, now: datetime) -> int:
+    """The concierge gives back at the counter what the ledger owes back on desk payments
+    (cash or the card terminal); returns the amount given."""
+    if actor.role is not Role.CONCIERGE:
+        raise PaymentError(_("Seul·e la concierge rembourse."))
+    orders.lock(session, order)
+    due = ledger.ledger(order).desk_refund_due_cents
+    if due <= 0:
+        raise PaymentError(_("Rien n'est à rembourser au comptoir pour cette commande."))
+    refund(
+        session,
+        order,
+        amount_cents=due,
+        reason=_("Remboursé au comptoir : travail non réalisé ou annulé"),
+        actor=actor,
+        gateway=None,
+        now=now,
+        desk_only=True,
+    )
+    return due
+
+
+def give_back_online(
+    session: Session,
+    order: Order,
+    *,
+    gateway: StripeGateway | None,
+    now: datetime,
+    actor: User | None = None,
+) -> int:
+    """Refund through Stripe what the ledger owes back on the order's online payments, and mail
+    the customer; returns the amount refunded. Safe to re-run: once given, nothing is owed.
+
+    Raises RefundFailed when Stripe cannot do it now (the job tries again later)."""
+    due = ledger.ledger(order).online_refund_due_cents
+    if due <= 0:
+        return 0
+    refund(
+        session,
+        order,
+        amount_cents=due,
+        reason=_("Remboursement de ce qui n'est pas réalisé ou a été annulé"),
+        actor=actor,
+        gateway=gateway,
+        now=now,
+        stripe_only=True,
+    )
+    notifications.send_refunded(order, due)
+    return due
+
+
+def give_back_due_refunds(
+    session: Session, *, gateway: StripeGateway | None, now: datetime, limit: int = 100
+) -> int:
+    """The sweep: refund through Stripe what is owed back on online payments, order by order.
+    An order Stripe refuses now is left for the next run (logged), the others go on."""
+    if gateway is None:
+        return 0
+    paid = (
+        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0))
+        .where(Payment.order_id == Order.id)
+        .scalar_subquery()
+    )
+    given = (
+        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_cents), 0))
+        .where(Refund.order_id == Order.id)
+        .scalar_subquery()
+    )
+    online = sa.exists().where(Payment.order_id == Order.id, Payment.kind == PaymentKind.STRIPE)
+    # A first cut in SQL (money held above the total, some of it paid online); the ledger
+    # decides for each order what goes back online.
+    candidates = session.scalars(
+        sa.select(Order)
+        .where(online, paid - given > Order.total_cents)
+        .order_by(Order.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    refunded = 0
+    for order in candidates:
+        try:
+            with session.begin_nested():
+                if give_back_online(session, order, gateway=gateway, now=now):
+                    refunded += 1
+        except RefundFailed:
+            logger.warning("refund of order %s failed: tried again later", order.code)
+    return refunded
+
+
 def cancel_and_refund(
     session: Session, order: Order, *, actor: User, gateway: StripeGateway | None, now: datetime
 ) -> None:
-    """Cancel an order (freeing its places) and give back in full what was paid online."""
+    """Cancel an order (freeing its places): nothing is charged any more, so what was paid
+    online goes back through Stripe at once if it can (else the sweep does it), and what was
+    paid at the desk is "à rembourser au comptoir"."""
     orders.cancel_order(session, order, actor=actor, now=now)
-    online = sum(p.amount_cents for p in order.payments if p.kind is PaymentKind.STRIPE)
-    to_refund = min(online, order.paid_cents - order.refunded_cents)
-    if to_refund > 0:
-        refund(
-            session,
-            order,
-            amount_cents=to_refund,
-            reason=_("Commande annulée"),
-            actor=actor,
-            gateway=gateway,
-            now=now,
-            stripe_only=True,  # cash paid at the desk is given back at the desk
-        )
+    try:
+        with session.begin_nested():
+            give_back_online(session, order, gateway=gateway, now=now, actor=actor)
+    except RefundFailed:
+        logger.warning("refund of cancelled order %s failed: the sweep tries again", order.code)

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from conciergerie.accounts.permissions import role_required
@@ -184,6 +185,23 @@ def desk_refund(order_id: int):
             now=utcnow(),
         ),
         _("%(code)s : remboursement enregistré.", code=order.code),
+        url_for("desk.index", q=order.code),
+    )
+
+
+@bp.post("/comptoir/commandes/<id:order_id>/rendu")
+@role_required(Role.CONCIERGE)
+def desk_refund_due(order_id: int):
+    """The concierge gave back at the counter what the order owes back on desk payments."""
+    order = db.get_or_404(Order, order_id)
+    form = FlaskForm()
+    return _desk_action(
+        order,
+        form,
+        lambda: service.refund_at_desk(
+            db.session, order, actor=current_user._get_current_object(), now=utcnow()
+        ),
+        _("%(code)s : remboursement au comptoir enregistré.", code=order.code),
         url_for("desk.index", q=order.code),
     )
 

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 from conciergerie.accounts.service import active_concierges
 from conciergerie.mail import external_url, send_templated
 from conciergerie.models import OrderLine
+from conciergerie.payments.ledger import ledger
 
 
 def notify_cannot_do(session: Session, line: OrderLine) -> None:
     """Tell every concierge, with the mark (same transaction), with the refund to propose."""
     code, provider = line.order.code, line.provider.name
+    figures = ledger(line.order)
     for concierge in active_concierges(session):
         send_templated(
             concierge,
@@ -29,7 +31,8 @@ def notify_cannot_do(session: Session, line: OrderLine) -> None:
             quantity=line.quantity,
             provider=provider,
             reason=line.cannot_do_reason,
-            refund_cents=line.total_cents,
+            desk_refund_cents=figures.desk_refund_due_cents,
+            online_refund_cents=figures.online_refund_due_cents,
             desk_url=external_url("desk.index", q=code),
         )
 

@@ -2,9 +2,13 @@
 keeps, the service fees and company subscriptions, against the cost of the salaried post.
 
 A sale counts in the month its order was first handed over to the customer (the work is done and
-the provider is owed), by the time of that step in Paris. Refunds count in the month they were
-made, against the desk's balance: they are not shared out between providers (a refund names an
-order, not a line). A company's subscription counts for the days of the month it covered (its
+the provider is owed), by the time of that step in Paris, for what the order's ledger charges
+(payments/ledger.py: nothing for work not done, no fee when no work is done). A goodwill gesture
+(a discount) counts in the month it was made, against the desk's balance: it is not shared out
+between providers. Money given back for work not done or an order cancelled was never a sale:
+the month shows it, apart, without it weighing on the balance.
+
+A company's subscription counts for the days of the month it covered (its
 periods are kept: stopping or changing the fee today leaves past months as they were).
 """
 
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.models import (
     CompanySubscription,
+    Discount,
     Order,
     OrderEvent,
     OrderLine,
@@ -28,7 +33,8 @@ from conciergerie.models import (
 )
 from conciergerie.timeutils import start_of_local_day
 
-# Lines the provider could not do are no sale (the desk refunds them).
+# Lines whose work was not done are no sale (the ledger charges nothing for them); a declined
+# quote is such a line too.
 DONE = OrderLine.cannot_do_reason.is_(None)
 
 
@@ -84,10 +90,10 @@ class MonthReport:
     # The member companies' yearly fees, for the days of the month they subscribed (see
     # subscriptions_in).
     subscriptions_cents: int
-    refunds_cents: int  # borne by the desk
+    discounts_cents: int  # goodwill gestures, borne by the desk
     cost_cents: int
     orders: int = field(default=0)
-    undone_refunds_cents: int = field(default=0)  # paying back work not done: not the desk's
+    given_back_cents: int = field(default=0)  # every refund of the month, gestures included
 
     @property
     def commissions_cents(self) -> int:
@@ -103,16 +109,15 @@ class MonthReport:
 
     @property
     def balance_cents(self) -> int:
-        """Income less the month's refunds (borne by the desk: a refund names an order, not
-        whose work it pays back) and the post's cost."""
-        return self.income_cents - self.refunds_cents - self.cost_cents
+        """Income less the month's gestures (borne by the desk) and the post's cost."""
+        return self.income_cents - self.discounts_cents - self.cost_cents
 
     @property
     def coverage_percent(self) -> int | None:
-        """How much of the post the month's income, less refunds, pays for, in whole percent."""
+        """How much of the post the month's income, less gestures, pays for, in whole percent."""
         if self.cost_cents <= 0:
             return None
-        return round(100 * (self.income_cents - self.refunds_cents) / self.cost_cents)
+        return round(100 * (self.income_cents - self.discounts_cents) / self.cost_cents)
 
 
 def month_bounds(first_day: date) -> tuple[datetime, datetime]:
@@ -207,46 +212,27 @@ def month_report(
             Order.id.in_(handed_over)
         )
     ).one()
-    refunds, undone_refunds = _refunds(session, start, end)
     return MonthReport(
         first_day=first_day,
         providers=months,
         fees_cents=int(fees),
         subscriptions_cents=subscriptions_in(session, first_day),
-        refunds_cents=refunds,
-        undone_refunds_cents=undone_refunds,
+        discounts_cents=_sum_in(session, Discount, start, end),
+        given_back_cents=_sum_in(session, Refund, start, end),
         cost_cents=cost_cents,
         orders=orders,
     )
 
 
-def _refunds(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
-    """The month's refunds: those the desk bears, and those paying back work a provider could
-    not do (that money was never a sale, so it leaves the balance as it is)."""
-    rows = session.execute(
-        sa.select(Refund.order_id, Refund.amount_cents)
-        .where(Refund.created_at >= start, Refund.created_at < end)
-        .order_by(Refund.created_at, Refund.id)
-    ).all()
-    undone = dict(
-        session.execute(
-            sa.select(
-                OrderLine.order_id, sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity)
+def _sum_in(session: Session, model, start: datetime, end: datetime) -> int:
+    """The amounts of the month's discounts or refunds, by when they were made."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(model.amount_cents), 0)).where(
+                model.created_at >= start, model.created_at < end
             )
-            .where(
-                OrderLine.order_id.in_({order_id for order_id, _ in rows}),
-                OrderLine.cannot_do_reason.is_not(None),
-            )
-            .group_by(OrderLine.order_id)
-        ).all()
+        )
     )
-    borne = for_undone = 0
-    for order_id, amount in rows:
-        covered = min(amount, int(undone.get(order_id) or 0))
-        undone[order_id] = int(undone.get(order_id) or 0) - covered
-        for_undone += covered
-        borne += amount - covered
-    return borne, for_undone
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,8 @@ def month_csv():
         ("recettes_centimes", report.income_cents),
         ("cout_du_poste_centimes", report.cost_cents),
         ("solde_centimes", report.balance_cents),
-        ("remboursements_centimes", report.refunds_cents),
+        ("gestes_commerciaux_centimes", report.discounts_cents),
+        ("rendu_aux_clients_centimes", report.given_back_cents),
     ):
         rows.append([month_name, label, "", value, "", "", ""])
     return csv_download(

@@ -8,6 +8,7 @@ from conciergerie.api import service as tokens
 from conciergerie.models import OrderStatus, QuoteState, Role
 from conciergerie.orders import quotes
 from conciergerie.orders import service as orders
+from conciergerie.payments.ledger import ledger
 from tests.api.conftest import Api
 from tests.factories import NOW, make_offer, make_order, make_provider, make_user
 
@@ -42,7 +43,9 @@ def test_the_customer_reads_the_price_and_accepts_it(client, openapi, session, q
     api = _api(client, openapi, session, order.customer)
     body = api.get(f"/orders/{order.id}").get_json()
     [shown] = body["lines"]
-    assert shown["id"] == line.id and shown["unit_price_cents"] == 0
+    # While the price is proposed, the line has none: null, never 0 (quote.state says why).
+    assert shown["id"] == line.id and shown["unit_price_cents"] is None
+    assert shown["total_cents"] is None and shown["charge"] == "price_to_come"
     assert shown["quote"]["state"] == "proposed" and shown["quote"]["unit_price_cents"] == 2250
     assert shown["quote"]["note"] == "Talon refait" and shown["quote"]["answered_at"] is None
     answer = api.post(_path(order, line), json={"answer": "accept"})
@@ -51,7 +54,8 @@ def test_the_customer_reads_the_price_and_accepts_it(client, openapi, session, q
     assert body["lines"][0]["quote"]["state"] == "accepted"
     assert body["lines"][0]["total_cents"] == 2250
     assert body["total_cents"] == order.fee_cents + 2250
-    assert body["balance_due_cents"] == body["total_cents"] - order.paid_cents
+    assert body["balance_due_cents"] == body["total_cents"] - body["paid_cents"]
+    assert body["paid_cents"] == ledger(order).paid_cents and body["refund_due_cents"] == 0
     session.expire_all()
     assert line.quote_state is QuoteState.ACCEPTED and line.unit_price_cents == 2250
     # Answered once: a second answer is a conflict, and changes nothing.

@@ -11,6 +11,7 @@ from conciergerie.desk import service as desk
 from conciergerie.models import OrderStatus as S
 from conciergerie.models import Payment, PaymentKind, PaymentMethod, Role
 from conciergerie.orders import service as orders
+from conciergerie.payments.ledger import ledger
 from tests import factories
 from tests.factories import NOW, SETTINGS
 
@@ -102,7 +103,7 @@ def test_fewer_items_lower_the_line_and_the_totals(session, concierge):
     assert (resoling.quantity, cleaning.quantity) == (1, 1)
     assert order.subtotal_cents == 2000 + 800
     assert order.total_cents == order.subtotal_cents + order.fee_cents == 2950
-    assert order.balance_due_cents == 2950
+    assert ledger(order).balance_due_cents == 2950
     assert dropoff_event(order).note == "Reçu : 1 × Ressemelage (3 commandé(s)), 1 × Nettoyage"
 
 
@@ -113,28 +114,27 @@ def test_part_paid_below_the_new_total_may_be_lowered(session, concierge):
     resoling, cleaning = order.lines
     received = {resoling.id: 1, cleaning.id: 1}
     desk.check_in(session, order, received=received, remarks="", actor=concierge, now=NOW)
-    assert order.total_cents == 2950 and order.balance_due_cents == 1950
+    assert order.total_cents == 2950 and ledger(order).balance_due_cents == 1950
 
 
-def test_paid_online_more_than_the_new_total_is_refused_and_nothing_changes(session, concierge):
+def test_paid_online_more_than_the_new_total_owes_the_difference_back_online(session, concierge):
     order = two_line_order(session, payment=PaymentMethod.ONLINE)
     resoling, cleaning = order.lines
-    with pytest.raises(desk.CheckInError, match="Rembourser") as refused:
-        desk.check_in(
-            session,
-            order,
-            received={resoling.id: 1, cleaning.id: 1},
-            remarks="",
-            actor=concierge,
-            now=NOW,
-        )
-    assert "49,50" in str(refused.value) and "29,50" in str(refused.value)
-    assert refused.value.field is None
-    assert order.status is S.CONFIRMED
-    assert (resoling.quantity, order.total_cents, order.paid_cents) == (2, 4950, 4950)
-    # Received in full, it goes through (the concierge refunds the difference afterwards).
-    desk.check_in(session, order, received=all_of(order), remarks="", actor=concierge, now=NOW)
-    assert order.status is S.DROPPED_OFF
+    desk.check_in(
+        session,
+        order,
+        received={resoling.id: 1, cleaning.id: 1},
+        remarks="",
+        actor=concierge,
+        now=NOW,
+    )
+    assert order.status is S.DROPPED_OFF and resoling.quantity == 1
+    figures = ledger(order)
+    # Nothing is charged for the shoe that did not come: what was paid for it goes back, online
+    # (the refund sweep does it), and nothing is left to pay.
+    assert (figures.total_cents, figures.paid_cents) == (2950, 4950)
+    assert (figures.refund_due_cents, figures.online_refund_due_cents) == (2000, 2000)
+    assert figures.balance_due_cents == 0
 
 
 def test_no_item_at_all_is_refused(session, concierge):

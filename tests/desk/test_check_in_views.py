@@ -6,9 +6,11 @@ import re
 
 import pytest
 
+from conciergerie.i18n import money
 from conciergerie.models import OrderStatus, Payment, PaymentKind, PaymentMethod, Role
+from conciergerie.payments.ledger import ledger
 from tests import factories
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, sign_in, submit
 from tests.desk.test_check_in import two_line_order
 
 
@@ -95,21 +97,36 @@ def test_no_payment_reminder_when_paid_online(client, session, login_as):
     assert "Imprimer les étiquettes</a>" in html and "Pensez à encaisser" not in html
 
 
-def test_paid_more_than_the_lowered_total_is_refused_with_the_way_out(client, session, login_as):
+def test_paid_more_than_the_lowered_total_is_given_back_at_the_counter(client, session, login_as):
     login_as(Role.CONCIERGE)
     order = two_line_order(session)
     session.add(Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=order.total_cents))
     session.flush()
     resoling, _cleaning = order.lines
     response = post(client, order, {**everything(order), f"received_{resoling.id}": "1"})
-    assert response.status_code == 422
-    html = response.get_data(as_text=True)
-    # No field of its own: said at the top of the desk screen, which shows this order's card.
-    flashed = html.split('class="flash flash-error"')[1].split("</p>")[0]
-    assert "remboursez la différence avec « Rembourser »" in flashed
-    assert f'action="{url(order)}"' in html  # the reception form, to try again
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{money(2000)} à rembourser." in page
+    # The desk card says what to give back, with one button for it.
+    assert f"Rendu au comptoir : {money(2000)}" in page
     session.expire_all()
-    assert order.status is OrderStatus.CONFIRMED and resoling.quantity == 2
+    assert order.status is OrderStatus.DROPPED_OFF and resoling.quantity == 1
+    assert ledger(order).desk_refund_due_cents == 2000
+    given = submit(
+        client,
+        f"/comptoir/commandes/{order.id}/rendu",
+        {},
+        form_url=f"/comptoir/?q={order.code}",
+    )
+    assert given.status_code == 302
+    session.expire_all()
+    figures = ledger(order)
+    assert (figures.refunded_cents, figures.refund_due_cents, figures.balance_due_cents) == (
+        2000,
+        0,
+        0,
+    )
+    assert order.refunds[0].payment.kind is PaymentKind.DESK_CASH
 
 
 def test_zero_items_is_refused(client, session, login_as):

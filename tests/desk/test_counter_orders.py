@@ -7,6 +7,7 @@ import pytest
 from conciergerie.desk import service as desk
 from conciergerie.models import OrderStatus, PaymentMethod, Role
 from conciergerie.orders import service as orders
+from conciergerie.payments.ledger import ledger
 from tests import factories
 from tests.conftest import submit
 from tests.factories import NOW, SETTINGS
@@ -147,7 +148,7 @@ def test_a_counter_order_is_dropped_off_at_once_and_paid_at_the_desk(session):
     assert order.status is OrderStatus.DROPPED_OFF
     assert order.dropoff_slot is None and order.has_dropoff
     assert order.payment_method is PaymentMethod.DESK
-    assert order.balance_due_cents == 3000 + SETTINGS.resident_fee_cents
+    assert ledger(order).balance_due_cents == 3000 + SETTINGS.resident_fee_cents
     assert [(e.to_status, e.actor_id) for e in order.events] == [
         (OrderStatus.PLACED, concierge.id),
         (OrderStatus.CONFIRMED, concierge.id),

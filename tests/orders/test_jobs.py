@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from conciergerie.database import commit
 from conciergerie.models import OrderStatus
 from conciergerie.orders.jobs import send_reminders
+from conciergerie.payments.ledger import ledger
 from tests import factories
 
 # The default factory order: drop-off Thursday 26 Nov 8:00, pickup Wednesday 2 Dec 18:00 (Paris).
@@ -144,7 +145,7 @@ def test_uncollected_work_can_still_be_handed_over_once_paid(session):
     payments.record_desk_payment(
         session,
         order,
-        amount_cents=order.balance_due_cents,
+        amount_cents=ledger(order).balance_due_cents,
         kind=PaymentKind.DESK_CASH,
         actor=concierge,
         now=later,

@@ -11,6 +11,7 @@ import pytest
 from conciergerie.models import OrderStatus, PaymentMethod, QuoteState, Role
 from conciergerie.orders import quotes
 from conciergerie.orders import service as orders
+from conciergerie.payments.ledger import ledger
 from conciergerie.portal import service as portal
 from tests.conftest import sign_in, submit
 from tests.factories import (
@@ -100,7 +101,7 @@ def test_propose_then_accept_sets_the_price_and_the_totals(session, quoted):
     quotes.accept(session, line, actor=order.customer, now=LATER)
     assert line.quote_state is QuoteState.ACCEPTED and line.quote_answered_at == LATER
     assert line.unit_price_cents == 1250 and line.total_cents == 2500
-    assert (order.subtotal_cents, order.total_cents, order.balance_due_cents) == (
+    assert (order.subtotal_cents, order.total_cents, ledger(order).balance_due_cents) == (
         3000,
         3150,
         3150,

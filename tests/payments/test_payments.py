@@ -24,6 +24,7 @@ from conciergerie.models import (
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.gateway import GatewayError
+from conciergerie.payments.ledger import ledger
 from tests import factories
 from tests.conftest import sign_in, submit
 from tests.factories import SETTINGS
@@ -274,7 +275,7 @@ def test_full_path_order_checkout_webhook_cancel_refund(
     session.expire_all()
     order = session.get(Order, online_order.id)
     assert order.status is OrderStatus.CANCELLED
-    assert order.refunded_cents == 1950
+    assert ledger(order).refunded_cents == 1950
     assert order.refunds[0].actor_id == order.customer_id and order.refunds[0].stripe_refund_id
     assert any("Remboursé" in e.note for e in order.events)
 
@@ -522,7 +523,7 @@ def test_concierge_records_a_desk_payment(client, session, login_as):
     assert response.status_code == 302
     session.refresh(order)
     assert [(p.kind, p.amount_cents) for p in order.payments] == [(PaymentKind.DESK_CARD, 1000)]
-    assert order.balance_due_cents == order.total_cents - 1000 == 150
+    assert ledger(order).balance_due_cents == order.total_cents - 1000 == 150
     assert any("Payé au comptoir" in e.note for e in order.events)
 
 
@@ -600,9 +601,10 @@ def test_cancelling_gives_back_online_money_online_only(
     completed(client, online_order)
     session.refresh(online_order)
     concierge = factories.make_user(session, Role.CONCIERGE)
-    # A little cash too (a tip for an extra shirt, say): the cancel refunds only the card payment.
-    online_order.total_cents += 300
-    online_order.subtotal_cents += 300
+    # A little cash too (an extra 3 € on the line's price, paid at the desk): the cancel refunds
+    # the card payment online, and the cash is to give back at the counter.
+    line = online_order.lines[0]
+    line.unit_price_cents += 300 // line.quantity
     session.flush()
     payments.record_desk_payment(
         session,
@@ -618,6 +620,15 @@ def test_cancelling_gives_back_online_money_online_only(
     assert [(r.payment.kind, r.amount_cents) for r in online_order.refunds] == [
         (PaymentKind.STRIPE, 1950)
     ]
+    figures = ledger(online_order)
+    assert (figures.total_cents, figures.desk_refund_due_cents) == (0, 300)
+    payments.refund_at_desk(session, online_order, actor=concierge, now=datetime.now(UTC))
+    figures = ledger(online_order)
+    assert (figures.refund_due_cents, figures.balance_due_cents, figures.refunded_cents) == (
+        0,
+        0,
+        2250,
+    )
 
 
 def test_export_counts_the_fee_once_for_an_order_paid_in_parts(client, session, login_as):

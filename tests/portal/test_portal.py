@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from conciergerie.models import OrderEvent, OrderStatus, Role, User
 from conciergerie.orders import service as orders
+from conciergerie.payments.ledger import ledger
 from conciergerie.portal import service as portal
 from tests.conftest import sign_in, submit
 from tests.factories import NOW, make_offer, make_order, make_provider, make_user
@@ -114,16 +115,22 @@ def test_a_line_that_cannot_be_done_comes_back_alerts_the_concierge_and_is_no_sa
     assert reason in order.events[-1].note
     [mail] = outbox
     assert mail.to == [concierge.email] and order.code in mail.subject
-    assert reason in mail.body and "Remboursement à proposer" in mail.body
+    # Nothing was paid yet: nothing to give back, and the work is not charged.
+    assert reason in mail.body and "rien à rembourser" in mail.body
     # A repeat changes nothing and sends nothing.
     repeat = submit(client, url, {"reason": "encore"}, form_url="/prestataire/")
     assert repeat.status_code == 409 and "appelez la conciergerie" in repeat.get_data(as_text=True)
     session.expire_all()
     assert order.lines[0].cannot_do_reason == reason and len(outbox) == 1
-    # The desk sees the refund to propose; the customer sees why.
+    # The desk sees that it is not charged, and nothing left to pay; the customer sees why,
+    # and the order is not "ready".
     sign_in(client, concierge)
     desk = client.get(f"/comptoir/?q={order.code}").get_data(as_text=True)
-    assert "remboursement à proposer" in desk and reason in desk
+    assert "non facturé" in desk and reason in desk
+    assert ledger(order).total_cents == 0 and ledger(order).balance_due_cents == 0
+    sign_in(client, order.customer)
+    page = client.get(f"/commandes/{order.id}").get_data(as_text=True)
+    assert "Non réalisable : revient au comptoir" in page and "Prête chez" not in page
     # Not a sale of the provider's, once handed over.
     order.status = OrderStatus.HANDED_OVER
     session.add(
@@ -174,28 +181,31 @@ def test_a_line_already_ready_cannot_be_reported_impossible_silently(client, ses
 def test_work_not_done_is_no_sale_anywhere_and_its_refund_leaves_the_balance(session, at_cobbler):
     from datetime import UTC, date, datetime
 
-    from conciergerie.models import Payment, PaymentKind, Refund
+    from conciergerie.models import Payment, PaymentKind
+    from conciergerie.payments import service as payments
     from conciergerie.reports import impact
     from conciergerie.reports import service as reports
 
     staff, order = at_cobbler
     line = order.lines[0]
     line.order.lines[0].offer.is_repair = True
+    paid = order.total_cents
+    session.add(Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=paid))
+    session.flush()
     portal.mark_cannot_do(session, line, reason="Impossible", actor=staff, now=NOW)
+    # Nothing charged, the fee gone too: all of it is owed back, at the counter.
+    assert (ledger(order).total_cents, ledger(order).desk_refund_due_cents) == (0, paid)
+    concierge = make_user(session, Role.CONCIERGE)
+    payments.refund_at_desk(session, order, actor=concierge, now=NOW)
     order.status = OrderStatus.HANDED_OVER
     session.add(OrderEvent(order=order, from_status=OrderStatus.BACK_AT_DESK,
                            to_status=OrderStatus.HANDED_OVER, at=NOW))  # fmt: skip
-    payment = Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=order.total_cents)
-    session.add(payment)
-    session.flush()
-    session.add(Refund(order=order, payment=payment, amount_cents=line.total_cents,
-                       reason="travail non fait", created_at=NOW))  # fmt: skip
     session.flush()
     november = date(2026, 11, 1)
     month = reports.month_report(session, november, default_rate_bp=1_000, cost_cents=0)
-    assert month.providers == [] and month.fees_cents == order.fee_cents
-    assert (month.refunds_cents, month.undone_refunds_cents) == (0, line.total_cents)
-    assert month.balance_cents == order.fee_cents + month.subscriptions_cents
+    assert month.providers == [] and month.fees_cents == 0
+    assert (month.discounts_cents, month.given_back_cents) == (0, paid)
+    assert month.balance_cents == month.subscriptions_cents
     assert reports.provider_statement(session, line.provider, november, default_rate_bp=1_000) == []
     figures = impact.impact(
         session, november, date(2026, 11, 30), default_rate_bp=1_000,

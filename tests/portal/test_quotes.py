@@ -108,8 +108,8 @@ def test_an_item_on_quote_that_cannot_be_done_has_nothing_to_refund(
         submit(client, url, {"reason": "Cuir fendu"}, form_url="/prestataire/").status_code == 302
     )
     [mail] = outbox
-    assert "rien à rembourser" in mail.body and "Remboursement à proposer" not in mail.body
+    assert "rien à rembourser" in mail.body and "Remboursé" not in mail.body
     concierge = session.scalar(sa.select(User).where(User.role == Role.CONCIERGE))
     sign_in(client, concierge)
     desk = client.get(f"/comptoir/?q={order.code}").get_data(as_text=True)
-    assert "Cuir fendu — rien à rembourser." in desk and "à proposer" not in desk
+    assert "Cuir fendu — non facturé." in desk and "À rembourser" not in desk

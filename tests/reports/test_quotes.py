@@ -31,7 +31,7 @@ def test_an_accepted_quote_counts_at_its_price_and_a_declined_one_not_at_all(ses
     report = service.month_report(session, NOVEMBER, default_rate_bp=1000, cost_cents=0)
     [row] = report.providers
     assert (row.gross_cents, row.orders) == (4200, 1)
-    assert report.undone_refunds_cents == 0 and report.refunds_cents == 0
+    assert report.given_back_cents == 0 and report.discounts_cents == 0
     statement = service.provider_statement(session, cobbler, NOVEMBER, default_rate_bp=1_000)
     assert [(s.order_code, s.total_cents) for s in statement] == [(accepted.code, 4200)]
     result = impact.impact(session, NOVEMBER, date(2026, 11, 30), default_rate_bp=1000, now=NOW)

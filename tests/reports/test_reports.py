@@ -101,26 +101,29 @@ def one_order(session, provider):
     ).first()
 
 
-def test_refunds_come_off_the_desks_balance(session, month):
-    from conciergerie.models import Payment, PaymentKind, Refund
+def test_gestures_come_off_the_desks_balance_and_refunds_are_shown_apart(session, month):
+    from conciergerie.models import Payment, PaymentKind
+    from conciergerie.payments import service as payments
+    from tests.factories import make_user
 
     cobbler, _ = month
     order = one_order(session, cobbler)
-    payment = Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=1_950)
+    concierge = make_user(session, Role.CONCIERGE)
+    payment = Payment(order=order, kind=PaymentKind.DESK_CASH, amount_cents=order.total_cents)
     session.add(payment)
     session.flush()
-    session.add(
-        Refund(
-            order=order,
-            payment=payment,
-            amount_cents=500,
-            reason="geste",
-            created_at=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
-        )
+    # 5 € given back as a gesture: the order's price is lowered as much.
+    payments.manual_refund(
+        session,
+        order,
+        amount_cents=500,
+        reason="geste",
+        actor=concierge,
+        gateway=None,
+        now=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
     )
-    session.flush()
     report = service.month_report(session, NOVEMBER, default_rate_bp=1_000, cost_cents=260_000)
-    assert report.refunds_cents == 500
+    assert (report.discounts_cents, report.given_back_cents) == (500, 500)
     assert report.balance_cents == report.income_cents - 500 - 260_000
 
 
