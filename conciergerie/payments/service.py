@@ -113,6 +113,7 @@ def start_balance_checkout(
     session: Session,
     order: Order,
     *,
+    order.stripe_checkout_amount_cents = sum(x.unit_amount_cents * x.quantity for x in lines)
     gateway: StripeGateway | None,
     success_url: str,
     cancel_url: str,
@@ -165,6 +166,7 @@ def confirm_payment(
     order: Order,
     checkout: CheckoutSession,
     *,
+    order.stripe_checkout_amount_cents = due
     gateway: StripeGateway,
     now: datetime,
 ) -> None:
