@@ -11,6 +11,12 @@ from conciergerie.extensions import db as _db
 from conciergerie.timeutils import local_date
 
 BEFORE = "3f40a43cd883"  # the revision before company_subscription
+# Columns today's models write that came after BEFORE: there while the old data is made, and gone
+# again before migrating.
+LATER_COLUMNS = [
+    ("user_account", "email_confirmed_at", "DATETIME"),
+    ("customer_order", "stripe_checkout_amount_cents", "INTEGER"),
+]
 PERIODS = sa.text(
     "SELECT m.slug, s.starts_on, s.ends_on, s.yearly_fee_cents FROM company_subscription s "
     "JOIN member_company m ON m.id = s.company_id ORDER BY m.slug"
@@ -36,15 +42,15 @@ def test_subscribers_get_a_period_from_the_month_of_the_first_order(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE)
         session = _db.session
-        # Today's models write the accounts' address confirmation, which came later: the column
-        # is there while the old data is made, and gone again before migrating.
-        session.execute(sa.text("ALTER TABLE user_account ADD COLUMN email_confirmed_at DATETIME"))
+        for table, column, kind in LATER_COLUMNS:
+            session.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
         _companies(session)
         # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
         make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
         make_order(session)
         session.commit()
-        session.execute(sa.text("ALTER TABLE user_account DROP COLUMN email_confirmed_at"))
+        for table, column, _kind in LATER_COLUMNS:
+            session.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         session.commit()
         session.remove()
         flask_migrate.upgrade()
