@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from babel.numbers import get_currency_precision
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import (
     format_currency,
@@ -50,9 +51,12 @@ def select_locale() -> str:
     return babel_locale(chosen)
 
 
-def money(cents: int) -> str:
-    """Integer cents as a price in the current locale: 1800 → "18,00 €"."""
-    return format_currency(Decimal(cents) / 100, "EUR")
+def money(cents: int, currency: str = "EUR") -> str:
+    """Integer cents as a price in the current locale: 1800 → "18,00 €". Another currency (a
+    payment Stripe reports in it) is counted as Stripe does, in its smallest unit: 1950 "usd" →
+    "19,50 $US", 1950 "jpy" → "1 950 JPY"."""
+    currency = currency.upper()
+    return format_currency(Decimal(cents).scaleb(-get_currency_precision(currency)), currency)
 
 
 def clock(value: time) -> str:

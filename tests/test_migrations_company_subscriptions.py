@@ -11,6 +11,18 @@ from conciergerie.extensions import db as _db
 from conciergerie.timeutils import local_date
 
 BEFORE = "3f40a43cd883"  # the revision before company_subscription
+# Columns today's models write that came after BEFORE: there while the old data is made, and gone
+# again before migrating.
+LATER_COLUMNS = [
+    ("user_account", "email_confirmed_at", "DATETIME"),
+    ("customer_order", "stripe_checkout_amount_cents", "INTEGER"),
+    ("customer_order", "discount_cents", "INTEGER DEFAULT 0"),
+]
+# Read at every flush (the orders' ledgers), later than the old schema too.
+DISCOUNT_TABLE = (
+    "CREATE TABLE discount (id INTEGER PRIMARY KEY, order_id INTEGER, amount_cents INTEGER, "
+    "reason TEXT, actor_id INTEGER, created_at DATETIME)"
+)
 PERIODS = sa.text(
     "SELECT m.slug, s.starts_on, s.ends_on, s.yearly_fee_cents FROM company_subscription s "
     "JOIN member_company m ON m.id = s.company_id ORDER BY m.slug"
@@ -36,26 +48,16 @@ def test_subscribers_get_a_period_from_the_month_of_the_first_order(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE)
         session = _db.session
-        # Today's models write the accounts' address confirmation, which came later: the column
-        # is there while the old data is made, and gone again before migrating.
-        session.execute(sa.text("ALTER TABLE user_account ADD COLUMN email_confirmed_at DATETIME"))
-        # So do the orders' discounts (the ledger's, later still): read at every flush.
-        session.execute(
-            sa.text("ALTER TABLE customer_order ADD COLUMN discount_cents INTEGER DEFAULT 0")
-        )
-        session.execute(
-            sa.text(
-                "CREATE TABLE discount (id INTEGER PRIMARY KEY, order_id INTEGER, "
-                "amount_cents INTEGER, reason TEXT, actor_id INTEGER, created_at DATETIME)"
-            )
-        )
+        for table, column, kind in LATER_COLUMNS:
+            session.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+        session.execute(sa.text(DISCOUNT_TABLE))
         _companies(session)
         # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
         make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
         make_order(session)
         session.commit()
-        session.execute(sa.text("ALTER TABLE user_account DROP COLUMN email_confirmed_at"))
-        session.execute(sa.text("ALTER TABLE customer_order DROP COLUMN discount_cents"))
+        for table, column, _kind in LATER_COLUMNS:
+            session.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         session.execute(sa.text("DROP TABLE discount"))
         session.commit()
         session.remove()

@@ -94,6 +94,9 @@ class Order(Base):
     cancellable_until: Mapped[datetime] = mapped_column(UTCDateTime())
     # Online payment: the Stripe Checkout Session, and until when the places are held for it.
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    # What the app asked for on that session (in euro cents), kept when it was opened: the amount
+    # Stripe reports paid is checked against it. None for sessions opened before it was kept.
+    stripe_checkout_amount_cents: Mapped[int | None]
     payment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Client-chosen key (API `Idempotency-Key`): a retried request returns this order.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
@@ -114,6 +117,7 @@ class Order(Base):
     )
 
     __table_args__ = (
+        sa.CheckConstraint("stripe_checkout_amount_cents > 0", name="checkout_amount_positive"),
         sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_order_customer_idempotency"),
         sa.CheckConstraint(
             "subtotal_cents >= 0 AND fee_cents >= 0 AND discount_cents >= 0 AND total_cents >= 0",

@@ -16,6 +16,8 @@ from flask import Flask, current_app
 from conciergerie.orders.service import OrderSettings
 
 WEBHOOK_TOLERANCE_SECONDS = 300
+# The app's one currency, as Stripe spells it (ISO 4217, lower case); amounts are in its cents.
+CURRENCY = "eur"
 
 
 class GatewayError(Exception):
@@ -34,7 +36,8 @@ class CheckoutSession:
     payment_status: str  # paid, unpaid, no_payment_required
     payment_intent: str | None
     order_id: int | None
-    amount_total: int | None
+    amount_total: int | None  # in the smallest unit of `currency`: what was (or is to be) paid
+    currency: str | None = None  # lower case, as Stripe spells it: "eur"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def _session(obj) -> CheckoutSession:
         payment_intent=intent,
         order_id=int(order_id) if order_id and str(order_id).isdigit() else None,
         amount_total=data.get("amount_total"),
+        currency=(data.get("currency") or "").lower() or None,
     )
 
 
@@ -135,7 +139,7 @@ class StripeGateway:
             "line_items": [
                 {
                     "price_data": {
-                        "currency": "eur",
+                        "currency": CURRENCY,
                         "unit_amount": line.unit_amount_cents,
                         "product_data": {"name": line.name},
                     },

@@ -4,9 +4,36 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
+from conciergerie.accounts.service import active_concierges
 from conciergerie.mail import external_url, send_templated
-from conciergerie.models import Order
+from conciergerie.models import Order, Payment
+
+
+def alert_amount_mismatch(
+    session: Session, payment: Payment, *, currency: str, asked_cents: int, refunded_cents: int
+) -> None:
+    """Tell every concierge (same transaction) that Stripe took another amount than the app
+    asked (or another currency), and what was done about it: all of it given back (the order
+    not confirmed), or only what exceeds what was asked."""
+    order = payment.order
+    for concierge in active_concierges(session):
+        send_templated(
+            concierge,
+            "payment_amount_mismatch",
+            _l("%(code)s : paiement en ligne différent du montant demandé", code=order.code),
+            order=order,
+            customer=order.customer,
+            paid_cents=payment.amount_cents,
+            currency=currency,
+            asked_cents=asked_cents,
+            refunded_cents=refunded_cents,
+            payment_intent=payment.stripe_payment_intent_id,
+            desk_url=external_url("desk.index", q=order.code),
+            desk_name=current_app.config["DESK_NAME"],
+            desk_address=current_app.config["DESK_ADDRESS"],
+        )
 
 
 def send_late_payment_refunded(order: Order) -> None:

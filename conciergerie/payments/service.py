@@ -32,7 +32,13 @@ from conciergerie.models import (
 from conciergerie.orders import notifications as order_mails
 from conciergerie.orders import service as orders
 from conciergerie.payments import ledger, notifications
-from conciergerie.payments.gateway import CheckoutLine, CheckoutSession, GatewayError, StripeGateway
+from conciergerie.payments.gateway import (
+    CURRENCY,
+    CheckoutLine,
+    CheckoutSession,
+    GatewayError,
+    StripeGateway,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +114,7 @@ def start_checkout(
         expires_at=expires_at,
     )
     order.stripe_checkout_session_id = checkout.id
+    order.stripe_checkout_amount_cents = sum(x.unit_amount_cents * x.quantity for x in lines)
     orders.record(order, OrderStatus.AWAITING_PAYMENT, actor=order.customer, now=now)
     session.flush()
     return checkout.url or ""
@@ -160,6 +167,7 @@ def start_balance_checkout(
             _("Le paiement en ligne est indisponible pour le moment.")
         ) from error
     order.stripe_checkout_session_id = checkout.id
+    order.stripe_checkout_amount_cents = due
     session.flush()
     return checkout.url or ""
 
@@ -175,7 +183,9 @@ def confirm_payment(
     """Act on a Checkout Session that Stripe says is paid (from the webhook or the return page).
 
     Idempotent: a second call for the same PaymentIntent changes nothing. A payment for an order
-    cancelled meanwhile (its hold expired) is refunded at once, and the customer told.
+    cancelled meanwhile (its hold expired) is refunded at once, and the customer told. The amount
+    and currency Stripe reports paid are checked against what the app asked for this session
+    (`_asked_cents`): see `_after_online_payment` for a payment short of it, or beyond it.
     """
     if checkout.payment_status != "paid" or not checkout.payment_intent:
         return
@@ -193,7 +203,10 @@ def confirm_payment(
     )
     if already is not None:
         return
-    amount = checkout.amount_total if checkout.amount_total is not None else order.total_cents
+    amount = checkout.amount_total
+    if not amount or amount < 0:  # Stripe always says how much it took: nothing to record
+        logger.error("paid Checkout Session %s without an amount: not recorded", checkout.id)
+        return
     due_before = ledger.ledger(order).balance_due_cents
     payment = Payment(
         order=order,
@@ -204,28 +217,54 @@ def confirm_payment(
     )
     session.add(payment)
     session.flush()  # the unique PaymentIntent: a concurrent duplicate stops here
-    _after_online_payment(session, order, amount, due_before=due_before, gateway=gateway, now=now)
+    _after_online_payment(
+        session,
+        payment,
+        currency=checkout.currency,
+        asked=_asked_cents(order, checkout),
+        due_before=due_before,
+        gateway=gateway,
+        now=now,
+    )
     session.flush()
+
+
+def _asked_cents(order: Order, checkout: CheckoutSession) -> int | None:
+    """What the app asked for on `checkout` when it opened it, as kept on the order: that, not
+    the line items or metadata Stripe echoes back, says what the payment should be; the session's
+    amount_total (fetched again from Stripe) says what was paid. None when it is not known: an
+    earlier balance session replaced since, or a session opened before the amount was kept."""
+    if checkout.id != order.stripe_checkout_session_id:
+        return None
+    return order.stripe_checkout_amount_cents
 
 
 def _after_online_payment(
     session: Session,
-    order: Order,
-    amount: int,
+    payment: Payment,
     *,
+    currency: str | None,
+    asked: int | None,
     due_before: int,
     gateway: StripeGateway,
     now: datetime,
 ) -> None:
-    """What a payment just recorded does to its order (locked by the caller): confirms it if it
-    waited for it, or gives it back if the order was cancelled meanwhile, or gives back what
-    exceeds the balance the order owed (`due_before`)."""
-    if order.status in UNPAID:
-        orders.record(
-            order, OrderStatus.CONFIRMED, actor=None, now=now, note=_("Paiement en ligne reçu")
+    """What an online payment just recorded does to its order (locked by the caller).
+
+    A payment in another currency than the app's, or short of what its session asked (`asked`;
+    when it is not known, what the order owed, `due_before`), confirms nothing: see
+    `_refuse_online_payment`. Otherwise it confirms the order if it waited for it, or is given
+    back if the order was cancelled meanwhile; and what exceeds what was asked, or the balance
+    the order owed, is given back at once (more than asked also alerts the concierge).
+    """
+    order, amount = payment.order, payment.amount_cents
+    expected = asked if asked is not None else due_before
+    if currency != CURRENCY or amount < expected:
+        _refuse_online_payment(
+            session, payment, currency=currency, asked=expected, gateway=gateway, now=now
         )
-        order_mails.send_confirmation(order)
-    elif order.status is OrderStatus.CANCELLED:
+        return
+    if order.status is OrderStatus.CANCELLED:
         _note(order, _("Paiement en ligne reçu après annulation"), actor=None, now=now)
         refund(
             session,
@@ -237,20 +276,96 @@ def _after_online_payment(
             now=now,
         )
         notifications.send_late_payment_refunded(order)
+        return
+    if order.status in UNPAID:
+        orders.record(
+            order, OrderStatus.CONFIRMED, actor=None, now=now, note=_("Paiement en ligne reçu")
+        )
+        order_mails.send_confirmation(order)
     else:
         _note(order, _("Paiement en ligne reçu"), actor=None, now=now)
-        excess = amount - due_before
-        if excess > 0:  # the balance paid twice (two sessions, or online after the desk)
-            refund(
-                session,
-                order,
-                amount_cents=excess,
-                reason=_("Solde déjà réglé : trop-perçu remboursé"),
-                actor=None,
-                gateway=gateway,
-                now=now,
-                stripe_only=True,
-            )
+    excess = amount - min(expected, due_before)
+    if excess > 0:
+        _give_back_excess(session, payment, excess, asked=asked, gateway=gateway, now=now)
+
+
+def _give_back_excess(
+    session: Session,
+    payment: Payment,
+    excess: int,
+    *,
+    asked: int | None,
+    gateway: StripeGateway,
+    now: datetime,
+) -> None:
+    """Give back at once what an online payment brought beyond what was owed: more than its
+    session asked (something is wrong: the concierge is alerted too), or a balance paid twice."""
+    order, amount = payment.order, payment.amount_cents
+    over = asked is not None and amount > asked
+    if over:
+        reason = _(
+            "Paiement en ligne de %(paid)s pour %(asked)s demandés : trop-perçu remboursé",
+            paid=money(amount),
+            asked=money(asked),
+        )
+    else:  # the balance paid twice (two sessions, or online after the desk)
+        reason = _("Solde déjà réglé : trop-perçu remboursé")
+    refund(
+        session,
+        order,
+        amount_cents=excess,
+        reason=reason,
+        actor=None,
+        gateway=gateway,
+        now=now,
+        stripe_only=True,
+    )
+    if over:
+        notifications.alert_amount_mismatch(
+            session, payment, currency=CURRENCY, asked_cents=asked, refunded_cents=excess
+        )
+
+
+def _refuse_online_payment(
+    session: Session,
+    payment: Payment,
+    *,
+    currency: str | None,
+    asked: int,
+    gateway: StripeGateway,
+    now: datetime,
+) -> None:
+    """A payment (recorded by the caller) that does not pay what was asked: less, or in another
+    currency. It is given back whole at once through Stripe, and the concierge alerted.
+
+    An order that waited for it is cancelled and its places freed, rather than left awaiting
+    payment: its Checkout Session is complete, so it cannot be paid again, and only the hold's
+    expiry would end it. An order under way (a balance session) stays as it was, the balance
+    still owed: the customer pays it again from the order's page.
+    """
+    order, amount, currency = payment.order, payment.amount_cents, currency or "???"
+    # Taken from the order's online payments: only this one for an order that waited for it.
+    refund(
+        session,
+        order,
+        amount_cents=amount,
+        reason=_(
+            "Paiement en ligne de %(paid)s pour %(asked)s demandés",
+            paid=money(amount, currency),
+            asked=money(asked),
+        ),
+        actor=None,
+        gateway=gateway,
+        now=now,
+        stripe_only=True,
+    )
+    if order.status in UNPAID:
+        fail_payment(
+            session, order, now=now, reason=_("Paiement en ligne différent du montant demandé")
+        )
+    notifications.alert_amount_mismatch(
+        session, payment, currency=currency, asked_cents=asked, refunded_cents=amount
+    )
 
 
 def confirm_on_return(

@@ -1,6 +1,8 @@
 """Stripe in the tests: localstripe (a fake, stateful Stripe server) for PaymentIntents and
 Refunds, and a stub HTTP client for Checkout Sessions, which localstripe lacks. The stub answers
-with payloads shaped like Stripe's API reference (tests/fixtures/stripe/)."""
+with payloads shaped like Stripe's API reference (tests/fixtures/stripe/). The events there
+(checkout.session.completed*.json) are whole, as Stripe posts them to the webhook, written after
+that reference (API version 2024-06-20), not captured from a live account (`pay_as_recorded`)."""
 
 from __future__ import annotations
 
@@ -120,9 +122,14 @@ class CheckoutStub(stripe.RequestsClient):
         )
 
     # What Stripe does when the customer pays: a real PaymentIntent in localstripe, and the
-    # session marked complete and paid.
-    def pay(self, gateway: StripeGateway, session_id: str) -> str:
+    # session marked complete and paid; `as_recorded`, a session object from a recorded event,
+    # says for how much and in which currency Stripe took the money.
+    def pay(
+        self, gateway: StripeGateway, session_id: str, *, as_recorded: dict | None = None
+    ) -> str:
         session = self.sessions[session_id]
+        if as_recorded is not None:
+            session.update({key: as_recorded[key] for key in PAID_FIELDS})
         client = gateway.client
         method = client.v1.payment_methods.create(
             params={
@@ -138,7 +145,7 @@ class CheckoutStub(stripe.RequestsClient):
         intent = client.v1.payment_intents.create(
             params={
                 "amount": session["amount_total"],
-                "currency": "eur",
+                "currency": session["currency"],
                 "payment_method": method.id,
                 "confirm": True,
                 "payment_method_types": ["card"],
@@ -147,6 +154,10 @@ class CheckoutStub(stripe.RequestsClient):
         assert intent.status == "succeeded"
         session.update(status="complete", payment_status="paid", payment_intent=intent.id)
         return intent.id
+
+
+# What a paid session's recorded payload says about the money taken.
+PAID_FIELDS = ("amount_subtotal", "amount_total", "currency", "total_details", "discounts")
 
 
 @pytest.fixture
@@ -199,3 +210,20 @@ def post_signed_body(client, body: bytes, signature: str | None = None):
         data=body,
         headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
     )
+
+
+def pay_as_recorded(client, gateway, checkout_stub, order, name: str, *, session_id=None):
+    """The customer pays `order`'s Checkout Session (or `session_id`) and Stripe posts the event
+    recorded in tests/fixtures/stripe/`name`.json: whole, as Stripe sent it, only pointed at this
+    test's session, order and PaymentIntent. The fake Stripe reports the session paid as the
+    payload says (amount, currency), for the webhook's fetch of it and for refunds."""
+    event = json.loads((FIXTURES / f"{name}.json").read_text())
+    paid = event["data"]["object"]
+    session_id = session_id or order.stripe_checkout_session_id
+    paid.update(
+        id=session_id,
+        client_reference_id=str(order.id),
+        metadata={"order_code": order.code, "order_id": str(order.id)},
+    )
+    paid["payment_intent"] = checkout_stub.pay(gateway, session_id, as_recorded=paid)
+    return post_signed_body(client, json.dumps(event).encode())
