@@ -1,5 +1,6 @@
 """The migration that keeps company subscriptions as dated periods, and its backfill."""
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import flask_migrate
@@ -11,10 +12,30 @@ from conciergerie.extensions import db as _db
 from conciergerie.timeutils import local_date
 
 BEFORE = "3f40a43cd883"  # the revision before company_subscription
+LATER_COLUMNS = (
+    "user_account ADD COLUMN email_confirmed_at DATETIME",
+    "user_account ADD COLUMN company_verified_at DATETIME",
+    "member_company ADD COLUMN email_domains TEXT",
+)
 PERIODS = sa.text(
     "SELECT m.slug, s.starts_on, s.ends_on, s.yearly_fee_cents FROM company_subscription s "
     "JOIN member_company m ON m.id = s.company_id ORDER BY m.slug"
 )
+
+
+@contextmanager
+def _later_columns(session):
+    """Today's models write columns that came later (the accounts' address confirmation, the
+    employees' verification, the companies' domains): they are there while the old data is
+    made (and committed), and gone again before migrating."""
+    for statement in LATER_COLUMNS:
+        session.execute(sa.text(f"ALTER TABLE {statement}"))
+    yield
+    session.commit()
+    for statement in LATER_COLUMNS:
+        table, _add, _column, name, _type = statement.split()
+        session.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {name}"))
+    session.commit()
 
 
 def _periods(conn):
@@ -36,16 +57,11 @@ def test_subscribers_get_a_period_from_the_month_of_the_first_order(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE)
         session = _db.session
-        # Today's models write the accounts' address confirmation, which came later: the column
-        # is there while the old data is made, and gone again before migrating.
-        session.execute(sa.text("ALTER TABLE user_account ADD COLUMN email_confirmed_at DATETIME"))
-        _companies(session)
-        # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
-        make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
-        make_order(session)
-        session.commit()
-        session.execute(sa.text("ALTER TABLE user_account DROP COLUMN email_confirmed_at"))
-        session.commit()
+        with _later_columns(session):
+            _companies(session)
+            # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
+            make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
+            make_order(session)
         session.remove()
         flask_migrate.upgrade()
         with _db.engine.connect() as conn:
@@ -63,8 +79,8 @@ def test_without_any_order_the_periods_start_today(tmp_path):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e.db'}")
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE)
-        _companies(_db.session)
-        _db.session.commit()
+        with _later_columns(_db.session):
+            _companies(_db.session)
         _db.session.remove()
         before = local_date(datetime.now(UTC))
         flask_migrate.upgrade()
