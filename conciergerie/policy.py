@@ -72,3 +72,9 @@ def can_handle_line(user: User, line: OrderLine) -> bool:
 def can_manage_subscription(user: User, subscription: BasketSubscription) -> bool:
     """A basket subscription is its subscriber's alone."""
     return user.is_authenticated and subscription.customer_id == user.id
+
+
+def can_decide_company_claims(user: User) -> bool:
+    """Approving or declining an employee's claim to work for their member company (and so the
+    fee waiver) is the concierge's decision alone."""
+    return user.is_authenticated and user.role is Role.CONCIERGE

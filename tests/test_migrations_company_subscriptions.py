@@ -1,5 +1,6 @@
 """The migration that keeps company subscriptions as dated periods, and its backfill."""
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import flask_migrate
@@ -11,13 +12,13 @@ from conciergerie.extensions import db as _db
 from conciergerie.timeutils import local_date
 
 BEFORE = "3f40a43cd883"  # the revision before company_subscription
-# Columns today's models write that came after BEFORE: there while the old data is made, and gone
-# again before migrating.
-LATER_COLUMNS = [
-    ("user_account", "email_confirmed_at", "DATETIME"),
-    ("customer_order", "stripe_checkout_amount_cents", "INTEGER"),
-    ("customer_order", "discount_cents", "INTEGER DEFAULT 0"),
-]
+LATER_COLUMNS = (
+    "user_account ADD COLUMN email_confirmed_at DATETIME",
+    "user_account ADD COLUMN company_verified_at DATETIME",
+    "member_company ADD COLUMN email_domains TEXT",
+    "customer_order ADD COLUMN stripe_checkout_amount_cents INTEGER",
+    "customer_order ADD COLUMN discount_cents INTEGER DEFAULT 0",
+)
 # Read at every flush (the orders' ledgers), later than the old schema too.
 DISCOUNT_TABLE = (
     "CREATE TABLE discount (id INTEGER PRIMARY KEY, order_id INTEGER, amount_cents INTEGER, "
@@ -27,6 +28,23 @@ PERIODS = sa.text(
     "SELECT m.slug, s.starts_on, s.ends_on, s.yearly_fee_cents FROM company_subscription s "
     "JOIN member_company m ON m.id = s.company_id ORDER BY m.slug"
 )
+
+
+@contextmanager
+def _later_columns(session):
+    """Today's models write columns that came later (the accounts' address confirmation, the
+    employees' verification, the companies' domains): they are there while the old data is
+    made (and committed), and gone again before migrating."""
+    for statement in LATER_COLUMNS:
+        session.execute(sa.text(f"ALTER TABLE {statement}"))
+    session.execute(sa.text(DISCOUNT_TABLE))
+    yield
+    session.commit()
+    for statement in LATER_COLUMNS:
+        table, _add, _column, name, *_type = statement.split()
+        session.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {name}"))
+    session.execute(sa.text("DROP TABLE discount"))
+    session.commit()
 
 
 def _periods(conn):
@@ -48,18 +66,11 @@ def test_subscribers_get_a_period_from_the_month_of_the_first_order(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE)
         session = _db.session
-        for table, column, kind in LATER_COLUMNS:
-            session.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
-        session.execute(sa.text(DISCOUNT_TABLE))
-        _companies(session)
-        # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
-        make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
-        make_order(session)
-        session.commit()
-        for table, column, _kind in LATER_COLUMNS:
-            session.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
-        session.execute(sa.text("DROP TABLE discount"))
-        session.commit()
+        with _later_columns(session):
+            _companies(session)
+            # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
+            make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
+            make_order(session)
         session.remove()
         flask_migrate.upgrade()
         with _db.engine.connect() as conn:
@@ -77,8 +88,8 @@ def test_without_any_order_the_periods_start_today(tmp_path):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e.db'}")
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE)
-        _companies(_db.session)
-        _db.session.commit()
+        with _later_columns(_db.session):
+            _companies(_db.session)
         _db.session.remove()
         before = local_date(datetime.now(UTC))
         flask_migrate.upgrade()

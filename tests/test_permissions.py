@@ -81,6 +81,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("manage.user_list", "GET"): "lddddo",
     ("manage.edit_user", "GET"): "lddddo",
     ("manage.edit_user", "POST"): "lddddo",  # an empty form: errors, nothing saved
+    ("manage.employee_requests", "GET"): "lddddo",
+    # The employee in the URLs is verified already: the concierge gets the refusal (409).
+    ("manage.approve_employee", "POST"): "lddddo",
+    ("manage.decline_employee", "POST"): "lddddo",
     ("reports.dashboard_page", "GET"): "lddddo",
     ("reports.impact_page", "GET"): "lddddo",
     ("reports.impact_csv", "GET"): "lddddo",

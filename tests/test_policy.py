@@ -62,3 +62,9 @@ def test_events_are_organised_by_volunteers_and_the_concierge(make_user):
     assert policy.can_organise_events(make_user(Role.CONCIERGE))
     assert not policy.can_organise_events(make_user(Role.RESIDENT))
     assert not policy.can_organise_events(make_user(Role.PROVIDER))
+
+
+def test_only_the_concierge_decides_an_employees_claim(make_user):
+    assert policy.can_decide_company_claims(make_user(Role.CONCIERGE))
+    for role in (Role.RESIDENT, Role.EMPLOYEE, Role.VOLUNTEER, Role.PROVIDER):
+        assert not policy.can_decide_company_claims(make_user(role))

@@ -102,7 +102,12 @@ class SignUpForm(FlaskForm):
         _l("Votre entreprise à La Grappe"),
         coerce=int,
         validators=[Optional()],
-        description=_l("Seulement si vous travaillez à La Grappe."),
+        description=_l(
+            "Seulement si vous travaillez à La Grappe. Avec votre adresse e-mail "
+            "professionnelle, le lien de confirmation suffit à le vérifier ; sinon, la "
+            "conciergerie le vérifie, et vos commandes ont d'ici là les frais de service "
+            "habituels."
+        ),
     )
     password, confirm = _new_password_fields()
 

@@ -33,14 +33,19 @@ def _desk() -> dict[str, str]:
     return {"desk_name": config["DESK_NAME"], "desk_address": config["DESK_ADDRESS"]}
 
 
-def send_address_confirmation(user: User, confirm_url: str, *, valid_days: int) -> None:
-    """After a sign-up with a new address: the link that proves it and opens the account."""
+def send_address_confirmation(
+    user: User, confirm_url: str, *, valid_days: int, company_by_link: bool = False
+) -> None:
+    """After a sign-up with a new address: the link that proves it and opens the account. It
+    tells an employee how their company is verified: by this link (`company_by_link`, an
+    address on one of its domains) or by the concierge."""
     send_templated(
         user,
         "account_confirm",
         _l("Et voilà Gambetta : confirmez votre adresse"),
         confirm_url=confirm_url,
         valid_days=valid_days,
+        company_by_link=company_by_link,
         **_desk(),
     )
 
@@ -54,5 +59,27 @@ def send_account_exists(user: User, reset_url: str, *, valid_minutes: int) -> No
         _l("Et voilà Gambetta : vous avez déjà un compte"),
         reset_url=reset_url,
         valid_minutes=valid_minutes,
+        **_desk(),
+    )
+
+
+def send_company_verified(user: User) -> None:
+    """The concierge approved the employee's link to their company (accounts.employees)."""
+    send_templated(
+        user,
+        "company_verified",
+        _l("Et voilà Gambetta : votre entreprise est vérifiée"),
+        company_name=user.member_company.name,
+        **_desk(),
+    )
+
+
+def send_company_declined(user: User, *, company_name: str) -> None:
+    """The concierge declined the link: the account goes on as a resident's."""
+    send_templated(
+        user,
+        "company_declined",
+        _l("Et voilà Gambetta : votre entreprise n'a pas pu être vérifiée"),
+        company_name=company_name,
         **_desk(),
     )

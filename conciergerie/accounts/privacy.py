@@ -115,6 +115,7 @@ def _account_data(user: User) -> dict:
         "phone": user.phone,
         "role": user.role.value,
         "member_company": user.member_company.name if user.member_company else None,
+        "member_company_verified_at": _iso(user.company_verified_at),
         "tarif_solidaire": user.solidarity_rate,
         "language": user.locale,
         "created_at": _iso(user.created_at),

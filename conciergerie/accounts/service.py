@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from conciergerie.accounts import notifications, passwords
+from conciergerie.accounts import employees, notifications, passwords
 from conciergerie.errors import DomainError
 from conciergerie.models import MemberCompany, Provider, Role, User, utcnow
 
@@ -105,11 +105,15 @@ def create_user(
     provider: Provider | None = None,
     locale: str = "fr",
     confirmed: bool = True,
+    verify_company: bool = True,
 ) -> User:
     """Create an account of any role, enforcing the rules every entry point shares.
 
     `confirmed`: the address is known to be the person's (an account made by the concierge or a
-    command); a sign-up's is not until its link is followed (`sign_up`).
+    command); a sign-up's is not until its link is followed (`sign_up`). Such an account of an
+    employee is verified with its company at once, its maker chose the company (logged; see
+    accounts.employees), unless `verify_company` is False; a sign-up's claim waits for its link
+    or for the concierge.
 
     Raises EmailTaken when the address has an account, also when the same address signs up
     twice at once: the second insert hits the unique address in a savepoint of its own."""
@@ -140,6 +144,8 @@ def create_user(
         if find_user_by_email(session, email) is None:
             raise  # not the address: a fault of ours, not the person's
         raise EmailTaken(taken, field="email") from error  # signed up a moment ago
+    if confirmed and verify_company:
+        employees.verify_at_creation(user, now=now)
     return user
 
 
@@ -208,7 +214,10 @@ def sign_up(
             session.flush()
             token = make_confirmation_token(user, secret_key=links.secret_key)
             notifications.send_address_confirmation(
-                user, links.confirm(token), valid_days=CONFIRMATION_DAYS
+                user,
+                links.confirm(token),
+                valid_days=CONFIRMATION_DAYS,
+                company_by_link=employees.on_company_domain(user),
             )
             return
     passwords.hash_password(password)  # the work a new account costs: the time tells nothing
@@ -223,7 +232,10 @@ def resend_confirmation(user: User, *, links: SignUpLinks) -> None:
     """The confirmation link again, for an account that signed up and has not confirmed yet."""
     token = make_confirmation_token(user, secret_key=links.secret_key)
     notifications.send_address_confirmation(
-        user, links.confirm(token), valid_days=CONFIRMATION_DAYS
+        user,
+        links.confirm(token),
+        valid_days=CONFIRMATION_DAYS,
+        company_by_link=employees.on_company_domain(user),
     )
 
 
@@ -236,7 +248,9 @@ def make_confirmation_token(user: User, *, secret_key: str) -> str:
 
 
 def confirm_address(session: Session, token: str, *, secret_key: str, now: datetime) -> User:
-    """Confirm the address a sign-up's link was sent to; the account may then sign in.
+    """Confirm the address a sign-up's link was sent to; the account may then sign in. An
+    employee whose address is on one of their company's domains is verified with it
+    (accounts.employees.verify_by_link); another waits for the concierge.
 
     The link works once: an address already confirmed, an expired or altered link, or an
     address changed since, is refused (AccountError, 409 or 422)."""
@@ -257,6 +271,7 @@ def confirm_address(session: Session, token: str, *, secret_key: str, now: datet
             _("Votre adresse est déjà confirmée : connectez-vous avec votre mot de passe.")
         )
     user.email_confirmed_at = now
+    employees.verify_by_link(user, now=now)
     return user
 
 
@@ -334,6 +349,7 @@ def set_password(user: User, new_password: str) -> None:
     user.is_walk_in = False  # a customer served at the counter who now has an online account
     if user.email_confirmed_at is None:  # only a link mailed to the address leads here
         user.email_confirmed_at = utcnow()
+        employees.verify_by_link(user, now=user.email_confirmed_at)
     end_all_sessions(user)
 
 

@@ -95,7 +95,30 @@ def confirm_address(token: str):
     )
     _start_session(user, remember=False)
     flash(_("Bienvenue, %(name)s ! Votre adresse est confirmée.", name=user.full_name), "success")
+    if user.role is Role.EMPLOYEE:
+        _flash_company_state(user)
     return redirect(url_for("catalogue.index"))
+
+
+def _flash_company_state(user) -> None:
+    company = user.member_company.name
+    if user.is_verified_employee:
+        flash(
+            _(
+                "Votre adresse professionnelle confirme que vous travaillez chez %(company)s.",
+                company=company,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "La conciergerie va vérifier que vous travaillez chez %(company)s ; d'ici là, "
+                "vos commandes ont les frais de service habituels.",
+                company=company,
+            ),
+            "info",
+        )
 
 
 def _start_session(user, *, remember: bool) -> None:

@@ -8,11 +8,12 @@ DEMO_PASSWORD = "demo-gambetta-59"
 
 MEMBER_COMPANIES = [
     # slug, name, headcount in the building, yearly subscription in cents (0: not subscribing;
-    # the cluster's scale runs from 300 € to 4,000 € by headcount)
-    ("initiatives-et-cite", "Initiatives et Cité", 8, 110_000),
-    ("grands-ensemble", "Grands Ensemble", 35, 380_000),
-    ("smart", "Smart", 20, 0),
-    ("et-voila-gambetta", "Et voilà Gambetta (association)", 1, 30_000),
+    # the cluster's scale runs from 300 € to 4,000 € by headcount), the domains of the staff's
+    # addresses (made up, under example.org: a sign-up there is verified by its link)
+    ("initiatives-et-cite", "Initiatives et Cité", 8, 110_000, "initiatives-et-cite.example.org"),
+    ("grands-ensemble", "Grands Ensemble", 35, 380_000, "grands-ensemble.example.org"),
+    ("smart", "Smart", 20, 0, "smart.example.org"),
+    ("et-voila-gambetta", "Et voilà Gambetta (association)", 1, 30_000, "etvoila.example.org"),
 ]
 
 CATEGORIES = [
@@ -302,12 +303,17 @@ USERS = [
     ("concierge@example.org", "Camille Delattre", "concierge", None, None),
     ("habitante@example.org", "Nadia Benali", "resident", None, None),
     ("salarie@example.org", "Thomas Vandamme", "employee", "grands-ensemble", None),
+    # Signed up with a personal address: waits for the concierge (/gestion/salaries-a-verifier).
+    ("salariee@example.org", "Julie Lemaire", "employee", "initiatives-et-cite", None),
     ("benevole@example.org", "Léa Dufour", "volunteer", None, None),
     ("volontaire2@example.org", "Yanis Morel", "volunteer", None, None),
     ("volontaire3@example.org", "Inès Carpentier", "volunteer", None, None),
     ("cordonnier@example.org", "Jean-Marc Lefebvre", "provider", None, "cordonnerie-gambetta"),
     ("repassage@example.org", "Samia Haddad", "provider", None, "lille-sud-insertion"),
 ]
+
+# Employees whose link to their company waits for the concierge's decision.
+PENDING_EMPLOYEES = {"salariee@example.org"}
 
 # The three civic-service volunteers: how they move, and when they do rounds (local time).
 VOLUNTEERS = {

@@ -59,7 +59,7 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
 
 def _load_companies(session: Session, created: Counter[str], *, now: datetime) -> None:
     new_year = at_local(local_date(now).replace(month=1, day=1), time(0))
-    for slug, name, headcount, yearly_fee_cents in data.MEMBER_COMPANIES:
+    for slug, name, headcount, yearly_fee_cents, domains in data.MEMBER_COMPANIES:
         if _by_slug(session, MemberCompany, slug) is None:
             company = MemberCompany(
                 slug=slug,
@@ -67,6 +67,7 @@ def _load_companies(session: Session, created: Counter[str], *, now: datetime) -
                 headcount=headcount,
                 is_subscriber=yearly_fee_cents > 0,
                 yearly_fee_cents=yearly_fee_cents,
+                email_domains=domains,
             )
             session.add(company)
             # Subscribing since the first of January: the demo's months all have that income.
@@ -159,6 +160,7 @@ def _load_accounts(session: Session, created: Counter[str], *, now: datetime) ->
             member_company=_by_slug(session, MemberCompany, company_slug) if company_slug else None,
             provider=_by_slug(session, Provider, provider_slug) if provider_slug else None,
             now=now,
+            verify_company=email not in data.PENDING_EMPLOYEES,
         )
         created["comptes"] += 1
 

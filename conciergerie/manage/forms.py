@@ -260,13 +260,30 @@ class CompanyForm(FlaskForm):
         ),
     )
 
+    email_domains = _text(
+        _l("Domaines des adresses e-mail des salarié·es"),
+        500,
+        required=False,
+        description=_l(
+            "Par exemple grands-ensemble.fr, séparés par des virgules. Un·e salarié·e qui "
+            "s'inscrit avec une adresse sur l'un d'eux est vérifié·e par le lien de "
+            "confirmation ; les autres attendent votre accord."
+        ),
+    )
+
     def values(self) -> dict[str, object]:
-        """The company's columns, from the validated form (the day of the change aside)."""
+        """The company's columns, from the validated form (the day of the change aside; the
+        domains as written, manage.service.save_company normalises them)."""
         return {
             **{name: getattr(self, name).data for name in ("name", "slug", "headcount")},
             "is_subscriber": self.is_subscriber.data,
             "yearly_fee_cents": cents(self.yearly_fee.data),
+            "email_domains": self.email_domains.data or "",
         }
+
+
+class DecisionForm(FlaskForm):
+    """No fields: approving or declining an employee's request is a POST with its CSRF token."""
 
 
 ROLE_CHOICES = [

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from conciergerie.accounts import employees
 from conciergerie.errors import DomainError
 from conciergerie.models import (
     AuditEntry,
@@ -66,11 +67,18 @@ AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
     ),  # fmt: skip
     MemberCompany: (
         "member_company",
-        ("name", "slug", "headcount", "is_subscriber", "yearly_fee_cents"),
+        ("name", "slug", "headcount", "is_subscriber", "yearly_fee_cents", "email_domains"),
     ),
     User: (
         "user",
-        ("role", "member_company_id", "provider_id", "solidarity_rate", "is_active_account"),
+        (
+            "role",
+            "member_company_id",
+            "company_verified_at",
+            "provider_id",
+            "solidarity_rate",
+            "is_active_account",
+        ),
     ),
 }
 
@@ -320,10 +328,24 @@ def _save_company(session, company, *, actor, now, effective_on) -> None:
             _("Une entreprise qui ne s'abonne pas ne paie pas d'abonnement : mettez 0."),
             "yearly_fee",
         )
+    try:
+        company.email_domains = employees.normalise_domains(company.email_domains)
+    except employees.EmployeeError as error:
+        raise ManageError(str(error), "email_domains") from error
     if company.id is None:
         session.add(company)
-    record(session, company, actor=actor, now=now)
+    record(session, company, actor=actor, now=now, extra=_waivers_ended(session, company))
     keep_subscription_history(session, company, now=now, effective_on=effective_on)
+
+
+def _waivers_ended(session: Session, company: MemberCompany) -> dict[str, list]:
+    """For the log of a company that stops subscribing: whose fee waiver ends with it (the
+    verified employees, by number), from the day the change takes effect."""
+    stops = True in sa.inspect(company).attrs.is_subscriber.history.deleted
+    if company.id is None or not stops or company.is_subscriber:
+        return {}
+    ids = employees.verified_employee_ids(session, company)
+    return {"fee_waiver_ended": [None, ", ".join(f"#{i}" for i in ids)]} if ids else {}
 
 
 def keep_subscription_history(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from conciergerie.accounts import employees
 from conciergerie.accounts import service as accounts
 from conciergerie.manage.service import ManageConflict, ManageError, record
 from conciergerie.models import AuditEntry, MemberCompany, Provider, Role, User, VolunteerProfile
@@ -131,6 +132,13 @@ def _update_user(
         user.role in ROUND_ROLES
         and user.is_active_account
         and (role not in ROUND_ROLES or not is_active)
+    )
+    # Before the role changes: she chose the company herself (verified), or took it away.
+    employees.follow_role_change(
+        user,
+        role=role,
+        member_company_id=member_company.id if member_company else None,
+        now=now,
     )
     # The ids, not the relationships: their history is what the log records.
     user.role = role

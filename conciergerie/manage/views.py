@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from conciergerie.accounts import employees
 from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
@@ -50,7 +51,12 @@ def _saved(obj: object) -> bool:
 def index():
     providers = db.session.scalars(sa.select(Provider).order_by(Provider.name)).all()
     companies = db.session.scalars(sa.select(MemberCompany).order_by(MemberCompany.name)).all()
-    return render_template("manage/index.html", providers=providers, companies=companies)
+    return render_template(
+        "manage/index.html",
+        providers=providers,
+        companies=companies,
+        pending=employees.count_pending(db.session),
+    )
 
 
 # Providers -------------------------------------------------------------------------------------
@@ -162,6 +168,7 @@ def _company_page(company: MemberCompany):
     form = forms.CompanyForm(obj=company)
     if not form.is_submitted():
         form.yearly_fee.data = Decimal(company.yearly_fee_cents or 0) / 100
+        form.email_domains.data = ", ".join(company.domains)
 
     def page():
         saved = _saved(company)
@@ -256,6 +263,66 @@ def edit_user(user_id: int):
             "info",
         )
     return redirect(url_for("manage.user_list"))
+
+
+# Employees' requests ---------------------------------------------------------------------------
+
+
+def _requests_page():
+    return render_template(
+        "manage/employee_requests.html",
+        requests=employees.pending_requests(db.session),
+        on_company_domain=employees.on_company_domain,
+        can_mail=can_mail,
+    )
+
+
+@bp.get("/salaries-a-verifier")
+@role_required(Role.CONCIERGE)
+def employee_requests():
+    """The employees whose link to their company waits for the concierge's decision."""
+    return _requests_page()
+
+
+@bp.post("/salaries-a-verifier/<id:user_id>/accepter")
+@role_required(Role.CONCIERGE)
+def approve_employee(user_id: int):
+    """Approve one request. Refused (decided already, address not confirmed): the list again,
+    with the reason."""
+    user = db.get_or_404(User, user_id)
+    if not forms.DecisionForm().validate_on_submit():
+        abort(400)
+    on_refusal(_requests_page)
+    employees.approve(db.session, user, actor=_actor(), now=utcnow())
+    flash(
+        _(
+            "%(name)s est rattaché·e à %(company)s : plus de frais de service tant que "
+            "l'entreprise est abonnée.",
+            name=user.full_name,
+            company=user.member_company.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("manage.employee_requests"))
+
+
+@bp.post("/salaries-a-verifier/<id:user_id>/refuser")
+@role_required(Role.CONCIERGE)
+def decline_employee(user_id: int):
+    """Decline one request: the account goes on as a resident's. Refused as approve_employee."""
+    user = db.get_or_404(User, user_id)
+    if not forms.DecisionForm().validate_on_submit():
+        abort(400)
+    on_refusal(_requests_page)
+    employees.decline(db.session, user, actor=_actor(), now=utcnow())
+    flash(
+        _(
+            "La demande de %(name)s est refusée : son compte devient celui d'un·e habitant·e.",
+            name=user.full_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("manage.employee_requests"))
 
 
 @bp.get("/journal")

@@ -43,6 +43,10 @@ class MemberCompany(Base):
     is_subscriber: Mapped[bool] = mapped_column(default=False)
     # The yearly subscription while it subscribes (by headcount: 300 to 4,000 €), in cents.
     yearly_fee_cents: Mapped[int] = mapped_column(default=0)
+    # The domains of its staff's e-mail addresses, lower-cased, separated by one space
+    # ("grands-ensemble.fr ge-lille.org"; see accounts.employees.normalise_domains): an
+    # employee whose address on one of them is confirmed by a link is verified at once.
+    email_domains: Mapped[str] = mapped_column(sa.Text, default="")
 
     subscriptions: Mapped[list[CompanySubscription]] = relationship(
         back_populates="company",
@@ -55,6 +59,10 @@ class MemberCompany(Base):
         sa.CheckConstraint("headcount >= 0", name="headcount_not_negative"),
         sa.CheckConstraint("yearly_fee_cents >= 0", name="yearly_fee_not_negative"),
     )
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return tuple((self.email_domains or "").split())
 
     def __repr__(self) -> str:
         return f"<MemberCompany {self.slug}>"
@@ -113,6 +121,11 @@ class User(UserMixin, Base):
     provider_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("provider.id", ondelete="RESTRICT"), index=True
     )
+    # An employee's link to their company (role and member_company_id) is a claim until it is
+    # verified: by the confirmation link of an address on one of the company's domains, or by
+    # the concierge (accounts.employees). Only then does the company's subscription waive the
+    # service fee. None for everyone else.
+    company_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Tarif solidaire, granted by the concierge: no service fee on orders.
     solidarity_rate: Mapped[bool] = mapped_column(default=False)
     # Served at the counter without signing up (name, phone and maybe an e-mail): no password;
@@ -141,6 +154,9 @@ class User(UserMixin, Base):
         sa.CheckConstraint(
             "(role = 'provider') = (provider_id IS NOT NULL)", name="provider_staff_has_provider"
         ),
+        sa.CheckConstraint(
+            "company_verified_at IS NULL OR role = 'employee'", name="only_employees_verified"
+        ),
     )
 
     # Flask-Login ---------------------------------------------------------------------------
@@ -159,6 +175,16 @@ class User(UserMixin, Base):
     @property
     def is_customer(self) -> bool:
         return self.role.is_customer
+
+    @property
+    def is_verified_employee(self) -> bool:
+        """An employee whose link to their member company is verified (link or concierge)."""
+        return self.role is Role.EMPLOYEE and self.company_verified_at is not None
+
+    @property
+    def awaits_company_verification(self) -> bool:
+        """An employee whose link to their company is still only claimed."""
+        return self.role is Role.EMPLOYEE and self.company_verified_at is None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"

@@ -7,6 +7,7 @@ rolls back on error.
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -126,15 +127,44 @@ class Quote:
 # Prices -----------------------------------------------------------------------------------------
 
 
-def service_fee_cents(customer: User, settings: OrderSettings) -> int:
-    """The desk's fee on one order: none for employees of a subscribing company of La Grappe nor
-    for the tarif solidaire; a small fee for everybody else."""
+class FeeBasis(enum.StrEnum):
+    """Why an order costs the desk's service fee or not (the basket says it)."""
+
+    SOLIDARITY = "solidarity"  # the tarif solidaire: waived
+    SUBSCRIBING_COMPANY = "company"  # a verified employee of a subscribing company: waived
+    STANDARD = "standard"
+    COMPANY_UNVERIFIED = "unverified"  # an employee whose link to the company is only claimed
+    COMPANY_NOT_SUBSCRIBING = "not_subscribing"  # an employee of a company that does not pay
+
+    @property
+    def waived(self) -> bool:
+        return self in (FeeBasis.SOLIDARITY, FeeBasis.SUBSCRIBING_COMPANY)
+
+
+def fee_basis(customer: User) -> FeeBasis:
+    """The rule that sets `customer`'s service fee today.
+
+    An employee's fee is waived only while their link to the company is verified (by a link
+    on one of its domains or by the concierge, accounts.employees) and the company subscribes
+    today. `is_subscriber` is today's state of its subscription periods: stopping ends the
+    running period the day before the change (manage.service.keep_subscription_history), so
+    the waiver ends on the day the company stops, and no period ends in the future."""
     if customer.solidarity_rate:
-        return 0
+        return FeeBasis.SOLIDARITY
     company = customer.member_company
-    if customer.role is Role.EMPLOYEE and company is not None and company.is_subscriber:
-        return 0
-    return settings.resident_fee_cents
+    if customer.role is not Role.EMPLOYEE or company is None:
+        return FeeBasis.STANDARD
+    if not company.is_subscriber:
+        return FeeBasis.COMPANY_NOT_SUBSCRIBING
+    if customer.company_verified_at is None:
+        return FeeBasis.COMPANY_UNVERIFIED
+    return FeeBasis.SUBSCRIBING_COMPANY
+
+
+def service_fee_cents(customer: User, settings: OrderSettings) -> int:
+    """The desk's fee on one order: none for the verified employees of a subscribing company of
+    La Grappe nor for the tarif solidaire; a small fee for everybody else (`fee_basis`)."""
+    return 0 if fee_basis(customer).waived else settings.resident_fee_cents
 
 
 def quote(lines: Sequence[RequestedLine], customer: User, settings: OrderSettings) -> Quote:

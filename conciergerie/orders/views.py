@@ -76,12 +76,18 @@ def add_to_basket():
 @bp.get("/panier")
 def show_basket():
     lines = basket.lines(db.session, basket.read(session))
-    quote = None
+    quote = fee_basis = None
     if current_user.is_authenticated and current_user.is_customer:
         quote = service.quote(lines, current_user, order_settings())
+        fee_basis = service.fee_basis(current_user)
     subtotal = sum(line.total_cents for line in lines)
     return render_template(
-        "orders/basket.html", lines=lines, quote=quote, subtotal=subtotal, form=UpdateBasketForm()
+        "orders/basket.html",
+        lines=lines,
+        quote=quote,
+        fee_basis=fee_basis,
+        subtotal=subtotal,
+        form=UpdateBasketForm(),
     )
 
 
@@ -173,6 +179,7 @@ def checkout():
             form=form,
             lines=lines,
             quote=quote,
+            fee_basis=service.fee_basis(current_user),
             dropoff=dropoff,
             # The first day a pickup is offered (the rule's day may be a closed one).
             first_pickup=pickup_slots[0].starts_at if pickup_slots else earliest,

@@ -78,6 +78,42 @@ def test_employee_signs_up_with_their_company(client, session, make_member_compa
     assert user_by_email(session, "thomas@example.org").member_company_id == company.id
 
 
+def _employee_signs_up(client, make_member_company, email):
+    company = make_member_company(
+        name="Grands Ensemble", email_domains="grands-ensemble.fr", is_subscriber=True
+    )
+    data = signup_data(email=email, customer_type="employee", member_company=str(company.id))
+    assert submit(client, SIGNUP, data).status_code == 200
+
+
+def test_an_employee_with_an_address_on_the_company_domain_is_verified_by_the_link(
+    client, session, outbox, make_member_company
+):
+    _employee_signs_up(client, make_member_company, "thomas@grands-ensemble.fr")
+    assert user_by_email(session, "thomas@grands-ensemble.fr").awaits_company_verification
+    [mail] = list(outbox)
+    assert "confirme aussi que vous travaillez chez Grands Ensemble" in mail.body
+    page = client.get(_path(CONFIRM_LINK.search(mail.body).group(0)), follow_redirects=True)
+    assert "Votre adresse professionnelle confirme que vous travaillez chez Grands Ensemble" in (
+        page.get_data(as_text=True)
+    )
+    assert user_by_email(session, "thomas@grands-ensemble.fr").is_verified_employee
+    assert "(à vérifier)" not in client.get(PROFILE).get_data(as_text=True)
+
+
+def test_an_employee_with_another_address_is_told_the_concierge_will_check(
+    client, session, outbox, make_member_company
+):
+    _employee_signs_up(client, make_member_company, "thomas@example.org")
+    [mail] = list(outbox)
+    page = client.get(_path(CONFIRM_LINK.search(mail.body).group(0)), follow_redirects=True)
+    assert "La conciergerie va vérifier que vous travaillez chez Grands Ensemble" in (
+        page.get_data(as_text=True)
+    )
+    assert user_by_email(session, "thomas@example.org").awaits_company_verification
+    assert "Salarié·e de Grands Ensemble (à vérifier)" in client.get(PROFILE).get_data(as_text=True)
+
+
 def test_employee_must_choose_a_company(client, session):
     response = submit(client, SIGNUP, signup_data(customer_type="employee"))
     assert response.status_code == 422

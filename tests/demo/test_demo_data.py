@@ -88,6 +88,18 @@ def test_demo_companies_subscribe_since_the_first_of_january(session):
     assert subscriptions_in(session, date(2025, 12, 1)) == 0
 
 
+def test_demo_companies_have_domains_and_one_employee_waits_for_the_concierge(session):
+    from conciergerie.accounts import employees
+    from conciergerie.accounts.service import find_user_by_email
+
+    load_demo_data(session, now=NOW)
+    company = session.scalar(sa.select(MemberCompany).where(MemberCompany.slug == "smart"))
+    assert company.domains == ("smart.example.org",)
+    assert find_user_by_email(session, "salarie@example.org").is_verified_employee
+    [waiting] = employees.pending_requests(session)
+    assert waiting.email == "salariee@example.org"
+
+
 def test_demo_command_is_idempotent(app, session):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo-data"])

@@ -68,9 +68,11 @@ def test_a_role_change_is_logged_field_by_field_and_ends_their_sessions(session,
     assert person.session_version == version + 1
     assert (entry.entity, entry.entity_id, entry.label) == ("user", person.id, f"#{person.id}")
     assert entry.actor_id == concierge.id and entry.at == NOW and entry.action == "update"
+    # She chose the company herself: the link to it is verified at once.
     assert entry.changes == {
         "role": ["resident", "employee"],
         "member_company_id": [None, str(company.id)],
+        "company_verified_at": [None, str(NOW)],
     }
 
 
@@ -253,7 +255,9 @@ def test_an_edit_is_saved_logged_and_signs_the_person_out(
     assert person.solidarity_rate is True
     assert theirs.get("/compte/").status_code == 302  # signed out
     [entry] = _entries(session)
-    assert set(entry.changes) == {"role", "member_company_id", "solidarity_rate"}
+    assert set(entry.changes) == {
+        "role", "member_company_id", "company_verified_at", "solidarity_rate"
+    }  # fmt: skip
     assert "Le compte de Nadia B. est enregistré." in client.get(response.location).get_data(
         as_text=True
     )

@@ -72,6 +72,10 @@ def test_service_fee_by_customer(session, f):
         service.service_fee_cents(f.user(Role.EMPLOYEE, member_company=subscriber), SETTINGS) == 0
     )
     assert service.service_fee_cents(f.user(Role.EMPLOYEE, member_company=other), SETTINGS) == 150
+    # A claim not verified yet (by a link on the company's domain or by the concierge).
+    claimed = f.user(Role.EMPLOYEE, member_company=subscriber, company_verified_at=None)
+    assert service.service_fee_cents(claimed, SETTINGS) == 150
+    assert service.fee_basis(claimed) is service.FeeBasis.COMPANY_UNVERIFIED
 
 
 def test_pay_at_desk_confirms_at_once_with_history(session, f):

@@ -72,6 +72,26 @@ def test_basket_shows_the_fee_of_the_customer(client, offer, login_as, make_memb
     assert "offerts" in html and "18,00\xa0€" in html
 
 
+def test_the_basket_says_why_an_employee_not_yet_verified_pays_the_fee(
+    client, offer, login_as, make_member_company
+):
+    company = make_member_company(name="Grands Ensemble", is_subscriber=True)
+    login_as(Role.EMPLOYEE, member_company=company, company_verified_at=None)
+    add(client, offer)
+    html = client.get("/panier").get_data(as_text=True)
+    assert "offerts" not in html and "1,50\xa0€" in html and "19,50\xa0€" in html
+    assert "Votre rattachement à Grands Ensemble n'est pas encore vérifié" in html
+
+
+def test_the_basket_says_when_the_company_does_not_subscribe(
+    client, offer, login_as, make_member_company
+):
+    login_as(Role.EMPLOYEE, member_company=make_member_company(name="Smart"))
+    add(client, offer)
+    html = client.get("/panier").get_data(as_text=True)
+    assert "1,50\xa0€" in html and "Smart n'est pas abonnée à la conciergerie" in html
+
+
 def test_checkout_needs_an_account(client, offer):
     add(client, offer)
     response = client.get("/commande")
