@@ -36,15 +36,18 @@ def test_subscribers_get_a_period_from_the_month_of_the_first_order(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE)
         session = _db.session
-        # Today's models write the accounts' address confirmation, which came later: the column
-        # is there while the old data is made, and gone again before migrating.
+        # Today's models write the accounts' address confirmation and the orders' origin, which
+        # came later: the columns are there while the old data is made, and gone again before
+        # migrating.
         session.execute(sa.text("ALTER TABLE user_account ADD COLUMN email_confirmed_at DATETIME"))
+        session.execute(sa.text("ALTER TABLE customer_order ADD COLUMN origin VARCHAR(32)"))
         _companies(session)
         # 31 August, 22:30 UTC is 1 September, 00:30 in Paris: September is the first month.
         make_order(session).placed_at = datetime(2026, 8, 31, 22, 30, tzinfo=UTC)
         make_order(session)
         session.commit()
         session.execute(sa.text("ALTER TABLE user_account DROP COLUMN email_confirmed_at"))
+        session.execute(sa.text("ALTER TABLE customer_order DROP COLUMN origin"))
         session.commit()
         session.remove()
         flask_migrate.upgrade()

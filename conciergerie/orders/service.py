@@ -26,6 +26,7 @@ from conciergerie.models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderOrigin,
     OrderStatus,
     PaymentMethod,
     QuoteState,
@@ -229,6 +230,12 @@ def _check_lines(lines: Sequence[RequestedLine]) -> None:
             )
 
 
+def _origin(at_counter: User | None, *, for_subscription: bool) -> OrderOrigin:
+    if at_counter is not None:
+        return OrderOrigin.COUNTER
+    return OrderOrigin.SUBSCRIPTION if for_subscription else OrderOrigin.CUSTOMER
+
+
 def _check_request(
     customer: User,
     lines: Sequence[RequestedLine],
@@ -342,7 +349,7 @@ def _new_order(
     settings: OrderSettings,
     idempotency_key: str | None,
     idempotency_fingerprint: str | None,
-    at_counter: User | None,
+    origin: OrderOrigin,
 ) -> Order:
     """The order with its prices and deadlines, not yet added to the session."""
     price = quote(lines, customer, settings)
@@ -351,6 +358,7 @@ def _new_order(
         customer=customer,
         status=OrderStatus.PLACED,
         payment_method=payment,
+        origin=origin,
         dropoff_slot=dropoff_slot,
         pickup_slot=pickup_slot,
         note=note,
@@ -360,7 +368,7 @@ def _new_order(
         placed_at=now,
         cancellable_until=(
             now
-            if at_counter is not None and needs_dropoff(lines)
+            if origin is OrderOrigin.COUNTER and needs_dropoff(lines)
             else cancellation_deadline(lines, dropoff_slot=dropoff_slot, now=now)
         ),
         idempotency_key=idempotency_key,
@@ -458,17 +466,20 @@ def place_order(
     idempotency_key: str | None = None,
     idempotency_fingerprint: str | None = None,
     at_counter: User | None = None,
+    for_subscription: bool = False,
     confirm_by_mail: bool = True,
 ) -> Order:
     """Place an order: check it, take its places in the slots, copy the prices.
 
     Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
-    the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
-    dropped off at once). The customer's confirmation is written to the outbox with the order (paid
-    at the desk; an online order, once paid), unless `confirm_by_mail` is false (a subscription's
-    order is announced by the subscription's own mail). Raises OrderError (SlotUnavailable when
-    a slot is full): nothing of it may be kept, since a place may already have been taken.
+    the counter, who hands the items in now (no drop-off slot; paid at the desk; dropped off at
+    once); `for_subscription`: the job, for a subscription's basket; else the customer's own
+    order (`Order.origin` keeps which). The confirmation is written to the outbox with the order
+    (paid at the desk; online, once paid) unless `confirm_by_mail` is false (a subscription's
+    own mail tells it). Raises OrderError (SlotUnavailable when a slot is full): nothing of it
+    may be kept, since a place may already have been taken.
     """
+    origin = _origin(at_counter, for_subscription=for_subscription)
     _check_request(
         customer, lines, payment, settings, at_counter=at_counter, dropoff_slot=dropoff_slot
     )
@@ -490,7 +501,7 @@ def place_order(
         settings=settings,
         idempotency_key=idempotency_key,
         idempotency_fingerprint=idempotency_fingerprint,
-        at_counter=at_counter,
+        origin=origin,
     )
     _record_first_events(
         order, lines, customer=customer, payment=payment, at_counter=at_counter, now=now
