@@ -117,6 +117,13 @@ class Config:
     TRANSPORT_MARGIN_WORKING_DAYS = int(os.environ.get("TRANSPORT_MARGIN_WORKING_DAYS", "1"))
     # Service fee per order for residents (none for subscribers' employees or the tarif solidaire).
     RESIDENT_FEE_CENTS = int(os.environ.get("RESIDENT_FEE_CENTS", "150"))
+    # A customer's own order (website or API) holds at most this many items, its lines' quantities
+    # added up (a basket is one, a "lot de 5 chemises" one); the desk may take more at the counter.
+    MAX_ITEMS_PER_ORDER = int(os.environ.get("MAX_ITEMS_PER_ORDER", "20"))
+    # A customer holds at most this many orders of their own paid at the desk and not yet
+    # dropped off (each holds slot places, unpaid); paid online, taken at the counter or placed
+    # by a basket subscription, an order does not count.
+    MAX_OPEN_DESK_ORDERS = int(os.environ.get("MAX_OPEN_DESK_ORDERS", "3"))
 
     # Stripe: no secret key, no online payment (paying at the desk always works).
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")

@@ -18,6 +18,7 @@ LATER_COLUMNS = (
     "member_company ADD COLUMN email_domains TEXT",
     "customer_order ADD COLUMN stripe_checkout_amount_cents INTEGER",
     "customer_order ADD COLUMN discount_cents INTEGER DEFAULT 0",
+    "customer_order ADD COLUMN origin VARCHAR(32)",
 )
 # Read at every flush (the orders' ledgers), later than the old schema too.
 DISCOUNT_TABLE = (

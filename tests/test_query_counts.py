@@ -4,6 +4,7 @@ data, then with ten times as much, and must run the same number of SQL statement
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from conciergerie.rounds import service as rounds
 from tests.conftest import sign_in
 from tests.factories import (
     NOW,
+    SETTINGS,
     make_offer,
     make_order,
     make_provider,
@@ -76,6 +78,10 @@ def test_the_catalogue_and_a_provider_page(client, db, session):
     assert after == before
 
 
+# One customer holding more open orders than they may place (tests/orders/test_limits.py).
+MANY_OPEN = replace(SETTINGS, max_open_desk_orders=1000)
+
+
 def place(session, customer, n: int, start: int):
     pickup = make_slot(session, starts_at=datetime(2026, 12, 2, 17, 0, tzinfo=UTC), capacity=1000)
     for i in range(n):
@@ -85,7 +91,7 @@ def place(session, customer, n: int, start: int):
             + timedelta(minutes=30 * (start + i)),
             capacity=1000,
         )
-        make_order(session, customer=customer, dropoff=dropoff, pickup=pickup)
+        make_order(session, customer=customer, dropoff=dropoff, pickup=pickup, settings=MANY_OPEN)
 
 
 def test_my_orders_and_the_desk(client, db, session):

@@ -25,6 +25,7 @@ from conciergerie.models import (
     RoundAction,
     utcnow,
 )
+from conciergerie.models.orders import MAX_LINE_QUANTITY
 from conciergerie.payments import ledger
 from conciergerie.rounds.service import provider_opening
 from conciergerie.security import MAX_ID
@@ -181,7 +182,14 @@ class RequestedLine(Body):
     offer_id = Id(required=True, unknown=_l("Offre inconnue."))
     quantity = Int(
         required=True,
-        validate=validate.Range(min=1, max=50, error=_l("Entre 1 et 50 à la fois.")),
+        validate=validate.Range(
+            min=1, max=MAX_LINE_QUANTITY, error=_l("Entre 1 et %(max)d.", max=MAX_LINE_QUANTITY)
+        ),
+        metadata={
+            "description": 'Items of this offer (a basket is one, a "lot de 5" is one). The '
+            "order holds MAX_ITEMS_PER_ORDER items at most in all (20 unless configured): more "
+            "is a 422 `too_many_items`."
+        },
     )
 
 
@@ -189,6 +197,9 @@ class OrderRequest(Body):
     lines = Items(
         fields.Nested(RequestedLine),
         required=True,
+        metadata={
+            "description": "Lines of the same offer are added up into one line of the order."
+        },
         validate=[
             validate.Length(min=1, error=_l("Au moins une ligne est attendue.")),
             validate.Length(max=30, error=_l("Trente lignes au plus.")),

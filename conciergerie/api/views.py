@@ -241,7 +241,12 @@ def _slot(slot_id: int | None, field: str) -> DeskSlot | None:
         "another request right now (`idempotency_replay`).",
         422: "Invalid input; `field` names it: a value not as documented, an unknown offer "
         "(`lines[0].offer_id`) or slot, a slot too early for the work, a key already used "
-        "for another order (`idempotency_mismatch`).",
+        "for another order (`idempotency_mismatch`). Or a limit of the customer's own orders: "
+        "more items in all than an order may hold (`too_many_items`, field `lines`; "
+        "MAX_ITEMS_PER_ORDER, 20 unless configured, the lines' quantities added up), or paid "
+        "at the desk while the customer already holds as many orders paid at the desk and not "
+        "yet dropped off as they may (`too_many_open_orders`, field `payment`; "
+        "MAX_OPEN_DESK_ORDERS, 3 unless configured; orders paid online do not count).",
         503: "Online payment is unavailable (`payment_unavailable`), or the database cannot "
         "be reached (`unavailable`).",
     }

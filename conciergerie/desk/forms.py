@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from conciergerie.desk.service import MAX_REMARKS_LENGTH
 from conciergerie.models import OfferKind, Order
-from conciergerie.orders.service import MAX_NOTE_LENGTH, MAX_QUANTITY
+from conciergerie.models.orders import MAX_LINE_QUANTITY
+from conciergerie.orders.service import MAX_NOTE_LENGTH
 
 COUNTER_LINES = 3  # lines of an order taken at the counter (one is enough most of the time)
 
@@ -44,9 +45,10 @@ class CounterLineForm(Form):
         default=1,
         validators=[
             Optional(),
-            NumberRange(1, MAX_QUANTITY, _l("Entre 1 et %(max)d.", max=MAX_QUANTITY)),
+            # No limit of items at the counter: the desk takes what the customer brings.
+            NumberRange(1, MAX_LINE_QUANTITY, _l("Entre 1 et %(max)d.", max=MAX_LINE_QUANTITY)),
         ],
-        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY},
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_LINE_QUANTITY},
     )
 
 

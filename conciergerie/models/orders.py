@@ -59,6 +59,21 @@ class PaymentMethod(enum.StrEnum):
     ONLINE = "online"  # Stripe Checkout
 
 
+class OrderOrigin(enum.StrEnum):
+    """Who placed an order. The limits on what a customer may order (orders.service) hold for
+    the customer's own orders only."""
+
+    CUSTOMER = "customer"  # the customer, on the website or through the API
+    COUNTER = "counter"  # the concierge, serving the customer at the counter
+    SUBSCRIPTION = "subscription"  # the scheduled job, for a delivery of a basket subscription
+
+
+# No order line holds more: a slip of the keyboard at the counter (1,000 shirts is no order).
+# Customers' own orders are held lower, to MAX_ITEMS_PER_ORDER items in all (orders.service).
+# Also OrderLine's CHECK, set by migration 196380986b86: changing it takes a migration.
+MAX_LINE_QUANTITY = 999
+
+
 class Order(Base):
     __tablename__ = "customer_order"
 
@@ -70,6 +85,9 @@ class Order(Base):
     status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus, "order_status"))
     payment_method: Mapped[PaymentMethod] = mapped_column(
         enum_column(PaymentMethod, "payment_method")
+    )
+    origin: Mapped[OrderOrigin] = mapped_column(
+        enum_column(OrderOrigin, "order_origin"), default=OrderOrigin.CUSTOMER
     )
     # No drop-off for an order of baskets only.
     dropoff_slot_id: Mapped[int | None] = mapped_column(
@@ -189,7 +207,9 @@ class OrderLine(Base):
     provider: Mapped[Provider] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint("quantity >= 1 AND quantity <= 50", name="quantity_range"),
+        sa.CheckConstraint(
+            f"quantity >= 1 AND quantity <= {MAX_LINE_QUANTITY}", name="quantity_range"
+        ),
         sa.CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
         sa.CheckConstraint(
             "quoted_unit_price_cents IS NULL OR quoted_unit_price_cents >= 0",

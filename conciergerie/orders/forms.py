@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from conciergerie.i18n import slot_day, slot_when
 from conciergerie.models import DeskSlot, PaymentMethod
-from conciergerie.orders.service import MAX_NOTE_LENGTH, MAX_QUANTITY
+from conciergerie.models.orders import MAX_LINE_QUANTITY
+from conciergerie.orders.service import MAX_NOTE_LENGTH
 
 
 class AddToBasketForm(FlaskForm):
@@ -20,9 +21,10 @@ class AddToBasketForm(FlaskForm):
         default=1,
         validators=[
             InputRequired(_l("Indiquez une quantité.")),
-            NumberRange(1, MAX_QUANTITY, _l("Entre 1 et %(max)d.", max=MAX_QUANTITY)),
+            # The basket holds the items of one order at most (basket.add says so).
+            NumberRange(1, MAX_LINE_QUANTITY, _l("Entre 1 et %(max)d.", max=MAX_LINE_QUANTITY)),
         ],
-        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY},
+        render_kw={"inputmode": "numeric", "min": 1},
     )
 
 
@@ -32,9 +34,9 @@ class UpdateBasketForm(FlaskForm):
         _l("Quantité"),
         validators=[
             InputRequired(_l("Indiquez une quantité.")),
-            NumberRange(0, MAX_QUANTITY, _l("Entre 0 et %(max)d.", max=MAX_QUANTITY)),
+            NumberRange(0, MAX_LINE_QUANTITY, _l("Entre 0 et %(max)d.", max=MAX_LINE_QUANTITY)),
         ],
-        render_kw={"inputmode": "numeric", "min": 0, "max": MAX_QUANTITY},
+        render_kw={"inputmode": "numeric", "min": 0},
     )
 
 

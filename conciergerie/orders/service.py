@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from conciergerie import policy
@@ -27,12 +28,14 @@ from conciergerie.models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderOrigin,
     OrderStatus,
     PaymentMethod,
     QuoteState,
     Role,
     User,
 )
+from conciergerie.models.orders import MAX_LINE_QUANTITY
 from conciergerie.orders import notifications
 from conciergerie.orders.progress import stamp_lines
 from conciergerie.orders.states import record, status_label  # noqa: F401 (orders.status_label)
@@ -40,7 +43,6 @@ from conciergerie.payments.ledger import ledger
 from conciergerie.slots import service as slots
 from conciergerie.timeutils import add_working_days, at_local, local_date, start_of_local_day
 
-MAX_QUANTITY = 50
 MAX_NOTE_LENGTH = 500
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at the desk
 
@@ -52,6 +54,8 @@ class OrderSettings:
     online_payment: bool = False  # Stripe configured
     payment_hold_minutes: int = 30
     commission_rate_bp: int = 1000  # the desk's default commission (COMMISSION_RATE_BP)
+    max_items_per_order: int = 20  # a customer's own order (MAX_ITEMS_PER_ORDER)
+    max_open_desk_orders: int = 3  # a customer's own orders paid at the desk, not yet there
 
     @classmethod
     def from_config(cls, config: dict, *, online_payment: bool = False) -> OrderSettings:
@@ -61,6 +65,8 @@ class OrderSettings:
             online_payment=online_payment,
             payment_hold_minutes=config["PAYMENT_HOLD_MINUTES"],
             commission_rate_bp=config["COMMISSION_RATE_BP"],
+            max_items_per_order=config["MAX_ITEMS_PER_ORDER"],
+            max_open_desk_orders=config["MAX_OPEN_DESK_ORDERS"],
         )
 
 
@@ -88,6 +94,19 @@ class SlotUnavailable(OrderError):
 class InvalidTransition(OrderError):
     code = "invalid_transition"
     status = 409
+
+
+class TooManyItems(OrderError):
+    """A customer's own order holds more items than one order may (`field`: lines)."""
+
+    code = "too_many_items"
+
+
+class TooManyOpenOrders(OrderError):
+    """The customer already holds as many orders paid at the desk and not yet there as they may
+    (`field`: payment)."""
+
+    code = "too_many_open_orders"
 
 
 class RequestReplayed(OrderError):
@@ -244,20 +263,138 @@ def _new_code(session: Session) -> str:
             return code
 
 
-def _check_lines(lines: Sequence[RequestedLine]) -> None:
+def _check_lines(
+    lines: Sequence[RequestedLine], settings: OrderSettings, *, origin: OrderOrigin
+) -> None:
+    """Each line: 1 item or more, of an offer still sold. A customer's own order: no more than
+    MAX_ITEMS_PER_ORDER items in all (the desk may take more at the counter). Any order: no
+    offer past MAX_LINE_QUANTITY over all its lines (they become one line: `merge_lines`)."""
     if not lines:
         raise OrderError(_("Le panier est vide."), field="lines")
+    quantity_range = _("La quantité doit être comprise entre 1 et %(max)d.", max=MAX_LINE_QUANTITY)
     for index, line in enumerate(lines):
-        if not 1 <= line.quantity <= MAX_QUANTITY:
-            raise OrderError(
-                _("La quantité doit être comprise entre 1 et %(max)d.", max=MAX_QUANTITY),
-                field=f"lines[{index}].quantity",
-            )
+        if line.quantity < 1:
+            raise OrderError(quantity_range, field=f"lines[{index}].quantity")
         if not (line.offer.is_active and line.offer.provider.is_active):
             raise OrderError(
                 _("L'offre « %(name)s » n'est plus proposée.", name=line.offer.name),
                 field=f"lines[{index}].offer_id",
             )
+    count = items_count(lines)
+    if origin is OrderOrigin.CUSTOMER and count > settings.max_items_per_order:
+        raise TooManyItems(too_many_items_message(count, settings), field="lines")
+    per_offer: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        per_offer[line.offer.id] = per_offer.get(line.offer.id, 0) + line.quantity
+        if per_offer[line.offer.id] > MAX_LINE_QUANTITY:
+            raise OrderError(quantity_range, field=f"lines[{index}].quantity")
+
+
+def merge_lines(lines: Sequence[RequestedLine]) -> list[RequestedLine]:
+    """One line per offer, where it first appears: an offer asked for in several lines is one
+    line of their quantities added up (the API may send the same offer twice)."""
+    merged: dict[int, RequestedLine] = {}
+    for line in lines:
+        earlier = merged.get(line.offer.id)
+        quantity = line.quantity + (earlier.quantity if earlier is not None else 0)
+        merged[line.offer.id] = RequestedLine(line.offer, quantity)
+    return list(merged.values())
+
+
+def items_count(lines: Sequence[RequestedLine]) -> int:
+    """The items of an order: its lines' quantities added up. A basket is one item, and so is a
+    "lot de 5 chemises" (one line of quantity 1)."""
+    return sum(line.quantity for line in lines)
+
+
+def too_many_items_message(count: int, settings: OrderSettings) -> str:
+    """Why a customer's own order (or their basket) may not hold `count` items: the same words
+    on the website, in the basket and through the API."""
+    return _(
+        "Une commande passée en ligne compte au plus %(max)d articles (ici %(count)d) : "
+        "retirez-en, ou venez au comptoir pour en confier davantage.",
+        max=settings.max_items_per_order,
+        count=count,
+    )
+
+
+# The states of an order whose items have not reached the desk yet: services not dropped off,
+# baskets not delivered. Paid at the desk, such an order holds its slot places unpaid.
+BEFORE_THE_DESK = (OrderStatus.PLACED, OrderStatus.CONFIRMED)
+
+
+def open_desk_orders(session: Session, customer: User) -> int:
+    """How many of the customer's own orders paid at the desk have not reached the desk yet
+    (BEFORE_THE_DESK). Paid online, taken at the counter or placed by a basket subscription, an
+    order does not count."""
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Order)
+        .where(
+            Order.customer_id == customer.id,
+            Order.origin == OrderOrigin.CUSTOMER,
+            Order.payment_method == PaymentMethod.DESK,
+            Order.status.in_(BEFORE_THE_DESK),
+        )
+    )
+
+
+def lock_customer(session: Session, customer: User) -> None:
+    """Lock the customer's row (PostgreSQL: SELECT … FOR UPDATE) until the transaction ends.
+
+    Taken before counting what the customer already holds: two orders the same customer places
+    at once then count one after the other, and the second sees the first (without it, both
+    would count two open orders and both pass a limit of three). Only the id is read, so the
+    customer's unsaved changes stay. On SQLite, writes are serialised anyway."""
+    session.execute(sa.select(User.id).where(User.id == customer.id).with_for_update())
+
+
+def _check_open_orders(
+    session: Session,
+    customer: User,
+    payment: PaymentMethod,
+    settings: OrderSettings,
+    *,
+    origin: OrderOrigin,
+) -> None:
+    """A customer's own order paid at the desk: no more than MAX_OPEN_DESK_ORDERS of them not
+    yet at the desk, this one included. The desk's orders at the counter and a subscription's
+    baskets are not the customer's to hold back; an order paid online holds nothing unpaid."""
+    if origin is not OrderOrigin.CUSTOMER or payment is not PaymentMethod.DESK:
+        return
+    lock_customer(session, customer)
+    held = open_desk_orders(session, customer)
+    if held < settings.max_open_desk_orders:
+        return
+    if settings.online_payment:
+        message = ngettext(
+            "Vous avez déjà %(num)d commande à régler au comptoir qui attend son dépôt "
+            "(%(max)d au plus) : déposez vos articles ou annulez-la avant d'en passer une "
+            "nouvelle, ou réglez celle-ci en ligne.",
+            "Vous avez déjà %(num)d commandes à régler au comptoir qui attendent leur dépôt "
+            "(%(max)d au plus) : déposez vos articles ou annulez l'une d'elles avant d'en "
+            "passer une nouvelle, ou réglez celle-ci en ligne.",
+            held,
+            max=settings.max_open_desk_orders,
+        )
+    else:
+        message = ngettext(
+            "Vous avez déjà %(num)d commande à régler au comptoir qui attend son dépôt "
+            "(%(max)d au plus) : déposez vos articles ou annulez-la avant d'en passer une "
+            "nouvelle.",
+            "Vous avez déjà %(num)d commandes à régler au comptoir qui attendent leur dépôt "
+            "(%(max)d au plus) : déposez vos articles ou annulez l'une d'elles avant d'en "
+            "passer une nouvelle.",
+            held,
+            max=settings.max_open_desk_orders,
+        )
+    raise TooManyOpenOrders(message, field="payment")
+
+
+def _origin(at_counter: User | None, *, for_subscription: bool) -> OrderOrigin:
+    if at_counter is not None:
+        return OrderOrigin.COUNTER
+    return OrderOrigin.SUBSCRIPTION if for_subscription else OrderOrigin.CUSTOMER
 
 
 def _check_request(
@@ -265,6 +402,7 @@ def _check_request(
     lines: Sequence[RequestedLine],
     payment: PaymentMethod,
     settings: OrderSettings,
+    origin: OrderOrigin,
     *,
     at_counter: User | None,
     dropoff_slot: DeskSlot | None,
@@ -280,7 +418,7 @@ def _check_request(
         or dropoff_slot is not None
     ):
         raise OrderNotAllowed(_("Une commande au comptoir se règle au comptoir, sans créneau."))
-    _check_lines(lines)
+    _check_lines(lines, settings, origin=origin)
     if payment is PaymentMethod.ONLINE and quote(lines, customer, settings).total_cents == 0:
         raise OrderError(
             _("Rien à payer en ligne pour l'instant (prix sur devis) : choisissez le comptoir."),
@@ -373,7 +511,7 @@ def _new_order(
     settings: OrderSettings,
     idempotency_key: str | None,
     idempotency_fingerprint: str | None,
-    at_counter: User | None,
+    origin: OrderOrigin,
 ) -> Order:
     """The order with its prices and deadlines, not yet added to the session."""
     price = quote(lines, customer, settings)
@@ -382,6 +520,7 @@ def _new_order(
         customer=customer,
         status=OrderStatus.PLACED,
         payment_method=payment,
+        origin=origin,
         dropoff_slot=dropoff_slot,
         pickup_slot=pickup_slot,
         note=note,
@@ -391,7 +530,7 @@ def _new_order(
         placed_at=now,
         cancellable_until=(
             now
-            if at_counter is not None and needs_dropoff(lines)
+            if origin is OrderOrigin.COUNTER and needs_dropoff(lines)
             else cancellation_deadline(lines, dropoff_slot=dropoff_slot, now=now)
         ),
         idempotency_key=idempotency_key,
@@ -489,20 +628,25 @@ def place_order(
     idempotency_key: str | None = None,
     idempotency_fingerprint: str | None = None,
     at_counter: User | None = None,
+    for_subscription: bool = False,
     confirm_by_mail: bool = True,
 ) -> Order:
     """Place an order: check it, take its places in the slots, copy the prices.
 
     Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
-    the counter, who hands the items in now (no drop-off slot; paid at the desk; the order is
-    dropped off at once). The customer's confirmation is written to the outbox with the order (paid
-    at the desk; an online order, once paid), unless `confirm_by_mail` is false (a subscription's
-    order is announced by the subscription's own mail). Raises OrderError (SlotUnavailable when
-    a slot is full): nothing of it may be kept, since a place may already have been taken.
+    the counter, who hands the items in now (no drop-off slot; paid at the desk; dropped off at
+    once); `for_subscription`: the job, for a subscription's basket; else the customer's own
+    order, held to limits (`_check_lines`, `_check_open_orders`). The confirmation is written to
+    the outbox with the order (paid at the desk; online, once paid) unless `confirm_by_mail` is
+    false (a subscription's own mail tells it). Raises OrderError (SlotUnavailable when a slot is
+    full): nothing of it may be kept, since a place may already have been taken.
     """
+    origin = _origin(at_counter, for_subscription=for_subscription)
     _check_request(
-        customer, lines, payment, settings, at_counter=at_counter, dropoff_slot=dropoff_slot
+        customer, lines, payment, settings, origin, at_counter=at_counter, dropoff_slot=dropoff_slot
     )
+    lines = merge_lines(lines)  # an offer asked for in several lines: one line
+    _check_open_orders(session, customer, payment, settings, origin=origin)
     note = _checked_note(note)
     _check_dropoff_slot(lines, dropoff_slot, at_counter=at_counter, now=now)
     pickup_slot = _check_pickup_slot(
@@ -521,7 +665,7 @@ def place_order(
         settings=settings,
         idempotency_key=idempotency_key,
         idempotency_fingerprint=idempotency_fingerprint,
-        at_counter=at_counter,
+        origin=origin,
     )
     _record_first_events(
         order, lines, customer=customer, payment=payment, at_counter=at_counter, now=now

@@ -60,6 +60,8 @@ def inject_basket_size() -> dict[str, object]:
 
 @bp.post("/panier/ajouter")
 def add_to_basket():
+    """Add an offer to the basket. Refused when the basket would hold more items than an order
+    may: the basket's page, with the reason (422)."""
     form = AddToBasketForm()
     offer = db.session.get(Offer, form.offer_id.data) if is_valid_id(form.offer_id.data) else None
     if offer is None or not offer.is_active or not offer.provider.is_active:
@@ -68,19 +70,32 @@ def add_to_basket():
     if not form.validate_on_submit():
         flash(" ".join(map(str, form.quantity.errors)) or _("Quantité invalide."), "error")
         return redirect(back)
-    basket.add(session, offer.id, form.quantity.data)
+    on_refusal(_basket_page)
+    basket.add(session, offer.id, form.quantity.data, settings=order_settings())
     flash(_("« %(name)s » ajouté au panier.", name=offer.name), "success")
     return redirect(back)
 
 
 @bp.get("/panier")
 def show_basket():
+    return _basket_page()
+
+
+def _basket_page():
+    """The basket's page; also where a refused change of the basket is explained."""
+    settings = order_settings()
     lines = basket.lines(db.session, basket.read(session))
     quote = fee_basis = None
     if current_user.is_authenticated and current_user.is_customer:
-        quote = service.quote(lines, current_user, order_settings())
+        quote = service.quote(lines, current_user, settings)
         fee_basis = service.fee_basis(current_user)
     subtotal = sum(line.total_cents for line in lines)
+    count = service.items_count(lines)
+    too_many = (
+        service.too_many_items_message(count, settings)
+        if count > settings.max_items_per_order
+        else None
+    )
     return render_template(
         "orders/basket.html",
         lines=lines,
@@ -88,14 +103,20 @@ def show_basket():
         fee_basis=fee_basis,
         subtotal=subtotal,
         form=UpdateBasketForm(),
+        too_many_items=too_many,
     )
 
 
 @bp.post("/panier/modifier")
 def update_basket():
+    """Change a quantity in the basket. Refused when the basket would hold more items than an
+    order may: the basket's page, with the reason (422)."""
     form = UpdateBasketForm()
     if form.validate_on_submit():
-        basket.set_quantity(session, form.offer_id.data, form.quantity.data)
+        on_refusal(_basket_page)
+        basket.set_quantity(
+            session, form.offer_id.data, form.quantity.data, settings=order_settings()
+        )
         flash(_("Panier mis à jour."), "success")
     else:
         flash(" ".join(map(str, form.quantity.errors)) or _("Quantité invalide."), "error")

@@ -591,6 +591,7 @@ def _order(
                     payment=PaymentMethod.DESK,  # see the module's docstring
                     now=now,
                     settings=settings,
+                    for_subscription=True,  # not held to the customer's own limits
                     confirm_by_mail=False,  # the delivery's own mail tells the subscriber
                 )
         except orders.SlotUnavailable:

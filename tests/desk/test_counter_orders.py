@@ -262,6 +262,21 @@ def test_a_walk_in_with_an_email_gets_the_confirmation(client, session, counter_
     assert [m.to for m in outbox] == [["nadia@example.org"]]
 
 
+def test_the_counter_takes_more_items_than_a_customer_may_order(client, session, counter_page):
+    """Customers order 20 items at most; the desk takes what is brought (999 a line at most)."""
+    offer, slot = counter_page
+    other = factories.make_offer(session, turnaround_days=1, name="Repassage")
+    data = form_data(
+        offer, slot, **{"lines-0-quantity": 60, "lines-1-offer": other.id, "lines-1-quantity": 5}
+    )
+    assert submit(client, "/comptoir/nouvelle-commande", data).status_code == 302
+    from conciergerie.models import Order, OrderOrigin
+
+    order = session.query(Order).one()
+    assert order.origin is OrderOrigin.COUNTER
+    assert [line.quantity for line in order.lines] == [60, 5]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -270,7 +285,7 @@ def test_a_walk_in_with_an_email_gets_the_confirmation(client, session, counter_
         ({"email": "pas-une-adresse"}, "Adresse e-mail invalide."),
         ({"lines-0-offer": 0}, "Choisissez au moins une prestation."),
         ({"lines-0-offer": 999999}, "Prestation inconnue."),
-        ({"lines-0-quantity": 51}, "Entre 1 et 50."),
+        ({"lines-0-quantity": 1000}, "Entre 1 et 999."),
         ({"pickup_slot": ""}, "Choisissez un créneau de retrait."),
     ],
 )

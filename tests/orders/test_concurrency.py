@@ -1,4 +1,5 @@
-"""No overbooking, ever: 50 simultaneous bookings of one slot against PostgreSQL.
+"""No overbooking, ever: 50 simultaneous bookings of one slot against PostgreSQL; and a
+customer's simultaneous orders pass the limit of open orders paid at the desk once.
 
 These tests commit for real (each request is its own transaction, as in production), so they
 do not use the rolled-back `db` fixture; they empty the tables afterwards.
@@ -172,3 +173,63 @@ def test_simultaneous_cancels_free_the_places_once(app, order_to_cancel):
             .where(OrderEvent.order_id == order_id, OrderEvent.to_status == OrderStatus.CANCELLED)
         )
         assert cancellations == 1
+
+
+# One customer's orders at once: the limit of open orders paid at the desk -----------------------
+
+OPEN_AT_ONCE = 8
+
+
+@pytest.fixture
+def customer_at_two_open_orders(app):
+    """A customer holding two orders paid at the desk, not yet dropped off (the limit is three),
+    with OPEN_AT_ONCE tokens; roomy slots; all committed."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        with Session(_db.engine) as session:
+            offer = factories.make_offer(session, turnaround_days=0)
+            dropoff = factories.make_slot(session, starts_at=now + timedelta(days=2), capacity=20)
+            pickup = factories.make_slot(session, starts_at=now + timedelta(days=9), capacity=20)
+            customer = factories.make_user(session, Role.RESIDENT)
+            for _ in range(2):
+                factories.make_order(
+                    session, customer=customer, offer=offer, dropoff=dropoff, pickup=pickup, now=now
+                )
+            customer_tokens = [
+                tokens.issue_token(session, customer, now=now) for _ in range(OPEN_AT_ONCE)
+            ]
+            session.commit()
+            ids = (offer.id, dropoff.id, pickup.id)
+        yield (*ids, customer_tokens)
+        with _db.engine.begin() as connection:
+            empty_database(connection)
+
+
+def test_simultaneous_orders_of_one_customer_pass_the_limit_once(app, customer_at_two_open_orders):
+    """The customer's row is locked before their open orders are counted: one order passes."""
+    offer_id, dropoff_id, pickup_id, customer_tokens = customer_at_two_open_orders
+    answers = book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens)
+    assert answers == Counter({(201, None): 1, (422, "too_many_open_orders"): OPEN_AT_ONCE - 1})
+    assert orders_in(app, dropoff_id) == (3, 3)
+
+
+def test_control_run_without_the_lock_passes_the_limit(
+    app, customer_at_two_open_orders, monkeypatch
+):
+    """Proves the test above can fail: without the lock, several orders count two and pass."""
+    from conciergerie.orders import service as orders_service
+
+    count = orders_service.open_desk_orders
+
+    def slow_count(session, customer) -> int:
+        found = count(session, customer)
+        time.sleep(0.05)  # the time a busy server takes between the count and the insert
+        return found
+
+    monkeypatch.setattr(orders_service, "lock_customer", lambda session, customer: None)
+    monkeypatch.setattr(orders_service, "open_desk_orders", slow_count)
+    offer_id, dropoff_id, pickup_id, customer_tokens = customer_at_two_open_orders
+    answers = book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens)
+    print(f"control run: answers={dict(answers)} orders={orders_in(app, dropoff_id)}")
+    assert answers[(201, None)] > 1
+    assert orders_in(app, dropoff_id)[0] > 3  # more open orders than the limit

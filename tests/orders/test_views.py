@@ -44,7 +44,7 @@ def test_add_to_basket_from_the_provider_page(client, offer):
     assert "Ressemelage" in html and "36,00\xa0€" in html
 
 
-@pytest.mark.parametrize("quantity", ["0", "51", "abc", ""])
+@pytest.mark.parametrize("quantity", ["0", "21", "1000", "abc", ""])
 def test_bad_quantities_are_refused_with_a_message(client, offer, quantity):
     add(client, offer, quantity)
     html = client.get("/panier").get_data(as_text=True)
@@ -227,3 +227,85 @@ def test_ics_file_has_both_slots(client, session, make_user):
     starts = sorted(event.decoded("dtstart") for event in events)
     assert starts == [order.dropoff_slot.starts_at, order.pickup_slot.starts_at]
     assert all("75 rue Gambetta" in str(event["location"]) for event in events)
+
+
+# Limits of a customer's own orders (tests/orders/test_limits.py tests the rules) ---------------
+
+
+def basket_in_cookie(client) -> dict:
+    with client.session_transaction() as http_session:
+        return dict(http_session.get("basket", {}))
+
+
+def test_the_basket_refuses_a_21st_item_and_says_why(client, offer):
+    assert add(client, offer, 15).status_code == 302
+    response = add(client, offer, 6)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert (
+        "Une commande passée en ligne compte au plus 20 articles (ici 21) : retirez-en, ou venez "
+        "au comptoir pour en confier davantage." in html
+    )
+    assert basket_in_cookie(client) == {str(offer.id): 15}  # unchanged
+
+
+def test_a_quantity_changed_past_the_limit_is_refused(client, offer):
+    add(client, offer, 2)
+    response = submit(
+        client, "/panier/modifier", {"offer_id": offer.id, "quantity": 25}, form_url="/panier"
+    )
+    assert response.status_code == 422
+    assert "compte au plus 20 articles (ici 25)" in response.get_data(as_text=True)
+    assert basket_in_cookie(client) == {str(offer.id): 2}
+
+
+def test_the_basket_page_tells_the_limit(client, offer):
+    add(client, offer)
+    html = client.get("/panier").get_data(as_text=True)
+    assert "Une commande passée en ligne compte au plus 20 articles ; au comptoir" in html
+    assert 'max="20"' in html
+
+
+def test_a_basket_past_the_limit_is_refused_at_checkout(client, session, offer, slots, login_as):
+    """A basket filled before the limit was lowered, say: the page and the checkout say why."""
+    login_as(Role.RESIDENT)
+    with client.session_transaction() as http_session:
+        http_session["basket"] = {str(offer.id): 25}
+    assert "(ici 25)" in client.get("/panier").get_data(as_text=True)
+    step2 = client.get(f"/commande?depot={slots[0].id}").get_data(as_text=True)
+    pickup_id = re.findall(r'<option[^>]*value="(\d+)"', step2)[0]
+    response = submit(
+        client,
+        "/commande",
+        {"dropoff_slot": slots[0].id, "pickup_slot": pickup_id, "payment": "desk"},
+        form_url=f"/commande?depot={slots[0].id}",
+    )
+    assert response.status_code == 422
+    assert "compte au plus 20 articles (ici 25)" in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_a_fourth_order_paid_at_the_desk_is_refused_on_the_payment_field(
+    client, session, offer, slots, login_as
+):
+    customer = login_as(Role.RESIDENT)
+    for _ in range(3):
+        factories.make_order(
+            session, customer=customer, offer=offer, dropoff=slots[0], pickup=slots[10]
+        )
+    add(client, offer)
+    step2 = client.get(f"/commande?depot={slots[1].id}").get_data(as_text=True)
+    pickup_id = re.findall(r'<option[^>]*value="(\d+)"', step2)[0]
+    response = submit(
+        client,
+        "/commande",
+        {"dropoff_slot": slots[1].id, "pickup_slot": pickup_id, "payment": "desk"},
+        form_url=f"/commande?depot={slots[1].id}",
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert (
+        '<p class="error" id="payment-error">Vous avez déjà 3 commandes à régler au comptoir qui '
+        "attendent leur dépôt (3 au plus) : déposez vos articles" in html
+    )
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 3
