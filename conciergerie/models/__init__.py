@@ -24,6 +24,7 @@ from conciergerie.models.orders import (
     QuoteState,
 )
 from conciergerie.models.payments import Discount, Payment, PaymentKind, Refund, StripeEvent
+from conciergerie.models.payouts import ProviderPayout
 from conciergerie.models.rounds import (
     DayPlan,
     PickupRound,
@@ -80,6 +81,7 @@ __all__ = [
     "SubscriptionStatus",
     "Provider",
     "ProviderOpeningRange",
+    "ProviderPayout",
     "DayPlan",
     "PickupRound",
     "RoundAction",
