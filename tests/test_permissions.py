@@ -87,6 +87,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("reports.month", "GET"): "lddddo",
     ("reports.month_csv", "GET"): "lddddo",
     ("reports.statement", "GET"): "lddddo",
+    ("reports.record_payout", "POST"): "lddddo",  # an empty form: errors, nothing saved
     ("accounts.user_list", "GET"): "lddddo",  # moved to /gestion/utilisateurs
     ("orders.add_to_basket", "POST"): "nnnnnn",  # open to all; an empty form names no offer
     ("orders.update_basket", "POST"): "oooooo",

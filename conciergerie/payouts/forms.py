@@ -27,7 +27,7 @@ class PayoutForm(FlaskForm):
     )
     paid_on = DateField(
         _l("Date du virement"),
-        validators=[DataRequired(_l("Indiquez la date du virement (JJ/MM/AAAA)."))],
+        validators=[DataRequired(_l("Indiquez la date du virement."))],
     )
     bank_reference = StringField(
         _l("Référence bancaire"),

@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 from conciergerie.errors import DomainError
 from conciergerie.i18n import money, month_label
 from conciergerie.models import AuditEntry, Provider, ProviderPayout, Role, User
-from conciergerie.reports.service import commission_of, monthly_sales
+from conciergerie.reports.service import (
+    StatementLine,
+    commission_of,
+    monthly_sales,
+    provider_statement,
+)
 from conciergerie.timeutils import local_date
 
 MAX_REFERENCE = 100
@@ -82,6 +87,26 @@ def month_account(
         )
     )
     return MonthAccount(provider, first_day, sales, payouts, sum(p.amount_cents for p in payouts))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A provider's monthly statement: its lines, the month's figures and payouts."""
+
+    account: MonthAccount
+    lines: list[StatementLine]
+    rates: list[int]  # the month's commission rates (the provider's own when nothing was sold)
+
+
+def statement(
+    session: Session, provider: Provider, first_day: date, *, default_rate_bp: int
+) -> Statement:
+    """The statement the concierge prints and the provider's staff read in the portal."""
+    account = month_account(session, provider, first_day, default_rate_bp=default_rate_bp)
+    lines = provider_statement(session, provider, first_day, default_rate_bp=default_rate_bp)
+    own = provider.commission_rate_bp
+    rates = sorted(account.sales) or [own if own is not None else default_rate_bp]
+    return Statement(account, lines, rates)
 
 
 def _paid(session: Session, provider_id: int | None = None) -> dict[tuple[int, date], int]:
@@ -197,7 +222,10 @@ def _checked(
     today = local_date(now)
     if month > today:
         raise PayoutError(
-            _("%(month)s n'a pas commencé : rien n'est encore dû.", month=month_label(month))
+            _(
+                "Le mois de %(month)s n'a pas commencé : rien n'est encore dû.",
+                month=month_label(month),
+            )
         )
     if amount_cents <= 0:
         raise PayoutError(_("Le montant doit être supérieur à zéro."), field="amount_cents")
