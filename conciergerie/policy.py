@@ -15,6 +15,7 @@ from conciergerie.models import (
     OrderLine,
     OrderStatus,
     PickupRound,
+    ProviderPayout,
     Role,
     User,
 )
@@ -72,3 +73,9 @@ def can_handle_line(user: User, line: OrderLine) -> bool:
 def can_manage_subscription(user: User, subscription: BasketSubscription) -> bool:
     """A basket subscription is its subscriber's alone."""
     return user.is_authenticated and subscription.customer_id == user.id
+
+
+def can_see_payout(user: User, payout: ProviderPayout) -> bool:
+    """A provider's staff see their own provider's payouts and statements, and no other's (the
+    concierge records them from the desk)."""
+    return user.provider_id is not None and payout.provider_id == user.provider_id

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import TextInput
 
 from conciergerie.manage.forms import FrenchDecimalField
 from conciergerie.payouts.service import MAX_REFERENCE
@@ -17,6 +18,8 @@ class PayoutForm(FlaskForm):
     amount = FrenchDecimalField(
         _l("Montant versé"),
         places=2,
+        widget=TextInput(),  # "412,50" as typed, shown again as typed when refused
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
         validators=[
             InputRequired(_l("Indiquez le montant versé.")),
             NumberRange(
