@@ -147,13 +147,17 @@ def month():
 @bp.get("/export.csv")
 @role_required(Role.CONCIERGE)
 def month_csv():
+    """The month's page as CSV: a row per provider (with what was paid towards the month and
+    what is still owed for it), then the desk's totals."""
     first_day = _month()
     report = _report(first_day)
+    paid = payouts.paid_in_month(db.session, first_day)
     month_name = first_day.strftime("%Y-%m")
     rows = [
         [month_name, safe_cell(row.provider.name), row.orders, row.gross_cents,
          "/".join(map(str, sorted(row.sales))),  # several when the rate changed in the month
-         row.commission_cents, row.net_cents]
+         row.commission_cents, row.net_cents, paid.get(row.provider.id, 0),
+         row.net_cents - paid.get(row.provider.id, 0)]
         for row in report.providers
     ]  # fmt: skip
     for label, value in (
@@ -165,10 +169,11 @@ def month_csv():
         ("gestes_commerciaux_centimes", report.discounts_cents),
         ("rendu_aux_clients_centimes", report.given_back_cents),
     ):
-        rows.append([month_name, label, "", value, "", "", ""])
+        rows.append([month_name, label, "", value, "", "", "", "", ""])
     return csv_download(
         ["mois", "prestataire", "commandes", "ventes_centimes", "taux_pour_10000",
-         "commission_centimes", "du_au_prestataire_centimes"],
+         "commission_centimes", "du_au_prestataire_centimes", "verse_centimes",
+         "reste_du_centimes"],
         rows,
         f"bilan-{month_name}.csv",
     )  # fmt: skip

@@ -3,6 +3,9 @@ and owed."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import sqlalchemy as sa
 
 from conciergerie.models import AuditEntry, ProviderPayout, Role
@@ -93,3 +96,14 @@ def test_only_the_concierge_may_record(app, client, session, login_as, sales, mo
     login_as(Role.PROVIDER, provider=cobbler)
     assert client.post(RECORD, data=VALID).status_code == 403
     assert payouts_count(session) == 0
+
+
+def test_the_months_csv_says_what_is_paid_and_still_owed(client, session, login_as, sales):
+    login_as(Role.CONCIERGE)
+    submit(client, RECORD, VALID, form_url=STATEMENT)
+    text = client.get("/comptoir/bilan/export.csv?mois=2026-11").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][-2:] == ["verse_centimes", "reste_du_centimes"]
+    by_name = {row[1]: row for row in rows[1:]}
+    assert by_name["Cordonnerie Gambetta"][6:] == ["1665", "1000", "665"]
+    assert by_name["Repassage Lille Sud"][6:] == ["675", "0", "675"]
