@@ -49,7 +49,7 @@ class MonthAccount:
     provider: Provider
     first_day: date
     sales: dict[int, int]  # {rate in basis points: gross cents}, as in reports.ProviderMonth
-    payouts: tuple[ProviderPayout, ...] = ()
+    payouts: tuple[ProviderPayout, ...] = ()  # loaded by month_account (lists give paid_cents)
     paid_cents: int = 0
 
     @property
@@ -109,13 +109,17 @@ def statement(
     return Statement(account, lines, rates)
 
 
-def _paid(session: Session, provider_id: int | None = None) -> dict[tuple[int, date], int]:
-    """{(provider id, month): cents paid}, every month's."""
+def _paid(
+    session: Session, provider_id: int | None = None, month: date | None = None
+) -> dict[tuple[int, date], int]:
+    """{(provider id, month): cents paid}, every month's (one provider's, one month's)."""
     query = sa.select(
         ProviderPayout.provider_id, ProviderPayout.month, sa.func.sum(ProviderPayout.amount_cents)
     ).group_by(ProviderPayout.provider_id, ProviderPayout.month)
     if provider_id is not None:
         query = query.where(ProviderPayout.provider_id == provider_id)
+    if month is not None:
+        query = query.where(ProviderPayout.month == month)
     return {(p, month): int(cents) for p, month, cents in session.execute(query)}
 
 
@@ -149,7 +153,7 @@ def provider_accounts(
 
 def paid_in_month(session: Session, first_day: date) -> dict[int, int]:
     """{provider id: cents paid towards the month}, for the month's page."""
-    return {p: cents for (p, month), cents in _paid(session).items() if month == first_day}
+    return {p: cents for (p, _month), cents in _paid(session, month=first_day).items()}
 
 
 @dataclass(frozen=True)
