@@ -15,6 +15,7 @@ from conciergerie.models import (
     OrderLine,
     OrderStatus,
     PickupRound,
+    ProviderPayout,
     Role,
     User,
 )
@@ -78,3 +79,9 @@ def can_decide_company_claims(user: User) -> bool:
     """Approving or declining an employee's claim to work for their member company (and so the
     fee waiver) is the concierge's decision alone."""
     return user.is_authenticated and user.role is Role.CONCIERGE
+
+
+def can_see_payout(user: User, payout: ProviderPayout) -> bool:
+    """A provider's staff see their own provider's payouts and statements, and no other's (the
+    concierge records them from the desk)."""
+    return user.provider_id is not None and payout.provider_id == user.provider_id

@@ -91,6 +91,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("reports.month", "GET"): "lddddo",
     ("reports.month_csv", "GET"): "lddddo",
     ("reports.statement", "GET"): "lddddo",
+    ("reports.record_payout", "POST"): "lddddo",  # an empty form: errors, nothing saved
     ("accounts.user_list", "GET"): "lddddo",  # moved to /gestion/utilisateurs
     ("orders.add_to_basket", "POST"): "nnnnnn",  # open to all; an empty form names no offer
     ("orders.update_basket", "POST"): "oooooo",
@@ -169,6 +170,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("portal.ready", "POST"): "ldddod",
     ("portal.cannot_do", "POST"): "ldddod",  # an empty form: the reason is asked for
     ("portal.quote", "POST"): "ldddod",  # an empty form: the price is asked for
+    ("portal.statements", "GET"): "ldddod",  # the staff's own provider's months only
+    ("portal.statement", "GET"): "ldddod",
+    ("portal.payout", "GET"): "ldddod",  # another provider's staff: 404 (tests/payouts)
     ("volunteers.hours_page", "GET"): "lddodo",
     ("volunteers.hours_csv", "GET"): "lddodo",
     ("volunteers.feed", "GET"): "------",  # a signed token instead of a session
@@ -251,6 +255,16 @@ def world(session):
         status=SubscriptionStatus.ACTIVE,
     )
     session.add(subscription)
+    from conciergerie.models import ProviderPayout
+
+    payout = ProviderPayout(
+        provider=provider,
+        month=datetime(2026, 11, 1).date(),
+        paid_on=datetime(2026, 11, 20).date(),
+        amount_cents=1_000,
+        bank_reference="VIR-2026-11-001",
+    )
+    session.add(payout)
     session.flush()
     from conciergerie.models import VolunteerAvailability
 
@@ -277,6 +291,8 @@ def world(session):
         "range_id": {"slots": range_.id, "rounds": volunteer_range.id},
         "basket_id": basket.id,
         "subscription_id": subscription.id,
+        "payout_id": payout.id,
+        "mois": "2026-11",
     }
     return people, values
 

@@ -25,6 +25,7 @@ from conciergerie.models.orders import (
     QuoteState,
 )
 from conciergerie.models.payments import Discount, Payment, PaymentKind, Refund, StripeEvent
+from conciergerie.models.payouts import ProviderPayout
 from conciergerie.models.rounds import (
     DayPlan,
     PickupRound,
@@ -82,6 +83,7 @@ __all__ = [
     "SubscriptionStatus",
     "Provider",
     "ProviderOpeningRange",
+    "ProviderPayout",
     "DayPlan",
     "PickupRound",
     "RoundAction",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import re
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,8 +14,9 @@ from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.manage.forms import cents
-from conciergerie.models import OrderLine, Role, utcnow
+from conciergerie.models import OrderLine, Provider, ProviderPayout, Role, utcnow
 from conciergerie.orders import quotes
+from conciergerie.payouts import service as payouts
 from conciergerie.portal import service
 from conciergerie.portal.forms import CannotDoForm, QuoteForm, ReadyForm
 
@@ -123,3 +127,73 @@ def quote(line_id: int):
     )
     flash(_("%(code)s : devis envoyé, le client est prévenu.", code=line.order.code), "success")
     return redirect(url_for("portal.index"))
+
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def _own_provider() -> Provider:
+    """The signed-in staff's provider (403 for anyone else: the portal is for staff)."""
+    provider = db.session.get(Provider, _provider_id())
+    if provider is None:
+        abort(404)
+    return provider
+
+
+@bp.get("/releves/")
+@role_required(Role.PROVIDER)
+def statements():
+    """The provider's months: net due, paid, still owed, each with its statement."""
+    provider = _own_provider()
+    return render_template(
+        "portal/statements.html",
+        provider=provider,
+        months=payouts.provider_accounts(
+            db.session, provider, default_rate_bp=current_app.config["COMMISSION_RATE_BP"]
+        ),
+    )
+
+
+@bp.get("/releves/<mois>")
+@role_required(Role.PROVIDER)
+def statement(mois: str):
+    """One month's statement (/prestataire/releves/2026-11): the lines handed over to
+    customers, the commission, the net due, the payouts and what is still owed."""
+    provider = _own_provider()
+    match = MONTH.fullmatch(mois)
+    if not match or not 2000 <= int(match[1]) <= 2100 or not 1 <= int(match[2]) <= 12:
+        abort(404)
+    first_day = date(int(match[1]), int(match[2]), 1)
+    return render_template(
+        "portal/statement.html",
+        provider=provider,
+        first_day=first_day,
+        statement=payouts.statement(
+            db.session,
+            provider,
+            first_day,
+            default_rate_bp=current_app.config["COMMISSION_RATE_BP"],
+        ),
+        payout_link="portal.payout",
+    )
+
+
+@bp.get("/versements/<id:payout_id>")
+@role_required(Role.PROVIDER)
+def payout(payout_id: int):
+    """A payout's advice (avis de versement), printable, to match it with the bank statement;
+    another provider's payout looks like no payout at all (404)."""
+    _provider_id()  # staff of a provider only (403 otherwise)
+    found = db.get_or_404(ProviderPayout, payout_id)
+    if not policy.can_see_payout(current_user, found):
+        abort(404)
+    return render_template(
+        "portal/payout.html",
+        payout=found,
+        account=payouts.month_account(
+            db.session,
+            found.provider,
+            found.month,
+            default_rate_bp=current_app.config["COMMISSION_RATE_BP"],
+        ),
+    )

@@ -31,7 +31,7 @@ from conciergerie.models import (
     Provider,
     Refund,
 )
-from conciergerie.timeutils import start_of_local_day
+from conciergerie.timeutils import local_date, start_of_local_day
 
 # Lines whose work was not done are no sale (the ledger charges nothing for them); a declined
 # quote is such a line too.
@@ -171,6 +171,46 @@ def _first_handed_over():
 def handed_over_in(start: datetime, end: datetime):
     first = _first_handed_over()
     return sa.select(first.c.order_id).where(first.c.at >= start, first.c.at < end)
+
+
+def monthly_sales(
+    session: Session,
+    *,
+    default_rate_bp: int,
+    provider_id: int | None = None,
+    first_day: date | None = None,
+) -> dict[tuple[int, date], dict[int, int]]:
+    """The sales of every month, counted as `month_report` counts them (the month in Paris of
+    the order's first handing over, lines done only), per provider and rate:
+    {(provider id, first day of the month): {rate in basis points: gross cents}}.
+
+    One provider's only with `provider_id`, one month's only with `first_day`. What a provider
+    is owed for a month is the gross less `commission_of` these sales (payouts/service.py)."""
+    handed = _first_handed_over()
+    query = (
+        sa.select(
+            OrderLine.provider_id,
+            handed.c.at,
+            OrderLine.commission_rate_bp,
+            sa.func.sum(OrderLine.unit_price_cents * OrderLine.quantity),
+        )
+        .join(handed, handed.c.order_id == OrderLine.order_id)
+        .where(DONE)
+        .group_by(
+            OrderLine.provider_id, OrderLine.order_id, handed.c.at, OrderLine.commission_rate_bp
+        )
+    )
+    if provider_id is not None:
+        query = query.where(OrderLine.provider_id == provider_id)
+    if first_day is not None:
+        start, end = month_bounds(first_day)
+        query = query.where(handed.c.at >= start, handed.c.at < end)
+    found: dict[tuple[int, date], dict[int, int]] = {}
+    for provider, at, rate_bp, gross in session.execute(query):
+        by_rate = found.setdefault((provider, local_date(at).replace(day=1)), {})
+        rate = line_rate(rate_bp, default_rate_bp)
+        by_rate[rate] = by_rate.get(rate, 0) + int(gross or 0)
+    return found
 
 
 def month_report(

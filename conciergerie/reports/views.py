@@ -6,13 +6,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from conciergerie.accounts.permissions import role_required
+from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
-from conciergerie.i18n import distance, money
+from conciergerie.i18n import distance, money, month_label
+from conciergerie.manage.forms import cents
 from conciergerie.models import Provider, Role, utcnow
+from conciergerie.payouts import service as payouts
+from conciergerie.payouts.forms import PayoutForm
 from conciergerie.reports import dashboard, impact, service
 from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import local_date
@@ -128,19 +133,31 @@ def _report(first_day: date) -> service.MonthReport:
 @role_required(Role.CONCIERGE)
 def month():
     first_day = _month()
-    return render_template("reports/month.html", report=_report(first_day), first_day=first_day)
+    return render_template(
+        "reports/month.html",
+        report=_report(first_day),
+        first_day=first_day,
+        paid=payouts.paid_in_month(db.session, first_day),
+        owed=payouts.owed_across_months(
+            db.session, default_rate_bp=current_app.config["COMMISSION_RATE_BP"]
+        ),
+    )
 
 
 @bp.get("/export.csv")
 @role_required(Role.CONCIERGE)
 def month_csv():
+    """The month's page as CSV: a row per provider (with what was paid towards the month and
+    what is still owed for it), then the desk's totals."""
     first_day = _month()
     report = _report(first_day)
+    paid = payouts.paid_in_month(db.session, first_day)
     month_name = first_day.strftime("%Y-%m")
     rows = [
         [month_name, safe_cell(row.provider.name), row.orders, row.gross_cents,
          "/".join(map(str, sorted(row.sales))),  # several when the rate changed in the month
-         row.commission_cents, row.net_cents]
+         row.commission_cents, row.net_cents, paid.get(row.provider.id, 0),
+         row.net_cents - paid.get(row.provider.id, 0)]
         for row in report.providers
     ]  # fmt: skip
     for label, value in (
@@ -152,38 +169,84 @@ def month_csv():
         ("gestes_commerciaux_centimes", report.discounts_cents),
         ("rendu_aux_clients_centimes", report.given_back_cents),
     ):
-        rows.append([month_name, label, "", value, "", "", ""])
+        rows.append([month_name, label, "", value, "", "", "", "", ""])
     return csv_download(
         ["mois", "prestataire", "commandes", "ventes_centimes", "taux_pour_10000",
-         "commission_centimes", "du_au_prestataire_centimes"],
+         "commission_centimes", "du_au_prestataire_centimes", "verse_centimes",
+         "reste_du_centimes"],
         rows,
         f"bilan-{month_name}.csv",
     )  # fmt: skip
 
 
-@bp.get("/prestataires/<slug>")
-@role_required(Role.CONCIERGE)
-def statement(slug: str):
+def _provider(slug: str) -> Provider:
     provider = db.session.scalar(db.select(Provider).where(Provider.slug == slug))
     if provider is None:
         abort(404)
-    first_day = _month()
-    default_rate = current_app.config["COMMISSION_RATE_BP"]
-    lines = service.provider_statement(
-        db.session, provider, first_day, default_rate_bp=default_rate
+    return provider
+
+
+def _statement_page(provider: Provider, first_day: date, form: PayoutForm):
+    """The provider's statement, with its payouts and the form to record one."""
+    found = payouts.statement(
+        db.session,
+        provider,
+        first_day,
+        default_rate_bp=current_app.config["COMMISSION_RATE_BP"],
     )
-    sales: dict[int, int] = {}
-    for line in lines:
-        sales[line.rate_bp] = sales.get(line.rate_bp, 0) + line.total_cents
-    if not sales:  # nothing sold: the rate the next sales would be made at
-        own = provider.commission_rate_bp
-        sales = {own if own is not None else default_rate: 0}
     return render_template(
         "reports/statement.html",
         provider=provider,
         first_day=first_day,
-        lines=lines,
-        gross_cents=sum(sales.values()),
-        rates=sorted(sales),
-        commission_cents=service.commission_of(sales),
+        statement=found,
+        form=form,
+        can_pay=first_day <= local_date(utcnow()),
+    )
+
+
+@bp.get("/prestataires/<slug>")
+@role_required(Role.CONCIERGE)
+def statement(slug: str):
+    provider, first_day = _provider(slug), _month()
+    form = PayoutForm(formdata=None)
+    form.paid_on.data = local_date(utcnow())
+    return _statement_page(provider, first_day, form)
+
+
+@bp.post("/prestataires/<slug>/versements")
+@role_required(Role.CONCIERGE)
+def record_payout(slug: str):
+    """Record a payout towards the month's net due (?mois=); a refusal (more than is still
+    owed, a day in the future…) shows the statement again with the message on its field."""
+    provider, first_day = _provider(slug), _month()
+    form = PayoutForm()
+
+    def page():
+        return _statement_page(provider, first_day, form)
+
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(page, form, fields={"amount_cents": "amount"})
+    payout = payouts.record_payout(
+        db.session,
+        provider,
+        month=first_day,
+        paid_on=form.paid_on.data,
+        amount_cents=cents(form.amount.data),
+        bank_reference=form.bank_reference.data,
+        actor=current_user._get_current_object(),
+        now=utcnow(),
+        default_rate_bp=current_app.config["COMMISSION_RATE_BP"],
+    )
+    flash(
+        _(
+            "Versement de %(amount)s à %(provider)s enregistré pour %(month)s.",
+            amount=money(payout.amount_cents),
+            provider=provider.name,
+            month=month_label(first_day),
+        ),
+        "success",
+    )
+    return redirect(
+        url_for("reports.statement", slug=provider.slug, mois=first_day.strftime("%Y-%m"))
     )

@@ -26,6 +26,7 @@ ANONYMOUS = [
     "/confidentialite",
 ]
 DAY = first_working_day_after().isoformat()
+MONTH = DAY[:7]  # any month's statement renders, with sales or not
 BY_ROLE = {
     "habitante@example.org": [
         "/panier",
@@ -45,6 +46,7 @@ BY_ROLE = {
         "/comptoir/bilan/",
         "/comptoir/bilan/impact",
         "/comptoir/bilan/tableau-de-bord",
+        "/comptoir/bilan/prestataires/cordonnerie-gambetta",  # the payout form
         "/gestion/",
         "/gestion/prestataires/nouveau",
         "/gestion/entreprises/1",  # a subscribing company, with its history
@@ -58,7 +60,11 @@ BY_ROLE = {
         "/volontaires/heures",
         "/evenements/nouveau",
     ],
-    "cordonnier@example.org": ["/prestataire/"],
+    "cordonnier@example.org": [
+        "/prestataire/",
+        "/prestataire/releves/",
+        f"/prestataire/releves/{MONTH}",
+    ],
 }
 SETTINGS = [("fr-FR", PHONE), ("en-GB", {"width": 1024, "height": 800})]
 

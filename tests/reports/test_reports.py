@@ -150,9 +150,9 @@ def test_the_csv_is_safe_in_a_spreadsheet(client, login_as, month):
     names = [row[1] for row in rows[1:]]
     assert "'=Repassage" in names and "=Repassage" not in names
     cordo = next(row for row in rows if row[1] == "Cordonnerie")
-    assert cordo[2:] == ["1", "1800", "750", "135", "1665"]
-    assert ["2026-11", "cout_du_poste_centimes", "", "260000", "", "", ""] in rows
-    assert ["2026-11", "abonnements_du_mois_centimes", "", "35000", "", "", ""] in rows
+    assert cordo[2:] == ["1", "1800", "750", "135", "1665", "0", "1665"]  # nothing paid yet
+    assert ["2026-11", "cout_du_poste_centimes", "", "260000", "", "", "", "", ""] in rows
+    assert ["2026-11", "abonnements_du_mois_centimes", "", "35000", "", "", "", "", ""] in rows
 
 
 @pytest.mark.parametrize("month_arg", ["2026-13", "novembre", "2026-1", "1999-01"])
