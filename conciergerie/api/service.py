@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from conciergerie.models import ApiToken, User
 
 PREFIX = "evg_"
+# How fresh "last used" is kept: writing it on every request would make every request of one
+# token wait on the same row lock (one client's concurrent calls would run one at a time).
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _digest(token: str) -> str:
@@ -46,7 +49,8 @@ def user_for_token(session: Session, token: str, *, now: datetime) -> tuple[User
         return None
     if found.session_version != found.user.session_version:  # password changed, signed out
         return None
-    found.last_used_at = now
+    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_PRECISION:
+        found.last_used_at = now
     return found.user, found
 
 

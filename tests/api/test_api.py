@@ -391,3 +391,16 @@ def test_oversized_requests_get_the_documented_error_shape(api, client):
         "message",
         "field",
     }
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(session, make_user):
+    """Each request of one token must not wait on that token's row: "last used" is kept to the
+    minute, not written on every call."""
+    user = make_user(Role.RESIDENT)
+    token = tokens.issue_token(session, user, now=NOW)
+    _user, found = tokens.user_for_token(session, token, now=NOW)
+    assert found.last_used_at == NOW
+    tokens.user_for_token(session, token, now=NOW + timedelta(seconds=59))
+    assert found.last_used_at == NOW and found not in session.dirty
+    tokens.user_for_token(session, token, now=NOW + timedelta(minutes=1))
+    assert found.last_used_at == NOW + timedelta(minutes=1)
