@@ -43,6 +43,11 @@ class MemberCompany(Base):
     is_subscriber: Mapped[bool] = mapped_column(default=False)
     # The yearly subscription while it subscribes (by headcount: 300 to 4,000 €), in cents.
     yearly_fee_cents: Mapped[int] = mapped_column(default=0)
+    # On its invoices (the French mentions: a company customer's name, address and SIRET), and
+    # where they are mailed (the company has no account of its own to find them under).
+    address: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    siret: Mapped[str] = mapped_column(sa.String(14), default="", server_default="")
+    billing_email: Mapped[str | None] = mapped_column(sa.String(254))
 
     subscriptions: Mapped[list[CompanySubscription]] = relationship(
         back_populates="company",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
 from conciergerie.i18n import money
+from conciergerie.invoices import service as invoices
 from conciergerie.models import (
     Discount,
     Order,
@@ -204,6 +205,7 @@ def confirm_payment(
     )
     session.add(payment)
     session.flush()  # the unique PaymentIntent: a concurrent duplicate stops here
+    invoices.issue_receipt(session, payment, now=now)
     _after_online_payment(session, order, amount, due_before=due_before, gateway=gateway, now=now)
     session.flush()
 
@@ -387,6 +389,8 @@ def record_desk_payment(
         order=order, kind=kind, amount_cents=amount_cents, recorded_by=actor, created_at=now
     )
     session.add(payment)
+    session.flush()
+    invoices.issue_receipt(session, payment, now=now)  # printed at the desk for a walk-in
     label = _("espèces") if kind is PaymentKind.DESK_CASH else _("carte au comptoir")
     _note(
         order,
@@ -452,6 +456,9 @@ def refund(
             actor=actor,
             now=now,
         )
+        session.flush()
+        # What the refund took off the invoiced total (a gesture, say): an avoir on the invoice.
+        invoices.credit_what_was_taken_off(session, order, reason=reason, now=now)
     session.flush()
     return made
 
