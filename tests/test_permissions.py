@@ -18,10 +18,12 @@ from conciergerie.models import (
     DeskClosure,
     DeskOpeningRange,
     OrderStatus,
+    PaymentKind,
     Role,
     VolunteerAbsence,
 )
 from conciergerie.orders import service as orders
+from conciergerie.payments import service as payments
 from conciergerie.rounds import service as rounds
 from tests.conftest import sign_in
 from tests.factories import (
@@ -168,6 +170,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("volunteers.hours_page", "GET"): "lddodo",
     ("volunteers.hours_csv", "GET"): "lddodo",
     ("volunteers.feed", "GET"): "------",  # a signed token instead of a session
+    # The resident's receipt (their order's): someone else's document looks like no document.
+    ("invoices.show", "GET"): "lonnno",
+    ("invoices.pdf", "GET"): "lonnno",
     ("api.openapi", "GET"): "oooooo",
     ("api.providers", "GET"): "oooooo",
     ("api.list_slots", "GET"): "oooooo",
@@ -217,6 +222,14 @@ def world(session):
     )
     orders.advance_order(
         session, order, OrderStatus.DROPPED_OFF, actor=people["concierge"], now=NOW
+    )
+    payments.record_desk_payment(  # its receipt: the document in the URLs
+        session,
+        order,
+        amount_cents=500,
+        kind=PaymentKind.DESK_CASH,
+        actor=people["concierge"],
+        now=NOW,
     )
     rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [round_] = rounds.rounds_of_day(session, THURSDAY)
@@ -273,6 +286,7 @@ def world(session):
         "range_id": {"slots": range_.id, "rounds": volunteer_range.id},
         "basket_id": basket.id,
         "subscription_id": subscription.id,
+        "document_id": order.documents[0].id,
     }
     return people, values
 

@@ -67,7 +67,16 @@ AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
     ),  # fmt: skip
     MemberCompany: (
         "member_company",
-        ("name", "slug", "headcount", "is_subscriber", "yearly_fee_cents"),
+        (
+            "name",
+            "slug",
+            "headcount",
+            "is_subscriber",
+            "yearly_fee_cents",
+            "address",
+            "siret",
+            "billing_email",
+        ),
     ),
     User: (
         "user",
