@@ -102,6 +102,11 @@ def invoice_of(order: Order) -> Document | None:
     return next((d for d in order.documents if d.kind is DocumentKind.INVOICE), None)
 
 
+def receipt_of(payment: Payment) -> Document:
+    """The receipt issued when `payment` was recorded."""
+    return next(d for d in payment.order.documents if d.payment_id == payment.id)
+
+
 def credited_cents(session: Session, invoice: Document) -> int:
     """What the credit notes on `invoice` took off it so far."""
     return session.scalar(

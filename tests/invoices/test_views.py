@@ -159,3 +159,18 @@ def test_the_page_reads_in_english(client, invoiced):
     invoice = invoices.invoice_of(order)
     page = client.get(f"/documents/{invoice.id}").get_data(as_text=True)
     assert "Invoice" in page and "F-2026-000001" in page
+
+
+def test_a_payment_at_the_desk_offers_its_receipt_to_print(client, session, login_as):
+    order = factories.make_order(session)
+    login_as(Role.CONCIERGE)
+    answer = submit(
+        client,
+        f"/comptoir/commandes/{order.id}/encaisser",
+        {"amount": "11,50", "kind": "desk_cash"},
+        form_url="/comptoir/",
+        follow_redirects=True,
+    )
+    [receipt] = order.documents
+    page = answer.get_data(as_text=True)
+    assert f'<a href="/documents/{receipt.id}">Imprimer le reçu R-2026-000001</a>' in page
