@@ -61,20 +61,27 @@ def _heads(pdf: _Page, document: Document) -> None:
 
 
 def _table(pdf: _Page, document: Document) -> None:
+    """The lines (a long label wraps within its cell), then the totals under the amounts."""
     heads = (_("Désignation"), _("Quantité"), _("Prix unitaire"), _("Montant"))
-    pdf.set_font("Helvetica", "B", 10)
-    for width, head, align in zip(WIDTHS, heads, "LCRR", strict=True):
-        pdf.cell(width, 7, _text(head), border="B", align=align)
-    pdf.ln()
     pdf.set_font("Helvetica", "", 10)
-    for line in document.content["lines"]:
-        label = f"{line['label']} ({line['unit']})" if line.get("unit") else line["label"]
-        cells = (label, line["quantity"], money(line["unit_price_cents"]))
-        pdf.cell(WIDTHS[0], 6, _text(label)[:60])
-        pdf.cell(WIDTHS[1], 6, _text(cells[1]), align="C")
-        pdf.cell(WIDTHS[2], 6, _text(cells[2]), align="R")
-        pdf.cell(WIDTHS[3], 6, _text(money(line["amount_cents"])), align="R")
-        pdf.ln()
+    with pdf.table(
+        col_widths=WIDTHS,
+        text_align=("LEFT", "CENTER", "RIGHT", "RIGHT"),
+        borders_layout="HORIZONTAL_LINES",
+        line_height=6,
+        width=sum(WIDTHS),
+    ) as table:
+        table.row([_text(head) for head in heads])
+        for line in document.content["lines"]:
+            label = f"{line['label']} ({line['unit']})" if line.get("unit") else line["label"]
+            table.row(
+                [
+                    _text(label),
+                    _text(line["quantity"]),
+                    _text(money(line["unit_price_cents"])),
+                    _text(money(line["amount_cents"])),
+                ]
+            )
     pdf.ln(2)
     for total in document.content["totals"]:
         pdf.set_font("Helvetica", "B" if total.get("main") else "", 10)

@@ -174,3 +174,20 @@ def test_a_payment_at_the_desk_offers_its_receipt_to_print(client, session, logi
     [receipt] = order.documents
     page = answer.get_data(as_text=True)
     assert f'<a href="/documents/{receipt.id}">Imprimer le reçu R-2026-000001</a>' in page
+
+
+def test_every_kind_of_document_makes_a_pdf(session, invoiced):
+    """A credit note with a long reason (it wraps), a receipt, an invoice: all one-page PDFs."""
+    from conciergerie.invoices.pdf import document_pdf
+
+    order, concierge, _ = invoiced
+    reason = "Retard de livraison et talon mal recollé, " * 7  # 294 characters
+    payments.manual_refund(
+        session, order, amount_cents=500, reason=reason, actor=concierge, gateway=None, now=NOW
+    )
+    kinds = set()
+    for document in order.documents:
+        text = pdf_text(document_pdf(document))
+        assert document.number in text
+        kinds.add(document.kind.value)
+    assert kinds == {"receipt", "invoice", "credit_note"}
