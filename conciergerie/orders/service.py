@@ -658,6 +658,7 @@ def orders_of(session: Session, customer: User) -> list[Order]:
                 sa.orm.selectinload(Order.lines),
                 sa.orm.selectinload(Order.dropoff_slot),
                 sa.orm.selectinload(Order.pickup_slot),
+                sa.orm.selectinload(Order.documents),  # its invoice, linked from the list
             )
         )
     )

@@ -55,6 +55,8 @@ def test_the_customer_finds_their_documents_on_the_order_page(client, invoiced):
     for document in (receipt, invoice):
         assert f"/documents/{document.id}" in page and f"/documents/{document.id}.pdf" in page
     assert "Facture F-2026-000001" in page and "Reçu R-2026-000001" in page
+    listed = client.get("/commandes/").get_data(as_text=True)  # "Mes commandes"
+    assert f'<a href="/documents/{invoice.id}">Facture F-2026-000001</a>' in listed
 
 
 def test_the_invoice_page_carries_the_french_mentions(client, invoiced):
