@@ -48,6 +48,14 @@ from conciergerie.timeutils import local_date
 
 # The order's service is done: it is invoiced.
 DONE = (OrderStatus.HANDED_OVER, OrderStatus.UNCOLLECTED)
+# The mentions a company's invoice carries (between professionals: Code de commerce, L441-9 and
+# L441-10): when it is due, and what is owed if it is paid late.
+COMPANY_TERMS = [
+    "Paiement à réception de la facture ; pas d'escompte pour paiement anticipé.",
+    "En cas de retard de paiement : pénalités au taux de trois fois le taux d'intérêt légal, "
+    "et indemnité forfaitaire de 40 € pour frais de recouvrement (article L441-10 du Code de "
+    "commerce).",
+]
 PAYMENT_LABELS = {
     PaymentKind.DESK_CASH: "espèces au comptoir",
     PaymentKind.DESK_CARD: "carte bancaire au comptoir",
@@ -155,11 +163,13 @@ def _one(label: str, amount_cents: int) -> dict:
 def issue_order_invoice(session: Session, order: Order, *, now: datetime) -> Document | None:
     """The order's invoice: issued once, when its service is done (see the module's docstring);
     the one already issued if any; None when the order charges nothing."""
+    if order.status not in DONE:  # a step before: nothing to read
+        return None
     existing = invoice_of(order)
     if existing is not None:
         return existing
     figures = ledger(order)
-    if order.status not in DONE or not any(charge.charged for charge in figures.lines):
+    if not any(charge.charged for charge in figures.lines):
         return None
     lines, totals = _invoice_lines(order)
     return _issue(
@@ -264,7 +274,7 @@ def issue_subscription_invoice(
                 )
             ],
             "totals": [{"label": "Total", "amount_cents": period.yearly_fee_cents, "main": True}],
-            "notes": [],
+            "notes": COMPANY_TERMS,
         },
         company=company,
         period_starts_on=period.starts_on,

@@ -262,6 +262,7 @@ def test_a_company_subscription_is_invoiced_when_its_period_starts_and_mailed(se
         "address": "75 rue Gambetta, 59000 Lille",
         "siret": "98765432100019",
     }
+    assert any("L441-10" in note for note in invoice.content["notes"])  # late-payment terms
     [mail] = outbox
     assert mail.to == ["compta@pixels.example"]
     assert "F-2026-000001" in mail.subject
