@@ -24,7 +24,7 @@ Like every service: functions over a session that flush and never commit, taking
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -252,12 +252,20 @@ def _company_customer(company: MemberCompany) -> dict[str, str]:
 
 
 def issue_subscription_invoice(
-    session: Session, company: MemberCompany, period: CompanySubscription, *, now: datetime
+    session: Session,
+    company: MemberCompany,
+    period: CompanySubscription,
+    *,
+    now: datetime,
+    year_from: date | None = None,
 ) -> Document | None:
-    """The invoice of a company's yearly subscription, issued when its period starts (a period
-    at no fee is not invoiced). Mailed to the company's billing address."""
+    """The invoice of a year of a company's subscription: issued when its period starts (and,
+    by `invoice_renewals`, on each anniversary `year_from` while it runs). A period at no fee
+    is not invoiced. Mailed to the company's billing address."""
     if period.yearly_fee_cents <= 0:
         return None
+    year_from = year_from or period.starts_on
+    year_to = _anniversary(year_from, 1) - timedelta(days=1)
     document = _issue(
         session,
         DocumentKind.INVOICE,
@@ -265,11 +273,11 @@ def issue_subscription_invoice(
         total_cents=period.yearly_fee_cents,
         content={
             "customer": _company_customer(company),
-            "reference": f"Abonnement annuel à partir du {period.starts_on:%d/%m/%Y}",
+            "reference": f"Abonnement annuel à partir du {year_from:%d/%m/%Y}",
             "lines": [
                 _one(
                     f"Abonnement annuel à la conciergerie (salariés : {company.headcount}), "
-                    f"à partir du {period.starts_on:%d/%m/%Y}",
+                    f"du {year_from:%d/%m/%Y} au {year_to:%d/%m/%Y}",
                     period.yearly_fee_cents,
                 )
             ],
@@ -277,10 +285,54 @@ def issue_subscription_invoice(
             "notes": COMPANY_TERMS,
         },
         company=company,
-        period_starts_on=period.starts_on,
+        period_starts_on=year_from,
     )
     notifications.send_company_invoice(company, document)
     return document
+
+
+def _anniversary(day: date, years: int) -> date:
+    """The same day `years` later (a 29 February falls on the 28th)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _years_begun(period: CompanySubscription, today: date) -> list[date]:
+    """The first days of the years of `period` begun by `today` after its first one."""
+    last = min(today, period.ends_on) if period.ends_on else today
+    days, years = [], 1
+    while (day := _anniversary(period.starts_on, years)) <= last:
+        days.append(day)
+        years += 1
+    return days
+
+
+def invoice_renewals(session: Session, *, now: datetime) -> int:
+    """The sweep: invoice each year of a subscription begun since its period started (its first
+    year was invoiced then); returns how many. Safe to re-run: a year invoiced already (an
+    invoice for that company starting that day) is not invoiced again."""
+    today = local_date(now)
+    periods = session.scalars(
+        sa.select(CompanySubscription)
+        .where(CompanySubscription.yearly_fee_cents > 0)
+        .order_by(CompanySubscription.id)
+    ).all()
+    issued = 0
+    for period in periods:
+        for day in _years_begun(period, today):
+            invoiced = session.scalar(
+                sa.select(Document.id).where(
+                    Document.kind == DocumentKind.INVOICE,
+                    Document.company_id == period.company_id,
+                    Document.period_starts_on == day,
+                )
+            )
+            if invoiced is None:
+                issue_subscription_invoice(session, period.company, period, now=now, year_from=day)
+                issued += 1
+    return issued
 
 
 def withdraw_subscription_invoice(

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from conciergerie.invoices import service as invoices
+from conciergerie.invoices.jobs import invoice_subscription_years
 from conciergerie.manage.service import keep_subscription_history
 from conciergerie.models import (
     Document,
@@ -290,3 +291,26 @@ def test_a_company_at_no_fee_gets_no_invoice(session):
     company.yearly_fee_cents = 0
     keep_subscription_history(session, company, now=NOW)
     assert documents(session) == []
+
+
+def test_each_new_year_of_a_subscription_is_invoiced_once(session, outbox):
+    company = subscribing_company(session)
+    keep_subscription_history(session, company, now=NOW)  # from 25 November 2026
+    assert invoice_subscription_years(session, now=NOW + timedelta(days=364)) == 0
+    a_year_on = NOW + timedelta(days=365)  # 25 November 2027
+    assert invoice_subscription_years(session, now=a_year_on) == 1
+    assert invoice_subscription_years(session, now=a_year_on) == 0  # safe to re-run
+
+    first, second = documents(session, DocumentKind.INVOICE)
+    assert second.number == "F-2027-000001" and second.total_cents == 120000
+    assert second.period_starts_on.isoformat() == "2027-11-25"
+    assert "du 25/11/2027 au 24/11/2028" in second.content["lines"][0]["label"]
+    assert [mail.subject.split()[1] for mail in outbox] == [first.number, second.number]
+
+
+def test_a_subscription_stopped_before_its_anniversary_is_not_invoiced_again(session):
+    company = subscribing_company(session, billing_email=None)
+    keep_subscription_history(session, company, now=NOW)
+    company.is_subscriber, company.yearly_fee_cents = False, 0
+    keep_subscription_history(session, company, now=NOW + timedelta(days=200))
+    assert invoice_subscription_years(session, now=NOW + timedelta(days=800)) == 0
