@@ -205,8 +205,9 @@ def confirm_payment(
     )
     session.add(payment)
     session.flush()  # the unique PaymentIntent: a concurrent duplicate stops here
-    invoices.issue_receipt(session, payment, now=now)
     _after_online_payment(session, order, amount, due_before=due_before, gateway=gateway, now=now)
+    # Last: taking a number holds its sequence until the commit, not while Stripe refunds.
+    invoices.issue_receipt(session, payment, now=now)
     session.flush()
 
 
