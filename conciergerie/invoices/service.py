@@ -11,8 +11,11 @@
 - A refund that lowers what an invoice charged issues a credit note (avoir) referring to that
   invoice, for what it takes off. Money given back that the invoice never charged (paid for a
   line not done, paid twice) needs none: the invoice's total stands.
-- A company's yearly subscription is invoiced when its period starts, and the invoice is mailed
-  to the company's billing address.
+- A company's yearly subscription is invoiced when its period starts (it subscribes, or its fee
+  changes), then on each anniversary while it runs (a daily sweep), and the invoice is mailed to
+  the company's billing address. A period replaced the day it started (a fee corrected) has its
+  invoice cancelled by a credit note. The fee is invoiced for a whole year: a period ended early
+  is not prorated (the association settles that by hand, with a credit note if it must).
 
 Documents never change once issued (no function here changes one; `init_app` refuses it in the
 session, and a trigger in the database): what happens later is told by a new document. Their
