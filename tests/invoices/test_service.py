@@ -314,3 +314,19 @@ def test_a_subscription_stopped_before_its_anniversary_is_not_invoiced_again(ses
     company.is_subscriber, company.yearly_fee_cents = False, 0
     keep_subscription_history(session, company, now=NOW + timedelta(days=200))
     assert invoice_subscription_years(session, now=NOW + timedelta(days=800)) == 0
+
+
+def test_the_customers_data_export_lists_their_documents(session, concierge):
+    from conciergerie.accounts.privacy import export_data
+
+    order = factories.make_order(session)
+    pay(session, order, concierge)
+    [exported] = export_data(session, order.customer, now=NOW)["orders"]
+    assert exported["documents"] == [
+        {
+            "kind": "receipt",
+            "number": "R-2026-000001",
+            "issued_at": NOW.isoformat(),
+            "total_cents": 1150,
+        }
+    ]
