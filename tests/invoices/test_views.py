@@ -183,7 +183,7 @@ def test_every_kind_of_document_makes_a_pdf(session, invoiced):
     from conciergerie.invoices.pdf import document_pdf
 
     order, concierge, _ = invoiced
-    reason = "Retard de livraison et talon mal recollé, " * 7  # 294 characters
+    reason = "Retard de livraison et talon mal recollé, " * 4  # 168 characters: it wraps
     payments.manual_refund(
         session, order, amount_cents=500, reason=reason, actor=concierge, gateway=None, now=NOW
     )
