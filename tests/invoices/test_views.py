@@ -6,10 +6,11 @@ import re
 import zlib
 
 import pytest
+import sqlalchemy as sa
 
 from conciergerie.invoices import service as invoices
 from conciergerie.manage.service import keep_subscription_history
-from conciergerie.models import OrderStatus, PaymentKind, Role
+from conciergerie.models import MemberCompany, OrderStatus, PaymentKind, Role
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from tests import factories
@@ -193,3 +194,28 @@ def test_every_kind_of_document_makes_a_pdf(session, invoiced):
         assert document.number in text
         kinds.add(document.kind.value)
     assert kinds == {"receipt", "invoice", "credit_note"}
+
+
+def test_the_concierge_gives_a_company_its_invoicing_details(client, session, login_as, outbox):
+    login_as(Role.CONCIERGE)
+    form = {
+        "name": "Pixels du Nord",
+        "slug": "pixels-du-nord",
+        "headcount": "12",
+        "address": "75 rue Gambetta\n59000 Lille",
+        "siret": "987 654 321 00019",
+        "billing_email": "Compta@Pixels.example",
+        "is_subscriber": "y",
+        "yearly_fee": "800,00",
+    }
+    refused = submit(client, "/gestion/entreprises/nouvelle", {**form, "siret": "12345"})
+    assert refused.status_code == 422
+    assert "Un SIRET compte 14 chiffres." in refused.get_data(as_text=True)
+
+    assert submit(client, "/gestion/entreprises/nouvelle", form).status_code == 302
+    company = session.scalar(sa.select(MemberCompany).where(MemberCompany.slug == "pixels-du-nord"))
+    assert (company.siret, company.billing_email) == ("98765432100019", "compta@pixels.example")
+    [invoice] = company.documents
+    assert invoice.content["customer"]["address"] == "75 rue Gambetta\n59000 Lille"
+    [mail] = outbox
+    assert mail.to == ["compta@pixels.example"] and invoice.number in mail.subject
