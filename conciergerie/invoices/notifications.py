@@ -25,6 +25,7 @@ def send_company_invoice(company: MemberCompany, document: Document) -> None:
         "document": document,
         "desk_name": current_app.config["DESK_NAME"],
         "desk_address": current_app.config["DESK_ADDRESS"],
+        "inline_styles": True,  # mail clients read no style sheet
     }
     with force_locale("fr"):
         subject = _("Facture %(number)s : abonnement à la conciergerie", number=document.number)

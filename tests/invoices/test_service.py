@@ -268,6 +268,8 @@ def test_a_company_subscription_is_invoiced_when_its_period_starts_and_mailed(se
     assert mail.to == ["compta@pixels.example"]
     assert "F-2026-000001" in mail.subject
     assert "98765432100019" in mail.body and VAT in mail.body
+    [(html, _)] = mail.alternatives
+    assert "98765432100019" in html and 'style="text-align:right"' in html  # styled inline
 
     keep_subscription_history(session, company, now=NOW + timedelta(days=3))  # in step
     assert len(documents(session, DocumentKind.INVOICE)) == 1

@@ -81,6 +81,7 @@ def test_the_invoice_page_carries_the_french_mentions(client, invoiced):
         VAT,
     ):
         assert mention in page, mention
+    assert " style=" not in page  # the Content-Security-Policy refuses inline styles
 
 
 def test_the_pdf_is_a_pdf_with_the_number_and_the_mentions(client, invoiced):
