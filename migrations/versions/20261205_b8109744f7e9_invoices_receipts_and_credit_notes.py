@@ -1,6 +1,6 @@
 """invoices, receipts and credit notes: numbered documents that never change once issued
 
-Revision ID: e3a9c5b7d1f2
+Revision ID: b8109744f7e9
 Revises: c7d2e4f6a8b1
 Create Date: 2026-12-05 02:59:20.812369
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "e3a9c5b7d1f2"
+revision = "b8109744f7e9"
 down_revision = "c7d2e4f6a8b1"
 branch_labels = None
 depends_on = None
