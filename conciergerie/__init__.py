@@ -47,6 +47,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.database import init_app as init_database
     from conciergerie.database import init_unit_of_work
     from conciergerie.extensions import babel, csrf, db, limiter, mail, migrate
+    from conciergerie.invoices import render as invoice_render
+    from conciergerie.invoices import service as invoices
     from conciergerie.jobs import init_app as init_jobs
     from conciergerie.payments.gateway import init_app as init_gateway
     from conciergerie.payments.ledger import init_app as init_ledger
@@ -54,6 +56,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     logs.init_app(app)  # first: every later hook's log lines carry the request id
     init_database(app)  # the engine (db.init_app), or a clear error about DATABASE_URL
     init_ledger(app)  # every order's stored totals follow its ledger at each flush
+    invoices.init_app(app)  # issued documents never change
+    invoice_render.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     security.init_request_limits(app)  # before CSRF, which reads the body
     csrf.init_app(app)
@@ -82,6 +86,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.desk.views import bp as desk_bp
     from conciergerie.events.views import bp as events_bp
     from conciergerie.home.views import bp as home_bp
+    from conciergerie.invoices.views import bp as invoices_bp
     from conciergerie.jobs.views import bp as jobs_bp
     from conciergerie.manage.views import bp as manage_bp
     from conciergerie.orders.views import bp as orders_bp
@@ -109,6 +114,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(manage_bp)
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(subscriptions_bp)
+    app.register_blueprint(invoices_bp)
     from conciergerie import policy
 
     app.jinja_env.globals["policy"] = policy  # templates ask the same rules as the views

@@ -138,6 +138,16 @@ class Config:
     DESK_LATITUDE = 50.62735
     DESK_LONGITUDE = 3.05295
 
+    # The association that runs the desk, as its invoices, receipts and credit notes name it
+    # (the French mentions: the issuer's name, address and SIRET), and the VAT mention they
+    # carry: an association under the franchise en base de TVA charges none.
+    ASSOCIATION_NAME = os.environ.get("ASSOCIATION_NAME", "Association Et voilà Gambetta")
+    ASSOCIATION_ADDRESS = os.environ.get(
+        "ASSOCIATION_ADDRESS", "La Grappe, 75 rue Gambetta, 59000 Lille"
+    )
+    ASSOCIATION_SIRET = os.environ.get("ASSOCIATION_SIRET", "")
+    VAT_MENTION = os.environ.get("VAT_MENTION", "TVA non applicable, article 293 B du CGI")
+
 
 class DevelopmentConfig(Config):
     DEBUG = True

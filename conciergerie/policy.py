@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from conciergerie.models import (
     BasketSubscription,
+    Document,
     Order,
     OrderLine,
     OrderStatus,
@@ -31,6 +32,16 @@ STEP_ROLES: dict[tuple[OrderStatus, OrderStatus], Role] = {
 def can_view_order(user: User, order: Order) -> bool:
     """The customer sees their own order; the concierge sees every order."""
     return user.is_authenticated and (user.id == order.customer_id or user.role is Role.CONCIERGE)
+
+
+def can_view_document(user: User, document: Document) -> bool:
+    """An invoice, receipt or credit note of an order: its customer's and the concierge's; a
+    company's (its subscription): the concierge's, who mails and prints them."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.CONCIERGE:
+        return True
+    return document.order is not None and document.order.customer_id == user.id
 
 
 def can_move_order(user: User, order: Order, to_status: OrderStatus) -> bool:

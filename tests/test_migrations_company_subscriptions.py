@@ -19,6 +19,9 @@ LATER_COLUMNS = (
     "customer_order ADD COLUMN stripe_checkout_amount_cents INTEGER",
     "customer_order ADD COLUMN discount_cents INTEGER DEFAULT 0",
     "customer_order ADD COLUMN origin VARCHAR(32)",
+    "member_company ADD COLUMN address TEXT DEFAULT ''",
+    "member_company ADD COLUMN siret TEXT DEFAULT ''",
+    "member_company ADD COLUMN billing_email TEXT",
 )
 # Read at every flush (the orders' ledgers), later than the old schema too.
 DISCOUNT_TABLE = (

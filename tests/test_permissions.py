@@ -18,10 +18,12 @@ from conciergerie.models import (
     DeskClosure,
     DeskOpeningRange,
     OrderStatus,
+    PaymentKind,
     Role,
     VolunteerAbsence,
 )
 from conciergerie.orders import service as orders
+from conciergerie.payments import service as payments
 from conciergerie.rounds import service as rounds
 from tests.conftest import sign_in
 from tests.factories import (
@@ -176,6 +178,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("volunteers.hours_page", "GET"): "lddodo",
     ("volunteers.hours_csv", "GET"): "lddodo",
     ("volunteers.feed", "GET"): "------",  # a signed token instead of a session
+    # The resident's receipt (their order's): someone else's document looks like no document.
+    ("invoices.show", "GET"): "lonnno",
+    ("invoices.pdf", "GET"): "lonnno",
     ("api.openapi", "GET"): "oooooo",
     ("api.providers", "GET"): "oooooo",
     ("api.list_slots", "GET"): "oooooo",
@@ -225,6 +230,14 @@ def world(session):
     )
     orders.advance_order(
         session, order, OrderStatus.DROPPED_OFF, actor=people["concierge"], now=NOW
+    )
+    payments.record_desk_payment(  # its receipt: the document in the URLs
+        session,
+        order,
+        amount_cents=500,
+        kind=PaymentKind.DESK_CASH,
+        actor=people["concierge"],
+        now=NOW,
     )
     rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [round_] = rounds.rounds_of_day(session, THURSDAY)
@@ -293,6 +306,7 @@ def world(session):
         "subscription_id": subscription.id,
         "payout_id": payout.id,
         "mois": "2026-11",
+        "document_id": order.documents[0].id,
     }
     return people, values
 

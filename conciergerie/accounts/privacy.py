@@ -71,6 +71,7 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
             selectinload(Order.events),
             selectinload(Order.dropoff_slot),
             selectinload(Order.pickup_slot),
+            selectinload(Order.documents),
         )
         .order_by(Order.placed_at)
     ).all()
@@ -156,6 +157,16 @@ def _order_data(order: Order) -> dict:
                 "at": _iso(refund.created_at),
             }
             for refund in order.refunds
+        ],
+        # Invoices, receipts and credit notes: their numbers (each one in full on its page).
+        "documents": [
+            {
+                "kind": document.kind.value,
+                "number": document.number,
+                "issued_at": _iso(document.issued_at),
+                "total_cents": document.total_cents,
+            }
+            for document in order.documents
         ],
     }
 

@@ -61,6 +61,7 @@ def active_orders(session: Session, *, search: str | None = None) -> list[Order]
             selectinload(Order.payments).selectinload(Payment.refunds),
             selectinload(Order.refunds).selectinload(Refund.payment),
             selectinload(Order.discounts),
+            selectinload(Order.documents),
         )
     )
     search = (search or "").strip()

@@ -13,6 +13,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from conciergerie.invoices.jobs import invoice_subscription_years
 from conciergerie.orders.jobs import send_reminders
 from conciergerie.payments.jobs import expire_unpaid, give_back_refunds
 from conciergerie.rounds.jobs import plan_today, plan_tomorrow
@@ -90,6 +91,10 @@ def _subscriptions(session: Session, now: datetime) -> str:
     return place_subscription_orders(session, now=now)
 
 
+def _subscription_years(session: Session, now: datetime) -> str:
+    return f"{invoice_subscription_years(session, now=now)} factures d'abonnement"
+
+
 def _plan_tomorrow(session: Session, now: datetime) -> str:
     return plan_tomorrow(session, now=now).summary()
 
@@ -146,6 +151,14 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 10, "minute": 5},
         8 * 3600,
         _mark_uncollected,
+    ),
+    ScheduledJob(
+        "invoice-subscription-years",
+        _l("Facturer chaque nouvelle année des abonnements des entreprises"),
+        "cron",
+        {"hour": 6, "minute": 30},
+        12 * 3600,
+        _subscription_years,
     ),
     ScheduledJob(
         "anonymise-inactive",

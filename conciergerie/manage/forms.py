@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    EmailField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -18,7 +19,15 @@ from wtforms import (
     TimeField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from conciergerie.i18n import WEEKDAY_NAMES
 from conciergerie.manage.service import parse_ranges
@@ -251,6 +260,29 @@ class CompanyForm(FlaskForm):
     )
     is_subscriber = BooleanField(_l("Abonnée à la conciergerie"))
     yearly_fee = _euros(_l("Abonnement annuel (300 à 4 000 € selon l'effectif)"))
+    address = _text(
+        _l("Adresse (sur ses factures)"),
+        300,
+        required=False,
+        area=True,
+    )
+    siret = StringField(
+        _l("SIRET"),
+        filters=[lambda value: "".join((value or "").split())],
+        validators=[
+            Optional(),
+            Regexp(r"^\d{14}$", message=_l("Un SIRET compte 14 chiffres.")),
+        ],
+    )
+    billing_email = EmailField(
+        _l("E-mail de facturation"),
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("Trop long.")),
+            Email(_l("Adresse e-mail invalide."), allow_smtputf8=False),
+        ],
+        description=_l("Les factures de l'abonnement y sont envoyées."),
+    )
     effective_on = DateField(
         _l("Changement de l'abonnement à partir du"),
         validators=[Optional()],
@@ -279,6 +311,9 @@ class CompanyForm(FlaskForm):
             "is_subscriber": self.is_subscriber.data,
             "yearly_fee_cents": cents(self.yearly_fee.data),
             "email_domains": self.email_domains.data or "",
+            "address": (self.address.data or "").strip(),
+            "siret": self.siret.data or "",
+            "billing_email": (self.billing_email.data or "").strip().lower() or None,
         }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.accounts import employees
 from conciergerie.errors import DomainError
+from conciergerie.invoices import service as invoices
 from conciergerie.models import (
     AuditEntry,
     CompanySubscription,
@@ -67,7 +68,17 @@ AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
     ),  # fmt: skip
     MemberCompany: (
         "member_company",
-        ("name", "slug", "headcount", "is_subscriber", "yearly_fee_cents", "email_domains"),
+        (
+            "name",
+            "slug",
+            "headcount",
+            "is_subscriber",
+            "yearly_fee_cents",
+            "address",
+            "siret",
+            "billing_email",
+            "email_domains",
+        ),
     ),
     User: (
         "user",
@@ -385,6 +396,8 @@ def keep_subscription_history(
     _check_change_day(company, today, running=running, now=now)
     if running is not None:
         if running.starts_on >= today:
+            # Replaced the day it started: its invoice, if issued, is cancelled by an avoir.
+            invoices.withdraw_subscription_invoice(session, company, running.starts_on, now=now)
             company.subscriptions.remove(running)
         else:
             running.ends_on = yesterday
@@ -396,7 +409,10 @@ def keep_subscription_history(
     if last is not None and last.ends_on == yesterday and last.yearly_fee_cents == wanted:
         last.ends_on = None
     else:
-        company.subscriptions.append(CompanySubscription(starts_on=today, yearly_fee_cents=wanted))
+        period = CompanySubscription(starts_on=today, yearly_fee_cents=wanted)
+        company.subscriptions.append(period)
+        session.flush()
+        invoices.issue_subscription_invoice(session, company, period, now=now)
     session.flush()
 
 

@@ -14,6 +14,7 @@ from conciergerie.models.catalogue import (
 )
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
 from conciergerie.models.events import Event, EventStatus, Registration, RegistrationStatus
+from conciergerie.models.invoices import Document, DocumentCounter, DocumentKind
 from conciergerie.models.mail import OutboxMail
 from conciergerie.models.orders import (
     Order,
@@ -59,6 +60,9 @@ __all__ = [
     "Category",
     "DeskClosure",
     "Discount",
+    "Document",
+    "DocumentCounter",
+    "DocumentKind",
     "DeskOpeningRange",
     "DeskSlot",
     "Event",

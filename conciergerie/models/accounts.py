@@ -47,6 +47,11 @@ class MemberCompany(Base):
     # ("grands-ensemble.fr ge-lille.org"; see accounts.employees.normalise_domains): an
     # employee whose address on one of them is confirmed by a link is verified at once.
     email_domains: Mapped[str] = mapped_column(sa.Text, default="")
+    # On its invoices (the French mentions: a company customer's name, address and SIRET), and
+    # where they are mailed (the company has no account of its own to find them under).
+    address: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    siret: Mapped[str] = mapped_column(sa.String(14), default="", server_default="")
+    billing_email: Mapped[str | None] = mapped_column(sa.String(254))
 
     subscriptions: Mapped[list[CompanySubscription]] = relationship(
         back_populates="company",

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from conciergerie.invoices import service as invoices
 from conciergerie.models import DeskSlot, Order, OrderStatus
 from conciergerie.orders import notifications
 from conciergerie.orders.service import record
@@ -104,6 +105,7 @@ def mark_uncollected(session: Session, *, now: datetime, after_days: int) -> int
     due = [order for order in due if awaited_since(order) <= last_day]
     for order in due:
         record(order, OrderStatus.UNCOLLECTED, actor=None, now=now)
+        invoices.issue_order_invoice(session, order, now=now)  # the work is done: it is owed
         notifications.send_marked_uncollected(order)
     session.flush()
     return len(due)

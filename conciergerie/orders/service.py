@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from conciergerie import policy
 from conciergerie.errors import DomainError
 from conciergerie.i18n import long_day, money
+from conciergerie.invoices import service as invoices
 from conciergerie.models import (
     DeskSlot,
     Offer,
@@ -791,6 +792,7 @@ def advance_order(
         release_places(session, order)
     stamp_lines(order, to_status, now)
     record(order, to_status, actor=actor, now=now, note=note)
+    invoices.issue_order_invoice(session, order, now=now)  # once done: handed over, uncollected
     session.flush()
     if to_status is OrderStatus.BACK_AT_DESK:  # written to the outbox with the step
         notifications.send_ready(order)
@@ -830,6 +832,7 @@ def orders_of(session: Session, customer: User) -> list[Order]:
                 sa.orm.selectinload(Order.lines),
                 sa.orm.selectinload(Order.dropoff_slot),
                 sa.orm.selectinload(Order.pickup_slot),
+                sa.orm.selectinload(Order.documents),  # its invoice, linked from the list
             )
         )
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.errors import DomainError
 from conciergerie.i18n import money
+from conciergerie.invoices import service as invoices
 from conciergerie.models import (
     Discount,
     Order,
@@ -226,6 +227,10 @@ def confirm_payment(
         gateway=gateway,
         now=now,
     )
+    # Last: taking a number holds its sequence until the commit, not while Stripe refunds. A
+    # payment refused and given back whole (a short amount, another currency) gets none.
+    if ledger.refundable_cents(payment) > 0:
+        invoices.issue_receipt(session, payment, now=now)
     session.flush()
 
 
@@ -502,6 +507,8 @@ def record_desk_payment(
         order=order, kind=kind, amount_cents=amount_cents, recorded_by=actor, created_at=now
     )
     session.add(payment)
+    session.flush()
+    invoices.issue_receipt(session, payment, now=now)  # printed at the desk for a walk-in
     label = _("espèces") if kind is PaymentKind.DESK_CASH else _("carte au comptoir")
     _note(
         order,
@@ -567,6 +574,9 @@ def refund(
             actor=actor,
             now=now,
         )
+        session.flush()
+        # What the refund took off the invoiced total (a gesture, say): an avoir on the invoice.
+        invoices.credit_what_was_taken_off(session, order, reason=reason, now=now)
     session.flush()
     return made
 

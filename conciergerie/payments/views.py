@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -20,12 +22,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.desk.views import order_page
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import csrf, db
+from conciergerie.invoices import service as invoices
 from conciergerie.mail import external_url
 from conciergerie.models import Order, OrderStatus, Payment, PaymentKind, Refund, Role, utcnow
 from conciergerie.orders.access import own_order_or_404
@@ -133,17 +137,27 @@ def test_checkout(session_id: str):
 # The desk ---------------------------------------------------------------------------------------
 
 
-def _desk_action(order: Order, form, action, done: str, back: str):
-    """Validate a desk money form, run `action` (a service call), say it is done. Refused (the
-    form, or the service): the desk screen showing the order, with why (422, or the refusal's
-    status)."""
+def _desk_action(order: Order, form, action, done: str | Callable[[Any], str], back: str):
+    """Validate a desk money form, run `action` (a service call), say it is done (`done`, or
+    what `done` makes of the action's result). Refused (the form, or the service): the desk
+    screen showing the order, with why (422, or the refusal's status)."""
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return order_page(order)
     on_refusal(lambda: order_page(order))
-    action()
-    flash(done, "success")
+    result = action()
+    flash(done(result) if callable(done) else done, "success")
     return redirect(back)
+
+
+def _paid_message(payment: Payment) -> Markup:
+    """After a payment at the desk: a link to print its receipt (a walk-in takes it along)."""
+    receipt = invoices.receipt_of(payment)
+    return Markup('{} <a href="{}">{}</a>').format(
+        _("%(code)s : paiement enregistré.", code=payment.order.code),
+        url_for("invoices.show", document_id=receipt.id),
+        _("Imprimer le reçu %(number)s", number=receipt.number),
+    )
 
 
 @bp.post("/comptoir/commandes/<id:order_id>/encaisser")
@@ -162,7 +176,7 @@ def desk_payment(order_id: int):
             actor=current_user._get_current_object(),
             now=utcnow(),
         ),
-        _("%(code)s : paiement enregistré.", code=order.code),
+        _paid_message,
         url_for("desk.index"),
     )
 

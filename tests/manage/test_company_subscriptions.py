@@ -102,10 +102,18 @@ def test_the_database_refuses_inconsistent_periods(session, row):
 
 def test_deleting_a_company_deletes_its_history(session):
     company = make_member_company(session)
-    set_state(session, company, 120_000, at(2))
+    set_state(session, company, 0, at(2))  # subscribing at no fee: nothing invoiced
     session.execute(sa.delete(MemberCompany).where(MemberCompany.id == company.id))
     session.expire_all()
     assert session.scalar(sa.select(sa.func.count()).select_from(CompanySubscription)) == 0
+
+
+def test_a_company_with_invoices_cannot_be_deleted(session):
+    """Its invoices are accounting records, kept (the French rules ask for ten years)."""
+    company = make_member_company(session)
+    set_state(session, company, 120_000, at(2))
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(sa.delete(MemberCompany).where(MemberCompany.id == company.id))
 
 
 def test_the_manage_page_keeps_the_history(client, session, login_as, monkeypatch):

@@ -113,6 +113,18 @@ def test_paid_session_confirms_the_order_once(
     assert [e.to_status for e in online_order.events].count(OrderStatus.CONFIRMED) == 1
 
 
+def test_an_online_payment_gets_one_receipt(client, session, online_order, gateway, checkout_stub):
+    from conciergerie.models import Document, DocumentKind
+
+    checkout_stub.pay(gateway, online_order.stripe_checkout_session_id)
+    completed(client, online_order, event_id="evt_paid_receipt")
+    completed(client, online_order, event_id="evt_paid_receipt_again")  # changes nothing
+    [receipt] = session.scalars(sa.select(Document).where(Document.order_id == online_order.id))
+    assert receipt.kind is DocumentKind.RECEIPT and receipt.total_cents == 1950
+    assert receipt.number.startswith("R-") and receipt.payment.kind is PaymentKind.STRIPE
+    assert "Mode de paiement : carte bancaire en ligne" in receipt.content["notes"]
+
+
 def test_the_payload_is_only_a_trigger(client, session, online_order):
     # An event saying "completed" for a session Stripe still reports unpaid confirms nothing.
     assert completed(client, online_order).status_code == 200
