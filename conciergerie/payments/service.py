@@ -43,6 +43,7 @@ from conciergerie.payments.gateway import (
 
 logger = logging.getLogger(__name__)
 
+MAX_NOTE = 300  # OrderEvent.note
 UNPAID = (OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT)
 
 
@@ -69,7 +70,11 @@ class DuplicateEvent(Exception):
 
 
 def _note(order: Order, note: str, *, actor: User | None, now: datetime) -> None:
-    """A line in the order's history that does not change its status (a payment, a refund)."""
+    """A line in the order's history that does not change its status (a payment, a refund).
+    The history's note holds 300 characters: a longer one (a refund's own 300-character reason
+    inside its sentence) is shortened, with an ellipsis, rather than refused by the database."""
+    if len(note) > MAX_NOTE:
+        note = note[: MAX_NOTE - 1] + "…"
     order.events.append(
         OrderEvent(from_status=order.status, to_status=order.status, actor=actor, at=now, note=note)
     )

@@ -266,3 +266,16 @@ def test_the_api_gives_the_ledgers_five_figures(client, session, concierge):
         == (950, 1150, 200, 0, 0)
     )
     assert body["discount_cents"] == 200 and body["lines"][0]["charge"] == "charged"
+
+
+def test_a_gesture_with_the_longest_reason_fits_the_history(session, concierge):
+    order = make_order(session)
+    desk_payment(session, order, concierge, 1150)
+    reason = "r" * 300  # the most the form takes
+    payments.manual_refund(
+        session, order, amount_cents=300, reason=reason, actor=concierge, gateway=None, now=NOW
+    )
+    session.flush()  # PostgreSQL refuses a note over 300 characters
+    notes = [event.note for event in order.events[-2:]]
+    assert all(len(note) <= 300 for note in notes) and notes[0].endswith("…")
+    assert order.discounts[0].reason == reason  # the reason itself is kept whole
