@@ -31,6 +31,7 @@ from conciergerie.models import (
     OrderLine,
     OrderOrigin,
     OrderStatus,
+    Payment,
     PaymentMethod,
     QuoteState,
     Role,
@@ -833,6 +834,10 @@ def orders_of(session: Session, customer: User) -> list[Order]:
                 sa.orm.selectinload(Order.dropoff_slot),
                 sa.orm.selectinload(Order.pickup_slot),
                 sa.orm.selectinload(Order.documents),  # its invoice, linked from the list
+                # Its ledger: what was paid, given back and taken off.
+                sa.orm.selectinload(Order.payments).selectinload(Payment.refunds),
+                sa.orm.selectinload(Order.refunds),
+                sa.orm.selectinload(Order.discounts),
             )
         )
     )
