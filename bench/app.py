@@ -10,7 +10,7 @@ app = create_app(
     DEBUG=False,
     MAIL_BACKEND="dummy",
     RATELIMIT_ENABLED=False,
-    # One customer's token places every order of the run: the limit of open orders paid at the
+    # Each of the run's customers places hundreds of orders: the limit of open orders paid at the
     # desk is still counted under its lock, but set out of reach.
     MAX_OPEN_DESK_ORDERS=10**9,
 )

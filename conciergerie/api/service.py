@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from conciergerie.models import ApiToken, User
 
@@ -41,9 +41,9 @@ def user_for_token(session: Session, token: str, *, now: datetime) -> tuple[User
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     found = session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)
-        )
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))  # one round trip for the token and its user
     )
     if found is None or not found.user.is_active_account:
         return None

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from conciergerie import policy
 from conciergerie.errors import DomainError
@@ -614,6 +615,10 @@ def _save_new_order(
             raise
         # The same key arrived twice at once: the other request holds the order.
         raise RequestReplayed(customer, idempotency_key, idempotency_fingerprint) from error
+    # Just inserted, nothing refers to it yet: its ledger and its mail need not ask the
+    # database for its payments, refunds, discounts and documents.
+    for empty in ("payments", "refunds", "discounts", "documents"):
+        set_committed_value(order, empty, [])
 
 
 def place_order(
