@@ -116,6 +116,11 @@ def calendar_day(value: date) -> str:
     return format_date(value, "EEEE d MMMM")
 
 
+def short_day(value: date) -> str:
+    """ "sam. 5 déc.", for a list of days to choose from."""
+    return format_date(value, "EEE d MMM")
+
+
 def month_label(first_day: date) -> str:
     """ "novembre 2026"."""
     return format_date(first_day, "LLLL y")
@@ -133,6 +138,7 @@ def rate(basis_points: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["calendar_day"] = calendar_day
+    app.jinja_env.filters["short_day"] = short_day
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["month_label"] = month_label
     app.jinja_env.filters["rate"] = rate

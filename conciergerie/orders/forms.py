@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from conciergerie.i18n import slot_day, slot_when
+from conciergerie.i18n import slot_day, slot_hours, slot_when
 from conciergerie.models import DeskSlot, PaymentMethod
 from conciergerie.models.orders import MAX_LINE_QUANTITY
 from conciergerie.orders.service import MAX_NOTE_LENGTH
+from conciergerie.timeutils import local_date
 
 
 class AddToBasketForm(FlaskForm):
@@ -53,13 +57,58 @@ def slot_choices(slots: list[DeskSlot]) -> list[SelectChoice]:
     ]
 
 
+@dataclass(frozen=True)
+class SlotDay:
+    """A day with open slots: the customer picks the day, then one of its times."""
+
+    day: date
+    slots: list[DeskSlot]
+
+    @property
+    def places(self) -> int:
+        return sum(slot.remaining for slot in self.slots)
+
+
+def slot_days(slots: list[DeskSlot]) -> list[SlotDay]:
+    """Open slots grouped by their day in Paris, in order."""
+    days: dict[date, list[DeskSlot]] = {}
+    for slot in slots:
+        days.setdefault(local_date(slot.starts_at), []).append(slot)
+    return [SlotDay(day, day_slots) for day, day_slots in days.items()]
+
+
+def chosen_day(days: list[SlotDay], raw: str | None, slot_id: int | None = None) -> SlotDay | None:
+    """The day holding `slot_id`, else the day `raw` names (YYYY-MM-DD), else the first one."""
+    for day in days:
+        if slot_id is not None and any(slot.id == slot_id for slot in day.slots):
+            return day
+    for day in days:
+        if raw and day.day.isoformat() == raw:
+            return day
+    return days[0] if days else None
+
+
+def time_choices(day: SlotDay | None) -> list[tuple[int, str]]:
+    """A day's slots as radio choices: "18:00–18:30 · 3 places libres"."""
+    if day is None:
+        return []
+    return [
+        (
+            slot.id,
+            f"{slot_hours(slot)} · "
+            + ngettext("%(num)d place libre", "%(num)d places libres", slot.remaining),
+        )
+        for slot in day.slots
+    ]
+
+
 class DropoffForm(FlaskForm):
     """Step 1 (services only): when the customer brings the items. A GET form."""
 
     class Meta:
         csrf = False
 
-    depot = SelectField(
+    depot = RadioField(
         _l("Créneau de dépôt au comptoir"),
         coerce=int,
         validators=[DataRequired(_l("Choisissez un créneau de dépôt."))],
@@ -68,7 +117,7 @@ class DropoffForm(FlaskForm):
 
 class CheckoutForm(FlaskForm):
     dropoff_slot = HiddenField()
-    pickup_slot = SelectField(
+    pickup_slot = RadioField(
         _l("Créneau de retrait au comptoir"),
         coerce=int,
         validators=[DataRequired(_l("Choisissez un créneau de retrait."))],

@@ -32,7 +32,9 @@ from conciergerie.orders.forms import (
     CheckoutForm,
     DropoffForm,
     UpdateBasketForm,
-    slot_choices,
+    chosen_day,
+    slot_days,
+    time_choices,
 )
 from conciergerie.orders.progress import line_journey
 from conciergerie.payments import service as payments
@@ -144,6 +146,35 @@ def _open_slot(raw: str | None, *, now) -> DeskSlot | None:
     return slot
 
 
+def _day_links(days: list, param: str, **kept) -> list[tuple]:
+    """Each day with the link that shows its times (the other choices kept)."""
+    kept = {name: value for name, value in kept.items() if value is not None}
+    return [
+        (day, url_for("orders.checkout", **kept, **{param: day.day.isoformat()})) for day in days
+    ]
+
+
+def _dropoff_page(lines, raw: str | None, *, now):
+    """Step 1: the days with a free drop-off slot, then the times of the chosen one."""
+    days = slot_days(slots.open_slots(db.session, after=now, until=now + DROPOFF_HORIZON))
+    day = chosen_day(days, request.args.get("jour"))
+    form = DropoffForm(request.args)
+    form.depot.choices = time_choices(day)
+    if raw:
+        form.depot.errors = [_("Ce créneau n'est plus disponible : choisissez-en un autre.")]
+    elif "continuer" in request.args:
+        form.depot.errors = [_("Choisissez un créneau de dépôt.")]
+    status = 422 if form.depot.errors else 200
+    page = render_template(
+        "orders/checkout_dropoff.html",
+        form=form,
+        lines=lines,
+        days=_day_links(days, "jour"),
+        chosen=day,
+    )
+    return page, status
+
+
 @bp.route("/commande", methods=["GET", "POST"])
 @login_required
 def checkout():
@@ -165,16 +196,7 @@ def checkout():
         )
         dropoff = _open_slot(raw, now=now)
         if dropoff is None:
-            form = DropoffForm(request.args)
-            form.depot.choices = slot_choices(
-                slots.open_slots(db.session, after=now, until=now + DROPOFF_HORIZON)
-            )
-            if raw:
-                form.depot.errors = [
-                    _("Ce créneau n'est plus disponible : choisissez-en un autre.")
-                ]
-            status = 422 if form.depot.errors else 200
-            return render_template("orders/checkout_dropoff.html", form=form, lines=lines), status
+            return _dropoff_page(lines, raw, now=now)
 
     earliest = service.earliest_pickup(
         db.session, lines, dropoff_slot=dropoff, now=now, settings=order_settings()
@@ -185,7 +207,9 @@ def checkout():
         after=max(earliest, now) - timedelta(seconds=1),
         until=earliest + PICKUP_HORIZON,
     )
-    form.pickup_slot.choices = slot_choices(pickup_slots)
+    pickup_days = slot_days(pickup_slots)
+    # Any open slot of the window is a valid answer; the page shows one day's times at a time.
+    form.pickup_slot.choices = [(slot.id, "") for slot in pickup_slots]
     if get_gateway() is not None:
         form.payment.choices = [
             *form.payment.choices,
@@ -195,6 +219,8 @@ def checkout():
 
     def page():
         form.dropoff_slot.data = str(dropoff.id) if dropoff else ""
+        day = chosen_day(pickup_days, request.args.get("retrait"), form.pickup_slot.data)
+        form.pickup_slot.choices = time_choices(day)
         return render_template(
             "orders/checkout.html",
             form=form,
@@ -202,6 +228,8 @@ def checkout():
             quote=quote,
             fee_basis=service.fee_basis(current_user),
             dropoff=dropoff,
+            days=_day_links(pickup_days, "retrait", depot=dropoff.id if dropoff else None),
+            chosen=day,
             # The first day a pickup is offered (the rule's day may be a closed one).
             first_pickup=pickup_slots[0].starts_at if pickup_slots else earliest,
         )

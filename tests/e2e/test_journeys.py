@@ -25,16 +25,23 @@ def add_to_basket(page, provider_path: str, offer: str, quantity: int = 1) -> No
     expect(page.locator(".flash-success")).to_be_visible()
 
 
-def choose_option(page, label: str, pattern: re.Pattern | None = None) -> str:
-    """Select the first option of the select labelled `label` whose text matches `pattern`."""
-    select = page.get_by_label(label)
-    options = select.locator("option").all_inner_texts()
-    values = select.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
-    for text, value in zip(options, values, strict=True):
-        if value and (pattern is None or pattern.search(text)):
-            select.select_option(value)
-            return text
-    raise AssertionError(f"no option of {label!r} matches {pattern}: {options}")
+def choose_slot(page, label: str, pattern: re.Pattern | None = None) -> str:
+    """Choose a slot as a customer does: a day, then one of its times — the first whose text
+    matches `pattern`, trying the days in turn. Returns "day, time"."""
+    for index in range(page.locator("nav.slot-days a").count()):
+        link = page.locator("nav.slot-days a").nth(index)
+        day = link.get_attribute("data-day")
+        if link.get_attribute("aria-current") is None:
+            link.click()
+            page.wait_for_load_state()
+        times = page.locator("fieldset", has=page.locator("legend", has_text=label)).locator(
+            "label"
+        )
+        for text in times.all_inner_texts():
+            if pattern is None or pattern.search(text):
+                page.get_by_label(text, exact=True).check()
+                return f"{day}, {text}"
+    raise AssertionError(f"no time of {label!r} matches {pattern}")
 
 
 def place_resident_order(page, email: str) -> str:
@@ -59,10 +66,10 @@ def place_resident_order(page, email: str) -> str:
     page.locator("header a[href='/panier']").click()
     shot(page, "1-basket")
     page.get_by_role("link", name="Choisir mes créneaux").click()
-    dropoff = choose_option(page, "Créneau de dépôt au comptoir", EVENING)
+    dropoff = choose_slot(page, "Créneau de dépôt au comptoir", EVENING)
     shot(page, "1-dropoff")
     page.get_by_role("button", name="Continuer").click()
-    choose_option(page, "Créneau de retrait au comptoir")
+    choose_slot(page, "Créneau de retrait au comptoir")
     page.get_by_label("Au comptoir, en espèces ou par carte").check()
     shot(page, "1-checkout")
     page.get_by_role("button", name="Commander").click()
@@ -166,7 +173,7 @@ def test_an_employee_orders_a_basket_and_pays_no_service_fee(new_page):
     add_to_basket(page, BASKETS, "Panier duo")
     page.locator("header a[href='/panier']").click()
     page.get_by_role("link", name="Choisir mes créneaux").click()
-    choose_option(page, "Créneau de retrait au comptoir")
+    choose_slot(page, "Créneau de retrait au comptoir")
     expect(page.locator(".totals")).to_contain_text("offerts")
     page.get_by_label("Au comptoir, en espèces ou par carte").check()
     page.get_by_role("button", name="Commander").click()
@@ -208,12 +215,12 @@ def test_keyboard_only_sign_in_and_order(new_page):
     page.keyboard.press("Enter")
     tab_to(page, "a[href='/commande']")
     page.keyboard.press("Enter")
-    tab_to(page, "select[name=depot]")
-    page.keyboard.press("ArrowDown")  # the first slot offered
+    tab_to(page, "input[name=depot]")
+    page.keyboard.press("Space")  # the first time of the first day offered
     tab_to(page, "main form button[type=submit]")
     page.keyboard.press("Enter")
-    tab_to(page, "select[name=pickup_slot]")
-    page.keyboard.press("ArrowDown")
+    tab_to(page, "input[name=pickup_slot]")
+    page.keyboard.press("Space")
     tab_to(page, "input[name=payment][value=desk]")
     page.keyboard.press("Space")
     tab_to(page, "main form button[type=submit]")

@@ -175,6 +175,7 @@ def test_a_payment_at_the_desk_offers_its_receipt_to_print(client, session, logi
         form_url="/comptoir/",
         follow_redirects=True,
     )
+    session.expire_all()  # the request's own session issued it
     [receipt] = order.documents
     page = answer.get_data(as_text=True)
     assert f'<a href="/documents/{receipt.id}">Imprimer le reçu R-2026-000001</a>' in page

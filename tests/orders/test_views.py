@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from conciergerie.models import Order, OrderStatus, Role
+from conciergerie.models import DeskSlot, Order, OrderStatus, Role
+from conciergerie.timeutils import local_date
 from tests import factories
 from tests.conftest import sign_in, submit
 
@@ -112,9 +113,20 @@ def test_the_whole_checkout(client, session, offer, slots, login_as, outbox):
     step1 = client.get("/commande").get_data(as_text=True)
     assert "Étape 1 sur 2" in step1 and f'value="{slots[0].id}"' in step1
     step2 = client.get(f"/commande?depot={slots[0].id}").get_data(as_text=True)
-    # Only pickups that leave 3 working days of work + 1 of transport are offered.
-    offered = [int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', step2)]
-    assert offered and slots[1].id not in offered and slots[2].id not in offered
+    # Only pickups that leave 3 working days of work + 1 of transport are offered: the days
+    # before are not among the days to choose from, and the first day's times are shown.
+    days = re.findall(r"retrait=(\d{4}-\d{2}-\d{2})", step2)
+    too_early = {local_date(slot.starts_at).isoformat() for slot in slots[:3]}
+    assert days and not too_early & set(days)
+    offered = [int(v) for v in re.findall(r'name="pickup_slot"[^>]*value="(\d+)"', step2)]
+    assert (
+        offered and local_date(session.get(DeskSlot, offered[0]).starts_at).isoformat() == days[0]
+    )
+    # Another day's link shows that day's times.
+    other = client.get(f"/commande?depot={slots[0].id}&retrait={days[1]}").get_data(as_text=True)
+    assert 'aria-current="date"' in other and f'retrait={days[1]}" data-day' in other
+    other_times = re.findall(r'name="pickup_slot"[^>]*value="(\d+)"', other)
+    assert other_times and other_times != [str(t) for t in offered]
     assert "3,00\xa0€" not in step2 and "1,50\xa0€" in step2  # the resident's fee
     pickup_id = offered[0]
     response = submit(
@@ -273,7 +285,7 @@ def test_a_basket_past_the_limit_is_refused_at_checkout(client, session, offer, 
         http_session["basket"] = {str(offer.id): 25}
     assert "(ici 25)" in client.get("/panier").get_data(as_text=True)
     step2 = client.get(f"/commande?depot={slots[0].id}").get_data(as_text=True)
-    pickup_id = re.findall(r'<option[^>]*value="(\d+)"', step2)[0]
+    pickup_id = re.findall(r'name="pickup_slot"[^>]*value="(\d+)"', step2)[0]
     response = submit(
         client,
         "/commande",
@@ -295,7 +307,7 @@ def test_a_fourth_order_paid_at_the_desk_is_refused_on_the_payment_field(
         )
     add(client, offer)
     step2 = client.get(f"/commande?depot={slots[1].id}").get_data(as_text=True)
-    pickup_id = re.findall(r'<option[^>]*value="(\d+)"', step2)[0]
+    pickup_id = re.findall(r'name="pickup_slot"[^>]*value="(\d+)"', step2)[0]
     response = submit(
         client,
         "/commande",
@@ -309,3 +321,21 @@ def test_a_fourth_order_paid_at_the_desk_is_refused_on_the_payment_field(
         "attendent leur dépôt (3 au plus) : déposez vos articles" in html
     )
     assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 3
+
+
+def test_the_drop_off_is_chosen_by_day_then_time(client, session, offer, slots, login_as):
+    login_as(Role.RESIDENT)
+    add(client, offer)
+    step1 = client.get("/commande").get_data(as_text=True)
+    days = re.findall(r"jour=(\d{4}-\d{2}-\d{2})", step1)
+    assert len(days) == len(set(days)) >= 20  # one link per day with a free slot
+    # The first day is shown; another day's link shows its own times.
+    assert re.search(rf'name="depot"[^>]*value="{slots[0].id}"', step1)
+    later = client.get(f"/commande?jour={days[3]}").get_data(as_text=True)
+    times = re.findall(r'name="depot"[^>]*value="(\d+)"', later)
+    assert times and str(slots[0].id) not in times
+    assert local_date(session.get(DeskSlot, int(times[0])).starts_at).isoformat() == days[3]
+    # Continuing without a time says so, on the field.
+    empty = client.get(f"/commande?jour={days[3]}&continuer=1")
+    assert empty.status_code == 422
+    assert "Choisissez un créneau de dépôt." in empty.get_data(as_text=True)
