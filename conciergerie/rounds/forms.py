@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -72,6 +80,8 @@ class MoveStopForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     volunteer = SelectField(_l("Volontaire"), coerce=int, validators=[InputRequired()])
+    # Shown when the volunteer chosen is not free then (the service says why).
+    confirm = BooleanField(_l("Confier quand même"))
 
 
 class DayForm(FlaskForm):
