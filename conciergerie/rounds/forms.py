@@ -80,8 +80,14 @@ class MoveStopForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     volunteer = SelectField(_l("Volontaire"), coerce=int, validators=[InputRequired()])
-    # Shown when the volunteer chosen is not free then (the service says why).
+    # Shown when the volunteer chosen is not free then (the service says why); it confirms the
+    # choice it was shown for (`warned`), not another volunteer picked meanwhile.
     confirm = BooleanField(_l("Confier quand même"))
+    warned = HiddenField()
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.confirm.data) and self.warned.data == str(self.volunteer.data)
 
 
 class DayForm(FlaskForm):

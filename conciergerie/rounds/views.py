@@ -397,7 +397,7 @@ def assign(round_id: int):
         _depot(),
         actor=_me(),
         now=utcnow(),
-        confirmed=form.confirm.data,
+        confirmed=form.confirmed,
     )
     name = round_.volunteer.full_name
     flash(

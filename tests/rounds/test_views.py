@@ -327,7 +327,12 @@ def test_a_volunteer_not_free_then_is_a_warning_first_and_saved_once_confirmed(
     session.expire_all()
     assert session.get(PickupRound, round_.id).volunteer_id == volunteer.id
     assert outbox == []
-    confirmed = _assign(client, round_, samira, confirm="y")
+    assert f'name="r{round_.id}-warned" type="hidden" value="{samira.id}"' in page
+    # A confirmation is for the volunteer it was shown for, not another one picked meanwhile.
+    lina = make_volunteer(session, full_name="Lina", ranges=[(6, time(9), time(12))])
+    again = _assign(client, round_, lina, confirm="y", warned=str(samira.id))
+    assert again.status_code == 422 and "Lina n&#39;a pas de disponibilité" in again.text
+    confirmed = _assign(client, round_, samira, confirm="y", warned=str(samira.id))
     assert confirmed.status_code == 302
     session.expire_all()
     assert session.get(PickupRound, round_.id).volunteer_id == samira.id
