@@ -177,6 +177,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("portal.payout", "GET"): "ldddod",  # another provider's staff: 404 (tests/payouts)
     ("volunteers.hours_page", "GET"): "lddodo",
     ("volunteers.hours_csv", "GET"): "lddodo",
+    ("volunteers.availability", "GET"): "lddddo",
     ("volunteers.feed", "GET"): "------",  # a signed token instead of a session
     # The resident's receipt (their order's): someone else's document looks like no document.
     ("invoices.show", "GET"): "lonnno",

@@ -146,3 +146,31 @@ def test_the_rounds_pages(client, db, session, monkeypatch):
     plan_after = queries(client, db, "/tournees/plan" + day)
     sign_in(client, volunteer)
     assert (queries(client, db, "/tournees/" + day), plan_after) == (mine_before, plan_before)
+
+
+def test_the_volunteers_availability_page(client, db, session, monkeypatch):
+    from datetime import time
+
+    from conciergerie.models import VolunteerAbsence
+    from tests.volunteers.test_availability import a_round
+
+    monkeypatch.setattr("conciergerie.rounds.views.utcnow", lambda: NOW)
+    sign_in(client, make_user(session, Role.CONCIERGE))
+
+    def grow(n: int):
+        for i in range(n):
+            volunteer = make_volunteer(session, ranges=[(d, time(9), time(12)) for d in range(6)])
+            session.add(
+                VolunteerAbsence(
+                    volunteer_id=volunteer.id,
+                    first_day=THURSDAY + timedelta(days=i % 5),
+                    last_day=THURSDAY + timedelta(days=i % 5 + 1),
+                )
+            )
+            for day in range(0, 10, 3):
+                a_round(session, volunteer, THURSDAY + timedelta(days=day), 8, stops=2)
+
+    grow(1)
+    before = queries(client, db, "/volontaires/disponibilites")
+    grow(8)
+    assert queries(client, db, "/volontaires/disponibilites") == before

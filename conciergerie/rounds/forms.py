@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -72,6 +80,14 @@ class MoveStopForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     volunteer = SelectField(_l("Volontaire"), coerce=int, validators=[InputRequired()])
+    # Shown when the volunteer chosen is not free then (the service says why); it confirms the
+    # choice it was shown for (`warned`), not another volunteer picked meanwhile.
+    confirm = BooleanField(_l("Confier quand même"))
+    warned = HiddenField()
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.confirm.data) and self.warned.data == str(self.volunteer.data)
 
 
 class DayForm(FlaskForm):

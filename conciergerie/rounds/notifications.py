@@ -1,4 +1,5 @@
-"""Mails about rounds: a volunteer's rounds of the next day, the concierge's alert."""
+"""Mails about rounds: a volunteer's rounds of the next day, a round given to someone else
+(to both), the concierge's alert."""
 
 from __future__ import annotations
 
@@ -52,4 +53,34 @@ def send_visits(staff: User, day: date, stops: list) -> None:
         stops=stops,
         initials=initials,
         portal_url=external_url("portal.index"),
+    )
+
+
+def send_round_given(volunteer: User, round_: PickupRound, *, previous: User) -> None:
+    """The concierge gave `round_` to `volunteer`: its time and its stops."""
+    day = round_.day
+    send_templated(
+        volunteer,
+        "round_given",
+        _l("Une tournée vous est confiée le %(day)s", day=day.strftime("%d/%m")),
+        day=day,
+        round=round_,
+        previous=previous,
+        rounds_url=external_url("rounds.mine", day=day.isoformat()),
+        desk_name=current_app.config["DESK_NAME"],
+        desk_address=current_app.config["DESK_ADDRESS"],
+    )
+
+
+def send_round_taken(volunteer: User, round_: PickupRound, *, successor: User) -> None:
+    """`round_` was `volunteer`'s and is now `successor`'s."""
+    day = round_.day
+    send_templated(
+        volunteer,
+        "round_taken",
+        _l("Tournée du %(day)s confiée à quelqu'un d'autre", day=day.strftime("%d/%m")),
+        day=day,
+        round=round_,
+        successor=successor,
+        rounds_url=external_url("rounds.mine", day=day.isoformat()),
     )

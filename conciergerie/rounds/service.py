@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from conciergerie import policy
 from conciergerie.errors import DomainError
+from conciergerie.i18n import calendar_day, clock, hours, weekday_name
 from conciergerie.models import (
     DayPlan,
     OfferKind,
@@ -586,14 +587,193 @@ def move_stop(session: Session, stop: RoundStop, target: PickupRound, depot: pla
 ROUND_ROLES = (Role.VOLUNTEER, Role.CONCIERGE)  # who may carry a round
 
 
+class VolunteerUnavailable(RoundError):
+    """The volunteer chosen for a round is not free then: said with every reason, and saved only
+    when the concierge confirms (`field` names the confirmation the page shows)."""
+
+    code = "volunteer_unavailable"
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons), field="confirm")
+        self.reasons = reasons
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ranges in minutes, those that touch or overlap joined (9–12 and 12–14 cover 11–13)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _wall_clock(minute: int) -> str:
+    return clock(time(minute // 60 % 24, minute % 60))
+
+
+def availability_problems(session: Session, round_: PickupRound, volunteer: User) -> list[str]:
+    """Why `volunteer` is not free for the whole of `round_` (as it is timed now), in sentences:
+    no weekly range covering it (Paris wall-clock time, like the ranges), an absence that day,
+    another of their rounds at the same time. Empty when they are free. A concierge taking a
+    round keeps no ranges nor absences: only their other rounds are checked."""
+    problems = []
+    if volunteer.role is Role.VOLUNTEER:
+        problems += _outside_ranges(session, round_, volunteer)
+        problems += [
+            absence_sentence(volunteer.full_name, absence)
+            for absence in session.scalars(
+                sa.select(VolunteerAbsence)
+                .where(
+                    VolunteerAbsence.volunteer_id == volunteer.id,
+                    VolunteerAbsence.first_day <= round_.day,
+                    VolunteerAbsence.last_day >= round_.day,
+                )
+                .order_by(VolunteerAbsence.first_day)
+            )
+        ]
+    others = session.scalars(
+        sa.select(PickupRound)
+        .where(
+            PickupRound.volunteer_id == volunteer.id,
+            PickupRound.id != round_.id,
+            PickupRound.starts_at < round_.ends_at,
+            PickupRound.ends_at > round_.starts_at,
+        )
+        .order_by(PickupRound.starts_at)
+    )
+    problems += [
+        _(
+            "%(name)s est déjà sur la tournée de %(start)s–%(end)s.",
+            name=volunteer.full_name,
+            start=hours(other.starts_at),
+            end=hours(other.ends_at),
+        )
+        for other in others
+    ]
+    return problems
+
+
+def _outside_ranges(session: Session, round_: PickupRound, volunteer: User) -> list[str]:
+    """The round not inside one of the volunteer's weekly ranges of that weekday (joined when
+    they touch), in wall-clock minutes: a daylight-saving day stays right."""
+    day = round_.day
+    start, end = minutes(round_.starts_at, day), minutes(round_.ends_at, day)
+    ranges = session.execute(
+        sa.select(VolunteerAvailability.starts_at, VolunteerAvailability.ends_at).where(
+            VolunteerAvailability.volunteer_id == volunteer.id,
+            VolunteerAvailability.weekday == day.weekday(),
+        )
+    ).all()
+    windows = _merged([(_minute_of(s), _minute_of(e)) for s, e in ranges])
+    if any(s <= start and end <= e for s, e in windows):
+        return []
+    words = {
+        "name": volunteer.full_name,
+        "weekday": weekday_name(day.weekday()),
+        "start": _wall_clock(start),
+        "end": _wall_clock(end),
+    }
+    if not windows:
+        return [
+            _("%(name)s n'a pas de disponibilité le %(weekday)s de %(start)s à %(end)s.", **words)
+        ]
+    words["ranges"] = ", ".join(f"{_wall_clock(s)}–{_wall_clock(e)}" for s, e in windows)
+    return [
+        _(
+            "%(name)s n'est pas disponible le %(weekday)s de %(start)s à %(end)s "
+            "(disponible : %(ranges)s).",
+            **words,
+        )
+    ]
+
+
+def absence_sentence(name: str, absence: VolunteerAbsence) -> str:
+    if absence.first_day == absence.last_day:
+        sentence = _(
+            "%(name)s est absent·e le %(day)s.", name=name, day=calendar_day(absence.first_day)
+        )
+    else:
+        sentence = _(
+            "%(name)s est absent·e du %(first)s au %(last)s.",
+            name=name,
+            first=calendar_day(absence.first_day),
+            last=calendar_day(absence.last_day),
+        )
+    return f"{sentence[:-1]} ({absence.reason})." if absence.reason else sentence
+
+
 def assign_round(
-    session: Session, round_: PickupRound, volunteer: User, depot: planner.Place
-) -> None:
+    session: Session,
+    round_: PickupRound,
+    volunteer: User,
+    depot: planner.Place,
+    *,
+    actor: User,
+    now: datetime,
+    confirmed: bool = False,
+) -> bool:
+    """Give `round_` to `volunteer` (the round is locked: the next planning keeps the choice)
+    and retime it at their speed. When they are not free then (`availability_problems`), nothing
+    is saved unless `confirmed` (VolunteerUnavailable says why). Both volunteers are mailed
+    through the outbox, the new one the round with its stops, the previous one that it is no
+    longer theirs; the day's plan records what they were told, so that the next planning does
+    not tell them again. Returns whether the volunteer changed (nothing is mailed otherwise)."""
     if volunteer.role not in ROUND_ROLES:
         raise RoundError(_("Seul·e un·e volontaire ou la concierge peut faire une tournée."))
-    round_.volunteer = volunteer
+    if round_.ends_at <= now:
+        raise RoundError(_("Cette tournée est terminée : elle ne change plus de main."))
+    previous = round_.volunteer
     round_.locked = True
+    if previous.id == volunteer.id:
+        session.flush()
+        return False
+    told = _told_now(session, round_.day, (previous, volunteer))
+    round_.volunteer = volunteer
     retime(session, round_, depot)
+    session.flush()
+    problems = availability_problems(session, round_, volunteer)
+    if problems and not confirmed:
+        raise VolunteerUnavailable(problems)
+    from conciergerie.rounds import notifications
+
+    notifications.send_round_given(volunteer, round_, previous=previous)
+    notifications.send_round_taken(previous, round_, successor=volunteer)
+    _remember_told(session, round_.day, told)
+    return True
+
+
+def _told_now(session: Session, day: date, people: tuple[User, ...]) -> dict[int, str] | None:
+    """The fingerprints of `people`'s rounds of `day` as they stand, for those whom the last mail
+    told exactly that (nobody told and nothing to tell counts as told); None without a plan."""
+    plan = day_plan(session, day)
+    if plan is None:
+        return None
+    notices = plan.volunteer_notices or {}
+    day_rounds = rounds_of_day(session, day)
+    told = {}
+    for person in people:
+        print_ = fingerprint([r for r in day_rounds if r.volunteer_id == person.id])
+        if notices.get(str(person.id), fingerprint([])) == print_:
+            told[person.id] = print_
+    return told
+
+
+def _remember_told(session: Session, day: date, told: dict[int, str] | None) -> None:
+    """After a change by hand mailed to those it concerns: the plan's notices say what they
+    know now, for those who knew everything before (the others hear of the whole day from the
+    next planning)."""
+    if not told:
+        return
+    plan = day_plan(session, day)
+    day_rounds = rounds_of_day(session, day)
+    notices = dict(plan.volunteer_notices or {})
+    for person_id in told:
+        notices[str(person_id)] = fingerprint(
+            [r for r in day_rounds if r.volunteer_id == person_id]
+        )
+    plan.volunteer_notices = notices
     session.flush()
 
 

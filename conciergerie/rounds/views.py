@@ -298,15 +298,19 @@ def plan():
     return _plan_page(day_arg())
 
 
-def _plan_page(day: date):
-    """The concierge's plan of `day`; also where a refused change to it is explained."""
+def _plan_page(day: date, posted: tuple[int, AssignForm] | None = None):
+    """The concierge's plan of `day`; also where a refused change to it is explained (`posted`:
+    the round whose assignment form was refused, and that form, with its warning)."""
     rounds = service.rounds_of_day(db.session, day)
     day_plan = service.day_plan(db.session, day)
     choices = [(r.id, f"{r.volunteer.full_name} · {local(r.starts_at):%H:%M}") for r in rounds]
+    volunteers = [(v.id, v.full_name) for v in _volunteers()]
     move_forms, assign_forms = {}, {}
     for round_ in rounds:
         assign = AssignForm(formdata=None, volunteer=round_.volunteer_id, prefix=f"r{round_.id}")
-        assign.volunteer.choices = [(v.id, v.full_name) for v in _volunteers()]
+        if posted is not None and posted[0] == round_.id:
+            assign = posted[1]
+        assign.volunteer.choices = volunteers
         assign_forms[round_.id] = assign
         for stop in round_.stops:
             move = MoveStopForm(formdata=None, target_round=round_.id, prefix=f"s{stop.id}")
@@ -377,17 +381,35 @@ def move_stop(stop_id: int):
 @bp.post("/plan/<id:round_id>/volontaire")
 @role_required(Role.CONCIERGE)
 def assign(round_id: int):
+    """Give a round to someone else. When they are not free then, the plan comes back (422) with
+    why and a box to confirm; both volunteers are mailed once it is saved."""
     round_ = db.get_or_404(PickupRound, round_id)
     form = AssignForm(prefix=f"r{round_.id}")
     form.volunteer.choices = [(v.id, v.full_name) for v in _volunteers()]
     if not form.validate_on_submit():
         abort(400, description=_("Volontaire inconnu·e."))
-    on_refusal(lambda: _plan_page(round_.day))
-    service.assign_round(db.session, round_, db.session.get(User, form.volunteer.data), _depot())
-    flash(
-        _("Tournée confiée à %(name)s et verrouillée.", name=round_.volunteer.full_name), "success"
+    day = round_.day
+    on_refusal(lambda: _plan_page(day, (round_id, form)), form, default_field="volunteer")
+    changed = service.assign_round(
+        db.session,
+        round_,
+        db.session.get(User, form.volunteer.data),
+        _depot(),
+        actor=_me(),
+        now=utcnow(),
+        confirmed=form.confirmed,
     )
-    return redirect(url_for("rounds.plan", day=round_.day.isoformat()))
+    name = round_.volunteer.full_name
+    flash(
+        _(
+            "Tournée confiée à %(name)s et verrouillée ; les deux volontaires sont prévenu·es.",
+            name=name,
+        )
+        if changed
+        else _("Tournée laissée à %(name)s et verrouillée.", name=name),
+        "success",
+    )
+    return redirect(url_for("rounds.plan", day=day.isoformat()))
 
 
 @bp.post("/plan/<id:round_id>/verrou")

@@ -1,5 +1,6 @@
 """The volunteers' records: their hours (a printable page and a CSV for the civic-service
-mission) and a calendar feed of their rounds for their phone.
+mission), a calendar feed of their rounds for their phone, and for the concierge everyone's
+availability, absences and rounds over two weeks.
 
 A volunteer sees their own log only; the concierge sees every volunteer's, or one's. The feed is
 read by calendar apps, which cannot sign in: its address carries a signed token made of the user
@@ -29,9 +30,11 @@ from conciergerie.i18n import babel_locale
 from conciergerie.mail import external_url
 from conciergerie.models import PickupRound, Role, User, utcnow
 from conciergerie.rounds import hours
+from conciergerie.rounds.views import day_arg
 from conciergerie.security import is_valid_id
 from conciergerie.spreadsheets import csv_download, safe_cell
 from conciergerie.timeutils import local, local_date
+from conciergerie.volunteers import service
 
 bp = Blueprint("volunteers", __name__, url_prefix="/volontaires")
 
@@ -297,4 +300,22 @@ def feed(token: str):
             # The address is a credential: no shared cache keeps a copy.
             "Cache-Control": "private, no-store",
         },
+    )
+
+
+@bp.get("/disponibilites")
+@role_required(Role.CONCIERGE)
+def availability():
+    """Every active volunteer's ranges, absences and rounds over the next two weeks, for the
+    concierge handing out rounds (`?day=` moves the first day)."""
+    first_day = day_arg()
+    overview = service.availability_overview(db.session, first_day)
+    return render_template(
+        "volunteers/availability.html",
+        overview=overview,
+        first_day=first_day,
+        last_day=overview.days[-1],
+        previous_day=first_day - timedelta(days=service.OVERVIEW_DAYS),
+        next_day=first_day + timedelta(days=service.OVERVIEW_DAYS),
+        today=local_date(utcnow()),
     )

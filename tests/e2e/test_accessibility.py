@@ -53,6 +53,7 @@ BY_ROLE = {
         "/gestion/journal",
         "/gestion/utilisateurs",
         "/volontaires/heures",
+        "/volontaires/disponibilites",
     ],
     "benevole@example.org": [
         f"/tournees/?day={DAY}",

@@ -180,7 +180,7 @@ def test_a_concierge_given_a_round_by_hand_who_leaves_has_it_planned_again(sessi
     boss = make_user(session, Role.CONCIERGE)
     leaving, staying, round_ = _two_volunteers_and_a_planned_round(session)
     helper = make_user(session, Role.CONCIERGE)
-    rounds.assign_round(session, round_, helper, DEPOT)  # moved to them by hand (locked)
+    rounds.assign_round(session, round_, helper, DEPOT, actor=boss, now=EVENING)  # by hand: locked
     _leaves(session, helper, boss)
     commit(session)
     [new_round] = rounds.rounds_of_day(session, THURSDAY)

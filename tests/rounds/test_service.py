@@ -353,3 +353,172 @@ def test_minutes_are_wall_clock_on_a_daylight_saving_day():
     assert rounds.minutes(ten, spring) == 600
     assert rounds._clock(spring, 600) == ten
     assert rounds._clock(spring, 24 * 60 + 30) == datetime(2026, 3, 29, 22, 30, tzinfo=UTC)
+
+
+# Giving a round to someone else -----------------------------------------------------------------
+
+
+def a_round(session, volunteer, starts_at, ends_at, day=THURSDAY) -> PickupRound:
+    """A round without stops at those UTC times (its day in Paris)."""
+    round_ = PickupRound(day=day, volunteer=volunteer, starts_at=starts_at, ends_at=ends_at)
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+NINE_TO_TEN = (  # Thursday 26 November, 9:00–10:00 in Paris (UTC+1)
+    datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+    datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+)
+
+
+def test_a_volunteer_free_then_raises_nothing(session):
+    round_ = a_round(session, make_volunteer(session), *NINE_TO_TEN)
+    # Two ranges that touch cover the round together.
+    samira = make_volunteer(session, ranges=[(3, time(8), time(9, 30)), (3, time(9, 30), time(11))])
+    assert rounds.availability_problems(session, round_, samira) == []
+
+
+def test_no_weekly_range_that_day_or_hour_is_said_with_the_hours(session):
+    round_ = a_round(session, make_volunteer(session), *NINE_TO_TEN)
+    saturdays = make_volunteer(session, full_name="Samira", ranges=[(5, time(9), time(12))])
+    assert rounds.availability_problems(session, round_, saturdays) == [
+        "Samira n'a pas de disponibilité le jeudi de 09:00 à 10:00."
+    ]
+    afternoons = make_volunteer(
+        session, full_name="Yanis", ranges=[(3, time(9, 30), time(12)), (3, time(14), time(18))]
+    )
+    assert rounds.availability_problems(session, round_, afternoons) == [
+        "Yanis n'est pas disponible le jeudi de 09:00 à 10:00 "
+        "(disponible : 09:30–12:00, 14:00–18:00)."
+    ]
+
+
+def test_the_ranges_are_paris_wall_clock_in_winter_and_in_summer(session):
+    nine_to_ten = make_volunteer(session, ranges=[(3, time(9), time(10))])
+    eight_to_nine = make_volunteer(session, ranges=[(3, time(8), time(9))])  # the UTC hours
+    winter = a_round(session, make_volunteer(session), *NINE_TO_TEN)
+    assert rounds.availability_problems(session, winter, nine_to_ten) == []
+    assert rounds.availability_problems(session, winter, eight_to_nine) != []
+    july = date(2027, 7, 1)  # a Thursday, Paris at UTC+2: 9:00–10:00 is 7:00–8:00 UTC
+    summer = a_round(
+        session,
+        make_volunteer(session),
+        datetime(2027, 7, 1, 7, 0, tzinfo=UTC),
+        datetime(2027, 7, 1, 8, 0, tzinfo=UTC),
+        day=july,
+    )
+    assert rounds.availability_problems(session, summer, nine_to_ten) == []
+    assert rounds.availability_problems(session, summer, eight_to_nine) != []
+
+
+def test_an_absence_that_day_is_said_with_its_days_and_reason(session):
+    round_ = a_round(session, make_volunteer(session), *NINE_TO_TEN)
+    samira = make_volunteer(session, full_name="Samira", ranges=[(3, time(9), time(12))])
+    session.add(
+        VolunteerAbsence(
+            volunteer_id=samira.id,
+            first_day=date(2026, 11, 25),
+            last_day=date(2026, 11, 27),
+            reason="Examens",
+        )
+    )
+    session.add(VolunteerAbsence(volunteer_id=samira.id, first_day=THURSDAY, last_day=THURSDAY))
+    session.add(  # another week: not in the way
+        VolunteerAbsence(
+            volunteer_id=samira.id, first_day=date(2026, 12, 3), last_day=date(2026, 12, 4)
+        )
+    )
+    assert rounds.availability_problems(session, round_, samira) == [
+        "Samira est absent·e du mercredi 25 novembre au vendredi 27 novembre (Examens).",
+        "Samira est absent·e le jeudi 26 novembre.",
+    ]
+
+
+def test_another_round_at_the_same_time_is_said_not_one_just_before(session):
+    round_ = a_round(session, make_volunteer(session), *NINE_TO_TEN)
+    samira = make_volunteer(session, full_name="Samira", ranges=[(3, time(8), time(12))])
+    a_round(  # 8:00–9:00 in Paris: ends when the other starts
+        session,
+        samira,
+        datetime(2026, 11, 26, 7, 0, tzinfo=UTC),
+        datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+    )
+    assert rounds.availability_problems(session, round_, samira) == []
+    a_round(
+        session,
+        samira,
+        datetime(2026, 11, 26, 8, 45, tzinfo=UTC),
+        datetime(2026, 11, 26, 9, 30, tzinfo=UTC),
+    )
+    assert rounds.availability_problems(session, round_, samira) == [
+        "Samira est déjà sur la tournée de 09:45–10:30."
+    ]
+    concierge = make_user(session, Role.CONCIERGE)  # no ranges kept: only their rounds count
+    assert rounds.availability_problems(session, round_, concierge) == []
+
+
+def _planned_round(session, cobbler):
+    first = make_volunteer(session, full_name="Léa")
+    order_for(session, cobbler)
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    return first, round_
+
+
+def test_a_volunteer_not_free_is_given_the_round_only_when_confirmed(session, cobbler, outbox):
+    concierge = make_user(session, Role.CONCIERGE)
+    first, round_ = _planned_round(session, cobbler)
+    samira = make_volunteer(session, full_name="Samira", ranges=[(5, time(9), time(12))])
+    with pytest.raises(rounds.VolunteerUnavailable) as refused, session.begin_nested():
+        rounds.assign_round(session, round_, samira, DEPOT, actor=concierge, now=NOW)
+    assert refused.value.field == "confirm" and refused.value.status == 422
+    assert refused.value.reasons == ["Samira n'a pas de disponibilité le jeudi de 09:30 à 09:39."]
+    assert outbox == []  # refused before any mail (and the request is rolled back)
+    session.expire_all()
+    assert round_.volunteer_id == first.id
+    changed = rounds.assign_round(
+        session, round_, samira, DEPOT, actor=concierge, now=NOW, confirmed=True
+    )
+    assert changed and round_.volunteer_id == samira.id and round_.locked
+
+
+def test_both_volunteers_are_mailed_once_and_the_next_planning_does_not_tell_them_again(
+    session, cobbler, outbox
+):
+    from conciergerie.rounds.jobs import plan_and_tell
+
+    concierge = make_user(session, Role.CONCIERGE)
+    first = make_volunteer(session, full_name="Léa")
+    order_for(session, cobbler)
+    plan_and_tell(session, THURSDAY, now=NOW)
+    [told] = outbox
+    assert told.to == [first.email]
+    outbox.clear()
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    yanis = make_volunteer(session, full_name="Yanis")
+    assert rounds.assign_round(session, round_, yanis, DEPOT, actor=concierge, now=NOW)
+    given, taken = sorted(outbox, key=lambda mail: mail.to != [yanis.email])
+    assert given.to == [yanis.email] and taken.to == [first.email]
+    assert given.subject == "Une tournée vous est confiée le 26/11"
+    assert "Cordonnerie" in given.body and "09:30" in given.body  # its stops and its time
+    assert "confiée à Yanis" in taken.body
+    outbox.clear()
+    plan_and_tell(session, THURSDAY, now=NOW)  # the morning's planning: the round is kept
+    assert outbox == []
+
+
+def test_the_same_volunteer_again_mails_nobody(session, cobbler, outbox):
+    concierge = make_user(session, Role.CONCIERGE)
+    first, round_ = _planned_round(session, cobbler)
+    assert not rounds.assign_round(session, round_, first, DEPOT, actor=concierge, now=NOW)
+    assert round_.locked and outbox == []
+
+
+def test_a_round_over_does_not_change_hands(session, cobbler):
+    concierge = make_user(session, Role.CONCIERGE)
+    first, round_ = _planned_round(session, cobbler)
+    with pytest.raises(rounds.RoundError):
+        rounds.assign_round(
+            session, round_, make_volunteer(session), DEPOT, actor=concierge, now=round_.ends_at
+        )

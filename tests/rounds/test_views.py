@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -297,3 +299,82 @@ def test_someone_elses_item_is_a_403_whatever_the_action(client, session, planne
         headers={"Accept": "application/json"},
     )
     assert answer.status_code == 403
+
+
+def _assign(client, round_, volunteer, **extra):
+    data = {f"r{round_.id}-volunteer": str(volunteer.id)}
+    data |= {f"r{round_.id}-{name}": value for name, value in extra.items()}
+    return submit(
+        client,
+        f"/tournees/plan/{round_.id}/volontaire",
+        data,
+        form_url="/tournees/plan?day=2026-11-26",
+    )
+
+
+def test_a_volunteer_not_free_then_is_a_warning_first_and_saved_once_confirmed(
+    client, session, planned, outbox
+):
+    volunteer, order, round_ = planned
+    samira = make_volunteer(session, full_name="Samira Haddad", ranges=[(5, time(9), time(12))])
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    warned = _assign(client, round_, samira)
+    assert warned.status_code == 422
+    page = warned.get_data(as_text=True)
+    assert "Samira Haddad n&#39;a pas de disponibilité le jeudi de 09:30 à" in page
+    assert f'name="r{round_.id}-confirm"' in page and "Confier quand même" in page
+    assert f'href="#assign-{round_.id}"' in page and f'id="assign-{round_.id}"' in page
+    session.expire_all()
+    assert session.get(PickupRound, round_.id).volunteer_id == volunteer.id
+    assert outbox == []
+    assert f'name="r{round_.id}-warned" type="hidden" value="{samira.id}"' in page
+    # A confirmation is for the volunteer it was shown for, not another one picked meanwhile.
+    lina = make_volunteer(session, full_name="Lina", ranges=[(6, time(9), time(12))])
+    again = _assign(client, round_, lina, confirm="y", warned=str(samira.id))
+    assert again.status_code == 422 and "Lina n&#39;a pas de disponibilité" in again.text
+    confirmed = _assign(client, round_, samira, confirm="y", warned=str(samira.id))
+    assert confirmed.status_code == 302
+    session.expire_all()
+    assert session.get(PickupRound, round_.id).volunteer_id == samira.id
+    assert sorted(mail.to[0] for mail in outbox) == sorted([volunteer.email, samira.email])
+    given = next(mail for mail in outbox if mail.to == [samira.email])
+    assert "Cordonnerie Gambetta" in given.body and order.code in given.body
+
+
+def test_a_free_volunteer_is_given_the_round_at_once_and_both_are_mailed(
+    client, session, planned, outbox
+):
+    volunteer, order, round_ = planned
+    yanis = make_volunteer(session, full_name="Yanis Morel")
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    answer = _assign(client, round_, yanis)
+    assert answer.status_code == 302
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "Tournée confiée à Yanis Morel" in page
+    taken = next(mail for mail in outbox if mail.to == [volunteer.email])
+    assert "confiée à Yanis Morel" in taken.body
+    assert len(outbox) == 2
+
+
+def test_the_same_volunteer_again_is_saved_without_a_mail(client, session, planned, outbox):
+    volunteer, order, round_ = planned
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    assert _assign(client, round_, volunteer).status_code == 302
+    session.expire_all()
+    assert session.get(PickupRound, round_.id).locked
+    assert outbox == []
+
+
+def test_a_volunteer_cannot_reassign_a_round(client, session, planned, outbox):
+    volunteer, order, round_ = planned
+    other = make_volunteer(session)
+    sign_in(client, volunteer)
+    answer = submit(
+        client,
+        f"/tournees/plan/{round_.id}/volontaire",
+        {f"r{round_.id}-volunteer": str(other.id), f"r{round_.id}-confirm": "y"},
+        form_url="/tournees/disponibilites",
+    )
+    assert answer.status_code == 403
+    session.expire_all()
+    assert session.get(PickupRound, round_.id).volunteer_id == volunteer.id and outbox == []
