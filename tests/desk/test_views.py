@@ -183,15 +183,16 @@ def test_late_orders_are_marked_and_may_be_shown_alone(client, session, login_as
     eight, half_past, ali, lea, _zoe = day_of_orders(session)
     login_as(Role.CONCIERGE)
     html = client.get("/comptoir/?day=2026-11-26").get_data(as_text=True)
-    assert "En retard :" not in html  # the day has not come
+    assert "late-mark" not in html  # the day has not come
     clock.move_to(datetime(2026, 11, 26, 7, 45, tzinfo=UTC))  # 8:45 in Paris
     html = client.get("/comptoir/?day=2026-11-26").get_data(as_text=True)
-    assert "En retard : pas déposée" in html.split(ali.code + "</a>")[1].split("</tr>")[0]
-    assert "En retard : pas retirée" not in html  # Léa's slot ends at 9:00
+    ali_row = html.split(ali.code + "</a>")[1].split("</tr>")[0]
+    assert 'title="Créneau passé, pas déposée">En retard</strong>' in ali_row
+    assert "pas retirée" not in html  # Léa's slot ends at 9:00
     clock.move_to(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     late = client.get("/comptoir/?day=2026-11-26&late=y").get_data(as_text=True)
     assert ali.code in late and lea.code in late
-    assert "En retard : pas retirée" in late
+    assert 'title="Créneau passé, pas retirée">En retard</strong>' in late
     lea.status = OrderStatus.HANDED_OVER
     session.flush()
     late = client.get("/comptoir/?day=2026-11-26&late=y").get_data(as_text=True)
