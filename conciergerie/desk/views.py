@@ -70,6 +70,7 @@ def index():
     form = DeskDayForm(request.args)
     valid = form.validate()
     day = (form.day.data if valid else None) or today
+    form.day.data = day  # the date field shows the day shown
     everything = desk.day_slots(db.session, day, now=now)
     form.slot.choices = [SelectChoice(0, _("Tous"))] + [
         SelectChoice(entry.slot.id, slot_hours(entry.slot)) for entry in everything
