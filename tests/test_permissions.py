@@ -127,6 +127,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("payments.test_checkout", "GET"): "------",
     ("payments.test_checkout", "POST"): "------",
     ("desk.index", "GET"): "lddodo",
+    ("desk.order", "GET"): "lddodo",
     ("desk.step", "POST"): "lddodo",
     ("desk.check_in", "POST"): "lddddo",  # an empty form: 400/422, nothing received
     ("desk.labels", "GET"): "lddodo",

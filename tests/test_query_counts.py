@@ -101,10 +101,13 @@ def test_my_orders_and_the_desk(client, db, session):
     sign_in(client, customer)
     mine_before = queries(client, db, "/commandes/")
     sign_in(client, concierge)
-    desk_before = queries(client, db, "/comptoir/")
+    # The desk's day of the drop-offs, its rows showing each order's items, customer and money.
+    desk_before = queries(client, db, "/comptoir/?day=2026-11-26")
     place(session, customer, 20, 2)
     place(session, make_user(session), 20, 22)
-    desk_after = queries(client, db, "/comptoir/")
+    desk_after = queries(client, db, "/comptoir/?day=2026-11-26")
+    rows = client.get("/comptoir/?day=2026-11-26").get_data(as_text=True).count('class="code"')
+    assert rows >= 30  # the orders of the day are shown
     sign_in(client, customer)
     assert (queries(client, db, "/commandes/"), desk_after) == (mine_before, desk_before)
 

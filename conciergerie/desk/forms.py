@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    DateField,
     FieldList,
     Form,
     FormField,
@@ -34,6 +36,18 @@ class FindOrderForm(FlaskForm):
         validators=[Optional(), Length(max=120, message=_l("120 caractères au plus."))],
         render_kw={"placeholder": "EVG-…", "autocomplete": "off", "spellcheck": "false"},
     )
+
+
+class DeskDayForm(FlaskForm):
+    """The desk's day and what it narrows it to (a GET form: it works without JavaScript)."""
+
+    class Meta:
+        csrf = False
+
+    day = DateField(_l("Jour"), validators=[Optional()])
+    slot = SelectField(_l("Créneau"), coerce=int, default=0, validate_choice=False)
+    state = SelectField(_l("État"), default="", validate_choice=False)
+    late = BooleanField(_l("En retard seulement"))
 
 
 class CounterLineForm(Form):

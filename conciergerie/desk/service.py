@@ -40,6 +40,21 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _shown_with_an_order() -> list:
+    """What a desk row or page reads of an order, loaded with it: its lines, customer, slots and
+    the ledger (payments with their refunds, refunds, discounts, documents)."""
+    return [
+        selectinload(Order.lines).selectinload(OrderLine.provider),
+        selectinload(Order.customer),
+        selectinload(Order.dropoff_slot),
+        selectinload(Order.pickup_slot),
+        selectinload(Order.payments).selectinload(Payment.refunds),
+        selectinload(Order.refunds).selectinload(Refund.payment),
+        selectinload(Order.discounts),
+        selectinload(Order.documents),
+    ]
+
+
 def active_orders(session: Session, *, search: str | None = None) -> list[Order]:
     """Orders still moving, by their next slot (pickup when there is no drop-off).
 
@@ -52,17 +67,7 @@ def active_orders(session: Session, *, search: str | None = None) -> list[Order]
         sa.select(Order)
         .join(pickup, Order.pickup_slot_id == pickup.id)
         .outerjoin(dropoff, Order.dropoff_slot_id == dropoff.id)
-        .options(
-            selectinload(Order.lines).selectinload(OrderLine.provider),
-            selectinload(Order.customer),
-            selectinload(Order.dropoff_slot),
-            selectinload(Order.pickup_slot),
-            # The ledger of each card: payments with their refunds, refunds, discounts.
-            selectinload(Order.payments).selectinload(Payment.refunds),
-            selectinload(Order.refunds).selectinload(Refund.payment),
-            selectinload(Order.discounts),
-            selectinload(Order.documents),
-        )
+        .options(*_shown_with_an_order())
     )
     search = (search or "").strip()
     if not search:
@@ -85,16 +90,74 @@ def active_orders(session: Session, *, search: str | None = None) -> list[Order]
     return list(session.scalars(found.order_by(Order.placed_at.desc(), Order.id).limit(50)))
 
 
+def the_match(found: Sequence[Order], search: str) -> Order | None:
+    """The one order a desk search means: the order of that exact code, or the only one found."""
+    code = search.strip().upper()
+    exact = [order for order in found if order.code == code]
+    if exact:
+        return exact[0]
+    return found[0] if len(found) == 1 else None
+
+
+# The desk's day ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """An order expected in a slot: to drop off its items (`pickup` False) or to collect them;
+    `late` once the slot is over and that has not happened."""
+
+    order: Order
+    pickup: bool
+    late: bool
+
+
 @dataclass(frozen=True)
 class SlotOfTheDay:
     slot: DeskSlot
-    dropping_off: list[Order]
-    collecting: list[Order]
+    dropping_off: list[DeskRow]
+    collecting: list[DeskRow]
+
+    @property
+    def rows(self) -> list[DeskRow]:
+        return self.dropping_off + self.collecting
 
 
-def todays_slots(session: Session, *, now: datetime) -> list[SlotOfTheDay]:
-    """Today's desk slots (in Paris) with who is expected in each, to drop off or to collect."""
-    day = local_date(now)
+@dataclass(frozen=True)
+class DayFilters:
+    """What the desk narrows its day to: one slot, one state, late orders only."""
+
+    slot_id: int | None = None
+    status: OrderStatus | None = None
+    late_only: bool = False
+
+    def keeps(self, slot: DeskSlot, row: DeskRow) -> bool:
+        return (
+            (self.slot_id is None or slot.id == self.slot_id)
+            and (self.status is None or row.order.status is self.status)
+            and (row.late or not self.late_only)
+        )
+
+
+def is_late(order: Order, slot: DeskSlot, *, pickup: bool, now: datetime) -> bool:
+    """Whether the slot is over without its drop-off (the items never came) or its pickup (not
+    handed over: still at the desk, or marked uncollected). A cancelled order, or one whose
+    items never came, is not expected at its pickup."""
+    if slot.ends_at > now:
+        return False
+    if pickup:
+        return order.status not in (
+            OrderStatus.HANDED_OVER,
+            OrderStatus.CANCELLED,
+            OrderStatus.NO_SHOW,
+        )
+    return not is_dropped(order) and order.status is not OrderStatus.CANCELLED
+
+
+def day_slots(session: Session, day: date, *, now: datetime) -> list[SlotOfTheDay]:
+    """The desk slots of `day` (in Paris), each with the orders expected in it, to drop off and
+    to collect, by customer name (cancelled orders are not expected). Two queries (and the
+    eager loads), however many orders."""
     start, end = start_of_local_day(day), start_of_local_day(day + timedelta(days=1))
     slots = session.scalars(
         sa.select(DeskSlot)
@@ -104,25 +167,47 @@ def todays_slots(session: Session, *, now: datetime) -> list[SlotOfTheDay]:
     ids = [slot.id for slot in slots]
     expected = session.scalars(
         sa.select(Order)
+        .join(User, User.id == Order.customer_id)
         .where(
             sa.or_(Order.dropoff_slot_id.in_(ids), Order.pickup_slot_id.in_(ids)),
-            Order.status.in_(ACTIVE),
+            Order.status != OrderStatus.CANCELLED,
         )
-        .options(selectinload(Order.customer))
-        .order_by(Order.code)
+        .options(*_shown_with_an_order())
+        .order_by(User.full_name, Order.code)
     ).all()
     return [
         SlotOfTheDay(
             slot,
-            [o for o in expected if o.dropoff_slot_id == slot.id and not _dropped(o)],
-            [o for o in expected if o.pickup_slot_id == slot.id],
+            [
+                DeskRow(o, False, is_late(o, slot, pickup=False, now=now))
+                for o in expected
+                if o.dropoff_slot_id == slot.id
+            ],
+            [
+                DeskRow(o, True, is_late(o, slot, pickup=True, now=now))
+                for o in expected
+                if o.pickup_slot_id == slot.id
+            ],
         )
         for slot in slots
     ]
 
 
-def _dropped(order: Order) -> bool:
-    # Cancellable means nothing has reached the desk yet.
+def narrowed(day_list: Sequence[SlotOfTheDay], filters: DayFilters) -> list[SlotOfTheDay]:
+    """The rows `filters` keep, in the slots left with a row."""
+    kept = [
+        SlotOfTheDay(
+            entry.slot,
+            [row for row in entry.dropping_off if filters.keeps(entry.slot, row)],
+            [row for row in entry.collecting if filters.keeps(entry.slot, row)],
+        )
+        for entry in day_list
+    ]
+    return [entry for entry in kept if entry.rows]
+
+
+def is_dropped(order: Order) -> bool:
+    """Whether the order's items reached the desk (cancellable: nothing has yet)."""
     return order.status not in orders.CANCELLABLE
 
 

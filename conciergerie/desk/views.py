@@ -1,4 +1,5 @@
-"""The desk screen: orders in progress, and the buttons that move them along."""
+"""The desk: the day's list of orders by slot, each order's desk page with the buttons that move
+it along, orders taken at the counter, labels."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from conciergerie.accounts.permissions import role_required
@@ -19,12 +19,13 @@ from conciergerie.desk.forms import (
     RECEIVED,
     CheckInForm,
     CounterOrderForm,
+    DeskDayForm,
     FindOrderForm,
     check_in_form,
 )
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
-from conciergerie.i18n import money
+from conciergerie.i18n import money, slot_hours
 from conciergerie.models import (
     DeskSlot,
     Offer,
@@ -42,6 +43,7 @@ from conciergerie.payments.gateway import order_settings
 from conciergerie.payments.ledger import ledger
 from conciergerie.portal.service import initials
 from conciergerie.slots import service as slots
+from conciergerie.timeutils import local_date
 
 # How far ahead a pickup can be chosen for an order taken at the counter.
 COUNTER_PICKUP_HORIZON = timedelta(weeks=4)
@@ -52,49 +54,98 @@ bp = Blueprint("desk", __name__, url_prefix="/comptoir")
 @bp.get("/")
 @role_required(Role.VOLUNTEER)
 def index():
-    return _desk_page(FindOrderForm(request.args))
-
-
-def _desk_page(find: FindOrderForm, *, refused: CheckInForm | None = None, status: int = 200):
-    """The desk screen; `refused`: a reception form sent back with its errors (its order is
-    searched, so that its card is shown)."""
-    search = find.q.data if find.validate() else None
-    found = desk.active_orders(db.session, search=search)
+    """The desk's day: its slots, each with the orders expected to drop off and to collect, one
+    dense row each, narrowed by slot, state or lateness (`?day=2026-11-26&slot=&state=&late=y`).
+    With a search (`?q=`): the orders found, or straight to the one it means."""
+    find = FindOrderForm(request.args)
+    search = find.q.data.strip() if find.validate() and find.q.data else ""
+    if search:
+        found = desk.active_orders(db.session, search=search)
+        match = desk.the_match(found, search)
+        if match is not None:
+            return redirect(url_for("desk.order", order_id=match.id))
+        return render_template("desk/index.html", find=find, found=found, searched=True)
     now = utcnow()
-    steps = {order.id: orders.next_steps(order, current_user, now=now) for order in found}
-    check_in_forms = {
-        order.id: check_in_form(order, formdata=None)
-        for order in found
-        if OrderStatus.DROPPED_OFF in steps[order.id]
-    }
-    if refused is not None:
-        check_in_forms[refused.order_id] = refused
+    today = local_date(now)
+    form = DeskDayForm(request.args)
+    valid = form.validate()
+    day = (form.day.data if valid else None) or today
+    form.day.data = day  # the date field shows the day shown
+    everything = desk.day_slots(db.session, day, now=now)
+    form.slot.choices = [SelectChoice(0, _("Tous"))] + [
+        SelectChoice(entry.slot.id, slot_hours(entry.slot)) for entry in everything
+    ]
+    form.state.choices = [SelectChoice("", _("Tous"))] + [
+        SelectChoice(status.value, orders.status_label(status))
+        for status in OrderStatus
+        if status is not OrderStatus.CANCELLED
+    ]
+    filters = _filters(form) if valid else desk.DayFilters()
+    shown = desk.narrowed(everything, filters) if filters != desk.DayFilters() else everything
     return render_template(
         "desk/index.html",
-        orders=found,
-        searched=bool(search),
-        today=[] if search else desk.todays_slots(db.session, now=now),
-        uncollected={order.id: desk.uncollected_since(order, now=now) for order in found},
-        steps=steps,
-        check_in_forms=check_in_forms,
         find=find,
+        form=form,
+        searched=False,
+        day=day,
+        today=today,
+        everything=everything,
+        slots_of_the_day=shown,
+        filtered=filters != desk.DayFilters(),
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+    )
+
+
+def _filters(form: DeskDayForm) -> desk.DayFilters:
+    state = form.state.data or ""
+    return desk.DayFilters(
+        slot_id=form.slot.data or None,
+        status=OrderStatus(state) if state in OrderStatus._value2member_map_ else None,
+        late_only=bool(form.late.data),
+    )
+
+
+@bp.get("/commandes/<id:order_id>")
+@role_required(Role.VOLUNTEER)
+def order(order_id: int):
+    """The desk's page of one order: who, what, its money, and what to do with it now (receive
+    its items, move it along, take or give back money)."""
+    return _order_page(db.get_or_404(Order, order_id))
+
+
+def _order_page(order: Order, *, refused: CheckInForm | None = None):
+    now = utcnow()
+    steps = orders.next_steps(order, current_user, now=now)
+    reception = None
+    if OrderStatus.DROPPED_OFF in steps:
+        reception = refused or check_in_form(order, formdata=None)
+    # The day the order is next expected at the desk: where its breadcrumb goes back to.
+    slot = order.dropoff_slot if order.dropoff_slot and not desk.is_dropped(order) else None
+    return render_template(
+        "desk/order.html",
+        order=order,
+        day=local_date((slot or order.pickup_slot).starts_at),
+        steps=steps,
+        check_in_form=reception,
+        uncollected=desk.uncollected_since(order, now=now),
         step_form=StepForm(),
         payment_form=DeskPaymentForm(formdata=None),
         refund_form=RefundForm(formdata=None),
-    ), status
+    )
 
 
 def order_page(order: Order, *, refused: CheckInForm | None = None):
-    """The desk screen showing `order` alone (searched by its code): where a refused action on
-    it is explained (its steps here, its money in payments/views.py)."""
-    return _desk_page(FindOrderForm(MultiDict({"q": order.code})), refused=refused, status=422)
+    """The desk's page of `order`, where a refused action on it is explained (422, or the
+    refusal's status): its steps here, its money in payments/views.py."""
+    return _order_page(order, refused=refused), 422
 
 
 @bp.post("/commandes/<id:order_id>/etape")
 @role_required(Role.VOLUNTEER)
 def step(order_id: int):
     """Move an order one step along. Refused (not this person's step, the order moved on): the
-    desk screen showing that order, with why. Aborts 400 on an unknown step."""
+    order's desk page, with why. Aborts 400 on an unknown step."""
     order = db.get_or_404(Order, order_id)
     form = StepForm()
     if not form.validate_on_submit() or form.to_status.data not in OrderStatus._value2member_map_:
@@ -107,15 +158,15 @@ def step(order_id: int):
     flash(
         _("%(code)s : %(status)s.", code=order.code, status=orders.status_label(target)), "success"
     )
-    return redirect(url_for("desk.index"))
+    return redirect(url_for("desk.order", order_id=order.id))
 
 
 @bp.post("/commandes/<id:order_id>/reception")
 @role_required(Role.CONCIERGE)
 def check_in(order_id: int):
     """The concierge receives the items of an order: how many came, their state. Refused: the
-    desk screen again (422; 409 when the order has moved on, 403 when not allowed), the order's
-    card showing why. Aborts 400 on numbers posted for lines that are not the order's services
+    order's desk page again (422; 409 when the order has moved on, 403 when not allowed), showing
+    why. Aborts 400 on numbers posted for lines that are not the order's services
     (a tampered or stale form)."""
     order = db.get_or_404(Order, order_id)
     form = check_in_form(order)
@@ -141,7 +192,7 @@ def check_in(order_id: int):
         now=utcnow(),
     )
     flash(_checked_in_message(order), "success")
-    return redirect(url_for("desk.index", q=order.code))
+    return redirect(url_for("desk.order", order_id=order.id))
 
 
 def _checked_in_message(order: Order) -> Markup:
@@ -239,7 +290,7 @@ def counter_order():
         settings=order_settings(),
     )
     flash(_("Commande %(code)s enregistrée : articles déposés.", code=order.code), "success")
-    return redirect(url_for("desk.index", q=order.code))
+    return redirect(url_for("desk.order", order_id=order.id))
 
 
 def _requested_lines(form: CounterOrderForm) -> list[orders.RequestedLine] | None:

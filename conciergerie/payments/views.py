@@ -139,8 +139,8 @@ def test_checkout(session_id: str):
 
 def _desk_action(order: Order, form, action, done: str | Callable[[Any], str], back: str):
     """Validate a desk money form, run `action` (a service call), say it is done (`done`, or
-    what `done` makes of the action's result). Refused (the form, or the service): the desk
-    screen showing the order, with why (422, or the refusal's status)."""
+    what `done` makes of the action's result). Refused (the form, or the service): the
+    order's desk page, with why (422, or the refusal's status)."""
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return order_page(order)
@@ -177,7 +177,7 @@ def desk_payment(order_id: int):
             now=utcnow(),
         ),
         _paid_message,
-        url_for("desk.index"),
+        url_for("desk.order", order_id=order.id),
     )
 
 
@@ -199,7 +199,7 @@ def desk_refund(order_id: int):
             now=utcnow(),
         ),
         _("%(code)s : remboursement enregistré.", code=order.code),
-        url_for("desk.index", q=order.code),
+        url_for("desk.order", order_id=order.id),
     )
 
 
@@ -216,7 +216,7 @@ def desk_refund_due(order_id: int):
             db.session, order, actor=current_user._get_current_object(), now=utcnow()
         ),
         _("%(code)s : remboursement au comptoir enregistré.", code=order.code),
-        url_for("desk.index", q=order.code),
+        url_for("desk.order", order_id=order.id),
     )
 
 

@@ -1,4 +1,5 @@
-"""The reception form on the desk screen, and the remarks the provider and the customer see."""
+"""The reception form on the desk's order page, and the remarks the provider and the customer
+see."""
 
 from __future__ import annotations
 
@@ -36,17 +37,17 @@ def everything(order, remarks: str = "") -> dict:
     return {**data, "remarks": remarks}
 
 
-def test_the_desk_card_shows_the_reception_form_instead_of_the_plain_button(
+def test_the_desk_order_page_shows_the_reception_form_instead_of_the_plain_button(
     client, session, login_as
 ):
     login_as(Role.CONCIERGE)
     order = two_line_order(session)
     resoling, cleaning = order.lines
-    html = client.get("/comptoir/").get_data(as_text=True)
-    card = html.split(f'id="commande-{order.id}"')[1].split("</li>")[0]
+    html = client.get(f"/comptoir/commandes/{order.id}").get_data(as_text=True)
+    card = html.split("<main")[1].split("</main>")[0]
     assert f'action="{url(order)}"' in card
     assert "/etape" not in card  # one way to receive the items
-    # Labelled inputs, ids unique to the order's card, the ordered quantity by default.
+    # Labelled inputs, ids unique to the order, the ordered quantity by default.
     for line, ordered in ((resoling, 2), (cleaning, 1)):
         field_id = f"reception-{order.id}-received_{line.id}"
         assert (
@@ -63,7 +64,7 @@ def test_the_desk_card_shows_the_reception_form_instead_of_the_plain_button(
 def test_volunteers_see_no_reception_form(client, session, login_as):
     login_as(Role.VOLUNTEER)
     order = two_line_order(session)
-    html = client.get("/comptoir/").get_data(as_text=True)
+    html = client.get(f"/comptoir/commandes/{order.id}").get_data(as_text=True)
     assert order.code in html and url(order) not in html
 
 
@@ -76,7 +77,7 @@ def test_the_concierge_receives_the_items_and_is_sent_to_print_the_labels(
     data = {**everything(order, "talon gauche décollé"), f"received_{resoling.id}": "1"}
     response = post(client, order, data)
     assert response.status_code == 302
-    assert response.location.endswith(f"/comptoir/?q={order.code}")
+    assert response.location.endswith(f"/comptoir/commandes/{order.id}")
     session.expire_all()
     assert order.status is OrderStatus.DROPPED_OFF
     assert resoling.quantity == 1 and order.total_cents == 2000 + 800 + 150
@@ -85,7 +86,7 @@ def test_the_concierge_receives_the_items_and_is_sent_to_print_the_labels(
         f'<a href="/comptoir/commandes/{order.id}/etiquettes">Imprimer les étiquettes</a>' in html
     )
     assert "Pensez à encaisser : 29,50" in html
-    assert "État au dépôt :</strong> talon gauche décollé" in html  # on the card too
+    assert "État au dépôt :</strong> talon gauche décollé" in html  # on the order's desk page too
 
 
 def test_no_payment_reminder_when_paid_online(client, session, login_as):
@@ -107,7 +108,7 @@ def test_paid_more_than_the_lowered_total_is_given_back_at_the_counter(client, s
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"{money(2000)} à rembourser." in page
-    # The desk card says what to give back, with one button for it.
+    # The order's desk page says what to give back, with one button for it.
     assert f"Rendu au comptoir : {money(2000)}" in page
     session.expire_all()
     assert order.status is OrderStatus.DROPPED_OFF and resoling.quantity == 1
@@ -116,7 +117,7 @@ def test_paid_more_than_the_lowered_total_is_given_back_at_the_counter(client, s
         client,
         f"/comptoir/commandes/{order.id}/rendu",
         {},
-        form_url=f"/comptoir/?q={order.code}",
+        form_url=f"/comptoir/commandes/{order.id}",
     )
     assert given.status_code == 302
     session.expire_all()
@@ -204,7 +205,7 @@ def test_an_order_already_received_is_explained(client, session, login_as):
     assert response.status_code == 409  # the order has moved on
     html = response.get_data(as_text=True)
     assert "n&#39;attend pas de dépôt" in html or "n'attend pas de dépôt" in html
-    assert order.code in html  # the desk screen showing this order
+    assert order.code in html and "<h1>Commande" in html  # the order's desk page
 
 
 def test_unknown_order_is_a_404(client, login_as):

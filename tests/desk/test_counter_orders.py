@@ -244,15 +244,14 @@ def test_the_concierge_takes_an_order_at_the_counter(client, session, counter_pa
     from conciergerie.models import Order
 
     order = session.query(Order).one()
-    assert response.location.endswith(f"/comptoir/?q={order.code}")
+    assert response.location.endswith(f"/comptoir/commandes/{order.id}")
     assert order.customer.full_name == "Nadia Benali" and order.customer.is_walk_in
     assert order.lines[0].quantity == 2 and order.status is OrderStatus.DROPPED_OFF
     assert outbox == []  # no address, no mail
-    # The desk finds it by the phone number as typed another way.
-    html = client.get("/comptoir/?q=06.12.34.56.78").get_data(as_text=True)
-    assert order.code in html
-    html = client.get("/comptoir/?q=%2B33 6 12 34").get_data(as_text=True)
-    assert order.code in html
+    # The desk finds it by the phone number as typed another way: the only match, opened.
+    for typed in ("06.12.34.56.78", "+33 6 12 34"):
+        found = client.get("/comptoir/", query_string={"q": typed})
+        assert found.location.endswith(f"/comptoir/commandes/{order.id}"), typed
 
 
 def test_a_walk_in_with_an_email_gets_the_confirmation(client, session, counter_page, outbox):

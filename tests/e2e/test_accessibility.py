@@ -38,6 +38,9 @@ BY_ROLE = {
     ],
     "concierge@example.org": [
         "/comptoir/",
+        f"/comptoir/?day={DAY}",  # the demo orders' day at the desk
+        "/comptoir/?q=example.org",  # several orders found
+        "/comptoir/commandes/1",  # a demo order's desk page: its reception and money forms
         "/comptoir/nouvelle-commande",
         "/comptoir/abonnements",
         f"/tournees/plan?day={DAY}",

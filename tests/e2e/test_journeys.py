@@ -88,7 +88,7 @@ def test_a_resident_signs_up_and_orders_with_an_evening_drop_off(new_page):
 
 
 def desk_step(page, code: str, step: str) -> None:
-    page.goto(f"/comptoir/?q={code}")
+    page.goto(f"/comptoir/?q={code}")  # the code opens the order's desk page
     page.get_by_role("button", name=re.compile(f"→ {step}")).click()
     expect(page.locator(".flash-success")).to_contain_text(code)
 
@@ -122,10 +122,11 @@ def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
     desk = new_page()
     sign_in(desk, "concierge@example.org")
     desk_step(desk, code, "Déposée au comptoir")
-    desk.get_by_text(f"Encaisser — {code}").click()
+    # Back on the order's desk page, its payment form open with what is due.
+    expect(desk.locator("h1")).to_contain_text(code)
     desk.locator("details[open]").get_by_role("button", name="Enregistrer le paiement").click()
     expect(desk.locator(".flash-success")).to_be_visible()
-    desk.goto(f"/comptoir/?q={code}")
+    desk.goto(f"/comptoir/?q={code}")  # the code opens its order
     desk.get_by_role("link", name=re.compile("^Imprimer les étiquettes")).click()
     expect(desk.locator(".label")).to_have_count(3)  # a pair of shoes, two shirts
     shot(desk, "2-labels")

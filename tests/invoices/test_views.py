@@ -128,7 +128,8 @@ def test_the_concierge_prints_a_walk_ins_receipt_from_the_desk(client, session, 
     )
     [receipt] = walk_in.documents
     sign_in(client, concierge)
-    desk = client.get(f"/comptoir/?q={walk_in.code}").get_data(as_text=True)
+    found = client.get(f"/comptoir/?q={walk_in.code}", follow_redirects=True)
+    desk = found.get_data(as_text=True)  # the order's desk page
     assert f"/documents/{receipt.id}" in desk and receipt.number in desk
     page = client.get(f"/documents/{receipt.id}").get_data(as_text=True)
     assert "Reçu n° R-2026-000002" in page
@@ -172,7 +173,7 @@ def test_a_payment_at_the_desk_offers_its_receipt_to_print(client, session, logi
         client,
         f"/comptoir/commandes/{order.id}/encaisser",
         {"amount": "11,50", "kind": "desk_cash"},
-        form_url="/comptoir/",
+        form_url=f"/comptoir/commandes/{order.id}",
         follow_redirects=True,
     )
     session.expire_all()  # the request's own session issued it

@@ -260,7 +260,7 @@ def test_a_post_without_its_token_is_refused(client, session, quoted):
 def test_the_desk_sees_an_order_waiting_for_an_answer(client, session, login_as, quoted):
     order = _proposed(session, quoted)
     login_as(Role.CONCIERGE)
-    page = client.get(f"/comptoir/?q={order.code}").get_data(as_text=True)
+    page = client.get(f"/comptoir/?q={order.code}", follow_redirects=True).get_data(as_text=True)
     assert "attend la réponse du client" in page
 
 

@@ -299,16 +299,13 @@ def test_concierge_refunds_part_of_an_order(
     completed(client, online_order)
     concierge = login_as(Role.CONCIERGE)
     url = f"/comptoir/commandes/{online_order.id}/rembourser"
-    assert (
-        submit(
-            client, url, {"amount": "5,00", "reason": "Retouche impossible"}, form_url="/comptoir/"
-        ).status_code
-        == 302
-    )
-    too_much = submit(client, url, {"amount": "20", "reason": "Trop"}, form_url="/comptoir/")
-    assert too_much.status_code == 422  # the desk screen again, on this order
+    page = f"/comptoir/commandes/{online_order.id}"
+    done = submit(client, url, {"amount": "5,00", "reason": "Retouche impossible"}, form_url=page)
+    assert done.status_code == 302 and done.location.endswith(page)  # back to the order
+    too_much = submit(client, url, {"amount": "20", "reason": "Trop"}, form_url=page)
+    assert too_much.status_code == 422  # the order's desk page again
     html = too_much.get_data(as_text=True)
-    assert "au plus 14,50" in html and online_order.code in html
+    assert "au plus 14,50" in html and online_order.code in html and "<h1>Commande" in html
     session.expire_all()
     order = session.get(Order, online_order.id)
     assert [(r.amount_cents, r.reason, r.actor_id) for r in order.refunds] == [
@@ -530,9 +527,10 @@ def test_concierge_records_a_desk_payment(client, session, login_as):
         client,
         f"/comptoir/commandes/{order.id}/encaisser",
         {"amount": "10,00", "kind": "desk_card"},  # part of the 11,50 € due
-        form_url="/comptoir/",
+        form_url=f"/comptoir/commandes/{order.id}",
     )
     assert response.status_code == 302
+    assert response.location.endswith(f"/comptoir/commandes/{order.id}")
     session.refresh(order)
     assert [(p.kind, p.amount_cents) for p in order.payments] == [(PaymentKind.DESK_CARD, 1000)]
     assert ledger(order).balance_due_cents == order.total_cents - 1000 == 150

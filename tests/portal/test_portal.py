@@ -125,7 +125,7 @@ def test_a_line_that_cannot_be_done_comes_back_alerts_the_concierge_and_is_no_sa
     # The desk sees that it is not charged, and nothing left to pay; the customer sees why,
     # and the order is not "ready".
     sign_in(client, concierge)
-    desk = client.get(f"/comptoir/?q={order.code}").get_data(as_text=True)
+    desk = client.get(f"/comptoir/?q={order.code}", follow_redirects=True).get_data(as_text=True)
     assert "non facturé" in desk and reason in desk
     assert ledger(order).total_cents == 0 and ledger(order).balance_due_cents == 0
     sign_in(client, order.customer)
