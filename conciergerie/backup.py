@@ -102,11 +102,11 @@ def prune(directory: Path, *, keep_daily: int, keep_monthly: int) -> list[Path]:
 
 def size_label(size: int) -> str:
     """A file size a person reads at a glance (octets, the French unit)."""
-    for unit in ("o", "ko", "Mo"):
-        if size < 1024:
-            return f"{size:.0f} {unit}" if unit == "o" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} Go"
+    units = ("o", "ko", "Mo", "Go")
+    value, unit = float(size), 0
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    return f"{size} o" if unit == 0 else f"{value:.1f} {units[unit]}".replace(".", ",")
 
 
 def nightly(

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from conciergerie import create_app
-from conciergerie.backup import BackupError, backup, prune
+from conciergerie.backup import BackupError, backup, prune, size_label
 from conciergerie.config import normalise_database_url
 from conciergerie.jobs import lease, runner
 from conciergerie.jobs.process import build_scheduler
@@ -102,7 +102,7 @@ def test_the_nightly_job_saves_prunes_and_says_what_it_wrote(app, session, tmp_p
     saved = [p for p in (tmp_path / "saves").iterdir() if p.name != "mine.txt"]
     assert len(saved) == 1 and saved[0].name in run.summary  # the old copy is gone
     assert saved[0].stat().st_mode & 0o777 == 0o600
-    assert re.search(r"\d+(\.\d)? [kM]?o ; 1 anciennes copies supprimées", run.summary)
+    assert re.search(r"\d+(,\d)? [kM]?o ; 1 anciennes copies supprimées", run.summary)
 
 
 def test_a_failed_nightly_backup_is_on_the_jobs_page_and_mailed_to_the_concierge(
@@ -129,3 +129,13 @@ def test_the_nightly_backup_runs_at_the_configured_hour(app, monkeypatch):
     fields = {f.name: str(f) for f in job.trigger.fields}
     assert fields["hour"] == "4" and fields["minute"] == "10"
     assert job.coalesce and job.max_instances == 1
+
+
+def test_sizes_read_as_a_person_reads_them():
+    assert [size_label(n) for n in (0, 1023, 1536, 5 * 1024**2, 3 * 1024**3)] == [
+        "0 o",
+        "1023 o",
+        "1,5 ko",
+        "5,0 Mo",
+        "3,0 Go",
+    ]
