@@ -23,7 +23,9 @@ from conciergerie.extensions import limiter
 from conciergerie.invoices import service as invoices
 from conciergerie.models import (
     Base,
+    BasketSubscription,
     DeskSlot,
+    Discount,
     Document,
     DocumentKind,
     Event,
@@ -116,8 +118,9 @@ def _orders_in_every_state(session, concierge) -> None:
     handed = _advance(session, order(), concierge, STEPS)
     _pay(session, handed, concierge)
     orders.advance_order(session, handed, OrderStatus.HANDED_OVER, actor=concierge, now=NOW)
-    # Handed over, then 5 € given back at the desk: a refund and a credit note.
-    payments.refund(
+    # Handed over, then 5 € given back at the desk as a gesture: a discount, a refund and a
+    # credit note on its invoice.
+    payments.manual_refund(
         session,
         handed,
         amount_cents=500,
@@ -125,7 +128,6 @@ def _orders_in_every_state(session, concierge) -> None:
         actor=concierge,
         gateway=None,
         now=NOW,
-        desk_only=True,
     )
     cancelled = order()
     _pay(session, cancelled, concierge)
@@ -153,8 +155,9 @@ def build_desk(app: Flask) -> None:
         session.commit()
         states = set(session.scalars(sa.select(Order.status).distinct()))
         assert states == set(OrderStatus)  # the drill holds every state
-        for model in (Payment, Refund, Event, PickupRound, Document):
+        for model in (Payment, Refund, Discount, BasketSubscription, Event, PickupRound):
             assert session.scalar(sa.select(sa.func.count()).select_from(model)), model
+        assert set(session.scalars(sa.select(Document.kind).distinct())) == set(DocumentKind)
 
 
 def _figures(value):
