@@ -47,13 +47,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def create_database(base: str) -> tuple[str, sa.Engine]:
+def create_database(base: str, name: str = "evg_bench") -> tuple[str, sa.Engine]:
     url = sa.make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "evg_bench" WITH (FORCE)'))
-        conn.execute(sa.text('CREATE DATABASE "evg_bench"'))
-    return url.set(database="evg_bench").render_as_string(hide_password=False), admin
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    return url.set(database=name).render_as_string(hide_password=False), admin
 
 
 def bench_app(url: str):

@@ -1,8 +1,11 @@
-"""`flask backup`: a dated copy of the database (pg_dump, or SQLite's own backup), for cron."""
+"""Backups: a dated copy of the database (pg_dump, or SQLite's own backup), taken by `flask backup`
+or the scheduler's nightly `backup-database` job, which keeps the last N daily and M monthly
+copies it wrote (see `prune`). `conciergerie.restore` brings one back."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -13,6 +16,8 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from conciergerie.extensions import db
 from conciergerie.timeutils import PARIS
@@ -20,6 +25,10 @@ from conciergerie.timeutils import PARIS
 
 class BackupError(Exception):
     pass
+
+
+# The names `backup` gives its files: only these are ever deleted by `prune`.
+NAME = re.compile(r"^conciergerie-(\d{4})-(\d{2})-(\d{2})T(\d{6})\.(dump|sqlite3)$")
 
 
 def backup(url: sa.URL, directory: Path, *, now: datetime) -> Path:
@@ -66,6 +75,78 @@ def _sqlite_copy(source: Path, target: Path) -> Path:
         live.backup(copy)
     copy.close()
     return target
+
+
+def prune(directory: Path, *, keep_daily: int, keep_monthly: int) -> list[Path]:
+    """Delete the copies `backup` wrote into `directory` beyond the newest one of each of the
+    last `keep_daily` days and of the last `keep_monthly` months; return what was deleted.
+
+    Only files named as `backup` names them are considered: anything else in the folder (a
+    copy set aside by hand, another tool's files) is never touched."""
+    ours = sorted(
+        (p for p in directory.iterdir() if p.is_file() and NAME.match(p.name)),
+        key=lambda p: p.name[len("conciergerie-") :],
+        reverse=True,  # newest first: the names sort by date and time
+    )
+    kept: set[Path] = set()
+    for width, keep in ((10, keep_daily), (7, keep_monthly)):  # "YYYY-MM-DD", "YYYY-MM"
+        periods: dict[str, Path] = {}
+        for path in ours:
+            periods.setdefault(path.name[13 : 13 + width], path)  # the newest of its period
+        kept.update(list(periods.values())[:keep])
+    deleted = [path for path in ours if path not in kept]
+    for path in deleted:
+        path.unlink()
+    return deleted
+
+
+def size_label(size: int) -> str:
+    """A file size a person reads at a glance (octets, the French unit)."""
+    units = ("o", "ko", "Mo", "Go")
+    value, unit = float(size), 0
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    return f"{size} o" if unit == 0 else f"{value:.1f} {units[unit]}".replace(".", ",")
+
+
+def nightly(
+    url: sa.URL, directory: Path, *, keep_daily: int, keep_monthly: int, now: datetime
+) -> str:
+    """The scheduler's backup: a new copy, then the old ones pruned; a line for the jobs page."""
+    path = backup(url, directory, now=now)
+    deleted = prune(directory, keep_daily=keep_daily, keep_monthly=keep_monthly)
+    size = size_label(path.stat().st_size)
+    return f"{path.name}, {size} ; {len(deleted)} anciennes copies supprimées"
+
+
+def run_nightly(session: Session, *, now: datetime) -> str:
+    """The `backup-database` job, its settings from the config (a failure is raised: the jobs
+    page shows it, and the runner calls `mail_failure`)."""
+    config = current_app.config
+    return nightly(
+        session.get_bind().engine.url,
+        Path(config["BACKUP_DIR"]),
+        keep_daily=config["BACKUP_KEEP_DAILY"],
+        keep_monthly=config["BACKUP_KEEP_MONTHLY"],
+        now=now,
+    )
+
+
+def mail_failure(session: Session, error: str, now: datetime) -> None:
+    """Tell the concierges that the night's backup failed (written to the outbox of `session`,
+    the transaction that records the failed run)."""
+    from conciergerie.accounts.service import active_concierges
+    from conciergerie.mail import send_templated
+
+    for concierge in active_concierges(session):
+        send_templated(
+            concierge,
+            "backup_failed",
+            _l("La sauvegarde de la nuit a échoué"),
+            error=error,
+            when=now,
+            directory=current_app.config["BACKUP_DIR"],
+        )
 
 
 @click.command("backup")

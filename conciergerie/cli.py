@@ -93,11 +93,13 @@ def init_app(app: Flask) -> None:
     from conciergerie.jobs.cli import run_job_command, scheduler_command
     from conciergerie.orders.cli import send_reminders_command
     from conciergerie.payments.cli import expire_unpaid_command
+    from conciergerie.restore import restore_command
     from conciergerie.rounds.cli import plan_rounds_command
     from conciergerie.slots.cli import generate_slots_command
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(ensure_database_command)
     app.cli.add_command(send_mails_command)
     app.cli.add_command(generate_slots_command)

@@ -97,6 +97,13 @@ class Config:
     INACTIVE_ACCOUNT_DAYS = int(os.environ.get("INACTIVE_ACCOUNT_DAYS", str(3 * 365)))
     # Where `flask backup` writes (default: instance/backups).
     BACKUP_DIR = os.environ.get("BACKUP_DIR")
+    # The scheduler's nightly backup (job backup-database): when it runs (Paris time), and how
+    # many copies it keeps: the newest of each of the last N days and of the last M months. It
+    # deletes only the files it names itself (conciergerie-<date>.dump or .sqlite3).
+    BACKUP_HOUR = int(os.environ.get("BACKUP_HOUR", "1"))
+    BACKUP_MINUTE = int(os.environ.get("BACKUP_MINUTE", "45"))
+    BACKUP_KEEP_DAILY = int(os.environ.get("BACKUP_KEEP_DAILY", "7"))
+    BACKUP_KEEP_MONTHLY = int(os.environ.get("BACKUP_KEEP_MONTHLY", "12"))
     # Log lines: "text" or "json" (one JSON object per line, for the log collector); empty: left
     # to the host (the tests).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")

@@ -1,15 +1,19 @@
 """`flask backup` writes a dated, restorable copy of the database."""
 
+import re
 import sqlite3
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from conciergerie import create_app
-from conciergerie.backup import BackupError, backup
+from conciergerie.backup import BackupError, backup, prune, size_label
 from conciergerie.config import normalise_database_url
+from conciergerie.jobs import lease, runner
+from conciergerie.jobs.process import build_scheduler
+from conciergerie.models import Role
 
 NOW = datetime(2026, 11, 25, 22, 30, tzinfo=UTC)
 
@@ -66,3 +70,72 @@ def test_a_failing_pg_dump_leaves_no_file_and_says_why(tmp_path):
     with pytest.raises(BackupError, match="pg_dump failed"):
         backup(url, tmp_path, now=NOW)
     assert list(tmp_path.iterdir()) == []
+
+
+def _touch(folder, *names):
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"x")
+
+
+def test_prune_keeps_the_newest_of_the_last_days_and_months_and_only_its_own_files(tmp_path):
+    days = [f"conciergerie-2026-{m:02d}-{d:02d}T014500.dump" for m in (9, 10, 11) for d in (1, 15)]
+    evening = "conciergerie-2026-11-15T220000.dump"  # a second copy that day, by hand
+    others = ["notes.txt", "conciergerie-avant-migration.dump", "pg_dumpall.sql"]
+    _touch(tmp_path, *days, evening, *others)
+    deleted = prune(tmp_path, keep_daily=2, keep_monthly=2)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    # Days: 15 Nov (the evening copy) and 1 Nov; months: November (15 Nov, evening) and October
+    # (the 15th, its newest). Everything else of ours goes; the others' files stay.
+    assert left == sorted([evening, days[4], days[3], *others])  # days[4] = 1 Nov, days[3] = 15 Oct
+    assert {p.name for p in deleted} == {days[0], days[1], days[2], days[5]}
+
+
+def test_the_nightly_job_saves_prunes_and_says_what_it_wrote(app, session, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path / "saves"))
+    monkeypatch.setitem(app.config, "BACKUP_KEEP_DAILY", 1)
+    monkeypatch.setitem(app.config, "BACKUP_KEEP_MONTHLY", 0)
+    _touch(tmp_path / "saves", "conciergerie-2026-11-20T014500.sqlite3", "mine.txt")
+    lease.acquire(session, "me", now=NOW, ttl=timedelta(days=3650))
+    run = runner.run_job(app, "backup-database", holder="me")
+    assert run.ok, run.error
+    saved = [p for p in (tmp_path / "saves").iterdir() if p.name != "mine.txt"]
+    assert len(saved) == 1 and saved[0].name in run.summary  # the old copy is gone
+    assert saved[0].stat().st_mode & 0o777 == 0o600
+    assert re.search(r"\d+(,\d)? [kM]?o ; 1 anciennes copies supprimées", run.summary)
+
+
+def test_a_failed_nightly_backup_is_on_the_jobs_page_and_mailed_to_the_concierge(
+    app, session, client, login_as, outbox, monkeypatch
+):
+    def broken(url, directory, *, now):
+        raise BackupError("pg_dump failed: disk full")
+
+    monkeypatch.setattr("conciergerie.backup.backup", broken)
+    concierge = login_as(Role.CONCIERGE)
+    lease.acquire(session, "me", now=NOW, ttl=timedelta(days=3650))
+    run = runner.run_job(app, "backup-database", holder="me")
+    assert not run.ok and "disk full" in run.error
+    assert [m.to for m in outbox] == [[concierge.email]]
+    assert "disk full" in outbox[0].body and "échoué" in outbox[0].subject
+    html = client.get("/comptoir/taches/").get_data(as_text=True)
+    assert "backup-database" in html and "disk full" in html
+
+
+def test_the_nightly_backup_runs_at_the_configured_hour(app, monkeypatch):
+    monkeypatch.setitem(app.config, "BACKUP_HOUR", 4)
+    monkeypatch.setitem(app.config, "BACKUP_MINUTE", 10)
+    job = build_scheduler(app).get_job("backup-database")
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert fields["hour"] == "4" and fields["minute"] == "10"
+    assert job.coalesce and job.max_instances == 1
+
+
+def test_sizes_read_as_a_person_reads_them():
+    assert [size_label(n) for n in (0, 1023, 1536, 5 * 1024**2, 3 * 1024**3)] == [
+        "0 o",
+        "1023 o",
+        "1,5 ko",
+        "5,0 Mo",
+        "3,0 Go",
+    ]

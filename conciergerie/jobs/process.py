@@ -66,7 +66,7 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
             max_instances=1,
             misfire_grace_time=job.misfire_grace_seconds,
             **kept,
-            **job.trigger_args,
+            **job.trigger_for(app.config),
         )
     return scheduler
 

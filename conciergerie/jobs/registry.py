@@ -6,7 +6,7 @@ scheduler was down is simply caught up by the next one (coalesced into a single 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +33,13 @@ class ScheduledJob:
     # Returns a summary for the jobs page, or None when it did nothing worth a line in the
     # history (a job running every few seconds would flood it).
     sweep: Callable[[Session, datetime], str | None]
+    # Trigger arguments read from the app's config, over trigger_args (e.g. the backup's hour).
+    configured: Callable[[Mapping], dict] | None = None
+    # Called when a run fails, with the session that records the failure (e.g. to mail someone).
+    on_failure: Callable[[Session, str, datetime], None] | None = None
+
+    def trigger_for(self, config: Mapping) -> dict:
+        return {**self.trigger_args, **(self.configured(config) if self.configured else {})}
 
 
 def _slots(session: Session, now: datetime) -> str:
@@ -93,6 +100,22 @@ def _subscriptions(session: Session, now: datetime) -> str:
 
 def _subscription_years(session: Session, now: datetime) -> str:
     return f"{invoice_subscription_years(session, now=now)} factures d'abonnement"
+
+
+def _backup(session: Session, now: datetime) -> str:
+    from conciergerie.backup import run_nightly
+
+    return run_nightly(session, now=now)
+
+
+def _backup_failed(session: Session, error: str, now: datetime) -> None:
+    from conciergerie.backup import mail_failure
+
+    mail_failure(session, error, now)
+
+
+def _backup_time(config: Mapping) -> dict:
+    return {"hour": config["BACKUP_HOUR"], "minute": config["BACKUP_MINUTE"]}
 
 
 def _plan_tomorrow(session: Session, now: datetime) -> str:
@@ -159,6 +182,19 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 6, "minute": 30},
         12 * 3600,
         _subscription_years,
+    ),
+    ScheduledJob(
+        "backup-database",
+        _l(
+            "Sauvegarder la base de données chaque nuit et ne garder que les dernières copies "
+            "quotidiennes et mensuelles"
+        ),
+        "cron",
+        {"hour": 1, "minute": 45},
+        6 * 3600,
+        _backup,
+        configured=_backup_time,
+        on_failure=_backup_failed,
     ),
     ScheduledJob(
         "anonymise-inactive",

@@ -71,7 +71,18 @@ def run_job(app: Flask, job_id: str, *, holder: str) -> JobRun | None:
             log.info("job %s: %s", job_id, summary)
         with Session(db.engine) as record:  # the log survives whatever the sweep did
             record.add(run)
+            if not run.ok and job.on_failure is not None:
+                _tell_failure(job.on_failure, record, run)
             record.commit()
             record.refresh(run)
             record.expunge(run)
         return run
+
+
+def _tell_failure(on_failure, record: Session, run: JobRun) -> None:
+    """The job's own alert (a mail); if it fails too, the run is still recorded."""
+    try:
+        with record.begin_nested():
+            on_failure(record, run.error, run.started_at)
+    except Exception:
+        log.exception("job %s: its failure could not be told", run.job_id)
