@@ -11,6 +11,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -92,7 +93,9 @@ class CounterOrderForm(FlaskForm):
     lines = FieldList(
         FormField(CounterLineForm), min_entries=COUNTER_LINES, max_entries=COUNTER_LINES
     )
-    pickup_slot = SelectField(
+    # Shown once the lines are known (the total, and only the pickups that fit their work).
+    pickup_day = SelectField(_l("Jour de retrait"), validate_choice=False)
+    pickup_slot = RadioField(
         _l("Créneau de retrait"),
         coerce=int,
         validators=[DataRequired(_l("Choisissez un créneau de retrait."))],

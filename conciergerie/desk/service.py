@@ -367,6 +367,13 @@ def walk_in_customer(
     return user
 
 
+def counter_quote(lines: Sequence[orders.RequestedLine], settings: orders.OrderSettings):
+    """What an order taken at the counter will cost, shown before it is saved: a walk-in pays the
+    residents' fee (an account found by its details may pay less: tarif solidaire, a verified
+    employee of a subscribing company; the order itself says)."""
+    return orders.quote(lines, User(role=Role.RESIDENT), settings)
+
+
 def place_counter_order(
     session: Session,
     *,

@@ -25,7 +25,7 @@ from conciergerie.desk.forms import (
 )
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
-from conciergerie.i18n import money, slot_hours
+from conciergerie.i18n import calendar_day, money, slot_hours
 from conciergerie.models import (
     DeskSlot,
     Offer,
@@ -37,7 +37,7 @@ from conciergerie.models import (
     utcnow,
 )
 from conciergerie.orders import service as orders
-from conciergerie.orders.forms import StepForm, slot_choices
+from conciergerie.orders.forms import StepForm, chosen_day, slot_days, time_choices
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import order_settings
 from conciergerie.payments.ledger import ledger
@@ -264,18 +264,32 @@ def counter_order():
     choices = _offer_choices()
     for entry in form.lines:
         entry.offer.choices = choices
-    form.pickup_slot.choices = slot_choices(
-        slots.open_slots(db.session, after=now, until=now + COUNTER_PICKUP_HORIZON)
-    )
+    # First the customer and the lines; then the total and the pickups that fit their work.
+    saving = request.method == "POST" and request.form.get("etape", "enregistrer") == "enregistrer"
+    lines = _requested_lines(form) if request.method == "POST" else None
+    fitting = _fitting_pickups(lines, now) if lines else []
+    days = slot_days(fitting)
+    form.pickup_slot.choices = [(slot.id, "") for slot in fitting]  # any of them is an answer
+    form.pickup_day.choices = [(d.day.isoformat(), calendar_day(d.day)) for d in days]
 
     def page():
         # A POST shown again was refused (some errors are set on nested fields after validation).
-        refused = request.method == "POST"
-        return render_template("desk/counter_order.html", form=form, refused=refused)
+        refused = request.method == "POST" and any(_errors(form))
+        day = chosen_day(days, form.pickup_day.data, form.pickup_slot.data)
+        form.pickup_day.data = day.day.isoformat() if day else None
+        form.pickup_slot.choices = time_choices(day)
+        quote = desk.counter_quote(lines, order_settings()) if lines else None
+        return render_template(
+            "desk/counter_order.html", form=form, refused=refused, quote=quote, lines=lines
+        )
 
-    lines = _requested_lines(form) if form.validate_on_submit() else None
-    if lines is None:
-        return page(), 422 if request.method == "POST" else 200
+    if not saving or lines is None:
+        if request.method == "POST" and lines is not None:
+            for field in (form.pickup_slot, form.note):
+                field.errors = []
+        return page(), 422 if request.method == "POST" and lines is None else 200
+    if not form.validate_on_submit():
+        return page(), 422
     on_refusal(page, form, fields={"pickup_slot_id": "pickup_slot"})
     order = desk.place_counter_order(
         db.session,
@@ -291,6 +305,23 @@ def counter_order():
     )
     flash(_("Commande %(code)s enregistrée : articles déposés.", code=order.code), "success")
     return redirect(url_for("desk.order", order_id=order.id))
+
+
+def _errors(form: CounterOrderForm):
+    yield from (f for f in (form.name, form.phone, form.email, form.pickup_slot) if f.errors)
+    yield from (f for entry in form.lines for f in (entry.offer, entry.quantity) if f.errors)
+
+
+def _fitting_pickups(lines: list[orders.RequestedLine], now) -> list[DeskSlot]:
+    """The open pickup slots that leave time for the lines' work (the items are handed in now)."""
+    earliest = orders.earliest_pickup(
+        db.session, lines, dropoff_slot=None, now=now, settings=order_settings()
+    )
+    return slots.open_slots(
+        db.session,
+        after=max(earliest, now) - timedelta(seconds=1),
+        until=max(earliest, now) + COUNTER_PICKUP_HORIZON,
+    )
 
 
 def _requested_lines(form: CounterOrderForm) -> list[orders.RequestedLine] | None:

@@ -1,13 +1,16 @@
 """Orders taken at the counter for customers without an account."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from conciergerie.desk import service as desk
+from conciergerie.i18n import money
 from conciergerie.models import OrderStatus, PaymentMethod, Role
 from conciergerie.orders import service as orders
 from conciergerie.payments.ledger import ledger
+from conciergerie.timeutils import PARIS
 from tests import factories
 from tests.conftest import submit
 from tests.factories import NOW, SETTINGS
@@ -299,11 +302,20 @@ def test_bad_counter_orders_are_form_errors(client, session, counter_page, chang
 
 
 def test_a_pickup_too_early_for_the_work_is_a_form_error(client, session, counter_page):
-    offer, _ = counter_page
+    offer, fitting = counter_page
     soon = factories.make_slot(session, starts_at=NOW + timedelta(hours=3))
+    # Once the lines are known, only the pickups that leave time for the work are offered.
+    shown = submit(
+        client, "/comptoir/nouvelle-commande", {**form_data(offer, soon), "etape": "total"}
+    )
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and money(2 * 1000 + SETTINGS.resident_fee_cents) in html
+    offered = re.findall(r'name="pickup_slot"[^>]*value="(\d+)"', html)
+    assert offered == [str(fitting.id)] and str(soon.id) not in offered
+    # Posted all the same, the too-early slot is refused on its field.
     response = submit(client, "/comptoir/nouvelle-commande", form_data(offer, soon))
     assert response.status_code == 422
-    assert "Trop tôt pour le retrait" in response.get_data(as_text=True)
+    assert 'id="pickup_slot-error"' in response.get_data(as_text=True)
     from conciergerie.models import Order, User
 
     # Nothing is kept: neither the order nor the walk-in customer made for it.
@@ -362,3 +374,19 @@ def test_a_counter_customer_who_chose_a_password_is_found_again_by_phone(session
         session, full_name="Nadia", phone="06 12 34 56 78", email="", now=NOW
     )
     assert other.id != nadia.id
+
+
+def test_the_counter_form_shows_one_days_pickup_times_at_a_time(client, session, counter_page):
+    offer, first = counter_page
+    later = factories.make_slot(session, starts_at=first.starts_at + timedelta(days=1))
+    data = {**form_data(offer, first), "pickup_slot": "", "etape": "total"}
+    shown = submit(client, "/comptoir/nouvelle-commande", data).get_data(as_text=True)
+    assert re.findall(r'name="pickup_slot"[^>]*value="(\d+)"', shown) == [str(first.id)]
+    next_day = later.starts_at.astimezone(PARIS).date().isoformat()
+    other = submit(
+        client,
+        "/comptoir/nouvelle-commande",
+        {**data, "etape": "heures", "pickup_day": next_day},
+    ).get_data(as_text=True)
+    assert re.findall(r'name="pickup_slot"[^>]*value="(\d+)"', other) == [str(later.id)]
+    assert 'value="Nadia Benali"' in other  # what was typed stays

@@ -229,3 +229,24 @@ def test_keyboard_only_sign_in_and_order(new_page):
     page.keyboard.press("Enter")
     expect(page.locator(".code").first).to_have_text(re.compile(r"EVG-"))
     shot(page, "4-keyboard-order")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_a_walk_in_order_shows_its_total_and_the_pickups_that_fit(new_page, width):
+    page = new_page(viewport={"width": width, "height": 900})
+    sign_in(page, "concierge@example.org")
+    page.goto("/comptoir/nouvelle-commande")
+    page.get_by_label("Nom du client").fill("Marcel Dupuis")
+    page.get_by_label("Téléphone").fill("06 98 76 54 32")
+    offers = page.locator("select[name='lines-0-offer'] option")
+    label = next(t for t in offers.all_inner_texts() if "Ressemelage (demi-semelles)" in t)
+    page.locator("select[name='lines-0-offer']").select_option(label=label)
+    page.locator("input[name='lines-0-quantity']").fill("1")
+    page.get_by_role("button", name="Voir le total et les créneaux de retrait").click()
+    expect(page.locator("#counter-total")).to_be_visible()
+    expect(page.locator(".totals .total")).to_contain_text("€")
+    page.locator("input[name=pickup_slot]").first.check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, f"5-walk-in-{width}")
+    page.get_by_role("button", name="Enregistrer la commande").click()
+    expect(page.locator(".flash-success")).to_contain_text("articles déposés")
