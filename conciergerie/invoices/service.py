@@ -228,6 +228,23 @@ def credit_what_was_taken_off(
     if invoice is None:
         return None
     amount = invoice.total_cents - credited_cents(session, invoice) - ledger(order).total_cents
+    return _credit_note(
+        session, invoice, amount, reason, reference=f"Commande {order.code}", now=now, order=order
+    )
+
+
+def _credit_note(
+    session: Session,
+    invoice: Document,
+    amount: int,
+    reason: str,
+    *,
+    reference: str,
+    now: datetime,
+    **about: object,
+) -> Document | None:
+    """A credit note of `amount` on `invoice` (None when nothing is to be credited); `about`: the
+    order, or the company and its period, it is about."""
     if amount <= 0:
         return None
     return _issue(
@@ -237,13 +254,13 @@ def credit_what_was_taken_off(
         total_cents=amount,
         content={
             "customer": invoice.content["customer"],
-            "reference": f"Commande {order.code}",
+            "reference": reference,
             "lines": [_one(reason, -amount)],
             "totals": [{"label": "Montant de l'avoir", "amount_cents": amount, "main": True}],
             "notes": [f"Avoir sur la facture {invoice.number}"],
         },
-        order=order,
         refers_to=invoice,
+        **about,
     )
 
 
@@ -355,24 +372,15 @@ def withdraw_subscription_invoice(
     )
     if invoice is None:
         return None
-    amount = invoice.total_cents - credited_cents(session, invoice)
-    if amount <= 0:
-        return None
-    return _issue(
+    return _credit_note(
         session,
-        DocumentKind.CREDIT_NOTE,
+        invoice,
+        invoice.total_cents - credited_cents(session, invoice),
+        "Annulation : abonnement modifié le jour même",
+        reference=invoice.content["reference"],
         now=now,
-        total_cents=amount,
-        content={
-            "customer": invoice.content["customer"],
-            "reference": invoice.content["reference"],
-            "lines": [_one("Annulation : abonnement modifié le jour même", -amount)],
-            "totals": [{"label": "Montant de l'avoir", "amount_cents": amount, "main": True}],
-            "notes": [f"Avoir sur la facture {invoice.number}"],
-        },
         company=company,
         period_starts_on=starts_on,
-        refers_to=invoice,
     )
 
 
