@@ -157,7 +157,11 @@ def line_charge(line: OrderLine, status: OrderStatus) -> LineCharge:
 
 def ledger(order: Order, *, fee_cents: int | None = None) -> Ledger:
     """The order's ledger. `fee_cents` is the fee the order was placed with (its stored fee by
-    default: it stays as placed while a line may be done, and is 0 once none may be)."""
+    default: it stays as placed while a line may be done, and is 0 once none may be).
+
+    No line may be done only in end states today (cancelled, no-show, every line not done), so
+    the stored fee going to 0 is for good. Re-opening work (undoing a "cannot be done") would
+    need the fee as placed kept in a column of its own."""
     charges = tuple(line_charge(line, order.status) for line in order.lines)
     asked_fee = order.fee_cents if fee_cents is None else fee_cents
     fee = asked_fee if any(charge.may_be_done for charge in charges) else 0
