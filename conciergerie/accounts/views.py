@@ -177,8 +177,22 @@ def login():
             log.info("sign-in of user %s from %s", user.id, request.remote_addr)
             _start_session(user, remember=form.remember.data)
             flash(_("Vous êtes connecté·e."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or home_of(user))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
+
+
+# Where each person starts their day after signing in (unless a page asked for them to sign in).
+HOMES = {
+    Role.CONCIERGE: "desk.index",
+    Role.VOLUNTEER: "rounds.mine",
+    Role.PROVIDER: "portal.index",
+}
+
+
+def home_of(user) -> str:
+    """The concierge the desk, a volunteer their rounds, provider staff their work list, a
+    customer their orders."""
+    return url_for(HOMES.get(user.role, "orders.my_orders"))
 
 
 @bp.post("/deconnexion")

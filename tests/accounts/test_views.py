@@ -271,7 +271,13 @@ def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client):
 
 @pytest.mark.parametrize(
     "target, expected",
-    [("/catalogue/", "/catalogue/"), ("https://evil.example/", "/"), ("//evil.example", "/")],
+    [
+        ("/catalogue/", "/catalogue/"),
+        # An unsafe next is ignored: the person starts where they always do (a resident: their
+        # orders).
+        ("https://evil.example/", "/commandes/"),
+        ("//evil.example", "/commandes/"),
+    ],
 )
 def test_sign_in_follows_only_local_next_urls(client, make_user, target, expected):
     make_user(email="lea@example.org")
@@ -416,3 +422,20 @@ def test_sign_up_in_english_keeps_english_mails(client, session):
     submit(client, "/langue", {"lang": "en", "next": "/"}, form_url="/")
     submit(client, SIGNUP, signup_data())
     assert user_by_email(session, "nadia@example.org").locale == "en"
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        (Role.CONCIERGE, "/comptoir/"),
+        (Role.VOLUNTEER, "/tournees/"),
+        (Role.PROVIDER, "/prestataire/"),
+        (Role.RESIDENT, "/commandes/"),
+        (Role.EMPLOYEE, "/commandes/"),
+    ],
+)
+def test_each_person_starts_at_their_own_home_after_signing_in(client, make_user, role, home):
+    make_user(role, email="lea@example.org")
+    response = submit(client, LOGIN, {"email": "lea@example.org", "password": PASSWORD})
+    assert response.headers["Location"] == home
+    assert client.get(home).status_code == 200
