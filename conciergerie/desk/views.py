@@ -42,7 +42,6 @@ from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import order_settings
 from conciergerie.payments.ledger import ledger
 from conciergerie.portal.service import initials
-from conciergerie.slots import service as slots
 from conciergerie.timeutils import local_date
 
 # How far ahead a pickup can be chosen for an order taken at the counter.
@@ -267,7 +266,18 @@ def counter_order():
     # First the customer and the lines; then the total and the pickups that fit their work.
     saving = request.method == "POST" and request.form.get("etape", "enregistrer") == "enregistrer"
     lines = _requested_lines(form) if request.method == "POST" else None
-    fitting = _fitting_pickups(lines, now) if lines else []
+    fitting = (
+        orders.fitting_pickups(
+            db.session,
+            lines,
+            dropoff_slot=None,  # the items are handed in now
+            now=now,
+            settings=order_settings(),
+            horizon=COUNTER_PICKUP_HORIZON,
+        )[1]
+        if lines
+        else []
+    )
     days = slot_days(fitting)
     form.pickup_slot.choices = [(slot.id, "") for slot in fitting]  # any of them is an answer
     form.pickup_day.choices = [(d.day.isoformat(), calendar_day(d.day)) for d in days]
@@ -284,9 +294,6 @@ def counter_order():
         )
 
     if not saving or lines is None:
-        if request.method == "POST" and lines is not None:
-            for field in (form.pickup_slot, form.note):
-                field.errors = []
         return page(), 422 if request.method == "POST" and lines is None else 200
     if not form.validate_on_submit():
         return page(), 422
@@ -310,18 +317,6 @@ def counter_order():
 def _errors(form: CounterOrderForm):
     yield from (f for f in (form.name, form.phone, form.email, form.pickup_slot) if f.errors)
     yield from (f for entry in form.lines for f in (entry.offer, entry.quantity) if f.errors)
-
-
-def _fitting_pickups(lines: list[orders.RequestedLine], now) -> list[DeskSlot]:
-    """The open pickup slots that leave time for the lines' work (the items are handed in now)."""
-    earliest = orders.earliest_pickup(
-        db.session, lines, dropoff_slot=None, now=now, settings=order_settings()
-    )
-    return slots.open_slots(
-        db.session,
-        after=max(earliest, now) - timedelta(seconds=1),
-        until=max(earliest, now) + COUNTER_PICKUP_HORIZON,
-    )
 
 
 def _requested_lines(form: CounterOrderForm) -> list[orders.RequestedLine] | None:

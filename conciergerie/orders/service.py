@@ -245,6 +245,25 @@ def earliest_pickup(
     return max(bounds)
 
 
+def fitting_pickups(
+    session: Session,
+    lines: Sequence[RequestedLine],
+    *,
+    dropoff_slot: DeskSlot | None,
+    now: datetime,
+    settings: OrderSettings,
+    horizon: timedelta,
+) -> tuple[datetime, list[DeskSlot]]:
+    """The earliest pickup the lines' work allows (`earliest_pickup`), and the slots with a free
+    place from then on, for `horizon`: what the checkout and the counter offer."""
+    earliest = earliest_pickup(
+        session, lines, dropoff_slot=dropoff_slot, now=now, settings=settings
+    )
+    return earliest, slots.open_slots(
+        session, after=earliest - timedelta(seconds=1), until=earliest + horizon
+    )
+
+
 def cancellation_deadline(
     lines: Sequence[RequestedLine], *, dropoff_slot: DeskSlot | None, now: datetime
 ) -> datetime:

@@ -198,15 +198,15 @@ def checkout():
         if dropoff is None:
             return _dropoff_page(lines, raw, now=now)
 
-    earliest = service.earliest_pickup(
-        db.session, lines, dropoff_slot=dropoff, now=now, settings=order_settings()
+    earliest, pickup_slots = service.fitting_pickups(
+        db.session,
+        lines,
+        dropoff_slot=dropoff,
+        now=now,
+        settings=order_settings(),
+        horizon=PICKUP_HORIZON,
     )
     form = CheckoutForm()
-    pickup_slots = slots.open_slots(
-        db.session,
-        after=max(earliest, now) - timedelta(seconds=1),
-        until=earliest + PICKUP_HORIZON,
-    )
     pickup_days = slot_days(pickup_slots)
     # Any open slot of the window is a valid answer; the page shows one day's times at a time.
     form.pickup_slot.choices = [(slot.id, "") for slot in pickup_slots]
