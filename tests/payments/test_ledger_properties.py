@@ -365,6 +365,23 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def refund_at_desk(self, data):
         owed = [o for o in self.orders if ledgers.ledger(o).desk_refund_due_cents]
+        if not owed:  # the customer paid at the desk, then cancels: the cash is owed back
+            paid = [
+                o
+                for o in self.orders
+                if o.status is OrderStatus.CONFIRMED
+                and any(p.kind is not PaymentKind.STRIPE for p in o.payments)
+            ]
+            if paid:
+                order = data.draw(st.sampled_from(paid))
+                self._try(
+                    lambda: payments.cancel_and_refund(
+                        self.session, order, actor=self.concierge, gateway=self.gateway,
+                        now=self.now,
+                    ),
+                    "cancel",
+                )  # fmt: skip
+                owed = [order] if ledgers.ledger(order).desk_refund_due_cents else []
         order = data.draw(st.sampled_from(owed)) if owed else self._pick(data)
         self._try(
             lambda: payments.refund_at_desk(self.session, order, actor=self.concierge, now=self.now)
