@@ -50,12 +50,14 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.invoices import render as invoice_render
     from conciergerie.invoices import service as invoices
     from conciergerie.jobs import init_app as init_jobs
+    from conciergerie.orders import items as order_items
     from conciergerie.payments.gateway import init_app as init_gateway
     from conciergerie.payments.ledger import init_app as init_ledger
 
     logs.init_app(app)  # first: every later hook's log lines carry the request id
     init_database(app)  # the engine (db.init_app), or a clear error about DATABASE_URL
     init_ledger(app)  # every order's stored totals follow its ledger at each flush
+    order_items.install()  # every new service line gets its items (one per thing carried)
     invoices.init_app(app)  # issued documents never change
     invoice_render.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

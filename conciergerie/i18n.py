@@ -20,6 +20,8 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from conciergerie.orders.items import next_step as item_next_step
+from conciergerie.orders.items import stage_label as item_stage_label
 from conciergerie.orders.progress import line_state_label
 from conciergerie.orders.states import order_state_label, status_label
 from conciergerie.timeutils import PARIS
@@ -155,6 +157,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["order_state"] = order_state_label
     app.jinja_env.filters["line_state"] = line_state_label
+    app.jinja_env.filters["item_next_step"] = item_next_step
+    app.jinja_env.filters["item_stage"] = item_stage_label
     app.jinja_env.filters["distance"] = distance
     app.jinja_env.filters["turnaround"] = turnaround
 

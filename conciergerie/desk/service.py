@@ -28,6 +28,7 @@ from conciergerie.models import (
     Role,
     User,
 )
+from conciergerie.orders import items as order_items
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import awaited_since
 from conciergerie.orders.service import OrderError
@@ -540,4 +541,5 @@ def check_in(
     order.dropoff_remarks = remarks
     for line_id, count in counts.items():
         services[line_id].quantity = count
+        order_items.keep_received(services[line_id], count)
     session.flush()

@@ -28,6 +28,7 @@ from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day, money, slot_hours
 from conciergerie.models import (
     DeskSlot,
+    Item,
     Offer,
     Order,
     OrderStatus,
@@ -36,6 +37,7 @@ from conciergerie.models import (
     Role,
     utcnow,
 )
+from conciergerie.orders import items as order_items
 from conciergerie.orders import service as orders
 from conciergerie.orders.forms import StepForm, chosen_day, slot_days, time_choices
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
@@ -58,6 +60,14 @@ def index():
     With a search (`?q=`): the orders found, or straight to the one it means."""
     find = FindOrderForm(request.args)
     search = find.q.data.strip() if find.validate() and find.q.data else ""
+    if search and order_items.looks_like_item_code(search):
+        # A label scanned (or typed): that item, on its order's page, with its next step.
+        scanned = order_items.by_code(db.session, search)
+        if scanned is not None:
+            return redirect(
+                url_for("desk.order", order_id=scanned.line.order_id, objet=scanned.code)
+                + f"#objet-{scanned.code}"
+            )
     if search:
         found = desk.active_orders(db.session, search=search)
         match = desk.the_match(found, search)
@@ -129,6 +139,8 @@ def _order_page(order: Order, *, refused: CheckInForm | None = None):
         check_in_form=reception,
         uncollected=desk.uncollected_since(order, now=now),
         step_form=StepForm(),
+        item_rows=order_items.rows_of(order, current_user, now),
+        scanned=request.args.get("objet", ""),
         payment_form=DeskPaymentForm(formdata=None),
         refund_form=RefundForm(formdata=None),
     )
@@ -219,24 +231,48 @@ def _checked_in_message(order: Order) -> Markup:
 @role_required(Role.VOLUNTEER)
 def labels(order_id: int):
     """Print-ready labels, one per item to carry: an A4 sheet, or `?format=petite` for a label
-    printer (one small label per page). The QR code holds the order code the desk searches."""
+    printer (one small label per page). Each QR code holds its item's own code, which the desk's
+    search and the volunteer's round read."""
     order = db.get_or_404(Order, order_id)
     small = request.args.get("format") == "petite"
-    qr = Markup(segno.make(order.code, error="m").svg_inline(omitsize=True, title=order.code))
     items = [
-        (line, number, line.quantity)
+        (
+            item,
+            len(line.items),
+            Markup(segno.make(item.code, error="m").svg_inline(omitsize=True, title=item.code)),
+        )
         for line in order.lines
-        if line.kind.value == "service"
-        for number in range(1, line.quantity + 1)
+        for item in line.items
     ]
     return render_template(
         "desk/labels.html",
         order=order,
         items=items,
-        qr=qr,
         small=small,
         initials=initials,
     )
+
+
+@bp.post("/objets/<id:item_id>/annuler")
+@role_required(Role.VOLUNTEER)
+def undo_item(item_id: int):
+    """Take back the last step of an item (whoever recorded it, within 15 minutes; the
+    concierge at any time). Refused: the order's desk page, saying why."""
+    item = db.get_or_404(Item, item_id)
+    order = item.line.order
+    on_refusal(lambda: order_page(order))
+    step = order_items.undo_item(
+        db.session, item, actor=current_user._get_current_object(), now=utcnow()
+    )
+    flash(
+        _(
+            "%(code)s : étape « %(stage)s » annulée.",
+            code=item.code,
+            stage=order_items.stage_label(step.to_stage),
+        ),
+        "success",
+    )
+    return redirect(url_for("desk.order", order_id=order.id, objet=item.code))
 
 
 def _offer_choices() -> list[SelectChoice]:

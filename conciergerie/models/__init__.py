@@ -15,6 +15,7 @@ from conciergerie.models.catalogue import (
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
 from conciergerie.models.events import Event, EventStatus, Registration, RegistrationStatus
 from conciergerie.models.invoices import Document, DocumentCounter, DocumentKind
+from conciergerie.models.items import Item, ItemEvent, ItemStage
 from conciergerie.models.mail import OutboxMail
 from conciergerie.models.orders import (
     Order,
@@ -47,6 +48,9 @@ from conciergerie.models.subscriptions import (
 )
 
 __all__ = [
+    "Item",
+    "ItemEvent",
+    "ItemStage",
     "ApiToken",
     "AuditEntry",
     "BasketDelivery",

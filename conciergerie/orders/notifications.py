@@ -49,6 +49,16 @@ def send_ready(order: Order) -> None:
     )
 
 
+def send_not_ready_after_all(order: Order) -> None:
+    """The customer was told the order was ready, and a wrong tap was undone since."""
+    send_templated(
+        order.customer,
+        "order_not_ready",
+        _l("Commande %(code)s : pas encore prête, finalement", code=order.code),
+        **_context(order),
+    )
+
+
 def send_uncollected(order: Order) -> None:
     send_templated(
         order.customer,

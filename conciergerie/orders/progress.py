@@ -12,6 +12,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 
 from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
+from conciergerie.orders import items
 from conciergerie.orders.states import record, status_label
 from conciergerie.timeutils import local_date
 
@@ -54,18 +55,14 @@ def line_state_label(line: OrderLine) -> str:
     return what
 
 
-def stamp_lines(order: Order, to_status: OrderStatus, now: datetime) -> None:
-    """The whole order moved by hand (at the desk): every line is at least there too."""
-    if to_status not in TRAVEL or not order.has_dropoff:
+def stamp_lines(
+    order: Order, to_status: OrderStatus, now: datetime, *, actor: User | None = None
+) -> None:
+    """The whole order moved by hand (at the desk): every item, and so every line, is at least
+    there too."""
+    if not order.has_dropoff:
         return
-    reached = TRAVEL.index(to_status)
-    for line in travelling_lines(order):
-        if reached >= TRAVEL.index(OrderStatus.AT_PROVIDER) and line.at_provider_at is None:
-            line.at_provider_at = now
-        if reached >= TRAVEL.index(OrderStatus.READY_AT_PROVIDER) and line.ready_at is None:
-            line.ready_at = now
-        if reached >= TRAVEL.index(OrderStatus.BACK_AT_DESK) and line.back_at_desk_at is None:
-            line.back_at_desk_at = now
+    items.move_order(order, to_status, actor=actor, now=now)
 
 
 def follow_lines(order: Order, *, actor: User | None, now: datetime, note: str = "") -> list:
@@ -80,6 +77,20 @@ def follow_lines(order: Order, *, actor: User | None, now: datetime, note: str =
         record(order, step, actor=actor, now=now, note=note)
         passed.append(step)
     return passed
+
+
+def follow_back(order: Order, *, actor: User | None, now: datetime, note: str = "") -> list:
+    """After an undo: move the order back to where its slowest line now is, through each state
+    in turn (its history keeps both ways); return the states it left."""
+    lines = travelling_lines(order)
+    if order.status not in TRAVEL or not lines:
+        return []
+    target = min((line_stage(line) for line in lines), key=TRAVEL.index)
+    left = []
+    while TRAVEL.index(order.status) > TRAVEL.index(target):
+        left.append(order.status)
+        record(order, TRAVEL[TRAVEL.index(order.status) - 1], actor=actor, now=now, note=note)
+    return left
 
 
 def line_journey(order: Order, line: OrderLine) -> list[tuple[OrderStatus, datetime]]:

@@ -16,7 +16,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from conciergerie.i18n import money
-from conciergerie.models import Order, OrderEvent, OrderLine, OrderStatus, QuoteState, User
+from conciergerie.models import (
+    ItemStage,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    QuoteState,
+    User,
+)
+from conciergerie.orders import items
 from conciergerie.orders.progress import follow_lines
 from conciergerie.orders.service import InvalidTransition, OrderError, OrderNotAllowed, lock
 
@@ -147,8 +156,9 @@ def decline(session: Session, line: OrderLine, *, actor: User, now: datetime) ->
     _answerable(session, line, actor)
     line.quote_state = QuoteState.DECLINED
     line.quote_answered_at = now
-    line.ready_at = now
     line.cannot_do_reason = declined_reason()
+    # Nothing done: its items are ready to come back, and that is not undone by a tap.
+    items.move_line(line, ItemStage.READY, actor=actor, now=now, undoable=False)
     note = _("Devis refusé : %(name)s revient sans frais", name=line.name)
     _note(line.order, note, actor=actor, now=now)
     follow_lines(line.order, actor=actor, now=now, note=note[:300])

@@ -815,7 +815,7 @@ def advance_order(
         if not _dropoff_over(order, now):
             raise TooLate(_("Le créneau de dépôt n'est pas encore terminé."))
         release_places(session, order)
-    stamp_lines(order, to_status, now)
+    stamp_lines(order, to_status, now, actor=actor)
     record(order, to_status, actor=actor, now=now, note=note)
     invoices.issue_order_invoice(session, order, now=now)  # once done: handed over, uncollected
     session.flush()

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
-from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
-from conciergerie.orders import quotes
+from conciergerie.models import ItemStage, OfferKind, Order, OrderLine, OrderStatus, User
+from conciergerie.orders import items, quotes
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import follow_lines
 from conciergerie.portal.notifications import notify_cannot_do, notify_quote
@@ -95,10 +95,9 @@ def mark_ready(session: Session, line: OrderLine, *, actor: User, now: datetime)
                 code=line.order.code,
             )
         )
-    line.ready_at = now
-    follow_lines(
-        line.order, actor=actor, now=now, note=_("Prête chez %(name)s", name=line.provider.name)
-    )
+    note = _("Prête chez %(name)s", name=line.provider.name)
+    items.move_line(line, ItemStage.READY, actor=actor, now=now, note=note)
+    follow_lines(line.order, actor=actor, now=now, note=note)
     session.flush()
     return True
 
@@ -114,8 +113,9 @@ def mark_cannot_do(
         raise orders.InvalidTransition(
             _("%(code)s est déjà marquée prête : appelez la conciergerie.", code=line.order.code)
         )
-    line.ready_at = now
     line.cannot_do_reason = reason
+    # The line's charge follows it (not done, not charged): no undo by a tap.
+    items.move_line(line, ItemStage.READY, actor=actor, now=now, note=reason, undoable=False)
     follow_lines(
         line.order,
         actor=actor,

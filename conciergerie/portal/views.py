@@ -15,6 +15,7 @@ from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.manage.forms import cents
 from conciergerie.models import OrderLine, Provider, ProviderPayout, Role, utcnow
+from conciergerie.orders import items as order_items
 from conciergerie.orders import quotes
 from conciergerie.payouts import service as payouts
 from conciergerie.portal import service
@@ -55,14 +56,17 @@ def index():
 
 def _index_page():
     """The provider's work; also where a refused mark or quote is explained."""
+    now = utcnow()
+    work = service.workload(db.session, _provider_id())
     return render_template(
         "portal/index.html",
-        work=service.workload(db.session, _provider_id()),
+        work=work,
         form=ReadyForm(),
         cannot_do_form=CannotDoForm(formdata=None),
         quote_form=QuoteForm(formdata=None),
         initials=service.initials,
         blocks_work=quotes.blocks_work,
+        undo={line.id: order_items.line_undo(line, current_user, now) for line in work.ready},
     )
 
 
@@ -81,6 +85,19 @@ def ready(line_id: int):
             _("%(code)s : prête, elle repartira avec la prochaine tournée.", code=line.order.code),
             "success",
         )
+    return redirect(url_for("portal.index"))
+
+
+@bp.post("/lignes/<id:line_id>/annuler")
+@role_required(Role.PROVIDER)
+def undo_ready(line_id: int):
+    """ "Prête" pressed by mistake: taken back within 15 minutes by whoever pressed it."""
+    line = _own_line_or_404(line_id)
+    if not ReadyForm().validate_on_submit():
+        abort(400, description=_("Requête invalide : rechargez la page."))
+    on_refusal(_index_page)
+    order_items.undo_line(db.session, line, actor=current_user._get_current_object(), now=utcnow())
+    flash(_("%(code)s : de nouveau à faire.", code=line.order.code), "success")
     return redirect(url_for("portal.index"))
 
 

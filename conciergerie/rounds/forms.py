@@ -100,3 +100,13 @@ class DayForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """No fields: a POST protected by the CSRF token."""
+
+
+class ScanForm(FlaskForm):
+    """An item's label read on a round: typed by a scanner, or filled by the phone's camera."""
+
+    code = StringField(
+        _l("Code de l'étiquette"),
+        validators=[DataRequired(_l("Scannez ou tapez le code de l'étiquette.")), Length(max=24)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )

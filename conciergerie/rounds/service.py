@@ -23,6 +23,9 @@ from conciergerie.errors import DomainError
 from conciergerie.i18n import calendar_day, clock, hours, weekday_name
 from conciergerie.models import (
     DayPlan,
+    Item,
+    ItemEvent,
+    ItemStage,
     OfferKind,
     Order,
     OrderLine,
@@ -41,6 +44,7 @@ from conciergerie.models import (
     VolunteerProfile,
     utcnow,
 )
+from conciergerie.orders import items as order_items
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import follow_lines
 from conciergerie.rounds import planner
@@ -815,46 +819,154 @@ def round_warnings(session: Session, round_: PickupRound) -> list[str]:
 # The volunteer's taps ---------------------------------------------------------------------------
 
 
-def mark_item(session: Session, item: RoundItem, *, actor: User, now: datetime) -> bool:
-    """Record that the item was dropped at its provider or collected from it, and move the order
-    on. A repeated tap (a retry after a lost connection) changes nothing and returns False."""
+def _open_tap(session: Session, item: RoundItem, actor: User, now: datetime) -> PickupRound:
+    """Check the tap is this person's, on today's round, and lock its order."""
     round_ = item.stop.round
     if not policy.can_act_on_round(actor, round_):
         raise orders.OrderNotAllowed(_("Cette tournée n'est pas la vôtre."))
+    if local_date(now) != round_.day:
+        # Saturday's items are not dropped on Friday night, by anybody.
+        raise orders.InvalidTransition(
+            _(
+                "Cette tournée est celle du %(day)s : rien ne s'y enregistre un autre jour.",
+                day=calendar_day(round_.day),
+            )
+        )
     share_day(session, round_.day)  # no planning of the day meanwhile
-    order = item.line.order
-    orders.lock(session, order)  # one tap at a time per order
+    orders.lock(session, item.line.order)  # one tap at a time per order
     try:
         session.refresh(item)
     except (sa.orm.exc.ObjectDeletedError, sa.exc.InvalidRequestError):
         raise RoundReplanned(
             _("Cette tournée a été replanifiée entre-temps : rechargez la page.")
         ) from None
-    if item.done_at is not None:
-        return False
-    line = item.line
+    return round_
+
+
+def _target(item: RoundItem) -> ItemStage:
+    return ItemStage.AT_PROVIDER if item.action is RoundAction.DROP else ItemStage.BACK_AT_DESK
+
+
+def _check_can_move(item: RoundItem, things: list[Item]) -> None:
+    order = item.line.order
     if item.action is RoundAction.DROP:
-        if order.status not in (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER):
+        if order.status not in (OrderStatus.DROPPED_OFF, OrderStatus.AT_PROVIDER) or any(
+            thing.stage is ItemStage.EXPECTED for thing in things
+        ):
             raise orders.InvalidTransition(
                 _("%(code)s n'a pas été déposée au comptoir.", code=order.code)
             )
-        line.at_provider_at = line.at_provider_at or now
-    else:
-        if line.at_provider_at is None:
-            raise orders.InvalidTransition(
-                _("%(code)s n'est pas encore chez le prestataire.", code=order.code)
-            )
-        line.ready_at = line.ready_at or now
-        line.back_at_desk_at = line.back_at_desk_at or now
-    item.done_at, item.done_by_id = now, actor.id
+    elif any(thing.stage.rank < ItemStage.AT_PROVIDER.rank for thing in things):
+        raise orders.InvalidTransition(
+            _("%(code)s n'est pas encore chez le prestataire.", code=order.code)
+        )
+
+
+def _moved(session: Session, item: RoundItem, things: list[Item], *, actor, now) -> int:
+    """Move `things` (items of the tap's line) by the tap; the tap is done once all its line's
+    items are; the order follows."""
+    round_ = item.stop.round
     note = _("Tournée du %(day)s", day=local(round_.starts_at).strftime("%d/%m"))
-    passed = follow_lines(order, actor=actor, now=now, note=note)
+    target = _target(item)
+    moved = sum(
+        order_items.move_item(thing, target, actor=actor, now=now, note=note, round_item=item)
+        for thing in things
+    )
+    line = item.line
+    order_items.follow_items(line, now)
+    if all(thing.stage.rank >= target.rank for thing in line.items):
+        item.done_at, item.done_by_id = now, actor.id
+    passed = follow_lines(line.order, actor=actor, now=now, note=note)
     if OrderStatus.BACK_AT_DESK in passed:
         from conciergerie.orders import notifications
 
-        notifications.send_ready(order)
+        notifications.send_ready(line.order)
     session.flush()
+    return moved
+
+
+def mark_item(session: Session, item: RoundItem, *, actor: User, now: datetime) -> bool:
+    """Record that a line's things were dropped at its provider or collected from it (each of
+    its items not scanned yet), and move the order on. A repeated tap (a retry after a lost
+    connection) changes nothing and returns False. Only on the round's own day."""
+    _open_tap(session, item, actor, now)
+    if item.done_at is not None:
+        return False
+    things = [t for t in item.line.items if t.stage.rank < _target(item).rank]
+    _check_can_move(item, things)
+    _moved(session, item, things, actor=actor, now=now)
     return True
+
+
+class NotOnTheseRounds(RoundError):
+    code = "item_not_on_round"
+    status = 409
+
+
+def scan_item(
+    session: Session, rounds: list[PickupRound], code: str, *, actor: User, now: datetime
+) -> tuple[Item, RoundItem, bool]:
+    """A volunteer scanned an item's label on their rounds: it is dropped at, or collected
+    from, the provider of its stop. Returns the item, its tap and whether it moved (a second
+    scan changes nothing). Raises NotOnTheseRounds for a label that is on none of them."""
+    thing = order_items.by_code(session, code)
+    taps = [
+        tap
+        for round_ in rounds
+        for stop in round_.stops
+        for tap in stop.items
+        if thing is not None and tap.order_line_id == thing.line_id
+    ]
+    if thing is None or not taps:
+        raise NotOnTheseRounds(
+            _("%(code)s n'est pas sur vos tournées du jour.", code=code.strip().upper()[:24]),
+            field="code",
+        )
+    # A line may be dropped and collected on one round: the step this item is at.
+    waiting = [tap for tap in taps if thing.stage.rank < _target(tap).rank]
+    tap = waiting[0] if waiting else taps[-1]
+    _open_tap(session, tap, actor, now)
+    session.refresh(thing)
+    if thing.stage.rank >= _target(tap).rank:
+        return thing, tap, False
+    _check_can_move(tap, [thing])
+    _moved(session, tap, [thing], actor=actor, now=now)
+    return thing, tap, True
+
+
+def _taken_by(tap: RoundItem) -> list[tuple[Item, ItemEvent]]:
+    """The items whose last step is this tap's, with that step."""
+    steps = [(thing, order_items.last_step(thing)) for thing in tap.line.items]
+    return [(thing, step) for thing, step in steps if step and step.round_item_id == tap.id]
+
+
+def tap_progress(tap: RoundItem) -> tuple[int, int]:
+    """How many of the tap's line's items are past its step, of how many (scanned one by one)."""
+    target = _target(tap)
+    return sum(t.stage.rank >= target.rank for t in tap.line.items), len(tap.line.items)
+
+
+def undo_until(tap: RoundItem, actor: User, now: datetime) -> tuple[bool, datetime | None]:
+    """Whether `actor` may undo this tap now, and until when (None: at any time)."""
+    steps = [step for _thing, step in _taken_by(tap) if order_items.may_undo(step, actor, now)]
+    if not steps:
+        return False, None
+    if actor.role is Role.CONCIERGE:
+        return True, None
+    return True, min(order_items.undo_deadline(step) for step in steps)
+
+
+def undo_tap(session: Session, tap: RoundItem, *, actor: User, now: datetime) -> int:
+    """Take back a tap (every item it moved): "Déposé" pressed for the wrong shop. How many
+    items went back; raises ItemError when nothing of it may be undone by this person."""
+    if not policy.can_act_on_round(actor, tap.stop.round):
+        raise orders.OrderNotAllowed(_("Cette tournée n'est pas la vôtre."))
+    taken = _taken_by(tap)
+    if not taken:
+        raise order_items.ItemError(_("Rien à annuler ici."))
+    for thing, _step in taken:
+        order_items.undo_item(session, thing, actor=actor, now=now)
+    return len(taken)
 
 
 # Words for the screens and mails ----------------------------------------------------------------

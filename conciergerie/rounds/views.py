@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from conciergerie import policy
@@ -44,6 +45,7 @@ from conciergerie.rounds.forms import (
     EmptyForm,
     MarkForm,
     MoveStopForm,
+    ScanForm,
     TransportForm,
 )
 from conciergerie.rounds.jobs import plan_and_tell
@@ -96,8 +98,9 @@ def mine():
     return _mine_page(day_arg())
 
 
-def _mine_page(day: date):
-    """The volunteer's rounds of `day`; also where a refused tap is explained."""
+def _mine_page(day: date, *, scan_form: ScanForm | None = None):
+    """The volunteer's rounds of `day`; also where a refused tap or scan is explained."""
+    now = utcnow()
     rounds = service.rounds_of_day(db.session, day, _me())
     return render_template(
         "rounds/mine.html",
@@ -105,8 +108,16 @@ def _mine_page(day: date):
         rounds=rounds,
         previous_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
-        today=local_date(utcnow()),
+        today=local_date(now),
         mark_form=MarkForm(),
+        scan_form=scan_form or ScanForm(formdata=None),
+        undo={
+            tap.id: service.undo_until(tap, _me(), now)
+            for r in rounds
+            for tap in r.items
+            if tap.done_at is not None or tap.line.items
+        },
+        progress={tap.id: service.tap_progress(tap) for r in rounds for tap in r.items},
         opening={
             stop.id: service.provider_opening(stop.provider, day)
             for r in rounds
@@ -169,6 +180,55 @@ def mark(item_id: int):
         else _("%(code)s : récupéré.", code=code)
     )
     return _answer(200, message, item, repeated=not done)
+
+
+@bp.post("/scan")
+@role_required(Role.VOLUNTEER)
+def scan():
+    """An item's label scanned on today's rounds (a scanner typing, or the phone's camera): the
+    item is dropped at, or collected from, its stop's provider. Refused: the rounds' page, saying
+    why (422 for an empty code, 409 for a label not on these rounds or not at this step)."""
+    day = local_date(utcnow())
+    form = ScanForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400, description=_("Requête invalide : rechargez la page."))
+        return _mine_page(day, scan_form=form), 422
+    on_refusal(lambda: _mine_page(day, scan_form=form), form, default_field="code")
+    rounds = service.rounds_of_day(db.session, day, _me())
+    thing, tap, moved = service.scan_item(
+        db.session, rounds, form.code.data, actor=_me(), now=utcnow()
+    )
+    if not moved:
+        words = _("%(code)s : déjà enregistré.", code=thing.code)
+    elif tap.action.value == "drop":
+        words = _(
+            "%(code)s : déposé chez %(provider)s.", code=thing.code, provider=tap.stop.provider.name
+        )
+    else:
+        words = _("%(code)s : récupéré.", code=thing.code)
+    flash(words, "success")
+    return redirect(url_for("rounds.mine") + "#scan")
+
+
+@bp.post("/elements/<id:item_id>/annuler")
+@role_required(Role.VOLUNTEER)
+def undo(item_id: int):
+    """Take back a tap or a scan of this round (within 15 minutes; the concierge at any time)."""
+    tap = db.get_or_404(RoundItem, item_id)
+    day = tap.stop.round.day
+    on_refusal(lambda: _mine_page(day))
+    count = service.undo_tap(db.session, tap, actor=_me(), now=utcnow())
+    flash(
+        ngettext(
+            "%(code)s : %(num)d objet remis à l'étape d'avant.",
+            "%(code)s : %(num)d objets remis à l'étape d'avant.",
+            count,
+            code=tap.line.order.code,
+        ),
+        "success",
+    )
+    return redirect(url_for("rounds.mine", day=day.isoformat()) + f"#element-{tap.id}")
 
 
 # Availability ----------------------------------------------------------------------------------

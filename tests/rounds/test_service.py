@@ -34,6 +34,7 @@ THURSDAY = date(2026, 11, 26)  # the default drop-off slot: Thursday 8:00–8:30
 LATER_PICKUP = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # Wednesday 2 Dec, 18:00
 # Monday 30 Nov, 18:00: Thursday's drop-off + 1 day of work + 1 day for the way back.
 URGENT_PICKUP = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+ON_THE_DAY = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # Thursday 10:00: taps on its rounds
 
 
 @pytest.fixture
@@ -204,12 +205,14 @@ def test_only_the_rounds_volunteer_or_the_concierge_may_tap(session, cobbler):
     [round_] = drop_and_plan(session, cobbler, order)
     other = make_volunteer(session)
     with pytest.raises(orders.OrderNotAllowed):
-        rounds.mark_item(session, round_.items[0], actor=other, now=NOW)
+        rounds.mark_item(session, round_.items[0], actor=other, now=ON_THE_DAY)
     for role in (Role.RESIDENT, Role.PROVIDER):
         with pytest.raises(orders.OrderNotAllowed):
-            rounds.mark_item(session, round_.items[0], actor=make_user(session, role), now=NOW)
+            rounds.mark_item(
+                session, round_.items[0], actor=make_user(session, role), now=ON_THE_DAY
+            )
     assert rounds.mark_item(
-        session, round_.items[0], actor=make_user(session, Role.CONCIERGE), now=NOW
+        session, round_.items[0], actor=make_user(session, Role.CONCIERGE), now=ON_THE_DAY
     )
 
 
@@ -219,7 +222,7 @@ def test_a_line_not_yet_at_the_desk_cannot_be_dropped(session, cobbler):
     rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     [round_] = rounds.rounds_of_day(session, THURSDAY)
     with pytest.raises(orders.InvalidTransition):
-        rounds.mark_item(session, round_.items[0], actor=volunteer, now=NOW)
+        rounds.mark_item(session, round_.items[0], actor=volunteer, now=ON_THE_DAY)
     assert order.status is OrderStatus.CONFIRMED and order.lines[0].at_provider_at is None
 
 
@@ -241,9 +244,9 @@ def test_an_order_with_two_providers_moves_when_its_slowest_line_does(session, c
     )
     [round_] = drop_and_plan(session, cobbler, order)
     first, second = round_.items
-    rounds.mark_item(session, first, actor=volunteer, now=NOW)
+    rounds.mark_item(session, first, actor=volunteer, now=ON_THE_DAY)
     assert order.status is OrderStatus.DROPPED_OFF  # the other line is still on the bike
-    rounds.mark_item(session, second, actor=volunteer, now=NOW)
+    rounds.mark_item(session, second, actor=volunteer, now=ON_THE_DAY)
     assert order.status is OrderStatus.AT_PROVIDER
 
 
@@ -344,7 +347,7 @@ def test_a_tap_on_a_round_planned_again_meanwhile_is_refused_cleanly(session, co
         execution_options={"synchronize_session": False},
     )
     with pytest.raises(rounds.RoundReplanned):
-        rounds.mark_item(session, item, actor=volunteer, now=NOW)
+        rounds.mark_item(session, item, actor=volunteer, now=ON_THE_DAY)
 
 
 def test_minutes_are_wall_clock_on_a_daylight_saving_day():

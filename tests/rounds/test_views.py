@@ -28,7 +28,7 @@ from tests.factories import (
     make_volunteer,
     open_provider,
 )
-from tests.rounds.test_service import DEPOT, THURSDAY
+from tests.rounds.test_service import DEPOT, ON_THE_DAY, THURSDAY
 
 MINE = "/tournees/?day=2026-11-26"
 
@@ -37,6 +37,12 @@ MINE = "/tournees/?day=2026-11-26"
 def wednesday(monkeypatch):
     """The screens think it is Wednesday 25 November (the plan of Thursday is ahead)."""
     monkeypatch.setattr("conciergerie.rounds.views.utcnow", lambda: NOW)
+
+
+@pytest.fixture
+def thursday(monkeypatch):
+    """The volunteer's taps: on the round's own day (nobody records one on another day)."""
+    monkeypatch.setattr("conciergerie.rounds.views.utcnow", lambda: ON_THE_DAY)
 
 
 @pytest.fixture
@@ -63,7 +69,9 @@ def test_the_volunteer_sees_the_stop_its_opening_hours_and_a_map_link(client, pl
     assert "js/rounds.js" in page
 
 
-def test_a_tap_from_the_page_moves_the_order_and_a_retry_is_a_no_op(client, session, planned):
+def test_a_tap_from_the_page_moves_the_order_and_a_retry_is_a_no_op(
+    client, session, planned, thursday
+):
     volunteer, order, round_ = planned
     sign_in(client, volunteer)
     url = f"/tournees/elements/{round_.items[0].id}"
@@ -95,7 +103,9 @@ def test_a_stale_action_or_someone_elses_round_is_refused(client, session, plann
     assert no_token.status_code == 400
 
 
-def test_a_tap_the_order_is_not_ready_for_is_refused_and_nothing_is_saved(client, session, planned):
+def test_a_tap_the_order_is_not_ready_for_is_refused_and_nothing_is_saved(
+    client, session, planned, thursday
+):
     volunteer, order, round_ = planned
     order.status = OrderStatus.CONFIRMED  # the page said dropped off at the desk; it is not
     session.flush()
@@ -234,7 +244,7 @@ def test_the_concierge_plans_again_assigns_and_locks(client, session, planned):
 def test_a_stop_under_way_stays_in_its_round(client, session, planned):
     volunteer, order, round_ = planned
     [stop] = round_.stops
-    rounds.mark_item(session, stop.items[0], actor=volunteer, now=NOW)
+    rounds.mark_item(session, stop.items[0], actor=volunteer, now=ON_THE_DAY)
     sign_in(client, make_user(session, Role.CONCIERGE))
     answer = submit(
         client,
@@ -261,7 +271,7 @@ def test_a_volunteer_cannot_change_the_plan(client, session, planned):
 
 def test_the_customer_sees_where_each_line_is(client, session, planned):
     volunteer, order, round_ = planned
-    rounds.mark_item(session, round_.items[0], actor=volunteer, now=NOW)
+    rounds.mark_item(session, round_.items[0], actor=volunteer, now=ON_THE_DAY)
     sign_in(client, order.customer)
     page = client.get(f"/commandes/{order.id}").get_data(as_text=True)
     assert "Où en est-elle" in page and page.count("Chez le prestataire") >= 2  # line + history
