@@ -28,6 +28,11 @@ DISCOUNT_TABLE = (
     "CREATE TABLE discount (id INTEGER PRIMARY KEY, order_id INTEGER, amount_cents INTEGER, "
     "reason TEXT, actor_id INTEGER, created_at DATETIME)"
 )
+# Written for every new service line (its items), later than the old schema too.
+ITEM_TABLE = (
+    "CREATE TABLE order_item (id INTEGER PRIMARY KEY, line_id INTEGER, number INTEGER, "
+    "code VARCHAR(24), stage VARCHAR(32))"
+)
 PERIODS = sa.text(
     "SELECT m.slug, s.starts_on, s.ends_on, s.yearly_fee_cents FROM company_subscription s "
     "JOIN member_company m ON m.id = s.company_id ORDER BY m.slug"
@@ -42,12 +47,14 @@ def _later_columns(session):
     for statement in LATER_COLUMNS:
         session.execute(sa.text(f"ALTER TABLE {statement}"))
     session.execute(sa.text(DISCOUNT_TABLE))
+    session.execute(sa.text(ITEM_TABLE))
     yield
     session.commit()
     for statement in LATER_COLUMNS:
         table, _add, _column, name, *_type = statement.split()
         session.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {name}"))
     session.execute(sa.text("DROP TABLE discount"))
+    session.execute(sa.text("DROP TABLE order_item"))
     session.commit()
 
 

@@ -131,6 +131,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("desk.step", "POST"): "lddodo",
     ("desk.check_in", "POST"): "lddddo",  # an empty form: 400/422, nothing received
     ("desk.labels", "GET"): "lddodo",
+    ("desk.undo_item", "POST"): "lddodo",  # allowed through: its own refusal (the reception)
     ("desk.counter_order", "GET"): "lddddo",
     ("desk.counter_order", "POST"): "lddddo",
     ("slots.opening_hours", "GET"): "lddddo",
@@ -158,6 +159,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("events.participants", "POST"): "lddodo",
     ("rounds.mine", "GET"): "lddodo",
     ("rounds.mark", "POST"): "lddodo",
+    ("rounds.scan", "POST"): "lddodo",
+    ("rounds.undo", "POST"): "lddodo",
     ("rounds.availability", "GET"): "lddodo",
     ("rounds.set_transport", "POST"): "lddodo",
     ("rounds.add_range", "POST"): "lddodo",
@@ -171,6 +174,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("rounds.toggle_lock", "POST"): "lddddo",
     ("portal.index", "GET"): "ldddod",
     ("portal.ready", "POST"): "ldddod",
+    ("portal.undo_ready", "POST"): "ldddod",
     ("portal.cannot_do", "POST"): "ldddod",  # an empty form: the reason is asked for
     ("portal.quote", "POST"): "ldddod",  # an empty form: the price is asked for
     ("portal.statements", "GET"): "ldddod",  # the staff's own provider's months only
@@ -294,6 +298,7 @@ def world(session):
         "stop_id": stop.id,
         "item_id": stop.items[0].id,
         "line_id": order.lines[0].id,
+        "objet_id": order.lines[0].items[0].id,
         "absence_id": absence.id,
         "closure_id": closure.id,
         "slug": "cordonnerie",

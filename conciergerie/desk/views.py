@@ -39,6 +39,7 @@ from conciergerie.models import (
 )
 from conciergerie.orders import items as order_items
 from conciergerie.orders import service as orders
+from conciergerie.orders import undo
 from conciergerie.orders.forms import StepForm, chosen_day, slot_days, time_choices
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import order_settings
@@ -253,17 +254,15 @@ def labels(order_id: int):
     )
 
 
-@bp.post("/objets/<id:item_id>/annuler")
+@bp.post("/objets/<id:objet_id>/annuler")
 @role_required(Role.VOLUNTEER)
-def undo_item(item_id: int):
+def undo_item(objet_id: int):
     """Take back the last step of an item (whoever recorded it, within 15 minutes; the
     concierge at any time). Refused: the order's desk page, saying why."""
-    item = db.get_or_404(Item, item_id)
+    item = db.get_or_404(Item, objet_id)
     order = item.line.order
     on_refusal(lambda: order_page(order))
-    step = order_items.undo_item(
-        db.session, item, actor=current_user._get_current_object(), now=utcnow()
-    )
+    step = undo.undo_item(db.session, item, actor=current_user._get_current_object(), now=utcnow())
     flash(
         _(
             "%(code)s : étape « %(stage)s » annulée.",

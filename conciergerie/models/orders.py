@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,9 +12,6 @@ from conciergerie.models.accounts import User
 from conciergerie.models.base import Base, UTCDateTime, enum_column, utcnow
 from conciergerie.models.catalogue import Offer, OfferKind, Provider
 from conciergerie.models.desk import DeskSlot
-
-if TYPE_CHECKING:
-    from conciergerie.models.items import Item
 
 
 class OrderStatus(enum.StrEnum):
@@ -210,7 +206,8 @@ class OrderLine(Base):
     offer: Mapped[Offer] = relationship()
     provider: Mapped[Provider] = relationship()
     # A service line's things, one record each (models/items.py); none for a basket.
-    items: Mapped[list[Item]] = relationship(
+    # (Named, not imported: models/items.py imports this module.)
+    items: Mapped[list[Item]] = relationship(  # noqa: F821
         back_populates="line", cascade="all, delete-orphan", order_by="Item.number"
     )
 

@@ -262,55 +262,6 @@ def undo_deadline(step: ItemEvent) -> datetime:
     return step.at + UNDO_WINDOW
 
 
-def undo_item(session: Session, item: Item, *, actor: User, now: datetime) -> ItemEvent:
-    """Take back the last step of an item: the item is where it was, the undoing is in its
-    history next to the step, a round's tap is open again, the line's stamps and the order's
-    state follow back; a customer already told their order was ready gets a correction.
-    Raises ItemError when there is no step this person may undo."""
-    from conciergerie.orders import notifications, progress
-    from conciergerie.orders import service as orders
-
-    order = item.line.order
-    orders.lock(session, order)
-    session.refresh(item)
-    step = last_step(item)
-    if step is None or not step.undoable:
-        raise ItemError(_("%(code)s : rien à annuler.", code=item.code))
-    if not may_undo(step, actor, now):
-        if step.actor_id != actor.id:
-            raise UndoNotAllowed(
-                _("Seule la personne qui a enregistré cette étape peut l'annuler.")
-            )
-        raise UndoNotAllowed(
-            _("Trop tard pour annuler : c'était il y a plus de %(n)d minutes.", n=15)
-        )
-    step.undone_at = now
-    item.events.append(
-        ItemEvent(
-            from_stage=step.to_stage,
-            to_stage=step.from_stage,
-            actor=actor,
-            at=now,
-            note=_("Annulation de l'étape « %(s)s »", s=stage_label(step.to_stage)),
-            undoes_id=step.id,
-            undoable=False,
-        )
-    )
-    item.stage = step.from_stage
-    if step.round_item_id is not None:
-        tap = session.get(RoundItem, step.round_item_id)
-        if tap is not None:
-            tap.done_at, tap.done_by_id = None, None
-    follow_items(item.line, now)
-    went_back = progress.follow_back(
-        order, actor=actor, now=now, note=_("Annulation : %(code)s", code=item.code)
-    )
-    session.flush()
-    if OrderStatus.BACK_AT_DESK in went_back:
-        notifications.send_not_ready_after_all(order)
-    return step
-
-
 def line_undo(line: OrderLine, actor: User, now: datetime) -> tuple[bool, datetime | None]:
     """Whether `actor` may undo the last tap on a line now, and until when (None: any time)."""
     steps = [step for item in line.items if may_undo(step := last_step(item), actor, now)]
@@ -319,21 +270,6 @@ def line_undo(line: OrderLine, actor: User, now: datetime) -> tuple[bool, dateti
     if actor.role is Role.CONCIERGE:
         return True, None
     return True, min(undo_deadline(step) for step in steps)
-
-
-def undo_line(session: Session, line: OrderLine, *, actor: User, now: datetime) -> int:
-    """Undo the last tap on a line (every item it moved, that this person may undo)."""
-    steps = [(item, last_step(item)) for item in line.items]
-    steps = [(item, step) for item, step in steps if may_undo(step, actor, now)]
-    if not steps:
-        raise ItemError(_("Rien à annuler sur cette ligne."))
-    latest = max(step.at for _item, step in steps)
-    undone = 0
-    for item, step in steps:
-        if step.at == latest:
-            undo_item(session, item, actor=actor, now=now)
-            undone += 1
-    return undone
 
 
 # Showing them ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from conciergerie.extensions import db
 from conciergerie.manage.forms import cents
 from conciergerie.models import OrderLine, Provider, ProviderPayout, Role, utcnow
 from conciergerie.orders import items as order_items
-from conciergerie.orders import quotes
+from conciergerie.orders import quotes, undo
 from conciergerie.payouts import service as payouts
 from conciergerie.portal import service
 from conciergerie.portal.forms import CannotDoForm, QuoteForm, ReadyForm
@@ -96,7 +96,7 @@ def undo_ready(line_id: int):
     if not ReadyForm().validate_on_submit():
         abort(400, description=_("Requête invalide : rechargez la page."))
     on_refusal(_index_page)
-    order_items.undo_line(db.session, line, actor=current_user._get_current_object(), now=utcnow())
+    undo.undo_line(db.session, line, actor=current_user._get_current_object(), now=utcnow())
     flash(_("%(code)s : de nouveau à faire.", code=line.order.code), "success")
     return redirect(url_for("portal.index"))
 

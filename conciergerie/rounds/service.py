@@ -46,6 +46,7 @@ from conciergerie.models import (
 )
 from conciergerie.orders import items as order_items
 from conciergerie.orders import service as orders
+from conciergerie.orders import undo
 from conciergerie.orders.progress import follow_lines
 from conciergerie.rounds import planner
 from conciergerie.slots.service import closure_days
@@ -310,6 +311,12 @@ def rounds_of_day(session: Session, day: date, volunteer: User | None = None) ->
             .selectinload(RoundStop.items)
             .selectinload(RoundItem.line)
             .selectinload(OrderLine.order),
+            # Each line's items and their steps: how many are scanned, what may be undone.
+            selectinload(PickupRound.stops)
+            .selectinload(RoundStop.items)
+            .selectinload(RoundItem.line)
+            .selectinload(OrderLine.items)
+            .selectinload(Item.events),
         )
         .order_by(PickupRound.starts_at, PickupRound.id)
         .execution_options(populate_existing=True)  # after a lock: what is committed now
@@ -965,7 +972,7 @@ def undo_tap(session: Session, tap: RoundItem, *, actor: User, now: datetime) ->
     if not taken:
         raise order_items.ItemError(_("Rien à annuler ici."))
     for thing, _step in taken:
-        order_items.undo_item(session, thing, actor=actor, now=now)
+        undo.undo_item(session, thing, actor=actor, now=now)
     return len(taken)
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from conciergerie.models import ItemStage, OrderStatus, Role
-from conciergerie.orders import items
+from conciergerie.orders import items, undo
 from conciergerie.orders import service as orders
 from conciergerie.portal import service as portal
 from tests.factories import NOW, make_offer, make_order, make_provider, make_user
@@ -95,7 +95,7 @@ def test_the_provider_undoes_a_wrong_ready_within_fifteen_minutes(
     portal.mark_ready(session, line, actor=staff, now=NOW)
     assert order.status is OrderStatus.READY_AT_PROVIDER
     assert items.line_undo(line, staff, NOW) == (True, NOW + timedelta(minutes=15))
-    assert items.undo_line(session, line, actor=staff, now=NOW + timedelta(minutes=14)) == 2
+    assert undo.undo_line(session, line, actor=staff, now=NOW + timedelta(minutes=14)) == 2
     assert {i.stage for i in line.items} == {ItemStage.AT_PROVIDER}
     assert line.ready_at is None and order.status is OrderStatus.AT_PROVIDER
     # Both the step and its undoing stay in each item's history, and in the order's.
@@ -118,11 +118,11 @@ def test_after_fifteen_minutes_only_the_concierge_undoes(session, cobbler, staff
     late = NOW + timedelta(minutes=16)
     assert items.line_undo(line, staff, late) == (False, None)
     with pytest.raises(items.ItemError):
-        items.undo_line(session, line, actor=staff, now=late)
+        undo.undo_line(session, line, actor=staff, now=late)
     with pytest.raises(items.UndoNotAllowed, match="plus de 15 minutes"):
-        items.undo_item(session, line.items[0], actor=staff, now=late)
+        undo.undo_item(session, line.items[0], actor=staff, now=late)
     assert order.status is OrderStatus.READY_AT_PROVIDER
-    items.undo_item(session, line.items[0], actor=concierge, now=NOW + timedelta(days=1))
+    undo.undo_item(session, line.items[0], actor=concierge, now=NOW + timedelta(days=1))
     assert order.status is OrderStatus.AT_PROVIDER
 
 
@@ -135,7 +135,7 @@ def test_nobody_undoes_someone_elses_step(session, cobbler, staff, concierge):
     volunteer = make_user(session, Role.VOLUNTEER)
     for someone in (colleague, volunteer):
         with pytest.raises(items.UndoNotAllowed, match="Seule la personne"):
-            items.undo_item(session, line.items[0], actor=someone, now=NOW)
+            undo.undo_item(session, line.items[0], actor=someone, now=NOW)
     assert line.items[0].stage is ItemStage.READY
 
 
@@ -147,14 +147,14 @@ def test_work_that_cannot_be_done_is_not_undone_by_a_tap(session, cobbler, staff
     portal.mark_cannot_do(session, line, reason="Cuir trop abîmé", actor=staff, now=NOW)
     assert items.line_undo(line, staff, NOW) == (False, None)
     with pytest.raises(items.ItemError, match="rien à annuler"):
-        items.undo_item(session, line.items[0], actor=concierge, now=NOW)
+        undo.undo_item(session, line.items[0], actor=concierge, now=NOW)
 
 
 def test_a_reception_and_a_hand_over_are_not_undone_item_by_item(session, concierge):
     order = make_order(session)
     orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=concierge, now=NOW)
     with pytest.raises(items.ItemError):
-        items.undo_item(session, order.lines[0].items[0], actor=concierge, now=NOW)
+        undo.undo_item(session, order.lines[0].items[0], actor=concierge, now=NOW)
     assert order.status is OrderStatus.DROPPED_OFF
 
 
@@ -172,7 +172,7 @@ def test_a_customer_told_it_was_ready_gets_a_correction(session, concierge, outb
     commit(session)
     assert [m.subject for m in outbox] == [f"Commande {order.code} prête à retirer"]
     outbox.clear()
-    items.undo_item(session, order.lines[0].items[0], actor=concierge, now=NOW)
+    undo.undo_item(session, order.lines[0].items[0], actor=concierge, now=NOW)
     commit(session)
     assert order.status is OrderStatus.READY_AT_PROVIDER
     [mail] = outbox
@@ -188,7 +188,7 @@ def test_an_undo_that_does_not_take_the_order_back_mails_nobody(session, concier
         orders.advance_order(session, order, status, actor=concierge, now=NOW)
     commit(session)
     outbox.clear()
-    items.undo_item(session, order.lines[0].items[1], actor=concierge, now=NOW)
+    undo.undo_item(session, order.lines[0].items[1], actor=concierge, now=NOW)
     commit(session)
     assert order.status is OrderStatus.DROPPED_OFF and outbox == []
 

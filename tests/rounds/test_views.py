@@ -59,7 +59,7 @@ def planned(session):
     return volunteer, order, round_
 
 
-def test_the_volunteer_sees_the_stop_its_opening_hours_and_a_map_link(client, planned):
+def test_the_volunteer_sees_the_stop_its_opening_hours_and_a_map_link(client, planned, thursday):
     volunteer, order, round_ = planned
     sign_in(client, volunteer)
     page = client.get(MINE).get_data(as_text=True)
