@@ -99,7 +99,35 @@ def plan(page, day: str) -> None:
     expect(page.locator(".flash-success")).to_contain_text("Tournées planifiées")
 
 
+def bring_rounds_to_today(day: str) -> str:
+    """Move the rounds planned for `day` to today, same hours: a step is recorded on its
+    round's own day only, and this browser runs on the machine's clock. Returns today."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from conciergerie.extensions import db
+    from conciergerie.models import PickupRound, utcnow
+    from conciergerie.timeutils import local_date
+    from tests.e2e.conftest import _LIVE
+
+    today = local_date(utcnow())
+    shift = today - date.fromisoformat(day)
+    with _LIVE["app"].app_context():
+        session = db.session
+        for round_ in session.scalars(
+            sa.select(PickupRound).where(PickupRound.day == date.fromisoformat(day))
+        ):
+            round_.day = today
+            round_.starts_at, round_.ends_at = round_.starts_at + shift, round_.ends_at + shift
+            for stop in round_.stops:
+                stop.arrive_at, stop.leave_at = stop.arrive_at + shift, stop.leave_at + shift
+        session.commit()
+    return today.isoformat()
+
+
 def tap_all(page, day: str, button: str, code: str, expected: int) -> None:
+    day = bring_rounds_to_today(day)
     page.goto(f"/tournees/?day={day}")
     buttons = page.get_by_role("button", name=re.compile(f"^{button} — {code}"))
     expect(buttons).to_have_count(expected)
