@@ -141,6 +141,7 @@ def _order_page(order: Order, *, refused: CheckInForm | None = None):
         uncollected=desk.uncollected_since(order, now=now),
         step_form=StepForm(),
         item_rows=order_items.rows_of(order, current_user, now),
+        item_history=order_items.history_of(order),
         scanned=request.args.get("objet", ""),
         payment_form=DeskPaymentForm(formdata=None),
         refund_form=RefundForm(formdata=None),

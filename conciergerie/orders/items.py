@@ -308,3 +308,9 @@ def rows_of(order: Order, actor: User, now: datetime) -> list[ItemRow]:
                 )
             )
     return rows
+
+
+def history_of(order: Order) -> list[ItemEvent]:
+    """Every step of the order's items, and every undoing, in the order they happened."""
+    events = [event for line in order.lines for item in line.items for event in item.events]
+    return sorted(events, key=lambda event: (event.at, event.id))

@@ -56,6 +56,12 @@ def test_the_desk_lists_each_item_and_the_concierge_undoes_a_step_any_time(
     assert answer.status_code == 302
     session.expire_all()
     assert first.stage is ItemStage.AT_DESK and order.status is OrderStatus.DROPPED_OFF
+    # Its history keeps the step, marked undone, and the undoing.
+    page = unescape(client.get(f"/comptoir/commandes/{order.id}").get_data(as_text=True))
+    history = page[page.index("Historique des objets") :]
+    assert history.count(f'<span class="code">{first.code}</span>') == 3  # in, out, back
+    assert "annulation : retour à « Au comptoir »" in history
+    assert history.count('<span class="tag">annulée</span>') == 1
     # The reception is the order's step (its mails, its money): not undone here.
     again = submit(client, url, {}, form_url=f"/comptoir/commandes/{order.id}")
     assert again.status_code == 409 and "rien à annuler" in unescape(again.get_data(as_text=True))
