@@ -140,7 +140,7 @@ class PickupRound(Base):
 
     @property
     def has_started(self) -> bool:
-        return any(item.done_at is not None for item in self.items)
+        return any(item.begun for item in self.items)
 
 
 class RoundStop(Base):
@@ -185,3 +185,12 @@ class RoundItem(Base):
 
     stop: Mapped[RoundStop] = relationship(back_populates="items")
     line: Mapped[OrderLine] = relationship()
+
+    @property
+    def begun(self) -> bool:
+        """Done, or some of its line's items already scanned on it (a round kept as it is)."""
+        return self.done_at is not None or any(
+            event.round_item_id == self.id and event.undone_at is None
+            for thing in self.line.items
+            for event in thing.events
+        )

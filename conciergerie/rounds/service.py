@@ -579,7 +579,7 @@ def move_stop(session: Session, stop: RoundStop, target: PickupRound, depot: pla
     source = stop.round
     if target.day != source.day:
         raise RoundError(_("Une étape ne peut aller que dans une tournée du même jour."))
-    if any(item.done_at for item in stop.items):
+    if any(item.begun for item in stop.items):
         raise StopUnderWay(_("Cette étape est déjà faite en partie : elle reste où elle est."))
     if target.id == source.id:
         return

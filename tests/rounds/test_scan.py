@@ -148,3 +148,13 @@ def test_a_wrong_tap_is_undone_within_fifteen_minutes_by_its_volunteer_only(
     assert late.status_code == 403 and "plus de 15 minutes" in late.get_data(as_text=True)
     session.expire_all()
     assert order.status is OrderStatus.AT_PROVIDER
+
+
+def test_a_round_with_one_item_scanned_is_kept_when_the_day_is_planned_again(session, two_pairs):
+    volunteer, order, round_ = two_pairs
+    early = round_.starts_at - timedelta(minutes=30)  # scanned at the desk before leaving
+    first = order.lines[0].items[0]
+    thing, tap, moved = rounds.scan_item(session, [round_], first.code, actor=volunteer, now=early)
+    assert moved and tap.done_at is None and round_.has_started
+    rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=early)
+    assert [r.id for r in rounds.rounds_of_day(session, THURSDAY)] == [round_.id]
