@@ -262,14 +262,21 @@ def undo_deadline(step: ItemEvent) -> datetime:
     return step.at + UNDO_WINDOW
 
 
-def line_undo(line: OrderLine, actor: User, now: datetime) -> tuple[bool, datetime | None]:
-    """Whether `actor` may undo the last tap on a line now, and until when (None: any time)."""
-    steps = [step for item in line.items if may_undo(step := last_step(item), actor, now)]
-    if not steps:
+def undo_window(
+    steps: list[ItemEvent | None], actor: User, now: datetime
+) -> tuple[bool, datetime | None]:
+    """Whether `actor` may undo any of `steps` now, and until when (None: at any time)."""
+    allowed = [step for step in steps if step is not None and may_undo(step, actor, now)]
+    if not allowed:
         return False, None
     if actor.role is Role.CONCIERGE:
         return True, None
-    return True, min(undo_deadline(step) for step in steps)
+    return True, min(undo_deadline(step) for step in allowed)
+
+
+def line_undo(line: OrderLine, actor: User, now: datetime) -> tuple[bool, datetime | None]:
+    """Whether `actor` may undo the last tap on a line now, and until when (None: any time)."""
+    return undo_window([last_step(item) for item in line.items], actor, now)
 
 
 # Showing them ------------------------------------------------------------------------------------
@@ -292,18 +299,14 @@ def rows_of(order: Order, actor: User, now: datetime) -> list[ItemRow]:
     for line in order.lines:
         for item in line.items:
             step = last_step(item)
-            allowed = may_undo(step, actor, now)
+            allowed, until = undo_window([step], actor, now)
             rows.append(
                 ItemRow(
                     item=item,
                     count=len(line.items),
                     stage=stage_label(item.stage),
                     last=step,
-                    undoable_until=(
-                        undo_deadline(step)
-                        if allowed and actor.role is not Role.CONCIERGE
-                        else None
-                    ),
+                    undoable_until=until,
                     may_undo=allowed,
                 )
             )

@@ -955,12 +955,7 @@ def tap_progress(tap: RoundItem) -> tuple[int, int]:
 
 def undo_until(tap: RoundItem, actor: User, now: datetime) -> tuple[bool, datetime | None]:
     """Whether `actor` may undo this tap now, and until when (None: at any time)."""
-    steps = [step for _thing, step in _taken_by(tap) if order_items.may_undo(step, actor, now)]
-    if not steps:
-        return False, None
-    if actor.role is Role.CONCIERGE:
-        return True, None
-    return True, min(order_items.undo_deadline(step) for step in steps)
+    return order_items.undo_window([step for _thing, step in _taken_by(tap)], actor, now)
 
 
 def undo_tap(session: Session, tap: RoundItem, *, actor: User, now: datetime) -> int:
