@@ -173,9 +173,12 @@ def init_app(app: Flask) -> None:
                 "Strict-Transport-Security",
                 f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
             )
+        # worker-src: the camera scanner's decoder (static/vendor/qr-scanner/) runs in a worker it
+        # makes from a blob: URL of its own code; only a script of ours can make such a URL.
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "worker-src 'self' blob:; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         return response

@@ -13,6 +13,12 @@ from tests.e2e.conftest import AXE, PHONE, first_working_day_after, sign_in
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BUDGET = 100 * 1024  # bytes of our own CSS + JS per page
+# Libraries vendored under /static/vendor/ (see its README) are counted on their own: their size
+# is the library's, not ours to trim, and only the pages that need one load it. The camera
+# scanner (qr-scanner) is 16 KB on the desk's page, 60 KB with its decoder once the camera is
+# on; 150 KB leaves room for one more library or a heavier decoder, not for a framework.
+VENDOR_BUDGET = 150 * 1024
+VENDOR = "/static/vendor/"
 # Real processes (a browser, servers) run on the machine's clock: so does this test.
 pytestmark = pytest.mark.real_clock
 
@@ -74,7 +80,7 @@ SETTINGS = [("fr-FR", PHONE), ("en-GB", {"width": 1024, "height": 800})]
 
 
 def audit(page, url: str, live_server: str) -> list[str]:
-    """Load `url`; return axe's violations and the budget, reflow or picture problems, as
+    """Load `url`; return axe's violations and the budgets, reflow or picture problems, as
     lines."""
     own = []
 
@@ -102,9 +108,7 @@ def audit(page, url: str, live_server: str) -> list[str]:
         f"{url}: {v['id']} ({v['impact']}) {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
         for v in result["violations"]
     ]
-    weight = sum(len(r.body()) for r in own)
-    if weight > BUDGET:
-        problems.append(f"{url}: {weight} bytes of our CSS+JS (budget {BUDGET})")
+    problems += over_budget(url, {urlparse(r.url).path: len(r.body()) for r in own})
     # WCAG 1.4.10 reflow: no sideways scrolling of the page (a wide table scrolls in its box).
     wide = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -114,6 +118,19 @@ def audit(page, url: str, live_server: str) -> list[str]:
     unsized = page.locator("img:not([width]), img:not([height])").count()
     if unsized:
         problems.append(f"{url}: {unsized} picture(s) without width and height")
+    return problems
+
+
+def over_budget(url: str, sizes: dict[str, int]) -> list[str]:
+    """Our own CSS + JS and the vendored libraries among `sizes` (bytes by path, this site's
+    .css and .js files), each against its budget."""
+    vendored = sum(size for path, size in sizes.items() if path.startswith(VENDOR))
+    ours = sum(sizes.values()) - vendored
+    problems = []
+    if ours > BUDGET:
+        problems.append(f"{url}: {ours} bytes of our CSS+JS (budget {BUDGET})")
+    if vendored > VENDOR_BUDGET:
+        problems.append(f"{url}: {vendored} bytes of vendored CSS+JS (budget {VENDOR_BUDGET})")
     return problems
 
 
