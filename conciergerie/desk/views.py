@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import segno
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from conciergerie.desk.forms import (
     FindOrderForm,
     check_in_form,
 )
+from conciergerie.desk.labels import label_qr
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day, money, slot_hours
@@ -241,7 +241,7 @@ def labels(order_id: int):
         (
             item,
             len(line.items),
-            Markup(segno.make(item.code, error="m").svg_inline(omitsize=True, title=item.code)),
+            Markup(label_qr(item.code).svg_inline(omitsize=True, title=item.code)),
         )
         for line in order.lines
         for item in line.items

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import segno
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import _LIVE, AXE, CHROMIUM, shot, sign_in
+from conciergerie.desk.labels import label_qr
+from tests.e2e.conftest import AXE, CHROMIUM, shot, sign_in
 from tests.e2e.test_accessibility import TAGS, audit, over_budget
 
 pytestmark = pytest.mark.real_clock
@@ -43,9 +42,8 @@ def y4m_of_qr(code: str, path: Path, frames: int = 5) -> Path:
     """A YUV4MPEG2 video (WIDTH x HEIGHT, 4:2:0) of `frames` identical pictures of a black on
     white QR code holding `code`, as big as fits with its quiet zone, in the middle.
 
-    A full QR code (make_qr): for a code this short segno.make picks a Micro QR code, which
-    qr-scanner (jsQR), like the phones' own detectors, does not read."""
-    matrix = [list(row) for row in segno.make_qr(code, error="m").matrix_iter(border=4)]
+    The QR code is the one its label prints (desk.labels.label_qr)."""
+    matrix = [list(row) for row in label_qr(code).matrix_iter(border=4)]
     scale = HEIGHT // len(matrix)
     left, top = (WIDTH - len(matrix) * scale) // 2, (HEIGHT - len(matrix) * scale) // 2
     luma = bytearray(b"\xff" * (WIDTH * HEIGHT))
@@ -64,24 +62,13 @@ def y4m_of_qr(code: str, path: Path, frames: int = 5) -> Path:
 
 
 @pytest.fixture(scope="module")
-def order(live_server) -> tuple[int, str]:
-    """The id and code of an order in the live server's database, for its label."""
-    from conciergerie.extensions import db
-    from tests import factories
+def order(live_server) -> tuple[int, str, str]:
+    """An order received at the desk and on today's round of the demo volunteer: its id, its
+    code and its first item's label."""
+    from tests.e2e.test_items_scan import _order_on_todays_round
 
-    with _LIVE["app"].app_context():
-        made = factories.make_order(
-            db.session,
-            customer=factories.make_user(db.session, full_name="Nadia Benali"),
-            dropoff=factories.make_slot(
-                db.session, starts_at=datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
-            ),
-            pickup=factories.make_slot(
-                db.session, starts_at=datetime(2026, 12, 3, 16, 5, tzinfo=UTC)
-            ),
-        )
-        db.session.commit()
-        return made.id, made.code
+    order_id, codes = _order_on_todays_round("Caméra")
+    return order_id, codes[0].rsplit("-", 1)[0], codes[0]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +76,7 @@ def cameras(browser, live_server, order, tmp_path_factory):
     """`cameras(filming=True)`: a page in a Chromium whose fake camera films the order's QR code
     (or, with `filming=False`, Chromium's own test picture, which holds none); camera allowed
     without asking."""
-    video = y4m_of_qr(order[1], tmp_path_factory.mktemp("camera") / "label.y4m")
+    video = y4m_of_qr(order[2], tmp_path_factory.mktemp("camera") / "label.y4m")
     browsers: dict[bool, object] = {}
     contexts = []
 
@@ -134,7 +121,7 @@ def axe_here(page) -> list[str]:
 
 @pytest.mark.parametrize(("name", "viewport"), [("390", PHONE_390), ("1366", DESK)])
 def test_scanning_a_label_opens_its_order(cameras, live_server, order, name, viewport):
-    order_id, code = order
+    order_id, code, label = order
     page = cameras(viewport=viewport)  # the site's CSP applies: the worker must be allowed
     scripts = {}  # bytes by path, each file once (fetched, then revalidated: a 304 has no body)
 
@@ -154,8 +141,9 @@ def test_scanning_a_label_opens_its_order(cameras, live_server, order, name, vie
     assert box["width"] >= 24 and box["height"] >= 24, box
     shot(page, f"camera-scan-desk-{name}")
     button.click()
-    page.wait_for_url(re.compile(rf"/comptoir/commandes/{order_id}$"))
+    page.wait_for_url(re.compile(rf"/comptoir/commandes/{order_id}\?objet={label}"))
     expect(page.locator("h1")).to_contain_text(code)
+    expect(page.locator(f"#objet-{label}")).to_have_attribute("aria-current", "true")
     page.remove_listener("response", collect)
     shot(page, f"camera-scan-order-{name}")
     # The decoder came from static/ (no CDN), and counts as vendored, not as ours.
@@ -194,9 +182,9 @@ def test_the_camera_view_is_accessible_and_stops(cameras, live_server, name, vie
 def test_a_browser_barcode_detector_is_used_where_there_is_one(cameras, order):
     """Chrome on Android reads QR codes itself (BarcodeDetector): qr-scanner uses it instead of
     its worker. Frames without a code are skipped there too (its error is worded otherwise)."""
-    order_id, code = order
+    order_id, _code, label = order
     page = cameras(filming=False, viewport=PHONE_390)
-    page.add_init_script(FAKE_DETECTOR.replace("CODE", json.dumps(code)))
+    page.add_init_script(FAKE_DETECTOR.replace("CODE", json.dumps(label)))
     workers = []
     page.on(
         "request", lambda request: workers.append(request.url) if "worker" in request.url else None
@@ -204,7 +192,7 @@ def test_a_browser_barcode_detector_is_used_where_there_is_one(cameras, order):
     sign_in(page, "concierge@example.org")
     page.goto("/comptoir/")
     page.get_by_role("button", name=CAMERA).click()
-    page.wait_for_url(re.compile(rf"/comptoir/commandes/{order_id}$"))
+    page.wait_for_url(re.compile(rf"/comptoir/commandes/{order_id}\?objet={label}"))
     assert workers == []
 
 
@@ -232,7 +220,7 @@ def test_a_decoder_refused_by_the_csp_is_said_at_once(cameras):
 
 
 def test_without_a_camera_typing_still_works(new_page, order):
-    order_id, code = order
+    order_id, code, _label = order
     # A camera that cannot be opened (refused, missing, busy): said in a status message.
     page = new_page(viewport=PHONE_390)
     page.add_init_script(
@@ -259,3 +247,19 @@ def test_without_a_camera_typing_still_works(new_page, order):
         page.locator("input[name=q]").fill(code)
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(rf"/comptoir/commandes/{order_id}$"))
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("390", PHONE_390), ("1366", DESK)])
+def test_the_volunteer_scans_a_label_on_the_round_with_the_camera(cameras, order, name, viewport):
+    """On the volunteer's phone view the camera drops the item filmed (a second scan, at the
+    other width, finds it already dropped)."""
+    _order_id, _code, label = order
+    page = cameras(viewport=viewport)
+    sign_in(page, "benevole@example.org")
+    page.goto("/tournees/")
+    page.get_by_role("button", name=CAMERA).click()
+    expect(page.locator(".flash-success")).to_contain_text(label)
+    expect(page.locator(".flash-success")).to_contain_text(
+        re.compile("déposé chez Cordonnerie Caméra|déjà enregistré")
+    )
+    shot(page, f"camera-scan-round-{name}")

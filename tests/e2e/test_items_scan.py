@@ -5,7 +5,7 @@ phone and desktop widths, axe-clean, screenshots kept."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.real_clock
 
 DESK = {"width": 1366, "height": 768}
 PHONE_390 = {"width": 390, "height": 844}
+PAST_DROPOFF = datetime(2026, 11, 26, 7, 7, tzinfo=UTC)
 
 
 def _order_on_todays_round(name: str) -> tuple[int, list[str]]:
@@ -43,7 +44,14 @@ def _order_on_todays_round(name: str) -> tuple[int, list[str]]:
         provider = factories.make_provider(session, name=f"Cordonnerie {name}")
         offer = factories.make_offer(session, provider=provider, name="Ressemelage cuir")
         customer = factories.make_user(session, full_name=f"Client {name}")
-        order = factories.make_order(session, customer=customer, offer=offer, quantity=2)
+        # Slots of their own, off the generated ones (:07), with room for every test's order.
+        dropoff = factories.make_slot(session, starts_at=PAST_DROPOFF, capacity=50)
+        pickup = factories.make_slot(
+            session, starts_at=PAST_DROPOFF + timedelta(days=6), capacity=50
+        )
+        order = factories.make_order(
+            session, customer=customer, offer=offer, quantity=2, dropoff=dropoff, pickup=pickup
+        )
         concierge = factories.make_user(session, Role.CONCIERGE)
         orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=concierge, now=now)
         volunteer = find_user_by_email(session, "benevole@example.org")
