@@ -55,22 +55,26 @@ def can_mail(user: User) -> bool:
     return bool(user.email) and not user.email.endswith(".invalid")
 
 
-def send_templated(user: User, template: str, subject: object, **context: object) -> None:
+def send_templated(
+    user: User, template: str, subject: object, *, recipient: str | None = None, **context: object
+) -> None:
     """Mail `template`.txt and .html (under templates/mail/) to `user`, in their language: the
     mail is rendered now and written to the outbox in `user`'s session, so it leaves once (and
     only if) the transaction commits.
 
-    `subject` is a lazy string (flask_babel.lazy_gettext), translated here. Nothing is written
-    for a user without an address (see `can_mail`).
+    `subject` is a lazy string (flask_babel.lazy_gettext), translated here. `recipient`: another
+    address of the same person than their account's (the new address they asked for, the old
+    one they left). Nothing is written for a user without an address (see `can_mail`).
     """
-    if not can_mail(user):
+    address = recipient or user.email
+    if not can_mail(user) or address.endswith(".invalid"):
         log.info("no mail %s: user %s has no address", template, user.id)
         return
     with force_locale(babel_locale(user.locale)):
         title = str(subject)  # the lazy string, in the recipient's language
         text = render_template(f"mail/{template}.txt", user=user, **context)
         html = render_template(f"mail/{template}.html", user=user, **context)
-    enqueue(object_session(user) or db.session, user.email, title, text, html)
+    enqueue(object_session(user) or db.session, address, title, text, html)
 
 
 def new_message_id() -> str:

@@ -22,6 +22,8 @@ LATER_COLUMNS = (
     "member_company ADD COLUMN address TEXT DEFAULT ''",
     "member_company ADD COLUMN siret TEXT DEFAULT ''",
     "member_company ADD COLUMN billing_email TEXT",
+    "user_account ADD COLUMN invited_at DATETIME",
+    "user_account ADD COLUMN pending_email VARCHAR(254)",
 )
 # Read at every flush (the orders' ledgers), later than the old schema too.
 DISCOUNT_TABLE = (

@@ -65,6 +65,12 @@ MATRIX: dict[tuple[str, str], str] = {
     ("accounts.my_data", "GET"): "looooo",
     ("accounts.delete_account", "GET"): "looooo",
     ("accounts.delete_account", "POST"): "looooo",  # an empty form: asked for the password
+    ("accounts.update_details", "POST"): "looooo",  # an empty form: the name is asked for
+    ("accounts.change_email", "POST"): "looooo",  # an empty form: errors, nothing mailed
+    ("accounts.cancel_email_change", "POST"): "looooo",
+    ("accounts.confirm_email_change", "GET"): "oooooo",  # a made-up link: its refusal
+    ("accounts.accept_invitation", "GET"): "oooooo",  # a made-up link: its refusal
+    ("accounts.accept_invitation", "POST"): "oooooo",
     ("home.privacy", "GET"): "oooooo",
     ("manage.index", "GET"): "lddddo",
     ("manage.new_provider", "GET"): "lddddo",
@@ -83,6 +89,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("manage.user_list", "GET"): "lddddo",
     ("manage.edit_user", "GET"): "lddddo",
     ("manage.edit_user", "POST"): "lddddo",  # an empty form: errors, nothing saved
+    # Only the concierge opens accounts (by invitation) and sends an invitation again; the
+    # employee in the URLs chose their password long ago: the concierge gets the refusal (409).
+    ("manage.new_user", "GET"): "lddddo",
+    ("manage.new_user", "POST"): "lddddo",  # an empty form: errors, nothing saved
+    ("manage.resend_invitation", "POST"): "lddddo",
     ("manage.employee_requests", "GET"): "lddddo",
     # The employee in the URLs is verified already: the concierge gets the refusal (409).
     ("manage.approve_employee", "POST"): "lddddo",

@@ -150,6 +150,60 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
+def phone_field(label: object, description: object = None) -> StringField:
+    """An optional phone number, checked again by accounts.profile.check_phone (its digits)."""
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=30, message=_l("30 caractères au plus.")),
+            Regexp(r"^[0-9 +().-]+$", message=_l("Chiffres, espaces et + seulement.")),
+        ],
+        description=description,
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "type": "tel"},
+    )
+
+
+class DetailsForm(FlaskForm):
+    """ "Mon compte": one's name and phone number."""
+
+    full_name = StringField(
+        _l("Prénom et nom"),
+        validators=[DataRequired(REQUIRED), Length(max=120, message=_l("120 caractères au plus."))],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = phone_field(
+        _l("Téléphone (facultatif)"),
+        _l("Pour vous prévenir quand votre commande est prête, ou pendant une tournée."),
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    """ "Mon compte": a new address, which counts once confirmed; asks the password again."""
+
+    new_email = EmailField(
+        _l("Nouvelle adresse e-mail"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message=_l("Adresse e-mail trop longue.")),
+            Email(_l("Adresse e-mail invalide."), allow_smtputf8=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    email_password = PasswordField(
+        _l("Votre mot de passe"),
+        validators=[DataRequired(REQUIRED), Length(max=MAX_LENGTH)],
+        description=_l(
+            "Changer d'adresse est sensible : votre mot de passe nous assure que c'est vous."
+        ),
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class CancelEmailChangeForm(FlaskForm):
+    """No fields: forgetting the pending address is a POST with its CSRF token."""
+
+
 class DeleteAccountForm(FlaskForm):
     """Erasing one's account: asked again for the password, and ticked on purpose."""
 

@@ -83,3 +83,59 @@ def send_company_declined(user: User, *, company_name: str) -> None:
         company_name=company_name,
         **_desk(),
     )
+
+
+def send_invitation(user: User, accept_url: str, *, valid_days: int, inviter_name: str) -> None:
+    """The concierge made an account for someone of the team: the link to choose a password."""
+    send_templated(
+        user,
+        "invitation",
+        _l("Et voilà Gambetta : votre compte vous attend"),
+        accept_url=accept_url,
+        valid_days=valid_days,
+        inviter_name=inviter_name,
+        **_desk(),
+    )
+
+
+def send_email_change_link(
+    user: User, confirm_url: str, *, new_email: str, valid_days: int
+) -> None:
+    """To the new address asked for on "Mon compte": the link that makes it the account's."""
+    send_templated(
+        user,
+        "email_change",
+        _l("Et voilà Gambetta : confirmez votre nouvelle adresse"),
+        recipient=new_email,
+        confirm_url=confirm_url,
+        new_email=new_email,
+        valid_days=valid_days,
+        **_desk(),
+    )
+
+
+def send_email_taken(owner: User, reset_url: str, *, valid_minutes: int) -> None:
+    """Someone asked for `owner`'s address to become their account's: say so to its owner only
+    (the page says the same for every address), as after a sign-up with it."""
+    send_templated(
+        owner,
+        "email_taken",
+        _l("Et voilà Gambetta : votre adresse a déjà un compte"),
+        reset_url=reset_url,
+        valid_minutes=valid_minutes,
+        **_desk(),
+    )
+
+
+def send_email_changed(user: User, *, old_email: str) -> None:
+    """To the address the account just left: the change is made, and what to do if it was not
+    them."""
+    send_templated(
+        user,
+        "email_changed",
+        _l("Et voilà Gambetta : l'adresse de votre compte a changé"),
+        recipient=old_email,
+        old_email=old_email,
+        new_email=user.email,
+        **_desk(),
+    )

@@ -112,6 +112,7 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
 def _account_data(user: User) -> dict:
     return {
         "email": user.email,
+        "pending_email": user.pending_email,
         "full_name": user.full_name,
         "phone": user.phone,
         "role": user.role.value,
@@ -304,8 +305,10 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     )
     session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     # Mails still waiting to be sent to them are about them.
-    session.execute(sa.delete(OutboxMail).where(OutboxMail.recipient == user.email))
+    addresses = [user.email, *([user.pending_email] if user.pending_email else [])]
+    session.execute(sa.delete(OutboxMail).where(OutboxMail.recipient.in_(addresses)))
     user.email = f"anonyme-{user.id}@supprime.invalid"
+    user.pending_email = None
     user.full_name = ANONYMOUS_NAME
     user.phone = None
     user.password_hash = "!"  # matches no password

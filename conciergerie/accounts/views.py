@@ -22,7 +22,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from conciergerie.accounts import forms, limits, privacy, service
+from conciergerie.accounts import forms, invitations, limits, privacy, service
+from conciergerie.accounts import profile as own_account
 from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db, limiter
@@ -258,13 +259,159 @@ def reset_password(token: str):
     return redirect(url_for("accounts.login"))
 
 
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """The link of an invitation the concierge sent (manage.users.invite_user): the person
+    chooses their password, is signed in and starts at their own home. A link expired, used or
+    replaced by a newer one: a page that says so (AccountError, 422 or 409)."""
+    on_refusal(lambda: render_template("accounts/invitation_failed.html"))
+    user = invitations.invited_user(
+        db.session, token, secret_key=current_app.config["SECRET_KEY"], now=utcnow()
+    )
+    form = forms.ResetPasswordForm()
+
+    def page():
+        return render_template("accounts/accept_invitation.html", form=form, user=user)
+
+    if not form.validate_on_submit():
+        return page(), 422 if form.errors else 200
+    on_refusal(page, form, default_field="password")
+    invitations.accept_invitation(user, password=form.password.data, now=utcnow())
+    _start_session(user, remember=False)
+    flash(
+        _("Bienvenue, %(name)s ! Votre mot de passe est enregistré.", name=user.full_name),
+        "success",
+    )
+    return redirect(home_of(user))
+
+
+def _profile_page(
+    *,
+    details: forms.DetailsForm | None = None,
+    email: forms.EmailChangeForm | None = None,
+    password: forms.ChangePasswordForm | None = None,
+) -> str:
+    """ "Mon compte" with its three forms: the one just sent (with its errors) and the others
+    fresh (not filled from the request, which was another form's)."""
+    return render_template(
+        "accounts/profile.html",
+        details=details or forms.DetailsForm(formdata=None, obj=current_user),
+        email_form=email or forms.EmailChangeForm(formdata=None),
+        form=password or forms.ChangePasswordForm(formdata=None),
+        cancel_form=forms.CancelEmailChangeForm(formdata=None),
+    )
+
+
+@bp.post("/coordonnees")
+@login_required
+def update_details():
+    """One's name and phone number. Refused (a number without 6 to 15 digits…): the page
+    again, the reason on its field."""
+    form = forms.DetailsForm()
+
+    def page():
+        return _profile_page(details=form)
+
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(page, form)
+    changed = own_account.update_details(
+        current_user._get_current_object(), full_name=form.full_name.data, phone=form.phone.data
+    )
+    if changed:
+        flash(_("Vos coordonnées sont enregistrées."), "success")
+    else:
+        flash(_("Rien n'a changé."), "info")
+    return redirect(url_for("accounts.profile"))
+
+
+def _email_change_links() -> own_account.EmailChangeLinks:
+    return own_account.EmailChangeLinks(
+        secret_key=current_app.config["SECRET_KEY"],
+        confirm=lambda token: external_url("accounts.confirm_email_change", token=token),
+        reset=lambda token: external_url("accounts.reset_password", token=token),
+        reset_max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+    )
+
+
+@bp.post("/adresse")
+@login_required
+@limiter.limit(
+    limits.PASSWORD_CHECKS_PER_USER,
+    key_func=limits.signed_in_user_key,
+    methods=["POST"],
+    deduct_when=limits.failed,
+)
+def change_email():
+    """Ask for a new address: a link is mailed to it, and the account keeps its address until
+    the link is followed. The answer is the same whether or not the new address has an account
+    (see accounts.profile). A wrong password counts towards the limit."""
+    form = forms.EmailChangeForm()
+
+    def page():
+        return _profile_page(email=form)
+
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(page, form, fields={"email": "new_email", "password": "email_password"})
+    try:
+        address = own_account.request_email_change(
+            db.session,
+            current_user._get_current_object(),
+            new_email=form.new_email.data,
+            password=form.email_password.data,
+            links=_email_change_links(),
+            now=utcnow(),
+        )
+    except own_account.WrongPassword:
+        limits.wrong_password()
+        raise
+    flash(
+        _(
+            "Nous avons envoyé un lien à %(email)s : ouvrez-le pour que cette adresse devienne "
+            "celle de votre compte. D'ici là, votre adresse actuelle reste valable.",
+            email=address,
+        ),
+        "info",
+    )
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/adresse/annuler")
+@login_required
+def cancel_email_change():
+    if not forms.CancelEmailChangeForm().validate_on_submit():
+        abort(400)
+    own_account.cancel_email_change(current_user._get_current_object())
+    flash(_("La demande de changement d'adresse est annulée."), "info")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.get("/adresse/confirmer/<token>")
+def confirm_email_change(token: str):
+    """The link mailed to a new address: it becomes the account's (the old one is told). It
+    needs no session: the link proves the address, and signs no one in."""
+    on_refusal(lambda: render_template("accounts/email_change_failed.html"))
+    user = own_account.confirm_email_change(
+        db.session, token, secret_key=current_app.config["SECRET_KEY"], now=utcnow()
+    )
+    flash(
+        _("C'est fait : l'adresse de votre compte est désormais %(email)s.", email=user.email),
+        "success",
+    )
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("accounts.profile"))
+    return redirect(url_for("accounts.login"))
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def profile():
+    """ "Mon compte": one's details, address and password (the form here), one's data."""
     form = forms.ChangePasswordForm()
 
     def page():
-        return render_template("accounts/profile.html", form=form)
+        return _profile_page(password=form)
 
     if not form.validate_on_submit():
         return page(), 422 if form.errors else 200

@@ -29,6 +29,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from conciergerie.accounts.forms import phone_field
 from conciergerie.i18n import WEEKDAY_NAMES
 from conciergerie.manage.service import parse_ranges
 from conciergerie.models import OfferKind, Role
@@ -350,3 +351,44 @@ class UserForm(FlaskForm):
     )
     solidarity_rate = BooleanField(_l("Tarif solidaire : pas de frais de service"))
     is_active_account = BooleanField(_l("Compte actif (sinon, plus de connexion possible)"))
+
+
+INVITED_ROLE_CHOICES = [
+    SelectChoice(Role.VOLUNTEER.value, _l("Volontaire en service civique")),
+    SelectChoice(Role.PROVIDER.value, _l("Prestataire")),
+    SelectChoice(Role.CONCIERGE.value, _l("Concierge")),
+]
+
+
+class InviteForm(FlaskForm):
+    """An account for someone of the team, opened by invitation (manage.users.invite_user)."""
+
+    full_name = _text(_l("Prénom et nom"), 120)
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message=_l("Adresse e-mail trop longue.")),
+            Email(_l("Adresse e-mail invalide."), allow_smtputf8=False),
+        ],
+        description=_l("L'invitation y est envoyée ; c'est aussi l'identifiant de connexion."),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    phone = phone_field(_l("Téléphone (facultatif)"))
+    role = SelectField(
+        _l("Rôle"), choices=INVITED_ROLE_CHOICES, validators=[InputRequired(REQUIRED)]
+    )
+    provider_id = SelectField(
+        _l("Prestataire"),
+        coerce=_optional_id,
+        description=_l("Pour un compte prestataire seulement."),
+    )
+    locale = SelectField(
+        _l("Langue de ses messages"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+        validators=[InputRequired(REQUIRED)],
+    )
+
+
+class InvitationForm(FlaskForm):
+    """No fields: sending an invitation again is a POST with its CSRF token."""

@@ -89,6 +89,7 @@ AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
             "provider_id",
             "solidarity_rate",
             "is_active_account",
+            "invited_at",
         ),
     ),
 }
@@ -132,8 +133,10 @@ def record(
     actor: User,
     now: datetime,
     extra: dict[str, list] | None = None,
+    action: str | None = None,
 ) -> AuditEntry | None:
-    """Log the changes pending on `obj` (call before flushing them); None when nothing changed."""
+    """Log the changes pending on `obj` (call before flushing them); None when nothing changed.
+    `action`: what the entry says was done, when more than "create" or "update"."""
     entity, fields = AUDITED[type(obj)]
     state = sa.inspect(obj)
     creating = state.transient or state.pending
@@ -161,7 +164,7 @@ def record(
         entity=entity,
         entity_id=obj.id,
         label=_label(obj)[:200],
-        action="create" if creating else "update",
+        action=action or ("create" if creating else "update"),
         changes=changes,
     )
     session.add(entry)

@@ -1,4 +1,5 @@
-"""The concierge manages accounts: role (with its company or provider), tarif solidaire, active.
+"""The concierge manages accounts: role (with its company or provider), tarif solidaire, active;
+and she opens the team's accounts (concierge, volunteers, providers' staff) by invitation.
 
 Every change is logged like the catalogue's (see manage.service.record), the person by number.
 """
@@ -10,9 +11,10 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from conciergerie.accounts import employees
+from conciergerie.accounts import employees, invitations, profile
 from conciergerie.accounts import service as accounts
 from conciergerie.manage.service import ManageConflict, ManageError, record
 from conciergerie.models import AuditEntry, MemberCompany, Provider, Role, User, VolunteerProfile
@@ -158,3 +160,99 @@ def _update_user(
     replanned = plan_without(session, user, now=now) if stops_rounds else []
     session.expire(user, ["member_company", "provider"])
     return UserUpdate(entry, replanned)
+
+
+# Invitations -------------------------------------------------------------------------------------
+
+# The accounts the concierge opens (customers sign up by themselves).
+INVITED_ROLES = (Role.VOLUNTEER, Role.PROVIDER, Role.CONCIERGE)
+# The log's actions (AuditEntry.action).
+INVITED = "invite"
+INVITED_AGAIN = "invite_again"
+
+
+def invite_user(
+    session: Session,
+    *,
+    full_name: str,
+    email: str,
+    phone: str | None,
+    role: Role,
+    provider: Provider | None,
+    locale: str,
+    actor: User,
+    now: datetime,
+    links: invitations.InvitationLinks,
+) -> User:
+    """Open an account for someone of the team and mail them the link to choose their password
+    (accounts.invitations); until they do, nothing signs in to it. Logged.
+
+    Raises ManageError (field "role") for a customer's role, AccountError for a name, phone or
+    address that cannot be one ("full_name", "phone", "email"), EmailTaken when the address
+    has an account (also one made a moment ago), RoleLinkError ("provider_id")."""
+    if role not in INVITED_ROLES:
+        raise ManageError(
+            _("Les client·es créent leur compte eux-mêmes, en s'inscrivant sur le site."), "role"
+        )
+    address = accounts.normalise_email(email)
+    full_name, phone = profile.check_name(full_name), profile.check_phone(phone)
+    taken = accounts.EmailTaken(
+        _("Un compte existe déjà avec cette adresse e-mail."), field="email"
+    )
+    if accounts.find_user_by_email(session, address) is not None:
+        raise taken
+    accounts.check_role_links(role, member_company=None, provider=provider)
+    user = User(
+        email=address,
+        full_name=full_name,
+        phone=phone,
+        password_hash=invitations.NO_PASSWORD,
+        role=role,
+        provider_id=provider.id if provider else None,  # the id: what the log records
+        locale=locale,
+        is_active_account=True,
+        created_at=now,
+        invited_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            record(session, user, actor=actor, now=now, action=INVITED)
+    except IntegrityError as error:
+        if accounts.find_user_by_email(session, address) is None:
+            raise  # not the address: a fault of ours
+        raise taken from error  # opened a moment ago by another concierge
+    if role is Role.VOLUNTEER:
+        session.add(VolunteerProfile(user_id=user.id))  # rounds by bike until they say otherwise
+    invitations.send_invitation(user, links=links, inviter=actor, now=now)
+    return user
+
+
+def resend_invitation(
+    session: Session,
+    user: User,
+    *,
+    actor: User,
+    now: datetime,
+    links: invitations.InvitationLinks,
+) -> None:
+    """Mail the invitation again (lost, or past its days): the links mailed before stop working.
+    Logged. Raises ManageConflict when the password was chosen already, ManageError for an
+    account erased or deactivated."""
+    if user.anonymised_at is not None:
+        raise ManageError(_("Ce compte a été effacé : il ne peut plus être modifié."))
+    if not user.awaits_invitation:
+        raise ManageConflict(
+            _(
+                "%(name)s a déjà choisi son mot de passe : son compte est ouvert.",
+                name=user.full_name,
+            )
+        )
+    if not user.is_active_account:
+        raise ManageError(
+            _("Ce compte est désactivé : réactivez-le avant de renvoyer l'invitation.")
+        )
+    user.invited_at = now
+    accounts.end_all_sessions(user)  # the token's version: older links no longer match
+    record(session, user, actor=actor, now=now, action=INVITED_AGAIN)
+    invitations.send_invitation(user, links=links, inviter=actor, now=now)

@@ -6,17 +6,26 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from conciergerie.accounts import employees
+from conciergerie.accounts import employees, invitations
 from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day
-from conciergerie.mail import can_mail
+from conciergerie.mail import can_mail, external_url
 from conciergerie.manage import forms, service, users
 from conciergerie.models import (
     Category,
@@ -215,23 +224,107 @@ def user_list():
     )
 
 
-@bp.route("/utilisateurs/<id:user_id>", methods=["GET", "POST"])
-@role_required(Role.CONCIERGE)
-def edit_user(user_id: int):
-    user = db.get_or_404(User, user_id)
-    form = forms.UserForm(obj=user)
+def _provider_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("— Aucun —"))] + [
+        SelectChoice(p.id, p.name)
+        for p in db.session.scalars(sa.select(Provider).order_by(Provider.name))
+    ]
+
+
+def _user_form(user: User, **kwargs) -> forms.UserForm:
+    form = forms.UserForm(obj=user, **kwargs)
     none = SelectChoice("", _("— Aucune —"))
     form.member_company_id.choices = [none] + [
         SelectChoice(c.id, c.name)
         for c in db.session.scalars(sa.select(MemberCompany).order_by(MemberCompany.name))
     ]
-    form.provider_id.choices = [SelectChoice("", _("— Aucun —"))] + [
-        SelectChoice(p.id, p.name)
-        for p in db.session.scalars(sa.select(Provider).order_by(Provider.name))
-    ]
+    form.provider_id.choices = _provider_choices()
+    return form
+
+
+def _user_page(user: User, form: forms.UserForm) -> str:
+    return render_template(
+        "manage/user.html",
+        form=form,
+        user=user,
+        can_mail=can_mail,
+        invitation_days=invitations.INVITATION_DAYS,
+    )
+
+
+def _invitation_links() -> invitations.InvitationLinks:
+    return invitations.InvitationLinks(
+        secret_key=current_app.config["SECRET_KEY"],
+        accept=lambda token: external_url("accounts.accept_invitation", token=token),
+    )
+
+
+@bp.route("/utilisateurs/nouveau", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def new_user():
+    """Open an account for someone of the team; they get a mail to choose their password.
+    Refused (the address has an account, no provider for its staff…): the form again, the
+    reason on its field."""
+    form = forms.InviteForm()
+    form.provider_id.choices = _provider_choices()
 
     def page():
-        return render_template("manage/user.html", form=form, user=user, can_mail=can_mail)
+        return render_template(
+            "manage/new_user.html", form=form, invitation_days=invitations.INVITATION_DAYS
+        )
+
+    if not form.validate_on_submit():
+        return page(), _form_status(form)
+    provider_id = form.provider_id.data
+    on_refusal(page, form)
+    user = users.invite_user(
+        db.session,
+        full_name=form.full_name.data,
+        email=form.email.data,
+        phone=form.phone.data,
+        role=Role(form.role.data),
+        provider=db.session.get(Provider, provider_id) if provider_id else None,
+        locale=form.locale.data,
+        actor=_actor(),
+        now=utcnow(),
+        links=_invitation_links(),
+    )
+    flash(
+        _(
+            "Le compte de %(name)s est créé : une invitation à choisir son mot de passe est "
+            "partie à %(email)s.",
+            name=user.full_name,
+            email=user.email,
+        ),
+        "success",
+    )
+    return redirect(url_for("manage.edit_user", user_id=user.id))
+
+
+@bp.post("/utilisateurs/<id:user_id>/invitation")
+@role_required(Role.CONCIERGE)
+def resend_invitation(user_id: int):
+    """Mail the invitation again; the links sent before stop working. Refused (the password
+    is chosen already, the account deactivated): the account's page, with the reason."""
+    user = db.get_or_404(User, user_id)
+    if not forms.InvitationForm().validate_on_submit():
+        abort(400)
+    on_refusal(lambda: _user_page(user, _user_form(user, formdata=None)))
+    users.resend_invitation(
+        db.session, user, actor=_actor(), now=utcnow(), links=_invitation_links()
+    )
+    flash(_("L'invitation est renvoyée à %(email)s.", email=user.email), "success")
+    return redirect(url_for("manage.edit_user", user_id=user.id))
+
+
+@bp.route("/utilisateurs/<id:user_id>", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = _user_form(user)
+
+    def page():
+        return _user_page(user, form)
 
     if not form.validate_on_submit():
         return page(), _form_status(form)

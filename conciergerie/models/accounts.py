@@ -146,6 +146,13 @@ class User(UserMixin, Base):
     # When the person proved the address is theirs (the link mailed at sign-up); accounts made
     # by the concierge or a command are confirmed when made. None: cannot sign in yet.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the concierge last mailed this account's invitation (accounts.invitations): an
+    # account she made for someone of the team, who chooses their password through its link.
+    # Until then it has no password (nothing signs in) and `email_confirmed_at` is None.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A new address asked for on "Mon compte", not yet confirmed by the link mailed to it: the
+    # account keeps `email` (its sign-in and its mails) until then.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(254))
     # Set when the account was erased (RGPD): personal fields gone, accounting records kept.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -180,6 +187,11 @@ class User(UserMixin, Base):
     @property
     def is_customer(self) -> bool:
         return self.role.is_customer
+
+    @property
+    def awaits_invitation(self) -> bool:
+        """Invited by the concierge, and the password not chosen yet."""
+        return self.invited_at is not None and self.email_confirmed_at is None
 
     @property
     def is_verified_employee(self) -> bool:

@@ -61,6 +61,7 @@ BY_ROLE = {
         "/gestion/entreprises/1",  # a subscribing company, with its history
         "/gestion/journal",
         "/gestion/utilisateurs",
+        "/gestion/utilisateurs/nouveau",
         "/volontaires/heures",
         "/volontaires/disponibilites",
     ],
