@@ -22,6 +22,8 @@ LATER_COLUMNS = (
     "member_company ADD COLUMN address TEXT DEFAULT ''",
     "member_company ADD COLUMN siret TEXT DEFAULT ''",
     "member_company ADD COLUMN billing_email TEXT",
+    "order_event ADD COLUMN note_key VARCHAR(40)",
+    "order_event ADD COLUMN note_args JSON",
 )
 # Read at every flush (the orders' ledgers), later than the old schema too.
 DISCOUNT_TABLE = (
