@@ -70,7 +70,7 @@ test: setup browser
 
 # Re-extract the strings to translate after changing templates or code.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o conciergerie/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -o conciergerie/translations/messages.pot .
 	$(BIN)/pybabel update -i conciergerie/translations/messages.pot -d conciergerie/translations
 
 lint: $(VENV)/.installed

@@ -50,6 +50,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.invoices import render as invoice_render
     from conciergerie.invoices import service as invoices
     from conciergerie.jobs import init_app as init_jobs
+    from conciergerie.orders import filters as order_filters
     from conciergerie.orders import items as order_items
     from conciergerie.payments.gateway import init_app as init_gateway
     from conciergerie.payments.ledger import init_app as init_ledger
@@ -73,6 +74,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    order_filters.init_app(app)
     init_accounts(app)
     init_jobs(app)
     init_gateway(app)

@@ -100,26 +100,17 @@ def prune(directory: Path, *, keep_daily: int, keep_monthly: int) -> list[Path]:
     return deleted
 
 
-def size_label(size: int) -> str:
-    """A file size a person reads at a glance (octets, the French unit)."""
-    units = ("o", "ko", "Mo", "Go")
-    value, unit = float(size), 0
-    while value >= 1024 and unit < len(units) - 1:
-        value, unit = value / 1024, unit + 1
-    return f"{size} o" if unit == 0 else f"{value:.1f} {units[unit]}".replace(".", ",")
-
-
 def nightly(
     url: sa.URL, directory: Path, *, keep_daily: int, keep_monthly: int, now: datetime
-) -> str:
-    """The scheduler's backup: a new copy, then the old ones pruned; a line for the jobs page."""
+) -> dict[str, object]:
+    """The scheduler's backup: a new copy, then the old ones pruned; the figures for the jobs
+    page (jobs/summaries.py)."""
     path = backup(url, directory, now=now)
     deleted = prune(directory, keep_daily=keep_daily, keep_monthly=keep_monthly)
-    size = size_label(path.stat().st_size)
-    return f"{path.name}, {size} ; {len(deleted)} anciennes copies supprimées"
+    return {"file": path.name, "bytes": path.stat().st_size, "deleted": len(deleted)}
 
 
-def run_nightly(session: Session, *, now: datetime) -> str:
+def run_nightly(session: Session, *, now: datetime) -> dict[str, object]:
     """The `backup-database` job, its settings from the config (a failure is raised: the jobs
     page shows it, and the runner calls `mail_failure`)."""
     config = current_app.config

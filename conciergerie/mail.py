@@ -70,6 +70,9 @@ def send_templated(
     if not can_mail(user) or address.endswith(".invalid"):
         log.info("no mail %s: user %s has no address", template, user.id)
         return
+    # The desk's name and address, at the foot of every mail (_layout.html).
+    context.setdefault("desk_name", current_app.config["DESK_NAME"])
+    context.setdefault("desk_address", current_app.config["DESK_ADDRESS"])
     with force_locale(babel_locale(user.locale)):
         title = str(subject)  # the lazy string, in the recipient's language
         text = render_template(f"mail/{template}.txt", user=user, **context)
@@ -122,8 +125,14 @@ class Delivery:
     def __bool__(self) -> bool:
         return bool(self.sent or self.failed or self.given_up)
 
+    def figures(self) -> dict[str, int]:
+        return {"sent": self.sent, "failed": self.failed, "given_up": self.given_up}
+
     def summary(self) -> str:
-        return f"{self.sent} envoyés, {self.failed} en échec, {self.given_up} abandonnés"
+        """In the current language (French on the command line): "1 e-mail envoyé, …"."""
+        from conciergerie.jobs.summaries import mails
+
+        return mails(self.figures())
 
 
 def _message(mail: OutboxMail) -> EmailMultiAlternatives:

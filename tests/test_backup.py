@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from conciergerie import create_app
-from conciergerie.backup import BackupError, backup, prune, size_label
+from conciergerie.backup import BackupError, backup, prune
 from conciergerie.config import normalise_database_url
+from conciergerie.i18n import file_size
 from conciergerie.jobs import lease, runner
 from conciergerie.jobs.process import build_scheduler
 from conciergerie.models import Role
@@ -102,7 +104,7 @@ def test_the_nightly_job_saves_prunes_and_says_what_it_wrote(app, session, tmp_p
     saved = [p for p in (tmp_path / "saves").iterdir() if p.name != "mine.txt"]
     assert len(saved) == 1 and saved[0].name in run.summary  # the old copy is gone
     assert saved[0].stat().st_mode & 0o777 == 0o600
-    assert re.search(r"\d+(,\d)? [kM]?o ; 1 anciennes copies supprimées", run.summary)
+    assert re.search(r"\d+(,\d)? [kM]?o ; 1 ancienne copie supprimée", run.summary)
 
 
 def test_a_failed_nightly_backup_is_on_the_jobs_page_and_mailed_to_the_concierge(
@@ -131,11 +133,9 @@ def test_the_nightly_backup_runs_at_the_configured_hour(app, monkeypatch):
     assert job.coalesce and job.max_instances == 1
 
 
-def test_sizes_read_as_a_person_reads_them():
-    assert [size_label(n) for n in (0, 1023, 1536, 5 * 1024**2, 3 * 1024**3)] == [
-        "0 o",
-        "1023 o",
-        "1,5 ko",
-        "5,0 Mo",
-        "3,0 Go",
-    ]
+def test_sizes_read_as_a_person_reads_them(app):
+    sizes = (0, 1023, 1536, 5 * 1024**2, 3 * 1024**3)
+    with app.test_request_context(), force_locale("fr"):
+        assert [file_size(n) for n in sizes] == ["0 o", "1023 o", "1,5 ko", "5,0 Mo", "3,0 Go"]
+    with app.test_request_context(), force_locale("en_GB"):
+        assert [file_size(n) for n in sizes] == ["0 B", "1023 B", "1.5 kB", "5.0 MB", "3.0 GB"]

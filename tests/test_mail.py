@@ -126,7 +126,7 @@ def test_a_mail_is_written_with_its_change_and_left_to_the_job(session, sent):
     assert re.fullmatch(r"<[^@<>\s]+@127\.0\.0\.1>", mail.message_id)  # PUBLIC_URL's domain
     assert sent == []
     message_id = mail.message_id
-    assert send_due(session, now=utcnow()).summary() == "1 envoyés, 0 en échec, 0 abandonnés"
+    assert send_due(session, now=utcnow()).summary() == "1 e-mail envoyé, 0 en échec, 0 abandonnés"
     [message] = sent
     assert message.to == [order.customer.email] and message.message()["Message-ID"] == message_id
     assert message.alternatives[0][1] == "text/html"

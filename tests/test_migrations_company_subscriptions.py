@@ -24,6 +24,8 @@ LATER_COLUMNS = (
     "member_company ADD COLUMN billing_email TEXT",
     "user_account ADD COLUMN invited_at DATETIME",
     "user_account ADD COLUMN pending_email VARCHAR(254)",
+    "order_event ADD COLUMN note_key VARCHAR(40)",
+    "order_event ADD COLUMN note_args JSON",
 )
 # Read at every flush (the orders' ledgers), later than the old schema too.
 DISCOUNT_TABLE = (

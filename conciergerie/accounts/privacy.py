@@ -22,6 +22,8 @@ from conciergerie.models import (
     ApiToken,
     BasketSubscription,
     Event,
+    Item,
+    ItemEvent,
     Order,
     OrderEvent,
     OrderLine,
@@ -277,21 +279,7 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     session.execute(
         sa.update(Order).where(Order.customer_id == user.id).values(note="", dropoff_remarks="")
     )
-    # Free text written about their orders may name them (a refund's reason, a desk note):
-    # the amounts, dates and steps stay, the words go.
-    session.execute(sa.update(OrderEvent).where(OrderEvent.order_id.in_(theirs)).values(note=""))
-    session.execute(sa.update(Refund).where(Refund.order_id.in_(theirs)).values(reason=ERASED_TEXT))
-    # What a provider wrote about their item (a quote, why the work could not be done).
-    session.execute(
-        sa.update(OrderLine)
-        .where(OrderLine.order_id.in_(theirs), OrderLine.quote_note != "")
-        .values(quote_note=ERASED_TEXT)
-    )
-    session.execute(
-        sa.update(OrderLine)
-        .where(OrderLine.order_id.in_(theirs), OrderLine.cannot_do_reason.is_not(None))
-        .values(cannot_do_reason=ERASED_TEXT)  # still set: the line stays one not done
-    )
+    _erase_order_words(session, theirs)
     _erase_volunteer_data(session, user)
     # No basket is ordered any more for them (callers have checked that no order is under way).
     session.execute(
@@ -324,6 +312,37 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
         from conciergerie.rounds.jobs import plan_without
 
         plan_without(session, user, now=now)  # their rounds not yet begun go to the others
+
+
+def _erase_order_words(session: Session, theirs: sa.ScalarSelect) -> None:
+    """The free text written about the orders `theirs` (a subquery of their ids)."""
+    # Free text written about their orders may name them (a refund's reason, a desk note):
+    # the amounts, dates and steps stay, the words go.
+    session.execute(
+        sa.update(OrderEvent)
+        .where(OrderEvent.order_id.in_(theirs))
+        .values(note="", note_key=None, note_args=None)
+    )
+    their_items = (
+        sa.select(Item.id).join(OrderLine).where(OrderLine.order_id.in_(theirs)).scalar_subquery()
+    )
+    session.execute(
+        sa.update(ItemEvent)
+        .where(ItemEvent.item_id.in_(their_items))
+        .values(note="", note_key=None, note_args=None)
+    )
+    session.execute(sa.update(Refund).where(Refund.order_id.in_(theirs)).values(reason=ERASED_TEXT))
+    # What a provider wrote about their item (a quote, why the work could not be done).
+    session.execute(
+        sa.update(OrderLine)
+        .where(OrderLine.order_id.in_(theirs), OrderLine.quote_note != "")
+        .values(quote_note=ERASED_TEXT)
+    )
+    session.execute(
+        sa.update(OrderLine)
+        .where(OrderLine.order_id.in_(theirs), OrderLine.cannot_do_reason.is_not(None))
+        .values(cannot_do_reason=ERASED_TEXT)  # still set: the line stays one not done
+    )
 
 
 def _erase_volunteer_data(session: Session, user: User) -> None:

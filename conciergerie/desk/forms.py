@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -162,8 +163,11 @@ def check_in_form(order: Order, **kwargs) -> CheckInForm:
             OrderCheckInForm,
             f"{RECEIVED}{line.id}",
             IntegerField(
-                _l(
-                    "Articles reçus : %(name)s (%(n)d commandé(s))", name=line.name, n=line.quantity
+                lazy_ngettext(
+                    "Articles reçus : %(name)s (%(num)d commandé)",
+                    "Articles reçus : %(name)s (%(num)d commandés)",
+                    line.quantity,
+                    name=line.name,
                 ),
                 default=line.quantity,
                 validators=[

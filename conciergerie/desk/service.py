@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from conciergerie import policy
@@ -29,6 +30,7 @@ from conciergerie.models import (
     User,
 )
 from conciergerie.orders import items as order_items
+from conciergerie.orders import notes
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import awaited_since
 from conciergerie.orders.service import OrderError
@@ -458,10 +460,12 @@ def _received_counts(services: dict[int, OrderLine], received: dict[int, int]) -
             )
         if count > line.quantity:
             raise CheckInError(
-                _(
-                    "%(ordered)d commandé(s) au plus : pour davantage, prenez une nouvelle "
-                    "commande au comptoir.",
-                    ordered=line.quantity,
+                ngettext(
+                    "%(num)d commandé au plus : pour davantage, prenez une nouvelle commande "
+                    "au comptoir.",
+                    "%(num)d commandés au plus : pour davantage, prenez une nouvelle commande "
+                    "au comptoir.",
+                    line.quantity,
                 ),
                 field=field,
             )
@@ -494,22 +498,19 @@ def _check_every_service_came(services: dict[int, OrderLine], counts: dict[int, 
             )
 
 
-def _reception_note(services: dict[int, OrderLine], counts: dict[int, int]) -> str:
+def _reception_note(services: dict[int, OrderLine], counts: dict[int, int]) -> notes.Note:
     """The history's note of what came, shortened to a count when it would not fit."""
-    items = ", ".join(
-        _("%(count)d × %(name)s", count=counts[line.id], name=line.name)
+    items = [
+        notes.note("received_line", count=counts[line.id], name=line.name)
         if counts[line.id] == line.quantity
-        else _(
-            "%(count)d × %(name)s (%(ordered)d commandé(s))",
-            count=counts[line.id],
-            name=line.name,
-            ordered=line.quantity,
+        else notes.note(
+            "received_short", count=counts[line.id], name=line.name, ordered=line.quantity
         )
         for line in services.values()
-    )
-    note = _("Reçu : %(items)s", items=items)
-    if len(note) > 300:  # the history's note
-        note = _("Reçu : %(count)d article(s)", count=sum(counts.values()))
+    ]
+    note = notes.note("received", items=notes.nested(items))
+    if len(note.french()) >= notes.MAX_NOTE:  # the history's note: it would be cut
+        note = notes.note("received_count", count=sum(counts.values()))
     return note
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -144,9 +145,10 @@ def update_event(
     session.refresh(event, with_for_update=True)
     if capacity is not None and capacity < event.registered:
         raise EventError(
-            _(
-                "Déjà %(n)d inscrit·es : la capacité ne peut pas descendre en dessous.",
-                n=event.registered,
+            ngettext(
+                "Déjà %(num)d inscrit·e : la capacité ne peut pas descendre en dessous.",
+                "Déjà %(num)d inscrit·es : la capacité ne peut pas descendre en dessous.",
+                event.registered,
             ),
             field="capacity",
         )

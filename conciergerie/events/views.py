@@ -19,7 +19,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from icalendar import Calendar
@@ -235,7 +235,12 @@ def participants(event_id: int):
         subject=form.subject.data,
         body=form.body.data,
     )
-    flash(_("Message envoyé à %(n)d personnes.", n=count), "success")
+    flash(
+        ngettext(
+            "Message envoyé à %(num)d personne.", "Message envoyé à %(num)d personnes.", count
+        ),
+        "success",
+    )
     return redirect(url_for("events.participants", event_id=event.id))
 
 

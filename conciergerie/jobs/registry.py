@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from conciergerie.invoices.jobs import invoice_subscription_years
+from conciergerie.jobs import summaries
 from conciergerie.orders.jobs import send_reminders
 from conciergerie.payments.jobs import expire_unpaid, give_back_refunds
 from conciergerie.rounds.jobs import plan_today, plan_tomorrow
@@ -23,6 +24,9 @@ from conciergerie.subscriptions.jobs import place_orders as place_subscription_o
 MAIL_EVERY_SECONDS = 5  # a mail leaves within about 10 s of its commit
 
 
+Figures = Mapping[str, object]
+
+
 @dataclass(frozen=True)
 class ScheduledJob:
     id: str
@@ -30,9 +34,11 @@ class ScheduledJob:
     trigger: str  # "cron" or "interval"
     trigger_args: dict
     misfire_grace_seconds: int
-    # Returns a summary for the jobs page, or None when it did nothing worth a line in the
-    # history (a job running every few seconds would flood it).
-    sweep: Callable[[Session, datetime], str | None]
+    # Returns the run's figures for the jobs page, or None when it did nothing worth a line in
+    # the history (a job running every few seconds would flood it).
+    sweep: Callable[[Session, datetime], Figures | None]
+    # Says the figures in the current language (jobs/summaries.py).
+    say: Callable[[Figures], str]
     # Trigger arguments read from the app's config, over trigger_args (e.g. the backup's hour).
     configured: Callable[[Mapping], dict] | None = None
     # Called when a run fails, with the session that records the failure (e.g. to mail someone).
@@ -42,67 +48,71 @@ class ScheduledJob:
         return {**self.trigger_args, **(self.configured(config) if self.configured else {})}
 
 
-def _slots(session: Session, now: datetime) -> str:
+def _slots(session: Session, now: datetime) -> Figures:
     report = generate_ahead(session, now=now)
-    return f"{report.created} créés, {report.removed} retirés, {report.kept_with_bookings} gardés"
+    return {
+        "created": report.created,
+        "removed": report.removed,
+        "kept": report.kept_with_bookings,
+    }
 
 
-def _reminders(session: Session, now: datetime) -> str:
-    return f"{send_reminders(session, now=now)} rappels"
+def _reminders(session: Session, now: datetime) -> Figures:
+    return {"reminders": send_reminders(session, now=now)}
 
 
-def _unpaid(session: Session, now: datetime) -> str:
-    return f"{expire_unpaid(session, now=now)} commandes annulées"
+def _unpaid(session: Session, now: datetime) -> Figures:
+    return {"cancelled": expire_unpaid(session, now=now)}
 
 
-def _refunds(session: Session, now: datetime) -> str | None:
+def _refunds(session: Session, now: datetime) -> Figures | None:
     done = give_back_refunds(session, now=now)
-    return f"{done} commandes remboursées" if done else None  # nothing done: no line
+    return {"refunded": done} if done else None  # nothing done: no line
 
 
-def _uncollected(session: Session, now: datetime) -> str:
+def _uncollected(session: Session, now: datetime) -> Figures:
     from flask import current_app
 
     from conciergerie.orders.jobs import remind_uncollected
 
     days = current_app.config["UNCOLLECTED_REMINDER_DAYS"]
-    return f"{remind_uncollected(session, now=now, after_days=days)} rappels"
+    return {"reminders": remind_uncollected(session, now=now, after_days=days)}
 
 
-def _mark_uncollected(session: Session, now: datetime) -> str:
+def _mark_uncollected(session: Session, now: datetime) -> Figures:
     from flask import current_app
 
     from conciergerie.orders.jobs import mark_uncollected
 
     days = current_app.config["UNCOLLECTED_AFTER_DAYS"]
-    return f"{mark_uncollected(session, now=now, after_days=days)} commandes non retirées"
+    return {"orders": mark_uncollected(session, now=now, after_days=days)}
 
 
-def _send_mails(session: Session, now: datetime) -> str | None:
+def _send_mails(session: Session, now: datetime) -> Figures | None:
     from conciergerie.mail import send_due
 
     done = send_due(session, now=now)
-    return done.summary() if done else None  # a run with nothing to send is not recorded
+    return done.figures() if done else None  # a run with nothing to send is not recorded
 
 
-def _anonymise_inactive(session: Session, now: datetime) -> str:
+def _anonymise_inactive(session: Session, now: datetime) -> Figures:
     from flask import current_app
 
     from conciergerie.accounts.privacy import anonymise_inactive
 
     days = current_app.config["INACTIVE_ACCOUNT_DAYS"]
-    return f"{anonymise_inactive(session, now=now, inactive_days=days)} comptes anonymisés"
+    return {"accounts": anonymise_inactive(session, now=now, inactive_days=days)}
 
 
-def _subscriptions(session: Session, now: datetime) -> str:
+def _subscriptions(session: Session, now: datetime) -> Figures:
     return place_subscription_orders(session, now=now)
 
 
-def _subscription_years(session: Session, now: datetime) -> str:
-    return f"{invoice_subscription_years(session, now=now)} factures d'abonnement"
+def _subscription_years(session: Session, now: datetime) -> Figures:
+    return {"invoices": invoice_subscription_years(session, now=now)}
 
 
-def _backup(session: Session, now: datetime) -> str:
+def _backup(session: Session, now: datetime) -> Figures:
     from conciergerie.backup import run_nightly
 
     return run_nightly(session, now=now)
@@ -118,12 +128,12 @@ def _backup_time(config: Mapping) -> dict:
     return {"hour": config["BACKUP_HOUR"], "minute": config["BACKUP_MINUTE"]}
 
 
-def _plan_tomorrow(session: Session, now: datetime) -> str:
-    return plan_tomorrow(session, now=now).summary()
+def _plan_tomorrow(session: Session, now: datetime) -> Figures:
+    return plan_tomorrow(session, now=now).figures()
 
 
-def _plan_today(session: Session, now: datetime) -> str:
-    return plan_today(session, now=now).summary()
+def _plan_today(session: Session, now: datetime) -> Figures:
+    return plan_today(session, now=now).figures()
 
 
 JOBS: tuple[ScheduledJob, ...] = (
@@ -134,6 +144,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 2, "minute": 15},
         6 * 3600,
         _slots,
+        summaries.slots,
     ),
     ScheduledJob(
         "send-reminders",
@@ -142,6 +153,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 18, "minute": 0},
         4 * 3600,
         _reminders,
+        summaries.reminders,
     ),
     ScheduledJob(
         "plan-rounds-tomorrow",
@@ -150,6 +162,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 19, "minute": 30},
         4 * 3600,
         _plan_tomorrow,
+        summaries.plan,
     ),
     ScheduledJob(
         "plan-rounds-today",
@@ -158,6 +171,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 7, "minute": 15},
         3 * 3600,
         _plan_today,
+        summaries.plan,
     ),
     ScheduledJob(
         "remind-uncollected",
@@ -166,6 +180,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 10, "minute": 0},
         8 * 3600,
         _uncollected,
+        summaries.reminders,
     ),
     ScheduledJob(
         "mark-uncollected",
@@ -174,6 +189,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 10, "minute": 5},
         8 * 3600,
         _mark_uncollected,
+        summaries.uncollected,
     ),
     ScheduledJob(
         "invoice-subscription-years",
@@ -182,6 +198,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 6, "minute": 30},
         12 * 3600,
         _subscription_years,
+        summaries.invoices,
     ),
     ScheduledJob(
         "backup-database",
@@ -193,6 +210,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 1, "minute": 45},
         6 * 3600,
         _backup,
+        summaries.backup,
         configured=_backup_time,
         on_failure=_backup_failed,
     ),
@@ -203,6 +221,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hour": 3, "minute": 30},
         12 * 3600,
         _anonymise_inactive,
+        summaries.anonymised,
     ),
     ScheduledJob(
         "send-mails",
@@ -214,6 +233,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"seconds": MAIL_EVERY_SECONDS},
         10 * 60,
         _send_mails,
+        summaries.mails,
     ),
     ScheduledJob(
         "expire-unpaid",
@@ -222,6 +242,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"minutes": 5},
         10 * 60,
         _unpaid,
+        summaries.cancelled,
     ),
     ScheduledJob(
         "give-back-refunds",
@@ -233,6 +254,7 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"minutes": 1},
         10 * 60,
         _refunds,
+        summaries.refunded,
     ),
     ScheduledJob(
         "place-subscription-orders",
@@ -241,7 +263,20 @@ JOBS: tuple[ScheduledJob, ...] = (
         {"hours": 1},
         50 * 60,
         _subscriptions,
+        summaries.baskets,
     ),
 )
 
 BY_ID = {job.id: job for job in JOBS}
+
+
+def said(run: object) -> str:
+    """A run's summary in the reader's language: from its figures when it has them and its
+    job is known, else its French text as it was recorded."""
+    job = BY_ID.get(run.job_id)
+    if run.figures is not None and job is not None:
+        try:
+            return job.say(run.figures)
+        except (TypeError, ValueError):
+            pass
+    return run.summary

@@ -13,6 +13,7 @@ from conciergerie.database import commit
 from conciergerie.extensions import db
 from conciergerie.jobs import lease
 from conciergerie.jobs.registry import BY_ID
+from conciergerie.jobs.summaries import in_french
 from conciergerie.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def run_job(app: Flask, job_id: str, *, holder: str) -> JobRun | None:
             session.rollback()
             return None
         try:
-            summary = job.sweep(session, now)
+            figures = job.sweep(session, now)
             commit(session)
         except Exception as error:
             session.rollback()
@@ -64,11 +65,12 @@ def run_job(app: Flask, job_id: str, *, holder: str) -> JobRun | None:
                 started_at=now,
                 finished_at=utcnow(),
                 ok=True,
-                summary=(summary or "")[:300],
+                figures=dict(figures) if figures is not None else None,
+                summary=in_french(job.say, figures)[:300] if figures is not None else "",
             )
-            if summary is None:
+            if figures is None:
                 return run  # nothing done: not worth a line in the history
-            log.info("job %s: %s", job_id, summary)
+            log.info("job %s: %s", job_id, run.summary)
         with Session(db.engine) as record:  # the log survives whatever the sweep did
             record.add(run)
             if not run.ok and job.on_failure is not None:

@@ -8,13 +8,13 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conciergerie.accounts import employees
 from conciergerie.errors import DomainError
+from conciergerie.i18n import day_date
 from conciergerie.invoices import service as invoices
 from conciergerie.models import (
     AuditEntry,
@@ -429,7 +429,7 @@ def _check_change_day(
             _(
                 "L'abonnement en cours a commencé le %(day)s : le changement ne peut pas "
                 "prendre effet avant.",
-                day=format_date(running.starts_on, "d MMMM y"),
+                day=day_date(running.starts_on, "d MMMM y"),
             ),
             "effective_on",
         )
@@ -439,7 +439,7 @@ def _check_change_day(
             _(
                 "La dernière période d'abonnement a pris fin le %(day)s : le changement "
                 "prend effet après.",
-                day=format_date(max(ended), "d MMMM y"),
+                day=day_date(max(ended), "d MMMM y"),
             ),
             "effective_on",
         )

@@ -27,6 +27,7 @@ from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day
 from conciergerie.mail import can_mail, external_url
 from conciergerie.manage import forms, service, users
+from conciergerie.manage import log as change_log
 from conciergerie.models import (
     Category,
     MemberCompany,
@@ -421,4 +422,5 @@ def decline_employee(user_id: int):
 @bp.get("/journal")
 @role_required(Role.CONCIERGE)
 def log():
-    return render_template("manage/log.html", entries=service.log_entries(db.session))
+    entries = service.log_entries(db.session)
+    return render_template("manage/log.html", lines=change_log.lines(db.session, entries))

@@ -79,6 +79,8 @@ class ItemEvent(Base):
     )  # None: the system
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str] = mapped_column(sa.String(300), default="")
+    note_key: Mapped[str | None] = mapped_column(sa.String(40))  # as OrderEvent's
+    note_args: Mapped[dict | None] = mapped_column(sa.JSON)
     # The tap of a round that moved it, so that undoing it reopens that tap.
     round_item_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("round_item.id", ondelete="SET NULL")

@@ -254,7 +254,12 @@ class OrderEvent(Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )  # None: the system (a scheduled job, a payment webhook)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The note in French as it was written (free text typed by someone, or the French wording of
+    # a note the app wrote); a note the app wrote also keeps its key and arguments, to be read in
+    # the reader's language (orders/notes.py). Older rows have the French text only.
     note: Mapped[str] = mapped_column(sa.String(300), default="")
+    note_key: Mapped[str | None] = mapped_column(sa.String(40))
+    note_args: Mapped[dict | None] = mapped_column(sa.JSON)
 
     order: Mapped[Order] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

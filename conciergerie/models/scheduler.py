@@ -31,7 +31,10 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ok: Mapped[bool] = mapped_column(default=False)
+    # What the run did, in French (the log's line); `figures` keeps its counts, to be read in
+    # the reader's language on the jobs page (jobs/summaries.py). Older rows have the text only.
     summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    figures: Mapped[dict | None] = mapped_column(sa.JSON)
     error: Mapped[str] = mapped_column(sa.Text, default="")
 
 

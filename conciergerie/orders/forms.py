@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from conciergerie.i18n import slot_day, slot_hours, slot_when
+from conciergerie.i18n import first_upper, slot_day, slot_hours, slot_when
 from conciergerie.models import DeskSlot, PaymentMethod
 from conciergerie.models.orders import MAX_LINE_QUANTITY
 from conciergerie.orders.service import MAX_NOTE_LENGTH
@@ -51,7 +51,7 @@ def slot_choices(slots: list[DeskSlot]) -> list[SelectChoice]:
             slot.id,
             f"{slot_when(slot)} · "
             + ngettext("%(num)d place libre", "%(num)d places libres", slot.remaining),
-            optgroup=slot_day(slot).capitalize(),
+            optgroup=first_upper(slot_day(slot)),
         )
         for slot in slots
     ]

@@ -29,6 +29,8 @@ from conciergerie.models import (
     RoundItem,
     User,
 )
+from conciergerie.orders.notes import Note, columns
+from conciergerie.orders.stages import stage_label  # noqa: F401 (items.stage_label)
 
 # Whoever recorded a step may undo it for this long; the concierge at any time.
 UNDO_WINDOW = timedelta(minutes=15)
@@ -129,7 +131,7 @@ def move_item(
     *,
     actor: User | None,
     now: datetime,
-    note: str = "",
+    note: Note | str = "",
     round_item: RoundItem | None = None,
     undoable: bool = True,
 ) -> bool:
@@ -142,7 +144,7 @@ def move_item(
             to_stage=to,
             actor=actor,
             at=now,
-            note=note[:300],
+            **columns(note),
             round_item_id=round_item.id if round_item is not None else None,
             undoable=undoable,
         )
@@ -157,7 +159,7 @@ def move_line(
     *,
     actor: User | None,
     now: datetime,
-    note: str = "",
+    note: Note | str = "",
     round_item: RoundItem | None = None,
     undoable: bool = True,
 ) -> int:
@@ -226,17 +228,6 @@ def next_step(item: Item) -> str:
         ItemStage.BACK_AT_DESK: _("Au comptoir : à remettre au client."),
         ItemStage.HANDED_OVER: _("Remis au client."),
     }[item.stage]
-
-
-def stage_label(stage: ItemStage) -> str:
-    return {
-        ItemStage.EXPECTED: _("Attendu"),
-        ItemStage.AT_DESK: _("Au comptoir"),
-        ItemStage.AT_PROVIDER: _("Chez le prestataire"),
-        ItemStage.READY: _("Prêt chez le prestataire"),
-        ItemStage.BACK_AT_DESK: _("De retour au comptoir"),
-        ItemStage.HANDED_OVER: _("Remis au client"),
-    }[stage]
 
 
 # Undoing a step ----------------------------------------------------------------------------------

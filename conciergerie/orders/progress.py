@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from conciergerie.models import OfferKind, Order, OrderLine, OrderStatus, User
 from conciergerie.orders import items
+from conciergerie.orders.notes import Note
 from conciergerie.orders.states import record, status_label
 from conciergerie.timeutils import local_date
 
@@ -65,7 +66,7 @@ def stamp_lines(
     items.move_order(order, to_status, actor=actor, now=now)
 
 
-def follow_lines(order: Order, *, actor: User | None, now: datetime, note: str = "") -> list:
+def follow_lines(order: Order, *, actor: User | None, now: datetime, note: Note | str = "") -> list:
     """Move the order as far as its slowest line has gone; return the states it went through."""
     lines = travelling_lines(order)
     if order.status not in TRAVEL or not lines:
@@ -79,7 +80,7 @@ def follow_lines(order: Order, *, actor: User | None, now: datetime, note: str =
     return passed
 
 
-def follow_back(order: Order, *, actor: User | None, now: datetime, note: str = "") -> list:
+def follow_back(order: Order, *, actor: User | None, now: datetime, note: Note | str = "") -> list:
     """After an undo: move the order back to where its slowest line now is, through each state
     in turn (its history keeps both ways); return the states it left."""
     lines = travelling_lines(order)

@@ -15,7 +15,6 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from conciergerie.i18n import money
 from conciergerie.models import (
     ItemStage,
     Order,
@@ -25,7 +24,7 @@ from conciergerie.models import (
     QuoteState,
     User,
 )
-from conciergerie.orders import items
+from conciergerie.orders import items, notes
 from conciergerie.orders.progress import follow_lines
 from conciergerie.orders.service import InvalidTransition, OrderError, OrderNotAllowed, lock
 
@@ -48,11 +47,15 @@ def blocks_work(line: OrderLine) -> bool:
     return line.on_quote and line.quote_state is not QuoteState.ACCEPTED
 
 
-def _note(order: Order, note: str, *, actor: User, now: datetime) -> None:
+def _note(order: Order, note: notes.Note, *, actor: User, now: datetime) -> None:
     """A step of the order's history that does not change its status."""
     order.events.append(
         OrderEvent(
-            from_status=order.status, to_status=order.status, actor=actor, at=now, note=note[:300]
+            from_status=order.status,
+            to_status=order.status,
+            actor=actor,
+            at=now,
+            **notes.columns(note),
         )
     )
 
@@ -108,12 +111,11 @@ def propose(
     line.quoted_at = now
     _note(
         line.order,
-        _(
-            "Devis de %(provider)s pour %(name)s : %(price)s %(unit)s (%(note)s)",
+        notes.note(
+            "quote_proposed",
             provider=line.provider.name,
             name=line.name,
-            price=money(unit_price_cents),
-            unit=line.unit,
+            price=notes.amount(unit_price_cents, unit=line.unit),
             note=note,
         ),
         actor=actor,
@@ -144,7 +146,7 @@ def accept(session: Session, line: OrderLine, *, actor: User, now: datetime) -> 
     line.unit_price_cents = line.quoted_unit_price_cents or 0  # the order's ledger follows
     _note(
         order,
-        _("Devis accepté : %(name)s, %(amount)s", name=line.name, amount=money(line.total_cents)),
+        notes.note("quote_accepted", name=line.name, amount=notes.amount(line.total_cents)),
         actor=actor,
         now=now,
     )
@@ -159,7 +161,7 @@ def decline(session: Session, line: OrderLine, *, actor: User, now: datetime) ->
     line.cannot_do_reason = declined_reason()
     # Nothing done: its items are ready to come back, and that is not undone by a tap.
     items.move_line(line, ItemStage.READY, actor=actor, now=now, undoable=False)
-    note = _("Devis refusé : %(name)s revient sans frais", name=line.name)
+    note = notes.note("quote_declined", name=line.name)
     _note(line.order, note, actor=actor, now=now)
-    follow_lines(line.order, actor=actor, now=now, note=note[:300])
+    follow_lines(line.order, actor=actor, now=now, note=note)
     session.flush()

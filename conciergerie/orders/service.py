@@ -39,7 +39,7 @@ from conciergerie.models import (
     User,
 )
 from conciergerie.models.orders import MAX_LINE_QUANTITY
-from conciergerie.orders import notifications
+from conciergerie.orders import notes, notifications
 from conciergerie.orders.progress import stamp_lines
 from conciergerie.orders.states import record, status_label  # noqa: F401 (orders.status_label)
 from conciergerie.payments.ledger import ledger
@@ -609,11 +609,11 @@ def _record_first_events(
             to_status=OrderStatus.PLACED,
             actor=actor,
             at=now,
-            note=_("Commande prise au comptoir") if at_counter is not None else "",
+            **notes.columns(notes.note("counter_order") if at_counter is not None else ""),
         )
     )
     if payment is PaymentMethod.DESK:
-        record(order, OrderStatus.CONFIRMED, actor=actor, now=now, note=_("Paiement au comptoir"))
+        record(order, OrderStatus.CONFIRMED, actor=actor, now=now, note=notes.note("desk_payment"))
     if at_counter is not None and needs_dropoff(lines):
         record(order, OrderStatus.DROPPED_OFF, actor=at_counter, now=now)
 
@@ -783,7 +783,7 @@ def advance_order(
     *,
     actor: User,
     now: datetime,
-    note: str = "",
+    note: notes.Note | str = "",
 ) -> None:
     """Move `order` one step along its life, if that step is allowed to `actor` now.
 

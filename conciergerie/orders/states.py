@@ -10,13 +10,23 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from conciergerie.models import OfferKind, Order, OrderEvent, OrderStatus, User
+from conciergerie.orders.notes import Note, columns
 
 
 def record(
-    order: Order, to_status: OrderStatus, *, actor: User | None, now: datetime, note: str = ""
+    order: Order,
+    to_status: OrderStatus,
+    *,
+    actor: User | None,
+    now: datetime,
+    note: Note | str = "",
 ) -> None:
+    """Move `order` to `to_status`, with a line in its history: `note` is words someone typed,
+    or a Note the app writes (read in the reader's language, orders/notes.py)."""
     order.events.append(
-        OrderEvent(from_status=order.status, to_status=to_status, actor=actor, at=now, note=note)
+        OrderEvent(
+            from_status=order.status, to_status=to_status, actor=actor, at=now, **columns(note)
+        )
     )
     order.status = to_status
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from conciergerie.models import Item, ItemEvent, OrderLine, OrderStatus, RoundItem, User
-from conciergerie.orders import items, notifications, progress
+from conciergerie.orders import items, notes, notifications, progress
 from conciergerie.orders import service as orders
 
 
@@ -42,7 +42,7 @@ def undo_item(session: Session, item: Item, *, actor: User, now: datetime) -> It
             to_stage=step.from_stage,
             actor=actor,
             at=now,
-            note=_("Annulation de l'étape « %(s)s »", s=items.stage_label(step.to_stage)),
+            **notes.columns(notes.note("undo_step", stage=notes.stage(step.to_stage))),
             undoes_id=step.id,
             undoable=False,
         )
@@ -54,7 +54,7 @@ def undo_item(session: Session, item: Item, *, actor: User, now: datetime) -> It
             tap.done_at, tap.done_by_id = None, None
     items.follow_items(item.line, now)
     went_back = progress.follow_back(
-        order, actor=actor, now=now, note=_("Annulation : %(code)s", code=item.code)
+        order, actor=actor, now=now, note=notes.note("undo_item", code=item.code)
     )
     session.flush()
     if OrderStatus.BACK_AT_DESK in went_back:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from conciergerie.extensions import db
 from conciergerie.mail import external_url
 from conciergerie.models import Order, utcnow
+from conciergerie.orders import notes
 from conciergerie.payments import service
 from conciergerie.payments.gateway import GatewayError, get_gateway
 
@@ -30,7 +29,9 @@ def open_checkout(order: Order) -> str | None:
         )
     except (GatewayError, service.PaymentError):
         db.session.rollback()
-        service.fail_payment(db.session, order, now=utcnow(), reason=_("Stripe injoignable"))
+        service.fail_payment(
+            db.session, order, now=utcnow(), reason=notes.note("stripe_unreachable")
+        )
         db.session.commit()
         return None
     db.session.commit()

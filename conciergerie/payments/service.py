@@ -30,6 +30,7 @@ from conciergerie.models import (
     StripeEvent,
     User,
 )
+from conciergerie.orders import notes
 from conciergerie.orders import notifications as order_mails
 from conciergerie.orders import service as orders
 from conciergerie.payments import ledger, notifications
@@ -43,7 +44,6 @@ from conciergerie.payments.gateway import (
 
 logger = logging.getLogger(__name__)
 
-MAX_NOTE = 300  # OrderEvent.note
 UNPAID = (OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT)
 
 
@@ -69,14 +69,19 @@ class DuplicateEvent(Exception):
     """This Stripe event was handled already (a replay or a concurrent delivery)."""
 
 
-def _note(order: Order, note: str, *, actor: User | None, now: datetime) -> None:
+def _note(order: Order, note: notes.Note, *, actor: User | None, now: datetime) -> None:
     """A line in the order's history that does not change its status (a payment, a refund).
-    The history's note holds 300 characters: a longer one (a refund's own 300-character reason
-    inside its sentence) is shortened, with an ellipsis, rather than refused by the database."""
-    if len(note) > MAX_NOTE:
-        note = note[: MAX_NOTE - 1] + "…"
+    The history's French note holds 300 characters: a longer one (a refund's own 300-character
+    reason inside its sentence) is shortened, with an ellipsis, rather than refused by the
+    database; its key and arguments keep it whole."""
     order.events.append(
-        OrderEvent(from_status=order.status, to_status=order.status, actor=actor, at=now, note=note)
+        OrderEvent(
+            from_status=order.status,
+            to_status=order.status,
+            actor=actor,
+            at=now,
+            **notes.columns(note),
+        )
     )
 
 
@@ -275,12 +280,12 @@ def _after_online_payment(
         )
         return
     if order.status is OrderStatus.CANCELLED:
-        _note(order, _("Paiement en ligne reçu après annulation"), actor=None, now=now)
+        _note(order, notes.note("online_payment_after_cancel"), actor=None, now=now)
         refund(
             session,
             order,
             amount_cents=amount,
-            reason=_("Paiement reçu après l'expiration de la commande"),
+            reason=notes.note("paid_after_expiry"),
             actor=None,
             gateway=gateway,
             now=now,
@@ -289,11 +294,11 @@ def _after_online_payment(
         return
     if order.status in UNPAID:
         orders.record(
-            order, OrderStatus.CONFIRMED, actor=None, now=now, note=_("Paiement en ligne reçu")
+            order, OrderStatus.CONFIRMED, actor=None, now=now, note=notes.note("online_payment")
         )
         order_mails.send_confirmation(order)
     else:
-        _note(order, _("Paiement en ligne reçu"), actor=None, now=now)
+        _note(order, notes.note("online_payment"), actor=None, now=now)
     excess = amount - min(expected, due_before)
     if excess > 0:
         _give_back_excess(session, payment, excess, asked=asked, gateway=gateway, now=now)
@@ -359,10 +364,10 @@ def _refuse_online_payment(
         session,
         order,
         amount_cents=amount,
-        reason=_(
-            "Paiement en ligne de %(paid)s pour %(asked)s demandés",
-            paid=money(amount, currency),
-            asked=money(asked),
+        reason=notes.note(
+            "paid_for_asked",
+            paid=notes.amount(amount, currency=currency),
+            asked=notes.amount(asked),
         ),
         actor=None,
         gateway=gateway,
@@ -370,9 +375,7 @@ def _refuse_online_payment(
         stripe_only=True,
     )
     if order.status in UNPAID:
-        fail_payment(
-            session, order, now=now, reason=_("Paiement en ligne différent du montant demandé")
-        )
+        fail_payment(session, order, now=now, reason=notes.note("payment_amount_differs"))
     notifications.alert_amount_mismatch(
         session, payment, currency=currency, asked_cents=asked, refunded_cents=amount
     )
@@ -400,7 +403,9 @@ def confirm_on_return(
         return
 
 
-def fail_payment(session: Session, order: Order, *, now: datetime, reason: str) -> None:
+def fail_payment(
+    session: Session, order: Order, *, now: datetime, reason: notes.Note | str
+) -> None:
     """The online payment failed or its session expired: free the places (if still waiting)."""
     if order.status not in UNPAID:
         return  # never move an order backwards (events may arrive out of order)
@@ -421,7 +426,7 @@ def expire_unpaid_orders(session: Session, *, now: datetime) -> int:
         .with_for_update(skip_locked=True)
     ).all()
     for order in due:
-        fail_payment(session, order, now=now, reason=_("Paiement non reçu à temps"))
+        fail_payment(session, order, now=now, reason=notes.note("payment_late"))
     return len(due)
 
 
@@ -467,9 +472,9 @@ def handle_webhook_event(
             session, order, gateway.retrieve_checkout_session(object_id), gateway=gateway, now=now
         )
     elif event_type == "checkout.session.async_payment_failed":
-        fail_payment(session, order, now=now, reason=_("Paiement refusé"))
+        fail_payment(session, order, now=now, reason=notes.note("payment_refused"))
     elif event_type == "checkout.session.expired":
-        fail_payment(session, order, now=now, reason=_("Session de paiement expirée"))
+        fail_payment(session, order, now=now, reason=notes.note("payment_session_expired"))
     else:
         return False
     return True
@@ -514,10 +519,10 @@ def record_desk_payment(
     session.add(payment)
     session.flush()
     invoices.issue_receipt(session, payment, now=now)  # printed at the desk for a walk-in
-    label = _("espèces") if kind is PaymentKind.DESK_CASH else _("carte au comptoir")
+    how = notes.note("cash" if kind is PaymentKind.DESK_CASH else "card_at_desk")
     _note(
         order,
-        _("Payé au comptoir (%(how)s) : %(amount)s", how=label, amount=money(amount_cents)),
+        notes.note("paid_at_desk", how=notes.nested(how), amount=notes.amount(amount_cents)),
         actor=actor,
         now=now,
     )
@@ -533,7 +538,7 @@ def refund(
     order: Order,
     *,
     amount_cents: int,
-    reason: str,
+    reason: notes.Note | str,
     actor: User | None,
     gateway: StripeGateway | None,
     now: datetime,
@@ -541,12 +546,13 @@ def refund(
     desk_only: bool = False,
 ) -> list[Refund]:
     """Give back `amount_cents` of what was paid: from the most recent payment first, through
-    Stripe for online payments (`stripe_only`/`desk_only` keep to one kind).
-
-    Each Stripe refund carries an idempotency key, so a retry after a failure returns the same
-    refund instead of refunding twice.
+    Stripe for online payments (`stripe_only`/`desk_only` keep to one kind). `reason`: the
+    concierge's words, or a Note when the app refunds (kept in French on the refund, read in
+    the reader's language in the history). Each Stripe refund carries an idempotency key, so a
+    retry after a failure returns the same refund instead of refunding twice.
     """
-    reason = _checked_refund_reason(order, amount_cents, reason)
+    text = _checked_refund_reason(order, amount_cents, notes.text_of(reason))
+    said = reason if isinstance(reason, notes.Note) else text
     made = []
     remaining = amount_cents
     for payment in reversed(order.payments):
@@ -561,7 +567,7 @@ def refund(
             order=order,
             payment=payment,
             amount_cents=part,
-            reason=reason,
+            reason=text,
             actor=actor,
             stripe_refund_id=stripe_id,
             created_at=now,
@@ -575,13 +581,13 @@ def refund(
     if given:
         _note(
             order,
-            _("Remboursé : %(amount)s (%(reason)s)", amount=money(given), reason=reason),
+            notes.note("refunded", amount=notes.amount(given), reason=notes.nested(said)),
             actor=actor,
             now=now,
         )
         session.flush()
         # What the refund took off the invoiced total (a gesture, say): an avoir on the invoice.
-        invoices.credit_what_was_taken_off(session, order, reason=reason, now=now)
+        invoices.credit_what_was_taken_off(session, order, reason=text, now=now)
     session.flush()
     return made
 
@@ -647,7 +653,7 @@ def manual_refund(
         )
         _note(
             order,
-            _("Geste commercial : %(amount)s (%(reason)s)", amount=money(gesture), reason=reason),
+            notes.note("gesture", amount=notes.amount(gesture), reason=reason),
             actor=actor,
             now=now,
         )
@@ -675,7 +681,7 @@ def refund_at_desk(session: Session, order: Order, *, actor: User, now: datetime
         session,
         order,
         amount_cents=due,
-        reason=_("Remboursé au comptoir : travail non réalisé ou annulé"),
+        reason=notes.note("refunded_at_desk"),
         actor=actor,
         gateway=None,
         now=now,
@@ -703,7 +709,7 @@ def give_back_online(
         session,
         order,
         amount_cents=due,
-        reason=_("Remboursement de ce qui n'est pas réalisé ou a été annulé"),
+        reason=notes.note("refund_of_undone"),
         actor=actor,
         gateway=gateway,
         now=now,

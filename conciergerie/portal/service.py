@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from conciergerie.models import ItemStage, OfferKind, Order, OrderLine, OrderStatus, User
-from conciergerie.orders import items, quotes
+from conciergerie.orders import items, notes, quotes
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import follow_lines
 from conciergerie.portal.notifications import notify_cannot_do, notify_quote
@@ -95,7 +95,7 @@ def mark_ready(session: Session, line: OrderLine, *, actor: User, now: datetime)
                 code=line.order.code,
             )
         )
-    note = _("Prête chez %(name)s", name=line.provider.name)
+    note = notes.note("ready_at", name=line.provider.name)
     items.move_line(line, ItemStage.READY, actor=actor, now=now, note=note)
     follow_lines(line.order, actor=actor, now=now, note=note)
     session.flush()
@@ -120,9 +120,7 @@ def mark_cannot_do(
         line.order,
         actor=actor,
         now=now,
-        note=_("Impossible chez %(name)s : %(reason)s", name=line.provider.name, reason=reason)[
-            :300
-        ],
+        note=notes.note("cannot_do_at", name=line.provider.name, reason=reason),
     )
     session.flush()
     notify_cannot_do(session, line)

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from conciergerie.mail import external_url, send_templated
 from conciergerie.models import PickupRound, User
@@ -30,10 +31,11 @@ def send_unmet_alert(concierge: User, day: date, unmet: list) -> None:
     send_templated(
         concierge,
         "rounds_unmet",
-        _l(
-            "Tournées du %(day)s : %(count)d ligne(s) sans solution",
+        lazy_ngettext(
+            "Tournées du %(day)s : %(num)d ligne sans solution",
+            "Tournées du %(day)s : %(num)d lignes sans solution",
+            len(unmet),
             day=day.strftime("%d/%m"),
-            count=len(unmet),
         ),
         day=day,
         unmet=unmet,

@@ -45,8 +45,8 @@ from conciergerie.models import (
     utcnow,
 )
 from conciergerie.orders import items as order_items
+from conciergerie.orders import notes, undo
 from conciergerie.orders import service as orders
-from conciergerie.orders import undo
 from conciergerie.orders.progress import follow_lines
 from conciergerie.rounds import planner
 from conciergerie.slots.service import closure_days
@@ -291,11 +291,21 @@ class PlanReport:
     kept: int = 0
     unmet: list[dict] = field(default_factory=list)
 
+    def figures(self) -> dict[str, object]:
+        """For the jobs page (jobs/summaries.py)."""
+        return {
+            "day": self.day.isoformat(),
+            "rounds": self.rounds,
+            "items": self.items,
+            "kept": self.kept,
+            "unmet": len(self.unmet),
+        }
+
     def summary(self) -> str:
-        return (
-            f"{self.day.isoformat()} : {self.rounds} tournées, {self.items} lignes, "
-            f"{self.kept} gardées, {len(self.unmet)} non tenues"
-        )
+        """In the current language (French on the command line)."""
+        from conciergerie.jobs.summaries import plan
+
+        return plan(self.figures())
 
 
 def rounds_of_day(session: Session, day: date, volunteer: User | None = None) -> list[PickupRound]:
@@ -873,7 +883,7 @@ def _moved(session: Session, item: RoundItem, things: list[Item], *, actor, now)
     """Move `things` (items of the tap's line) by the tap; the tap is done once all its line's
     items are; the order follows."""
     round_ = item.stop.round
-    note = _("Tournée du %(day)s", day=local(round_.starts_at).strftime("%d/%m"))
+    note = notes.note("round_of", day=notes.day(local(round_.starts_at).date()))
     target = _target(item)
     moved = sum(
         order_items.move_item(thing, target, actor=actor, now=now, note=note, round_item=item)

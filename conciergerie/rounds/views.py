@@ -406,11 +406,10 @@ def replan():
     report = plan_and_tell(db.session, form.day.data, now=utcnow())
     flash(
         _(
-            "Tournées planifiées : %(rounds)d tournée(s), %(items)d élément(s), "
-            "%(unmet)d sans solution.",
-            rounds=report.rounds + report.kept,
-            items=report.items,
-            unmet=len(report.unmet),
+            "Tournées planifiées : %(rounds)s, %(items)s, %(unmet)s.",
+            rounds=ngettext("%(num)d tournée", "%(num)d tournées", report.rounds + report.kept),
+            items=ngettext("%(num)d élément", "%(num)d éléments", report.items),
+            unmet=ngettext("%(num)d sans solution", "%(num)d sans solution", len(report.unmet)),
         ),
         "success",
     )

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from conciergerie.extensions import db
+from conciergerie.jobs import summaries
 from conciergerie.models import utcnow
 from conciergerie.slots.jobs import generate_ahead
 
@@ -22,7 +23,9 @@ def generate_slots_command(weeks: int | None) -> None:
     """Create the desk slots from the opening hours; never duplicates, never drops a booking."""
     report = generate_ahead(db.session, now=utcnow(), weeks=weeks)
     db.session.commit()
-    click.echo(
-        f"Créneaux : {report.created} créés, {report.removed} retirés, "
-        f"{report.kept_with_bookings} gardés car réservés."
-    )
+    figures = {
+        "created": report.created,
+        "removed": report.removed,
+        "kept": report.kept_with_bookings,
+    }
+    click.echo(summaries.slots(figures))

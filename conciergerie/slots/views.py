@@ -25,9 +25,9 @@ def _regenerate_and_report() -> None:
     """Make the slots follow the hours just changed (saved with them, by the request)."""
     report = generate_ahead(db.session, now=utcnow())
     message = _(
-        "Créneaux mis à jour : %(created)d créés, %(removed)d retirés.",
-        created=report.created,
-        removed=report.removed,
+        "Créneaux mis à jour : %(created)s, %(removed)s.",
+        created=ngettext("%(num)d créé", "%(num)d créés", report.created),
+        removed=ngettext("%(num)d retiré", "%(num)d retirés", report.removed),
     )
     if report.kept_with_bookings:
         message += " " + ngettext(

@@ -9,10 +9,10 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from conciergerie.orders.service import OrderSettings
-from conciergerie.subscriptions.service import place_subscription_orders, summary
+from conciergerie.subscriptions.service import figures, place_subscription_orders
 
 
-def place_orders(session: Session, *, now: datetime) -> str:
+def place_orders(session: Session, *, now: datetime) -> dict[str, int]:
     config = current_app.config
     counts = place_subscription_orders(
         session,
@@ -20,4 +20,4 @@ def place_orders(session: Session, *, now: datetime) -> str:
         lead=timedelta(days=config["SUBSCRIPTION_LEAD_DAYS"]),
         settings=OrderSettings.from_config(config),  # orders paid at the desk: no Stripe needed
     )
-    return summary(counts)
+    return figures(counts)

@@ -783,11 +783,13 @@ def place_subscription_orders(
     return counts
 
 
-def summary(counts: dict[DeliveryOutcome | str, int]) -> str:
-    return (
-        f"{counts.get(DeliveryOutcome.ORDERED, 0)} commandés, "
-        f"{counts.get(DeliveryOutcome.PAUSED, 0)} en pause, "
-        f"{counts.get(DeliveryOutcome.NOT_PLACED, 0)} non placés, "
-        f"{counts.get(DeliveryOutcome.WITHDRAWN, 0)} non proposés, "
-        f"{counts.get('failed', 0)} en erreur"
-    )
+def figures(counts: dict[DeliveryOutcome | str, int]) -> dict[str, int]:
+    """The counts of a run of `place_subscription_orders`, for the jobs page
+    (jobs/summaries.py)."""
+    return {
+        "ordered": counts.get(DeliveryOutcome.ORDERED, 0),
+        "paused": counts.get(DeliveryOutcome.PAUSED, 0),
+        "not_placed": counts.get(DeliveryOutcome.NOT_PLACED, 0),
+        "withdrawn": counts.get(DeliveryOutcome.WITHDRAWN, 0),
+        "failed": counts.get("failed", 0),
+    }

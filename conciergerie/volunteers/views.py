@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.accounts.permissions import role_required
 from conciergerie.extensions import db
-from conciergerie.i18n import babel_locale
+from conciergerie.i18n import babel_locale, day_date
 from conciergerie.mail import external_url
 from conciergerie.models import PickupRound, Role, User, utcnow
 from conciergerie.rounds import hours
@@ -96,7 +96,7 @@ def duration(minutes: int) -> str:
 
 def day_label(day: date) -> str:
     """ "lundi 23 novembre"."""
-    label = format_date(day, "EEEE d MMMM")
+    label = day_date(day, "EEEE d MMMM")
     return label[:1].upper() + label[1:]
 
 
@@ -107,8 +107,8 @@ def period_label(period: hours.Period) -> str:
     first_format = "d MMMM" if period.first.year == period.last.year else "d MMMM y"
     return _(
         "Semaine du %(first)s au %(last)s",
-        first=format_date(period.first, first_format),
-        last=format_date(period.last, "d MMMM y"),
+        first=day_date(period.first, first_format),
+        last=day_date(period.last, "d MMMM y"),
     )
 
 

@@ -104,7 +104,7 @@ def test_fewer_items_lower_the_line_and_the_totals(session, concierge):
     assert order.subtotal_cents == 2000 + 800
     assert order.total_cents == order.subtotal_cents + order.fee_cents == 2950
     assert ledger(order).balance_due_cents == 2950
-    assert dropoff_event(order).note == "Reçu : 1 × Ressemelage (3 commandé(s)), 1 × Nettoyage"
+    assert dropoff_event(order).note == "Reçu : 1 × Ressemelage (3 commandés), 1 × Nettoyage"
 
 
 def test_part_paid_below_the_new_total_may_be_lowered(session, concierge):
@@ -229,7 +229,7 @@ def test_the_longest_remarks_fit_in_the_history_with_long_names(session, concier
     remarks = "é" * desk.MAX_REMARKS_LENGTH
     desk.check_in(session, order, received=all_of(order), remarks=remarks, actor=concierge, now=NOW)
     session.flush()
-    assert dropoff_event(order).note == "Reçu : 3 article(s)"  # the long list would not fit
+    assert dropoff_event(order).note == "Reçu : 3 articles"  # the long list would not fit
     assert order.dropoff_remarks == remarks
 
 

@@ -212,7 +212,7 @@ def test_filters_narrow_the_day_by_slot_and_state(client, session, login_as):
     nothing = client.get("/comptoir/?day=2026-11-26&state=handed_over").get_data(as_text=True)
     assert "Aucune commande ne correspond" in nothing
     # The summary of the day's slots still counts everyone.
-    assert "1 dépôt(s), 0 retrait(s)" in nothing
+    assert "1 dépôt, 0 retraits" in nothing
     # Nonsense is ignored, not an error.
     assert client.get("/comptoir/?day=hier&slot=x&state=teleported").status_code == 200
 

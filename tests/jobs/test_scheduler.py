@@ -78,7 +78,7 @@ def test_a_failing_job_is_logged_and_changes_nothing(app, session, monkeypatch):
     monkeypatch.setitem(
         BY_ID,
         "expire-unpaid",
-        ScheduledJob("expire-unpaid", "x", "interval", {"minutes": 5}, 600, broken),
+        ScheduledJob("expire-unpaid", "x", "interval", {"minutes": 5}, 600, broken, str),
     )
     lease.acquire(session, "me", now=NOW, ttl=timedelta(days=3650))
     run = runner.run_job(app, "expire-unpaid", holder="me")
@@ -172,7 +172,8 @@ def test_the_mail_job_runs_every_few_seconds_and_records_only_what_it_did(app, s
     enqueue(session, "lea@example.org", "Bonjour", "texte", None)
     session.commit()
     run = runner.run_job(app, "send-mails", holder="me")
-    assert run.summary == "1 envoyés, 0 en échec, 0 abandonnés" and session.scalar(runs) == 1
+    assert run.summary == "1 e-mail envoyé, 0 en échec, 0 abandonnés" and session.scalar(runs) == 1
+    assert run.figures == {"sent": 1, "failed": 0, "given_up": 0}
     assert [mail.to for mail in outbox] == [["lea@example.org"]]
 
 

@@ -190,7 +190,7 @@ def test_a_change_recorded_late_takes_effect_on_the_day_given(session):
     ("on", "message"),
     [
         (date(2026, 11, 26), "aujourd'hui au plus tard"),  # tomorrow
-        (date(2026, 8, 31), "a commencé le 1 septembre 2026"),  # before the running period
+        (date(2026, 8, 31), "a commencé le 1er septembre 2026"),  # before the running period
     ],
 )
 def test_a_change_day_in_the_future_or_before_the_running_period_is_refused(session, on, message):

@@ -42,7 +42,8 @@ def test_a_payout_is_recorded_and_listed(client, session, login_as, sales):
         "provider_payout"
     )
     journal = client.get("/gestion/journal").get_data(as_text=True)
-    assert "provider_payout" in journal and "VIR-2026-11-001" in journal
+    assert "Versement" in journal and "VIR-2026-11-001" in journal
+    assert "provider_payout" not in journal  # the kind of change in words
 
 
 def test_an_overpayment_is_refused_with_the_message_on_the_amount(client, session, login_as, sales):

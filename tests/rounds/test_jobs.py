@@ -65,7 +65,7 @@ def test_plan_rounds_command_plans_the_given_day(app, session, monkeypatch):
     make_order(session, offer=make_offer(session, provider=provider, turnaround_days=1))
     result = app.test_cli_runner().invoke(args=["plan-rounds", "--date", "2026-11-26"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("2026-11-26 : 1 tournées, 1 lignes")
+    assert result.output.startswith("26 novembre : 1 tournée, 1 ligne, 0 gardées")
     bad = app.test_cli_runner().invoke(args=["plan-rounds", "--date", "26/11/2026"])
     assert bad.exit_code == 2 and "Invalid value" in bad.output
 

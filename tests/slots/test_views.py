@@ -113,6 +113,6 @@ def test_generate_slots_command_is_idempotent(app, session):
     count = session.scalar(sa.select(sa.func.count()).select_from(DeskSlot))
     assert 4 * 3 <= count <= 5 * 4  # four Wednesdays or so, 4 slots each, holidays apart
     second = runner.invoke(args=["generate-slots", "--weeks", "4"])
-    assert "0 créés" in second.output
+    assert "0 créneaux créés" in second.output
     assert session.scalar(sa.select(sa.func.count()).select_from(DeskSlot)) == count
     assert runner.invoke(args=["generate-slots", "--weeks", "0"]).exit_code != 0

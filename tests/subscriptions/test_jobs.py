@@ -25,7 +25,9 @@ def test_the_scheduled_job_places_the_due_baskets(app, session, monkeypatch):
     job = BY_ID["place-subscription-orders"]
     assert job.trigger == "interval"
     monkeypatch.setitem(app.config, "SUBSCRIPTION_LEAD_DAYS", 1)  # the cut-off is 3 days away
-    assert job.sweep(session, datetime(2026, 11, 28, 12, 0, tzinfo=UTC)).startswith("0 commandés")
+    assert job.sweep(session, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))["ordered"] == 0
     monkeypatch.setitem(app.config, "SUBSCRIPTION_LEAD_DAYS", 3)
-    summary = job.sweep(session, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
-    assert summary == "1 commandés, 0 en pause, 0 non placés, 0 non proposés, 0 en erreur"
+    figures = job.sweep(session, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
+    assert job.say(figures) == (
+        "1 panier commandé, 0 en pause, 0 non placés, 0 non proposés, 0 en erreur"
+    )
