@@ -66,6 +66,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("accounts.delete_account", "GET"): "looooo",
     ("accounts.delete_account", "POST"): "looooo",  # an empty form: asked for the password
     ("home.privacy", "GET"): "oooooo",
+    ("home.legal_notice", "GET"): "oooooo",
+    ("home.terms", "GET"): "oooooo",
+    ("home.favicon", "GET"): "oooooo",
     ("manage.index", "GET"): "lddddo",
     ("manage.new_provider", "GET"): "lddddo",
     ("manage.new_provider", "POST"): "lddddo",  # an empty form: errors, nothing saved
