@@ -79,6 +79,8 @@ def test_the_phone_menu_opens_and_closes_without_javascript(new_page):
     panel = page.locator(".menu-panel")
     expect(panel).to_be_hidden()
     summary = page.locator("details.nav-menu > summary")
+    # Without a script, the state is the browser's own (a <summary> is a button to it).
+    assert summary.get_attribute("aria-expanded") is None
     summary.click()
     expect(panel).to_be_visible()
     expect(panel.get_by_role("link", name="Mes abonnements")).to_be_visible()
@@ -104,9 +106,11 @@ def test_with_javascript_escape_and_a_click_outside_close_the_menu(new_page):
     page = _open(new_page, "concierge", PHONE_390)
     summary = page.locator("details.nav-menu > summary")
     panel = page.locator(".menu-panel")
+    expect(summary).to_have_attribute("aria-expanded", "false")
     summary.focus()
     page.keyboard.press("Enter")
     expect(panel).to_be_visible()
+    expect(summary).to_have_attribute("aria-expanded", "true")
     page.keyboard.press("Tab")
     expect(panel.get_by_role("link", name="Bilan")).to_be_focused()
     # A visible focus on the button, and on the link in the menu.
@@ -117,6 +121,7 @@ def test_with_javascript_escape_and_a_click_outside_close_the_menu(new_page):
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(summary).to_be_focused()  # back on the button that opened it
+    expect(summary).to_have_attribute("aria-expanded", "false")
     summary.click()
     expect(panel).to_be_visible()
     page.mouse.click(195, 820)  # on the page, below the open menu

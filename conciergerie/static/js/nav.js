@@ -1,6 +1,7 @@
-// The header's menu is a <details>: it opens and closes without JavaScript. This adds what people
-// expect of a menu button: Escape closes it (the focus goes back to the button), and a click or
-// the focus moving outside closes it.
+// The header's menu is a <details>: it opens and closes without JavaScript, and browsers expose
+// its <summary> as a button with its state. This adds what people expect of a menu button:
+// aria-expanded kept on the button for every assistive technology, Escape closes the menu (the
+// focus goes back to the button), and a click or the focus moving outside closes it.
 (function () {
   "use strict";
   var menus = Array.prototype.slice.call(document.querySelectorAll("details.nav-menu"));
@@ -11,6 +12,12 @@
     });
   }
 
+  menus.forEach(function (menu) {
+    var button = menu.querySelector("summary");
+    var sync = function () { button.setAttribute("aria-expanded", String(menu.open)); };
+    sync();
+    menu.addEventListener("toggle", sync);
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     menus.forEach(function (menu) {
