@@ -47,6 +47,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.database import init_app as init_database
     from conciergerie.database import init_unit_of_work
     from conciergerie.extensions import babel, csrf, db, limiter, mail, migrate
+    from conciergerie.home import init_app as init_home
     from conciergerie.invoices import render as invoice_render
     from conciergerie.invoices import service as invoices
     from conciergerie.jobs import init_app as init_jobs
@@ -75,6 +76,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     order_filters.init_app(app)
+    init_home(app)  # the header's links, the desk's contact in every page's and mail's footer
     init_accounts(app)
     init_jobs(app)
     init_gateway(app)

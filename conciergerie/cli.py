@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -30,7 +31,8 @@ def demo_data_command(force: bool) -> None:
             "Refusé hors développement : les comptes de démo ont un mot de passe public "
             "(--force pour passer outre)."
         )
-    created = load_demo_data(db.session, now=utcnow())
+    pictures = Path(current_app.config["UPLOAD_ROOT"]) / "events"
+    created = load_demo_data(db.session, now=utcnow(), pictures=pictures)
     db.session.commit()
     # Orders need the desk's slots; they are checked in at the desk, ready for the rounds.
     generate_ahead(db.session, now=utcnow())

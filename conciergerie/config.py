@@ -144,6 +144,10 @@ class Config:
     DESK_ADDRESS = "75 rue Gambetta, 59000 Lille"
     DESK_LATITUDE = 50.62735
     DESK_LONGITUDE = 3.05295
+    # How to reach the desk, in the footer of every page and every mail. The demo number is in
+    # a range ARCEP keeps for fiction (03 53 01 xx xx): it rings nobody.
+    DESK_EMAIL = os.environ.get("DESK_EMAIL", "bonjour@etvoila-gambetta.fr")
+    DESK_PHONE = os.environ.get("DESK_PHONE", "03 53 01 00 59")
 
     # The association that runs the desk, as its invoices, receipts and credit notes name it
     # (the French mentions: the issuer's name, address and SIRET), and the VAT mention they
@@ -153,6 +157,21 @@ class Config:
         "ASSOCIATION_ADDRESS", "La Grappe, 75 rue Gambetta, 59000 Lille"
     )
     ASSOCIATION_SIRET = os.environ.get("ASSOCIATION_SIRET", "")
+    # The legal notice (/mentions-legales, LCEN art. 6): the association's legal form, who is
+    # responsible for what the site publishes, and who hosts it (name, address, phone). The
+    # defaults are the demo's: set the real ones in production.
+    ASSOCIATION_LEGAL_FORM = os.environ.get(
+        "ASSOCIATION_LEGAL_FORM", "Association déclarée régie par la loi du 1er juillet 1901"
+    )
+    PUBLICATION_DIRECTOR = os.environ.get(
+        "PUBLICATION_DIRECTOR", "Camille Roussel, présidente de l'association"
+    )
+    HOSTING_PROVIDER = os.environ.get("HOSTING_PROVIDER", "OVH SAS")
+    HOSTING_ADDRESS = os.environ.get("HOSTING_ADDRESS", "2 rue Kellermann, 59100 Roubaix")
+    HOSTING_PHONE = os.environ.get("HOSTING_PHONE", "09 72 10 10 07")
+    # The consumer mediator the association has joined (Code de la consommation, L612-1), named
+    # in the terms of sale; empty: the terms say to write to the desk first.
+    CONSUMER_MEDIATOR = os.environ.get("CONSUMER_MEDIATOR", "")
     VAT_MENTION = os.environ.get("VAT_MENTION", "TVA non applicable, article 293 B du CGI")
 
 

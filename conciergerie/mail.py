@@ -70,9 +70,6 @@ def send_templated(
     if not can_mail(user) or address.endswith(".invalid"):
         log.info("no mail %s: user %s has no address", template, user.id)
         return
-    # The desk's name and address, at the foot of every mail (_layout.html).
-    context.setdefault("desk_name", current_app.config["DESK_NAME"])
-    context.setdefault("desk_address", current_app.config["DESK_ADDRESS"])
     with force_locale(babel_locale(user.locale)):
         title = str(subject)  # the lazy string, in the recipient's language
         text = render_template(f"mail/{template}.txt", user=user, **context)

@@ -72,6 +72,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("accounts.accept_invitation", "GET"): "oooooo",  # a made-up link: its refusal
     ("accounts.accept_invitation", "POST"): "oooooo",
     ("home.privacy", "GET"): "oooooo",
+    ("home.legal_notice", "GET"): "oooooo",
+    ("home.terms", "GET"): "oooooo",
+    ("home.favicon", "GET"): "oooooo",
     ("manage.index", "GET"): "lddddo",
     ("manage.new_provider", "GET"): "lddddo",
     ("manage.new_provider", "POST"): "lddddo",  # an empty form: errors, nothing saved

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
@@ -28,11 +28,6 @@ def send_password_reset(user: User, reset_url: str, *, valid_minutes: int) -> No
     enqueue(object_session(user) or db.session, user.email, subject, body, None)
 
 
-def _desk() -> dict[str, str]:
-    config = current_app.config
-    return {"desk_name": config["DESK_NAME"], "desk_address": config["DESK_ADDRESS"]}
-
-
 def send_address_confirmation(
     user: User, confirm_url: str, *, valid_days: int, company_by_link: bool = False
 ) -> None:
@@ -46,7 +41,6 @@ def send_address_confirmation(
         confirm_url=confirm_url,
         valid_days=valid_days,
         company_by_link=company_by_link,
-        **_desk(),
     )
 
 
@@ -59,7 +53,6 @@ def send_account_exists(user: User, reset_url: str, *, valid_minutes: int) -> No
         _l("Et voilà Gambetta : vous avez déjà un compte"),
         reset_url=reset_url,
         valid_minutes=valid_minutes,
-        **_desk(),
     )
 
 
@@ -70,7 +63,6 @@ def send_company_verified(user: User) -> None:
         "company_verified",
         _l("Et voilà Gambetta : votre entreprise est vérifiée"),
         company_name=user.member_company.name,
-        **_desk(),
     )
 
 
@@ -81,7 +73,6 @@ def send_company_declined(user: User, *, company_name: str) -> None:
         "company_declined",
         _l("Et voilà Gambetta : votre entreprise n'a pas pu être vérifiée"),
         company_name=company_name,
-        **_desk(),
     )
 
 
@@ -94,7 +85,6 @@ def send_invitation(user: User, accept_url: str, *, valid_days: int, inviter_nam
         accept_url=accept_url,
         valid_days=valid_days,
         inviter_name=inviter_name,
-        **_desk(),
     )
 
 
@@ -110,7 +100,6 @@ def send_email_change_link(
         confirm_url=confirm_url,
         new_email=new_email,
         valid_days=valid_days,
-        **_desk(),
     )
 
 
@@ -123,7 +112,6 @@ def send_email_taken(owner: User, reset_url: str, *, valid_minutes: int) -> None
         _l("Et voilà Gambetta : votre adresse a déjà un compte"),
         reset_url=reset_url,
         valid_minutes=valid_minutes,
-        **_desk(),
     )
 
 
@@ -137,5 +125,4 @@ def send_email_changed(user: User, *, old_email: str) -> None:
         recipient=old_email,
         old_email=old_email,
         new_email=user.email,
-        **_desk(),
     )

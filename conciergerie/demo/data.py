@@ -388,3 +388,10 @@ EVENTS = [
         [],
     ),
 ]
+
+# The demo events' pictures (in demo/pictures/, drawn for the demo), by title.
+EVENT_PICTURES = {
+    "Café réparation avec la Cordonnerie Gambetta": "repair.jpg",
+    "Dégustation des paniers de Terre d'Opale": "baskets.jpg",
+    "Rencontre des habitant·es et des salarié·es de La Grappe": "meeting.jpg",
+}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from conciergerie.accounts.service import create_user, find_user_by_email
 from conciergerie.demo import data
+from conciergerie.events.images import new_image_name
 from conciergerie.manage.service import keep_subscription_history
 from conciergerie.models import (
     Category,
@@ -35,8 +38,16 @@ def _by_slug(session: Session, model: type, slug: str):
     return session.scalar(sa.select(model).where(model.slug == slug))
 
 
-def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
-    """Add the demo rows that are missing; return how many of each kind were created."""
+PICTURES = Path(__file__).parent / "pictures"
+
+
+def load_demo_data(
+    session: Session, *, now: datetime, pictures: Path | None = None
+) -> dict[str, int]:
+    """Add the demo rows that are missing; return how many of each kind were created.
+
+    `pictures`: the folder of the events' pictures (UPLOAD_ROOT/events), where the demo events
+    created now get theirs; none without it."""
     created: Counter[str] = Counter()
     _load_companies(session, created, now=now)
     categories = _load_categories(session, created)
@@ -49,7 +60,7 @@ def load_demo_data(session: Session, *, now: datetime) -> dict[str, int]:
     _load_provider_hours(session, created)
     _load_volunteers(session, created)
     session.flush()
-    _load_events(session, created, now=now)
+    _load_events(session, created, now=now, pictures=pictures)
     session.flush()
     return dict(created)
 
@@ -195,17 +206,25 @@ def _load_volunteers(session: Session, created: Counter[str]) -> None:
         created["volontaires"] += 1
 
 
-def _load_events(session: Session, created: Counter[str], *, now: datetime) -> None:
-    """The demo events missing (by title), dated from today."""
+def _load_events(
+    session: Session, created: Counter[str], *, now: datetime, pictures: Path | None
+) -> None:
+    """The demo events missing (by title), dated from today, with their pictures."""
     organiser = find_user_by_email(session, "benevole@example.org")
     today = local_date(now)
     for title, description, place, in_days, starts, hours, capacity, slugs in data.EVENTS:
         if session.scalar(sa.select(Event.id).where(Event.title == title)) is not None:
             continue
         starts_at = at_local(today + timedelta(days=in_days), starts)
+        image_name = None
+        if pictures is not None and title in data.EVENT_PICTURES:
+            image_name = new_image_name()
+            pictures.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(PICTURES / data.EVENT_PICTURES[title], pictures / image_name)
         session.add(
             Event(
                 title=title,
+                image_name=image_name,
                 description=description,
                 place=place,
                 starts_at=starts_at,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from conciergerie.mail import external_url, send_templated
@@ -13,8 +12,6 @@ def _context(event: Event) -> dict[str, object]:
     return {
         "event": event,
         "event_url": external_url("events.detail", event_id=event.id),
-        "desk_name": current_app.config["DESK_NAME"],
-        "desk_address": current_app.config["DESK_ADDRESS"],
     }
 
 

@@ -1,4 +1,5 @@
-"""What the home page says about the desk: its opening hours, grouped for reading."""
+"""What the home page says about the desk: its opening hours, grouped for reading, and its
+partners."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from dataclasses import dataclass
 from datetime import time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from conciergerie.models import DeskOpeningRange
+from conciergerie.models import DeskOpeningRange, Provider
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,15 @@ def opening_week(session: Session) -> list[OpeningDay]:
     ):
         days.setdefault(opening.weekday, []).append((opening.opens_at, opening.closes_at))
     return [OpeningDay(weekday, ranges) for weekday, ranges in days.items()]
+
+
+def partners(session: Session) -> list[Provider]:
+    """The providers the catalogue shows (active ones), by name, with their category."""
+    return list(
+        session.scalars(
+            sa.select(Provider)
+            .where(Provider.is_active)
+            .order_by(Provider.name)
+            .options(selectinload(Provider.category))
+        )
+    )

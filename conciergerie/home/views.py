@@ -1,4 +1,5 @@
-"""Home page, language switch and the load balancer's health check."""
+"""Home page, language switch, the legal pages, the favicon and the load balancer's health
+check."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -34,6 +36,7 @@ def index():
         "home/index.html",
         week=service.opening_week(db.session),
         events=events.upcoming(db.session, now=utcnow(), limit=3),
+        partners=service.partners(db.session),
     )
 
 
@@ -53,6 +56,30 @@ def privacy():
     """What is kept about people, why, for how long, and their rights (RGPD)."""
     return render_template(
         "home/privacy.html", inactive_years=current_app.config["INACTIVE_ACCOUNT_DAYS"] // 365
+    )
+
+
+@bp.get("/mentions-legales")
+def legal_notice():
+    """Who publishes the site and who hosts it (LCEN, article 6), from the configuration."""
+    return render_template("home/legal_notice.html")
+
+
+@bp.get("/conditions-generales-de-vente")
+def terms():
+    """The terms of sale: what the rules of the orders, slots and money are, with the values the
+    app runs with (fees, limits, delays), so that the text and the code say the same."""
+    return render_template("home/terms.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: answer it (never a 404)."""
+    return send_from_directory(
+        current_app.static_folder,
+        "img/favicon.ico",
+        mimetype="image/vnd.microsoft.icon",
+        max_age=7 * 86400,
     )
 
 

@@ -8,7 +8,7 @@ from the company's page).
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import object_session
@@ -23,8 +23,6 @@ def send_company_invoice(company: MemberCompany, document: Document) -> None:
     context = {
         "company": company,
         "document": document,
-        "desk_name": current_app.config["DESK_NAME"],
-        "desk_address": current_app.config["DESK_ADDRESS"],
         "inline_styles": True,  # mail clients read no style sheet
     }
     with force_locale("fr"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from conciergerie.mail import external_url, send_templated
@@ -14,8 +13,6 @@ def _context(order: Order) -> dict[str, object]:
     return {
         "order": order,
         "order_url": external_url("orders.detail", order_id=order.id),
-        "desk_name": current_app.config["DESK_NAME"],
-        "desk_address": current_app.config["DESK_ADDRESS"],
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -31,8 +30,6 @@ def alert_amount_mismatch(
             refunded_cents=refunded_cents,
             payment_intent=payment.stripe_payment_intent_id,
             desk_url=external_url("desk.index", q=order.code),
-            desk_name=current_app.config["DESK_NAME"],
-            desk_address=current_app.config["DESK_ADDRESS"],
         )
 
 
@@ -44,8 +41,6 @@ def send_late_payment_refunded(order: Order) -> None:
         _l("Commande %(code)s : paiement remboursé", code=order.code),
         order=order,
         order_url=external_url("orders.detail", order_id=order.id),
-        desk_name=current_app.config["DESK_NAME"],
-        desk_address=current_app.config["DESK_ADDRESS"],
     )
 
 
@@ -58,6 +53,4 @@ def send_refunded(order: Order, amount_cents: int) -> None:
         order=order,
         amount_cents=amount_cents,
         order_url=external_url("orders.detail", order_id=order.id),
-        desk_name=current_app.config["DESK_NAME"],
-        desk_address=current_app.config["DESK_ADDRESS"],
     )

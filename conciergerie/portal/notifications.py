@@ -3,7 +3,6 @@ proposed for a line on quote asks the customer for an answer."""
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -54,6 +53,4 @@ def notify_quote(session: Session, line: OrderLine) -> None:
         unit_price_cents=line.quoted_unit_price_cents,
         total_cents=(line.quoted_unit_price_cents or 0) * line.quantity,
         order_url=external_url("orders.detail", order_id=order.id),
-        desk_name=current_app.config["DESK_NAME"],
-        desk_address=current_app.config["DESK_ADDRESS"],
     )

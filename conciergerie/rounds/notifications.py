@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 
@@ -21,8 +20,6 @@ def send_rounds(volunteer: User, day: date, rounds: list[PickupRound]) -> None:
         day=day,
         rounds=rounds,
         rounds_url=external_url("rounds.mine", day=day.isoformat()),
-        desk_name=current_app.config["DESK_NAME"],
-        desk_address=current_app.config["DESK_ADDRESS"],
     )
 
 
@@ -69,8 +66,6 @@ def send_round_given(volunteer: User, round_: PickupRound, *, previous: User) ->
         round=round_,
         previous=previous,
         rounds_url=external_url("rounds.mine", day=day.isoformat()),
-        desk_name=current_app.config["DESK_NAME"],
-        desk_address=current_app.config["DESK_ADDRESS"],
     )
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from conciergerie.mail import external_url, send_templated
@@ -47,6 +46,4 @@ def send_delivery(record: BasketDelivery) -> None:
         subscription_url=external_url(
             "subscriptions.mine", _anchor=f"abonnement-{subscription.id}"
         ),
-        desk_name=current_app.config["DESK_NAME"],
-        desk_address=current_app.config["DESK_ADDRESS"],
     )

@@ -62,6 +62,24 @@ def test_loading_the_demo_data_twice_duplicates_nothing(session):
     assert counts(session) == after_first
 
 
+def test_the_demo_events_get_their_pictures_once(session, tmp_path):
+    from PIL import Image
+
+    load_demo_data(session, now=NOW, pictures=tmp_path)
+    events = session.scalars(sa.select(Event)).all()
+    assert len(events) == 3 and all(event.image_name for event in events)
+    for event in events:
+        with Image.open(tmp_path / event.image_name) as picture:
+            assert picture.format == "JPEG" and picture.size == (1200, 675)
+    load_demo_data(session, now=NOW, pictures=tmp_path)
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_without_a_folder_the_demo_events_have_no_picture(session):
+    load_demo_data(session, now=NOW)
+    assert session.scalars(sa.select(Event.image_name)).all() == [None, None, None]
+
+
 def test_demo_companies_subscribe_since_the_first_of_january(session):
     from datetime import date
 

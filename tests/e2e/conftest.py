@@ -17,6 +17,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from conciergerie import create_app
@@ -42,7 +43,7 @@ def _seed(app) -> None:
     from conciergerie.slots.jobs import generate_ahead
 
     session = _db.session
-    load_demo_data(session, now=utcnow())
+    load_demo_data(session, now=utcnow(), pictures=Path(app.config["UPLOAD_ROOT"]) / "events")
     generate_ahead(session, now=utcnow())
     volunteer = find_user_by_email(session, "benevole@example.org")
     for weekday in range(7):
@@ -167,7 +168,21 @@ def last_link_mailed(email: str, path: str) -> str:
     raise AssertionError(f"no link to {path} mailed to {email}")
 
 
+def open_menu(page) -> None:
+    """Open the header's menu (a <details>), where a phone finds the links its row has no room
+    for, the language switch and, for everyone signed in, signing out."""
+    menu = page.locator("details.nav-menu")
+    if not menu.evaluate("(details) => details.open"):
+        menu.locator("summary").click()
+
+
+def expect_signed_in(page) -> None:
+    """The header offers to sign out (behind its menu button)."""
+    expect(page.locator("header form[action='/compte/deconnexion']")).to_have_count(1)
+
+
 def sign_out(page) -> None:
+    open_menu(page)
     page.get_by_role("button", name="Se déconnecter").click()
 
 

@@ -7,7 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, last_link_mailed, shot, sign_in, sign_out
+from tests.e2e.conftest import (
+    PHONE,
+    expect_signed_in,
+    last_link_mailed,
+    open_menu,
+    shot,
+    sign_in,
+    sign_out,
+)
 
 COBBLER = "/catalogue/prestataires/cordonnerie-gambetta"
 IRONING = "/catalogue/prestataires/lille-sud-insertion"
@@ -47,6 +55,7 @@ def choose_slot(page, label: str, pattern: re.Pattern | None = None) -> str:
 def place_resident_order(page, email: str) -> str:
     """Sign up as a resident, order a resoling and two shirts to iron; return the order code."""
     page.goto("/")
+    open_menu(page)  # on a phone, behind the menu button
     page.get_by_role("link", name="Créer un compte").click()
     page.get_by_label("Prénom et nom").fill("Agathe Lemaire")
     page.get_by_label("Adresse e-mail").fill(email)
@@ -57,7 +66,7 @@ def place_resident_order(page, email: str) -> str:
     expect(page.get_by_role("heading", name="Vérifiez votre boîte mail")).to_be_visible()
     shot(page, "1-check-mailbox")
     page.goto(last_link_mailed(email, "/compte/confirmer/"))
-    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect_signed_in(page)
 
     page.get_by_role("link", name="Catalogue").click()
     shot(page, "1-catalogue")
@@ -82,7 +91,8 @@ def place_resident_order(page, email: str) -> str:
 def test_a_resident_signs_up_and_orders_with_an_evening_drop_off(new_page):
     page = new_page(viewport=PHONE)
     code = place_resident_order(page, "agathe.lemaire@example.org")
-    page.get_by_role("link", name="Mes commandes").click()
+    open_menu(page)  # on a phone, "Mes commandes" is behind the menu button
+    page.locator(".menu-panel").get_by_role("link", name="Mes commandes").click()
     expect(page.get_by_text(code)).to_be_visible()
     shot(page, "1-my-orders")
 
@@ -234,7 +244,7 @@ def test_keyboard_only_sign_in_and_order(new_page):
     page.keyboard.press("Tab")
     page.keyboard.type("demo-gambetta-59")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect_signed_in(page)
 
     page.goto(COBBLER)
     tab_to(page, "button[aria-label='Ajouter au panier : Ressemelage (demi-semelles)']")
