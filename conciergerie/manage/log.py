@@ -102,6 +102,7 @@ FIELDS: dict[str, dict[str, object]] = {
         ("role", "member_company_id", "provider_id", "solidarity_rate", "is_active_account"),
         company_verified_at=_l("Rattachement vérifié le"),
         domain=_l("Domaine de l'adresse e-mail"),
+        invited_at=_l("Invitation envoyée le"),
     ),
     "provider_payout": _labels(
         PayoutForm,
@@ -173,6 +174,7 @@ SAYERS: dict[str, Callable[[str], str]] = {
     "kind": lambda v: str(OFFER_KINDS.get(v, v)),
     "role": lambda v: str(ROLES.get(v, v)),
     "company_verified_at": lambda v: moment(datetime.fromisoformat(v)),
+    "invited_at": lambda v: moment(datetime.fromisoformat(v)),
     "paid_on": _as_day,
     "month": _as_month,
     "opening_hours": _hours,
