@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conciergerie.demo.data import DEMO_PASSWORD
-from tests.e2e.conftest import _LIVE, last_link_mailed, shot, sign_in
+from tests.e2e.conftest import _LIVE, expect_signed_in, last_link_mailed, shot, sign_in
 from tests.e2e.test_accessibility import audit
 
 # Real processes (a browser, servers) run on the machine's clock: so does this test.
@@ -58,7 +58,7 @@ def test_the_concierge_invites_a_volunteer_who_lands_on_their_rounds(new_page, l
     volunteer.get_by_role("button", name="Enregistrer et commencer").click()
     volunteer.wait_for_url(re.compile(r"/tournees/"))
     expect(volunteer.locator(".flash-success")).to_contain_text("Bienvenue, Inès Martin")
-    expect(volunteer.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect_signed_in(volunteer)
     shot(volunteer, f"6-volunteer-rounds-{width}")
 
     # The link is spent; the password works.
