@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from conciergerie.database import commit
-from conciergerie.demo.service import load_demo_data, load_demo_orders, load_demo_subscriptions
+from conciergerie.demo.service import load_demo_data
 from conciergerie.extensions import db
 from conciergerie.models import utcnow
-from conciergerie.orders.service import OrderSettings
 from conciergerie.slots.jobs import generate_ahead
 
 
@@ -20,7 +17,9 @@ from conciergerie.slots.jobs import generate_ahead
 @click.option("--force", is_flag=True, help="Charger aussi en production (comptes de démo !).")
 @with_appcontext
 def demo_data_command(force: bool) -> None:
-    """Load the demo catalogue, companies, opening hours and one account per role.
+    """Load the demo catalogue, companies, opening hours, accounts and events, and (in a
+    database without orders) the desk's last thirteen weeks up to now; then the desk slots of
+    the coming weeks.
 
     Safe to run again: what already exists (by slug or e-mail) is left as it is. Refused in
     production without --force: the demo concierge's password is public.
@@ -30,20 +29,9 @@ def demo_data_command(force: bool) -> None:
             "Refusé hors développement : les comptes de démo ont un mot de passe public "
             "(--force pour passer outre)."
         )
-    created = load_demo_data(db.session, now=utcnow())
-    db.session.commit()
-    # Orders need the desk's slots; they are checked in at the desk, ready for the rounds.
-    generate_ahead(db.session, now=utcnow())
-    settings = OrderSettings.from_config(current_app.config)
-    placed = load_demo_orders(db.session, now=utcnow(), settings=settings)
-    db.session.commit()
-    if placed:
-        created["commandes déposées"] = placed
-    lead = timedelta(days=current_app.config["SUBSCRIPTION_LEAD_DAYS"])
-    if subscribed := load_demo_subscriptions(
-        db.session, now=utcnow(), settings=settings, lead=lead
-    ):
-        created["abonnements"] = subscribed
+    now = utcnow()
+    created = load_demo_data(db.session, now=now)
+    generate_ahead(db.session, now=now)
     commit(db.session)
     if created:
         click.echo(

@@ -5,7 +5,7 @@ phone and desktop widths, axe-clean, screenshots kept."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -43,7 +43,17 @@ def _order_on_todays_round(name: str) -> tuple[int, list[str]]:
         provider = factories.make_provider(session, name=f"Cordonnerie {name}")
         offer = factories.make_offer(session, provider=provider, name="Ressemelage cuir")
         customer = factories.make_user(session, full_name=f"Client {name}")
-        order = factories.make_order(session, customer=customer, offer=offer, quantity=2)
+        # Slots of its own (at :05, off the generated ones, which the demo's orders book).
+        dropoff, pickup = (
+            factories.make_slot(session, starts_at=moment, capacity=100)
+            for moment in (
+                datetime(2026, 11, 26, 7, 5, tzinfo=UTC),
+                datetime(2026, 12, 2, 17, 5, tzinfo=UTC),
+            )
+        )
+        order = factories.make_order(
+            session, customer=customer, offer=offer, quantity=2, dropoff=dropoff, pickup=pickup
+        )
         concierge = factories.make_user(session, Role.CONCIERGE)
         orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=concierge, now=now)
         volunteer = find_user_by_email(session, "benevole@example.org")
