@@ -21,13 +21,15 @@ translations: $(VENV)/.installed
 
 setup: $(VENV)/.installed translations
 
-# One scheduler process beside the web server (stopped with it).
+# Every command of the run writes the links of its mails on the address it serves (PUBLIC_URL,
+# unless set already): the demo data's, the rounds planned, the scheduler's. `demo-data` also
+# generates the desk slots of the coming weeks. One scheduler process beside the web server
+# (stopped with it).
+run: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
-	$(FLASK) generate-slots
 	$(FLASK) plan-rounds
-	export PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}; \
 	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

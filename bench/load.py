@@ -98,7 +98,7 @@ def load_data(url: str) -> dict:
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
         now = utcnow()
-        load_demo_data(db.session, now=now)
+        load_demo_data(db.session, now=now, lived_in=False)  # the catalogue: the rest is ours
         generate_ahead(db.session, now=now)
         db.session.execute(sa.update(DeskSlot).values(capacity=1_000_000))
         db.session.commit()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,10 +9,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from conciergerie.database import commit
-from conciergerie.demo.service import load_demo_data, load_demo_orders, load_demo_subscriptions
+from conciergerie.demo.service import load_demo_data
 from conciergerie.extensions import db
 from conciergerie.models import utcnow
-from conciergerie.orders.service import OrderSettings
 from conciergerie.slots.jobs import generate_ahead
 
 
@@ -21,7 +19,9 @@ from conciergerie.slots.jobs import generate_ahead
 @click.option("--force", is_flag=True, help="Charger aussi en production (comptes de démo !).")
 @with_appcontext
 def demo_data_command(force: bool) -> None:
-    """Load the demo catalogue, companies, opening hours and one account per role.
+    """Load the demo catalogue, companies, opening hours, accounts and events, and (in a
+    database without orders) the desk's last thirteen weeks up to now; then the desk slots of
+    the coming weeks.
 
     Safe to run again: what already exists (by slug or e-mail) is left as it is. Refused in
     production without --force: the demo concierge's password is public.
@@ -31,21 +31,10 @@ def demo_data_command(force: bool) -> None:
             "Refusé hors développement : les comptes de démo ont un mot de passe public "
             "(--force pour passer outre)."
         )
+    now = utcnow()
     pictures = Path(current_app.config["UPLOAD_ROOT"]) / "events"
-    created = load_demo_data(db.session, now=utcnow(), pictures=pictures)
-    db.session.commit()
-    # Orders need the desk's slots; they are checked in at the desk, ready for the rounds.
-    generate_ahead(db.session, now=utcnow())
-    settings = OrderSettings.from_config(current_app.config)
-    placed = load_demo_orders(db.session, now=utcnow(), settings=settings)
-    db.session.commit()
-    if placed:
-        created["commandes déposées"] = placed
-    lead = timedelta(days=current_app.config["SUBSCRIPTION_LEAD_DAYS"])
-    if subscribed := load_demo_subscriptions(
-        db.session, now=utcnow(), settings=settings, lead=lead
-    ):
-        created["abonnements"] = subscribed
+    created = load_demo_data(db.session, now=now, pictures=pictures)
+    generate_ahead(db.session, now=now)
     commit(db.session)
     if created:
         click.echo(

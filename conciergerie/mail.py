@@ -13,6 +13,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -30,6 +33,21 @@ from conciergerie.i18n import babel_locale
 from conciergerie.models import OutboxMail, User, utcnow
 
 log = logging.getLogger(__name__)
+
+# Set while what is done already happened (`held_back`): its mails left at the time.
+_HELD_BACK: ContextVar[bool] = ContextVar("mails_held_back", default=False)
+
+
+@contextmanager
+def held_back() -> Iterator[None]:
+    """No mail is written inside: for replaying the past through the services (the demo's
+    three months, whose mails would have left at the time), never for a change that people
+    must hear about."""
+    token = _HELD_BACK.set(True)
+    try:
+        yield
+    finally:
+        _HELD_BACK.reset(token)
 
 
 def external_url(endpoint: str, **values: object) -> str:
@@ -66,6 +84,8 @@ def send_templated(
     address of the same person than their account's (the new address they asked for, the old
     one they left). Nothing is written for a user without an address (see `can_mail`).
     """
+    if _HELD_BACK.get():
+        return
     address = recipient or user.email
     if not can_mail(user) or address.endswith(".invalid"):
         log.info("no mail %s: user %s has no address", template, user.id)
@@ -84,9 +104,11 @@ def new_message_id() -> str:
 
 def enqueue(
     session: Session, recipient: str, subject: str, text: str, html: str | None
-) -> OutboxMail:
+) -> OutboxMail | None:
     """Write a rendered mail to the outbox, due now, with its Message-ID (not flushed: it is
-    saved with the rest of the transaction)."""
+    saved with the rest of the transaction); nothing while mails are `held_back`."""
+    if _HELD_BACK.get():
+        return None
     mail = OutboxMail(
         message_id=new_message_id(),
         recipient=recipient,

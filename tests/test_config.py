@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,67 @@ def test_a_bad_database_url_ends_a_command_in_one_line(tmp_path, url, shown, rea
     assert len(lines) == 1, result.stderr
     assert shown in lines[0] and reason in lines[0]
     assert "s3cret" not in result.stderr + result.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [(None, "http://127.0.0.1:5101"), ("https://etvoila.test", "https://etvoila.test")],
+    ids=["from-port", "given"],
+)
+def test_make_run_gives_every_command_the_address_it_serves(tmp_path, given, expected):
+    """The links of the mails written by `make run PORT=5101` (the demo data's, the rounds
+    planned, the scheduler's) are on the port it serves: every command of the run has
+    PUBLIC_URL set from PORT, unless PUBLIC_URL is set already. A stand-in for flask records
+    what each command was given (`-o setup`: no venv is made)."""
+    record = tmp_path / "commands"
+    flask = tmp_path / "flask"
+    flask.write_text(
+        "#!/bin/sh\n"
+        f'echo "$PUBLIC_URL $*" >> {record}\n'
+        # The web server stays up until the scheduler beside it has started.
+        f'[ "$1" = run ] && for i in $(seq 100); do grep -q scheduler {record} && break; '
+        "sleep 0.05; done\n"
+        "exit 0\n"
+    )
+    flask.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("PUBLIC_URL", "MAKEFLAGS")}
+    if given:
+        env["PUBLIC_URL"] = given
+    result = subprocess.run(
+        ["make", "-s", "-o", "setup", "run", "PORT=5101", f"FLASK={flask}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    commands = sorted(record.read_text().splitlines())
+    assert [line.split()[1] for line in commands] == [
+        "db",
+        "demo-data",
+        "plan-rounds",
+        "run",
+        "scheduler",
+    ]
+    assert {line.split()[0] for line in commands} == {expected}
+    assert "run --host 127.0.0.1 --port 5101" in "\n".join(commands)
+
+
+def test_public_url_is_read_from_the_environment(tmp_path):
+    """Each command reads PUBLIC_URL, the base of its mails' links, from its environment."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKE")},
+        "PUBLIC_URL": "http://127.0.0.1:5101",
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "from conciergerie.config import Config; print(Config.PUBLIC_URL)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "http://127.0.0.1:5101", result.stderr

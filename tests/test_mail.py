@@ -340,3 +340,36 @@ def test_links_are_built_on_public_url_whatever_hosts_the_site_answers_to(app, m
         assert (
             external_url("orders.detail", order_id=7) == "https://etvoila-gambetta.test/commandes/7"
         )
+
+
+def test_a_mails_links_carry_the_port_of_public_url(app, session, monkeypatch):
+    """`make run PORT=5101` serves on 5101 and sets PUBLIC_URL so (tests/test_config.py): the
+    links in a mail written then are on that port, not on 5000."""
+    from conciergerie.mail import external_url
+    from conciergerie.models import OutboxMail
+    from conciergerie.orders import notifications
+    from tests import factories
+
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "http://127.0.0.1:5101")
+    assert external_url("orders.detail", order_id=7) == "http://127.0.0.1:5101/commandes/7"
+    order = factories.make_order(session)
+    notifications.send_confirmation(order)
+    [mail] = [o for o in session.new if isinstance(o, OutboxMail)]
+    links = re.findall(r"https?://[^/\s\"<>]+", mail.body_text + (mail.body_html or ""))
+    # Ours, on that port; the desk's map in the signature is the only other link.
+    assert links and set(links) == {"http://127.0.0.1:5101", "https://www.openstreetmap.org"}
+
+
+def test_no_mail_is_written_while_held_back(session):
+    """The demo's past is replayed through the services: its mails left at the time."""
+    from conciergerie.mail import held_back
+    from conciergerie.models import OutboxMail
+    from conciergerie.orders import notifications
+    from tests import factories
+
+    order = factories.make_order(session)
+    with held_back():
+        notifications.send_confirmation(order)
+    assert not [o for o in session.new if isinstance(o, OutboxMail)]
+    notifications.send_confirmation(order)
+    assert [o for o in session.new if isinstance(o, OutboxMail)]

@@ -106,6 +106,7 @@ def create_user(
     locale: str = "fr",
     confirmed: bool = True,
     verify_company: bool = True,
+    password_hash: str | None = None,
 ) -> User:
     """Create an account of any role, enforcing the rules every entry point shares.
 
@@ -113,7 +114,8 @@ def create_user(
     command); a sign-up's is not until its link is followed (`sign_up`). Such an account of an
     employee is verified with its company at once, its maker chose the company (logged; see
     accounts.employees), unless `verify_company` is False; a sign-up's claim waits for its link
-    or for the concierge.
+    or for the concierge. `password_hash`: `password` hashed already (the demo's accounts share
+    one password, hashed once: argon2id takes a good part of a second each time).
 
     Raises EmailTaken when the address has an account, also when the same address signs up
     twice at once: the second insert hits the unique address in a savepoint of its own."""
@@ -129,7 +131,7 @@ def create_user(
         email=email,
         full_name=full_name,
         phone=(phone or "").strip() or None,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash or passwords.hash_password(password),
         role=role,
         member_company=member_company,
         provider=provider,

@@ -310,10 +310,51 @@ USERS = [
     ("volontaire3@example.org", "Inès Carpentier", "volunteer", None, None),
     ("cordonnier@example.org", "Jean-Marc Lefebvre", "provider", None, "cordonnerie-gambetta"),
     ("repassage@example.org", "Samia Haddad", "provider", None, "lille-sud-insertion"),
+    # The other providers' staff, who mark their work ready and read their statements.
+    ("couture@example.org", "Sandrine Delannoy", "provider", None, "atelier-couture-wazemmes"),
+    ("pressing@example.org", "Olivier Masquelier", "provider", None, "pressing-nouvelle-aventure"),
+    ("horloger@example.org", "Bruno Catteau", "provider", None, "horlogerie-solferino"),
+    ("ordi@example.org", "Nawel Ziani", "provider", None, "ordi-solidaire"),
+    ("affuteur@example.org", "Didier Wattez", "provider", None, "affuteur-des-moulins"),
+    ("paniers@example.org", "Aurélie Dhalluin", "provider", None, "terre-d-opale"),
+    # The quarter's regular customers (residents, and employees of La Grappe on their
+    # company's domain: verified by it). They sign in with the demo password too.
+    ("martine.delcroix@example.org", "Martine Delcroix", "resident", None, None),
+    ("karim.haddouche@example.org", "Karim Haddouche", "resident", None, None),
+    ("sophie.verstraete@example.org", "Sophie Verstraete", "resident", None, None),
+    ("jean-pierre.dubois@example.org", "Jean-Pierre Dubois", "resident", None, None),
+    ("amina.cherif@example.org", "Amina Cherif", "resident", None, None),
+    ("lucas.devos@example.org", "Lucas Devos", "resident", None, None),
+    ("fatou.diallo@example.org", "Fatou Diallo", "resident", None, None),
+    (
+        "claire.vasseur@initiatives-et-cite.example.org",
+        "Claire Vasseur",
+        "employee",
+        "initiatives-et-cite",
+        None,
+    ),
+    (
+        "mehdi.bouzid@grands-ensemble.example.org",
+        "Mehdi Bouzid",
+        "employee",
+        "grands-ensemble",
+        None,
+    ),
+    (
+        "hugo.lefranc@grands-ensemble.example.org",
+        "Hugo Lefranc",
+        "employee",
+        "grands-ensemble",
+        None,
+    ),
+    ("pauline.deconinck@smart.example.org", "Pauline Deconinck", "employee", "smart", None),
 ]
 
 # Employees whose link to their company waits for the concierge's decision.
 PENDING_EMPLOYEES = {"salariee@example.org"}
+
+# Residents on the tarif solidaire (no service fee), set by the concierge.
+SOLIDARITY_RATE = {"fatou.diallo@example.org"}
 
 # The three civic-service volunteers: how they move, and when they do rounds (local time).
 VOLUNTEERS = {
@@ -342,17 +383,6 @@ PROVIDER_HOURS = {
     "terre-d-opale": [(day, time(8, 0), time(12, 0)) for day in (1, 3)],
     "ordi-solidaire": [(day, time(10, 0), time(18, 0)) for day in range(5)],
 }
-
-# Orders already checked in at the desk, so that the rounds have something to carry:
-# customer e-mail, [(provider slug, offer name, quantity)], note.
-ORDERS = [
-    (
-        "habitante@example.org",
-        [("cordonnerie-gambetta", None, 1), ("lille-sud-insertion", None, 2)],
-        "Démo : talons à refaire, chemises blanches.",
-    ),
-    ("salarie@example.org", [("lille-sud-insertion", None, 3)], "Démo : chemises de la semaine."),
-]
 
 EVENTS = [
     # title, description, place, days from today, start (local), hours, capacity, provider slugs
@@ -394,4 +424,172 @@ EVENT_PICTURES = {
     "Café réparation avec la Cordonnerie Gambetta": "repair.jpg",
     "Dégustation des paniers de Terre d'Opale": "baskets.jpg",
     "Rencontre des habitant·es et des salarié·es de La Grappe": "meeting.jpg",
+}
+
+# Three months of the desk's life, replayed through the services (demo/history.py) ----------
+
+# Customers served at the counter, without an account: name, phone.
+WALK_INS = [
+    ("Gérard Vanhoutte", "06 23 45 67 81"),
+    ("Monique Lambin", "03 20 54 12 87"),
+    ("Rachid Amrani", "07 61 22 90 14"),
+    ("Colette Dufresne", "03 20 57 33 02"),
+    ("Anthony Leroy", "06 47 18 52 09"),
+]
+
+# The demo accounts the browser tests order as pay online in the past: their own orders paid
+# at the desk and not yet dropped off stay below MAX_OPEN_DESK_ORDERS.
+ONLINE_ONLY = {"habitante@example.org", "salarie@example.org"}
+
+# What the quarter brings to the desk: (provider slug, offer name, most items at once). An
+# entry listed twice is ordered twice as often.
+USUAL_SERVICES = [
+    ("lille-sud-insertion", "Chemise", 5),
+    ("lille-sud-insertion", "Chemise", 5),
+    ("lille-sud-insertion", "Chemise", 3),
+    ("lille-sud-insertion", "Lot de 5 chemises", 1),
+    ("lille-sud-insertion", "Pantalon", 3),
+    ("lille-sud-insertion", "Drap ou housse de couette", 2),
+    ("lille-sud-insertion", "Linge de maison au kilo", 3),
+    ("cordonnerie-gambetta", "Ressemelage (demi-semelles)", 1),
+    ("cordonnerie-gambetta", "Ressemelage (demi-semelles)", 2),
+    ("cordonnerie-gambetta", "Talons femme (bonbouts)", 1),
+    ("cordonnerie-gambetta", "Talons homme", 1),
+    ("cordonnerie-gambetta", "Entretien et cirage", 2),
+    ("cordonnerie-gambetta", "Reproduction de clé simple", 3),
+    ("cordonnerie-gambetta", "Réparation de sac ou de ceinture", 1),  # on quote
+    ("atelier-couture-wazemmes", "Ourlet de pantalon", 2),
+    ("atelier-couture-wazemmes", "Ourlet de jean (ourlet d'origine)", 1),
+    ("atelier-couture-wazemmes", "Fermeture éclair de blouson", 1),
+    ("atelier-couture-wazemmes", "Reprise de taille", 1),
+    ("pressing-nouvelle-aventure", "Veste", 2),
+    ("pressing-nouvelle-aventure", "Costume deux pièces", 1),
+    ("pressing-nouvelle-aventure", "Manteau", 1),
+    ("pressing-nouvelle-aventure", "Couette deux personnes", 1),
+    ("horlogerie-solferino", "Changement de pile", 1),
+    ("horlogerie-solferino", "Bracelet cuir posé", 1),
+    ("ordi-solidaire", "Diagnostic ordinateur", 1),
+    ("ordi-solidaire", "Nettoyage et remise à neuf logicielle", 1),
+    ("affuteur-des-moulins", "Couteau de cuisine", 4),
+    ("affuteur-des-moulins", "Ciseaux", 2),
+]
+
+# Baskets ordered once, without a subscription: (offer name, most at once).
+USUAL_BASKETS = [("Panier de fruits", 1), ("Œufs plein air", 2), ("Panier duo", 1)]
+
+# The prices the cobbler names for lines on quote: (cents, what the work is).
+QUOTES = [
+    (1800, "Bride recousue et boucle remplacée."),
+    (2400, "Fermeture éclair du sac changée, coutures reprises."),
+    (1200, "Trou de ceinture ajouté et bords teintés."),
+]
+
+# What the desk notes on the items at drop-off, now and then.
+DROPOFF_REMARKS = [
+    "Talon gauche décollé.",
+    "Tache d'encre sur la poche de poitrine.",
+    "Un bouton manque au col.",
+    "Cuir rayé sur le côté droit.",
+]
+
+# Work a provider finds it cannot do once it has the item, by provider slug.
+CANNOT_DO = {
+    "horlogerie-solferino": "Mouvement trop usé : la pièce ne se trouve plus.",
+    "ordi-solidaire": "Carte mère hors service : la réparation coûterait plus que l'appareil.",
+    "cordonnerie-gambetta": "Cuir trop sec pour tenir une nouvelle semelle.",
+    "atelier-couture-wazemmes": "Tissu trop fin : un ourlet se verrait.",
+}
+
+# The concierge's goodwill gestures after a hand-over: (cents, reason).
+GESTURES = [
+    (300, "Un pli marqué au repassage, repris le lendemain."),
+    (500, "Retard de trois jours sur le retrait prévu."),
+]
+
+# Basket subscriptions: customer e-mail, basket, quantity, every n weeks, usual pickup time,
+# the week of the demo's past they subscribed in, and what they did along the way ("pause":
+# two weeks of holidays, "skip": one week skipped, "stop": stopped after six weeks).
+SUBSCRIPTIONS = [
+    ("habitante@example.org", "Panier solo", 1, 1, time(17, 30), 0, ""),
+    ("lucas.devos@example.org", "Panier solo", 1, 1, time(18, 30), 2, "stop"),
+    ("karim.haddouche@example.org", "Panier famille", 1, 1, time(18, 0), 5, "pause"),
+    ("claire.vasseur@initiatives-et-cite.example.org", "Panier duo", 1, 1, time(12, 0), 7, "skip"),
+    ("martine.delcroix@example.org", "Panier de fruits", 1, 2, time(17, 30), 8, ""),
+]
+
+# Events held in the last months: title, description, place, days before today, start (local),
+# hours, capacity, provider slugs, organiser e-mail, the customers who registered (by e-mail).
+PAST_EVENTS = [
+    (
+        "Portes ouvertes de la conciergerie",
+        "Découvrir le comptoir, les prestataires du quartier et les trois volontaires "
+        "d'Unis-Cité qui font les tournées.",
+        "Comptoir de la conciergerie — La Grappe, 75 rue Gambetta, Lille",
+        80,
+        time(17, 30),
+        3,
+        None,
+        ["cordonnerie-gambetta", "lille-sud-insertion", "terre-d-opale"],
+        "benevole@example.org",
+        [
+            "habitante@example.org",
+            "martine.delcroix@example.org",
+            "karim.haddouche@example.org",
+            "sophie.verstraete@example.org",
+            "jean-pierre.dubois@example.org",
+            "claire.vasseur@initiatives-et-cite.example.org",
+            "mehdi.bouzid@grands-ensemble.example.org",
+            "salarie@example.org",
+        ],
+    ),
+    (
+        "Atelier : entretenir ses chaussures en cuir",
+        "Cirer, nourrir, protéger : le cordonnier montre les bons gestes, cirage fourni.",
+        "La Grappe, salle de formation — 75 rue Gambetta, Lille",
+        45,
+        time(18, 0),
+        2,
+        12,
+        ["cordonnerie-gambetta"],
+        "volontaire2@example.org",
+        [
+            "amina.cherif@example.org",
+            "lucas.devos@example.org",
+            "hugo.lefranc@grands-ensemble.example.org",
+            "fatou.diallo@example.org",
+            "habitante@example.org",
+        ],
+    ),
+    (
+        "Soupe de saison avec Terre d'Opale",
+        "Une soupe des légumes de la semaine, préparée ensemble à la cantine de La Grappe.",
+        "La Grappe, cantine — 75 rue Gambetta, Lille",
+        17,
+        time(12, 15),
+        1,
+        20,
+        ["terre-d-opale"],
+        "volontaire3@example.org",
+        [
+            "karim.haddouche@example.org",
+            "pauline.deconinck@smart.example.org",
+            "claire.vasseur@initiatives-et-cite.example.org",
+            "sophie.verstraete@example.org",
+            "martine.delcroix@example.org",
+            "jean-pierre.dubois@example.org",
+        ],
+    ),
+]
+
+# Registered already for the coming events (by title): the customers' e-mails.
+COMING_REGISTRATIONS = {
+    "Café réparation avec la Cordonnerie Gambetta": [
+        "martine.delcroix@example.org",
+        "jean-pierre.dubois@example.org",
+        "amina.cherif@example.org",
+    ],
+    "Dégustation des paniers de Terre d'Opale": [
+        "karim.haddouche@example.org",
+        "claire.vasseur@initiatives-et-cite.example.org",
+    ],
 }

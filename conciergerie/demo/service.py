@@ -1,18 +1,28 @@
-"""Loading the demo data, idempotently: what exists (by natural key) is left untouched."""
+"""Loading the demo data, idempotently: what exists (by natural key) is left untouched.
+
+The catalogue of the real partners, the member companies, the desk's and providers' hours,
+the accounts and the coming events; then, in a database without orders, thirteen weeks of the
+desk's life up to now (demo/history.py).
+"""
 
 from __future__ import annotations
 
 import shutil
 from collections import Counter
-from datetime import datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
+from conciergerie.accounts.passwords import hash_password
 from conciergerie.accounts.service import create_user, find_user_by_email
-from conciergerie.demo import data
+from conciergerie.demo import data, history
+from conciergerie.events import service as events
 from conciergerie.events.images import new_image_name
+from conciergerie.mail import held_back
 from conciergerie.manage.service import keep_subscription_history
 from conciergerie.models import (
     Category,
@@ -22,8 +32,6 @@ from conciergerie.models import (
     Offer,
     OfferKind,
     Order,
-    OrderStatus,
-    PaymentMethod,
     Provider,
     ProviderOpeningRange,
     Role,
@@ -42,10 +50,19 @@ PICTURES = Path(__file__).parent / "pictures"
 
 
 def load_demo_data(
-    session: Session, *, now: datetime, pictures: Path | None = None
+    session: Session,
+    *,
+    now: datetime,
+    lived_in: bool = True,
+    config: Mapping | None = None,
+    pictures: Path | None = None,
 ) -> dict[str, int]:
     """Add the demo rows that are missing; return how many of each kind were created.
 
+    `lived_in`: and, when the database holds no order yet, the desk's last thirteen weeks up to
+    `now` (orders, rounds, payments, subscriptions, events, payouts: demo/history.py), with the
+    app's `config` (the current app's by default). Without it, only the catalogue, the
+    companies, the hours, the accounts and the coming events (quick, for tests of those).
     `pictures`: the folder of the events' pictures (UPLOAD_ROOT/events), where the demo events
     created now get theirs; none without it."""
     created: Counter[str] = Counter()
@@ -55,13 +72,22 @@ def load_demo_data(
         _load_provider_and_offers(session, created, spec, categories)
     session.flush()
     _load_desk_hours(session, created)
-    _load_accounts(session, created, now=now)
+    # The accounts are a week older than the desk's past.
+    opened = at_local(history.history_start(now) - timedelta(days=7), time(9, 0))
+    _load_accounts(session, created, now=min(opened, now))
     session.flush()
     _load_provider_hours(session, created)
     _load_volunteers(session, created)
     session.flush()
     _load_events(session, created, now=now, pictures=pictures)
     session.flush()
+    if lived_in and session.scalar(sa.select(Order.id).limit(1)) is None:
+        settings = history.DemoSettings.from_config(config or current_app.config)
+        created.update(history.replay(session, now=now, settings=settings))
+        with held_back():  # their mails left at the time
+            _load_past_events(session, created, now=now)
+            _register_for_coming_events(session, now=now)
+        session.flush()
     return dict(created)
 
 
@@ -69,7 +95,8 @@ def load_demo_data(
 
 
 def _load_companies(session: Session, created: Counter[str], *, now: datetime) -> None:
-    new_year = at_local(local_date(now).replace(month=1, day=1), time(0))
+    # Since the first of January of the year the demo's past starts in.
+    new_year = at_local(date(history.history_start(now).year, 1, 1), time(0))
     for slug, name, headcount, yearly_fee_cents, domains in data.MEMBER_COMPANIES:
         if _by_slug(session, MemberCompany, slug) is None:
             company = MemberCompany(
@@ -159,10 +186,12 @@ def _load_desk_hours(session: Session, created: Counter[str]) -> None:
 
 
 def _load_accounts(session: Session, created: Counter[str], *, now: datetime) -> None:
+    shared_hash = None  # one password for every demo account: hashed once
     for email, name, role, company_slug, provider_slug in data.USERS:
         if find_user_by_email(session, email) is not None:
             continue
-        create_user(
+        shared_hash = shared_hash or hash_password(data.DEMO_PASSWORD)
+        user = create_user(
             session,
             email=email,
             password=data.DEMO_PASSWORD,
@@ -172,7 +201,9 @@ def _load_accounts(session: Session, created: Counter[str], *, now: datetime) ->
             provider=_by_slug(session, Provider, provider_slug) if provider_slug else None,
             now=now,
             verify_company=email not in data.PENDING_EMPLOYEES,
+            password_hash=shared_hash,
         )
+        user.solidarity_rate = email in data.SOLIDARITY_RATE
         created["comptes"] += 1
 
 
@@ -238,81 +269,45 @@ def _load_events(
         created["événements"] += 1
 
 
-def load_demo_orders(session: Session, *, now: datetime, settings) -> int:
-    """Place the demo orders and check them in at the desk (once: they carry a "Démo" note).
-
-    Needs the desk slots (generate them first). Returns how many orders were placed.
-    """
-    from conciergerie.orders import service as orders
-    from conciergerie.slots.service import open_slots
-
-    if session.scalar(sa.select(Order.id).where(Order.note.like("Démo%")).limit(1)):
-        return 0
-    concierge = find_user_by_email(session, "concierge@example.org")
-    placed = 0
-    for email, wanted, note in data.ORDERS:
-        customer = find_user_by_email(session, email)
-        lines = []
-        for slug, _name, quantity in wanted:
-            provider = _by_slug(session, Provider, slug)
-            offer = next(o for o in provider.offers if o.kind is OfferKind.SERVICE)
-            lines.append(orders.RequestedLine(offer, quantity))
-        candidates = open_slots(session, after=now, until=now + timedelta(days=30))
-        if not candidates:
-            return placed
-        dropoff = candidates[0]
-        earliest = orders.earliest_pickup(
-            session, lines, dropoff_slot=dropoff, now=now, settings=settings
-        )
-        pickup = next((s for s in candidates if s.starts_at >= earliest), None)
-        if pickup is None:
-            return placed
-        order = orders.place_order(
+def _load_past_events(session: Session, created: Counter[str], *, now: datetime) -> None:
+    """The events held in the last months, created three weeks before, with the people who
+    registered in the days after."""
+    today = local_date(now)
+    for (
+        title,
+        description,
+        place,
+        days_ago,
+        starts,
+        hours,
+        capacity,
+        slugs,
+        organiser,
+        people,
+    ) in data.PAST_EVENTS:
+        starts_at = at_local(today - timedelta(days=days_ago), starts)
+        opened = starts_at - timedelta(days=21)
+        event = events.create_event(
             session,
-            customer=customer,
-            lines=lines,
-            dropoff_slot=dropoff,
-            pickup_slot=pickup,
-            note=note,
-            payment=PaymentMethod.DESK,
-            now=now,
-            settings=settings,
-            confirm_by_mail=False,  # demo content: nobody is waiting for these mails
+            organiser=find_user_by_email(session, organiser),
+            title=title,
+            description=description,
+            place=place,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=hours),
+            capacity=capacity,
+            providers=[_by_slug(session, Provider, slug) for slug in slugs],
+            now=opened,
         )
-        # Brought to the desk already (a demo shortcut: the slot may be later today).
-        orders.advance_order(session, order, OrderStatus.DROPPED_OFF, actor=concierge, now=now)
-        placed += 1
-    session.flush()
-    return placed
+        for rank, email in enumerate(people):
+            registered = opened + timedelta(days=1 + rank, hours=rank)
+            events.register(session, event, find_user_by_email(session, email), now=registered)
+        created["événements passés"] += 1
 
 
-def load_demo_subscriptions(session: Session, *, now: datetime, settings, lead) -> int:
-    """A resident's weekly basket (once). Returns how many subscriptions were created."""
-    from conciergerie.models import BasketSubscription
-    from conciergerie.subscriptions import service as subscriptions
-
-    customer = find_user_by_email(session, "habitante@example.org")
-    if customer is None or session.scalar(
-        sa.select(BasketSubscription.id).where(BasketSubscription.customer_id == customer.id)
-    ):
-        return 0
-    basket = session.scalar(
-        sa.select(Offer).where(Offer.kind == OfferKind.BASKET, Offer.is_active).limit(1)
-    )
-    days = subscriptions.open_deliveries(basket, now=now) if basket is not None else []
-    if not days:
-        return 0
-    subscriptions.subscribe(
-        session,
-        customer=customer,
-        offer=basket,
-        quantity=1,
-        every_weeks=1,
-        first_delivery=days[0],
-        pickup_from=time(17, 30),
-        payment=PaymentMethod.DESK,
-        now=now,
-        lead=lead,
-        settings=settings,
-    )
-    return 1
+def _register_for_coming_events(session: Session, *, now: datetime) -> None:
+    for title, people in data.COMING_REGISTRATIONS.items():
+        event = session.scalar(sa.select(Event).where(Event.title == title))
+        if event is not None and event.starts_at > now:
+            for email in people:
+                events.register(session, event, find_user_by_email(session, email), now=now)

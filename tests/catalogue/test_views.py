@@ -7,7 +7,7 @@ from tests.factories import NOW
 
 @pytest.fixture
 def demo(session):
-    load_demo_data(session, now=NOW)
+    load_demo_data(session, now=NOW, lived_in=False)
 
 
 def test_catalogue_lists_the_partner_providers(client, demo):

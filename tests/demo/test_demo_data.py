@@ -34,7 +34,7 @@ def counts(session):
 
 
 def test_demo_data_has_the_real_partners_and_one_account_per_role(session):
-    load_demo_data(session, now=NOW)
+    load_demo_data(session, now=NOW, lived_in=False)
     found = counts(session)
     assert found["Provider"] == 8
     assert found["Offer"] >= 40
@@ -54,9 +54,9 @@ def test_demo_data_has_the_real_partners_and_one_account_per_role(session):
 
 
 def test_loading_the_demo_data_twice_duplicates_nothing(session):
-    first = load_demo_data(session, now=NOW)
+    first = load_demo_data(session, now=NOW, lived_in=False)
     after_first = counts(session)
-    second = load_demo_data(session, now=NOW)
+    second = load_demo_data(session, now=NOW, lived_in=False)
     assert first["prestataires"] == 8
     assert second == {}
     assert counts(session) == after_first
@@ -65,18 +65,18 @@ def test_loading_the_demo_data_twice_duplicates_nothing(session):
 def test_the_demo_events_get_their_pictures_once(session, tmp_path):
     from PIL import Image
 
-    load_demo_data(session, now=NOW, pictures=tmp_path)
+    load_demo_data(session, now=NOW, pictures=tmp_path, lived_in=False)
     events = session.scalars(sa.select(Event)).all()
     assert len(events) == 3 and all(event.image_name for event in events)
     for event in events:
         with Image.open(tmp_path / event.image_name) as picture:
             assert picture.format == "JPEG" and picture.size == (1200, 675)
-    load_demo_data(session, now=NOW, pictures=tmp_path)
+    load_demo_data(session, now=NOW, pictures=tmp_path, lived_in=False)
     assert len(list(tmp_path.iterdir())) == 3
 
 
 def test_without_a_folder_the_demo_events_have_no_picture(session):
-    load_demo_data(session, now=NOW)
+    load_demo_data(session, now=NOW, lived_in=False)
     assert session.scalars(sa.select(Event.image_name)).all() == [None, None, None]
 
 
@@ -85,7 +85,7 @@ def test_demo_companies_subscribe_since_the_first_of_january(session):
 
     from conciergerie.reports.service import subscriptions_in
 
-    load_demo_data(session, now=NOW)
+    load_demo_data(session, now=NOW, lived_in=False)
     rows = session.execute(
         sa.select(MemberCompany.slug, MemberCompany.is_subscriber, CompanySubscription)
         .outerjoin(CompanySubscription)
@@ -110,7 +110,7 @@ def test_demo_companies_have_domains_and_one_employee_waits_for_the_concierge(se
     from conciergerie.accounts import employees
     from conciergerie.accounts.service import find_user_by_email
 
-    load_demo_data(session, now=NOW)
+    load_demo_data(session, now=NOW, lived_in=False)
     company = session.scalar(sa.select(MemberCompany).where(MemberCompany.slug == "smart"))
     assert company.domains == ("smart.example.org",)
     assert find_user_by_email(session, "salarie@example.org").is_verified_employee
@@ -122,6 +122,7 @@ def test_demo_command_is_idempotent(app, session):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo-data"])
     assert first.exit_code == 0 and "8 prestataires" in first.output
+    assert "tournées" in first.output and "commandes" in first.output  # the weeks past
     session.expire_all()
     after_first = counts(session)
     second = runner.invoke(args=["demo-data"])
@@ -133,29 +134,8 @@ def test_demo_accounts_can_sign_in(client, session):
     from conciergerie.demo.data import DEMO_PASSWORD, USERS
     from tests.conftest import submit
 
-    load_demo_data(session, now=NOW)
+    load_demo_data(session, now=NOW, lived_in=False)
     email = USERS[0][0]
     response = submit(client, "/compte/connexion", {"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get("/gestion/utilisateurs").status_code == 200  # the first one is the concierge
-
-
-def test_demo_orders_wait_at_the_desk_and_tomorrows_rounds_carry_them(app, session):
-    from datetime import date
-
-    from conciergerie.demo.service import load_demo_orders
-    from conciergerie.models import Order, OrderStatus
-    from conciergerie.rounds import service as rounds
-    from conciergerie.slots.jobs import generate_ahead
-    from tests.factories import SETTINGS
-
-    load_demo_data(session, now=NOW)
-    generate_ahead(session, now=NOW)
-    assert load_demo_orders(session, now=NOW, settings=SETTINGS) == 2
-    assert load_demo_orders(session, now=NOW, settings=SETTINGS) == 0  # once only
-    demo = session.scalars(sa.select(Order)).all()
-    assert {o.status for o in demo} == {OrderStatus.DROPPED_OFF}
-    report = rounds.plan_rounds(
-        session, date(2026, 11, 26), depot=rounds.depot_of(app.config), now=NOW
-    )
-    assert report.rounds >= 1 and report.items == 3 and report.unmet == []

@@ -10,7 +10,7 @@ from tests.factories import NOW, make_event, make_provider
 
 
 def test_home_page_tells_where_and_when_the_desk_opens(client, session):
-    load_demo_data(session, now=NOW)
+    load_demo_data(session, now=NOW, lived_in=False)
     page = client.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -23,7 +23,7 @@ def test_home_page_tells_where_and_when_the_desk_opens(client, session):
 
 
 def test_home_page_switches_to_english(client, session):
-    load_demo_data(session, now=NOW)
+    load_demo_data(session, now=NOW, lived_in=False)
     token_page = client.get("/").get_data(as_text=True)
     assert "Voir le catalogue" in token_page
     from tests.conftest import submit
