@@ -41,7 +41,9 @@ def _order_on_todays_round(name: str) -> tuple[int, list[str]]:
     with _LIVE["app"].app_context():
         session = db.session
         now = utcnow()
-        provider = factories.make_provider(session, name=f"Cordonnerie {name}")
+        provider = factories.open_provider(
+            factories.make_provider(session, name=f"Cordonnerie {name}")
+        )
         offer = factories.make_offer(session, provider=provider, name="Ressemelage cuir")
         customer = factories.make_user(session, full_name=f"Client {name}")
         # Slots of their own, off the generated ones (:07), with room for every test's order.
