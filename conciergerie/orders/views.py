@@ -44,6 +44,9 @@ from conciergerie.payments.ledger import ledger
 from conciergerie.security import is_valid_id
 from conciergerie.slots import service as slots
 
+# Finished orders listed per page on "Mes commandes".
+PAST_PER_PAGE = 20
+
 bp = Blueprint("orders", __name__)
 
 # How far ahead the checkout offers slots.
@@ -273,7 +276,23 @@ def _pay_online(order: Order):
 @bp.get("/commandes/")
 @login_required
 def my_orders():
-    return render_template("orders/list.html", orders=service.orders_of(db.session, current_user))
+    """The customer's orders: those under way as cards, the finished ones as one line each,
+    PAST_PER_PAGE at a time (`?page=`), most recent first."""
+    orders = service.orders_of(db.session, current_user)
+    under_way = [order for order in orders if not order.status.is_final]
+    finished = [order for order in orders if order.status.is_final]
+    pages = max(1, -(-len(finished) // PAST_PER_PAGE))
+    page = request.args.get("page", 1, type=int)
+    page = min(max(page, 1), pages)
+    return render_template(
+        "orders/list.html",
+        orders=orders,
+        under_way=under_way,
+        finished=finished[(page - 1) * PAST_PER_PAGE : page * PAST_PER_PAGE],
+        finished_count=len(finished),
+        page=page,
+        pages=pages,
+    )
 
 
 @bp.get("/commandes/<id:order_id>")

@@ -339,3 +339,31 @@ def test_the_drop_off_is_chosen_by_day_then_time(client, session, offer, slots, 
     empty = client.get(f"/commande?jour={days[3]}&continuer=1")
     assert empty.status_code == 422
     assert "Choisissez un créneau de dépôt." in empty.get_data(as_text=True)
+
+
+def test_my_orders_shows_those_under_way_then_the_finished_ones_twenty_a_page(
+    client, session, make_user
+):
+    from conciergerie.orders.views import PAST_PER_PAGE
+
+    me = make_user()
+    dropoff = factories.make_slot(session, capacity=100)
+    pickup = factories.make_slot(
+        session, starts_at=datetime(2026, 12, 2, 17, 0, tzinfo=UTC), capacity=100
+    )
+    current = factories.make_order(session, customer=me, dropoff=dropoff, pickup=pickup)
+    for _ in range(PAST_PER_PAGE + 3):
+        order = factories.make_order(session, customer=me, dropoff=dropoff, pickup=pickup)
+        order.status = OrderStatus.CANCELLED
+    session.flush()
+    sign_in(client, me)
+    first = client.get("/commandes/").get_data(as_text=True)
+    assert "En cours (1)" in first and f"Terminées ({PAST_PER_PAGE + 3})" in first
+    assert current.code in first and first.count('class="card"') == 1
+    assert first.count('<li><a href="/commandes/') == PAST_PER_PAGE
+    assert "Page 1 sur 2" in first and "?page=2" in first
+    second = client.get("/commandes/?page=2").get_data(as_text=True)
+    assert second.count('<li><a href="/commandes/') == 3 and "Page 2 sur 2" in second
+    # A page past the last (or not a number) shows the nearest one, never an error.
+    assert "Page 2 sur 2" in client.get("/commandes/?page=99").get_data(as_text=True)
+    assert "Page 1 sur 2" in client.get("/commandes/?page=abc").get_data(as_text=True)
