@@ -6,7 +6,7 @@ undone this way (orders.items marks them)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -33,7 +33,10 @@ def undo_item(session: Session, item: Item, *, actor: User, now: datetime) -> It
                 _("Seule la personne qui a enregistré cette étape peut l'annuler.")
             )
         raise items.UndoNotAllowed(
-            _("Trop tard pour annuler : c'était il y a plus de %(n)d minutes.", n=15)
+            _(
+                "Trop tard pour annuler : c'était il y a plus de %(n)d minutes.",
+                n=items.UNDO_WINDOW // timedelta(minutes=1),
+            )
         )
     step.undone_at = now
     item.events.append(
