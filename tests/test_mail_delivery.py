@@ -163,7 +163,7 @@ def test_a_sender_killed_after_sending_loses_nothing_and_resends_the_same_messag
 
     again = _sender(database_url, smtp.port)
     output, _ = again.communicate(timeout=120)
-    assert again.returncode == 0 and "1 envoyés" in output, output
+    assert again.returncode == 0 and "1 e-mail envoyé," in output, output
     first_copy, second_copy = smtp.accepted
     assert second_copy["Message-ID"] == first_copy["Message-ID"] == message_id  # the same mail
     assert second_copy["Subject"] == first_copy["Subject"] == "Commande prête"
