@@ -22,16 +22,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from conciergerie.catalogue.service import haversine_m
+from conciergerie.rounds.travel import (
+    DETOUR_FACTOR,
+    Place,
+    StraightLine,
+    TravelMatrix,
+    TravelSource,
+)
 
-# Streets are not straight lines: a street-grid estimate from the crow-flies distance.
-DETOUR_FACTOR = 1.3
 URGENCY_BUCKET = 30  # minutes
-
-
-@dataclass(frozen=True)
-class Place:
-    lat: float
-    lon: float
 
 
 @dataclass(frozen=True)
@@ -100,12 +99,14 @@ class Round:
 class Plan:
     rounds: list[Round]
     unmet: list[Unmet]
+    travel_source: str = ""  # which source gave the distances (`TravelMatrix.source`)
 
     @property
     def distance_m(self) -> float:
         return sum(r.distance_m for r in self.rounds)
 
 
+# The straight-line estimate between two places, for callers outside a plan (tests, the bench).
 @functools.lru_cache(maxsize=65536)  # a day visits the same few dozen places again and again
 def street_m(a: Place, b: Place) -> float:
     return haversine_m(a.lat, a.lon, b.lat, b.lon) * DETOUR_FACTOR
@@ -148,8 +149,10 @@ def plan_day(
     items: Iterable[Item],
     *,
     service_minutes: int = 5,
+    travel: TravelSource | None = None,
 ) -> Plan:
     by_id = {p.id: p for p in providers}
+    roads = (travel or StraightLine()).matrix([depot, *(p.place for p in providers)])
     unmet: list[Unmet] = []
     pending: dict[int, list[Item]] = defaultdict(list)
     max_capacity = max((v.capacity for v in volunteers if v.windows), default=0)
@@ -176,7 +179,9 @@ def plan_day(
     for start, end, volunteer in shifts:
         time = start
         while any(pending.values()):
-            draft = _build_round(depot, by_id, pending, volunteer, time, end, service_minutes)
+            draft = _build_round(
+                depot, by_id, pending, volunteer, time, end, service_minutes, roads
+            )
             if draft is not None:
                 rounds.append(draft)
                 time = draft.end
@@ -190,11 +195,16 @@ def plan_day(
     for provider_id, queue in pending.items():
         provider = by_id[provider_id]
         for item in queue:
-            unmet.append(Unmet(item.id, _why(item, provider, volunteers, depot, service_minutes)))
-    return Plan(rounds=rounds, unmet=sorted(unmet, key=lambda u: u.item_id))
+            why = _why(item, provider, volunteers, depot, service_minutes, roads)
+            unmet.append(Unmet(item.id, why))
+    return Plan(
+        rounds=rounds, unmet=sorted(unmet, key=lambda u: u.item_id), travel_source=roads.source
+    )
 
 
-def _why(item: Item, provider: ProviderInfo, volunteers, depot: Place, service: int) -> Reason:
+def _why(
+    item: Item, provider: ProviderInfo, volunteers, depot: Place, service: int, roads: TravelMatrix
+) -> Reason:
     """Why an item was left out: could a round of its own, in some availability, have moved it?"""
     open_in_a_window = False
     for volunteer in volunteers:
@@ -202,13 +212,13 @@ def _why(item: Item, provider: ProviderInfo, volunteers, depot: Place, service: 
             continue
         for start, end in volunteer.windows:
             leave = max(start, item.ready) if item.action is Action.DROP else start
-            there = leave + travel_minutes(depot, provider.place, volunteer.speed_kmh)
+            there = leave + roads.minutes(depot, provider.place, volunteer.speed_kmh)
             arrive = _opening_at(
                 provider, max(there, item.ready if item.action is Action.COLLECT else 0), service
             )
             if arrive is None:
                 continue
-            back = arrive + service + travel_minutes(provider.place, depot, volunteer.speed_kmh)
+            back = arrive + service + roads.minutes(provider.place, depot, volunteer.speed_kmh)
             if back > end:
                 continue
             open_in_a_window = True
@@ -219,7 +229,9 @@ def _why(item: Item, provider: ProviderInfo, volunteers, depot: Place, service: 
     return Reason.DEADLINE if open_in_a_window else Reason.PROVIDER_CLOSED
 
 
-def _build_round(depot, by_id, pending, volunteer, start, window_end, service) -> Round | None:
+def _build_round(
+    depot, by_id, pending, volunteer, start, window_end, service, roads: TravelMatrix
+) -> Round | None:
     draft = _Draft(
         volunteer=volunteer, window_end=window_end, start=start, position=depot, time=start
     )
@@ -228,11 +240,12 @@ def _build_round(depot, by_id, pending, volunteer, start, window_end, service) -
         for provider_id, queue in pending.items():
             if not queue:
                 continue
-            choice = _try_visit(draft, by_id[provider_id], queue, depot, service)
+            choice = _try_visit(draft, by_id[provider_id], queue, depot, service, roads)
             if choice is None:
                 continue
             urgency = min(i.due for i in choice[1] + choice[2]) // URGENCY_BUCKET
-            key = (urgency, street_m(draft.position, by_id[provider_id].place), provider_id)
+            near = roads.distance_m(draft.position, by_id[provider_id].place)
+            key = (urgency, near, provider_id)
             if best is None or key < best[0]:
                 best = (key, provider_id, choice)
         if best is None:
@@ -251,24 +264,29 @@ def _build_round(depot, by_id, pending, volunteer, start, window_end, service) -
         draft.position, draft.time = by_id[provider_id].place, visit.leave
     if not draft.visits:
         return None
-    end = draft.time + travel_minutes(draft.position, depot, volunteer.speed_kmh)
+    end = draft.time + roads.minutes(draft.position, depot, volunteer.speed_kmh)
     points = [depot, *draft.places, depot]
-    distance = sum(street_m(a, b) for a, b in zip(points, points[1:], strict=False))
+    distance = sum(roads.distance_m(a, b) for a, b in zip(points, points[1:], strict=False))
     return Round(volunteer.id, draft.start, end, draft.visits, distance)
 
 
 def _try_visit(
-    draft: _Draft, provider: ProviderInfo, queue: list[Item], depot: Place, service: int
+    draft: _Draft,
+    provider: ProviderInfo,
+    queue: list[Item],
+    depot: Place,
+    service: int,
+    roads: TravelMatrix,
 ):
     """The visit (and the items it takes) if it keeps every constraint of the round, else None."""
     speed = draft.volunteer.speed_kmh
     arrive = _opening_at(
-        provider, draft.time + travel_minutes(draft.position, provider.place, speed), service
+        provider, draft.time + roads.minutes(draft.position, provider.place, speed), service
     )
     if arrive is None:
         return None
     leave = arrive + service
-    back = leave + travel_minutes(provider.place, depot, speed)
+    back = leave + roads.minutes(provider.place, depot, speed)
     if back > draft.window_end or back > draft.back_by:
         return None
     # Drops were loaded at the desk: they add to every load so far; collects add from here on.

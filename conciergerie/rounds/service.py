@@ -49,6 +49,7 @@ from conciergerie.orders import notes, undo
 from conciergerie.orders import service as orders
 from conciergerie.orders.progress import follow_lines
 from conciergerie.rounds import planner
+from conciergerie.rounds.travel import StraightLine, TravelSource
 from conciergerie.slots.service import closure_days
 from conciergerie.timeutils import (
     add_working_days,
@@ -482,10 +483,11 @@ def plan_rounds(
     depot: planner.Place,
     now: datetime,
     margin_days: int = 1,
+    travel: TravelSource | None = None,
 ) -> PlanReport:
     """Plan (or plan again) the rounds of `day`, keeping the locked and started ones, and those
     under way by the clock. Nothing is planned to start before `now`. A past day is refused
-    (RoundError)."""
+    (RoundError). Distances come from `travel` (the straight-line estimate by default)."""
     if day < local_date(now):
         raise RoundError(_("Un jour passé ne se planifie plus."))
     day_plan = _lock_day(session, day)
@@ -504,6 +506,7 @@ def plan_rounds(
         _volunteer_infos(volunteers, kept, day, now),
         [c.item for c in candidates],
         service_minutes=SERVICE_MINUTES,
+        travel=travel,
     )
     _add_planned_rounds(session, day, plan.rounds, report)
     # Reported: what must move that day and will not; and, when no volunteer is free at all,
@@ -562,23 +565,29 @@ def depot_of(config) -> planner.Place:
     return planner.Place(config["DESK_LATITUDE"], config["DESK_LONGITUDE"])
 
 
-def retime(session: Session, round_: PickupRound, depot: planner.Place) -> None:
+def retime(
+    session: Session,
+    round_: PickupRound,
+    depot: planner.Place,
+    travel: TravelSource | None = None,
+) -> None:
     """Recompute a round's times and distance after a change by hand (order of stops kept)."""
     speed = transport_of(session, round_.volunteer).speed_kmh
     day = round_.day
+    roads = (travel or StraightLine()).matrix([depot, *(_place(s.provider) for s in round_.stops)])
     clock, position, distance = minutes(round_.starts_at, day), depot, 0.0
     for index, stop in enumerate(round_.stops):
         stop.position = index
         place = _place(stop.provider)
-        arrive = clock + planner.travel_minutes(position, place, speed)
+        arrive = clock + roads.minutes(position, place, speed)
         opening = provider_opening(stop.provider, day)
         opens = next((o for o, c in opening if arrive < c), None)
         arrive = max(arrive, opens) if opens is not None else arrive
         stop.arrive_at, stop.leave_at = _clock(day, arrive), _clock(day, arrive + SERVICE_MINUTES)
-        distance += planner.street_m(position, place)
+        distance += roads.distance_m(position, place)
         clock, position = arrive + SERVICE_MINUTES, place
-    distance += planner.street_m(position, depot)
-    clock += planner.travel_minutes(position, depot, speed)
+    distance += roads.distance_m(position, depot)
+    clock += roads.minutes(position, depot, speed)
     round_.ends_at = _clock(day, clock)
     round_.distance_m = round(distance)
 
