@@ -49,6 +49,7 @@ from conciergerie.rounds.forms import (
     TransportForm,
 )
 from conciergerie.rounds.jobs import plan_and_tell
+from conciergerie.rounds.travel import source_from_config
 from conciergerie.timeutils import local, local_date
 
 bp = Blueprint("rounds", __name__, url_prefix="/tournees")
@@ -432,7 +433,7 @@ def move_stop(stop_id: int):
     if target is None:
         abort(409, description=_("Cette tournée n'existe plus : rechargez la page."))
     on_refusal(lambda: _plan_page(day))
-    service.move_stop(db.session, stop, target, _depot())
+    service.move_stop(db.session, stop, target, _depot(), source_from_config(current_app.config))
     flash(_("Étape déplacée ; les deux tournées sont verrouillées."), "success")
     return redirect(url_for("rounds.plan", day=day.isoformat()))
 
@@ -457,6 +458,7 @@ def assign(round_id: int):
         actor=_me(),
         now=utcnow(),
         confirmed=form.confirmed,
+        travel=source_from_config(current_app.config),
     )
     name = round_.volunteer.full_name
     flash(
