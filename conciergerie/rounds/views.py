@@ -67,6 +67,16 @@ def line_stage(line):
     return progress.line_stage(line)
 
 
+@bp.app_template_filter("round_map")
+def round_map(round_: PickupRound) -> dict[str, list]:
+    """What the round's map draws (static/js/round-map.js): the desk, then its stops in order."""
+    config = current_app.config
+    return {
+        "desk": [config["DESK_LATITUDE"], config["DESK_LONGITUDE"]],
+        "stops": [[s.provider.latitude, s.provider.longitude] for s in round_.stops],
+    }
+
+
 @bp.app_template_filter("unmet_reason")
 def unmet_reason(reason: str) -> str:
     return service.reason_label(reason)
