@@ -154,7 +154,7 @@ class Config:
     # The national address API (Base Adresse Nationale), e.g. https://api-adresse.data.gouv.fr:
     # a provider's address is located when the concierge saves it. Empty: positions are typed.
     GEOCODER_URL = os.environ.get("GEOCODER_URL", "")
-    GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "3"))
+    GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "2"))
     # Map tiles under the rounds' maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, with
     # their attribution. Empty: the numbered stops on a plain background (no request elsewhere).
     MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "")
