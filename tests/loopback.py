@@ -27,8 +27,9 @@ class FakeServer:
     asked: list[Asked] = field(default_factory=list)
 
 
-# What the fake answers to a request: (status, body); a dict or list body is sent as JSON.
-Answer = Callable[[Asked], tuple[int, object]]
+# What the fake answers to a request: (status, body) or (status, body, content type); a dict or
+# list body is sent as JSON.
+Answer = Callable[[Asked], tuple]
 
 
 @contextmanager
@@ -41,10 +42,10 @@ def fake_server(answer: Answer) -> Iterator[FakeServer]:
             length = int(self.headers.get("Content-Length") or 0)
             asked = Asked(self.command, self.path, self.rfile.read(length))
             fake.asked.append(asked)
-            status, body = answer(asked)
+            status, body, *kind = answer(asked)
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", kind[0] if kind else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

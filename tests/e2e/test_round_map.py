@@ -4,12 +4,16 @@ configured: the numbered stops and the way still show on a plain background; axe
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import _LIVE, shot, sign_in
 from tests.e2e.test_accessibility import audit
+from tests.loopback import fake_server
 
 pytestmark = pytest.mark.real_clock
 
@@ -80,3 +84,36 @@ def test_the_round_shows_on_a_map_without_tiles(new_page, live_server, who, name
     checked = new_page(viewport=viewport, bypass_csp=True)
     sign_in(checked, email)
     assert audit(checked, url, live_server) == []
+
+
+def a_tile() -> bytes:
+    """A plain 256 px tile, as a tile server sends one."""
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (256, 256), (205, 225, 210)).save(picture, "PNG")
+    return picture.getvalue()
+
+
+def test_tiles_come_from_the_configured_server_under_the_csp(new_page):
+    """With MAP_TILES_URL set (a fake tile server on loopback), the map asks it for tiles, the
+    CSP lets them in, and their credit shows under the map."""
+    day = a_round_day_of_the_volunteer()
+    tile = a_tile()
+    config = _LIVE["app"].config
+    with fake_server(lambda asked: (200, tile, "image/png")) as tiles:
+        config["MAP_TILES_URL"] = f"{tiles.url}/{{z}}/{{x}}/{{y}}.png"
+        try:
+            page = new_page(viewport={"width": 390, "height": 844})
+            refused = []
+            page.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
+            sign_in(page, VOLUNTEER)
+            page.goto(f"/tournees/?day={day}")
+            drawn = page.locator(".round-map.is-drawn").first
+            expect(drawn.locator("img.leaflet-tile-loaded").first).to_be_visible()
+            expect(page.locator(".map-credit").first).to_contain_text("OpenStreetMap")
+            shot(page, "round-map-tiles-390")
+        finally:
+            config["MAP_TILES_URL"] = ""
+    assert refused == []
+    assert tiles.asked and all(re.fullmatch(r"/\d+/\d+/\d+\.png", a.path) for a in tiles.asked)
