@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
