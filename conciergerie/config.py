@@ -144,6 +144,23 @@ class Config:
     DESK_ADDRESS = "75 rue Gambetta, 59000 Lille"
     DESK_LATITUDE = 50.62735
     DESK_LONGITUDE = 3.05295
+    # Street distances of the rounds (rounds/travel.py): "straight" (the crow-flies line × 1.3,
+    # no server), "osrm" or "valhalla" (a routing server at TRAVEL_URL, with the profile or
+    # costing TRAVEL_PROFILE); a server that fails answers with the straight line, said so.
+    TRAVEL_SOURCE = os.environ.get("TRAVEL_SOURCE", "straight")
+    TRAVEL_URL = os.environ.get("TRAVEL_URL", "")
+    TRAVEL_PROFILE = os.environ.get("TRAVEL_PROFILE", "")
+    TRAVEL_TIMEOUT = float(os.environ.get("TRAVEL_TIMEOUT", "3"))
+    # The national address API (Base Adresse Nationale), e.g. https://api-adresse.data.gouv.fr:
+    # a provider's address is located when the concierge saves it. Empty: positions are typed.
+    GEOCODER_URL = os.environ.get("GEOCODER_URL", "")
+    GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "2"))
+    # Map tiles under the rounds' maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, with
+    # their attribution. Empty: the numbered stops on a plain background (no request elsewhere).
+    MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "")
+    MAP_TILES_ATTRIBUTION = os.environ.get(
+        "MAP_TILES_ATTRIBUTION", "© les contributeurs d'OpenStreetMap"
+    )
     # How to reach the desk, in the footer of every page and every mail. The demo number is in
     # a range ARCEP keeps for fiction (03 53 01 xx xx): it rings nobody.
     DESK_EMAIL = os.environ.get("DESK_EMAIL", "bonjour@etvoila-gambetta.fr")
@@ -194,6 +211,11 @@ class TestingConfig(Config):
     # pages read the version in that transaction (tests/catalogue/test_versions.py tests NOTIFY).
     CATALOGUE_VERSION_LISTEN = False
     LOG_FORMAT = ""  # pytest's caplog collects the lines
+    # No routing server, geocoder nor tile server from the environment: tests start fakes.
+    TRAVEL_SOURCE = "straight"
+    TRAVEL_URL = ""
+    GEOCODER_URL = ""
+    MAP_TILES_URL = ""
 
 
 class ProductionConfig(Config):

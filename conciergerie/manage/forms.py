@@ -116,15 +116,24 @@ class ProviderForm(FlaskForm):
     ess_status = _text(_l("Statut (économie sociale et solidaire)"), 160)
     local_story = _text(_l("Pourquoi c'est local"), 5_000, area=True)
     address = _text(_l("Adresse"), 255)
+    # Optional here: the address API may find them (manage.service.place_provider says when
+    # they are needed).
     latitude = FrenchDecimalField(
         _l("Latitude"),
         places=6,
-        validators=[InputRequired(REQUIRED), NumberRange(min=-90, max=90)],
+        validators=[Optional(), NumberRange(min=-90, max=90)],
     )
     longitude = FrenchDecimalField(
         _l("Longitude"),
         places=6,
-        validators=[InputRequired(REQUIRED), NumberRange(min=-180, max=180)],
+        validators=[Optional(), NumberRange(min=-180, max=180)],
+    )
+    position_by_hand = BooleanField(
+        _l("Position saisie à la main"),
+        description=_l(
+            "Cochée, la latitude et la longitude saisies sont gardées telles quelles ; sinon, "
+            "quand l'adresse change, la position est cherchée dans la Base Adresse Nationale."
+        ),
     )
     commission_rate = FrenchDecimalField(
         _l("Commission du comptoir (%)"),
@@ -142,8 +151,8 @@ class ProviderForm(FlaskForm):
         rate = self.commission_rate.data
         return {
             **{name: getattr(self, name).data for name in PROVIDER_FIELDS},
-            "latitude": float(self.latitude.data),
-            "longitude": float(self.longitude.data),
+            "latitude": None if self.latitude.data is None else float(self.latitude.data),
+            "longitude": None if self.longitude.data is None else float(self.longitude.data),
             "commission_rate_bp": None if rate is None else int(rate * 100),
         }
 

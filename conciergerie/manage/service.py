@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from conciergerie.accounts import employees
 from conciergerie.errors import DomainError
 from conciergerie.i18n import day_date
 from conciergerie.invoices import service as invoices
+from conciergerie.manage.geocoding import AddressApi, Found
 from conciergerie.models import (
     AuditEntry,
     CompanySubscription,
@@ -258,6 +260,46 @@ def hours_text(provider: Provider) -> dict[int, str]:
 
 def _hours_summary(week: dict[int, str]) -> str:
     return " | ".join(f"{day}: {text}" for day, text in sorted(week.items()) if text)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How a provider's position was set: `asked` whether the address API was asked, `found`
+    its answer (None: not found, the typed position kept)."""
+
+    asked: bool = False
+    found: Found | None = None
+
+
+def place_provider(
+    values: dict[str, object],
+    *,
+    previous_address: str | None,
+    geocoder: AddressApi | None,
+    by_hand: bool,
+) -> Placement:
+    """Set `values`' latitude and longitude (the provider's columns, from the form): when the
+    address is new or changed and the position is not marked as typed by hand, the address
+    API's position replaces the typed one; when the API is off or does not find the address,
+    the typed position stays. Raises ManageError on the latitude when there is none at all."""
+    typed = values.get("latitude") is not None and values.get("longitude") is not None
+    changed = (
+        " ".join(str(values["address"]).split()).casefold()
+        != " ".join((previous_address or "").split()).casefold()
+    )
+    placement = Placement()
+    if geocoder is not None and not by_hand and (changed or not typed):
+        placement = Placement(True, geocoder.locate(str(values["address"])))
+    if placement.found is not None:
+        values["latitude"], values["longitude"] = placement.found.lat, placement.found.lon
+    elif not typed:
+        raise ManageError(
+            _("Adresse non trouvée : saisissez la latitude et la longitude.")
+            if placement.asked
+            else _("Saisissez la latitude et la longitude."),
+            field="latitude",
+        )
+    return placement
 
 
 def save_provider(

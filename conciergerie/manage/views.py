@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -28,6 +29,7 @@ from conciergerie.i18n import calendar_day
 from conciergerie.mail import can_mail, external_url
 from conciergerie.manage import forms, service, users
 from conciergerie.manage import log as change_log
+from conciergerie.manage.geocoding import geocoder_from_config
 from conciergerie.models import (
     Category,
     MemberCompany,
@@ -110,11 +112,35 @@ def _provider_page(provider: Provider):
     if not form.validate_on_submit():
         return page(), _form_status(form)
     on_refusal(page, form, default_field="name")
+    values = form.values()
+    placement = service.place_provider(
+        values,
+        previous_address=provider.address,
+        geocoder=geocoder_from_config(current_app.config),
+        by_hand=form.position_by_hand.data,
+    )
     service.save_provider(
-        db.session, provider, values=form.values(), hours=form.hours(), actor=_actor(), now=utcnow()
+        db.session, provider, values=values, hours=form.hours(), actor=_actor(), now=utcnow()
     )
     flash(_("« %(name)s » est enregistré.", name=provider.name), "success")
+    _say_placement(placement)
     return redirect(url_for("manage.edit_provider", provider_id=provider.id))
+
+
+def _say_placement(placement: service.Placement) -> None:
+    """What the address API answered, when it was asked."""
+    found = placement.found
+    if found is not None:
+        flash(
+            _(
+                "Position trouvée : %(label)s (score %(score)s).",
+                label=found.label,
+                score=format_decimal(round(found.score, 2)),
+            ),
+            "success",
+        )
+    elif placement.asked:
+        flash(_("Adresse non trouvée : position saisie conservée."), "info")
 
 
 # Offers ----------------------------------------------------------------------------------------
