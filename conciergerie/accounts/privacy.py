@@ -117,6 +117,7 @@ def _account_data(user: User) -> dict:
         "pending_email": user.pending_email,
         "full_name": user.full_name,
         "phone": user.phone,
+        "texts_opt_in": user.texts_opt_in,
         "role": user.role.value,
         "member_company": user.member_company.name if user.member_company else None,
         "member_company_verified_at": _iso(user.company_verified_at),
@@ -299,6 +300,7 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     user.pending_email = None
     user.full_name = ANONYMOUS_NAME
     user.phone = None
+    user.texts_opt_in = False
     user.password_hash = "!"  # matches no password
     user.solidarity_rate = False
     user.is_active_account = False
