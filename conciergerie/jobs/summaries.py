@@ -76,7 +76,7 @@ def mails(f: Figures) -> str:
             ngettext("%(num)d abandonné", "%(num)d abandonnés", _count(f, "texts_given_up")),
         )
     )
-    return f"{said} ; {texts}"
+    return _("%(mails)s ; %(texts)s", mails=said, texts=texts)
 
 
 def anonymised(f: Figures) -> str:

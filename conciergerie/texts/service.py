@@ -202,7 +202,8 @@ def opt_out(session: Session, number: str, *, now: datetime) -> bool:
 def handle_reply(session: Session, sender: str, reply: str, *, now: datetime) -> bool:
     """A text received from `sender`: a STOP opts the number out. Returns whether it did
     (other replies are ignored: the desk's number is on every mail)."""
-    number = e164(sender)
+    # Providers write the sender internationally, with or without its "+" (33612345678).
+    number = e164(sender) or (e164(f"+{sender}") if sender.isdigit() else None)
     if number is None or not is_stop(reply):
         return False
     opt_out(session, number, now=now)
