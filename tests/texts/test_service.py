@@ -79,13 +79,16 @@ def test_bodies_keep_to_the_gsm_alphabet_and_two_sms():
 
 
 @pytest.mark.parametrize(
-    "reply", ["STOP", "stop", "Stop", " Stop. ", "STOP SMS", "Stop sms", "ARRET", "Arrêt !", "arrêter"]
+    "reply",
+    ["STOP", "stop", "Stop", " Stop. ", "STOP SMS", "Stop sms", "ARRET", "Arrêt !", "arrêter"],
 )
 def test_stop_in_its_ways_of_being_written(reply):
     assert texts.is_stop(reply)
 
 
-@pytest.mark.parametrize("reply", ["", "Merci !", "Stopper le ressemelage ?", "Je ne peux pas stop"])
+@pytest.mark.parametrize(
+    "reply", ["", "Merci !", "Stopper le ressemelage ?", "Je ne peux pas stop"]
+)
 def test_other_replies_are_no_stop(reply):
     assert not texts.is_stop(reply)
 
@@ -93,9 +96,7 @@ def test_other_replies_are_no_stop(reply):
 # Who is texted --------------------------------------------------------------------------------
 
 
-def test_a_walk_in_who_left_only_a_phone_is_texted_and_never_mailed(
-    session, concierge, outbox
-):
+def test_a_walk_in_who_left_only_a_phone_is_texted_and_never_mailed(session, concierge, outbox):
     order = factories.make_order(session, customer=walk_in(session))
     back_at_desk(session, order, concierge)
     commit(session)
