@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,7 +20,7 @@ WEBHOOK_SECRET = "sms-webhook-secret-for-tests"
 @dataclass
 class Received:
     path: str
-    headers: dict[str, str]
+    headers: Message  # case-insensitive, as HTTP names are
     json: dict
 
 
@@ -41,7 +42,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         gateway = self.server.gateway
-        gateway.requests.append(Received(self.path, dict(self.headers.items()), body))
+        gateway.requests.append(Received(self.path, self.headers, body))
         if gateway.failures:
             status = gateway.failures.pop(0)
             answer = {"code": "failure", "message": f"fake failure {status}"}
