@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from conciergerie.database import commit
 from conciergerie.desk import service as desk
 from conciergerie.mail import held_back
-from conciergerie.models import OrderStatus, OutboxText, Role, TextOptOut
+from conciergerie.models import OrderStatus, OutboxText, Role, TextOptOut, User
 from conciergerie.orders import service as orders
 from conciergerie.orders.jobs import send_reminders
 from conciergerie.texts import service as texts
@@ -203,3 +203,12 @@ def test_asking_again_on_mon_compte_lifts_a_stop(session):
     assert customer.texts_opt_in and not texts.is_opted_out(session, "+33612345678")
     assert not texts.set_texts_opt_in(session, customer, False)
     assert texts.number_to_text(customer) is None
+
+
+def test_the_demo_has_customers_who_get_texts_and_a_number_that_said_stop(session):
+    from conciergerie.demo.service import load_demo_data
+
+    load_demo_data(session, now=NOW, lived_in=False)
+    martine = session.scalar(sa.select(User).where(User.email == "martine.delcroix@example.org"))
+    assert texts.number_to_text(martine) == "+33671324518"
+    assert texts.is_opted_out(session, "+33647185209")
