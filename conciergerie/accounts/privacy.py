@@ -38,6 +38,7 @@ from conciergerie.models import (
     VolunteerAvailability,
     VolunteerProfile,
 )
+from conciergerie.texts import service as texts
 
 ANONYMOUS_NAME = "Compte supprimé"
 ERASED_TEXT = "(effacé)"
@@ -296,6 +297,7 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     # Mails still waiting to be sent to them are about them.
     addresses = [user.email, *([user.pending_email] if user.pending_email else [])]
     session.execute(sa.delete(OutboxMail).where(OutboxMail.recipient.in_(addresses)))
+    texts.forget_number(session, user.phone)
     user.email = f"anonyme-{user.id}@supprime.invalid"
     user.pending_email = None
     user.full_name = ANONYMOUS_NAME

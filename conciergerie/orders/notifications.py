@@ -1,5 +1,5 @@
-"""Mails about orders: confirmation, the day-before reminder, ready to collect; the last two
-also as texts to those who get texts (conciergerie.texts)."""
+"""Mails about orders: confirmation, the day-before reminder, ready to collect (and not ready
+after all); those three also as texts to those who get texts (conciergerie.texts)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def send_not_ready_after_all(order: Order) -> None:
         _l("Commande %(code)s : pas encore prête, finalement", code=order.code),
         **_context(order),
     )
+    texts.text_not_ready_after_all(order)
 
 
 def send_uncollected(order: Order) -> None:

@@ -172,6 +172,25 @@ def text_reminder(order: Order, *, which: str) -> OutboxText | None:
     return text_user(order.customer, lambda: _reminder_words(order, which))
 
 
+def text_not_ready_after_all(order: Order) -> OutboxText | None:
+    """A wrong "ready" undone: whoever was texted that it was ready is told it is not."""
+    return text_user(
+        order.customer,
+        lambda: _(
+            "Et voilà Gambetta : la commande %(code)s n'est finalement pas encore prête, "
+            "veuillez nous excuser. Nous vous prévenons dès qu'elle l'est.",
+            code=order.code,
+        ),
+    )
+
+
+def forget_number(session: Session, phone: str | None) -> None:
+    """Delete the texts to `phone` (an account erased): they hold words about its owner."""
+    number = e164(phone)
+    if number is not None:
+        session.execute(sa.delete(OutboxText).where(OutboxText.recipient == number))
+
+
 # Opting in and out --------------------------------------------------------------------------
 
 

@@ -212,3 +212,27 @@ def test_the_demo_has_customers_who_get_texts_and_a_number_that_said_stop(sessio
     martine = session.scalar(sa.select(User).where(User.email == "martine.delcroix@example.org"))
     assert texts.number_to_text(martine) == "+33671324518"
     assert texts.is_opted_out(session, "+33647185209")
+
+
+def test_a_wrong_ready_undone_is_corrected_by_text_too(session, concierge, outbox):
+    from conciergerie.orders import undo
+
+    order = factories.make_order(session, customer=walk_in(session))
+    back_at_desk(session, order, concierge)
+    undo.undo_item(session, order.lines[0].items[0], actor=concierge, now=NOW)
+    commit(session)
+    assert outbox == []
+    ready, correction = outbox_texts(session)
+    assert correction.body.startswith(
+        f"Et voilà Gambetta : la commande {order.code} n'est finalement pas encore prete"
+    )
+
+
+def test_an_erased_account_leaves_no_text_behind(session):
+    from conciergerie.accounts.privacy import anonymise
+
+    customer = factories.make_user(session, phone="06 12 34 56 78", texts_opt_in=True)
+    texts.text_ready(factories.make_order(session, customer=customer))
+    assert len(outbox_texts(session)) == 1
+    anonymise(session, customer, now=NOW)
+    assert outbox_texts(session) == [] and not customer.texts_opt_in
