@@ -31,7 +31,14 @@ from sqlalchemy.orm import Session, object_session
 from conciergerie.database import begin_writing, commit, real_session
 from conciergerie.extensions import db
 from conciergerie.i18n import babel_locale, slot_when
-from conciergerie.mail import GIVE_UP_AFTER, Delivery, can_mail, holding_back, retry_delay
+from conciergerie.mail import (
+    GIVE_UP_AFTER,
+    Delivery,
+    OutboxState,
+    can_mail,
+    holding_back,
+    retry_delay,
+)
 from conciergerie.models import Order, OutboxText, TextOptOut, User, utcnow
 from conciergerie.texts.gateway import Gateway, GatewayDown, GatewayError
 
@@ -323,3 +330,28 @@ def figures(mails: Delivery, texts: Delivery) -> dict[str, int]:
     if texts:
         said.update({f"texts_{name}": n for name, n in texts.figures().items()})
     return said
+
+
+def texts_state(session: Session) -> OutboxState:
+    """How many texts wait, since when, and the last failure among them (the jobs page)."""
+    waiting = OutboxText.sent_at.is_(None)
+    count, oldest, failing = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.min(OutboxText.created_at),
+            sa.func.count().filter(OutboxText.attempts > 0),
+        ).where(waiting)
+    ).one()
+    last = session.execute(
+        sa.select(OutboxText.last_error, OutboxText.failed_at)
+        .where(waiting, OutboxText.failed_at.is_not(None))
+        .order_by(OutboxText.failed_at.desc(), OutboxText.id.desc())
+        .limit(1)
+    ).first()
+    return OutboxState(
+        waiting=count,
+        oldest=oldest,
+        failing=failing,
+        last_error=last.last_error if last else "",
+        failed_at=last.failed_at if last else None,
+    )

@@ -132,3 +132,20 @@ def test_the_mails_job_sends_the_texts_too(app, session, fake_gateway):
         "0 e-mails envoyés, 0 en échec, 0 abandonnés ; 1 SMS envoyé, 0 en échec, 0 abandonnés"
     )
     assert job.sweep(session, NOW) is None  # nothing more: no line in the history
+
+
+def test_the_jobs_page_shows_the_texts_waiting_and_the_last_error(
+    client, session, login_as, fake_gateway
+):
+    from conciergerie.models import Role
+
+    login_as(Role.CONCIERGE)
+    assert "Aucun SMS en attente" in client.get("/comptoir/taches/").get_data(as_text=True)
+    write(session), write(session, "+33698765432")
+    fake_gateway.fail(1, status=400)
+    send(session, current_gateway())  # one refused, one sent
+    write(session, "+33781234567")
+    session.flush()
+    html = client.get("/comptoir/taches/").get_data(as_text=True)
+    assert "2 SMS en attente" in html and "1 en échec, réessayé plus tard." in html
+    assert "TextRefused: HTTP 400" in html
