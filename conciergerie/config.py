@@ -238,6 +238,9 @@ class ProductionConfig(Config):
             raise RuntimeError("MAIL_SERVER must be set in production (reset links are mailed).")
         if cls.SMS_GATEWAY_URL and not cls.SMS_GATEWAY_TOKEN:
             raise RuntimeError("SMS_GATEWAY_TOKEN must be set with SMS_GATEWAY_URL.")
+        if cls.SMS_GATEWAY_URL and not cls.SMS_WEBHOOK_SECRET:
+            # Every text says "STOP pour ne plus recevoir de SMS": the STOP must get through.
+            raise RuntimeError("SMS_WEBHOOK_SECRET must be set with SMS_GATEWAY_URL (STOP).")
         if cls.RATELIMIT_STORAGE_URI.startswith("memory://") and cls.WEB_CONCURRENCY > 1:
             # Each worker would count apart: N workers would allow N times the attempts.
             raise RuntimeError(
