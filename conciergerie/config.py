@@ -66,6 +66,15 @@ class Config:
     # Seconds before a silent mail server is given up (the mail is kept and sent again later).
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
 
+    # Texts (SMS, conciergerie.texts): Brevo's transactional SMS API when SMS_GATEWAY_URL is
+    # set (https://api.brevo.com/v3/transactionalSMS/send), else written to the log.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN")  # the provider's API key
+    SMS_SENDER = os.environ.get("SMS_SENDER", "EtVoila")  # at most 11 letters and digits
+    SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+    # Signs the replies posted to /sms/entrant (HMAC-SHA256 of the body); unset: all refused.
+    SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET")
+
     # Uploaded files (event pictures); None: the instance folder's "uploads". Shared storage
     # when several web servers run.
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT")
@@ -204,6 +213,10 @@ class TestingConfig(Config):
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
+    # Texts go to the log unless a test points them at its fake gateway.
+    SMS_GATEWAY_URL = None
+    SMS_GATEWAY_TOKEN = None
+    SMS_WEBHOOK_SECRET = None
     SECRET_KEY = "testing-secret-key"
     MAIL_BACKEND = "locmem"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
@@ -245,6 +258,11 @@ class ProductionConfig(Config):
             raise RuntimeError("PUBLIC_URL must be the site's https:// address in production.")
         if cls.MAIL_BACKEND != "smtp":
             raise RuntimeError("MAIL_SERVER must be set in production (reset links are mailed).")
+        if cls.SMS_GATEWAY_URL and not cls.SMS_GATEWAY_TOKEN:
+            raise RuntimeError("SMS_GATEWAY_TOKEN must be set with SMS_GATEWAY_URL.")
+        if cls.SMS_GATEWAY_URL and not cls.SMS_WEBHOOK_SECRET:
+            # Every text says "STOP pour ne plus recevoir de SMS": the STOP must get through.
+            raise RuntimeError("SMS_WEBHOOK_SECRET must be set with SMS_GATEWAY_URL (STOP).")
         if cls.RATELIMIT_STORAGE_URI.startswith("memory://") and cls.WEB_CONCURRENCY > 1:
             # Each worker would count apart: N workers would allow N times the attempts.
             raise RuntimeError(

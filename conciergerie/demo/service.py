@@ -35,6 +35,7 @@ from conciergerie.models import (
     Provider,
     ProviderOpeningRange,
     Role,
+    TextOptOut,
     TransportMode,
     VolunteerAvailability,
     VolunteerProfile,
@@ -76,6 +77,7 @@ def load_demo_data(
     opened = at_local(history.history_start(now) - timedelta(days=7), time(9, 0))
     _load_accounts(session, created, now=min(opened, now))
     session.flush()
+    _load_texts(session, created, now=min(opened, now))
     _load_provider_hours(session, created)
     _load_volunteers(session, created)
     session.flush()
@@ -205,6 +207,19 @@ def _load_accounts(session: Session, created: Counter[str], *, now: datetime) ->
         )
         user.solidarity_rate = email in data.SOLIDARITY_RATE
         created["comptes"] += 1
+
+
+def _load_texts(session: Session, created: Counter[str], *, now: datetime) -> None:
+    """Texts asked for on "Mon compte" by some customers; a walk-in's number that said STOP."""
+    for email, phone in data.TEXTS_OPT_IN.items():
+        user = find_user_by_email(session, email)
+        if user is not None and not user.texts_opt_in:
+            user.phone, user.texts_opt_in = user.phone or phone, True
+            created["SMS demandés"] += 1
+    for number in data.TEXTS_STOPPED:
+        if session.get(TextOptOut, number) is None:
+            session.add(TextOptOut(phone=number, created_at=now))
+            created["numéros STOP"] += 1
 
 
 def _load_provider_hours(session: Session, created: Counter[str]) -> None:

@@ -1,4 +1,5 @@
-"""Mails about orders: confirmation, the day-before reminder, ready to collect."""
+"""Mails about orders: confirmation, the day-before reminder, ready to collect (and not ready
+after all); those three also as texts to those who get texts (conciergerie.texts)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from conciergerie.mail import external_url, send_templated
 from conciergerie.models import Order
 from conciergerie.orders.progress import awaited_since
+from conciergerie.texts import service as texts
 
 
 def _context(order: Order) -> dict[str, object]:
@@ -35,6 +37,7 @@ def send_reminder(order: Order, *, which: str) -> None:
         slot=order.dropoff_slot if which == "dropoff" else order.pickup_slot,
         **_context(order),
     )
+    texts.text_reminder(order, which=which)
 
 
 def send_ready(order: Order) -> None:
@@ -44,6 +47,7 @@ def send_ready(order: Order) -> None:
         _l("Commande %(code)s prête à retirer", code=order.code),
         **_context(order),
     )
+    texts.text_ready(order)
 
 
 def send_not_ready_after_all(order: Order) -> None:
@@ -54,6 +58,7 @@ def send_not_ready_after_all(order: Order) -> None:
         _l("Commande %(code)s : pas encore prête, finalement", code=order.code),
         **_context(order),
     )
+    texts.text_not_ready_after_all(order)
 
 
 def send_uncollected(order: Order) -> None:
