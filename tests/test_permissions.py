@@ -118,6 +118,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("orders.detail", "GET"): "lonnno",
     ("orders.ics", "GET"): "lonnno",
     ("orders.cancel", "POST"): "lonnno",
+    # Moving a slot: the customer (until the deadline) and the concierge; others see no order.
+    ("orders.move_slots", "GET"): "lonnno",
+    ("orders.move_slots", "POST"): "lonnno",
+    ("desk.move_slots", "GET"): "lddddo",
+    ("desk.move_slots", "POST"): "lddddo",
     # Only the customer answers a quote or pays its balance; the concierge sees but may not.
     ("orders.accept_quote", "POST"): "lonnnd",
     ("orders.decline_quote", "POST"): "lonnnd",
@@ -209,6 +214,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("api.create_order", "POST"): "looddd",
     ("api.get_order", "GET"): "lonnno",
     ("api.cancel_order", "POST"): "lonnno",
+    # Staff other than the concierge: 403 before any order; another customer's order: 404.
+    ("api.move_order_slots", "POST"): "londdo",
     ("api.answer_quote", "POST"): "lonnnd",
     ("api.list_rounds", "GET"): "lddodo",
     ("api.mark_round_item", "POST"): "lddodo",
