@@ -199,6 +199,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("portal.statements", "GET"): "ldddod",  # the staff's own provider's months only
     ("portal.statement", "GET"): "ldddod",
     ("portal.payout", "GET"): "ldddod",  # another provider's staff: 404 (tests/payouts)
+    # The staff's own provider's offers and hours (another provider's offer: 404, tests/portal).
+    ("portal.offers", "GET"): "ldddod",
+    ("portal.edit_offer", "POST"): "ldddod",  # an empty form: the price is asked for
+    ("portal.edit_hours", "POST"): "ldddod",  # an empty form: every day closed
+    # The providers' own changes, and reverting one (the provider's price change in the URLs).
+    ("manage.provider_changes_page", "GET"): "lddddo",
+    ("manage.revert_provider_change", "POST"): "lddddo",
     ("volunteers.hours_page", "GET"): "lddodo",
     ("volunteers.hours_csv", "GET"): "lddodo",
     ("volunteers.availability", "GET"): "lddddo",
@@ -306,6 +313,15 @@ def world(session):
     )
     session.add(payout)
     session.flush()
+    from conciergerie.portal import offers as own_offers
+
+    provider_change = own_offers.edit_offer(
+        session,
+        order.lines[0].offer,
+        values={"price_cents": 1_200},
+        actor=people["provider"],
+        now=NOW,
+    )
     from conciergerie.models import VolunteerAvailability
 
     volunteer_range = (
@@ -335,6 +351,7 @@ def world(session):
         "payout_id": payout.id,
         "mois": "2026-11",
         "document_id": order.documents[0].id,
+        "entry_id": provider_change.id,
     }
     return people, values
 
