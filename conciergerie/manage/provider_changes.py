@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from conciergerie.manage import log as change_log
 from conciergerie.manage import service as manage
 from conciergerie.models import AuditEntry, Offer, Provider, Role, User
-from conciergerie.portal.offers import OFFER_FIELDS, PROVIDER_CHANGE
+from conciergerie.portal.offers import OFFER_FIELDS, PROVIDER_CHANGE, notify_reverted
 
 REVERT = "revert"
 
@@ -95,7 +95,8 @@ def recent_count(session: Session, *, now: datetime, days: int = 7) -> int:
 
 
 def revert(session: Session, entry: AuditEntry, *, actor: User, now: datetime) -> AuditEntry:
-    """Put back the values a provider's change replaced, logged as a revert of `entry`.
+    """Put back the values a provider's change replaced, logged as a revert of `entry`; the
+    provider's staff are mailed.
 
     Raises ManageError (not a provider's change, not the concierge) and ManageConflict (409:
     reverted already, or changed again since)."""
@@ -126,6 +127,9 @@ def revert(session: Session, entry: AuditEntry, *, actor: User, now: datetime) -
             session, target, values=_offer_values(before), actor=actor, now=now,
             action=REVERT, extra=reverts,
         )  # fmt: skip
+    notify_reverted(
+        session, entry, provider=target if isinstance(target, Provider) else target.provider
+    )
     return saved
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, time
 
+import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -111,4 +112,26 @@ def notify_concierges(session: Session, entry: AuditEntry, *, provider: Provider
             provider=provider.name,
             line=line,
             changes_url=external_url("manage.provider_changes_page"),
+        )
+
+
+def notify_reverted(session: Session, change: AuditEntry, *, provider: Provider) -> None:
+    """Mail the provider's staff that the concierge put back what their `change` replaced
+    (written to the outbox with the revert), with the values in force again."""
+    staff = session.scalars(
+        sa.select(User).where(
+            User.provider_id == provider.id,
+            User.role == Role.PROVIDER,
+            User.is_active_account.is_(True),
+        )
+    )
+    for person in staff:
+        with force_locale(babel_locale(person.locale)):
+            [line] = change_log.lines(session, [change])
+        send_templated(
+            person,
+            "provider_change_reverted",
+            _l("La conciergerie a annulé votre modification de « %(label)s »", label=change.label),
+            line=line,
+            offers_url=external_url("portal.offers"),
         )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from conciergerie.models import DeskSlot, OrderStatus, OutboxMail, Role
+from conciergerie.models import DeskSlot, OrderStatus, OutboxMail, PaymentMethod, Role
 from conciergerie.orders import calendar, moves
 from conciergerie.orders import service as orders
 from conciergerie.orders.service import OrderError, OrderNotAllowed, SlotUnavailable, TooLate
@@ -188,3 +188,28 @@ def test_the_slots_offered(session, order):
     assert early in dropoffs and full not in dropoffs
     assert moves.may_move(order.customer, order, now=NOW)
     assert not moves.may_move(order.customer, order, now=order.cancellable_until)
+
+
+def test_an_order_taken_at_the_counter_counts_its_work_from_then(session):
+    """Handed in on Wednesday 25 at the counter, a repair of 1 working day (+1 of transport) is
+    ready from Friday 27: the desk may move its pickup there, not to Thursday; the customer,
+    whose deadline was the counter, may not move it at all."""
+    concierge = factories.make_user(session, Role.CONCIERGE)
+    offer = factories.make_offer(session, turnaround_days=1)
+    order = orders.place_order(
+        session,
+        customer=factories.make_user(session),
+        lines=[orders.RequestedLine(offer, 1)],
+        dropoff_slot=None,
+        pickup_slot=slot(session, 12, 2, 18),
+        note="",
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        settings=SETTINGS,
+        at_counter=concierge,
+    )
+    with pytest.raises(TooLate):
+        move(session, order, order.customer, pickup_slot=slot(session, 11, 27, 18))
+    with pytest.raises(OrderError, match="vendredi 27 novembre"):
+        move(session, order, concierge, pickup_slot=slot(session, 11, 26, 18))
+    assert move(session, order, concierge, pickup_slot=slot(session, 11, 27, 18)) == ["pickup"]

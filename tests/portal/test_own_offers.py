@@ -153,6 +153,9 @@ def test_the_concierge_reverts_a_price_change(session, cobbler):
     }
     [listed] = provider_changes.provider_changes(session)
     assert listed.reverted is revert and not listed.revertible
+    [told] = mails_to(session, staff.email)  # the provider's staff hear of it
+    assert "annulé votre modification de « Ressemelage »" in told.subject
+    assert "Prix : 18,00\xa0€" in told.body_text and "En vente : Oui" in told.body_text
     with pytest.raises(ManageConflict, match="déjà annulée"):
         provider_changes.revert(session, entry, actor=concierge, now=NOW)
 
