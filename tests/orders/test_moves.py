@@ -42,7 +42,9 @@ def mails_to(session, address):
 
 def test_the_customer_moves_the_pickup(session, order):
     old, new = order.pickup_slot, slot(session, 12, 4, 17)
+    order.pickup_reminder_sent_at = NOW  # reminded of the old slot: the new one's is due again
     assert move(session, order, order.customer, pickup_slot=new) == ["pickup"]
+    assert order.pickup_reminder_sent_at is None
     session.refresh(old)
     session.refresh(new)
     assert order.pickup_slot is new and (old.booked, new.booked) == (0, 1)
