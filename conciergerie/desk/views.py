@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectChoice
 
+from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
 from conciergerie.desk import service as desk
 from conciergerie.desk.forms import (
@@ -38,8 +39,8 @@ from conciergerie.models import (
     utcnow,
 )
 from conciergerie.orders import items as order_items
-from conciergerie.orders import moves, undo
 from conciergerie.orders import service as orders
+from conciergerie.orders import undo
 from conciergerie.orders.forms import StepForm, chosen_day, slot_days, time_choices
 from conciergerie.orders.views import move_slots_form
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
@@ -146,7 +147,7 @@ def _order_page(order: Order, *, refused: CheckInForm | None = None):
         scanned=request.args.get("objet", ""),
         payment_form=DeskPaymentForm(formdata=None),
         refund_form=RefundForm(formdata=None),
-        may_move=moves.may_move(current_user, order, now=now),
+        may_move=policy.can_move_slots(current_user, order, now=now),
     )
 
 

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from conciergerie import policy
 from conciergerie.i18n import long_day
 from conciergerie.models import DeskSlot, OfferKind, Order, OrderEvent, OrderStatus, Role, User
 from conciergerie.orders import notes, notifications
 from conciergerie.orders.service import (
-    BEFORE_THE_DESK,
     OrderError,
     OrderNotAllowed,
     OrderSettings,
@@ -36,21 +36,7 @@ from conciergerie.slots import service as slots
 # An order in these states has its items handed over or its places given back: nothing to move.
 FINISHED = frozenset(status for status in OrderStatus if status.is_final)
 # Not yet dropped off: the drop-off may still move (a payment awaited holds its places too).
-DROPOFF_MOVABLE = frozenset({*BEFORE_THE_DESK, OrderStatus.AWAITING_PAYMENT})
-
-
-def may_move(user: User, order: Order, *, now: datetime) -> bool:
-    """Whether `user` may move one of the order's slots now (for the pages' links): its
-    customer until `cancellable_until`, the concierge while a slot of it is still to come."""
-    if order.status in FINISHED or not user.is_authenticated:
-        return False
-    if user.role is Role.CONCIERGE:
-        return now < order.pickup_slot.starts_at or (
-            order.dropoff_slot is not None
-            and order.status in DROPOFF_MOVABLE
-            and now < order.dropoff_slot.starts_at
-        )
-    return user.id == order.customer_id and now < order.cancellable_until
+DROPOFF_MOVABLE = policy.NOT_DROPPED_OFF
 
 
 def slots_to_offer(

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from conciergerie import policy
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.models import DeskSlot, Offer, Order, OrderLine, PaymentMethod, utcnow
@@ -316,7 +317,7 @@ def _detail_page(order: Order):
         now=utcnow(),
         online_payment=get_gateway() is not None,
         journeys=[(line, steps) for line, steps in journeys if steps],
-        may_move=moves.may_move(current_user, order, now=utcnow()),
+        may_move=policy.can_move_slots(current_user, order, now=utcnow()),
     )
 
 
@@ -430,7 +431,7 @@ def move_slots_form(order: Order, *, action: str, back: str, done: str):
             form=form,
             action=action,
             back=back,
-            may_move=moves.may_move(current_user, order, now=now),
+            may_move=policy.can_move_slots(current_user, order, now=now),
             dropoffs=dropoffs,
             pickups=pickups,
         )

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from conciergerie import policy
 from conciergerie.accounts.service import active_concierges
 from conciergerie.errors import DomainError
 from conciergerie.i18n import babel_locale
@@ -42,18 +43,8 @@ class NotYourProvider(DomainError):
     status = 403
 
 
-def may_edit(user: User, provider_id: int) -> bool:
-    """A provider's staff edit their own provider's offers and hours, and no other's."""
-    return (
-        user.is_authenticated
-        and user.role is Role.PROVIDER
-        and user.provider_id is not None
-        and user.provider_id == provider_id
-    )
-
-
 def _check(actor: User, provider_id: int) -> None:
-    if not may_edit(actor, provider_id):
+    if not policy.can_edit_own_offers(actor, provider_id):
         raise NotYourProvider(_("Ce prestataire n'est pas le vôtre."))
 
 

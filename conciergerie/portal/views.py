@@ -268,7 +268,7 @@ def edit_offer(offer_id: int):
     like no offer at all (404)."""
     _provider_id()  # staff of a provider only (403 otherwise)
     offer = db.get_or_404(Offer, offer_id)
-    if not own_offers.may_edit(current_user, offer.provider_id):
+    if not policy.can_edit_own_offers(current_user, offer.provider_id):
         abort(404)
     form = OwnOfferForm(prefix=f"offre-{offer.id}")
     if not form.validate_on_submit():

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from conciergerie import policy
 from conciergerie.models import DeskSlot, OrderStatus, OutboxMail, PaymentMethod, Role
 from conciergerie.orders import calendar, moves
 from conciergerie.orders import service as orders
@@ -188,8 +189,8 @@ def test_the_slots_offered(session, order):
     assert roomy in pickups and full not in pickups and early not in pickups
     assert order.pickup_slot not in pickups and order.dropoff_slot not in dropoffs
     assert early in dropoffs and full not in dropoffs
-    assert moves.may_move(order.customer, order, now=NOW)
-    assert not moves.may_move(order.customer, order, now=order.cancellable_until)
+    assert policy.can_move_slots(order.customer, order, now=NOW)
+    assert not policy.can_move_slots(order.customer, order, now=order.cancellable_until)
 
 
 def test_an_order_taken_at_the_counter_counts_its_work_from_then(session):
