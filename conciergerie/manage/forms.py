@@ -105,7 +105,14 @@ PROVIDER_FIELDS = (
 )  # fmt: skip
 
 
-class ProviderForm(FlaskForm):
+class WeekHoursForm(FlaskForm):
+    """A provider's opening hours, one text per weekday (`hours_0` … `hours_6`, set below)."""
+
+    def hours(self) -> dict[int, list]:
+        return {day: parse_ranges(getattr(self, f"hours_{day}").data or "") for day in range(7)}
+
+
+class ProviderForm(WeekHoursForm):
     name = _text(_l("Nom"), 160)
     slug = _text(
         _l("Identifiant dans l'adresse"), 80, description=_l("Par exemple cordonnerie-gambetta.")
@@ -156,13 +163,10 @@ class ProviderForm(FlaskForm):
             "commission_rate_bp": None if rate is None else int(rate * 100),
         }
 
-    def hours(self) -> dict[int, list]:
-        return {day: parse_ranges(getattr(self, f"hours_{day}").data or "") for day in range(7)}
-
 
 for _day, _name in WEEKDAY_NAMES.items():
     setattr(
-        ProviderForm,
+        WeekHoursForm,
         f"hours_{_day}",
         StringField(
             _name,
@@ -401,3 +405,7 @@ class InviteForm(FlaskForm):
 
 class InvitationForm(FlaskForm):
     """No fields: sending an invitation again is a POST with its CSRF token."""
+
+
+class RevertForm(FlaskForm):
+    """Reverting a provider's change: no fields, a POST protected by the CSRF token."""

@@ -27,10 +27,11 @@ from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day
 from conciergerie.mail import can_mail, external_url
-from conciergerie.manage import forms, service, users
+from conciergerie.manage import forms, provider_changes, service, users
 from conciergerie.manage import log as change_log
 from conciergerie.manage.geocoding import geocoder_from_config
 from conciergerie.models import (
+    AuditEntry,
     Category,
     MemberCompany,
     Offer,
@@ -68,6 +69,7 @@ def index():
         providers=providers,
         companies=companies,
         pending=employees.count_pending(db.session),
+        provider_changes_to_see=provider_changes.recent_count(db.session, now=utcnow()),
     )
 
 
@@ -450,3 +452,33 @@ def decline_employee(user_id: int):
 def log():
     entries = service.log_entries(db.session)
     return render_template("manage/log.html", lines=change_log.lines(db.session, entries))
+
+
+@bp.get("/modifications-prestataires")
+@role_required(Role.CONCIERGE)
+def provider_changes_page():
+    """What the providers changed themselves (offers, hours), each revertible."""
+    return render_template(
+        "manage/provider_changes.html",
+        changes=provider_changes.provider_changes(db.session),
+    )
+
+
+@bp.post("/modifications-prestataires/<id:entry_id>/annuler")
+@role_required(Role.CONCIERGE)
+def revert_provider_change(entry_id: int):
+    """Put back what a provider's change replaced. Refused (reverted already, changed again
+    since): the list again, with why (409)."""
+    entry = db.get_or_404(AuditEntry, entry_id)
+    if not forms.RevertForm().validate_on_submit():
+        abort(400, description=_("Requête invalide : rechargez la page."))
+    on_refusal(provider_changes_page)
+    provider_changes.revert(db.session, entry, actor=_actor(), now=utcnow())
+    flash(
+        _(
+            "Modification annulée : « %(label)s » est revenu à ses valeurs d'avant.",
+            label=entry.label,
+        ),
+        "success",
+    )
+    return redirect(url_for("manage.provider_changes_page"))

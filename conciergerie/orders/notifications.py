@@ -79,3 +79,22 @@ def send_marked_uncollected(order: Order) -> None:
         since=awaited_since(order),
         **_context(order),
     )
+
+
+def send_slots_moved(order: Order, *, moved: list[str], by_desk: bool) -> None:
+    """The new times of the slots that moved (`moved`: "dropoff", "pickup"), with the link to the
+    updated calendar file: the desk's move tells the customer, the customer's own confirms it."""
+    subject = (
+        _l("Commande %(code)s : la conciergerie a changé vos créneaux", code=order.code)
+        if by_desk
+        else _l("Commande %(code)s : changement de créneau confirmé", code=order.code)
+    )
+    send_templated(
+        order.customer,
+        "slots_moved",
+        subject,
+        moved=moved,
+        by_desk=by_desk,
+        ics_url=external_url("orders.ics", order_id=order.id),
+        **_context(order),
+    )
