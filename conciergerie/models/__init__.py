@@ -28,6 +28,14 @@ from conciergerie.models.orders import (
 )
 from conciergerie.models.payments import Discount, Payment, PaymentKind, Refund, StripeEvent
 from conciergerie.models.payouts import ProviderPayout
+from conciergerie.models.rooms import (
+    Booking,
+    BookerKind,
+    BookingStatus,
+    RoomQuota,
+    Space,
+    SpaceKind,
+)
 from conciergerie.models.rounds import (
     DayPlan,
     PickupRound,
@@ -105,4 +113,10 @@ __all__ = [
     "UTCDateTime",
     "User",
     "utcnow",
+    "Booking",
+    "BookerKind",
+    "BookingStatus",
+    "RoomQuota",
+    "Space",
+    "SpaceKind",
 ]
