@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from conciergerie.models import (
     BasketSubscription,
+    Booking,
+    BookingStatus,
     Document,
     Order,
     OrderLine,
@@ -96,3 +98,23 @@ def can_see_payout(user: User, payout: ProviderPayout) -> bool:
     """A provider's staff see their own provider's payouts and statements, and no other's (the
     concierge records them from the desk)."""
     return user.provider_id is not None and payout.provider_id == user.provider_id
+
+
+def can_view_booking(user: User, booking: Booking) -> bool:
+    """A booking of a room: its requester's and the concierge's (others see only busy hours)."""
+    return user.is_authenticated and (
+        user.id == booking.requester_id or user.role is Role.CONCIERGE
+    )
+
+
+def can_cancel_booking(user: User, booking: Booking) -> bool:
+    """The requester and the concierge cancel a booking while it is asked for or held."""
+    return can_view_booking(user, booking) and booking.status in (
+        BookingStatus.REQUESTED,
+        BookingStatus.CONFIRMED,
+    )
+
+
+def can_see_booking_names(user: User) -> bool:
+    """Who booked and why, in the week of a space: the concierge's; others see busy or free."""
+    return user.is_authenticated and user.role is Role.CONCIERGE

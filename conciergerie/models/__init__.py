@@ -29,8 +29,8 @@ from conciergerie.models.orders import (
 from conciergerie.models.payments import Discount, Payment, PaymentKind, Refund, StripeEvent
 from conciergerie.models.payouts import ProviderPayout
 from conciergerie.models.rooms import (
-    Booking,
     BookerKind,
+    Booking,
     BookingStatus,
     RoomQuota,
     Space,

@@ -114,9 +114,7 @@ class RoomQuota(Base):
 
     company: Mapped[MemberCompany] = relationship()
 
-    __table_args__ = (
-        sa.CheckConstraint("hours_per_month BETWEEN 0 AND 744", name="hours_range"),
-    )
+    __table_args__ = (sa.CheckConstraint("hours_per_month BETWEEN 0 AND 744", name="hours_range"),)
 
 
 class Booking(Base):
@@ -173,9 +171,7 @@ class Booking(Base):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("attendees >= 1", name="attendees_positive"),
-        sa.CheckConstraint(
-            "price_cents IS NULL OR price_cents >= 0", name="price_not_negative"
-        ),
+        sa.CheckConstraint("price_cents IS NULL OR price_cents >= 0", name="price_not_negative"),
         sa.CheckConstraint("included_minutes >= 0", name="included_minutes_not_negative"),
         sa.CheckConstraint(
             "booker_kind <> 'member' OR company_id IS NOT NULL", name="member_has_company"

@@ -66,5 +66,3 @@ def day_periods(
 def week_of(day: date) -> date:
     """The Monday of `day`'s week."""
     return day - timedelta(days=day.weekday())
-
-

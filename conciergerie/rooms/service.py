@@ -20,17 +20,16 @@ from sqlalchemy.orm import Session
 from conciergerie.accounts.service import active_concierges
 from conciergerie.errors import DomainError
 from conciergerie.models import (
-    Booking,
     BookerKind,
+    Booking,
     BookingStatus,
     MemberCompany,
-    Role,
     RoomQuota,
     Space,
     User,
 )
 from conciergerie.rooms import availability, notifications, pricing
-from conciergerie.timeutils import PARIS, at_local, local_date
+from conciergerie.timeutils import at_local, local_date
 
 MAX_PURPOSE, MAX_NOTE, MAX_REASON, MAX_ASSOCIATION = 300, 500, 300, 160
 # How far ahead a space may be booked.
@@ -100,7 +99,10 @@ class WeekDay:
 
 def week(session: Session, space: Space, monday: date) -> list[WeekDay]:
     """The seven days from `monday`: each open day's hours cut into free and busy periods."""
-    start, end = at_local(monday, space.opens_at), at_local(monday + timedelta(days=7), space.opens_at)
+    start, end = (
+        at_local(monday, space.opens_at),
+        at_local(monday + timedelta(days=7), space.opens_at),
+    )
     taken = confirmed_between(session, space, start, end)
     waiting = session.scalars(
         sa.select(Booking)
@@ -261,7 +263,9 @@ def _check_request(space: Space, wish: BookingRequest, *, now: datetime) -> None
     if wish.layout and wish.layout not in space.layout_choices:
         raise BookingRefused(_("Disposition inconnue pour cet espace."), field="layout")
     if not wish.purpose.strip() or len(wish.purpose) > MAX_PURPOSE:
-        raise BookingRefused(_("Dites en quelques mots l'objet de la réservation."), field="purpose")
+        raise BookingRefused(
+            _("Dites en quelques mots l'objet de la réservation."), field="purpose"
+        )
 
 
 def request_booking(
@@ -320,12 +324,12 @@ def _hold(
         for other in confirmed_between(session, booking.space, booking.starts_at, booking.ends_at)
     ):
         raise BookingConflict(_("Cet espace est déjà réservé sur ce créneau."), field="starts_at")
-    booking.status = BookingStatus.CONFIRMED
-    booking.price_cents = cost.price_cents
-    booking.included_minutes = cost.included_minutes
-    booking.decided_at, booking.decided_by = now, actor
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # opened first: it flushes what was pending
+            booking.status = BookingStatus.CONFIRMED
+            booking.price_cents = cost.price_cents
+            booking.included_minutes = cost.included_minutes
+            booking.decided_at, booking.decided_by = now, actor
             session.flush()
     except IntegrityError as error:  # a confirmation of the same hours committed meanwhile
         raise BookingConflict(
@@ -391,15 +395,6 @@ def free_until(booking: Booking, *, free_hours: int) -> datetime:
     return booking.starts_at - timedelta(hours=free_hours)
 
 
-def may_cancel(user: User, booking: Booking) -> bool:
-    """The requester and the concierge, while the booking is asked for or held."""
-    return (
-        user.is_authenticated
-        and (user.id == booking.requester_id or user.role is Role.CONCIERGE)
-        and booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
-    )
-
-
 def cancel_booking(
     session: Session, booking: Booking, *, actor: User, free_hours: int, now: datetime
 ) -> Booking:
@@ -430,3 +425,20 @@ def record_payment(session: Session, booking: Booking, *, actor: User, now: date
         raise BookingState(_("Ce paiement est déjà enregistré."))
     booking.paid_at = now
     session.flush()
+
+
+# Describing the spaces --------------------------------------------------------------------------
+
+
+def save_space(session: Session, space: Space | None, **values: object) -> Space:
+    """Create a space (`space` None) or change one; `image_name` None keeps its photo."""
+    if space is None:
+        space = Space()
+        session.add(space)
+    image_name = values.pop("image_name", None)
+    for name, value in values.items():
+        setattr(space, name, value)
+    if image_name:
+        space.image_name = image_name
+    session.flush()
+    return space

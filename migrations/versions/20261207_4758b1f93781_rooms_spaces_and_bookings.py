@@ -9,93 +9,184 @@ Revises: ff49c29bb0af
 Create Date: 2026-12-07 08:24:14.185687
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '4758b1f93781'
-down_revision = 'ff49c29bb0af'
+revision = "4758b1f93781"
+down_revision = "ff49c29bb0af"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.create_table('space',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('kind', sa.Enum('conference_room', 'meeting_room', 'training_room', 'coworking_desk', name='space_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('capacity', sa.Integer(), nullable=False),
-    sa.Column('equipment', sa.String(length=500), nullable=False),
-    sa.Column('layouts', sa.String(length=300), nullable=False),
-    sa.Column('opens_at', sa.Time(), nullable=False),
-    sa.Column('closes_at', sa.Time(), nullable=False),
-    sa.Column('open_weekdays', sa.String(length=7), nullable=False),
-    sa.Column('image_name', sa.String(length=64), nullable=True),
-    sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('member_hour_cents', sa.Integer(), nullable=False),
-    sa.Column('member_half_day_cents', sa.Integer(), nullable=False),
-    sa.Column('member_day_cents', sa.Integer(), nullable=False),
-    sa.Column('association_hour_cents', sa.Integer(), nullable=False),
-    sa.Column('association_half_day_cents', sa.Integer(), nullable=False),
-    sa.Column('association_day_cents', sa.Integer(), nullable=False),
-    sa.Column('public_hour_cents', sa.Integer(), nullable=False),
-    sa.Column('public_half_day_cents', sa.Integer(), nullable=False),
-    sa.Column('public_day_cents', sa.Integer(), nullable=False),
-    sa.CheckConstraint('capacity >= 1', name=op.f('ck_space_capacity_positive')),
-    sa.CheckConstraint('closes_at > opens_at', name=op.f('ck_space_closes_after_opening')),
-    sa.CheckConstraint('member_hour_cents >= 0 AND member_half_day_cents >= 0 AND member_day_cents >= 0 AND association_hour_cents >= 0 AND association_half_day_cents >= 0 AND association_day_cents >= 0 AND public_hour_cents >= 0 AND public_half_day_cents >= 0 AND public_day_cents >= 0', name=op.f('ck_space_prices_not_negative')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_space'))
+    op.create_table(
+        "space",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "conference_room",
+                "meeting_room",
+                "training_room",
+                "coworking_desk",
+                name="space_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("equipment", sa.String(length=500), nullable=False),
+        sa.Column("layouts", sa.String(length=300), nullable=False),
+        sa.Column("opens_at", sa.Time(), nullable=False),
+        sa.Column("closes_at", sa.Time(), nullable=False),
+        sa.Column("open_weekdays", sa.String(length=7), nullable=False),
+        sa.Column("image_name", sa.String(length=64), nullable=True),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("member_hour_cents", sa.Integer(), nullable=False),
+        sa.Column("member_half_day_cents", sa.Integer(), nullable=False),
+        sa.Column("member_day_cents", sa.Integer(), nullable=False),
+        sa.Column("association_hour_cents", sa.Integer(), nullable=False),
+        sa.Column("association_half_day_cents", sa.Integer(), nullable=False),
+        sa.Column("association_day_cents", sa.Integer(), nullable=False),
+        sa.Column("public_hour_cents", sa.Integer(), nullable=False),
+        sa.Column("public_half_day_cents", sa.Integer(), nullable=False),
+        sa.Column("public_day_cents", sa.Integer(), nullable=False),
+        sa.CheckConstraint("capacity >= 1", name=op.f("ck_space_capacity_positive")),
+        sa.CheckConstraint("closes_at > opens_at", name=op.f("ck_space_closes_after_opening")),
+        sa.CheckConstraint(
+            "member_hour_cents >= 0 AND member_half_day_cents >= 0 AND member_day_cents >= 0 AND association_hour_cents >= 0 AND association_half_day_cents >= 0 AND association_day_cents >= 0 AND public_hour_cents >= 0 AND public_half_day_cents >= 0 AND public_day_cents >= 0",
+            name=op.f("ck_space_prices_not_negative"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_space")),
     )
-    op.create_table('room_quota',
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('hours_per_month', sa.Integer(), nullable=False),
-    sa.CheckConstraint('hours_per_month BETWEEN 0 AND 744', name=op.f('ck_room_quota_hours_range')),
-    sa.ForeignKeyConstraint(['company_id'], ['member_company.id'], name=op.f('fk_room_quota_company_id_member_company'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('company_id', name=op.f('pk_room_quota'))
+    op.create_table(
+        "room_quota",
+        sa.Column("company_id", sa.Integer(), nullable=False),
+        sa.Column("hours_per_month", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "hours_per_month BETWEEN 0 AND 744", name=op.f("ck_room_quota_hours_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["member_company.id"],
+            name=op.f("fk_room_quota_company_id_member_company"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("company_id", name=op.f("pk_room_quota")),
     )
-    op.create_table('space_booking',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('space_id', sa.Integer(), nullable=False),
-    sa.Column('requester_id', sa.Integer(), nullable=False),
-    sa.Column('booker_kind', sa.Enum('member', 'association', 'public', name='booker_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=True),
-    sa.Column('association_name', sa.String(length=160), nullable=False),
-    sa.Column('status', sa.Enum('requested', 'confirmed', 'declined', 'cancelled', name='booking_status', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('purpose', sa.String(length=300), nullable=False),
-    sa.Column('attendees', sa.Integer(), nullable=False),
-    sa.Column('layout', sa.String(length=60), nullable=False),
-    sa.Column('catering_note', sa.String(length=500), nullable=False),
-    sa.Column('price_cents', sa.Integer(), nullable=True),
-    sa.Column('included_minutes', sa.Integer(), nullable=False),
-    sa.Column('decline_reason', sa.String(length=300), nullable=False),
-    sa.Column('cancellation_charged', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
-    sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("booker_kind <> 'member' OR company_id IS NOT NULL", name=op.f('ck_space_booking_member_has_company')),
-    sa.CheckConstraint('attendees >= 1', name=op.f('ck_space_booking_attendees_positive')),
-    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_space_booking_ends_after_start')),
-    sa.CheckConstraint('included_minutes >= 0', name=op.f('ck_space_booking_included_minutes_not_negative')),
-    sa.CheckConstraint('price_cents IS NULL OR price_cents >= 0', name=op.f('ck_space_booking_price_not_negative')),
-    sa.ForeignKeyConstraint(['cancelled_by_id'], ['user_account.id'], name=op.f('fk_space_booking_cancelled_by_id_user_account'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['company_id'], ['member_company.id'], name=op.f('fk_space_booking_company_id_member_company'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_space_booking_decided_by_id_user_account'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['requester_id'], ['user_account.id'], name=op.f('fk_space_booking_requester_id_user_account'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['space_id'], ['space.id'], name=op.f('fk_space_booking_space_id_space'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_space_booking'))
+    op.create_table(
+        "space_booking",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("space_id", sa.Integer(), nullable=False),
+        sa.Column("requester_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "booker_kind",
+            sa.Enum(
+                "member",
+                "association",
+                "public",
+                name="booker_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("company_id", sa.Integer(), nullable=True),
+        sa.Column("association_name", sa.String(length=160), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "requested",
+                "confirmed",
+                "declined",
+                "cancelled",
+                name="booking_status",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("purpose", sa.String(length=300), nullable=False),
+        sa.Column("attendees", sa.Integer(), nullable=False),
+        sa.Column("layout", sa.String(length=60), nullable=False),
+        sa.Column("catering_note", sa.String(length=500), nullable=False),
+        sa.Column("price_cents", sa.Integer(), nullable=True),
+        sa.Column("included_minutes", sa.Integer(), nullable=False),
+        sa.Column("decline_reason", sa.String(length=300), nullable=False),
+        sa.Column("cancellation_charged", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_by_id", sa.Integer(), nullable=True),
+        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "booker_kind <> 'member' OR company_id IS NOT NULL",
+            name=op.f("ck_space_booking_member_has_company"),
+        ),
+        sa.CheckConstraint("attendees >= 1", name=op.f("ck_space_booking_attendees_positive")),
+        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_space_booking_ends_after_start")),
+        sa.CheckConstraint(
+            "included_minutes >= 0", name=op.f("ck_space_booking_included_minutes_not_negative")
+        ),
+        sa.CheckConstraint(
+            "price_cents IS NULL OR price_cents >= 0",
+            name=op.f("ck_space_booking_price_not_negative"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cancelled_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_space_booking_cancelled_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["member_company.id"],
+            name=op.f("fk_space_booking_company_id_member_company"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_space_booking_decided_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["requester_id"],
+            ["user_account.id"],
+            name=op.f("fk_space_booking_requester_id_user_account"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["space_id"],
+            ["space.id"],
+            name=op.f("fk_space_booking_space_id_space"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_space_booking")),
     )
-    with op.batch_alter_table('space_booking', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_space_booking_company_id'), ['company_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_space_booking_requester_id'), ['requester_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_space_booking_space_id'), ['space_id'], unique=False)
-        batch_op.create_index('ix_space_booking_space_starts', ['space_id', 'starts_at'], unique=False)
+    with op.batch_alter_table("space_booking", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_space_booking_company_id"), ["company_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_space_booking_requester_id"), ["requester_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_space_booking_space_id"), ["space_id"], unique=False)
+        batch_op.create_index(
+            "ix_space_booking_space_starts", ["space_id", "starts_at"], unique=False
+        )
 
     create_overlap_guard()
 
@@ -128,12 +219,12 @@ def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS space_booking_no_overlap_insert")
         op.execute("DROP TRIGGER IF EXISTS space_booking_no_overlap_update")
-    with op.batch_alter_table('space_booking', schema=None) as batch_op:
-        batch_op.drop_index('ix_space_booking_space_starts')
-        batch_op.drop_index(batch_op.f('ix_space_booking_space_id'))
-        batch_op.drop_index(batch_op.f('ix_space_booking_requester_id'))
-        batch_op.drop_index(batch_op.f('ix_space_booking_company_id'))
+    with op.batch_alter_table("space_booking", schema=None) as batch_op:
+        batch_op.drop_index("ix_space_booking_space_starts")
+        batch_op.drop_index(batch_op.f("ix_space_booking_space_id"))
+        batch_op.drop_index(batch_op.f("ix_space_booking_requester_id"))
+        batch_op.drop_index(batch_op.f("ix_space_booking_company_id"))
 
-    op.drop_table('space_booking')
-    op.drop_table('room_quota')
-    op.drop_table('space')
+    op.drop_table("space_booking")
+    op.drop_table("room_quota")
+    op.drop_table("space")
