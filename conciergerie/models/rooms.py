@@ -86,7 +86,7 @@ class Space(Base):
 
     def prices(self, kind: BookerKind) -> tuple[int, int, int]:
         """Hour, half-day and day prices for `kind`, in cents."""
-        prefix = kind.value
+        prefix = BookerKind(kind).value
         return (
             getattr(self, f"{prefix}_hour_cents"),
             getattr(self, f"{prefix}_half_day_cents"),

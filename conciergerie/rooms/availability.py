@@ -52,7 +52,7 @@ def day_periods(
     cursor = day_open
     for start, end, booking in sorted(taken, key=lambda t: t[0]):
         start, end = max(start, day_open), min(end, day_close)
-        if end <= cursor:
+        if end <= start or end <= cursor:  # another day's, or within what is counted
             continue
         if start > cursor:
             periods.append(Period(cursor, start, False))

@@ -12,6 +12,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -32,7 +33,8 @@ def _within_our_years(form, field) -> None:
         raise ValidationError(_("Une date entre 2000 et 2100."))
 
 
-def kind_label(kind: BookerKind) -> str:
+def kind_label(kind: BookerKind | str) -> str:
+    kind = BookerKind(kind)
     return {
         BookerKind.MEMBER: _("Entreprise membre de La Grappe"),
         BookerKind.ASSOCIATION: _("Association du quartier"),
@@ -79,7 +81,7 @@ class BookingForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     kind = RadioField(
         _l("Qui réserve (fixe le prix)"),
-        choices=[(kind.value, kind.value) for kind in BookerKind],
+        choices=[SelectChoice(kind.value, kind.value) for kind in BookerKind],
         validators=[InputRequired(REQUIRED)],
     )
     association_name = StringField(
@@ -88,7 +90,7 @@ class ConfirmForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(kind.value, kind_label(kind)) for kind in BookerKind]
+        self.kind.choices = [SelectChoice(kind.value, kind_label(kind)) for kind in BookerKind]
 
 
 class DeclineForm(FlaskForm):
@@ -116,7 +118,7 @@ def _price(label) -> IntegerField:
 
 class SpaceForm(FlaskForm):
     name = StringField(_l("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    kind = SelectField(_l("Type"), choices=[(k.value, k.value) for k in SpaceKind])
+    kind = SelectField(_l("Type"), choices=[SelectChoice(k.value, k.value) for k in SpaceKind])
     description = TextAreaField(
         _l("Description"), validators=[Length(max=5000)], render_kw={"rows": 4}
     )
@@ -152,7 +154,7 @@ class SpaceForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, space_kind_label(k)) for k in SpaceKind]
+        self.kind.choices = [SelectChoice(k.value, space_kind_label(k)) for k in SpaceKind]
 
     def validate_open_weekdays(self, field) -> None:
         if not field.data or any(c not in "0123456" for c in field.data):

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
+from wtforms import SelectChoice
 
 from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
@@ -111,7 +112,9 @@ def _space_page(space: Space, form: BookingForm):
 
 
 def _layout_choices(form: BookingForm, space: Space) -> None:
-    form.layout.choices = [("", _("Sans préférence"))] + [(c, c) for c in space.layout_choices]
+    form.layout.choices = [SelectChoice("", _("Sans préférence"))] + [
+        SelectChoice(c, c) for c in space.layout_choices
+    ]
 
 
 @bp.get("/salles/<id:space_id>/photo")

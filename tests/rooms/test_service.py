@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from conciergerie.models import Booking, BookerKind, BookingStatus, Role
+from conciergerie.models import BookerKind, Booking, BookingStatus, Role
 from conciergerie.rooms import pricing, service
 from tests.factories import NOW, make_booking, make_space, make_user
 
@@ -161,3 +161,24 @@ def test_the_week_shows_free_and_busy_hours(session, concierge):
     ]  # UTC: 8:00–10:00 free, 10:00–12:00 busy, 12:00–19:00 free in Paris
     assert not week[5].open and not week[5].periods  # Saturday
     assert service.bookings_of_day(session, datetime(2026, 12, 3).date()) == [booking]
+
+
+def test_a_day_is_cut_into_free_and_busy_periods():
+    from datetime import date, time
+
+    from conciergerie.rooms.availability import day_periods
+
+    monday = date(2026, 11, 30)
+    thursday_booking = (THURSDAY_10, THURSDAY_10 + timedelta(hours=2), None)
+    [whole] = day_periods(monday, opens_at=time(8), closes_at=time(19), taken=[thursday_booking])
+    assert not whole.busy  # another day's booking leaves Monday free
+    early = (  # from before the opening: counted from the opening only
+        datetime(2026, 11, 30, 6, tzinfo=UTC),
+        datetime(2026, 11, 30, 8, tzinfo=UTC),
+        None,
+    )
+    periods = day_periods(monday, opens_at=time(8), closes_at=time(19), taken=[early])
+    assert [(p.starts_at.hour, p.ends_at.hour, p.busy) for p in periods] == [
+        (7, 8, True),
+        (8, 18, False),
+    ]

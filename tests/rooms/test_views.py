@@ -1,0 +1,173 @@
+"""Rooms' pages: requesting, the week for everyone and for the concierge, answering, cancelling,
+the .ics, the spaces' form with a photo, the quotas, the desk's day."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from conciergerie.models import BookerKind, Booking, BookingStatus, Role, Space
+from conciergerie.rooms import service
+from tests.conftest import sign_in, submit
+from tests.events.test_views import picture
+from tests.factories import NOW, make_booking, make_space, make_user
+
+
+def request_form(**kw):
+    data = {
+        "day": "2026-12-03",
+        "starts_at": "10:00",
+        "ends_at": "12:00",
+        "purpose": "Assemblée générale",
+        "attendees": "8",
+        "layout": "En U",
+        "catering_note": "Café d'accueil",
+        "association_name": "",
+    }
+    data.update(kw)
+    return data
+
+
+def test_a_resident_requests_a_booking_and_sees_it_waiting(client, session, login_as, outbox):
+    space = make_space(session)
+    make_user(session, Role.CONCIERGE)
+    resident = login_as(Role.RESIDENT)
+    url = f"/salles/{space.id}"
+    answer = submit(client, f"{url}/reserver", request_form(), form_url=url)
+    assert answer.status_code == 302
+    booking = session.scalar(sa.select(Booking).where(Booking.requester_id == resident.id))
+    assert booking.status is BookingStatus.REQUESTED
+    assert (booking.starts_at.hour, booking.layout) == (9, "En U")  # 10:00 Paris is 9:00 UTC
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "En attente de la conciergerie" in page
+    assert "Demande de réservation" in outbox[-1].subject
+    assert "/gestion/salles/reservations/" in outbox[-1].body
+    mine = client.get("/salles/reservations").get_data(as_text=True)
+    assert "Assemblée générale" in mine
+
+
+def test_a_refused_request_shows_the_form_again_with_the_reason(client, session, login_as):
+    space = make_space(session)
+    login_as(Role.RESIDENT)
+    url = f"/salles/{space.id}"
+    answer = submit(client, f"{url}/reserver", request_form(day="2026-12-05"), form_url=url)
+    assert answer.status_code == 422
+    assert "pas ouvert à ces heures" in answer.get_data(as_text=True)
+
+
+def test_the_week_shows_busy_hours_to_all_and_names_to_the_concierge(client, session, login_as):
+    space = make_space(session)
+    booking = make_booking(session, space=space, purpose="Séminaire secret")
+    service.confirm_booking(
+        session, booking, actor=make_user(session, Role.CONCIERGE), kind=BookerKind.PUBLIC, now=NOW
+    )
+    url = f"/salles/{space.id}?semaine=2026-11-30"
+    page = client.get(url).get_data(as_text=True)
+    assert "10:00–12:00</span> <strong>Occupé</strong>" in page
+    assert "Séminaire secret" not in page and booking.requester.full_name not in page
+    login_as(Role.CONCIERGE)
+    page = client.get(url).get_data(as_text=True)
+    assert "Séminaire secret" in page and booking.requester.full_name in page
+
+
+def test_the_concierge_confirms_with_the_kind_of_booker(client, session, login_as, outbox):
+    booking = make_booking(session, association_name="Jardin partagé")
+    login_as(Role.CONCIERGE)
+    url = f"/gestion/salles/reservations/{booking.id}"
+    assert "Jardin partagé" in client.get(url).get_data(as_text=True)
+    answer = submit(
+        client, f"{url}/confirmer", {"kind": "association", "association_name": "Jardin partagé"},
+        form_url=url,
+    )  # fmt: skip
+    assert answer.status_code == 302
+    session.refresh(booking)
+    assert booking.status is BookingStatus.CONFIRMED and booking.price_cents == 2000
+    assert outbox[-1].to == [booking.requester.email]
+
+
+def test_confirming_over_a_held_time_is_a_conflict_on_the_page(client, session, login_as):
+    space = make_space(session)
+    held = make_booking(session, space=space)
+    service.confirm_booking(
+        session, held, actor=make_user(session, Role.CONCIERGE), kind=BookerKind.PUBLIC, now=NOW
+    )
+    other = make_booking(session, space=space)
+    login_as(Role.CONCIERGE)
+    url = f"/gestion/salles/reservations/{other.id}"
+    answer = submit(client, f"{url}/confirmer", {"kind": "public"}, form_url=url)
+    assert answer.status_code == 409
+    assert "déjà réservé" in answer.get_data(as_text=True)
+
+
+def test_the_concierge_declines_with_a_reason(client, session, login_as, outbox):
+    booking = make_booking(session)
+    login_as(Role.CONCIERGE)
+    url = f"/gestion/salles/reservations/{booking.id}"
+    assert submit(client, f"{url}/refuser", {"reason": ""}, form_url=url).status_code == 422
+    answer = submit(client, f"{url}/refuser", {"reason": "Salle fermée ce jour-là"}, form_url=url)
+    session.refresh(booking)
+    assert answer.status_code == 302 and booking.status is BookingStatus.DECLINED
+    assert "Salle fermée ce jour-là" in outbox[-1].body
+
+
+def test_the_requester_cancels_and_others_see_nothing(client, session, login_as):
+    booking = make_booking(session)
+    login_as(Role.RESIDENT)  # someone else
+    assert client.get(f"/salles/reservations/{booking.id}").status_code == 404
+    sign_in(client, booking.requester)
+    url = f"/salles/reservations/{booking.id}"
+    ics = client.get(f"{url}.ics")
+    assert ics.mimetype == "text/calendar" and b"DTSTART" in ics.data
+    assert submit(client, f"{url}/annuler", {}, form_url=url).status_code == 302
+    session.refresh(booking)
+    assert booking.status is BookingStatus.CANCELLED and not booking.cancellation_charged
+
+
+def test_the_concierge_describes_a_space_with_a_photo(client, session, login_as):
+    login_as(Role.CONCIERGE)
+    data = {
+        "name": "Salle de conférence",
+        "kind": "conference_room",
+        "description": "Au rez-de-chaussée.",
+        "capacity": "80",
+        "equipment": "Vidéoprojecteur, sono",
+        "layouts": "Théâtre\nClasse",
+        "opens_at": "08:00",
+        "closes_at": "22:00",
+        "open_weekdays": "012345",
+        "image": (picture(), "salle.png"),
+        "is_active": "y",
+    }
+    for kind in ("member", "association", "public"):
+        for part, cents in (("hour", "4000"), ("half_day", "12000"), ("day", "20000")):
+            data[f"{kind}_{part}_cents"] = cents
+    answer = submit(client, "/gestion/salles/nouvelle", data, content_type="multipart/form-data")
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    space = session.scalar(sa.select(Space).where(Space.name == "Salle de conférence"))
+    assert space.capacity == 80 and space.layout_choices == ["Théâtre", "Classe"]
+    photo = client.get(f"/salles/{space.id}/photo")
+    assert photo.mimetype == "image/jpeg"
+    assert "Salle de conférence" in client.get("/salles/").get_data(as_text=True)
+
+
+def test_the_concierge_sets_a_companys_quota(client, session, login_as):
+    employee = make_user(session, Role.EMPLOYEE)
+    login_as(Role.CONCIERGE)
+    company = employee.member_company
+    answer = submit(
+        client, "/gestion/salles/quotas", {"company_id": company.id, "hours_per_month": "10"}
+    )
+    assert answer.status_code == 302
+    assert service.quota_hours(session, company) == 10
+
+
+def test_the_desk_shows_todays_bookings(client, session, login_as, clock):
+    space = make_space(session, name="Salle Wazemmes")
+    booking = make_booking(
+        session, space=space, starts_at=NOW + timedelta(hours=2), purpose="Comité de pilotage"
+    )
+    service.confirm_booking(
+        session, booking, actor=make_user(session, Role.CONCIERGE), kind=BookerKind.PUBLIC, now=NOW
+    )
+    login_as(Role.CONCIERGE)
+    page = client.get("/comptoir/").get_data(as_text=True)
+    assert "Salle Wazemmes" in page and booking.purpose in page
