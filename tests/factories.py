@@ -254,7 +254,7 @@ def make_space(session, **kw):
 
 def make_booking(session, **kw):
     """A request for a space, Thursday 3 December 2026 from 10:00 to 12:00 (Paris)."""
-    from conciergerie.models import Booking, BookerKind, BookingStatus
+    from conciergerie.models import BookerKind, Booking, BookingStatus
 
     kw.setdefault("space", kw.get("space") or make_space(session))
     kw.setdefault("requester", kw.get("requester") or make_user(session))
