@@ -171,6 +171,26 @@ MATRIX: dict[tuple[str, str], str] = {
     ("events.cancel", "POST"): "lddodo",
     ("events.participants", "GET"): "lddodo",
     ("events.participants", "POST"): "lddodo",
+    ("rooms.index", "GET"): "oooooo",
+    ("rooms.space", "GET"): "oooooo",
+    ("rooms.photo", "GET"): "nnnnnn",  # the space in the URLs has no photo
+    ("rooms.request_booking", "POST"): "looooo",  # an empty form: errors, nothing asked
+    ("rooms.my_bookings", "GET"): "looooo",
+    # The resident requested the booking in the URLs: others are told it does not exist.
+    ("rooms.booking", "GET"): "lonnno",
+    ("rooms.booking_ics", "GET"): "lonnno",
+    ("rooms.cancel", "POST"): "lonnno",
+    ("rooms.manage", "GET"): "lddddo",
+    ("rooms.new_space", "GET"): "lddddo",
+    ("rooms.new_space", "POST"): "lddddo",
+    ("rooms.edit_space", "GET"): "lddddo",
+    ("rooms.edit_space", "POST"): "lddddo",
+    ("rooms.manage_booking", "GET"): "lddddo",
+    ("rooms.confirm", "POST"): "lddddo",
+    ("rooms.decline", "POST"): "lddddo",
+    ("rooms.record_payment", "POST"): "lddddo",
+    ("rooms.quotas", "GET"): "lddddo",
+    ("rooms.quotas", "POST"): "lddddo",
     ("rounds.mine", "GET"): "lddodo",
     ("rounds.mark", "POST"): "lddodo",
     ("rounds.scan", "POST"): "lddodo",
@@ -299,6 +319,9 @@ def world(session):
     )
     session.add(payout)
     session.flush()
+    from tests.factories import make_booking
+
+    booking = make_booking(session, requester=people["resident"])
     from conciergerie.models import VolunteerAvailability
 
     volunteer_range = (
@@ -328,6 +351,8 @@ def world(session):
         "payout_id": payout.id,
         "mois": "2026-11",
         "document_id": order.documents[0].id,
+        "space_id": booking.space_id,
+        "booking_id": booking.id,
     }
     return people, values
 
