@@ -442,3 +442,51 @@ def save_space(session: Session, space: Space | None, **values: object) -> Space
         space.image_name = image_name
     session.flush()
     return space
+
+
+# For the reports --------------------------------------------------------------------------------
+
+
+def _held_between(start: datetime, end: datetime):
+    """Bookings that took place (or are owed as if) between `start` and `end`: confirmed, or
+    cancelled too late, starting then."""
+    return sa.and_(
+        sa.or_(Booking.status == BookingStatus.CONFIRMED, Booking.cancellation_charged.is_(True)),
+        Booking.starts_at >= start,
+        Booking.starts_at < end,
+    )
+
+
+def income_between(session: Session, start: datetime, end: datetime) -> int:
+    """What the rooms charged for the bookings of the period (counted when they take place), in
+    cents: the month's accounts show it as a line of its own."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Booking.price_cents), 0)).where(
+                _held_between(start, end)
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AssociationUse:
+    bookings: int
+    minutes: int
+    associations: int  # distinct names
+
+
+def association_use(session: Session, start: datetime, end: datetime) -> AssociationUse:
+    """The rooms used by district associations in the period (for the impact report)."""
+    rows = session.execute(
+        sa.select(Booking.starts_at, Booking.ends_at, Booking.association_name).where(
+            _held_between(start, end),
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.booker_kind == BookerKind.ASSOCIATION,
+        )
+    ).all()
+    return AssociationUse(
+        bookings=len(rows),
+        minutes=sum(int((e - s).total_seconds() // 60) for s, e, _name in rows),
+        associations=len({name.strip().casefold() for _s, _e, name in rows}),
+    )

@@ -182,3 +182,26 @@ def test_a_day_is_cut_into_free_and_busy_periods():
         (7, 8, True),
         (8, 18, False),
     ]
+
+
+def test_rooms_income_is_a_line_of_the_months_accounts_and_associations_count(session, concierge):
+    from conciergerie.reports import impact, service as reports
+
+    space = make_space(session)
+    for n, kind in enumerate((BookerKind.ASSOCIATION, BookerKind.PUBLIC, BookerKind.ASSOCIATION)):
+        booking = make_booking(
+            session,
+            space=space,
+            starts_at=THURSDAY_10 + timedelta(days=7 * n),
+            association_name="Jardin partagé" if kind is BookerKind.ASSOCIATION else "",
+        )
+        service.confirm_booking(session, booking, actor=concierge, kind=kind, now=NOW)
+    december = datetime(2026, 12, 1).date()
+    report = reports.month_report(session, december, default_rate_bp=1000, cost_cents=0)
+    assert report.rooms_cents == 2000 + 6000 + 2000
+    assert report.income_cents >= report.rooms_cents
+    figures = impact.impact(
+        session, december, datetime(2026, 12, 31).date(), default_rate_bp=1000, now=NOW
+    )
+    assert (figures.association_bookings, figures.association_minutes) == (2, 240)
+    assert figures.associations == 1
