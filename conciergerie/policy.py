@@ -43,6 +43,8 @@ def can_view_document(user: User, document: Document) -> bool:
         return False
     if user.role is Role.CONCIERGE:
         return True
+    if document.booking is not None:  # a booking's invoice: its requester's too
+        return document.booking.requester_id == user.id
     return document.order is not None and document.order.customer_id == user.id
 
 

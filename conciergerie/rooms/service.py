@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.accounts.service import active_concierges
 from conciergerie.errors import DomainError
+from conciergerie.invoices import service as invoices
 from conciergerie.models import (
     BookerKind,
     Booking,
@@ -411,6 +412,8 @@ def cancel_booking(
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at, booking.cancelled_by = now, actor
     session.flush()
+    if late:  # what it still charges is invoiced now
+        invoices.issue_booking_invoice(session, booking, now=now)
     if actor.id != booking.requester_id:
         notifications.send_cancelled(booking)
     return booking

@@ -189,6 +189,51 @@ def upgrade():
         )
 
     create_overlap_guard()
+    documents_about_bookings()
+
+
+ABOUT_ONE_THING = (
+    "(CASE WHEN order_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN company_id IS NULL THEN 0 ELSE 1 "
+    "END) + (CASE WHEN booking_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+IMMUTABLE = "an issued document never changes: issue a credit note instead"
+
+
+def documents_about_bookings():
+    """A billing document may be about a booking (its invoice). SQLite rebuilds the table for
+    the new CHECK and loses its triggers: they are made again, as b8109744f7e9 made them."""
+    with op.batch_alter_table("billing_document", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("booking_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_billing_document_booking_id_space_booking"),
+            "space_booking",
+            ["booking_id"],
+            ["id"],
+            ondelete="RESTRICT",
+        )
+        batch_op.create_index(batch_op.f("ix_billing_document_booking_id"), ["booking_id"])
+        batch_op.create_index(
+            "uq_billing_document_booking_invoice",
+            ["booking_id"],
+            unique=True,
+            sqlite_where=sa.text("kind = 'invoice'"),
+            postgresql_where=sa.text("kind = 'invoice'"),
+        )
+        batch_op.drop_constraint(
+            batch_op.f("ck_billing_document_about_an_order_or_a_company"), type_="check"
+        )
+        batch_op.create_check_constraint("about_one_thing", ABOUT_ONE_THING)
+    if op.get_bind().dialect.name == "sqlite":
+        _sqlite_immutability_triggers()
+
+
+def _sqlite_immutability_triggers():
+    for event in ("UPDATE", "DELETE"):
+        op.execute(f"DROP TRIGGER IF EXISTS billing_document_no_{event.lower()}")
+        op.execute(
+            f"CREATE TRIGGER billing_document_no_{event.lower()} BEFORE {event} "
+            f"ON billing_document BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END"
+        )
 
 
 OVERLAP = (
@@ -216,6 +261,19 @@ def create_overlap_guard():
 
 
 def downgrade():
+    with op.batch_alter_table("billing_document", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_billing_document_about_one_thing"), type_="check")
+        batch_op.create_check_constraint(
+            "about_an_order_or_a_company", "(order_id IS NULL) <> (company_id IS NULL)"
+        )
+        batch_op.drop_index("uq_billing_document_booking_invoice")
+        batch_op.drop_index(batch_op.f("ix_billing_document_booking_id"))
+        batch_op.drop_constraint(
+            batch_op.f("fk_billing_document_booking_id_space_booking"), type_="foreignkey"
+        )
+        batch_op.drop_column("booking_id")
+    if op.get_bind().dialect.name == "sqlite":
+        _sqlite_immutability_triggers()
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS space_booking_no_overlap_insert")
         op.execute("DROP TRIGGER IF EXISTS space_booking_no_overlap_update")

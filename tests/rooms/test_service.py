@@ -205,3 +205,27 @@ def test_rooms_income_is_a_line_of_the_months_accounts_and_associations_count(se
     )
     assert (figures.association_bookings, figures.association_minutes) == (2, 240)
     assert figures.associations == 1
+
+
+def test_a_booking_is_invoiced_once_it_took_place_or_was_cancelled_too_late(session, concierge):
+    from conciergerie.invoices import service as invoices
+    from conciergerie.models import DocumentKind
+
+    space = make_space(session)
+    held = make_booking(session, space=space)
+    late = make_booking(session, space=space, starts_at=NOW + timedelta(hours=30))
+    free = make_booking(session, space=space, starts_at=THURSDAY_10 + timedelta(days=1))
+    for booking in (held, late, free):
+        service.confirm_booking(session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW)
+    service.cancel_booking(session, late, actor=late.requester, free_hours=48, now=NOW)
+    service.cancel_booking(session, free, actor=free.requester, free_hours=48, now=NOW)
+    [late_invoice] = late.documents  # at once, for what it still charges
+    assert late_invoice.kind is DocumentKind.INVOICE and late_invoice.total_cents == 6000
+    assert invoices.invoice_past_bookings(session, now=NOW) == 0  # held has not taken place
+    after = held.ends_at + timedelta(minutes=1)
+    assert invoices.invoice_past_bookings(session, now=after) == 1
+    assert invoices.invoice_past_bookings(session, now=after) == 0  # safe to re-run
+    [invoice] = held.documents
+    assert invoice.total_cents == 6000 and invoice.number.startswith("F-2026-")
+    assert invoice.content["customer"]["name"] == held.requester.full_name
+    assert not free.documents  # cancelled in time: nothing owed, no invoice
