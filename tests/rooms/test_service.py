@@ -229,3 +229,27 @@ def test_a_booking_is_invoiced_once_it_took_place_or_was_cancelled_too_late(sess
     assert invoice.total_cents == 6000 and invoice.number.startswith("F-2026-")
     assert invoice.content["customer"]["name"] == held.requester.full_name
     assert not free.documents  # cancelled in time: nothing owed, no invoice
+
+
+def test_the_demo_has_the_rooms_and_bookings_of_each_kind(session, tmp_path):
+    from collections import Counter
+
+    from conciergerie.demo.service import load_demo_data
+    from conciergerie.models import Space, SpaceKind
+
+    load_demo_data(session, now=NOW, lived_in=False, pictures=tmp_path / "events")
+    kinds = Counter(session.scalars(sa.select(Space.kind)).all())
+    assert kinds == {
+        SpaceKind.CONFERENCE_ROOM: 1,
+        SpaceKind.MEETING_ROOM: 2,
+        SpaceKind.TRAINING_ROOM: 1,
+        SpaceKind.COWORKING_DESK: 6,
+    }
+    bookings = session.scalars(sa.select(Booking)).all()
+    assert {b.booker_kind for b in bookings} == set(BookerKind)
+    assert {b.status for b in bookings} == set(BookingStatus)
+    assert any(b.cancellation_charged and b.documents for b in bookings)
+    assert any(b.included_minutes and b.price_cents == 0 for b in bookings)  # within the hours
+    assert list((tmp_path / "spaces").iterdir())  # the conference room's photo
+    again = load_demo_data(session, now=NOW, lived_in=False, pictures=tmp_path / "events")
+    assert "espaces" not in again and "réservations" not in again
