@@ -171,3 +171,18 @@ def test_the_desk_shows_todays_bookings(client, session, login_as, clock):
     login_as(Role.CONCIERGE)
     page = client.get("/comptoir/").get_data(as_text=True)
     assert "Salle Wazemmes" in page and booking.purpose in page
+
+
+def test_the_week_and_a_booking_read_in_english(client, session, login_as):
+    space = make_space(session)
+    booking = make_booking(session, space=space)
+    service.confirm_booking(
+        session, booking, actor=make_user(session, Role.CONCIERGE), kind=BookerKind.PUBLIC, now=NOW
+    )
+    sign_in(client, booking.requester)
+    submit(client, "/langue", {"lang": "en"}, form_url="/")
+    week = client.get(f"/salles/{space.id}?semaine=2026-11-30").get_data(as_text=True)
+    assert "<strong>Busy</strong>" in week and "Free" in week and "Member company" in week
+    page = client.get(f"/salles/reservations/{booking.id}").get_data(as_text=True)
+    assert "Confirmed" in page and "Confirmée" not in page
+    assert "Free cancellation until" in page
