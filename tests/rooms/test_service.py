@@ -253,3 +253,16 @@ def test_the_demo_has_the_rooms_and_bookings_of_each_kind(session, tmp_path):
     assert list((tmp_path / "spaces").iterdir())  # the conference room's photo
     again = load_demo_data(session, now=NOW, lived_in=False, pictures=tmp_path / "events")
     assert "espaces" not in again and "réservations" not in again
+
+
+def test_a_persons_bookings_are_in_their_data_and_freed_when_they_leave(session, concierge):
+    from conciergerie.accounts import privacy
+
+    booking = make_booking(session, catering_note="Café pour six")
+    service.confirm_booking(session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW)
+    [exported] = privacy.export_data(session, booking.requester, now=NOW)["room_bookings"]
+    assert exported["purpose"] == booking.purpose and exported["price_cents"] == 6000
+    privacy.anonymise(session, booking.requester, now=NOW)
+    session.refresh(booking)
+    assert booking.status is BookingStatus.CANCELLED and not booking.cancellation_charged
+    assert (booking.purpose, booking.catering_note) == ("", "")
