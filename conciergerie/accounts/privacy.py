@@ -111,23 +111,27 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
             for token in tokens
         ],
         "volunteer": _volunteer_data(session, user),
-        "room_bookings": [
-            {
-                "space": booking.space.name,
-                "starts_at": _iso(booking.starts_at),
-                "ends_at": _iso(booking.ends_at),
-                "status": booking.status.value,
-                "purpose": booking.purpose,
-                "attendees": booking.attendees,
-                "catering_note": booking.catering_note,
-                "association": booking.association_name,
-                "price_cents": booking.price_cents,
-            }
-            for booking in session.scalars(
-                sa.select(Booking).where(Booking.requester_id == user.id).order_by(Booking.id)
-            )
-        ],
+        "room_bookings": _bookings_data(session, user),
     }
+
+
+def _bookings_data(session: Session, user: User) -> list[dict]:
+    return [
+        {
+            "space": booking.space.name,
+            "starts_at": _iso(booking.starts_at),
+            "ends_at": _iso(booking.ends_at),
+            "status": booking.status.value,
+            "purpose": booking.purpose,
+            "attendees": booking.attendees,
+            "catering_note": booking.catering_note,
+            "association": booking.association_name,
+            "price_cents": booking.price_cents,
+        }
+        for booking in session.scalars(
+            sa.select(Booking).where(Booking.requester_id == user.id).order_by(Booking.id)
+        )
+    ]
 
 
 def _account_data(user: User) -> dict:
