@@ -193,7 +193,13 @@ def quota_left_minutes(
     session: Session, company: MemberCompany, moment: datetime, *, besides: Booking | None = None
 ) -> int:
     """The minutes of the company's quota still free in the (Paris) month of `moment`: its
-    hours less what its confirmed bookings of the month (and those cancelled too late) took."""
+    hours less what its confirmed bookings of the month (and those cancelled too late) took.
+
+    The quota's row is locked (PostgreSQL) until the transaction ends: two bookings of one
+    company confirmed at once take turns, and the second counts the hours the first took."""
+    quota = session.get(RoomQuota, company.id, with_for_update=True)
+    if quota is None or quota.hours_per_month == 0:
+        return 0
     first = local_date(moment).replace(day=1)
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     used = session.scalar(
@@ -208,7 +214,7 @@ def quota_left_minutes(
             Booking.id != (besides.id if besides is not None and besides.id else -1),
         )
     )
-    return max(quota_hours(session, company) * 60 - int(used), 0)
+    return max(quota.hours_per_month * 60 - int(used), 0)
 
 
 def price_of(
