@@ -189,6 +189,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("rooms.confirm", "POST"): "lddddo",
     ("rooms.decline", "POST"): "lddddo",
     ("rooms.record_payment", "POST"): "lddddo",
+    ("rooms.record_refund", "POST"): "lddddo",
     ("rooms.quotas", "GET"): "lddddo",
     ("rooms.quotas", "POST"): "lddddo",
     ("rounds.mine", "GET"): "lddodo",

@@ -160,7 +160,10 @@ class Booking(Base):
     cancelled_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # Paid at the desk (its price then), and given back at the desk when it was owed back (paid,
+    # then cancelled in time).
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     space: Mapped[Space] = relationship()
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])

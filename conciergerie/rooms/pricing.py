@@ -60,22 +60,29 @@ class BookingCharge:
     state: ChargeState
     amount_cents: int | None  # None while the price is to come
     paid_cents: int
+    refunded_cents: int = 0
+
+    @property
+    def kept_cents(self) -> int:
+        return self.paid_cents - self.refunded_cents
 
     @property
     def balance_due_cents(self) -> int:
-        return max((self.amount_cents or 0) - self.paid_cents, 0)
+        return max((self.amount_cents or 0) - self.kept_cents, 0)
 
     @property
     def refund_due_cents(self) -> int:
-        return max(self.paid_cents - (self.amount_cents or 0), 0)
+        return max(self.kept_cents - (self.amount_cents or 0), 0)
 
 
 def charge(booking: Booking) -> BookingCharge:
     """What `booking` charges now (see the module's docstring). A payment recorded at the desk
-    pays the price the booking had then (`paid_at`)."""
+    pays the price the booking had then (`paid_at`); what was owed back was given back at the
+    desk (`refunded_at`)."""
     paid = (booking.price_cents or 0) if booking.paid_at is not None else 0
+    refunded = paid if booking.refunded_at is not None else 0
     if booking.status is BookingStatus.REQUESTED:
-        return BookingCharge(ChargeState.PRICE_TO_COME, None, paid)
+        return BookingCharge(ChargeState.PRICE_TO_COME, None, paid, refunded)
     if booking.status is BookingStatus.CONFIRMED or booking.cancellation_charged:
-        return BookingCharge(ChargeState.CHARGED, booking.price_cents or 0, paid)
-    return BookingCharge(ChargeState.NOT_CHARGED, 0, paid)
+        return BookingCharge(ChargeState.CHARGED, booking.price_cents or 0, paid, refunded)
+    return BookingCharge(ChargeState.NOT_CHARGED, 0, paid, refunded)

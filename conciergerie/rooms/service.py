@@ -436,6 +436,15 @@ def record_payment(session: Session, booking: Booking, *, actor: User, now: date
     session.flush()
 
 
+def record_refund(session: Session, booking: Booking, *, actor: User, now: datetime) -> None:
+    """The concierge gave back at the desk what the booking owed back (paid, then cancelled in
+    time)."""
+    if not pricing.charge(booking).refund_due_cents:
+        raise BookingState(_("Rien n'est à rendre pour cette réservation."))
+    booking.refunded_at = now
+    session.flush()
+
+
 # Describing the spaces --------------------------------------------------------------------------
 
 

@@ -407,6 +407,20 @@ def record_payment(booking_id: int):
     return redirect(url_for("rooms.manage_booking", booking_id=booking.id))
 
 
+@bp.post("/gestion/salles/reservations/<id:booking_id>/rendu")
+@role_required(Role.CONCIERGE)
+def record_refund(booking_id: int):
+    booking = db.get_or_404(Booking, booking_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    on_refusal(lambda: _manage_page(booking))
+    service.record_refund(
+        db.session, booking, actor=current_user._get_current_object(), now=utcnow()
+    )
+    flash(_("Remboursement enregistré."), "success")
+    return redirect(url_for("rooms.manage_booking", booking_id=booking.id))
+
+
 @bp.route("/gestion/salles/quotas", methods=["GET", "POST"])
 @role_required(Role.CONCIERGE)
 def quotas():

@@ -131,6 +131,7 @@ def upgrade():
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cancelled_by_id", sa.Integer(), nullable=True),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("refunded_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "booker_kind <> 'member' OR company_id IS NOT NULL",
             name=op.f("ck_space_booking_member_has_company"),

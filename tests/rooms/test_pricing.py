@@ -23,9 +23,13 @@ def test_the_quota_is_taken_first_and_only_the_rest_is_priced():
     assert pricing.quote(PRICES, 60, quota_left_minutes=0) == pricing.Quote(0, 1500)
 
 
-def _booking(status, price=3000, charged=False, paid=False):
+def _booking(status, price=3000, charged=False, paid=False, refunded=False):
     return SimpleNamespace(
-        status=status, price_cents=price, cancellation_charged=charged, paid_at=paid or None
+        status=status,
+        price_cents=price,
+        cancellation_charged=charged,
+        paid_at=paid or None,
+        refunded_at=refunded or None,
     )
 
 
@@ -40,3 +44,5 @@ def test_what_a_booking_charges_follows_its_state():
     assert (paid.paid_cents, paid.balance_due_cents) == (3000, 0)
     refund = pricing.charge(_booking(BookingStatus.CANCELLED, paid=True))
     assert refund.refund_due_cents == 3000  # paid, then cancelled in time: owed back
+    given = pricing.charge(_booking(BookingStatus.CANCELLED, paid=True, refunded=True))
+    assert (given.refund_due_cents, given.kept_cents) == (0, 0)

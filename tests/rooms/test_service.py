@@ -185,7 +185,8 @@ def test_a_day_is_cut_into_free_and_busy_periods():
 
 
 def test_rooms_income_is_a_line_of_the_months_accounts_and_associations_count(session, concierge):
-    from conciergerie.reports import impact, service as reports
+    from conciergerie.reports import impact
+    from conciergerie.reports import service as reports
 
     space = make_space(session)
     for n, kind in enumerate((BookerKind.ASSOCIATION, BookerKind.PUBLIC, BookerKind.ASSOCIATION)):
@@ -266,3 +267,16 @@ def test_a_persons_bookings_are_in_their_data_and_freed_when_they_leave(session,
     session.refresh(booking)
     assert booking.status is BookingStatus.CANCELLED and not booking.cancellation_charged
     assert (booking.purpose, booking.catering_note) == ("", "")
+
+
+def test_paid_then_cancelled_in_time_is_given_back_at_the_desk(session, concierge):
+    booking = make_booking(session)
+    service.confirm_booking(session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW)
+    with pytest.raises(service.BookingState):  # nothing owed back yet
+        service.record_refund(session, booking, actor=concierge, now=NOW)
+    service.record_payment(session, booking, actor=concierge, now=NOW)
+    service.cancel_booking(session, booking, actor=booking.requester, free_hours=48, now=NOW)
+    assert pricing.charge(booking).refund_due_cents == 6000
+    service.record_refund(session, booking, actor=concierge, now=NOW)
+    figures = pricing.charge(booking)
+    assert (figures.refund_due_cents, figures.balance_due_cents, figures.kept_cents) == (0, 0, 0)
