@@ -173,7 +173,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("events.participants", "POST"): "lddodo",
     ("rooms.index", "GET"): "oooooo",
     ("rooms.space", "GET"): "oooooo",
-    ("rooms.photo", "GET"): "nnnnnn",  # the space in the URLs has no photo
+    ("rooms.photo", "GET"): "nnnnnn",  # the photo's file in the URLs is missing
+    ("rooms.remove_photo", "POST"): "lddddo",
     ("rooms.request_booking", "POST"): "looooo",  # an empty form: errors, nothing asked
     ("rooms.my_bookings", "GET"): "looooo",
     # The resident requested the booking in the URLs: others are told it does not exist.
@@ -323,6 +324,11 @@ def world(session):
     from tests.factories import make_booking
 
     booking = make_booking(session, requester=people["resident"])
+    from conciergerie.models import SpacePhoto
+
+    space_photo = SpacePhoto(space=booking.space, image_name="absente.jpg")
+    session.add(space_photo)
+    session.flush()
     from conciergerie.models import VolunteerAvailability
 
     volunteer_range = (
@@ -354,6 +360,7 @@ def world(session):
         "document_id": order.documents[0].id,
         "space_id": booking.space_id,
         "booking_id": booking.id,
+        "photo_id": space_photo.id,
     }
     return people, values
 

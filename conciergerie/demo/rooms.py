@@ -25,6 +25,7 @@ from conciergerie.models import (
     MemberCompany,
     Space,
     SpaceKind,
+    SpacePhoto,
     User,
 )
 from conciergerie.rooms import service as rooms
@@ -64,11 +65,11 @@ def load_rooms(
         name, kind, capacity, equipment, layouts, (opens, closes), days, prices, photo = spec
         if session.scalar(sa.select(Space.id).where(Space.name == name)) is not None:
             continue
-        image_name = None
+        photos = []
         if pictures is not None and photo:
-            image_name = new_image_name()
+            photos.append(SpacePhoto(image_name=new_image_name()))
             pictures.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(PICTURES / photo, pictures / image_name)
+            shutil.copyfile(PICTURES / photo, pictures / photos[0].image_name)
         values = {
             f"{who}_{part}_cents": cents
             for who, row in zip(("member", "association", "public"), prices, strict=True)
@@ -76,7 +77,7 @@ def load_rooms(
         }
         session.add(
             Space(name=name, kind=kind, capacity=capacity, equipment=equipment, layouts=layouts,
-                  opens_at=opens, closes_at=closes, open_weekdays=days, image_name=image_name,
+                  opens_at=opens, closes_at=closes, open_weekdays=days, photos=photos,
                   position=position, **values)
         )  # fmt: skip
         created["espaces"] += 1

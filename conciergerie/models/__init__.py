@@ -35,6 +35,7 @@ from conciergerie.models.rooms import (
     RoomQuota,
     Space,
     SpaceKind,
+    SpacePhoto,
 )
 from conciergerie.models.rounds import (
     DayPlan,
@@ -119,4 +120,5 @@ __all__ = [
     "RoomQuota",
     "Space",
     "SpaceKind",
+    "SpacePhoto",
 ]

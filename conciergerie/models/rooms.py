@@ -59,7 +59,6 @@ class Space(Base):
     closes_at: Mapped[time] = mapped_column(sa.Time)
     # The weekdays it opens, Monday = 0: "01234" for Monday to Friday.
     open_weekdays: Mapped[str] = mapped_column(sa.String(7), default="01234")
-    image_name: Mapped[str | None] = mapped_column(sa.String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
     member_hour_cents: Mapped[int] = mapped_column(default=0)
@@ -71,6 +70,12 @@ class Space(Base):
     public_hour_cents: Mapped[int] = mapped_column(default=0)
     public_half_day_cents: Mapped[int] = mapped_column(default=0)
     public_day_cents: Mapped[int] = mapped_column(default=0)
+
+    photos: Mapped[list[SpacePhoto]] = relationship(
+        back_populates="space",
+        cascade="all, delete-orphan",
+        order_by="SpacePhoto.position, SpacePhoto.id",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
@@ -99,6 +104,20 @@ class Space(Base):
 
     def __repr__(self) -> str:
         return f"<Space {self.name}>"
+
+
+class SpacePhoto(Base):
+    """A photo of a space, stored as events' pictures are (events/images.py): checked, resized,
+    under a name of ours in UPLOAD_ROOT/spaces."""
+
+    __tablename__ = "space_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("space.id", ondelete="CASCADE"), index=True)
+    image_name: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int] = mapped_column(default=0)
+
+    space: Mapped[Space] = relationship(back_populates="photos")
 
 
 class RoomQuota(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import MultipleFileField
 from PIL import Image
 from wtforms import (
     BooleanField,
@@ -148,9 +148,9 @@ class SpaceForm(FlaskForm):
     public_half_day_cents = _price(_l("Plein tarif : demi-journée (centimes)"))
     public_day_cents = _price(_l("Plein tarif : journée (centimes)"))
     is_active = BooleanField(_l("Réservable"), default=True)
-    image = FileField(_l("Photo (JPEG, PNG ou WebP, 5 Mo au plus)"))
+    photos = MultipleFileField(_l("Ajouter des photos (JPEG, PNG ou WebP, 5 Mo au plus chacune)"))
 
-    picture: Image.Image | None = None
+    pictures: list[Image.Image]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,11 +164,13 @@ class SpaceForm(FlaskForm):
         if self.opens_at.data and field.data and field.data <= self.opens_at.data:
             raise ValidationError(_("La fermeture doit suivre l'ouverture."))
 
-    def validate_image(self, field: FileField) -> None:
-        """Read the picture now (by its content), as events do."""
-        if not getattr(field.data, "filename", ""):
-            return
-        try:
-            self.picture = images.read_image(field.data.stream)
-        except images.UnreadableImage as error:
-            raise ValidationError(str(error)) from error
+    def validate_photos(self, field: MultipleFileField) -> None:
+        """Read the pictures now (by their content), as events do."""
+        self.pictures = []
+        for upload in field.data or []:
+            if not getattr(upload, "filename", ""):
+                continue
+            try:
+                self.pictures.append(images.read_image(upload.stream))
+            except images.UnreadableImage as error:
+                raise ValidationError(str(error)) from error

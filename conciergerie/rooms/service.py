@@ -27,6 +27,7 @@ from conciergerie.models import (
     MemberCompany,
     RoomQuota,
     Space,
+    SpacePhoto,
     User,
 )
 from conciergerie.rooms import availability, notifications, pricing
@@ -448,18 +449,27 @@ def record_refund(session: Session, booking: Booking, *, actor: User, now: datet
 # Describing the spaces --------------------------------------------------------------------------
 
 
-def save_space(session: Session, space: Space | None, **values: object) -> Space:
-    """Create a space (`space` None) or change one; `image_name` None keeps its photo."""
+def save_space(
+    session: Session, space: Space | None, *, image_names: list[str], **values: object
+) -> Space:
+    """Create a space (`space` None) or change one; `image_names`: photos added after its
+    others."""
     if space is None:
         space = Space()
         session.add(space)
-    image_name = values.pop("image_name", None)
     for name, value in values.items():
         setattr(space, name, value)
-    if image_name:
-        space.image_name = image_name
+    start = max((photo.position for photo in space.photos), default=-1) + 1
+    for offset, image_name in enumerate(image_names):
+        space.photos.append(SpacePhoto(image_name=image_name, position=start + offset))
     session.flush()
     return space
+
+
+def remove_photo(session: Session, photo: SpacePhoto) -> None:
+    """Take a photo off its space (the file stays: a page loading it still finds it)."""
+    session.delete(photo)
+    session.flush()
 
 
 # For the reports --------------------------------------------------------------------------------

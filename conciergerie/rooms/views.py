@@ -31,7 +31,16 @@ from conciergerie.errors import on_refusal
 from conciergerie.events import images
 from conciergerie.extensions import db
 from conciergerie.mail import external_url
-from conciergerie.models import BookerKind, Booking, MemberCompany, Role, Space, SpaceKind, utcnow
+from conciergerie.models import (
+    BookerKind,
+    Booking,
+    MemberCompany,
+    Role,
+    Space,
+    SpaceKind,
+    SpacePhoto,
+    utcnow,
+)
 from conciergerie.rooms import availability, pricing, service
 from conciergerie.rooms.forms import (
     ActionForm,
@@ -117,11 +126,11 @@ def _layout_choices(form: BookingForm, space: Space) -> None:
     ]
 
 
-@bp.get("/salles/<id:space_id>/photo")
-def photo(space_id: int):
-    space = _space(space_id)
-    path = _upload_folder() / space.image_name if space.image_name else None
-    if path is None or not path.is_file():
+@bp.get("/salles/<id:space_id>/photos/<id:photo_id>")
+def photo(space_id: int, photo_id: int):
+    picture = db.get_or_404(SpacePhoto, photo_id)
+    path = _upload_folder() / picture.image_name
+    if picture.space_id != space_id or not path.is_file():
         abort(404)
     data = path.read_bytes()  # the name is ours (a uuid), never the request's
     response = make_response(data)
@@ -285,21 +294,22 @@ def _space_values(form: SpaceForm) -> dict:
     values["description"] = values["description"] or ""
     values["equipment"] = values["equipment"] or ""
     values["layouts"] = values["layouts"] or ""
-    values["image_name"] = images.new_image_name() if form.picture is not None else None
     return values
 
 
 def _space_form_page(form: SpaceForm, space: Space | None):
     def page():
-        return render_template("rooms/space_form.html", form=form, space=space)
+        return render_template(
+            "rooms/space_form.html", form=form, space=space, action_form=ActionForm()
+        )
 
     if not form.validate_on_submit():
         return page(), 422 if form.errors else 200
     on_refusal(page, form, default_field="name")
-    values = _space_values(form)
-    space = service.save_space(db.session, space, **values)
-    if values["image_name"]:
-        images.save_image(form.picture, folder=_upload_folder(), name=values["image_name"])
+    names = [images.new_image_name() for _picture in form.pictures]
+    space = service.save_space(db.session, space, image_names=names, **_space_values(form))
+    for picture, name in zip(form.pictures, names, strict=True):  # once the space is accepted
+        images.save_image(picture, folder=_upload_folder(), name=name)
     flash(_("Espace enregistré."), "success")
     return redirect(url_for("rooms.space", space_id=space.id))
 
@@ -318,6 +328,19 @@ def edit_space(space_id: int):
     if request.method == "GET":
         form.kind.data = space.kind.value
     return _space_form_page(form, space)
+
+
+@bp.post("/gestion/salles/<id:space_id>/photos/<id:photo_id>/retirer")
+@role_required(Role.CONCIERGE)
+def remove_photo(space_id: int, photo_id: int):
+    picture = db.get_or_404(SpacePhoto, photo_id)
+    if picture.space_id != space_id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    service.remove_photo(db.session, picture)
+    flash(_("Photo retirée."), "success")
+    return redirect(url_for("rooms.edit_space", space_id=space_id))
 
 
 @bp.get("/gestion/salles/reservations/<id:booking_id>")

@@ -46,7 +46,6 @@ def upgrade():
         sa.Column("opens_at", sa.Time(), nullable=False),
         sa.Column("closes_at", sa.Time(), nullable=False),
         sa.Column("open_weekdays", sa.String(length=7), nullable=False),
-        sa.Column("image_name", sa.String(length=64), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("member_hour_cents", sa.Integer(), nullable=False),
@@ -66,6 +65,22 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_space")),
     )
+    op.create_table(
+        "space_photo",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("space_id", sa.Integer(), nullable=False),
+        sa.Column("image_name", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["space_id"],
+            ["space.id"],
+            name=op.f("fk_space_photo_space_id_space"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_space_photo")),
+    )
+    with op.batch_alter_table("space_photo", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_space_photo_space_id"), ["space_id"], unique=False)
     op.create_table(
         "room_quota",
         sa.Column("company_id", sa.Integer(), nullable=False),
@@ -286,4 +301,5 @@ def downgrade():
 
     op.drop_table("space_booking")
     op.drop_table("room_quota")
+    op.drop_table("space_photo")
     op.drop_table("space")

@@ -134,7 +134,7 @@ def test_the_concierge_describes_a_space_with_a_photo(client, session, login_as)
         "opens_at": "08:00",
         "closes_at": "22:00",
         "open_weekdays": "012345",
-        "image": (picture(), "salle.png"),
+        "photos": [(picture(), "salle.png"), (picture("JPEG"), "scene.jpg")],
         "is_active": "y",
     }
     for kind in ("member", "association", "public"):
@@ -144,9 +144,17 @@ def test_the_concierge_describes_a_space_with_a_photo(client, session, login_as)
     assert answer.status_code == 302, answer.get_data(as_text=True)
     space = session.scalar(sa.select(Space).where(Space.name == "Salle de conférence"))
     assert space.capacity == 80 and space.layout_choices == ["Théâtre", "Classe"]
-    photo = client.get(f"/salles/{space.id}/photo")
+    first, second = space.photos
+    photo = client.get(f"/salles/{space.id}/photos/{second.id}")
     assert photo.mimetype == "image/jpeg"
     assert "Salle de conférence" in client.get("/salles/").get_data(as_text=True)
+    edit = f"/gestion/salles/{space.id}/modifier"
+    answer = submit(
+        client, f"/gestion/salles/{space.id}/photos/{first.id}/retirer", {}, form_url=edit
+    )
+    assert answer.status_code == 302
+    session.refresh(space)
+    assert space.photos == [second]
 
 
 def test_the_concierge_sets_a_companys_quota(client, session, login_as):
