@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from conciergerie.accounts.service import active_concierges
 from conciergerie.errors import DomainError
@@ -101,10 +101,8 @@ class WeekDay:
 
 def week(session: Session, space: Space, monday: date) -> list[WeekDay]:
     """The seven days from `monday`: each open day's hours cut into free and busy periods."""
-    start, end = (
-        at_local(monday, space.opens_at),
-        at_local(monday + timedelta(days=7), space.opens_at),
-    )
+    start = at_local(monday, datetime.min.time())
+    end = at_local(monday + timedelta(days=7), datetime.min.time())
     taken = confirmed_between(session, space, start, end)
     waiting = session.scalars(
         sa.select(Booking)
@@ -148,6 +146,11 @@ def bookings_of_day(session: Session, day: date) -> list[Booking]:
                 Booking.ends_at > start,
             )
             .order_by(Booking.starts_at, Booking.space_id)
+            .options(
+                selectinload(Booking.space),
+                selectinload(Booking.requester),
+                selectinload(Booking.company),
+            )
         )
     )
 
