@@ -122,3 +122,79 @@ def test_without_the_guard_the_same_confirmations_double_book(
         with app.app_context(), _db.engine.begin() as connection:
             empty_database(connection)
             connection.execute(sa.text(CONSTRAINT))
+
+
+@pytest.fixture
+def company_with_six_hours(app):
+    """A room open round the clock, a member company with six hours a month, TABS employees."""
+    with app.app_context():
+        with Session(_db.engine) as session:
+            space = factories.make_space(
+                session, opens_at=datetime.min.time(), closes_at=datetime.max.time(),
+                open_weekdays="0123456",
+            )  # fmt: skip
+            company = factories.make_member_company(session)
+            service.set_quota(session, company, 6)
+            employees = [
+                factories.make_user(session, Role.EMPLOYEE, member_company=company)
+                for _ in range(TABS)
+            ]
+            session.commit()
+            ids = space.id, [e.id for e in employees]
+        yield ids
+        with _db.engine.begin() as connection:
+            empty_database(connection)
+
+
+def _request_at_once(app, space_id: int, user_ids: list[int], days: list[int]) -> list[int]:
+    """Each employee asks for two hours of the room, on the day `days` says, at one instant."""
+    start = datetime.now(UTC) + timedelta(days=7)
+    tabs = []
+    with app.app_context(), Session(_db.engine) as session:
+        for user_id, day in zip(user_ids, days, strict=True):
+            client = app.test_client()
+            sign_in(client, session.get(User, user_id))
+            page = client.get(f"/salles/{space_id}").get_data(as_text=True)
+            token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+            form = {
+                "csrf_token": token.group(1),
+                "day": (start + timedelta(days=day)).date().isoformat(),
+                "starts_at": "10:00",
+                "ends_at": "12:00",
+                "purpose": "Réunion",
+                "attendees": "4",
+            }
+            tabs.append((client, form))
+    barrier = threading.Barrier(len(tabs))
+    answers = []
+
+    def ask(client, form):
+        barrier.wait()
+        answers.append(client.post(f"/salles/{space_id}/reserver", data=form).status_code)
+
+    threads = [threading.Thread(target=ask, args=tab) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def test_simultaneous_requests_within_a_quota_confirm_one_and_take_its_hours_once(
+    app, company_with_six_hours
+):
+    """Same hours: one is held, the others are told the room was just taken. Then other days
+    (no overlap): the four hours left go to two requests; the others wait for the concierge."""
+    space_id, user_ids = company_with_six_hours
+    same = _request_at_once(app, space_id, user_ids[:4], [0, 0, 0, 0])
+    assert sorted(same) == [302] + [409] * 3
+    spread = _request_at_once(app, space_id, user_ids[4:], [1, 2, 3, 4])
+    assert spread == [302] * 4
+    with app.app_context(), Session(_db.engine) as session:
+        rows = session.execute(
+            sa.select(Booking.status, Booking.included_minutes).order_by(Booking.starts_at)
+        ).all()
+    statuses = [r.status for r in rows]
+    assert statuses.count(BookingStatus.CONFIRMED) == 3  # 2 h each: the six hours, once
+    assert statuses.count(BookingStatus.REQUESTED) == 2  # beyond them: for the concierge
+    assert sum(r.included_minutes for r in rows) == 360
