@@ -194,3 +194,40 @@ def test_the_week_and_a_booking_read_in_english(client, session, login_as):
     page = client.get(f"/salles/reservations/{booking.id}").get_data(as_text=True)
     assert "Confirmed" in page and "Confirmée" not in page
     assert "Free cancellation until" in page
+
+
+def test_the_requester_reads_the_invoice_of_a_booking_cancelled_too_late(client, session, login_as):
+    concierge = make_user(session, Role.CONCIERGE)
+    booking = make_booking(session, starts_at=NOW + timedelta(hours=30))
+    service.confirm_booking(session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW)
+    service.cancel_booking(session, booking, actor=concierge, free_hours=48, now=NOW)
+    [invoice] = booking.documents
+    login_as(Role.RESIDENT)  # someone else
+    assert client.get(f"/documents/{invoice.id}").status_code == 404
+    sign_in(client, booking.requester)
+    page = client.get(f"/salles/reservations/{booking.id}").get_data(as_text=True)
+    assert invoice.number in page and "le montant reste dû" in page
+    document = client.get(f"/documents/{invoice.id}").get_data(as_text=True)
+    assert "Annulation tardive" in document and "Retour à la réservation" in document
+    assert client.get(f"/documents/{invoice.id}.pdf").mimetype == "application/pdf"
+
+
+def test_the_concierge_edits_a_space_and_keeps_its_photos(client, session, login_as):
+    space = make_space(session, name="Salle Fives")
+    login_as(Role.CONCIERGE)
+    url = f"/gestion/salles/{space.id}/modifier"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="Salle Fives"' in page
+    data = {
+        name: str(getattr(space, name))
+        for name in ("name", "capacity", "equipment", "layouts", "open_weekdays")
+    }
+    data.update(kind="meeting_room", opens_at="08:00", closes_at="18:00", capacity="14")
+    for kind in ("member", "association", "public"):
+        for part in ("hour", "half_day", "day"):
+            data[f"{kind}_{part}_cents"] = str(getattr(space, f"{kind}_{part}_cents"))
+    answer = submit(client, url, data)
+    assert answer.status_code == 302
+    session.refresh(space)
+    assert space.capacity == 14 and space.closes_at.hour == 18
+    assert not space.is_active  # the box left unticked
