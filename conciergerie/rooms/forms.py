@@ -148,7 +148,9 @@ class SpaceForm(FlaskForm):
     public_half_day_cents = _price(_l("Plein tarif : demi-journée (centimes)"))
     public_day_cents = _price(_l("Plein tarif : journée (centimes)"))
     is_active = BooleanField(_l("Réservable"), default=True)
-    photos = MultipleFileField(_l("Ajouter des photos (JPEG, PNG ou WebP, 5 Mo au plus chacune)"))
+    photos = MultipleFileField(
+        _l("Ajouter des photos (JPEG, PNG ou WebP ; 6 Mo au plus par envoi)")
+    )
 
     pictures: list[Image.Image]
 

@@ -231,3 +231,29 @@ def test_the_concierge_edits_a_space_and_keeps_its_photos(client, session, login
     session.refresh(space)
     assert space.capacity == 14 and space.closes_at.hour == 18
     assert not space.is_active  # the box left unticked
+
+
+def test_a_photo_of_two_megabytes_is_taken(client, session, login_as):
+    """The space's form takes files: it is held to the upload limit, not the 1 MB of forms."""
+    import io
+    import os
+
+    from PIL import Image
+
+    space = make_space(session)
+    login_as(Role.CONCIERGE)
+    big = io.BytesIO()
+    Image.frombytes("RGB", (900, 900), os.urandom(900 * 900 * 3)).save(big, "PNG")
+    assert big.tell() > 2_000_000
+    big.seek(0)
+    url = f"/gestion/salles/{space.id}/modifier"
+    data = {"name": space.name, "kind": "meeting_room", "capacity": "12", "opens_at": "08:00",
+            "closes_at": "19:00", "open_weekdays": "01234", "photos": [(big, "grande.png")]}  # fmt: skip
+    for kind in ("member", "association", "public"):
+        for part in ("hour", "half_day", "day"):
+            data[f"{kind}_{part}_cents"] = "0"
+    answer = submit(client, url, data, content_type="multipart/form-data")
+    answer.request.environ["wsgi.input"].close()  # the test client's body, spooled to a file
+    assert answer.status_code == 302
+    session.refresh(space)
+    assert len(space.photos) == 1
