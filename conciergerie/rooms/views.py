@@ -27,6 +27,7 @@ from wtforms import SelectChoice
 
 from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
+from conciergerie.database import begin_writing
 from conciergerie.errors import on_refusal
 from conciergerie.events import images
 from conciergerie.extensions import db
@@ -60,6 +61,17 @@ bp = Blueprint("rooms", __name__)
 @bp.app_context_processor
 def _labels() -> dict:
     return {"booker_kind_label": kind_label, "space_kind_label": space_kind_label}
+
+
+# Requests that may hold a room: on SQLite, their transaction takes the write lock first
+# (BEGIN IMMEDIATE), so that two at once take turns instead of one failing "database is locked".
+HOLDING = frozenset({"rooms.request_booking", "rooms.confirm"})
+
+
+@bp.before_request
+def _write_first() -> None:
+    if request.endpoint in HOLDING:
+        begin_writing(db.session)
 
 
 @bp.app_template_filter("local_week")

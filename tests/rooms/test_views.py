@@ -247,8 +247,15 @@ def test_a_photo_of_two_megabytes_is_taken(client, session, login_as):
     assert big.tell() > 2_000_000
     big.seek(0)
     url = f"/gestion/salles/{space.id}/modifier"
-    data = {"name": space.name, "kind": "meeting_room", "capacity": "12", "opens_at": "08:00",
-            "closes_at": "19:00", "open_weekdays": "01234", "photos": [(big, "grande.png")]}  # fmt: skip
+    data = {
+        "name": space.name,
+        "kind": "meeting_room",
+        "capacity": "12",
+        "opens_at": "08:00",
+        "closes_at": "19:00",
+        "open_weekdays": "01234",
+        "photos": [(big, "grande.png")],
+    }
     for kind in ("member", "association", "public"):
         for part in ("hour", "half_day", "day"):
             data[f"{kind}_{part}_cents"] = "0"
