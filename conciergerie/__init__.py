@@ -99,6 +99,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.payments.views import bp as payments_bp
     from conciergerie.portal.views import bp as portal_bp
     from conciergerie.reports.views import bp as reports_bp
+    from conciergerie.rooms.views import bp as rooms_bp
     from conciergerie.rounds.views import bp as rounds_bp
     from conciergerie.slots.views import bp as slots_bp
     from conciergerie.subscriptions.views import bp as subscriptions_bp
@@ -123,6 +124,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(subscriptions_bp)
     app.register_blueprint(invoices_bp)
+    app.register_blueprint(rooms_bp)
     from conciergerie import policy
 
     app.jinja_env.globals["policy"] = policy  # templates ask the same rules as the views

@@ -147,6 +147,9 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # e.g. a fake Stripe server in tests
     # How long an order waiting for its online payment holds its slot places.
     PAYMENT_HOLD_MINUTES = int(os.environ.get("PAYMENT_HOLD_MINUTES", "30"))
+    # A confirmed booking of a room is cancelled free until this many hours before it starts;
+    # later, its price stays owed.
+    ROOM_FREE_CANCELLATION_HOURS = int(os.environ.get("ROOM_FREE_CANCELLATION_HOURS", "48"))
 
     # The desk, depot of the pickup rounds and origin of the "distance from the desk".
     DESK_NAME = "La Grappe"

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from conciergerie.models import (
     BasketSubscription,
+    Booking,
+    BookingStatus,
     Document,
     Order,
     OrderLine,
@@ -75,6 +77,8 @@ def can_view_document(user: User, document: Document) -> bool:
         return False
     if user.role is Role.CONCIERGE:
         return True
+    if document.booking is not None:  # a booking's invoice: its requester's too
+        return document.booking.requester_id == user.id
     return document.order is not None and document.order.customer_id == user.id
 
 
@@ -130,3 +134,23 @@ def can_see_payout(user: User, payout: ProviderPayout) -> bool:
     """A provider's staff see their own provider's payouts and statements, and no other's (the
     concierge records them from the desk)."""
     return user.provider_id is not None and payout.provider_id == user.provider_id
+
+
+def can_view_booking(user: User, booking: Booking) -> bool:
+    """A booking of a room: its requester's and the concierge's (others see only busy hours)."""
+    return user.is_authenticated and (
+        user.id == booking.requester_id or user.role is Role.CONCIERGE
+    )
+
+
+def can_cancel_booking(user: User, booking: Booking) -> bool:
+    """The requester and the concierge cancel a booking while it is asked for or held."""
+    return can_view_booking(user, booking) and booking.status in (
+        BookingStatus.REQUESTED,
+        BookingStatus.CONFIRMED,
+    )
+
+
+def can_see_booking_names(user: User) -> bool:
+    """Who booked and why, in the week of a space: the concierge's; others see busy or free."""
+    return user.is_authenticated and user.role is Role.CONCIERGE

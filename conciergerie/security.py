@@ -124,7 +124,9 @@ class Request(flask.Request):
 
 
 # The only pages that take a file; every other request is held to REQUEST_SIZE_LIMIT.
-UPLOAD_ENDPOINTS = frozenset({"events.create", "events.edit"})
+UPLOAD_ENDPOINTS = frozenset(
+    {"events.create", "events.edit", "rooms.new_space", "rooms.edit_space"}
+)
 
 
 def init_request_limits(app: Flask) -> None:

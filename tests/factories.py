@@ -224,3 +224,48 @@ def make_volunteer(session, *, transport="bike", ranges=None, **kw) -> User:
         )
     session.flush()
     return volunteer
+
+
+def make_space(session, **kw):
+    """A meeting room of La Grappe, open 8:00–19:00 Monday to Friday, 12 people."""
+    from datetime import time
+
+    from conciergerie.models import Space, SpaceKind
+
+    n = next(_seq)
+    kw.setdefault("name", f"Salle {n}")
+    kw.setdefault("kind", SpaceKind.MEETING_ROOM)
+    kw.setdefault("capacity", 12)
+    kw.setdefault("opens_at", time(8))
+    kw.setdefault("closes_at", time(19))
+    kw.setdefault("open_weekdays", "01234")
+    kw.setdefault("layouts", "Réunion\nEn U")
+    prices = {"member": (1500, 5000, 9000), "association": (1000, 3000, 5000),
+              "public": (3000, 10000, 18000)}  # fmt: skip
+    for kind, (hour, half, day) in prices.items():
+        kw.setdefault(f"{kind}_hour_cents", hour)
+        kw.setdefault(f"{kind}_half_day_cents", half)
+        kw.setdefault(f"{kind}_day_cents", day)
+    space = Space(**kw)
+    session.add(space)
+    session.flush()
+    return space
+
+
+def make_booking(session, **kw):
+    """A request for a space, Thursday 3 December 2026 from 10:00 to 12:00 (Paris)."""
+    from conciergerie.models import BookerKind, Booking, BookingStatus
+
+    kw.setdefault("space", kw.get("space") or make_space(session))
+    kw.setdefault("requester", kw.get("requester") or make_user(session))
+    kw.setdefault("booker_kind", BookerKind.PUBLIC)
+    kw.setdefault("status", BookingStatus.REQUESTED)
+    kw.setdefault("starts_at", datetime(2026, 12, 3, 9, tzinfo=UTC))
+    kw.setdefault("ends_at", kw["starts_at"] + timedelta(hours=2))
+    kw.setdefault("purpose", "Réunion d'équipe")
+    kw.setdefault("attendees", 6)
+    kw.setdefault("created_at", NOW)
+    booking = Booking(**kw)
+    session.add(booking)
+    session.flush()
+    return booking

@@ -178,6 +178,28 @@ MATRIX: dict[tuple[str, str], str] = {
     ("events.cancel", "POST"): "lddodo",
     ("events.participants", "GET"): "lddodo",
     ("events.participants", "POST"): "lddodo",
+    ("rooms.index", "GET"): "oooooo",
+    ("rooms.space", "GET"): "oooooo",
+    ("rooms.photo", "GET"): "nnnnnn",  # the photo's file in the URLs is missing
+    ("rooms.remove_photo", "POST"): "lddddo",
+    ("rooms.request_booking", "POST"): "looooo",  # an empty form: errors, nothing asked
+    ("rooms.my_bookings", "GET"): "looooo",
+    # The resident requested the booking in the URLs: others are told it does not exist.
+    ("rooms.booking", "GET"): "lonnno",
+    ("rooms.booking_ics", "GET"): "lonnno",
+    ("rooms.cancel", "POST"): "lonnno",
+    ("rooms.manage", "GET"): "lddddo",
+    ("rooms.new_space", "GET"): "lddddo",
+    ("rooms.new_space", "POST"): "lddddo",
+    ("rooms.edit_space", "GET"): "lddddo",
+    ("rooms.edit_space", "POST"): "lddddo",
+    ("rooms.manage_booking", "GET"): "lddddo",
+    ("rooms.confirm", "POST"): "lddddo",
+    ("rooms.decline", "POST"): "lddddo",
+    ("rooms.record_payment", "POST"): "lddddo",
+    ("rooms.record_refund", "POST"): "lddddo",
+    ("rooms.quotas", "GET"): "lddddo",
+    ("rooms.quotas", "POST"): "lddddo",
     ("rounds.mine", "GET"): "lddodo",
     ("rounds.mark", "POST"): "lddodo",
     ("rounds.scan", "POST"): "lddodo",
@@ -324,6 +346,14 @@ def world(session):
         actor=people["provider"],
         now=NOW,
     )
+    from tests.factories import make_booking
+
+    booking = make_booking(session, requester=people["resident"])
+    from conciergerie.models import SpacePhoto
+
+    space_photo = SpacePhoto(space=booking.space, image_name="absente.jpg")
+    session.add(space_photo)
+    session.flush()
     from conciergerie.models import VolunteerAvailability
 
     volunteer_range = (
@@ -354,6 +384,9 @@ def world(session):
         "mois": "2026-11",
         "document_id": order.documents[0].id,
         "entry_id": provider_change.id,
+        "space_id": booking.space_id,
+        "booking_id": booking.id,
+        "photo_id": space_photo.id,
     }
     return people, values
 

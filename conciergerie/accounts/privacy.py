@@ -5,7 +5,8 @@ records that the association must keep for ten years (Code de commerce, art. L12
 stay, attached to an account without name, address, phone or password. What the person wrote
 on their orders (the notes) goes too; upcoming event registrations are cancelled (a freed place
 goes to the waiting list), and basket subscriptions are stopped (no order is placed any more for
-an erased account).
+an erased account); bookings of rooms to come are cancelled free of charge, and the words of
+every booking of theirs go.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from conciergerie.errors import DomainError
 from conciergerie.models import (
     ApiToken,
     BasketSubscription,
+    Booking,
+    BookingStatus,
     Event,
     Item,
     ItemEvent,
@@ -109,7 +112,27 @@ def export_data(session: Session, user: User, *, now: datetime) -> dict:
             for token in tokens
         ],
         "volunteer": _volunteer_data(session, user),
+        "room_bookings": _bookings_data(session, user),
     }
+
+
+def _bookings_data(session: Session, user: User) -> list[dict]:
+    return [
+        {
+            "space": booking.space.name,
+            "starts_at": _iso(booking.starts_at),
+            "ends_at": _iso(booking.ends_at),
+            "status": booking.status.value,
+            "purpose": booking.purpose,
+            "attendees": booking.attendees,
+            "catering_note": booking.catering_note,
+            "association": booking.association_name,
+            "price_cents": booking.price_cents,
+        }
+        for booking in session.scalars(
+            sa.select(Booking).where(Booking.requester_id == user.id).order_by(Booking.id)
+        )
+    ]
 
 
 def _account_data(user: User) -> dict:
@@ -277,6 +300,7 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
 
     for registration in _upcoming_registrations(session, user, now=now):
         unregister(session, registration.event, user, now=now)
+    _leave_room_bookings(session, user, now=now)
     theirs = sa.select(Order.id).where(Order.customer_id == user.id).scalar_subquery()
     session.execute(
         sa.update(Order).where(Order.customer_id == user.id).values(note="", dropoff_remarks="")
@@ -316,6 +340,27 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
         from conciergerie.rounds.jobs import plan_without
 
         plan_without(session, user, now=now)  # their rounds not yet begun go to the others
+
+
+def _leave_room_bookings(session: Session, user: User, *, now: datetime) -> None:
+    """Their bookings of rooms to come are cancelled, free of charge (the space is freed); the
+    words of every booking of theirs go, the times and prices stay for the accounts."""
+    from conciergerie.rooms.service import cancel_booking
+
+    for booking in session.scalars(
+        sa.select(Booking).where(
+            Booking.requester_id == user.id,
+            Booking.status.in_((BookingStatus.REQUESTED, BookingStatus.CONFIRMED)),
+            Booking.ends_at > now,
+        )
+    ):
+        cancel_booking(session, booking, actor=user, free_hours=0, now=now)
+    session.execute(
+        sa.update(Booking)
+        .where(Booking.requester_id == user.id)
+        .values(purpose="", catering_note="")
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _erase_order_words(session: Session, theirs: sa.ScalarSelect) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie.accounts.passwords import hash_password
 from conciergerie.accounts.service import create_user, find_user_by_email
-from conciergerie.demo import data, history
+from conciergerie.demo import data, history, rooms
 from conciergerie.errors import DomainError
 from conciergerie.events import service as events
 from conciergerie.events.images import new_image_name
@@ -87,6 +87,11 @@ def load_demo_data(
     _load_volunteers(session, created)
     session.flush()
     _load_events(session, created, now=now, pictures=pictures)
+    session.flush()
+    # The spaces' photos sit beside the events' pictures (UPLOAD_ROOT/spaces).
+    rooms.load_rooms(
+        session, created, now=now, pictures=pictures.parent / "spaces" if pictures else None
+    )
     session.flush()
     if lived_in and session.scalar(sa.select(Order.id).limit(1)) is None:
         settings = history.DemoSettings.from_config(config or current_app.config)

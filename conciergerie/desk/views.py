@@ -47,6 +47,7 @@ from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import order_settings
 from conciergerie.payments.ledger import ledger
 from conciergerie.portal.service import initials
+from conciergerie.rooms import service as rooms
 from conciergerie.timeutils import local_date
 
 # How far ahead a pickup can be chosen for an order taken at the counter.
@@ -106,6 +107,7 @@ def index():
         filtered=filters != desk.DayFilters(),
         previous_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
+        room_bookings=rooms.bookings_of_day(db.session, day),
     )
 
 

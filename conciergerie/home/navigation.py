@@ -80,6 +80,7 @@ def nav_links(
             ),
             _link("events.index", _("Événements"), wide, here, ("events.",)),
             _link("subscriptions.mine", _("Mes abonnements"), menu, here, ("subscriptions.",)),
+            _link("rooms.index", _("Salles"), menu, here, ("rooms.",)),
             account,
         ]
     if role is Role.VOLUNTEER:
@@ -118,6 +119,7 @@ def nav_links(
         _link("jobs.index", _("Tâches"), menu, here, ("jobs.",)),
         _link("catalogue.index", _("Catalogue"), menu, here, catalogue),
         _link("events.index", _("Événements"), menu, here, ("events.",)),
+        _link("rooms.manage", _("Salles"), menu, here, ("rooms.",)),
         account,
     ]
 

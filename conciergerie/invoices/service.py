@@ -37,6 +37,8 @@ from conciergerie.errors import DomainError
 from conciergerie.invoices import notifications, numbering
 from conciergerie.invoices.issuer import current_issuer, vat_mention
 from conciergerie.models import (
+    Booking,
+    BookingStatus,
     CompanySubscription,
     Document,
     DocumentKind,
@@ -47,7 +49,8 @@ from conciergerie.models import (
     PaymentKind,
 )
 from conciergerie.payments.ledger import ledger
-from conciergerie.timeutils import local_date
+from conciergerie.rooms.pricing import ChargeState, charge
+from conciergerie.timeutils import local, local_date
 
 # The order's service is done: it is invoiced.
 DONE = (OrderStatus.HANDED_OVER, OrderStatus.UNCOLLECTED)
@@ -382,6 +385,72 @@ def withdraw_subscription_invoice(
         company=company,
         period_starts_on=starts_on,
     )
+
+
+# Bookings of rooms ------------------------------------------------------------------------------
+
+
+def _booking_customer(booking: Booking) -> dict[str, str]:
+    """Who a booking's invoice is made out to: the member company it was booked for, else the
+    requester (naming the association they booked for)."""
+    if booking.company is not None:
+        return _company_customer(booking.company)
+    requester = booking.requester
+    return {"name": requester.full_name, "company": booking.association_name}
+
+
+def issue_booking_invoice(session: Session, booking: Booking, *, now: datetime) -> Document | None:
+    """A booking's invoice, issued once it took place (or was cancelled too late): what its
+    charge says (rooms.pricing); the one already issued if any; None when it charges nothing."""
+    existing = next((d for d in booking.documents if d.is_invoice), None)
+    if existing is not None:
+        return existing
+    figures = charge(booking)
+    if figures.state is not ChargeState.CHARGED or not figures.amount_cents:
+        return None
+    when = f"{local(booking.starts_at):%d/%m/%Y %H:%M}–{local(booking.ends_at):%H:%M}"
+    label = f"{booking.space.name}, le {when} : {booking.purpose}"
+    if booking.cancellation_charged:
+        label = f"Annulation tardive — {label}"
+    return _issue(
+        session,
+        DocumentKind.INVOICE,
+        now=now,
+        total_cents=figures.amount_cents,
+        content={
+            "customer": _booking_customer(booking),
+            "reference": f"Réservation de salle n° {booking.id}",
+            "lines": [_one(label, figures.amount_cents)],
+            "totals": [
+                {"label": "Total", "amount_cents": figures.amount_cents, "main": True},
+                {"label": "Déjà réglé", "amount_cents": figures.paid_cents},
+                {"label": "Reste dû", "amount_cents": figures.balance_due_cents},
+            ],
+            "notes": COMPANY_TERMS if booking.company is not None else [],
+        },
+        booking=booking,
+    )
+
+
+def invoice_past_bookings(session: Session, *, now: datetime) -> int:
+    """The sweep: invoice every booking that took place (or was cancelled too late) and charges
+    something, not invoiced yet; returns how many. Safe to re-run."""
+    invoiced = sa.select(Document.booking_id).where(
+        Document.kind == DocumentKind.INVOICE, Document.booking_id.is_not(None)
+    )
+    due = session.scalars(
+        sa.select(Booking)
+        .where(
+            sa.or_(
+                sa.and_(Booking.status == BookingStatus.CONFIRMED, Booking.ends_at <= now),
+                Booking.cancellation_charged.is_(True),
+            ),
+            Booking.price_cents > 0,
+            Booking.id.not_in(invoiced),
+        )
+        .order_by(Booking.id)
+    ).all()
+    return sum(1 for booking in due if issue_booking_invoice(session, booking, now=now))
 
 
 # Immutability -----------------------------------------------------------------------------------

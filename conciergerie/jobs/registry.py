@@ -13,7 +13,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from conciergerie.invoices.jobs import invoice_subscription_years
+from conciergerie.invoices.jobs import invoice_room_bookings, invoice_subscription_years
 from conciergerie.jobs import summaries
 from conciergerie.orders.jobs import send_reminders
 from conciergerie.payments.jobs import expire_unpaid, give_back_refunds
@@ -118,6 +118,10 @@ def _subscription_years(session: Session, now: datetime) -> Figures:
     return {"invoices": invoice_subscription_years(session, now=now)}
 
 
+def _room_bookings(session: Session, now: datetime) -> Figures:
+    return {"invoices": invoice_room_bookings(session, now=now)}
+
+
 def _backup(session: Session, now: datetime) -> Figures:
     from conciergerie.backup import run_nightly
 
@@ -205,6 +209,15 @@ JOBS: tuple[ScheduledJob, ...] = (
         12 * 3600,
         _subscription_years,
         summaries.invoices,
+    ),
+    ScheduledJob(
+        "invoice-room-bookings",
+        _l("Facturer les réservations de salles passées"),
+        "cron",
+        {"minute": 15},
+        3600,
+        _room_bookings,
+        summaries.room_invoices,
     ),
     ScheduledJob(
         "backup-database",

@@ -101,6 +101,10 @@ def invoices(f: Figures) -> str:
     )
 
 
+def room_invoices(f: Figures) -> str:
+    return ngettext("%(num)d facture de salle", "%(num)d factures de salle", _count(f, "invoices"))
+
+
 def backup(f: Figures) -> str:
     copy = ngettext(
         "%(num)d ancienne copie supprimée",

@@ -300,6 +300,8 @@ def place_provider(
             field="latitude",
         )
     return placement
+
+
 def week_summary(provider: Provider) -> str:
     """The provider's week as the log keeps it: "0: 09:00-12:30, 14:00-19:00 | 5: 10:00-18:00"."""
     return _hours_summary(hours_text(provider))

@@ -28,6 +28,15 @@ from conciergerie.models.orders import (
 )
 from conciergerie.models.payments import Discount, Payment, PaymentKind, Refund, StripeEvent
 from conciergerie.models.payouts import ProviderPayout
+from conciergerie.models.rooms import (
+    BookerKind,
+    Booking,
+    BookingStatus,
+    RoomQuota,
+    Space,
+    SpaceKind,
+    SpacePhoto,
+)
 from conciergerie.models.rounds import (
     DayPlan,
     PickupRound,
@@ -108,4 +117,11 @@ __all__ = [
     "UTCDateTime",
     "User",
     "utcnow",
+    "Booking",
+    "BookerKind",
+    "BookingStatus",
+    "RoomQuota",
+    "Space",
+    "SpaceKind",
+    "SpacePhoto",
 ]

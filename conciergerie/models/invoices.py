@@ -18,6 +18,7 @@ from conciergerie.models.accounts import MemberCompany
 from conciergerie.models.base import Base, UTCDateTime, enum_column, utcnow
 from conciergerie.models.orders import Order
 from conciergerie.models.payments import Payment
+from conciergerie.models.rooms import Booking
 
 
 class DocumentKind(enum.StrEnum):
@@ -49,6 +50,13 @@ class DocumentCounter(Base):
     __table_args__ = (sa.CheckConstraint("last_number >= 0", name="last_number_not_negative"),)
 
 
+# A document is about one thing: an order, a company's subscription, or a booking of a room.
+ABOUT_ONE_THING = (
+    "(CASE WHEN order_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN company_id IS NULL THEN 0 ELSE 1 "
+    "END) + (CASE WHEN booking_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
+
 class Document(Base):
     """An invoice, a receipt or a credit note, as issued."""
 
@@ -68,6 +76,11 @@ class Document(Base):
         sa.ForeignKey("member_company.id", ondelete="RESTRICT"), index=True
     )
     period_starts_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Or a booking of one of La Grappe's rooms (rooms.service): invoiced once it took place, or
+    # when cancelled too late.
+    booking_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("space_booking.id", ondelete="RESTRICT"), index=True
+    )
     # A receipt: the payment it acknowledges (one receipt per payment).
     payment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("payment.id", ondelete="RESTRICT"), unique=True
@@ -85,6 +98,9 @@ class Document(Base):
     company: Mapped[MemberCompany | None] = relationship(
         backref=backref("documents", order_by="Document.id")
     )
+    booking: Mapped[Booking | None] = relationship(
+        backref=backref("documents", order_by="Document.id")
+    )
     payment: Mapped[Payment | None] = relationship()
     refers_to: Mapped[Document | None] = relationship(remote_side=[id])
 
@@ -92,19 +108,24 @@ class Document(Base):
         sa.UniqueConstraint("kind", "year", "sequence", name="uq_billing_document_sequence"),
         sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
         sa.CheckConstraint("total_cents >= 0", name="total_not_negative"),
-        sa.CheckConstraint(
-            "(order_id IS NULL) <> (company_id IS NULL)", name="about_an_order_or_a_company"
-        ),
+        sa.CheckConstraint(ABOUT_ONE_THING, name="about_one_thing"),
         sa.CheckConstraint(
             "kind <> 'credit_note' OR refers_to_id IS NOT NULL", name="credit_note_refers"
         ),
         sa.CheckConstraint(
             "(kind = 'receipt') = (payment_id IS NOT NULL)", name="receipt_has_payment"
         ),
-        # One invoice per order.
+        # One invoice per order, one per booking.
         sa.Index(
             "uq_billing_document_order_invoice",
             "order_id",
+            unique=True,
+            sqlite_where=sa.text("kind = 'invoice'"),
+            postgresql_where=sa.text("kind = 'invoice'"),
+        ),
+        sa.Index(
+            "uq_billing_document_booking_invoice",
+            "booking_id",
             unique=True,
             sqlite_where=sa.text("kind = 'invoice'"),
             postgresql_where=sa.text("kind = 'invoice'"),

@@ -27,6 +27,7 @@ from conciergerie.models import (
     VolunteerProfile,
 )
 from conciergerie.reports.service import DONE, commission_of, handed_over_in, line_rate
+from conciergerie.rooms import service as rooms
 from conciergerie.rounds.hours import round_done
 from conciergerie.timeutils import PARIS, start_of_local_day
 
@@ -59,6 +60,10 @@ class Impact:
     rounds: int
     distance_on_foot_m: int
     distance_by_bike_m: int  # bike and cargo bike
+    # La Grappe's rooms used by district associations (rooms.service.association_use).
+    association_bookings: int = 0
+    association_minutes: int = 0
+    associations: int = 0
 
     @property
     def off_peak_percent(self) -> int | None:
@@ -79,6 +84,7 @@ def impact(
     off_peak = sum(1 for d, p in slots if is_off_peak(p) or (d is not None and is_off_peak(d)))
 
     rounds = _rounds_done(session, first_day, last_day, now=now)
+    use = rooms.association_use(session, start, end)
     on_foot = sum(d or 0 for d, mode in rounds if mode is TransportMode.FOOT)
     by_bike = sum(d or 0 for d, mode in rounds if mode is not TransportMode.FOOT)
     return Impact(
@@ -95,6 +101,9 @@ def impact(
         rounds=len(rounds),
         distance_on_foot_m=on_foot,
         distance_by_bike_m=by_bike,
+        association_bookings=use.bookings,
+        association_minutes=use.minutes,
+        associations=use.associations,
     )
 
 

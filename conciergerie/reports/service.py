@@ -31,6 +31,7 @@ from conciergerie.models import (
     Provider,
     Refund,
 )
+from conciergerie.rooms import service as rooms
 from conciergerie.timeutils import local_date, start_of_local_day
 
 # Lines whose work was not done are no sale (the ledger charges nothing for them); a declined
@@ -94,6 +95,8 @@ class MonthReport:
     cost_cents: int
     orders: int = field(default=0)
     given_back_cents: int = field(default=0)  # every refund of the month, gestures included
+    # What the rooms and desks of La Grappe charged for the month's bookings (rooms.service).
+    rooms_cents: int = field(default=0)
 
     @property
     def commissions_cents(self) -> int:
@@ -105,7 +108,9 @@ class MonthReport:
 
     @property
     def income_cents(self) -> int:
-        return self.commissions_cents + self.fees_cents + self.subscriptions_cents
+        return (
+            self.commissions_cents + self.fees_cents + self.subscriptions_cents + self.rooms_cents
+        )
 
     @property
     def balance_cents(self) -> int:
@@ -261,6 +266,7 @@ def month_report(
         given_back_cents=_sum_in(session, Refund, start, end),
         cost_cents=cost_cents,
         orders=orders,
+        rooms_cents=rooms.income_between(session, start, end),
     )
 
 

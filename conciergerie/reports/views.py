@@ -111,6 +111,9 @@ def impact_csv():
         ("tournees", figures.rounds),
         ("distance_a_pied_metres", figures.distance_on_foot_m),
         ("distance_a_velo_metres", figures.distance_by_bike_m),
+        ("reservations_de_salles_associations", figures.association_bookings),
+        ("minutes_de_salle_associations", figures.association_minutes),
+        ("associations_accueillies", figures.associations),
     ]
     return csv_download(
         ["periode", "indicateur", "valeur"],
@@ -163,6 +166,7 @@ def month_csv():
     for label, value in (
         ("frais_de_service_centimes", report.fees_cents),
         ("abonnements_du_mois_centimes", report.subscriptions_cents),
+        ("salles_centimes", report.rooms_cents),
         ("recettes_centimes", report.income_cents),
         ("cout_du_poste_centimes", report.cost_cents),
         ("solde_centimes", report.balance_cents),

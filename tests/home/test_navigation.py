@@ -27,7 +27,7 @@ def labels(links, *places):
             Role.RESIDENT,
             ["Catalogue", "Panier"],
             ["Mes commandes", "Événements"],
-            ["Mes abonnements", "Mon compte"],
+            ["Mes abonnements", "Salles", "Mon compte"],
         ),
         (
             Role.VOLUNTEER,
@@ -45,7 +45,7 @@ def labels(links, *places):
             Role.CONCIERGE,
             ["Comptoir", "Tournées"],
             ["Bilan", "Gestion", "Comptes"],
-            ["Horaires", "Tâches", "Catalogue", "Événements", "Mon compte"],
+            ["Horaires", "Tâches", "Catalogue", "Événements", "Salles", "Mon compte"],
         ),
     ],
 )
@@ -122,6 +122,7 @@ def test_the_menu_is_a_disclosure_that_holds_the_rest_and_signing_out(client, lo
         ("", "/comptoir/taches/"),
         ("", "/catalogue/"),
         ("", "/evenements/"),
+        ("", "/gestion/salles/"),
         ("", "/compte/"),
     ]
     assert 'action="/compte/deconnexion"' in menu and "Se déconnecter" in menu
