@@ -1,0 +1,453 @@
+"""The vehicle-routing planner: VROOM (through pyvroom) lays out the day, we time it and check it.
+
+The model given to VROOM:
+- each availability window of a volunteer is a vehicle leaving the desk and coming back, at the
+  volunteer's pace (one duration matrix per distinct speed, from the travel source's distances),
+  with the volunteer's carrying limit;
+- the items are shipments: desk → provider for a drop (picked up at the desk from the moment it is
+  there, delivered at the provider while open and by its deadline), provider → desk for a
+  collection (picked up while open once the work is finished, back at the desk by its deadline).
+  Items of one provider, direction, ready time and deadline travel as one shipment;
+- several trips per window: the desk is a stop like any other, so a vehicle's route may pass by
+  the desk to leave what it collected and load the next drops. Each pass by the desk ends a round;
+- the service time is VROOM's setup time at a provider: counted once per visit, however many
+  items change hands there;
+- VROOM first moves as many items as it can (a shipment's priority is its number of items, those
+  due that day counting three times), then keeps the distance down.
+
+VROOM's routes are then timed again by `_timed_round` with the rules the rest of the app reads
+(a visit is wholly inside the opening hours, a drop reaches its provider by its deadline, a
+collection is back at the desk by its own, drops leave with the round they are delivered in): a
+stop that breaks one is left out, so every round returned keeps every rule by construction.
+
+Fair shares: when the busiest volunteer works more than `fairness` × the mean working time of the
+volunteers available that day, the busy ones get a cap on their travel time and the day is
+solved again; the fairer plan is kept when it moves as many items. A volunteer's own limit
+(`VolunteerInfo.max_minutes`) is a cap too, and rounds beyond it are left out; it is exceeded
+only to move items due that day that would otherwise stay behind, and the plan says so (`Note`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import vroom
+
+from conciergerie.rounds.shapes import (
+    DAY,
+    Action,
+    Item,
+    Note,
+    Place,
+    Plan,
+    ProviderInfo,
+    Reason,
+    Round,
+    Unmet,
+    Visit,
+    VolunteerInfo,
+    opening_at,
+    why,
+)
+from conciergerie.rounds.travel import StraightLine, TravelMatrix, TravelSource
+
+FAIRNESS = 1.5  # no one works more than this times the mean, when availability allows
+FAIR_PASSES = 2  # solves again to share the work
+URGENT_WEIGHT = 3  # an item due that day counts as three in VROOM's priority
+NO_LIMIT = 10 * DAY
+THREADS = 2
+
+
+def default_budget(n_items: int) -> float:
+    """Seconds VROOM may search: a real day (tens of items) well under a second, a day of
+    thousands of items a few seconds."""
+    return 0.6 if n_items <= 200 else min(8.0, 0.6 + n_items / 400)
+
+
+@dataclass(frozen=True)
+class _Load:
+    """One shipment: items of one provider, one direction, one ready time and deadline."""
+
+    key: int  # VROOM's job id
+    provider: ProviderInfo
+    action: Action
+    items: tuple[Item, ...]
+    ready: int
+    due: int
+
+    @property
+    def size(self) -> int:
+        return sum(i.size for i in self.items)
+
+    @property
+    def weight(self) -> int:
+        return sum(URGENT_WEIGHT if i.due < DAY else 1 for i in self.items)
+
+
+@dataclass
+class _Day:
+    depot: Place
+    volunteers: tuple[VolunteerInfo, ...]  # those with availability
+    service: int
+    roads: TravelMatrix
+    deadline: float  # time.perf_counter() after which no new solve starts
+
+
+@dataclass
+class _Outcome:
+    rounds: list[Round]
+    planned: set[int]  # load keys
+    weight: int = 0
+
+    def minutes(self, volunteer_id: int) -> int:
+        return sum(r.end - r.start for r in self.rounds if r.volunteer_id == volunteer_id)
+
+
+def plan_day_vroom(
+    depot: Place,
+    providers: Sequence[ProviderInfo],
+    volunteers: Sequence[VolunteerInfo],
+    items: Iterable[Item],
+    *,
+    service_minutes: int = 5,
+    travel: TravelSource | None = None,
+    time_budget_s: float | None = None,
+    fairness: float = FAIRNESS,
+) -> Plan:
+    items = list(items)
+    by_id = {p.id: p for p in providers}
+    roads = (travel or StraightLine()).matrix([depot, *(p.place for p in providers)])
+    available = tuple(v for v in volunteers if v.windows)
+    budget = default_budget(len(items)) if time_budget_s is None else time_budget_s
+    day = _Day(depot, available, service_minutes, roads, time.perf_counter() + budget)
+    unmet, movable = _sort_out(items, by_id, available, day)
+    loads = _group(movable, by_id, min((v.capacity for v in available), default=0))
+    outcome, notes = _plan(day, loads, fairness)
+    for load in loads:
+        if load.key not in outcome.planned:
+            for item in load.items:
+                reason = why(item, load.provider, available, depot, service_minutes, roads)
+                unmet.append(Unmet(item.id, reason))
+    rounds = sorted(outcome.rounds, key=lambda r: (r.volunteer_id, r.start))
+    return Plan(rounds, sorted(unmet, key=lambda u: u.item_id), roads.source, notes)
+
+
+def _sort_out(items, by_id, available, day: _Day) -> tuple[list[Unmet], list[Item]]:
+    """The items no round can move (with the reason), and the others."""
+    unmet, movable = [], []
+    max_capacity = max((v.capacity for v in available), default=0)
+    for item in items:
+        provider = by_id.get(item.provider_id)
+        if not available:
+            unmet.append(Unmet(item.id, Reason.NO_VOLUNTEER))
+        elif provider is None or not provider.opening:
+            unmet.append(Unmet(item.id, Reason.PROVIDER_CLOSED))
+        elif item.size > max_capacity:
+            unmet.append(Unmet(item.id, Reason.OVER_CAPACITY))
+        else:
+            # Could a round of its own move it? If not, no plan will.
+            reason = why(item, provider, available, day.depot, day.service, day.roads)
+            if reason is Reason.NO_VOLUNTEER:
+                movable.append(item)
+            else:
+                unmet.append(Unmet(item.id, reason))
+    return unmet, movable
+
+
+def _group(items: list[Item], by_id, smallest: int) -> list[_Load]:
+    """Items of one provider, direction, ready time and deadline as one shipment, no bigger than
+    the smallest carrying limit (an item bigger than it travels alone)."""
+    same: dict[tuple, list[Item]] = defaultdict(list)
+    for item in sorted(items, key=lambda i: i.id):
+        same[(item.provider_id, item.action, item.ready, item.due)].append(item)
+    loads: list[_Load] = []
+    for (provider_id, action, ready, due), group in same.items():
+        chunk: list[Item] = []
+        for item in group:
+            if chunk and sum(i.size for i in chunk) + item.size > smallest:
+                loads.append(
+                    _Load(len(loads) + 1, by_id[provider_id], action, (*chunk,), ready, due)
+                )
+                chunk = []
+            chunk.append(item)
+        loads.append(_Load(len(loads) + 1, by_id[provider_id], action, (*chunk,), ready, due))
+    return loads
+
+
+# Solving, fairly ----------------------------------------------------------------------------------
+
+
+def _plan(day: _Day, loads: list[_Load], fairness: float) -> tuple[_Outcome, list[Note]]:
+    """Solve, share the work (`fairness`), keep the volunteers' own limits, and exceed those only
+    for items due that day."""
+    limits = {v.id: v.max_minutes for v in day.volunteers if v.max_minutes is not None}
+    caps: dict[int, int] = dict(limits)
+    passes = 1 + FAIR_PASSES + (1 if limits else 0)
+    best = _trimmed(_solve(day, loads, caps, passes), limits, loads, day)
+    for done in range(FAIR_PASSES):
+        fair_caps = _fair_caps(day, best, fairness, caps)
+        if not fair_caps or time.perf_counter() > day.deadline:
+            break
+        caps = {**caps, **fair_caps}
+        attempt = _trimmed(_solve(day, loads, caps, passes - 1 - done), limits, loads, day)
+        if attempt.weight >= best.weight and _busiest(day, attempt) < _busiest(day, best):
+            best = attempt
+    return _beyond_limits(day, loads, best, caps, limits)
+
+
+def _mean_minutes(day: _Day, outcome: _Outcome) -> float:
+    return sum(outcome.minutes(v.id) for v in day.volunteers) / max(len(day.volunteers), 1)
+
+
+def _busiest(day: _Day, outcome: _Outcome) -> float:
+    """The busiest volunteer's working time over the mean (0 when nobody works)."""
+    mean = _mean_minutes(day, outcome)
+    return max((outcome.minutes(v.id) for v in day.volunteers), default=0) / mean if mean else 0
+
+
+def _fair_caps(day: _Day, outcome: _Outcome, fairness: float, caps) -> dict[int, int]:
+    """Working-minute caps for the volunteers over `fairness` × the mean, or {} when none is."""
+    mean = _mean_minutes(day, outcome)
+    ceiling = int(fairness * mean)
+    return {
+        v.id: min(ceiling, caps.get(v.id, NO_LIMIT))
+        for v in day.volunteers
+        if outcome.minutes(v.id) > ceiling
+    }
+
+
+def _beyond_limits(day, loads, best: _Outcome, caps, limits) -> tuple[_Outcome, list[Note]]:
+    """Items due that day left behind while a volunteer kept to their limit: solve once more with
+    the limits lifted, for the items already planned and those; keep it if it moves them all and
+    more, and say who works beyond their limit."""
+    behind = [
+        load
+        for load in loads
+        if load.key not in best.planned and any(i.due < DAY for i in load.items)
+    ]
+    if not limits or not behind or time.perf_counter() > day.deadline:
+        return best, []
+    wanted = [load for load in loads if load.key in best.planned] + behind
+    lifted = {vid: cap for vid, cap in caps.items() if vid not in limits or cap < limits[vid]}
+    attempt = _solve(day, wanted, lifted, 1)
+    if not (best.planned < attempt.planned):
+        return best, []
+    moved = tuple(
+        sorted(i.id for load in behind if load.key in attempt.planned for i in load.items)
+    )
+    notes = [
+        Note(vid, attempt.minutes(vid), limit, moved)
+        for vid, limit in sorted(limits.items())
+        if attempt.minutes(vid) > limit
+    ]
+    return attempt, notes
+
+
+def _trimmed(outcome: _Outcome, limits: dict[int, int], loads, day: _Day) -> _Outcome:
+    """The volunteers' own limits kept: their last rounds beyond it are left out."""
+    by_key = {load.key: load for load in loads}
+    by_item = {i.id: load.key for load in loads for i in load.items}
+    for vid, limit in limits.items():
+        while outcome.minutes(vid) > limit:
+            last = max((r for r in outcome.rounds if r.volunteer_id == vid), key=lambda r: r.start)
+            outcome.rounds.remove(last)
+            for visit in last.visits:
+                for item_id in visit.drops + visit.collects:
+                    outcome.planned.discard(by_item[item_id])
+    outcome.weight = sum(by_key[k].weight for k in outcome.planned)
+    return outcome
+
+
+# One solve ----------------------------------------------------------------------------------------
+
+
+def _solve(day: _Day, loads: list[_Load], caps: dict[int, int], passes_left: int) -> _Outcome:
+    """VROOM's plan for `loads`, each volunteer's travel capped so that their working time stays
+    under `caps` (minutes), timed again round by round."""
+    if not loads or not day.volunteers:
+        return _Outcome([], set())
+    places = list(dict.fromkeys([day.depot, *(load.provider.place for load in loads)]))
+    index = {p: i for i, p in enumerate(places)}
+    problem = vroom.Input()
+    for speed in {v.speed_kmh for v in day.volunteers}:
+        problem.set_durations_matrix(
+            _profile(speed), [[day.roads.minutes(a, b, speed) for b in places] for a in places]
+        )
+        problem.set_distances_matrix(
+            _profile(speed), [[round(day.roads.distance_m(a, b)) for b in places] for a in places]
+        )
+    vehicles = _vehicles(day, caps)
+    for key, (volunteer, window, cap) in vehicles.items():
+        problem.add_vehicle(
+            vroom.Vehicle(
+                key,
+                start=0,
+                end=0,
+                profile=_profile(volunteer.speed_kmh),
+                capacity=vroom.Amount([volunteer.capacity]),
+                time_window=window,
+                costs=vroom.VehicleCosts(per_hour=3600, per_km=1000),  # metres, then minutes
+                **({"max_travel_time": cap} if cap is not None else {}),
+            )
+        )
+    for load in loads:
+        _add_shipment(problem, load, index[load.provider.place], day.service)
+    remaining = max(day.deadline - time.perf_counter(), 0.05)
+    solution = problem.solve(
+        exploration_level=5,
+        nb_threads=THREADS,
+        timeout=timedelta(seconds=remaining / max(passes_left, 1)),
+    )
+    return _read(day, solution, vehicles, {load.key: load for load in loads})
+
+
+def _profile(speed: float) -> str:
+    return f"{speed:g} km/h"
+
+
+def _vehicles(day: _Day, caps: dict[int, int]) -> dict[int, tuple]:
+    """One vehicle per availability window: key → (volunteer, window, travel cap or None)."""
+    vehicles = {}
+    for volunteer in day.volunteers:
+        cap = caps.get(volunteer.id)
+        total = sum(end - start for start, end in volunteer.windows)
+        for start, end in volunteer.windows:
+            # The cap on working time, as travel time (about two thirds of a round), by window.
+            share = None if cap is None else max(int(cap * 0.7 * (end - start) / total), 0)
+            vehicles[len(vehicles) + 1] = (volunteer, (start, end), share)
+    return vehicles
+
+
+def _add_shipment(problem: vroom.Input, load: _Load, at: int, service: int) -> None:
+    opening = load.provider.opening
+    if load.action is Action.DROP:
+        pickup = vroom.ShipmentStep(load.key, location=0, time_windows=[(load.ready, NO_LIMIT)])
+        windows = [(o, min(c - service, load.due)) for o, c in opening]
+        delivery = vroom.ShipmentStep(
+            load.key, location=at, default_setup=service, time_windows=_kept(windows)
+        )
+    else:
+        windows = [(max(o, load.ready), c - service) for o, c in opening]
+        pickup = vroom.ShipmentStep(
+            load.key, location=at, default_setup=service, time_windows=_kept(windows)
+        )
+        delivery = vroom.ShipmentStep(load.key, location=0, time_windows=[(0, load.due)])
+    problem.add_shipment(
+        pickup, delivery, amount=vroom.Amount([load.size]), priority=min(load.weight, 100)
+    )
+
+
+def _kept(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    kept = [(a, b) for a, b in windows if a <= b]
+    return kept or [(0, 0)]  # never: `why` left out the loads no visit can serve
+
+
+# Reading VROOM's routes ---------------------------------------------------------------------------
+
+
+def _read(day: _Day, solution, vehicles, by_key: dict[int, _Load]) -> _Outcome:
+    """VROOM's routes cut into rounds at each pass by the desk, and timed again."""
+    outcome = _Outcome([], set())
+    routes: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for step in solution.to_dict()["routes"]:
+        routes[step["vehicle"]] = [
+            (s["type"], s["id"]) for s in step["steps"] if s["type"] in ("pickup", "delivery")
+        ]
+    for key, steps in sorted(routes.items()):
+        volunteer, (start, end), _ = vehicles[key]
+        clock = start
+        for stops in _trips(steps, by_key):
+            round_, kept = _timed_round(day, volunteer, clock, end, stops)
+            if round_ is None:
+                continue
+            outcome.rounds.append(round_)
+            outcome.planned |= kept
+            clock = round_.end
+    outcome.weight = sum(by_key[k].weight for k in outcome.planned)
+    return outcome
+
+
+def _trips(steps, by_key) -> list[list[tuple[ProviderInfo, list[_Load]]]]:
+    """The route as trips (cut at each pass by the desk), each a list of (provider, loads)."""
+    trips: list[list[tuple[ProviderInfo, list[_Load]]]] = [[]]
+    for kind, key in steps:
+        load = by_key[key]
+        at_desk = (load.action is Action.DROP) == (kind == "pickup")
+        trip = trips[-1]
+        if at_desk:
+            if trip:
+                trips.append([])
+            continue
+        if trip and trip[-1][0].id == load.provider.id:
+            trip[-1][1].append(load)
+        else:
+            trip.append((load.provider, [load]))
+    return [trip for trip in trips if trip]
+
+
+def _timed_round(day: _Day, volunteer, not_before: int, window_end: int, stops):
+    """The round of `stops` timed at the volunteer's pace from `not_before`, leaving out what
+    breaks a rule; (round or None, keys of the loads it carries)."""
+    stops = [(provider, list(loads)) for provider, loads in stops]
+    while stops:
+        timed = _time(day, volunteer, not_before, window_end, stops)
+        if isinstance(timed, Round):
+            return timed, {load.key for _, loads in stops for load in loads}
+        stops = [(p, [ld for ld in loads if ld.key not in timed]) for p, loads in stops]
+        stops = [(p, loads) for p, loads in stops if loads]
+    return None, set()
+
+
+def _time(day: _Day, volunteer, not_before, window_end, stops) -> Round | set[int]:
+    """The round, or the keys of the loads to leave out because they break a rule."""
+    roads, speed, service = day.roads, volunteer.speed_kmh, day.service
+    drops = [ld for _, loads in stops for ld in loads if ld.action is Action.DROP]
+    start = max([not_before, *(ld.ready for ld in drops)])
+    for attempt in range(2):  # then once more, leaving later instead of waiting at the first stop
+        clock, position, visits, load, peak = start, day.depot, [], 0, 0
+        for provider, loads in stops:
+            collects = [ld for ld in loads if ld.action is Action.COLLECT]
+            there = clock + roads.minutes(position, provider.place, speed)
+            arrive = opening_at(provider, max([there, *(ld.ready for ld in collects)]), service)
+            if arrive is None:
+                return {ld.key for ld in loads}
+            late = {ld.key for ld in loads if ld.action is Action.DROP and ld.due < arrive}
+            if late:
+                return late
+            if attempt == 0 and not visits and arrive > there:
+                start += arrive - there  # no waiting at the door: leave the desk later
+                break
+            dropped = [i for ld in loads if ld.action is Action.DROP for i in ld.items]
+            taken = [i for ld in collects for i in ld.items]
+            load += sum(i.size for i in taken) - sum(i.size for i in dropped)
+            peak = max(peak, load)
+            visits.append(
+                Visit(
+                    provider.id,
+                    arrive,
+                    arrive + service,
+                    [i.id for i in dropped],
+                    [i.id for i in taken],
+                )
+            )
+            clock, position = arrive + service, provider.place
+        else:
+            break
+    end = clock + roads.minutes(position, day.depot, speed)
+    if end > window_end:
+        return {ld.key for ld in stops[-1][1]}
+    late = {
+        ld.key for _, loads in stops for ld in loads if ld.action is Action.COLLECT and ld.due < end
+    }
+    if late:
+        return late
+    at_start = sum(ld.size for ld in drops)
+    if at_start + peak > volunteer.capacity:
+        return {ld.key for ld in stops[-1][1]}
+    places = [day.depot, *(p.place for p, _ in stops), day.depot]
+    distance = sum(roads.distance_m(a, b) for a, b in zip(places, places[1:], strict=False))
+    return Round(volunteer.id, start, end, visits, distance)
