@@ -32,11 +32,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import vroom
 
+from conciergerie.rounds.greedy import plan_day_greedy
 from conciergerie.rounds.shapes import (
     DAY,
     Action,
@@ -60,6 +61,8 @@ FAIR_PASSES = 2  # solves again to share the work
 URGENT_WEIGHT = 3  # an item due that day counts as three in VROOM's priority
 NO_LIMIT = 10 * DAY
 THREADS = 2
+MAX_LOADS = 250  # shipments: more, and VROOM takes minutes
+BUCKETS = (1, 30, 60)  # minutes: widths to group times on a large day
 
 
 def default_budget(n_items: int) -> float:
@@ -125,15 +128,84 @@ def plan_day_vroom(
     budget = default_budget(len(items)) if time_budget_s is None else time_budget_s
     day = _Day(depot, available, service_minutes, roads, time.perf_counter() + budget)
     unmet, movable = _sort_out(items, by_id, available, day)
-    loads = _group(movable, by_id, min((v.capacity for v in available), default=0))
-    outcome, notes = _plan(day, loads, fairness)
-    for load in loads:
-        if load.key not in outcome.planned:
-            for item in load.items:
-                reason = why(item, load.provider, available, depot, service_minutes, roads)
-                unmet.append(Unmet(item.id, reason))
-    rounds = sorted(outcome.rounds, key=lambda r: (r.volunteer_id, r.start))
+    loads = _group(movable, by_id, [v.capacity for v in available])
+    # On a large day the solver takes the most urgent shipments, the greedy planner the rest.
+    loads.sort(key=lambda load: (load.due, load.key))
+    outcome, notes = _plan(day, loads[:MAX_LOADS], fairness)
+    left = [i for load in loads if load.key not in outcome.planned for i in load.items]
+    rounds = outcome.rounds + _top_up(day, providers, left, outcome)
+    if len(loads) > MAX_LOADS:  # a large day: the greedy planner alone may move more
+        alone = _top_up(day, providers, movable, _Outcome([], set()))
+        if _weight(alone, movable) > _weight(rounds, movable):
+            rounds, notes = alone, []
+    planned = {i for r in rounds for v in r.visits for i in v.drops + v.collects}
+    for item in left:
+        if item.id not in planned:
+            reason = why(item, by_id[item.provider_id], available, depot, service_minutes, roads)
+            unmet.append(Unmet(item.id, reason))
+    rounds.sort(key=lambda r: (r.volunteer_id, r.start))
     return Plan(rounds, sorted(unmet, key=lambda u: u.item_id), roads.source, notes)
+
+
+def _weight(rounds: list[Round], items: list[Item]) -> tuple[int, float]:
+    """What a plan moves (items due that day counting more), then its distance (less is more)."""
+    planned = {i for r in rounds for v in r.visits for i in v.drops + v.collects}
+    moved = sum(URGENT_WEIGHT if i.due < DAY else 1 for i in items if i.id in planned)
+    return moved, -sum(r.distance_m for r in rounds)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The day's travel matrix, handed to the greedy planner as a travel source."""
+
+    roads: TravelMatrix
+
+    def matrix(self, places: Sequence[Place]) -> TravelMatrix:
+        return self.roads
+
+
+def _top_up(day: _Day, providers, left: list[Item], outcome: _Outcome) -> list[Round]:
+    """Rounds of the greedy planner for what the solver left, in the time the volunteers still
+    have (their own limits kept)."""
+    if not left:
+        return []
+    free = []
+    for volunteer in day.volunteers:
+        busy = sorted((r.start, r.end) for r in outcome.rounds if r.volunteer_id == volunteer.id)
+        windows = _free_windows(volunteer.windows, busy)
+        if volunteer.max_minutes is not None:
+            windows = _at_most(windows, volunteer.max_minutes - outcome.minutes(volunteer.id))
+        free.append(replace(volunteer, windows=windows))
+    extra = plan_day_greedy(
+        day.depot, providers, free, left, service_minutes=day.service, travel=_Known(day.roads)
+    )
+    return extra.rounds
+
+
+def _free_windows(windows, busy) -> tuple[tuple[int, int], ...]:
+    """`windows` less the `busy` intervals (sorted, inside the windows)."""
+    free = []
+    for start, end in windows:
+        for b_start, b_end in busy:
+            if b_end <= start or end <= b_start:
+                continue
+            if start < b_start:
+                free.append((start, b_start))
+            start = max(start, b_end)
+        if start < end:
+            free.append((start, end))
+    return tuple(free)
+
+
+def _at_most(windows, minutes: int) -> tuple[tuple[int, int], ...]:
+    """The first `minutes` of the windows."""
+    kept = []
+    for start, end in windows:
+        if minutes <= 0:
+            break
+        kept.append((start, min(end, start + minutes)))
+        minutes -= end - start
+    return tuple(kept)
 
 
 def _sort_out(items, by_id, available, day: _Day) -> tuple[list[Unmet], list[Item]]:
@@ -158,24 +230,36 @@ def _sort_out(items, by_id, available, day: _Day) -> tuple[list[Unmet], list[Ite
     return unmet, movable
 
 
-def _group(items: list[Item], by_id, smallest: int) -> list[_Load]:
-    """Items of one provider, direction, ready time and deadline as one shipment, no bigger than
-    the smallest carrying limit (an item bigger than it travels alone)."""
-    same: dict[tuple, list[Item]] = defaultdict(list)
-    for item in sorted(items, key=lambda i: i.id):
-        same[(item.provider_id, item.action, item.ready, item.due)].append(item)
-    loads: list[_Load] = []
-    for (provider_id, action, ready, due), group in same.items():
-        chunk: list[Item] = []
-        for item in group:
-            if chunk and sum(i.size for i in chunk) + item.size > smallest:
-                loads.append(
-                    _Load(len(loads) + 1, by_id[provider_id], action, (*chunk,), ready, due)
-                )
-                chunk = []
-            chunk.append(item)
-        loads.append(_Load(len(loads) + 1, by_id[provider_id], action, (*chunk,), ready, due))
+def _group(items: list[Item], by_id, capacities: list[int]) -> list[_Load]:
+    """Items of one provider, direction, ready time and deadline as one shipment. On a large day
+    (more than MAX_LOADS shipments) times are rounded into ever wider buckets (a shipment then
+    takes the latest ready time and the earliest deadline of its items: a plan of it keeps every
+    item's rules) so that the solver answers in seconds. A shipment is no bigger than the median
+    carrying limit (an item bigger than it travels alone)."""
+    limit = sorted(capacities)[len(capacities) // 2] if capacities else 0
+    for width in BUCKETS:
+        same: dict[tuple, list[Item]] = defaultdict(list)
+        for item in sorted(items, key=lambda i: i.id):
+            same[(item.provider_id, item.action, item.ready // width, item.due // width)].append(
+                item
+            )
+        loads: list[_Load] = []
+        for (provider_id, action, _, _), group in same.items():
+            for chunk in _chunks(group, limit):
+                ready, due = max(i.ready for i in chunk), min(i.due for i in chunk)
+                loads.append(_Load(len(loads) + 1, by_id[provider_id], action, chunk, ready, due))
+        if len(loads) <= MAX_LOADS:
+            break
     return loads
+
+
+def _chunks(group: list[Item], limit: int) -> list[tuple[Item, ...]]:
+    chunks: list[list[Item]] = [[]]
+    for item in group:
+        if chunks[-1] and sum(i.size for i in chunks[-1]) + item.size > limit:
+            chunks.append([])
+        chunks[-1].append(item)
+    return [tuple(chunk) for chunk in chunks]
 
 
 # Solving, fairly ----------------------------------------------------------------------------------
@@ -298,7 +382,7 @@ def _solve(day: _Day, loads: list[_Load], caps: dict[int, int], passes_left: int
         _add_shipment(problem, load, index[load.provider.place], day.service)
     remaining = max(day.deadline - time.perf_counter(), 0.05)
     solution = problem.solve(
-        exploration_level=5,
+        exploration_level=5 if len(loads) <= 80 else 2 if len(loads) <= 150 else 0,
         nb_threads=THREADS,
         timeout=timedelta(seconds=remaining / max(passes_left, 1)),
     )
