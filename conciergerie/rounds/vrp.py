@@ -294,14 +294,12 @@ def _busiest(day: _Day, outcome: _Outcome) -> float:
 
 
 def _fair_caps(day: _Day, outcome: _Outcome, fairness: float, caps) -> dict[int, int]:
-    """Working-minute caps for the volunteers over `fairness` × the mean, or {} when none is."""
-    mean = _mean_minutes(day, outcome)
-    ceiling = int(fairness * mean)
-    return {
-        v.id: min(ceiling, caps.get(v.id, NO_LIMIT))
-        for v in day.volunteers
-        if outcome.minutes(v.id) > ceiling
-    }
+    """Working-minute caps for everyone at `fairness` × the mean when someone works more (capping
+    only the busiest would hand the whole day to the next one), or {} when no one does."""
+    ceiling = int(fairness * _mean_minutes(day, outcome))
+    if all(outcome.minutes(v.id) <= ceiling for v in day.volunteers):
+        return {}
+    return {v.id: min(ceiling, caps.get(v.id, NO_LIMIT)) for v in day.volunteers}
 
 
 def _beyond_limits(day, loads, best: _Outcome, caps, limits) -> tuple[_Outcome, list[Note]]:

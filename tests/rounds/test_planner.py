@@ -267,3 +267,59 @@ def test_an_item_dropped_off_later_waits_for_a_round_after_it(solver):
     assert plan.unmet == []
     [round_] = plan.rounds
     assert round_.start == 10 * H
+
+
+# Fair shares and the volunteers' own limits (the solver) ------------------------------------------
+
+
+def test_the_work_is_shared_when_everyone_is_free():
+    """Three volunteers free all morning, loose deadlines: no one works more than 1.5 × the mean."""
+    places = [
+        Place(DESK.lat + dy / 111, DESK.lon + dx / 70.8)
+        for dx, dy in [
+            (1, 0),
+            (-1, 0.5),
+            (0, 1.5),
+            (1.5, -1),
+            (-1.2, -1),
+            (0.3, 2),
+            (2, 1),
+            (-2, 0.2),
+        ]
+    ]
+    providers = [provider(pid, place) for pid, place in enumerate(places, 1)]
+    items = [
+        Item(100 * pid + k, pid, Action.DROP if k % 2 else Action.COLLECT, due=13 * H)
+        for pid in range(1, 9)
+        for k in range(4)
+    ]
+    team = [volunteer(vid, windows=((9 * H, 13 * H),), capacity=6) for vid in (1, 2, 3)]
+    plan = plan_day(DESK, providers, team, items)
+    assert plan.unmet == []
+    minutes = [plan.minutes_of(v.id) for v in team]
+    assert max(minutes) <= 1.5 * sum(minutes) / len(minutes)
+
+
+def _long_day(due):
+    """One volunteer free all day, with a limit of 30 minutes; an hour of rounds to do."""
+    providers = [provider(1, east(2)), provider(2, Place(DESK.lat + 2 / 111, DESK.lon))]
+    items = [Item(i, 1 + i % 2, Action.DROP, due=due) for i in range(8)]
+    slow = VolunteerInfo(7, ((9 * H, 18 * H),), 15.0, 2, max_minutes=30)
+    return providers, slow, items
+
+
+def test_a_volunteer_s_limit_is_kept_when_the_items_can_wait():
+    providers, slow, items = _long_day(due=2 * 24 * H)  # due tomorrow
+    plan = plan_day(DESK, providers, [slow], items)
+    assert plan.rounds and plan.unmet
+    assert plan.minutes_of(7) <= 30 and plan.notes == []
+
+
+def test_a_volunteer_s_limit_is_exceeded_only_for_deadlines_and_said():
+    providers, slow, items = _long_day(due=17 * H)  # due today
+    plan = plan_day(DESK, providers, [slow], items)
+    assert plan.unmet == []
+    [note] = plan.notes
+    assert note.volunteer_id == 7 and note.limit == 30
+    assert note.minutes == plan.minutes_of(7) > 30
+    assert note.items and set(note.items) <= {i.id for i in items}
