@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import vroom
@@ -57,7 +57,8 @@ from conciergerie.rounds.shapes import (
 from conciergerie.rounds.travel import StraightLine, TravelMatrix, TravelSource
 
 FAIRNESS = 1.5  # no one works more than this times the mean, when availability allows
-FAIR_PASSES = 2  # solves again to share the work
+FAIR_PASSES = 4  # solves again at most, to share the work
+FAIR_STEP = 0.7  # each pass caps the busiest at this share of their time (at the lowest)
 URGENT_WEIGHT = 3  # an item due that day counts as three in VROOM's priority
 NO_LIMIT = 10 * DAY
 THREADS = 2
@@ -68,7 +69,7 @@ BUCKETS = (1, 30, 60)  # minutes: widths to group times on a large day
 def default_budget(n_items: int) -> float:
     """Seconds VROOM may search: a real day (tens of items) well under a second, a day of
     thousands of items a few seconds."""
-    return 0.6 if n_items <= 200 else min(8.0, 0.6 + n_items / 400)
+    return 0.8 if n_items <= 200 else min(8.0, 0.8 + n_items / 400)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,18 @@ class _Day:
     service: int
     roads: TravelMatrix
     deadline: float  # time.perf_counter() after which no new solve starts
+    budget: float  # seconds, all solves together
+
+    def exploration(self, n_loads: int) -> int:
+        """VROOM's search depth (0–5): the deepest that answers within the budget. VROOM runs
+        its first construction to the end whatever its timeout: a large day searches less."""
+        if n_loads <= 30 or (n_loads <= 150 and self.budget >= 20):
+            return 5
+        if n_loads <= 80:
+            return 3
+        if n_loads <= 150 or self.budget >= 20:
+            return 2
+        return 0
 
 
 @dataclass
@@ -105,6 +118,11 @@ class _Outcome:
     rounds: list[Round]
     planned: set[int]  # load keys
     weight: int = 0
+    travel: dict[int, int] = field(default_factory=dict)  # volunteer id → minutes on the way
+
+    def ratios(self) -> dict[int, float]:
+        """Each volunteer's minutes on the way over their working minutes."""
+        return {vid: t / self.minutes(vid) for vid, t in self.travel.items() if self.minutes(vid)}
 
     def minutes(self, volunteer_id: int) -> int:
         return sum(r.end - r.start for r in self.rounds if r.volunteer_id == volunteer_id)
@@ -126,7 +144,7 @@ def plan_day_vroom(
     roads = (travel or StraightLine()).matrix([depot, *(p.place for p in providers)])
     available = tuple(v for v in volunteers if v.windows)
     budget = default_budget(len(items)) if time_budget_s is None else time_budget_s
-    day = _Day(depot, available, service_minutes, roads, time.perf_counter() + budget)
+    day = _Day(depot, available, service_minutes, roads, time.perf_counter() + budget, budget)
     unmet, movable = _sort_out(items, by_id, available, day)
     loads = _group(movable, by_id, [v.capacity for v in available])
     # On a large day the solver takes the most urgent shipments, the greedy planner the rest.
@@ -267,19 +285,29 @@ def _chunks(group: list[Item], limit: int) -> list[tuple[Item, ...]]:
 
 def _plan(day: _Day, loads: list[_Load], fairness: float) -> tuple[_Outcome, list[Note]]:
     """Solve, share the work (`fairness`), keep the volunteers' own limits, and exceed those only
-    for items due that day."""
+    for items due that day.
+
+    Sharing: while someone works more than `fairness` × the mean, the busiest are capped a step
+    lower (never below that ceiling) and the day solved again; the caps add up from pass to pass
+    (so that the work does not all move to the next one), and a pass that moves fewer items ends
+    the sharing: availability does not allow more."""
     limits = {v.id: v.max_minutes for v in day.volunteers if v.max_minutes is not None}
     caps: dict[int, int] = dict(limits)
-    passes = 1 + FAIR_PASSES + (1 if limits else 0)
-    best = _trimmed(_solve(day, loads, caps, passes), limits, loads, day)
+    best = _settled(day, _solve(day, loads, caps, FAIR_PASSES + 1, {}), loads, limits, fairness)
     for done in range(FAIR_PASSES):
-        fair_caps = _fair_caps(day, best, fairness, caps)
-        if not fair_caps or time.perf_counter() > day.deadline:
+        ceiling = fairness * _mean_minutes(day, best)
+        over = {v.id: best.minutes(v.id) for v in day.volunteers if best.minutes(v.id) > ceiling}
+        if not over or time.perf_counter() > day.deadline:
             break
-        caps = {**caps, **fair_caps}
-        attempt = _trimmed(_solve(day, loads, caps, passes - 1 - done), limits, loads, day)
-        if attempt.weight >= best.weight and _busiest(day, attempt) < _busiest(day, best):
-            best = attempt
+        tried = dict(caps)
+        for vid, worked in over.items():
+            tried[vid] = min(tried.get(vid, NO_LIMIT), int(max(ceiling, worked * FAIR_STEP)))
+        attempt = _solve(day, loads, tried, FAIR_PASSES - done, best.ratios())
+        attempt = _settled(day, attempt, loads, limits, fairness)
+        if attempt.weight < best.weight:
+            break
+        if _busiest(day, attempt) < _busiest(day, best):
+            caps, best = tried, attempt
     return _beyond_limits(day, loads, best, caps, limits)
 
 
@@ -291,15 +319,6 @@ def _busiest(day: _Day, outcome: _Outcome) -> float:
     """The busiest volunteer's working time over the mean (0 when nobody works)."""
     mean = _mean_minutes(day, outcome)
     return max((outcome.minutes(v.id) for v in day.volunteers), default=0) / mean if mean else 0
-
-
-def _fair_caps(day: _Day, outcome: _Outcome, fairness: float, caps) -> dict[int, int]:
-    """Working-minute caps for everyone at `fairness` × the mean when someone works more (capping
-    only the busiest would hand the whole day to the next one), or {} when no one does."""
-    ceiling = int(fairness * _mean_minutes(day, outcome))
-    if all(outcome.minutes(v.id) <= ceiling for v in day.volunteers):
-        return {}
-    return {v.id: min(ceiling, caps.get(v.id, NO_LIMIT)) for v in day.volunteers}
 
 
 def _beyond_limits(day, loads, best: _Outcome, caps, limits) -> tuple[_Outcome, list[Note]]:
@@ -315,7 +334,7 @@ def _beyond_limits(day, loads, best: _Outcome, caps, limits) -> tuple[_Outcome, 
         return best, []
     wanted = [load for load in loads if load.key in best.planned] + behind
     lifted = {vid: cap for vid, cap in caps.items() if vid not in limits or cap < limits[vid]}
-    attempt = _solve(day, wanted, lifted, 1)
+    attempt = _solve(day, wanted, lifted, 1, best.ratios())
     if not (best.planned < attempt.planned):
         return best, []
     moved = tuple(
@@ -329,7 +348,64 @@ def _beyond_limits(day, loads, best: _Outcome, caps, limits) -> tuple[_Outcome, 
     return attempt, notes
 
 
-def _trimmed(outcome: _Outcome, limits: dict[int, int], loads, day: _Day) -> _Outcome:
+def _settled(day: _Day, outcome: _Outcome, loads, limits, fairness: float) -> _Outcome:
+    """The solver's plan with the work shared by handing whole rounds over, then the volunteers'
+    own limits kept."""
+    _hand_over(day, outcome, loads, limits, fairness)
+    return _trimmed(outcome, limits, loads)
+
+
+def _hand_over(day: _Day, outcome: _Outcome, loads, limits, fairness: float) -> None:
+    """While someone works more than `fairness` × the mean (or their own limit), give one of
+    their rounds, the same way, to a volunteer free then and less busy: the distance stays, the
+    times are those of the new volunteer's pace (every rule checked again by `_time`)."""
+    by_item = {i.id: load for load in loads for i in load.items}
+    for _ in range(len(outcome.rounds)):
+        ceiling = fairness * _mean_minutes(day, outcome)
+        busy = sorted(day.volunteers, key=lambda v: -outcome.minutes(v.id))
+        giver = busy[0]
+        worked = outcome.minutes(giver.id)
+        if worked <= min(ceiling, limits.get(giver.id, NO_LIMIT)) and all(
+            outcome.minutes(v.id) <= limits.get(v.id, NO_LIMIT) for v in busy
+        ):
+            return
+        if not any(
+            _moved(day, outcome, r, by_item, worked, limits) for r in _rounds_of(outcome, giver)
+        ):
+            return
+
+
+def _rounds_of(outcome: _Outcome, volunteer) -> list[Round]:
+    mine = [r for r in outcome.rounds if r.volunteer_id == volunteer.id]
+    return sorted(mine, key=lambda r: r.start - r.end)  # the longest first
+
+
+def _moved(day: _Day, outcome: _Outcome, round_: Round, by_item, worked: int, limits) -> bool:
+    """Hand `round_` to the least busy volunteer who can do it and stays under `worked`."""
+    stops = [
+        (by_item[(v.drops + v.collects)[0]].provider, _loads_of(v, by_item)) for v in round_.visits
+    ]
+    for taker in sorted(day.volunteers, key=lambda v: outcome.minutes(v.id)):
+        if taker.id == round_.volunteer_id:
+            continue
+        busy = sorted((r.start, r.end) for r in outcome.rounds if r.volunteer_id == taker.id)
+        for start, end in _free_windows(taker.windows, busy):
+            timed = _time(day, taker, start, end, stops)
+            if not isinstance(timed, Round):
+                continue
+            after = outcome.minutes(taker.id) + timed.end - timed.start
+            if after >= worked or after > limits.get(taker.id, NO_LIMIT):
+                continue
+            outcome.rounds[outcome.rounds.index(round_)] = timed
+            return True
+    return False
+
+
+def _loads_of(visit: Visit, by_item) -> list[_Load]:
+    return list({by_item[i].key: by_item[i] for i in visit.drops + visit.collects}.values())
+
+
+def _trimmed(outcome: _Outcome, limits: dict[int, int], loads) -> _Outcome:
     """The volunteers' own limits kept: their last rounds beyond it are left out."""
     by_key = {load.key: load for load in loads}
     by_item = {i.id: load.key for load in loads for i in load.items}
@@ -347,9 +423,9 @@ def _trimmed(outcome: _Outcome, limits: dict[int, int], loads, day: _Day) -> _Ou
 # One solve ----------------------------------------------------------------------------------------
 
 
-def _solve(day: _Day, loads: list[_Load], caps: dict[int, int], passes_left: int) -> _Outcome:
+def _solve(day: _Day, loads: list[_Load], caps, passes_left: int, ratios) -> _Outcome:
     """VROOM's plan for `loads`, each volunteer's travel capped so that their working time stays
-    under `caps` (minutes), timed again round by round."""
+    under `caps` (minutes; `ratios`: the share of it on the way), timed again round by round."""
     if not loads or not day.volunteers:
         return _Outcome([], set())
     places = list(dict.fromkeys([day.depot, *(load.provider.place for load in loads)]))
@@ -362,7 +438,7 @@ def _solve(day: _Day, loads: list[_Load], caps: dict[int, int], passes_left: int
         problem.set_distances_matrix(
             _profile(speed), [[round(day.roads.distance_m(a, b)) for b in places] for a in places]
         )
-    vehicles = _vehicles(day, caps)
+    vehicles = _vehicles(day, caps, ratios)
     for key, (volunteer, window, cap) in vehicles.items():
         problem.add_vehicle(
             vroom.Vehicle(
@@ -380,7 +456,7 @@ def _solve(day: _Day, loads: list[_Load], caps: dict[int, int], passes_left: int
         _add_shipment(problem, load, index[load.provider.place], day.service)
     remaining = max(day.deadline - time.perf_counter(), 0.05)
     solution = problem.solve(
-        exploration_level=5 if len(loads) <= 80 else 2 if len(loads) <= 150 else 0,
+        exploration_level=day.exploration(len(loads)),
         nb_threads=THREADS,
         timeout=timedelta(seconds=remaining / max(passes_left, 1)),
     )
@@ -391,15 +467,17 @@ def _profile(speed: float) -> str:
     return f"{speed:g} km/h"
 
 
-def _vehicles(day: _Day, caps: dict[int, int]) -> dict[int, tuple]:
-    """One vehicle per availability window: key → (volunteer, window, travel cap or None)."""
+def _vehicles(day: _Day, caps: dict[int, int], ratios: dict[int, float]) -> dict[int, tuple]:
+    """One vehicle per availability window: key → (volunteer, window, travel cap or None).
+    VROOM caps the time on the way: a cap on working time becomes one on travel at the share the
+    volunteer spent on the way in the last plan (about two thirds at first), for each window
+    (the whole day's cap is kept afterwards: `_trimmed`)."""
     vehicles = {}
     for volunteer in day.volunteers:
         cap = caps.get(volunteer.id)
-        total = sum(end - start for start, end in volunteer.windows)
+        ratio = ratios.get(volunteer.id, 0.7)
         for start, end in volunteer.windows:
-            # The cap on working time, as travel time (about two thirds of a round), by window.
-            share = None if cap is None else max(int(cap * 0.7 * (end - start) / total), 0)
+            share = None if cap is None else max(int(cap * ratio), 0)
             vehicles[len(vehicles) + 1] = (volunteer, (start, end), share)
     return vehicles
 
@@ -447,6 +525,12 @@ def _read(day: _Day, solution, vehicles, by_key: dict[int, _Load]) -> _Outcome:
             if round_ is None:
                 continue
             outcome.rounds.append(round_)
+            places = {p.id: p.place for p, _ in stops}
+            way = [day.depot, *(places[v.provider_id] for v in round_.visits), day.depot]
+            outcome.travel[volunteer.id] = outcome.travel.get(volunteer.id, 0) + sum(
+                day.roads.minutes(a, b, volunteer.speed_kmh)
+                for a, b in zip(way, way[1:], strict=False)
+            )
             outcome.planned |= kept
             clock = round_.end
     outcome.weight = sum(by_key[k].weight for k in outcome.planned)
