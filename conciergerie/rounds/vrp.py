@@ -287,28 +287,47 @@ def _plan(day: _Day, loads: list[_Load], fairness: float) -> tuple[_Outcome, lis
     """Solve, share the work (`fairness`), keep the volunteers' own limits, and exceed those only
     for items due that day.
 
-    Sharing: while someone works more than `fairness` × the mean, the busiest are capped a step
-    lower (never below that ceiling) and the day solved again; the caps add up from pass to pass
-    (so that the work does not all move to the next one), and a pass that moves fewer items ends
-    the sharing: availability does not allow more."""
+    Sharing: rounds are first handed over (`_settled`); while someone still works more than
+    `fairness` × the mean, they are capped a step lower and the day solved again. The caps add up
+    from pass to pass (so that the work does not all move to the next one); the fairest plan is
+    kept, and a pass that moves fewer items ends the sharing: availability does not allow more."""
     limits = {v.id: v.max_minutes for v in day.volunteers if v.max_minutes is not None}
     caps: dict[int, int] = dict(limits)
     best = _settled(day, _solve(day, loads, caps, FAIR_PASSES + 1, {}), loads, limits, fairness)
+    current, best_caps = best, caps
     for done in range(FAIR_PASSES):
-        ceiling = fairness * _mean_minutes(day, best)
-        over = {v.id: best.minutes(v.id) for v in day.volunteers if best.minutes(v.id) > ceiling}
+        ceiling = fairness * _mean_minutes(day, current)
+        over = {v.id: current.minutes(v.id) for v in day.volunteers}
+        over = {vid: worked for vid, worked in over.items() if worked > ceiling}
         if not over or time.perf_counter() > day.deadline:
             break
-        tried = dict(caps)
+        caps = dict(caps)
         for vid, worked in over.items():
-            tried[vid] = min(tried.get(vid, NO_LIMIT), int(max(ceiling, worked * FAIR_STEP)))
-        attempt = _solve(day, loads, tried, FAIR_PASSES - done, best.ratios())
-        attempt = _settled(day, attempt, loads, limits, fairness)
-        if attempt.weight < best.weight:
+            # A first cap no lower than the ceiling; a cap overrun (it is on travel only) lower.
+            floor = 0 if vid in caps else ceiling
+            caps[vid] = int(max(floor, min(caps.get(vid, worked), worked) * FAIR_STEP))
+        current = _solve(day, loads, caps, FAIR_PASSES - done, current.ratios())
+        current = _settled(day, current, loads, limits, fairness)
+        if current.weight < best.weight:
             break
-        if _busiest(day, attempt) < _busiest(day, best):
-            caps, best = tried, attempt
-    return _beyond_limits(day, loads, best, caps, limits)
+        if _better(day, current, best, fairness):
+            best, best_caps = current, caps
+    return _beyond_limits(day, loads, best, best_caps, limits)
+
+
+def _better(day: _Day, one: _Outcome, other: _Outcome, fairness: float) -> bool:
+    """Of two plans moving as much: a fair one before an unfair one, then the shorter of two
+    fair ones, the fairer of two unfair ones."""
+    shares = _busiest(day, one), _busiest(day, other)
+    if (shares[0] <= fairness) != (shares[1] <= fairness):
+        return shares[0] <= fairness
+    if shares[0] <= fairness:
+        return _distance(one) < _distance(other)
+    return shares[0] < shares[1]
+
+
+def _distance(outcome: _Outcome) -> float:
+    return sum(r.distance_m for r in outcome.rounds)
 
 
 def _mean_minutes(day: _Day, outcome: _Outcome) -> float:
@@ -381,24 +400,49 @@ def _rounds_of(outcome: _Outcome, volunteer) -> list[Round]:
 
 
 def _moved(day: _Day, outcome: _Outcome, round_: Round, by_item, worked: int, limits) -> bool:
-    """Hand `round_` to the least busy volunteer who can do it and stays under `worked`."""
+    """Hand `round_`, or its first or last stops, to another volunteer free then, when both
+    end up working less than `worked`: the most even such move."""
+    giver = next(v for v in day.volunteers if v.id == round_.volunteer_id)
     stops = [
         (by_item[(v.drops + v.collects)[0]].provider, _loads_of(v, by_item)) for v in round_.visits
     ]
-    for taker in sorted(day.volunteers, key=lambda v: outcome.minutes(v.id)):
-        if taker.id == round_.volunteer_id:
+    # (stops handed over, stops kept): the whole round, or a cut of it in two.
+    cuts = [(stops, [])]
+    for j in range(1, len(stops)):
+        cuts += [(stops[:j], stops[j:]), (stops[j:], stops[:j])]
+    best = None
+    for given, kept in cuts:
+        left = _time(day, giver, round_.start, round_.end, kept) if kept else None
+        if kept and not isinstance(left, Round):
+            continue
+        giver_after = worked - (round_.end - round_.start) + (left.end - left.start if left else 0)
+        for taker, timed in _takers(day, outcome, giver, given, limits):
+            even = max(giver_after, outcome.minutes(taker.id) + timed.end - timed.start)
+            if even < worked and (best is None or even < best[0]):
+                best = (even, left, timed)
+    if best is None:
+        return False
+    outcome.rounds.remove(round_)
+    outcome.rounds += [r for r in best[1:] if r is not None]
+    return True
+
+
+def _takers(day: _Day, outcome: _Outcome, giver, stops, limits):
+    """(volunteer, the round of `stops` timed for them) for each other volunteer who can do it
+    in their free time and within their own limit."""
+    for taker in day.volunteers:
+        if taker.id == giver.id:
             continue
         busy = sorted((r.start, r.end) for r in outcome.rounds if r.volunteer_id == taker.id)
         for start, end in _free_windows(taker.windows, busy):
             timed = _time(day, taker, start, end, stops)
             if not isinstance(timed, Round):
                 continue
-            after = outcome.minutes(taker.id) + timed.end - timed.start
-            if after >= worked or after > limits.get(taker.id, NO_LIMIT):
-                continue
-            outcome.rounds[outcome.rounds.index(round_)] = timed
-            return True
-    return False
+            if outcome.minutes(taker.id) + timed.end - timed.start <= limits.get(
+                taker.id, NO_LIMIT
+            ):
+                yield taker, timed
+                break
 
 
 def _loads_of(visit: Visit, by_item) -> list[_Load]:
