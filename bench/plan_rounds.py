@@ -114,7 +114,7 @@ def real_day(seed: int):
     return providers, volunteers, items
 
 
-REFERENCE_BUDGET = float(os.environ.get("REFERENCE_BUDGET", 60))
+REFERENCE_BUDGET = float(os.environ.get("REFERENCE_BUDGET", 30))
 PLANNERS = {  # name → keyword arguments of plan_day
     "greedy": {"solver": "greedy"},
     "solver": {},

@@ -156,6 +156,7 @@ def plan_day_vroom(
         alone = _top_up(day, providers, movable, _Outcome([], set()))
         if _weight(alone, movable) > _weight(rounds, movable):
             rounds, notes = alone, []
+    rounds = _polished(day, rounds, {i.id: i for i in movable}, by_id)
     planned = {i for r in rounds for v in r.visits for i in v.drops + v.collects}
     for item in left:
         if item.id not in planned:
@@ -163,6 +164,47 @@ def plan_day_vroom(
             unmet.append(Unmet(item.id, reason))
     rounds.sort(key=lambda r: (r.volunteer_id, r.start))
     return Plan(rounds, sorted(unmet, key=lambda u: u.item_id), roads.source, notes)
+
+
+def _polished(day: _Day, rounds: list[Round], items: dict[int, Item], by_id) -> list[Round]:
+    """Each round of several stops given to the solver alone, in the time the volunteer has for
+    it: the same items, in the shortest order that keeps every rule (the greedy planner's rounds
+    of a large day, mostly). Longest rounds first, while the budget lasts."""
+    volunteers = {v.id: v for v in day.volunteers}
+    ordered = sorted(rounds, key=lambda r: (r.volunteer_id, r.start))
+    limits = {}  # round index → the end of the time it may take
+    for k, round_ in enumerate(ordered):
+        windows = volunteers[round_.volunteer_id].windows
+        end = next(e for s, e in windows if s <= round_.start and round_.end <= e)
+        if k + 1 < len(ordered) and ordered[k + 1].volunteer_id == round_.volunteer_id:
+            end = min(end, ordered[k + 1].start)
+        limits[k] = end
+    for k in sorted(limits, key=lambda k: -ordered[k].distance_m):
+        round_ = ordered[k]
+        if time.perf_counter() > day.deadline:
+            break
+        if len(round_.visits) < 2:
+            continue
+        volunteer = replace(volunteers[round_.volunteer_id], windows=((round_.start, limits[k]),))
+        loads = _loads_of_round(round_, items, by_id)
+        outcome = _solve(replace(day, volunteers=(volunteer,)), loads, {}, 1, {})
+        if len(outcome.planned) == len(loads) and _distance(outcome) < round_.distance_m - 1:
+            ordered[k] = outcome.rounds  # one round or more, inside the same time
+    return [r for entry in ordered for r in (entry if isinstance(entry, list) else [entry])]
+
+
+def _loads_of_round(round_: Round, items: dict[int, Item], by_id) -> list[_Load]:
+    """The round's items as shipments: those dropped, those collected at each stop."""
+    loads = []
+    for visit in round_.visits:
+        for action, ids in ((Action.DROP, visit.drops), (Action.COLLECT, visit.collects)):
+            if ids:
+                group = tuple(items[i] for i in ids)
+                ready, due = max(i.ready for i in group), min(i.due for i in group)
+                loads.append(
+                    _Load(len(loads) + 1, by_id[visit.provider_id], action, group, ready, due)
+                )
+    return loads
 
 
 def _weight(rounds: list[Round], items: list[Item]) -> tuple[int, float]:
