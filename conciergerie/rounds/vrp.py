@@ -391,7 +391,7 @@ def _beyond_limits(day, loads, best: _Outcome, caps, limits) -> tuple[_Outcome, 
         for load in loads
         if load.key not in best.planned and any(i.due < DAY for i in load.items)
     ]
-    if not limits or not behind or time.perf_counter() > day.deadline:
+    if not limits or not behind:  # whatever the budget: items due that day come first
         return best, []
     wanted = [load for load in loads if load.key in best.planned] + behind
     lifted = {vid: cap for vid, cap in caps.items() if vid not in limits or cap < limits[vid]}
