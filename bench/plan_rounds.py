@@ -146,8 +146,17 @@ def second_table() -> None:
     )
     days = [(f"real #{seed}", real_day(seed)) for seed in range(1, 9)]
     days += [(f"large {n}", day(n)) for n in (2000, 8000)]
+    real = {planner: [0, 0.0, 0.0] for planner in PLANNERS}  # planned, km, slowest (s)
     for name, day_of in days:
         rows = quality(name, day_of)
+        if name.startswith("real"):
+            for row in rows:
+                total = real[row[2]]
+                total[0], total[1], total[2] = (
+                    total[0] + row[3],
+                    total[1] + row[4],
+                    max(total[2], row[6]),
+                )
         for name_, n, planner, planned, km, busiest, seconds in rows:
             print(
                 f"{name_:>10} {n:>6} {planner:>10} {planned:>8} {km:>8.1f} "
@@ -162,6 +171,12 @@ def second_table() -> None:
             "fair" if solver[5] <= 1.5 else "busiest > 1.5 × mean",
         ]
         print(f"{'':>10} {'':>6} {'→':>10} " + " · ".join(v for v in verdict if v))
+        if name == "real #8":
+            for planner, (planned, km, slowest) in real.items():
+                print(
+                    f"{'real, all':>10} {'':>6} {planner:>10} {planned:>8} {km:>8.1f} "
+                    f"{'':>13} {slowest:>9.2f} (slowest)"
+                )
 
 
 def main() -> None:

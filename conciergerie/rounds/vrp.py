@@ -69,7 +69,7 @@ BUCKETS = (1, 30, 60)  # minutes: widths to group times on a large day
 def default_budget(n_items: int) -> float:
     """Seconds VROOM may search: a real day (tens of items) well under a second, a day of
     thousands of items a few seconds."""
-    return 0.8 if n_items <= 200 else min(8.0, 0.8 + n_items / 400)
+    return 0.6 if n_items <= 200 else min(8.0, 0.6 + n_items / 400)
 
 
 @dataclass(frozen=True)
@@ -332,29 +332,42 @@ def _plan(day: _Day, loads: list[_Load], fairness: float) -> tuple[_Outcome, lis
     Sharing: rounds are first handed over (`_settled`); while someone still works more than
     `fairness` × the mean, they are capped a step lower and the day solved again. The caps add up
     from pass to pass (so that the work does not all move to the next one); the fairest plan is
-    kept, and a pass that moves fewer items ends the sharing: availability does not allow more."""
+    kept. A pass that moves fewer items is tried once more with a smaller step, then ends the
+    sharing: availability does not allow more."""
     limits = {v.id: v.max_minutes for v in day.volunteers if v.max_minutes is not None}
     caps: dict[int, int] = dict(limits)
-    best = _settled(day, _solve(day, loads, caps, FAIR_PASSES + 1, {}), loads, limits, fairness)
-    current, best_caps = best, caps
+    # The first plan searched deep on a real day (tens of shipments), then quicker passes.
+    raw = _solve(day, loads, caps, FAIR_PASSES + 1, {}, level=5 if len(loads) <= 60 else None)
+    worked, ratios = _worked(day, raw), raw.ratios()
+    best, best_caps, step = _settled(day, raw, loads, limits, fairness), caps, FAIR_STEP
     for done in range(FAIR_PASSES):
-        ceiling = fairness * _mean_minutes(day, current)
-        over = {v.id: current.minutes(v.id) for v in day.volunteers}
-        over = {vid: worked for vid, worked in over.items() if worked > ceiling}
+        # Capped on the solver's own plan (before rounds were handed over): a fair plan from
+        # the solver is often shorter than one made fair by hand-overs.
+        ceiling = fairness * sum(worked.values()) / max(len(worked), 1)
+        over = {vid: minutes for vid, minutes in worked.items() if minutes > ceiling}
         if not over or time.perf_counter() > day.deadline:
             break
-        caps = dict(caps)
-        for vid, worked in over.items():
+        tried = dict(caps)
+        for vid, minutes in over.items():
             # A first cap no lower than the ceiling; a cap overrun (it is on travel only) lower.
             floor = 0 if vid in caps else ceiling
-            caps[vid] = int(max(floor, min(caps.get(vid, worked), worked) * FAIR_STEP))
-        current = _solve(day, loads, caps, FAIR_PASSES - done, current.ratios())
-        current = _settled(day, current, loads, limits, fairness)
-        if current.weight < best.weight:
-            break
-        if _better(day, current, best, fairness):
-            best, best_caps = current, caps
+            tried[vid] = int(max(floor, min(caps.get(vid, minutes), minutes) * step))
+        raw = _solve(day, loads, tried, FAIR_PASSES - done, ratios)
+        attempt_worked, attempt_ratios = _worked(day, raw), raw.ratios()
+        attempt = _settled(day, raw, loads, limits, fairness)
+        if attempt.weight < best.weight:
+            if step != FAIR_STEP:
+                break
+            step = (1 + FAIR_STEP) / 2  # too tight: once more, a smaller step
+            continue
+        caps, worked, ratios = tried, attempt_worked, attempt_ratios
+        if _better(day, attempt, best, fairness):
+            best, best_caps = attempt, caps
     return _beyond_limits(day, loads, best, best_caps, limits)
+
+
+def _worked(day: _Day, outcome: _Outcome) -> dict[int, int]:
+    return {v.id: outcome.minutes(v.id) for v in day.volunteers}
 
 
 def _better(day: _Day, one: _Outcome, other: _Outcome, fairness: float) -> bool:
@@ -431,7 +444,8 @@ def _hand_over(day: _Day, outcome: _Outcome, loads, limits, fairness: float) -> 
         ):
             return
         if not any(
-            _moved(day, outcome, r, by_item, worked, limits) for r in _rounds_of(outcome, giver)
+            _moved(day, outcome, r, by_item, worked, limits, fairness)
+            for r in _rounds_of(outcome, giver)
         ):
             return
 
@@ -441,17 +455,22 @@ def _rounds_of(outcome: _Outcome, volunteer) -> list[Round]:
     return sorted(mine, key=lambda r: r.start - r.end)  # the longest first
 
 
-def _moved(day: _Day, outcome: _Outcome, round_: Round, by_item, worked: int, limits) -> bool:
-    """Hand `round_`, or its first or last stops, to another volunteer free then, when both
-    end up working less than `worked`: the most even such move."""
+def _moved(day: _Day, outcome: _Outcome, round_: Round, by_item, worked, limits, fairness) -> bool:
+    """Hand `round_`, or its first or last stops, or what of it is ready early, to another
+    volunteer free then who ends up working less than `worked`, when the busiest then works less
+    over the mean: of the moves that make the day fair the shortest, else the most even."""
     giver = next(v for v in day.volunteers if v.id == round_.volunteer_id)
     stops = [
         (by_item[(v.drops + v.collects)[0]].provider, _loads_of(v, by_item)) for v in round_.visits
     ]
-    # (stops handed over, stops kept): the whole round, or a cut of it in two.
+    # (stops handed over, stops kept): the whole round, a cut of it in two, or what is ready
+    # early (for a volunteer free earlier).
     cuts = [(stops, [])]
     for j in range(1, len(stops)):
         cuts += [(stops[:j], stops[j:]), (stops[j:], stops[:j])]
+    for ready in sorted({load.ready for _, loads in stops for load in loads})[:-1]:
+        cuts.append(_split(stops, lambda load, ready=ready: load.ready <= ready))
+    minutes = {v.id: outcome.minutes(v.id) for v in day.volunteers}
     best = None
     for given, kept in cuts:
         left = _time(day, giver, round_.start, round_.end, kept) if kept else None
@@ -459,14 +478,28 @@ def _moved(day: _Day, outcome: _Outcome, round_: Round, by_item, worked: int, li
             continue
         giver_after = worked - (round_.end - round_.start) + (left.end - left.start if left else 0)
         for taker, timed in _takers(day, outcome, giver, given, limits):
-            even = max(giver_after, outcome.minutes(taker.id) + timed.end - timed.start)
-            if even < worked and (best is None or even < best[0]):
-                best = (even, left, timed)
+            after = {**minutes, giver.id: giver_after}
+            after[taker.id] += timed.end - timed.start
+            share = max(after.values()) / (sum(after.values()) / len(after))
+            if share >= _busiest(day, outcome) or after[taker.id] >= worked:
+                continue
+            added = timed.distance_m + (left.distance_m if left else 0) - round_.distance_m
+            # A move that makes the day fair, the shortest; else the most even.
+            key = (0, added) if share <= fairness else (1, share)
+            if best is None or key < best[0]:
+                best = (key, left, timed)
     if best is None:
         return False
     outcome.rounds.remove(round_)
     outcome.rounds += [r for r in best[1:] if r is not None]
     return True
+
+
+def _split(stops, early) -> tuple[list, list]:
+    """The stops cut by load: those `early` picks, the others (each in the round's order)."""
+    picked = [(p, [ld for ld in loads if early(ld)]) for p, loads in stops]
+    rest = [(p, [ld for ld in loads if not early(ld)]) for p, loads in stops]
+    return [s for s in picked if s[1]], [s for s in rest if s[1]]
 
 
 def _takers(day: _Day, outcome: _Outcome, giver, stops, limits):
@@ -509,7 +542,9 @@ def _trimmed(outcome: _Outcome, limits: dict[int, int], loads) -> _Outcome:
 # One solve ----------------------------------------------------------------------------------------
 
 
-def _solve(day: _Day, loads: list[_Load], caps, passes_left: int, ratios) -> _Outcome:
+def _solve(
+    day: _Day, loads: list[_Load], caps, passes_left: int, ratios, level: int | None = None
+) -> _Outcome:
     """VROOM's plan for `loads`, each volunteer's travel capped so that their working time stays
     under `caps` (minutes; `ratios`: the share of it on the way), timed again round by round."""
     if not loads or not day.volunteers:
@@ -542,7 +577,7 @@ def _solve(day: _Day, loads: list[_Load], caps, passes_left: int, ratios) -> _Ou
         _add_shipment(problem, load, index[load.provider.place], day.service)
     remaining = max(day.deadline - time.perf_counter(), 0.05)
     solution = problem.solve(
-        exploration_level=day.exploration(len(loads)),
+        exploration_level=day.exploration(len(loads)) if level is None else level,
         nb_threads=THREADS,
         timeout=timedelta(seconds=remaining / max(passes_left, 1)),
     )
