@@ -21,10 +21,18 @@ collection is back at the desk by its own, drops leave with the round they are d
 stop that breaks one is left out, so every round returned keeps every rule by construction.
 
 Fair shares: when the busiest volunteer works more than `fairness` × the mean working time of the
-volunteers available that day, the busy ones get a cap on their travel time and the day is
-solved again; the fairer plan is kept when it moves as many items. A volunteer's own limit
-(`VolunteerInfo.max_minutes`) is a cap too, and rounds beyond it are left out; it is exceeded
-only to move items due that day that would otherwise stay behind, and the plan says so (`Note`).
+volunteers available that day, rounds (or a cut of one: its first or last stops, what of it is
+ready early) are handed to a volunteer free then (`_hand_over`), and the busy ones get a cap on
+their travel time and the day is solved again (`_plan`); of the plans moving as many items, a
+fair one is kept, the shortest. A volunteer's own limit (`VolunteerInfo.max_minutes`) is a cap
+too, and rounds beyond it are left out; it is exceeded only to move items due that day that
+would otherwise stay behind, and the plan says so (`Note`).
+
+Large days (more than MAX_LOADS shipments): VROOM takes the most urgent shipments, the greedy
+planner the rest in the time left, or the greedy planner plans alone when it moves more; each
+round of several stops is then given to VROOM alone to reorder (`_polished`) while the budget
+lasts. VROOM answers within its timeout only once its first construction is done, so the search
+depth goes down as the day grows (`_Day.exploration`).
 """
 
 from __future__ import annotations
@@ -69,7 +77,7 @@ BUCKETS = (1, 30, 60)  # minutes: widths to group times on a large day
 def default_budget(n_items: int) -> float:
     """Seconds VROOM may search: a real day (tens of items) well under a second, a day of
     thousands of items a few seconds."""
-    return 0.6 if n_items <= 200 else min(8.0, 0.6 + n_items / 400)
+    return 0.8 if n_items <= 200 else min(8.0, 0.8 + n_items / 400)
 
 
 @dataclass(frozen=True)
@@ -337,7 +345,9 @@ def _plan(day: _Day, loads: list[_Load], fairness: float) -> tuple[_Outcome, lis
     limits = {v.id: v.max_minutes for v in day.volunteers if v.max_minutes is not None}
     caps: dict[int, int] = dict(limits)
     # The first plan searched deep on a real day (tens of shipments), then quicker passes.
+    started = time.perf_counter()
     raw = _solve(day, loads, caps, FAIR_PASSES + 1, {}, level=5 if len(loads) <= 60 else None)
+    took = time.perf_counter() - started  # a pass searches less: about half as long
     worked, ratios = _worked(day, raw), raw.ratios()
     best, best_caps, step = _settled(day, raw, loads, limits, fairness), caps, FAIR_STEP
     for done in range(FAIR_PASSES):
@@ -345,7 +355,7 @@ def _plan(day: _Day, loads: list[_Load], fairness: float) -> tuple[_Outcome, lis
         # the solver is often shorter than one made fair by hand-overs.
         ceiling = fairness * sum(worked.values()) / max(len(worked), 1)
         over = {vid: minutes for vid, minutes in worked.items() if minutes > ceiling}
-        if not over or time.perf_counter() > day.deadline:
+        if not over or time.perf_counter() + took / 2 > day.deadline:
             break
         tried = dict(caps)
         for vid, minutes in over.items():
