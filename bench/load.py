@@ -6,8 +6,9 @@ Needs: PostgreSQL (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5
 throw-away database `evg_bench` is created there and dropped at the end) and `wrk`
 (apt-get install wrk). Prints, in one run, requests per second and p50/p99 latency for the
 catalogue page, a provider page and order creation through the API, each as a ratio to the
-hello-world app; then profiles (pyinstrument) of a catalogue render, a cached catalogue page and
-an order.
+hello-world app, and the floor under an order (bench/floor.py: its sixteen statements alone,
+through SQLAlchemy Core and through the ORM); then profiles (pyinstrument) of a catalogue
+render, a cached catalogue page and an order.
 """
 
 from __future__ import annotations
@@ -327,6 +328,12 @@ def post_script(tokens: list[str], bodies: list[dict]) -> str:
     return handle.name
 
 
+def plain_post_script() -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write('wrk.method = "POST"\n')
+    return handle.name
+
+
 def profile(url: str, data: dict) -> str:
     """Where the time goes, in-process: an uncached catalogue render, a cached one, an order."""
     from pyinstrument import Profiler
@@ -407,6 +414,17 @@ def run(url: str, args) -> None:
         app.terminate()
         app.wait()
         os.unlink(script)
+    # The floor under an order: its sixteen statements and nothing else (bench/floor.py).
+    floor, floor_url = serve("bench.floor:app", env)
+    post = plain_post_script()
+    try:
+        wrk(floor_url + "/core", 3, 8, post)  # warm the workers
+        for name, path in (("floor: order SQL, Core", "/core"), ("floor: order SQL, ORM", "/orm")):
+            results[name] = wrk(floor_url + path, args.duration, args.connections, post)
+    finally:
+        floor.terminate()
+        floor.wait()
+        os.unlink(post)
 
     reference = results["hello world"]
     print(

@@ -102,6 +102,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.rounds.views import bp as rounds_bp
     from conciergerie.slots.views import bp as slots_bp
     from conciergerie.subscriptions.views import bp as subscriptions_bp
+    from conciergerie.texts.views import bp as texts_bp
     from conciergerie.volunteers.views import bp as volunteers_bp
 
     app.register_blueprint(home_bp)
@@ -112,6 +113,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(desk_bp)
     init_api(app, api_bp)  # the API's blueprint, and its OpenAPI document
     app.register_blueprint(payments_bp)
+    app.register_blueprint(texts_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(rounds_bp)

@@ -70,13 +70,18 @@ def ensure_database_command() -> None:
 @click.command("send-mails")
 @with_appcontext
 def send_mails_command() -> None:
-    """Send the mails due now from the outbox (the scheduler's `send-mails` job does it every 5
-    seconds). Safe beside it on PostgreSQL: a mail one of them is sending, the other passes by."""
+    """Send the mails due now from the outbox, then the texts (the scheduler's `send-mails` job
+    does it every 5 seconds). Safe beside it on PostgreSQL: a mail one of them is sending, the
+    other passes by."""
+    from conciergerie.jobs.summaries import mails
     from conciergerie.mail import send_due
+    from conciergerie.texts import service as texts
+    from conciergerie.texts.gateway import current_gateway
 
     done = send_due(db.session, now=utcnow(), budget_seconds=60)
+    texted = texts.send_due(db.session, gateway=current_gateway(), now=utcnow(), budget_seconds=60)
     commit(db.session)
-    click.echo(done.summary())
+    click.echo(mails(texts.figures(done, texted)))
 
 
 def init_app(app: Flask) -> None:

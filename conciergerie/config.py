@@ -66,6 +66,15 @@ class Config:
     # Seconds before a silent mail server is given up (the mail is kept and sent again later).
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
 
+    # Texts (SMS, conciergerie.texts): Brevo's transactional SMS API when SMS_GATEWAY_URL is
+    # set (https://api.brevo.com/v3/transactionalSMS/send), else written to the log.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN")  # the provider's API key
+    SMS_SENDER = os.environ.get("SMS_SENDER", "EtVoila")  # at most 11 letters and digits
+    SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+    # Signs the replies posted to /sms/entrant (HMAC-SHA256 of the body); unset: all refused.
+    SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET")
+
     # Uploaded files (event pictures); None: the instance folder's "uploads". Shared storage
     # when several web servers run.
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT")
@@ -144,6 +153,23 @@ class Config:
     DESK_ADDRESS = "75 rue Gambetta, 59000 Lille"
     DESK_LATITUDE = 50.62735
     DESK_LONGITUDE = 3.05295
+    # Street distances of the rounds (rounds/travel.py): "straight" (the crow-flies line × 1.3,
+    # no server), "osrm" or "valhalla" (a routing server at TRAVEL_URL, with the profile or
+    # costing TRAVEL_PROFILE); a server that fails answers with the straight line, said so.
+    TRAVEL_SOURCE = os.environ.get("TRAVEL_SOURCE", "straight")
+    TRAVEL_URL = os.environ.get("TRAVEL_URL", "")
+    TRAVEL_PROFILE = os.environ.get("TRAVEL_PROFILE", "")
+    TRAVEL_TIMEOUT = float(os.environ.get("TRAVEL_TIMEOUT", "3"))
+    # The national address API (Base Adresse Nationale), e.g. https://api-adresse.data.gouv.fr:
+    # a provider's address is located when the concierge saves it. Empty: positions are typed.
+    GEOCODER_URL = os.environ.get("GEOCODER_URL", "")
+    GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "2"))
+    # Map tiles under the rounds' maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, with
+    # their attribution. Empty: the numbered stops on a plain background (no request elsewhere).
+    MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "")
+    MAP_TILES_ATTRIBUTION = os.environ.get(
+        "MAP_TILES_ATTRIBUTION", "© les contributeurs d'OpenStreetMap"
+    )
     # How to reach the desk, in the footer of every page and every mail. The demo number is in
     # a range ARCEP keeps for fiction (03 53 01 xx xx): it rings nobody.
     DESK_EMAIL = os.environ.get("DESK_EMAIL", "bonjour@etvoila-gambetta.fr")
@@ -187,6 +213,10 @@ class TestingConfig(Config):
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None
+    # Texts go to the log unless a test points them at its fake gateway.
+    SMS_GATEWAY_URL = None
+    SMS_GATEWAY_TOKEN = None
+    SMS_WEBHOOK_SECRET = None
     SECRET_KEY = "testing-secret-key"
     MAIL_BACKEND = "locmem"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
@@ -194,6 +224,11 @@ class TestingConfig(Config):
     # pages read the version in that transaction (tests/catalogue/test_versions.py tests NOTIFY).
     CATALOGUE_VERSION_LISTEN = False
     LOG_FORMAT = ""  # pytest's caplog collects the lines
+    # No routing server, geocoder nor tile server from the environment: tests start fakes.
+    TRAVEL_SOURCE = "straight"
+    TRAVEL_URL = ""
+    GEOCODER_URL = ""
+    MAP_TILES_URL = ""
 
 
 class ProductionConfig(Config):
@@ -223,6 +258,11 @@ class ProductionConfig(Config):
             raise RuntimeError("PUBLIC_URL must be the site's https:// address in production.")
         if cls.MAIL_BACKEND != "smtp":
             raise RuntimeError("MAIL_SERVER must be set in production (reset links are mailed).")
+        if cls.SMS_GATEWAY_URL and not cls.SMS_GATEWAY_TOKEN:
+            raise RuntimeError("SMS_GATEWAY_TOKEN must be set with SMS_GATEWAY_URL.")
+        if cls.SMS_GATEWAY_URL and not cls.SMS_WEBHOOK_SECRET:
+            # Every text says "STOP pour ne plus recevoir de SMS": the STOP must get through.
+            raise RuntimeError("SMS_WEBHOOK_SECRET must be set with SMS_GATEWAY_URL (STOP).")
         if cls.RATELIMIT_STORAGE_URI.startswith("memory://") and cls.WEB_CONCURRENCY > 1:
             # Each worker would count apart: N workers would allow N times the attempts.
             raise RuntimeError(

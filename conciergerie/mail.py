@@ -50,6 +50,11 @@ def held_back() -> Iterator[None]:
         _HELD_BACK.reset(token)
 
 
+def holding_back() -> bool:
+    """Whether messages are held back (see `held_back`): the texts follow the mails."""
+    return _HELD_BACK.get()
+
+
 def external_url(endpoint: str, **values: object) -> str:
     """An absolute link for a mail, always on PUBLIC_URL.
 

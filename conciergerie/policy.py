@@ -9,6 +9,8 @@ object, with no database access of its own. `tests/test_policy.py` checks them o
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from conciergerie.models import (
     BasketSubscription,
     Document,
@@ -32,6 +34,38 @@ STEP_ROLES: dict[tuple[OrderStatus, OrderStatus], Role] = {
 def can_view_order(user: User, order: Order) -> bool:
     """The customer sees their own order; the concierge sees every order."""
     return user.is_authenticated and (user.id == order.customer_id or user.role is Role.CONCIERGE)
+
+
+# An order whose items have not come to the desk yet: its drop-off may still move.
+NOT_DROPPED_OFF = frozenset(
+    {OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT, OrderStatus.CONFIRMED}
+)
+
+
+def can_move_slots(user: User, order: Order, *, now: datetime) -> bool:
+    """Whether `user` may move one of the order's desk slots now (orders.moves): its customer
+    until the order's `cancellable_until`; the concierge while its pickup is to come, or its
+    drop-off before the items come; nobody once the order is finished or cancelled."""
+    if not user.is_authenticated or order.status.is_final:
+        return False
+    if user.role is Role.CONCIERGE:
+        return now < order.pickup_slot.starts_at or (
+            order.dropoff_slot is not None
+            and order.status in NOT_DROPPED_OFF
+            and now < order.dropoff_slot.starts_at
+        )
+    return user.id == order.customer_id and now < order.cancellable_until
+
+
+def can_edit_own_offers(user: User, provider_id: int) -> bool:
+    """A provider's staff change their own provider's offers and opening hours, no other's
+    (portal.offers); the concierge does it from the management pages, a volunteer never."""
+    return (
+        user.is_authenticated
+        and user.role is Role.PROVIDER
+        and user.provider_id is not None
+        and user.provider_id == provider_id
+    )
 
 
 def can_view_document(user: User, document: Document) -> bool:

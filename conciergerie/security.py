@@ -146,6 +146,22 @@ def init_request_limits(app: Flask) -> None:
         request.max_content_length = limit
 
 
+# A tile server's host (a "{s}" subdomain as "*"), as a CSP source may name it.
+_TILE_HOST = re.compile(r"(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
+
+
+def tile_origin(template: str | None) -> list[str]:
+    """The origin of a tile server's address template, as a CSP source: "https://{s}.tile.x.org/
+    {z}/{x}/{y}.png" gives ["https://*.tile.x.org"]; nothing for an empty or odd template."""
+    if not template:
+        return []
+    parts = urlsplit(template)
+    host = parts.netloc.lower().replace("{s}", "*")
+    if parts.scheme not in ("http", "https") or not _TILE_HOST.fullmatch(host):
+        return []
+    return [f"{parts.scheme}://{host}"]
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.request_class = Request
@@ -175,9 +191,11 @@ def init_app(app: Flask) -> None:
             )
         # worker-src: the camera scanner's decoder (static/vendor/qr-scanner/) runs in a worker it
         # makes from a blob: URL of its own code; only a script of ours can make such a URL.
+        # img-src: the rounds' map tiles come from MAP_TILES_URL's server when it is set.
+        images = " ".join(["'self'", "data:", *tile_origin(app.config.get("MAP_TILES_URL"))])
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; "
             "worker-src 'self' blob:; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )

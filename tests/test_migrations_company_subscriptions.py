@@ -26,6 +26,7 @@ LATER_COLUMNS = (
     "user_account ADD COLUMN pending_email VARCHAR(254)",
     "order_event ADD COLUMN note_key VARCHAR(40)",
     "order_event ADD COLUMN note_args JSON",
+    "user_account ADD COLUMN texts_opt_in BOOLEAN DEFAULT 0",
 )
 # Read at every flush (the orders' ledgers), later than the old schema too.
 DISCOUNT_TABLE = (

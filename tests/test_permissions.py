@@ -118,6 +118,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("orders.detail", "GET"): "lonnno",
     ("orders.ics", "GET"): "lonnno",
     ("orders.cancel", "POST"): "lonnno",
+    # Moving a slot: the customer (until the deadline) and the concierge; others see no order.
+    ("orders.move_slots", "GET"): "lonnno",
+    ("orders.move_slots", "POST"): "lonnno",
+    ("desk.move_slots", "GET"): "lddddo",
+    ("desk.move_slots", "POST"): "lddddo",
     # Only the customer answers a quote or pays its balance; the concierge sees but may not.
     ("orders.accept_quote", "POST"): "lonnnd",
     ("orders.decline_quote", "POST"): "lonnnd",
@@ -138,6 +143,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("payments.desk_refund_due", "POST"): "lddddo",
     ("payments.export_payments", "GET"): "lddddo",
     ("payments.stripe_webhook", "POST"): "------",
+    # Signed by the SMS provider, never by a session: unsigned, everyone gets 403.
+    ("texts.inbound", "POST"): "dddddd",
     ("payments.test_checkout", "GET"): "------",
     ("payments.test_checkout", "POST"): "------",
     ("desk.index", "GET"): "lddodo",
@@ -194,6 +201,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("portal.statements", "GET"): "ldddod",  # the staff's own provider's months only
     ("portal.statement", "GET"): "ldddod",
     ("portal.payout", "GET"): "ldddod",  # another provider's staff: 404 (tests/payouts)
+    # The staff's own provider's offers and hours (another provider's offer: 404, tests/portal).
+    ("portal.offers", "GET"): "ldddod",
+    ("portal.edit_offer", "POST"): "ldddod",  # an empty form: the price is asked for
+    ("portal.edit_hours", "POST"): "ldddod",  # an empty form: every day closed
+    # The providers' own changes, and reverting one (the provider's price change in the URLs).
+    ("manage.provider_changes_page", "GET"): "lddddo",
+    ("manage.revert_provider_change", "POST"): "lddddo",
     ("volunteers.hours_page", "GET"): "lddodo",
     ("volunteers.hours_csv", "GET"): "lddodo",
     ("volunteers.availability", "GET"): "lddddo",
@@ -209,6 +223,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("api.create_order", "POST"): "looddd",
     ("api.get_order", "GET"): "lonnno",
     ("api.cancel_order", "POST"): "lonnno",
+    # Staff other than the concierge: 403 before any order; another customer's order: 404.
+    ("api.move_order_slots", "POST"): "londdo",
     ("api.answer_quote", "POST"): "lonnnd",
     ("api.list_rounds", "GET"): "lddodo",
     ("api.mark_round_item", "POST"): "lddodo",
@@ -299,6 +315,15 @@ def world(session):
     )
     session.add(payout)
     session.flush()
+    from conciergerie.portal import offers as own_offers
+
+    provider_change = own_offers.edit_offer(
+        session,
+        order.lines[0].offer,
+        values={"price_cents": 1_200},
+        actor=people["provider"],
+        now=NOW,
+    )
     from conciergerie.models import VolunteerAvailability
 
     volunteer_range = (
@@ -328,6 +353,7 @@ def world(session):
         "payout_id": payout.id,
         "mois": "2026-11",
         "document_id": order.documents[0].id,
+        "entry_id": provider_change.id,
     }
     return people, values
 

@@ -68,3 +68,30 @@ def test_only_the_concierge_decides_an_employees_claim(make_user):
     assert policy.can_decide_company_claims(make_user(Role.CONCIERGE))
     for role in (Role.RESIDENT, Role.EMPLOYEE, Role.VOLUNTEER, Role.PROVIDER):
         assert not policy.can_decide_company_claims(make_user(role))
+
+
+def test_slots_are_moved_by_the_customer_until_the_deadline_and_the_desk_before_the_slot(
+    session, make_user
+):
+    order = factories.make_order(session)  # drop-off Thursday 26, 8:00; pickup 2 December
+    now = factories.NOW
+    concierge = make_user(Role.CONCIERGE)
+    assert policy.can_move_slots(order.customer, order, now=now)
+    assert policy.can_move_slots(concierge, order, now=now)
+    for role in (Role.RESIDENT, Role.VOLUNTEER, Role.PROVIDER):
+        assert not policy.can_move_slots(make_user(role), order, now=now)
+    # The drop-off begins: the customer's deadline; the desk may still move the pickup.
+    later = order.cancellable_until
+    assert not policy.can_move_slots(order.customer, order, now=later)
+    assert policy.can_move_slots(concierge, order, now=later)
+    assert not policy.can_move_slots(concierge, order, now=order.pickup_slot.starts_at)
+    order.status = OrderStatus.CANCELLED
+    assert not policy.can_move_slots(concierge, order, now=now)
+
+
+def test_a_provider_s_offers_are_edited_by_its_own_staff_only(session, make_user):
+    provider = factories.make_provider(session)
+    assert policy.can_edit_own_offers(make_user(Role.PROVIDER, provider=provider), provider.id)
+    assert not policy.can_edit_own_offers(make_user(Role.PROVIDER), provider.id)
+    for role in (Role.CONCIERGE, Role.VOLUNTEER, Role.RESIDENT):
+        assert not policy.can_edit_own_offers(make_user(role), provider.id)

@@ -176,6 +176,13 @@ class DetailsForm(FlaskForm):
         _l("Téléphone (facultatif)"),
         _l("Pour vous prévenir quand votre commande est prête, ou pendant une tournée."),
     )
+    texts_opt_in = BooleanField(
+        _l("Recevoir un SMS quand ma commande est prête et la veille de mes créneaux"),
+        description=_l(
+            "Sur ce numéro de mobile. Répondez STOP à l'un de nos SMS, ou décochez ici, pour ne "
+            "plus en recevoir."
+        ),
+    )
 
 
 class EmailChangeForm(FlaskForm):

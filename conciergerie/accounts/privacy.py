@@ -38,6 +38,7 @@ from conciergerie.models import (
     VolunteerAvailability,
     VolunteerProfile,
 )
+from conciergerie.texts import service as texts
 
 ANONYMOUS_NAME = "Compte supprimé"
 ERASED_TEXT = "(effacé)"
@@ -117,6 +118,7 @@ def _account_data(user: User) -> dict:
         "pending_email": user.pending_email,
         "full_name": user.full_name,
         "phone": user.phone,
+        "texts_opt_in": user.texts_opt_in,
         "role": user.role.value,
         "member_company": user.member_company.name if user.member_company else None,
         "member_company_verified_at": _iso(user.company_verified_at),
@@ -295,10 +297,12 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
     # Mails still waiting to be sent to them are about them.
     addresses = [user.email, *([user.pending_email] if user.pending_email else [])]
     session.execute(sa.delete(OutboxMail).where(OutboxMail.recipient.in_(addresses)))
+    texts.forget_number(session, user.phone)
     user.email = f"anonyme-{user.id}@supprime.invalid"
     user.pending_email = None
     user.full_name = ANONYMOUS_NAME
     user.phone = None
+    user.texts_opt_in = False
     user.password_hash = "!"  # matches no password
     user.solidarity_rate = False
     user.is_active_account = False

@@ -1,4 +1,5 @@
-""" "Mon compte": a person changes their own name, phone number and e-mail address.
+""" "Mon compte": a person changes their own name, phone number (and whether they get texts)
+and e-mail address.
 
 A new address counts only once the link mailed to it is followed: until then the account keeps
 its address (to sign in, for its mails) and holds the new one as `pending_email`; the last one
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from conciergerie.accounts import employees, notifications, passwords, tokens
 from conciergerie.accounts.service import (
@@ -32,6 +33,7 @@ from conciergerie.accounts.service import (
 )
 from conciergerie.desk.service import phone_digits
 from conciergerie.models import User
+from conciergerie.texts import service as texts
 
 EMAIL_CHANGE_DAYS = 2
 
@@ -77,11 +79,22 @@ def check_phone(phone: str | None) -> str | None:
     return phone
 
 
-def update_details(user: User, *, full_name: str, phone: str | None) -> bool:
-    """Change one's own name and phone number; returns whether anything changed."""
+def update_details(
+    user: User, *, full_name: str, phone: str | None, texts_opt_in: bool | None = None
+) -> bool:
+    """Change one's own name, phone number and whether one gets texts (None: unchanged);
+    returns whether anything changed. Texts need a mobile number (field "texts_opt_in")."""
     full_name, phone = check_name(full_name), check_phone(phone)
-    changed = (full_name, phone) != (user.full_name, user.phone)
+    wanted = user.texts_opt_in if texts_opt_in is None else texts_opt_in
+    if wanted and texts.e164(phone) is None:
+        raise AccountError(
+            _("Pour recevoir des SMS, indiquez un numéro de mobile (06 ou 07…)."),
+            field="texts_opt_in",
+        )
+    changed = (full_name, phone, wanted) != (user.full_name, user.phone, user.texts_opt_in)
     user.full_name, user.phone = full_name, phone
+    if texts_opt_in is not None:
+        changed |= texts.set_texts_opt_in(object_session(user), user, wanted)
     return changed
 
 

@@ -31,6 +31,7 @@ from conciergerie.mail import external_url
 from conciergerie.models import MemberCompany, Role, utcnow
 from conciergerie.orders import basket
 from conciergerie.security import safe_next
+from conciergerie.texts import service as texts
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
 log = logging.getLogger(__name__)
@@ -299,6 +300,7 @@ def _profile_page(
         email_form=email or forms.EmailChangeForm(formdata=None),
         form=password or forms.ChangePasswordForm(formdata=None),
         cancel_form=forms.CancelEmailChangeForm(formdata=None),
+        texts_stopped=texts.stopped_by_reply(current_user),
     )
 
 
@@ -316,7 +318,10 @@ def update_details():
         return page(), 422
     on_refusal(page, form)
     changed = own_account.update_details(
-        current_user._get_current_object(), full_name=form.full_name.data, phone=form.phone.data
+        current_user._get_current_object(),
+        full_name=form.full_name.data,
+        phone=form.phone.data,
+        texts_opt_in=form.texts_opt_in.data,
     )
     if changed:
         flash(_("Vos coordonnées sont enregistrées."), "success")

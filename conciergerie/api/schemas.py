@@ -227,6 +227,28 @@ class OrderRequest(Body):
     )
 
 
+class SlotsMove(Body):
+    """Another drop-off and/or pickup slot for an order: either or both."""
+
+    dropoff_slot_id = Id(
+        allow_none=True,
+        unknown=_l("Créneau inconnu."),
+        metadata={"description": "The new drop-off slot; null or absent: unchanged."},
+    )
+    pickup_slot_id = Id(
+        allow_none=True,
+        unknown=_l("Créneau inconnu."),
+        metadata={"description": "The new pickup slot; null or absent: unchanged."},
+    )
+
+    @ma.validates_schema
+    def _one_at_least(self, data: dict, **_kwargs) -> None:
+        if data.get("dropoff_slot_id") is None and data.get("pickup_slot_id") is None:
+            raise ma.ValidationError(
+                _("Indiquez dropoff_slot_id, pickup_slot_id ou les deux."), "pickup_slot_id"
+            )
+
+
 class IdempotencyHeader(Query):
     idempotency_key = Text(
         data_key="Idempotency-Key",

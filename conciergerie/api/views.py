@@ -41,7 +41,7 @@ from conciergerie.models import (
     RoundItem,
     utcnow,
 )
-from conciergerie.orders import quotes
+from conciergerie.orders import moves, quotes
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.checkout import open_checkout
@@ -325,6 +325,52 @@ def cancel_order(order_id: int):
     order = _own_order(order_id)
     payments.cancel_and_refund(
         db.session, order, actor=g.api_user, gateway=get_gateway(), now=utcnow()
+    )
+    return order
+
+
+def _movable_order(order_id: int) -> dict:
+    """Customers move their own orders' slots, the concierge any order's; other staff get a
+    403, an order not the caller's a 404."""
+    if not (g.api_user.is_customer or g.api_user.role is Role.CONCIERGE):
+        raise ApiError(
+            403, "forbidden", _("Seuls les client·es et la conciergerie changent les créneaux.")
+        )
+    return {"order": _own_order(order_id)}
+
+
+@bp.route("/orders/<id:order_id>/slots", methods=["POST"])
+@token_required
+@before_the_body(_movable_order)
+@bp.arguments(schemas.SlotsMove)
+@bp.response(200, schemas.Order, description="The order, with its new slots.")
+@bp.refusals(
+    {
+        403: "Not a customer nor the concierge (`forbidden`).",
+        404: "No such order of the caller's (`not_found`).",
+        409: "A slot is full (`slot_full`), or it is too late (`too_late`): the customer moves "
+        "until `cancellable_until`, the concierge before the slot concerned starts; a drop-off "
+        "does not move once the items are at the desk; a finished or cancelled order not at all.",
+        422: "Invalid input; `field` names it: neither slot given, an unknown slot, a slot "
+        "already past, a pickup too early for the work (turnaround, transport margin, basket "
+        "delivery day; also when only the drop-off moves later), a drop-off for an order "
+        "without one, or the slots the order already has (`invalid`).",
+    }
+)
+def move_order_slots(body: dict, order: Order):
+    """Move an order's drop-off and/or pickup to other slots with a place left
+
+    Either or both, as in `POST /orders`. The customer is mailed the new times with the link to
+    the updated calendar file (.ics).
+    """
+    moves.move_slots(
+        db.session,
+        order,
+        g.api_user,
+        dropoff_slot=_slot(body.get("dropoff_slot_id"), "dropoff_slot_id"),
+        pickup_slot=_slot(body.get("pickup_slot_id"), "pickup_slot_id"),
+        now=utcnow(),
+        settings=order_settings(),
     )
     return order
 

@@ -439,6 +439,14 @@ WALK_INS = [
     ("Anthony Leroy", "06 47 18 52 09"),
 ]
 
+# Texts (conciergerie.texts): customers who asked for them on "Mon compte", with their mobile;
+# the walk-ins above with only a mobile are texted anyway, but for the one who replied STOP.
+TEXTS_OPT_IN = {
+    "martine.delcroix@example.org": "06 71 32 45 18",
+    "karim.haddouche@example.org": "07 68 21 09 54",
+}
+TEXTS_STOPPED = ["+33647185209"]  # Anthony Leroy
+
 # The demo accounts the browser tests order as pay online in the past: their own orders paid
 # at the desk and not yet dropped off stay below MAX_OPEN_DESK_ORDERS.
 ONLINE_ONLY = {"habitante@example.org", "salarie@example.org"}

@@ -68,6 +68,7 @@ from conciergerie.payouts import service as payouts
 from conciergerie.portal import service as portal
 from conciergerie.rounds import planner
 from conciergerie.rounds import service as rounds
+from conciergerie.rounds.travel import TravelSource, source_from_config
 from conciergerie.slots import service as slots
 from conciergerie.subscriptions import service as subscriptions
 from conciergerie.timeutils import (
@@ -95,6 +96,7 @@ class DemoSettings:
 
     orders: orders.OrderSettings
     depot: planner.Place
+    travel: TravelSource  # the configured street distances (rounds/travel.py)
     slot_minutes: int
     slot_capacity: int
     slot_weeks_ahead: int
@@ -108,6 +110,7 @@ class DemoSettings:
             # Online payment was on in the past (the demo's Stripe, demo/gateway.py).
             orders=orders.OrderSettings.from_config(config, online_payment=True),
             depot=rounds.depot_of(config),
+            travel=source_from_config(config),
             slot_minutes=config["SLOT_MINUTES"],
             slot_capacity=config["SLOT_CAPACITY"],
             slot_weeks_ahead=config["SLOT_WEEKS_AHEAD"],
@@ -600,6 +603,7 @@ class Replay:
             depot=self.settings.depot,
             now=when,
             margin_days=self.settings.orders.transport_margin_days,
+            travel=self.settings.travel,
         )
         taps = self.session.execute(
             sa.select(RoundItem.id, RoundStop.arrive_at, RoundStop.round_id)

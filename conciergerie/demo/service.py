@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from conciergerie.accounts.passwords import hash_password
 from conciergerie.accounts.service import create_user, find_user_by_email
 from conciergerie.demo import data, history
+from conciergerie.errors import DomainError
 from conciergerie.events import service as events
 from conciergerie.events.images import new_image_name
 from conciergerie.mail import held_back
@@ -32,13 +33,18 @@ from conciergerie.models import (
     Offer,
     OfferKind,
     Order,
+    OrderOrigin,
+    OrderStatus,
     Provider,
     ProviderOpeningRange,
     Role,
+    TextOptOut,
     TransportMode,
     VolunteerAvailability,
     VolunteerProfile,
 )
+from conciergerie.orders import moves
+from conciergerie.portal import offers as own_offers
 from conciergerie.timeutils import at_local, local_date
 
 
@@ -76,6 +82,7 @@ def load_demo_data(
     opened = at_local(history.history_start(now) - timedelta(days=7), time(9, 0))
     _load_accounts(session, created, now=min(opened, now))
     session.flush()
+    _load_texts(session, created, now=min(opened, now))
     _load_provider_hours(session, created)
     _load_volunteers(session, created)
     session.flush()
@@ -87,6 +94,7 @@ def load_demo_data(
         with held_back():  # their mails left at the time
             _load_past_events(session, created, now=now)
             _register_for_coming_events(session, now=now)
+            _keep_up_to_date(session, created, now=now, settings=settings)
         session.flush()
     return dict(created)
 
@@ -207,6 +215,19 @@ def _load_accounts(session: Session, created: Counter[str], *, now: datetime) ->
         created["comptes"] += 1
 
 
+def _load_texts(session: Session, created: Counter[str], *, now: datetime) -> None:
+    """Texts asked for on "Mon compte" by some customers; a walk-in's number that said STOP."""
+    for email, phone in data.TEXTS_OPT_IN.items():
+        user = find_user_by_email(session, email)
+        if user is not None and not user.texts_opt_in:
+            user.phone, user.texts_opt_in = user.phone or phone, True
+            created["SMS demandés"] += 1
+    for number in data.TEXTS_STOPPED:
+        if session.get(TextOptOut, number) is None:
+            session.add(TextOptOut(phone=number, created_at=now))
+            created["numéros STOP"] += 1
+
+
 def _load_provider_hours(session: Session, created: Counter[str]) -> None:
     """Opening hours for the providers that have none (a shop's usual hours unless told)."""
     for spec in data.PROVIDERS:
@@ -317,3 +338,49 @@ def _register_for_coming_events(session: Session, *, now: datetime) -> None:
         if event is not None and event.starts_at > now:
             for email in people:
                 events.register(session, event, find_user_by_email(session, email), now=now)
+
+
+def _keep_up_to_date(
+    session: Session, created: Counter[str], *, now: datetime, settings: history.DemoSettings
+) -> None:
+    """Two days ago the cobbler described its non-slip soles itself (the concierge sees it
+    among the providers' changes, ready to revert); this morning a customer moved the pickup of
+    an order still to drop off to the next day."""
+    staff = find_user_by_email(session, "cordonnier@example.org")
+    cobbler = _by_slug(session, Provider, "cordonnerie-gambetta")
+    soles = next((o for o in cobbler.offers if o.name == "Patins antidérapants"), None)
+    if staff is not None and soles is not None:
+        description = "Patins en caoutchouc cousus et collés : ne glissez plus sur les pavés."
+        own_offers.edit_offer(
+            session, soles, values={"description": description}, actor=staff,
+            now=now - timedelta(days=2),
+        )  # fmt: skip
+        created["modifications des prestataires"] += 1
+    order = session.scalar(
+        sa.select(Order)
+        .where(
+            Order.status == OrderStatus.CONFIRMED,
+            Order.origin == OrderOrigin.CUSTOMER,
+            Order.dropoff_slot_id.is_not(None),
+            Order.cancellable_until > now,
+        )
+        .order_by(Order.id)
+        .limit(1)
+    )
+    if order is None:
+        return
+    _dropoffs, pickups = moves.slots_to_offer(
+        session, order, now=now, settings=settings.orders, horizon=timedelta(weeks=2)
+    )
+    later = [slot for slot in pickups if slot.starts_at > order.pickup_slot.starts_at]
+    if not later:
+        return
+    try:
+        with session.begin_nested():
+            moves.move_slots(
+                session, order, order.customer, pickup_slot=later[0], now=now,
+                settings=settings.orders,
+            )  # fmt: skip
+        created["créneaux déplacés"] += 1
+    except DomainError:
+        pass  # refused: the demo goes on without it

@@ -83,6 +83,10 @@ class CounterOrderForm(FlaskForm):
     phone = StringField(
         _l("Téléphone"),
         validators=[Optional(), Length(max=30, message=_l("30 caractères au plus."))],
+        description=_l(
+            "Sans adresse e-mail, le client reçoit un SMS sur ce mobile quand sa commande est "
+            "prête et la veille de son créneau (il peut répondre STOP)."
+        ),
         render_kw={"type": "tel", "autocomplete": "off", "inputmode": "tel"},
     )
     email = StringField(

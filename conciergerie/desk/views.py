@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectChoice
 
+from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
 from conciergerie.desk import service as desk
 from conciergerie.desk.forms import (
@@ -41,6 +42,7 @@ from conciergerie.orders import items as order_items
 from conciergerie.orders import service as orders
 from conciergerie.orders import undo
 from conciergerie.orders.forms import StepForm, chosen_day, slot_days, time_choices
+from conciergerie.orders.views import move_slots_form
 from conciergerie.payments.forms import DeskPaymentForm, RefundForm
 from conciergerie.payments.gateway import order_settings
 from conciergerie.payments.ledger import ledger
@@ -145,6 +147,7 @@ def _order_page(order: Order, *, refused: CheckInForm | None = None):
         scanned=request.args.get("objet", ""),
         payment_form=DeskPaymentForm(formdata=None),
         refund_form=RefundForm(formdata=None),
+        may_move=policy.can_move_slots(current_user, order, now=now),
     )
 
 
@@ -172,6 +175,20 @@ def step(order_id: int):
         _("%(code)s : %(status)s.", code=order.code, status=orders.status_label(target)), "success"
     )
     return redirect(url_for("desk.order", order_id=order.id))
+
+
+@bp.route("/commandes/<id:order_id>/creneaux", methods=["GET", "POST"])
+@role_required(Role.CONCIERGE)
+def move_slots(order_id: int):
+    """The concierge moves an order's drop-off or pickup (any time before the slot concerned
+    starts); the customer is mailed the new times (orders.moves)."""
+    order = db.get_or_404(Order, order_id)
+    return move_slots_form(
+        order,
+        action=url_for("desk.move_slots", order_id=order.id),
+        back=url_for("desk.order", order_id=order.id),
+        done=_("%(code)s : créneaux changés, le client est prévenu par e-mail.", code=order.code),
+    )
 
 
 @bp.post("/commandes/<id:order_id>/reception")

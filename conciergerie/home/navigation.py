@@ -95,12 +95,14 @@ def nav_links(
         ]
     if role is Role.PROVIDER:
         statements = ("portal.statements", "portal.statement", "portal.payout")
-        work = here.startswith("portal.") and here not in statements
+        own = ("portal.offers", "portal.edit_offer", "portal.edit_hours")
+        work = here.startswith("portal.") and here not in statements + own
         return [
             NavLink(url_for("portal.index"), _("Mes travaux"), work, bar),
             _link("portal.statements", _("Mes relevés"), wide, here, statements),
             _link("catalogue.index", _("Catalogue"), wide, here, catalogue),
             _link("events.index", _("Événements"), wide, here, ("events.",)),
+            _link("portal.offers", _("Mes offres et horaires"), menu, here, own),
             account,
         ]
     # The concierge: the desk and the rounds at hand, the back office behind them.

@@ -89,10 +89,16 @@ def _mark_uncollected(session: Session, now: datetime) -> Figures:
 
 
 def _send_mails(session: Session, now: datetime) -> Figures | None:
+    """The mails due, then the texts due (conciergerie.texts: the same outbox's rules)."""
     from conciergerie.mail import send_due
+    from conciergerie.texts import service as texts
+    from conciergerie.texts.gateway import current_gateway
 
     done = send_due(session, now=now)
-    return done.figures() if done else None  # a run with nothing to send is not recorded
+    texted = texts.send_due(session, gateway=current_gateway(), now=now)
+    if not (done or texted):
+        return None  # a run with nothing to send is not recorded
+    return texts.figures(done, texted)
 
 
 def _anonymise_inactive(session: Session, now: datetime) -> Figures:
@@ -226,8 +232,8 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(
         "send-mails",
         _l(
-            "Envoyer les e-mails en attente (toutes les 5 secondes ; seuls les passages qui "
-            "envoient ou échouent sont notés)"
+            "Envoyer les e-mails et les SMS en attente (toutes les 5 secondes ; seuls les "
+            "passages qui envoient ou échouent sont notés)"
         ),
         "interval",
         {"seconds": MAIL_EVERY_SECONDS},

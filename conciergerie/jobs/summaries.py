@@ -60,13 +60,23 @@ def uncollected(f: Figures) -> str:
 
 
 def mails(f: Figures) -> str:
-    return ", ".join(
+    said = ", ".join(
         (
             ngettext("%(num)d e-mail envoyé", "%(num)d e-mails envoyés", _count(f, "sent")),
             ngettext("%(num)d en échec", "%(num)d en échec", _count(f, "failed")),
             ngettext("%(num)d abandonné", "%(num)d abandonnés", _count(f, "given_up")),
         )
     )
+    if not any(name.startswith("texts_") for name in f):
+        return said
+    texts = ", ".join(
+        (
+            ngettext("%(num)d SMS envoyé", "%(num)d SMS envoyés", _count(f, "texts_sent")),
+            ngettext("%(num)d en échec", "%(num)d en échec", _count(f, "texts_failed")),
+            ngettext("%(num)d abandonné", "%(num)d abandonnés", _count(f, "texts_given_up")),
+        )
+    )
+    return _("%(mails)s ; %(texts)s", mails=said, texts=texts)
 
 
 def anonymised(f: Figures) -> str:

@@ -105,7 +105,14 @@ PROVIDER_FIELDS = (
 )  # fmt: skip
 
 
-class ProviderForm(FlaskForm):
+class WeekHoursForm(FlaskForm):
+    """A provider's opening hours, one text per weekday (`hours_0` … `hours_6`, set below)."""
+
+    def hours(self) -> dict[int, list]:
+        return {day: parse_ranges(getattr(self, f"hours_{day}").data or "") for day in range(7)}
+
+
+class ProviderForm(WeekHoursForm):
     name = _text(_l("Nom"), 160)
     slug = _text(
         _l("Identifiant dans l'adresse"), 80, description=_l("Par exemple cordonnerie-gambetta.")
@@ -116,15 +123,24 @@ class ProviderForm(FlaskForm):
     ess_status = _text(_l("Statut (économie sociale et solidaire)"), 160)
     local_story = _text(_l("Pourquoi c'est local"), 5_000, area=True)
     address = _text(_l("Adresse"), 255)
+    # Optional here: the address API may find them (manage.service.place_provider says when
+    # they are needed).
     latitude = FrenchDecimalField(
         _l("Latitude"),
         places=6,
-        validators=[InputRequired(REQUIRED), NumberRange(min=-90, max=90)],
+        validators=[Optional(), NumberRange(min=-90, max=90)],
     )
     longitude = FrenchDecimalField(
         _l("Longitude"),
         places=6,
-        validators=[InputRequired(REQUIRED), NumberRange(min=-180, max=180)],
+        validators=[Optional(), NumberRange(min=-180, max=180)],
+    )
+    position_by_hand = BooleanField(
+        _l("Position saisie à la main"),
+        description=_l(
+            "Cochée, la latitude et la longitude saisies sont gardées telles quelles ; sinon, "
+            "quand l'adresse change, la position est cherchée dans la Base Adresse Nationale."
+        ),
     )
     commission_rate = FrenchDecimalField(
         _l("Commission du comptoir (%)"),
@@ -142,18 +158,15 @@ class ProviderForm(FlaskForm):
         rate = self.commission_rate.data
         return {
             **{name: getattr(self, name).data for name in PROVIDER_FIELDS},
-            "latitude": float(self.latitude.data),
-            "longitude": float(self.longitude.data),
+            "latitude": None if self.latitude.data is None else float(self.latitude.data),
+            "longitude": None if self.longitude.data is None else float(self.longitude.data),
             "commission_rate_bp": None if rate is None else int(rate * 100),
         }
-
-    def hours(self) -> dict[int, list]:
-        return {day: parse_ranges(getattr(self, f"hours_{day}").data or "") for day in range(7)}
 
 
 for _day, _name in WEEKDAY_NAMES.items():
     setattr(
-        ProviderForm,
+        WeekHoursForm,
         f"hours_{_day}",
         StringField(
             _name,
@@ -392,3 +405,7 @@ class InviteForm(FlaskForm):
 
 class InvitationForm(FlaskForm):
     """No fields: sending an invitation again is a POST with its CSRF token."""
+
+
+class RevertForm(FlaskForm):
+    """Reverting a provider's change: no fields, a POST protected by the CSRF token."""

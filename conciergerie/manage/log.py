@@ -70,6 +70,7 @@ FIELDS: dict[str, dict[str, object]] = {
         ),
         commission_rate_bp=_form_label(ProviderForm, "commission_rate"),
         opening_hours=_l("Horaires d'ouverture"),
+        reverts=_l("Modification annulée"),
     ),  # fmt: skip
     "offer": _labels(
         OfferForm,
@@ -89,6 +90,7 @@ FIELDS: dict[str, dict[str, object]] = {
         ),
         price_cents=_form_label(OfferForm, "price"),
         weight_grams=_form_label(OfferForm, "weight_kg"),
+        reverts=_l("Modification annulée"),
     ),  # fmt: skip
     "member_company": _labels(
         CompanyForm,
@@ -121,6 +123,8 @@ ACTIONS: dict[str, object] = {
     "verify_kept": _l("rattachement repris d'avant la vérification"),
     "invite": _l("création, invitation envoyée"),
     "invite_again": _l("invitation renvoyée"),
+    "provider_update": _l("modification par le prestataire"),
+    "revert": _l("modification du prestataire annulée"),
 }
 OFFER_KINDS = {OfferKind.SERVICE.value: _l("Service"), OfferKind.BASKET.value: _l("Panier")}
 ROLES = {
@@ -178,6 +182,7 @@ SAYERS: dict[str, Callable[[str], str]] = {
     "paid_on": _as_day,
     "month": _as_month,
     "opening_hours": _hours,
+    "reverts": lambda v: f"n° {int(v)}",
 }
 
 

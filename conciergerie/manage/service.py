@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from conciergerie.accounts import employees
 from conciergerie.errors import DomainError
 from conciergerie.i18n import day_date
 from conciergerie.invoices import service as invoices
+from conciergerie.manage.geocoding import AddressApi, Found
 from conciergerie.models import (
     AuditEntry,
     CompanySubscription,
@@ -260,6 +262,63 @@ def _hours_summary(week: dict[int, str]) -> str:
     return " | ".join(f"{day}: {text}" for day, text in sorted(week.items()) if text)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """How a provider's position was set: `asked` whether the address API was asked, `found`
+    its answer (None: not found, the typed position kept)."""
+
+    asked: bool = False
+    found: Found | None = None
+
+
+def place_provider(
+    values: dict[str, object],
+    *,
+    previous_address: str | None,
+    geocoder: AddressApi | None,
+    by_hand: bool,
+) -> Placement:
+    """Set `values`' latitude and longitude (the provider's columns, from the form): when the
+    address is new or changed and the position is not marked as typed by hand, the address
+    API's position replaces the typed one; when the API is off or does not find the address,
+    the typed position stays. Raises ManageError on the latitude when there is none at all."""
+    typed = values.get("latitude") is not None and values.get("longitude") is not None
+    changed = (
+        " ".join(str(values["address"]).split()).casefold()
+        != " ".join((previous_address or "").split()).casefold()
+    )
+    placement = Placement()
+    if geocoder is not None and not by_hand and (changed or not typed):
+        placement = Placement(True, geocoder.locate(str(values["address"])))
+    if placement.found is not None:
+        values["latitude"], values["longitude"] = placement.found.lat, placement.found.lon
+    elif not typed:
+        raise ManageError(
+            _("Adresse non trouvée : saisissez la latitude et la longitude.")
+            if placement.asked
+            else _("Saisissez la latitude et la longitude."),
+            field="latitude",
+        )
+    return placement
+def week_summary(provider: Provider) -> str:
+    """The provider's week as the log keeps it: "0: 09:00-12:30, 14:00-19:00 | 5: 10:00-18:00"."""
+    return _hours_summary(hours_text(provider))
+
+
+def parse_week_summary(text: str) -> dict[int, list[tuple[time, time]]]:
+    """The week of a `week_summary` (each of the seven days, closed ones empty)."""
+    week: dict[int, list[tuple[time, time]]] = {day: [] for day in range(7)}
+    for part in filter(None, (p.strip() for p in (text or "").split("|"))):
+        day, _sep, ranges = part.partition(":")
+        week[int(day)] = parse_ranges(ranges)
+    return week
+
+
+def as_logged(value: object) -> str | None:
+    """A column's value as the log writes it (text; None stays None)."""
+    return _text(value)
+
+
 def save_provider(
     session: Session,
     provider: Provider,
@@ -268,20 +327,29 @@ def save_provider(
     hours: dict[int, list[tuple[time, time]]],
     actor: User,
     now: datetime,
-) -> None:
+    action: str | None = None,
+    extra: dict[str, list] | None = None,
+) -> AuditEntry | None:
     """Store a new or edited provider with `values` (its columns, as the form gives them) and
-    its weekly hours, logged. Raises ManageError on the slug when another provider has it
+    its weekly hours, logged (`action`, `extra`: as `record` takes them); the log's entry, or
+    None when nothing changed. Raises ManageError on the slug when another provider has it
     (ManageConflict, 409, when it was saved in the same instant)."""
+    entries: list[AuditEntry | None] = []
 
     def save() -> None:
-        _save_provider(session, provider, hours=hours, actor=actor, now=now)
+        entries.append(
+            _save_provider(
+                session, provider, hours=hours, actor=actor, now=now, action=action, extra=extra
+            )
+        )
 
     # No flush before the changes are logged: a flush would clear their history.
     with session.no_autoflush:
         _save_with_slug(session, provider, values, save)
+    return entries[0]
 
 
-def _save_provider(session, provider, *, hours, actor, now) -> None:
+def _save_provider(session, provider, *, hours, actor, now, action, extra) -> AuditEntry | None:
     check_slug(session, Provider, provider.slug, provider.id)
     before = _hours_summary(hours_text(provider)) if provider.id else ""
     wanted = {(day, a, b) for day, ranges in hours.items() for a, b in ranges}
@@ -296,13 +364,22 @@ def _save_provider(session, provider, *, hours, actor, now) -> None:
     after = _hours_summary({day: format_ranges(sorted(r)) for day, r in hours.items()})
     if provider.id is None:
         session.add(provider)
-    record(session, provider, actor=actor, now=now, extra={"opening_hours": [before, after]})
+    changes = {"opening_hours": [before, after], **(extra or {})}
+    return record(session, provider, actor=actor, now=now, extra=changes, action=action)
 
 
 def save_offer(
-    session: Session, offer: Offer, *, values: Mapping[str, object], actor: User, now: datetime
-) -> None:
-    """Store a new or edited offer with `values` (its columns, as the form gives them), logged.
+    session: Session,
+    offer: Offer,
+    *,
+    values: Mapping[str, object],
+    actor: User,
+    now: datetime,
+    action: str | None = None,
+    extra: dict[str, list] | None = None,
+) -> AuditEntry | None:
+    """Store a new or edited offer with `values` (its columns, as the form gives them), logged
+    (`action`, `extra`: as `record` takes them); the log's entry, or None when nothing changed.
 
     A new offer names its provider by `provider_id`: set through the relationship, it would
     sit in the provider's offers before it is saved, and be saved with the provider even
@@ -311,7 +388,7 @@ def save_offer(
         _apply(offer, values)
         if offer.id is None:
             session.add(offer)
-        record(session, offer, actor=actor, now=now)
+        return record(session, offer, actor=actor, now=now, extra=extra, action=action)
 
 
 def save_company(

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -26,9 +27,11 @@ from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.i18n import calendar_day
 from conciergerie.mail import can_mail, external_url
-from conciergerie.manage import forms, service, users
+from conciergerie.manage import forms, provider_changes, service, users
 from conciergerie.manage import log as change_log
+from conciergerie.manage.geocoding import geocoder_from_config
 from conciergerie.models import (
+    AuditEntry,
     Category,
     MemberCompany,
     Offer,
@@ -66,6 +69,7 @@ def index():
         providers=providers,
         companies=companies,
         pending=employees.count_pending(db.session),
+        provider_changes_to_see=provider_changes.recent_count(db.session, now=utcnow()),
     )
 
 
@@ -110,11 +114,35 @@ def _provider_page(provider: Provider):
     if not form.validate_on_submit():
         return page(), _form_status(form)
     on_refusal(page, form, default_field="name")
+    values = form.values()
+    placement = service.place_provider(
+        values,
+        previous_address=provider.address,
+        geocoder=geocoder_from_config(current_app.config),
+        by_hand=form.position_by_hand.data,
+    )
     service.save_provider(
-        db.session, provider, values=form.values(), hours=form.hours(), actor=_actor(), now=utcnow()
+        db.session, provider, values=values, hours=form.hours(), actor=_actor(), now=utcnow()
     )
     flash(_("« %(name)s » est enregistré.", name=provider.name), "success")
+    _say_placement(placement)
     return redirect(url_for("manage.edit_provider", provider_id=provider.id))
+
+
+def _say_placement(placement: service.Placement) -> None:
+    """What the address API answered, when it was asked."""
+    found = placement.found
+    if found is not None:
+        flash(
+            _(
+                "Position trouvée : %(label)s (score %(score)s).",
+                label=found.label,
+                score=format_decimal(round(found.score, 2)),
+            ),
+            "success",
+        )
+    elif placement.asked:
+        flash(_("Adresse non trouvée : position saisie conservée."), "info")
 
 
 # Offers ----------------------------------------------------------------------------------------
@@ -424,3 +452,33 @@ def decline_employee(user_id: int):
 def log():
     entries = service.log_entries(db.session)
     return render_template("manage/log.html", lines=change_log.lines(db.session, entries))
+
+
+@bp.get("/modifications-prestataires")
+@role_required(Role.CONCIERGE)
+def provider_changes_page():
+    """What the providers changed themselves (offers, hours), each revertible."""
+    return render_template(
+        "manage/provider_changes.html",
+        changes=provider_changes.provider_changes(db.session),
+    )
+
+
+@bp.post("/modifications-prestataires/<id:entry_id>/annuler")
+@role_required(Role.CONCIERGE)
+def revert_provider_change(entry_id: int):
+    """Put back what a provider's change replaced. Refused (reverted already, changed again
+    since): the list again, with why (409)."""
+    entry = db.get_or_404(AuditEntry, entry_id)
+    if not forms.RevertForm().validate_on_submit():
+        abort(400, description=_("Requête invalide : rechargez la page."))
+    on_refusal(provider_changes_page)
+    provider_changes.revert(db.session, entry, actor=_actor(), now=utcnow())
+    flash(
+        _(
+            "Modification annulée : « %(label)s » est revenu à ses valeurs d'avant.",
+            label=entry.label,
+        ),
+        "success",
+    )
+    return redirect(url_for("manage.provider_changes_page"))

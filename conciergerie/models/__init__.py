@@ -46,9 +46,12 @@ from conciergerie.models.subscriptions import (
     DeliveryOutcome,
     SubscriptionStatus,
 )
+from conciergerie.models.texts import OutboxText, TextOptOut
 
 __all__ = [
     "Item",
+    "OutboxText",
+    "TextOptOut",
     "ItemEvent",
     "ItemStage",
     "ApiToken",

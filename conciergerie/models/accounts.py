@@ -136,6 +136,9 @@ class User(UserMixin, Base):
     # Served at the counter without signing up (name, phone and maybe an e-mail): no password;
     # they may claim the account later with "forgotten password" if they gave an e-mail.
     is_walk_in: Mapped[bool] = mapped_column(default=False)
+    # Asked on "Mon compte" for texts (SMS) when an order is ready and the day before a slot
+    # (conciergerie.texts). Walk-in customers without an e-mail are texted without it.
+    texts_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Language of the mails sent to this person.
     locale: Mapped[str] = mapped_column(sa.String(5), default="fr")
     # Part of the login cookie: bumping it signs the user out everywhere.

@@ -111,6 +111,9 @@ class DayPlan(Base):
     # The same for the providers told of the visits of the day: {provider id: fingerprint}.
     provider_notices: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     alert_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    # Which source gave the street distances of the last planning ("OSRM https://… (bike)",
+    # "ligne droite × 1,3", or the straight line with why the server was not used).
+    travel_source: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class PickupRound(Base):

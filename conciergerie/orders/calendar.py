@@ -21,9 +21,12 @@ def order_calendar(order: Order, *, desk_address: str) -> bytes:
         ("pickup", order.pickup_slot, _("Retrait au comptoir — %(code)s", code=order.code))
     )
     for kind, slot, summary in visits:
+        moves = [e for e in order.events if e.note_key == f"{kind}_moved"]
         event = Event()
         event.add("uid", f"order-{order.id}-{kind}@etvoila-gambetta")
-        event.add("dtstamp", order.placed_at)
+        # A slot moved: the same event, a higher sequence, so a calendar updates it in place.
+        event.add("dtstamp", moves[-1].at if moves else order.placed_at)
+        event.add("sequence", len(moves))
         event.add("dtstart", slot.starts_at)
         event.add("dtend", slot.ends_at)
         event.add("summary", summary)

@@ -8,7 +8,14 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from conciergerie.i18n import first_upper, slot_day, slot_hours, slot_when
@@ -150,3 +157,20 @@ class StepForm(FlaskForm):
     """A desk button moving an order one step (the target comes from the button)."""
 
     to_status = HiddenField(validators=[InputRequired()])
+
+
+class MoveSlotsForm(FlaskForm):
+    """Another drop-off and/or pickup slot for an order: 0 keeps the one it has. The choices are
+    the slots with a place left when the page was shown; the service checks the one sent."""
+
+    dropoff_slot = SelectField(
+        _l("Nouveau créneau de dépôt"), coerce=int, default=0, validate_choice=False
+    )
+    pickup_slot = SelectField(
+        _l("Nouveau créneau de retrait"), coerce=int, default=0, validate_choice=False
+    )
+
+    def offer(self, dropoffs: list[DeskSlot], pickups: list[DeskSlot]) -> None:
+        keep = SelectChoice(0, str(_l("Garder le créneau actuel")))
+        self.dropoff_slot.choices = [keep, *slot_choices(dropoffs)]
+        self.pickup_slot.choices = [keep, *slot_choices(pickups)]

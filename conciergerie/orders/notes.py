@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from types import SimpleNamespace
 
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from conciergerie.i18n import calendar_date, money, priced
+from conciergerie.i18n import calendar_date, money, priced, slot_when
 from conciergerie.models import ItemStage
 from conciergerie.orders.stages import stage_label
 
@@ -75,6 +76,11 @@ def day(value: date) -> dict:
     return {"day": value.isoformat()}
 
 
+def slot(value: object) -> dict:
+    """A desk slot (its start and end), shown as "jeudi 26 novembre, 08:00–08:30"."""
+    return {"slot": [value.starts_at.isoformat(), value.ends_at.isoformat()]}
+
+
 def stage(value: object) -> dict:
     """An item's stage (ItemStage), shown by its label."""
     return {"stage": getattr(value, "value", value)}
@@ -99,6 +105,9 @@ def _value(value: object) -> object:
         return money(value["cents"], value.get("currency") or "EUR")
     if "day" in value:
         return calendar_date(date.fromisoformat(value["day"]))
+    if "slot" in value:
+        starts_at, ends_at = (datetime.fromisoformat(each) for each in value["slot"])
+        return slot_when(SimpleNamespace(starts_at=starts_at, ends_at=ends_at))
     if "stage" in value:
         return stage_label(ItemStage(value["stage"]))
     if "note" in value:
@@ -127,6 +136,12 @@ TEXTS: dict[str, Callable[..., str]] = {
     ),
     "received_count": lambda count: ngettext(
         "Reçu : %(num)d article", "Reçu : %(num)d articles", count
+    ),
+    "dropoff_moved": lambda before, after: _(
+        "Dépôt déplacé : %(before)s → %(after)s", before=before, after=after
+    ),
+    "pickup_moved": lambda before, after: _(
+        "Retrait déplacé : %(before)s → %(after)s", before=before, after=after
     ),
     # Items and rounds
     "round_of": lambda day: _("Tournée du %(day)s", day=day),

@@ -229,19 +229,48 @@ def earliest_pickup(
     Services: the drop-off day + the longest turnaround + the rounds' transport margin, in working
     days. Baskets: their next delivery day that can still be ordered.
     """
-    bounds = [now]
-    services = [line for line in lines if line.offer.kind is OfferKind.SERVICE]
-    if services:
+    services = [
+        line.offer.turnaround_days for line in lines if line.offer.kind is OfferKind.SERVICE
+    ]
+    return ready_from(
+        session,
+        turnaround_days=max(services) if services else None,
         # Without a drop-off slot, the items are handed in at the counter now.
-        start = local_date(dropoff_slot.starts_at if dropoff_slot is not None else now)
+        handed_in=dropoff_slot.starts_at if dropoff_slot is not None else now,
+        dropoff_ends=dropoff_slot.ends_at if dropoff_slot is not None else None,
+        delivery_days=[
+            next_delivery_day(line.offer, now)
+            for line in lines
+            if line.offer.kind is OfferKind.BASKET
+        ],
+        now=now,
+        settings=settings,
+    )
+
+
+def ready_from(
+    session: Session,
+    *,
+    turnaround_days: int | None,
+    handed_in: datetime,
+    dropoff_ends: datetime | None,
+    delivery_days: Sequence[date],
+    now: datetime,
+    settings: OrderSettings,
+) -> datetime:
+    """When an order's work may be collected: not before `now`; services (`turnaround_days`,
+    their longest, None without any) the day they are handed in + the turnaround + the rounds'
+    transport margin, in working days, and not before the drop-off slot ends; baskets from
+    their delivery days. Booking (`earliest_pickup`) and moving a slot (orders.moves) ask it."""
+    bounds = [now]
+    if turnaround_days is not None:
+        start = local_date(handed_in)
         closures = slots.closure_days(session, start, start + timedelta(days=120))
-        days = max(line.offer.turnaround_days for line in services) + settings.transport_margin_days
+        days = turnaround_days + settings.transport_margin_days
         bounds.append(start_of_local_day(add_working_days(start, days, closures)))
-        if dropoff_slot is not None:
-            bounds.append(dropoff_slot.ends_at)
-    for line in lines:
-        if line.offer.kind is OfferKind.BASKET:
-            bounds.append(start_of_local_day(next_delivery_day(line.offer, now)))
+        if dropoff_ends is not None:
+            bounds.append(dropoff_ends)
+    bounds.extend(start_of_local_day(day) for day in delivery_days)
     return max(bounds)
 
 

@@ -21,16 +21,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from conciergerie import policy
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
 from conciergerie.models import DeskSlot, Offer, Order, OrderLine, PaymentMethod, utcnow
-from conciergerie.orders import basket, calendar, quotes, service
+from conciergerie.orders import basket, calendar, moves, quotes, service
 from conciergerie.orders.access import own_order_or_404
 from conciergerie.orders.forms import (
     AddToBasketForm,
     CancelForm,
     CheckoutForm,
     DropoffForm,
+    MoveSlotsForm,
     UpdateBasketForm,
     chosen_day,
     slot_days,
@@ -52,6 +54,8 @@ bp = Blueprint("orders", __name__)
 # How far ahead the checkout offers slots.
 DROPOFF_HORIZON = timedelta(weeks=3)
 PICKUP_HORIZON = timedelta(weeks=3)
+# How far ahead a slot can be moved to.
+MOVE_HORIZON = timedelta(weeks=3)
 
 
 @bp.app_context_processor
@@ -313,6 +317,7 @@ def _detail_page(order: Order):
         now=utcnow(),
         online_payment=get_gateway() is not None,
         journeys=[(line, steps) for line, steps in journeys if steps],
+        may_move=policy.can_move_slots(current_user, order, now=utcnow()),
     )
 
 
@@ -393,3 +398,65 @@ def ics(order_id: int):
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="{order.code}.ics"'},
     )
+
+
+@bp.route("/commandes/<id:order_id>/creneaux", methods=["GET", "POST"])
+@login_required
+def move_slots(order_id: int):
+    """ "Changer de créneau": another drop-off or pickup slot with a place left, until the
+    order's deadline (orders.moves). Refused: the form again, with why on its field."""
+    order = own_order_or_404(order_id)
+    return move_slots_form(
+        order,
+        action=url_for("orders.move_slots", order_id=order.id),
+        back=url_for("orders.detail", order_id=order.id),
+        done=_("Changement enregistré : un e-mail vous confirme vos nouveaux créneaux."),
+    )
+
+
+def move_slots_form(order: Order, *, action: str, back: str, done: str):
+    """The form that moves an order's slots, for its customer and for the desk (desk/views.py):
+    shown, or sent (then back to `back`, with `done` flashed)."""
+    now = utcnow()
+    form = MoveSlotsForm()
+
+    def page():
+        dropoffs, pickups = moves.slots_to_offer(
+            db.session, order, now=now, settings=order_settings(), horizon=MOVE_HORIZON
+        )
+        form.offer(dropoffs, pickups)
+        return render_template(
+            "orders/move_slots.html",
+            order=order,
+            form=form,
+            action=action,
+            back=back,
+            may_move=policy.can_move_slots(current_user, order, now=now),
+            dropoffs=dropoffs,
+            pickups=pickups,
+        )
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit():
+        return page(), 422
+    chosen = {"dropoff_slot": None, "pickup_slot": None}
+    for name in chosen:
+        slot_id = form[name].data
+        chosen[name] = db.session.get(DeskSlot, slot_id) if is_valid_id(slot_id) else None
+        if slot_id and chosen[name] is None:
+            form[name].errors = [_("Ce créneau n'existe pas.")]
+            return page(), 422
+    on_refusal(
+        page, form, fields={"dropoff_slot_id": "dropoff_slot", "pickup_slot_id": "pickup_slot"}
+    )
+    moves.move_slots(
+        db.session,
+        order,
+        current_user._get_current_object(),
+        **chosen,
+        now=now,
+        settings=order_settings(),
+    )
+    flash(done, "success")
+    return redirect(back)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -13,13 +14,21 @@ from conciergerie import policy
 from conciergerie.accounts.permissions import role_required
 from conciergerie.errors import on_refusal
 from conciergerie.extensions import db
+from conciergerie.manage import service as manage
 from conciergerie.manage.forms import cents
-from conciergerie.models import OrderLine, Provider, ProviderPayout, Role, utcnow
+from conciergerie.models import Offer, OrderLine, Provider, ProviderPayout, Role, utcnow
 from conciergerie.orders import items as order_items
 from conciergerie.orders import quotes, undo
 from conciergerie.payouts import service as payouts
+from conciergerie.portal import offers as own_offers
 from conciergerie.portal import service
-from conciergerie.portal.forms import CannotDoForm, QuoteForm, ReadyForm
+from conciergerie.portal.forms import (
+    CannotDoForm,
+    OwnHoursForm,
+    OwnOfferForm,
+    QuoteForm,
+    ReadyForm,
+)
 
 bp = Blueprint("portal", __name__, url_prefix="/prestataire")
 
@@ -214,3 +223,86 @@ def payout(payout_id: int):
             default_rate_bp=current_app.config["COMMISSION_RATE_BP"],
         ),
     )
+
+
+# The provider's own offers and hours ------------------------------------------------------------
+
+
+@bp.get("/offres")
+@role_required(Role.PROVIDER)
+def offers():
+    """The provider's offers (description, price, for sale or not) and opening hours, each
+    editable by its staff; the concierge is told of every change (portal/offers.py)."""
+    return _offers_page()
+
+
+def _offer_form(offer: Offer) -> OwnOfferForm:
+    form = OwnOfferForm(formdata=None, obj=offer, prefix=f"offre-{offer.id}")
+    form.price.data = Decimal(offer.price_cents) / 100
+    return form
+
+
+def _offers_page(*, refused: OwnOfferForm | None = None, hours: OwnHoursForm | None = None):
+    """The page; also where a refused change is shown again, with its errors."""
+    provider = _own_provider()
+    forms = [
+        (offer, refused if refused and refused._prefix == f"offre-{offer.id}-" else None)
+        for offer in provider.offers
+    ]
+    if hours is None:
+        hours = OwnHoursForm(formdata=None, prefix="horaires")
+        for day, text in manage.hours_text(provider).items():
+            hours[f"hours_{day}"].data = text
+    return render_template(
+        "portal/offers.html",
+        provider=provider,
+        offers=[(offer, form or _offer_form(offer)) for offer, form in forms],
+        hours_form=hours,
+    )
+
+
+@bp.post("/offres/<id:offer_id>")
+@role_required(Role.PROVIDER)
+def edit_offer(offer_id: int):
+    """Change an offer's description, price or availability; another provider's offer looks
+    like no offer at all (404)."""
+    _provider_id()  # staff of a provider only (403 otherwise)
+    offer = db.get_or_404(Offer, offer_id)
+    if not policy.can_edit_own_offers(current_user, offer.provider_id):
+        abort(404)
+    form = OwnOfferForm(prefix=f"offre-{offer.id}")
+    if not form.validate_on_submit():
+        return _offers_page(refused=form), 422
+    on_refusal(lambda: _offers_page(refused=form), form)
+    changed = own_offers.edit_offer(
+        db.session, offer, values=form.values(), actor=current_user._get_current_object(),
+        now=utcnow(),
+    )  # fmt: skip
+    if changed is None:
+        flash(_("« %(name)s » : rien n'a changé.", name=offer.name), "info")
+    else:
+        flash(
+            _("« %(name)s » est enregistrée ; la conciergerie en est prévenue.", name=offer.name),
+            "success",
+        )
+    return redirect(url_for("portal.offers") + f"#offre-{offer.id}")
+
+
+@bp.post("/horaires")
+@role_required(Role.PROVIDER)
+def edit_hours():
+    """Change the provider's weekly opening hours (the rounds visit then)."""
+    provider = _own_provider()
+    form = OwnHoursForm(prefix="horaires")
+    if not form.validate_on_submit():
+        return _offers_page(hours=form), 422
+    on_refusal(lambda: _offers_page(hours=form), form)
+    changed = own_offers.edit_hours(
+        db.session, provider, hours=form.hours(), actor=current_user._get_current_object(),
+        now=utcnow(),
+    )  # fmt: skip
+    if changed is None:
+        flash(_("Horaires : rien n'a changé."), "info")
+    else:
+        flash(_("Horaires enregistrés ; la conciergerie en est prévenue."), "success")
+    return redirect(url_for("portal.offers") + "#horaires")

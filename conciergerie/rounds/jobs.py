@@ -19,6 +19,7 @@ from conciergerie.accounts.service import active_concierges
 from conciergerie.models import PickupRound, Role, User
 from conciergerie.rounds import notifications
 from conciergerie.rounds import service as rounds
+from conciergerie.rounds.travel import source_from_config
 from conciergerie.timeutils import local_date
 
 
@@ -29,6 +30,7 @@ def plan_and_tell(session: Session, day: date, *, now: datetime) -> rounds.PlanR
         depot=rounds.depot_of(current_app.config),
         margin_days=current_app.config["TRANSPORT_MARGIN_WORKING_DAYS"],
         now=now,
+        travel=source_from_config(current_app.config),
     )
     plan = rounds.day_plan(session, day)
     planned = rounds.rounds_of_day(session, day)

@@ -535,6 +535,7 @@ def plan_rounds(
         for n in plan.notes
     ]
     day_plan.planned_at = utcnow()
+    day_plan.travel_source = plan.travel_source[:200] or None  # which source gave the distances
     session.flush()
     return report
 
@@ -545,8 +546,8 @@ def day_plan(session: Session, day: date) -> DayPlan | None:
 
 def overtime(session: Session, plan: DayPlan | None) -> list[tuple[User, dict]]:
     """The volunteers planned beyond their own limit of minutes to move items due that day."""
-    notes = plan.notes if plan is not None and plan.notes else []
-    return [(session.get(User, n["volunteer_id"]), n) for n in notes]
+    entries = plan.notes if plan is not None and plan.notes else []
+    return [(session.get(User, n["volunteer_id"]), n) for n in entries]
 
 
 def unmet_lines(session: Session, plan: DayPlan | None) -> list[tuple[OrderLine, dict]]:
@@ -614,9 +615,15 @@ def retime(
     round_.distance_m = round(distance)
 
 
-def move_stop(session: Session, stop: RoundStop, target: PickupRound, depot: planner.Place) -> None:
+def move_stop(
+    session: Session,
+    stop: RoundStop,
+    target: PickupRound,
+    depot: planner.Place,
+    travel: TravelSource | None = None,
+) -> None:
     """Move a stop to another round of the same day (both are locked: the next planning keeps
-    the concierge's choice). A round left without stops is removed."""
+    the concierge's choice). A round left without stops is removed. Distances from `travel`."""
     source = stop.round
     if target.day != source.day:
         raise RoundError(_("Une étape ne peut aller que dans une tournée du même jour."))
@@ -628,9 +635,9 @@ def move_stop(session: Session, stop: RoundStop, target: PickupRound, depot: pla
     session.flush()
     for round_ in (source, target):
         round_.locked = True
-    retime(session, target, depot)
+    retime(session, target, depot, travel)
     if source.stops:
-        retime(session, source, depot)
+        retime(session, source, depot, travel)
     else:
         session.delete(source)
     session.flush()
@@ -765,6 +772,7 @@ def assign_round(
     actor: User,
     now: datetime,
     confirmed: bool = False,
+    travel: TravelSource | None = None,
 ) -> bool:
     """Give `round_` to `volunteer` (the round is locked: the next planning keeps the choice)
     and retime it at their speed. When they are not free then (`availability_problems`), nothing
@@ -783,7 +791,7 @@ def assign_round(
         return False
     told = _told_now(session, round_.day, (previous, volunteer))
     round_.volunteer = volunteer
-    retime(session, round_, depot)
+    retime(session, round_, depot, travel)
     session.flush()
     problems = availability_problems(session, round_, volunteer)
     if problems and not confirmed:

@@ -49,6 +49,7 @@ from conciergerie.rounds.forms import (
     TransportForm,
 )
 from conciergerie.rounds.jobs import plan_and_tell
+from conciergerie.rounds.travel import source_from_config
 from conciergerie.timeutils import local, local_date
 
 bp = Blueprint("rounds", __name__, url_prefix="/tournees")
@@ -64,6 +65,16 @@ def round_action(action) -> str:
 def line_stage(line):
     """Where the things of one order line are (an order may travel to two providers)."""
     return progress.line_stage(line)
+
+
+@bp.app_template_filter("round_map")
+def round_map(round_: PickupRound) -> dict[str, list]:
+    """What the round's map draws (static/js/round-map.js): the desk, then its stops in order."""
+    config = current_app.config
+    return {
+        "desk": [config["DESK_LATITUDE"], config["DESK_LONGITUDE"]],
+        "stops": [[s.provider.latitude, s.provider.longitude] for s in round_.stops],
+    }
 
 
 @bp.app_template_filter("unmet_reason")
@@ -436,7 +447,7 @@ def move_stop(stop_id: int):
     if target is None:
         abort(409, description=_("Cette tournée n'existe plus : rechargez la page."))
     on_refusal(lambda: _plan_page(day))
-    service.move_stop(db.session, stop, target, _depot())
+    service.move_stop(db.session, stop, target, _depot(), source_from_config(current_app.config))
     flash(_("Étape déplacée ; les deux tournées sont verrouillées."), "success")
     return redirect(url_for("rounds.plan", day=day.isoformat()))
 
@@ -461,6 +472,7 @@ def assign(round_id: int):
         actor=_me(),
         now=utcnow(),
         confirmed=form.confirmed,
+        travel=source_from_config(current_app.config),
     )
     name = round_.volunteer.full_name
     flash(

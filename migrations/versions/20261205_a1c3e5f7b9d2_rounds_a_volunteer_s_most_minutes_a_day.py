@@ -2,7 +2,7 @@
 who was planned beyond it to move items due that day
 
 Revision ID: a1c3e5f7b9d2
-Revises: ff49c29bb0af
+Revises: a4c7e2f91b36
 Create Date: 2026-12-05 08:50:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a1c3e5f7b9d2"
-down_revision = "ff49c29bb0af"
+down_revision = "a4c7e2f91b36"
 branch_labels = None
 depends_on = None
 

@@ -229,6 +229,7 @@ OPERATIONS = {  # all but GET /api/v1/openapi.json, which schemathesis leaves ou
     "POST /api/v1/orders",
     "GET /api/v1/orders/{order_id}",
     "POST /api/v1/orders/{order_id}/cancel",
+    "POST /api/v1/orders/{order_id}/slots",
     "POST /api/v1/orders/{order_id}/lines/{line_id}/quote",
     "GET /api/v1/rounds",
     "POST /api/v1/rounds/{round_id}/stops/{stop_id}/items/{item_id}",

@@ -16,8 +16,9 @@ BUDGET = 100 * 1024  # bytes of our own CSS + JS per page
 # Libraries vendored under /static/vendor/ (see its README) are counted on their own: their size
 # is the library's, not ours to trim, and only the pages that need one load it. The camera
 # scanner (qr-scanner) is 16 KB on the desk's page, 60 KB with its decoder once the camera is
-# on; 150 KB leaves room for one more library or a heavier decoder, not for a framework.
-VENDOR_BUDGET = 150 * 1024
+# on; the rounds' map (Leaflet) 159 KB, 175 KB on the volunteer's rounds with the scanner. 200 KB
+# leaves room for a heavier decoder, not for a framework.
+VENDOR_BUDGET = 200 * 1024
 VENDOR = "/static/vendor/"
 # Real processes (a browser, servers) run on the machine's clock: so does this test.
 pytestmark = pytest.mark.real_clock

@@ -39,7 +39,7 @@ def labels(links, *places):
             Role.PROVIDER,
             ["Mes travaux"],
             ["Mes relevés", "Catalogue", "Événements"],
-            ["Mon compte"],
+            ["Mes offres et horaires", "Mon compte"],
         ),
         (
             Role.CONCIERGE,
@@ -68,6 +68,7 @@ def test_each_role_has_one_or_two_links_in_a_phone_s_row(app, role, bar, wide, m
         (Role.CONCIERGE, "desk.order", "Comptoir"),
         (Role.PROVIDER, "portal.statement", "Mes relevés"),
         (Role.PROVIDER, "portal.index", "Mes travaux"),
+        (Role.PROVIDER, "portal.edit_offer", "Mes offres et horaires"),
         (Role.VOLUNTEER, "rounds.availability", "Mes tournées"),
     ],
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import time
 
 import pytest
@@ -18,6 +21,7 @@ from conciergerie.models import (
 )
 from conciergerie.orders import service as orders
 from conciergerie.rounds import service as rounds
+from conciergerie.security import tile_origin
 from tests.conftest import sign_in, submit
 from tests.factories import (
     NOW,
@@ -421,3 +425,67 @@ def test_a_volunteer_cannot_reassign_a_round(client, session, planned, outbox):
     assert answer.status_code == 403
     session.expire_all()
     assert session.get(PickupRound, round_.id).volunteer_id == volunteer.id and outbox == []
+
+
+# The round on a map: its data beside the list of stops, the tiles' server in the CSP.
+
+
+def map_data(page: str) -> list[dict]:
+    return [json.loads(html.unescape(raw)) for raw in re.findall(r"data-round-map='([^']*)'", page)]
+
+
+def test_the_volunteer_sees_the_round_numbered_on_a_map_beside_its_list(client, planned, thursday):
+    volunteer, _order, round_ = planned
+    sign_in(client, volunteer)
+    page = client.get(MINE).get_data(as_text=True)
+    [data] = map_data(page)
+    shop = round_.stops[0].provider
+    assert data == {"desk": [50.62735, 3.05295], "stops": [[shop.latitude, shop.longitude]]}
+    assert '<span class="stop-number">1</span>' in page and shop.address in page
+    assert 'aria-hidden="true" data-round-map=' in page and 'data-tiles=""' in page
+    assert "vendor/leaflet/1.9.4/leaflet.js" in page and "js/round-map.js" in page
+    assert "Fond de carte" not in page  # no tiles, no attribution
+
+
+def test_the_concierge_sees_each_round_on_a_map_and_the_addresses(client, session, planned):
+    _volunteer, _order, round_ = planned
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    page = client.get("/tournees/plan?day=2026-11-26").get_data(as_text=True)
+    [data] = map_data(page)
+    assert len(data["stops"]) == 1 and round_.stops[0].provider.address in page
+
+
+def test_no_round_no_map(client, session):
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    page = client.get("/tournees/plan?day=2026-11-26").get_data(as_text=True)
+    assert "leaflet" not in page and "data-round-map" not in page
+
+
+def test_tiles_when_configured_with_their_credit_and_their_server_in_the_csp(
+    app, client, planned, thursday, monkeypatch
+):
+    monkeypatch.setitem(
+        app.config, "MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    )
+    sign_in(client, planned[0])
+    answer = client.get(MINE)
+    page = answer.get_data(as_text=True)
+    assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in page
+    assert "Fond de carte : © les contributeurs d&#39;OpenStreetMap." in page
+    assert (
+        "img-src 'self' data: https://tile.openstreetmap.org;"
+        in answer.headers["Content-Security-Policy"]
+    )
+
+
+def test_without_tiles_images_come_from_the_site_only(client):
+    assert "img-src 'self' data:;" in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_the_tile_servers_origin_for_the_csp():
+    assert tile_origin("https://{s}.tile.example.org/{z}/{x}/{y}.png") == [
+        "https://*.tile.example.org"
+    ]
+    assert tile_origin("http://127.0.0.1:8080/{z}/{x}/{y}.png") == ["http://127.0.0.1:8080"]
+    for odd in ["", None, "javascript:alert(1)", "https://x.org';script-src */{z}", "tiles/{z}"]:
+        assert tile_origin(odd) == []
