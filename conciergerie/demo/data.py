@@ -357,6 +357,8 @@ PENDING_EMPLOYEES = {"salariee@example.org"}
 SOLIDARITY_RATE = {"fatou.diallo@example.org"}
 
 # The three civic-service volunteers: how they move, and when they do rounds (local time).
+# The most minutes of rounds a day some volunteers asked for (their profile).
+VOLUNTEER_MAX_MINUTES = {"volontaire2@example.org": 120}
 VOLUNTEERS = {
     "benevole@example.org": (
         "bike",

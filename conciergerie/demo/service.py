@@ -253,7 +253,13 @@ def _load_volunteers(session: Session, created: Counter[str]) -> None:
         volunteer = find_user_by_email(session, email)
         if session.get(VolunteerProfile, volunteer.id) is not None:
             continue
-        session.add(VolunteerProfile(user_id=volunteer.id, transport=TransportMode(transport)))
+        session.add(
+            VolunteerProfile(
+                user_id=volunteer.id,
+                transport=TransportMode(transport),
+                max_round_minutes=data.VOLUNTEER_MAX_MINUTES.get(email),
+            )
+        )
         for weekday, starts_at, ends_at in ranges:
             session.add(
                 VolunteerAvailability(

@@ -41,8 +41,15 @@ class VolunteerProfile(Base):
     transport: Mapped[TransportMode] = mapped_column(
         enum_column(TransportMode, "transport_mode"), default=TransportMode.BIKE
     )
+    # The most minutes of rounds they want in a day (None: as many as their availability
+    # allows); the planner exceeds it only for items due that day, and says so.
+    max_round_minutes: Mapped[int | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("max_round_minutes > 0", name="max_round_minutes_positive"),
+    )
 
 
 class VolunteerAvailability(Base):
@@ -96,6 +103,9 @@ class DayPlan(Base):
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # [{"line_id": 12, "action": "drop", "reason": "no_volunteer"}, …]
     unmet: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Volunteers planned beyond their own limit to move items due that day:
+    # [{"volunteer_id": 3, "minutes": 140, "limit": 120, "lines": [12, 14]}, …]
+    notes: Mapped[list] = mapped_column(sa.JSON, default=list)
     # {"<volunteer id>": "<fingerprint of the rounds mailed>"}
     volunteer_notices: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # The same for the providers told of the visits of the day: {provider id: fingerprint}.

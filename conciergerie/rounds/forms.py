@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -18,6 +19,7 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     ValidationError,
 )
@@ -35,6 +37,15 @@ class TransportForm(FlaskForm):
             SelectChoice(TransportMode.CARGO_BIKE.value, _l("En vélo cargo")),
         ],
         validators=[InputRequired()],
+    )
+    max_round_minutes = IntegerField(
+        _l("Au plus, minutes de tournées par jour (facultatif)"),
+        description=_l(
+            "Les tournées s'arrêtent là, sauf pour un objet qui doit être livré ou rapporté "
+            "le jour même."
+        ),
+        validators=[Optional(), NumberRange(15, 600, _l("Entre 15 et 600 minutes."))],
+        render_kw={"inputmode": "numeric", "min": 15, "max": 600},
     )
 
 

@@ -111,6 +111,7 @@ class Volunteer:
     user: User
     transport: TransportMode
     windows: tuple[tuple[int, int], ...]
+    max_minutes: int | None = None  # the most minutes of rounds they want a day (their profile)
 
 
 def transport_of(session: Session, user: User) -> TransportMode:
@@ -137,7 +138,7 @@ def volunteers_on(session: Session, day: date) -> list[Volunteer]:
         .where(VolunteerAvailability.weekday == day.weekday())
         .order_by(VolunteerAvailability.starts_at)
     ).all()
-    profiles = {p.user_id: p.transport for p in session.scalars(sa.select(VolunteerProfile))}
+    profiles = {p.user_id: p for p in session.scalars(sa.select(VolunteerProfile))}
     found = []
     for user in users:
         windows = ()
@@ -147,7 +148,10 @@ def volunteers_on(session: Session, day: date) -> list[Volunteer]:
                 for r in ranges
                 if r.volunteer_id == user.id
             )
-        found.append(Volunteer(user, profiles.get(user.id, TransportMode.BIKE), windows))
+        profile = profiles.get(user.id)
+        transport = profile.transport if profile else TransportMode.BIKE
+        limit = profile.max_round_minutes if profile else None
+        found.append(Volunteer(user, transport, windows, limit))
     return found
 
 
@@ -429,7 +433,7 @@ def _volunteer_infos(
     volunteers: list[Volunteer], kept: list[PickupRound], day: date, now: datetime
 ) -> list[planner.VolunteerInfo]:
     """The volunteers as the planner sees them: free outside their kept rounds, and not before
-    `now`."""
+    `now`; their own limit of minutes less those of their kept rounds."""
     busy: dict[int, list[tuple[int, int]]] = {}
     for round_ in kept:
         busy.setdefault(round_.volunteer_id, []).append(
@@ -442,6 +446,9 @@ def _volunteer_infos(
             _free_windows(v.windows, [*busy.get(v.user.id, ()), (-DAY, earliest)]),
             v.transport.speed_kmh,
             v.transport.capacity,
+            None
+            if v.max_minutes is None
+            else max(v.max_minutes - sum(end - start for start, end in busy.get(v.user.id, ())), 0),
         )
         for v in volunteers
     ]
@@ -518,6 +525,15 @@ def plan_rounds(
         if by_line[u.item_id].urgent or nobody
     ]
     day_plan.unmet = report.unmet
+    day_plan.notes = [
+        {
+            "volunteer_id": n.volunteer_id,
+            "minutes": n.minutes,
+            "limit": n.limit,
+            "lines": list(n.items),
+        }
+        for n in plan.notes
+    ]
     day_plan.planned_at = utcnow()
     day_plan.travel_source = plan.travel_source[:200] or None  # which source gave the distances
     session.flush()
@@ -526,6 +542,12 @@ def plan_rounds(
 
 def day_plan(session: Session, day: date) -> DayPlan | None:
     return session.scalar(sa.select(DayPlan).where(DayPlan.day == day))
+
+
+def overtime(session: Session, plan: DayPlan | None) -> list[tuple[User, dict]]:
+    """The volunteers planned beyond their own limit of minutes to move items due that day."""
+    entries = plan.notes if plan is not None and plan.notes else []
+    return [(session.get(User, n["volunteer_id"]), n) for n in entries]
 
 
 def unmet_lines(session: Session, plan: DayPlan | None) -> list[tuple[OrderLine, dict]]:

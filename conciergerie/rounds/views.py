@@ -249,7 +249,9 @@ def _availability_page(**forms):
     me = _me()
     profile = db.session.get(VolunteerProfile, me.id)
     transport = TransportForm(
-        formdata=None, transport=(profile.transport.value if profile else "bike")
+        formdata=None,
+        transport=(profile.transport.value if profile else "bike"),
+        max_round_minutes=(profile.max_round_minutes if profile else None),
     )
     return render_template(
         "rounds/availability.html",
@@ -290,6 +292,7 @@ def set_transport():
         profile = VolunteerProfile(user_id=_me().id)
         db.session.add(profile)
     profile.transport = form.transport.data
+    profile.max_round_minutes = form.max_round_minutes.data
     flash(_("Moyen de transport enregistré."), "success")
     return redirect(url_for("rounds.availability"))
 
@@ -393,6 +396,7 @@ def _plan_page(day: date, posted: tuple[int, AssignForm] | None = None):
         rounds=rounds,
         day_plan=day_plan,
         unmet=service.unmet_lines(db.session, day_plan),
+        overtime=service.overtime(db.session, day_plan),
         warnings={r.id: service.round_warnings(db.session, r) for r in rounds},
         move_forms=move_forms,
         assign_forms=assign_forms,

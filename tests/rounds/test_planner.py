@@ -31,13 +31,21 @@ def provider(pid, place, opening=((8 * H, 19 * H),)):
     return ProviderInfo(pid, place, tuple(opening))
 
 
+@pytest.fixture(params=["vroom", "greedy"])
+def solver(request):
+    """Every rule holds for both planners: the solver of production and the greedy one."""
+    return request.param
+
+
 def volunteer(vid=1, windows=((9 * H, 12 * H),), speed=15.0, capacity=10):
     return VolunteerInfo(vid, tuple(windows), speed, capacity)
 
 
-def test_one_drop_is_one_round_there_and_back():
+def test_one_drop_is_one_round_there_and_back(solver):
     cobbler = provider(1, east(1))
-    plan = plan_day(DESK, [cobbler], [volunteer()], [Item(10, 1, Action.DROP, due=11 * H)])
+    plan = plan_day(
+        DESK, [cobbler], [volunteer()], [Item(10, 1, Action.DROP, due=11 * H)], solver=solver
+    )
     assert plan.unmet == []
     [round_] = plan.rounds
     assert [v.provider_id for v in round_.visits] == [1] and round_.visits[0].drops == [10]
@@ -48,61 +56,73 @@ def test_one_drop_is_one_round_there_and_back():
     )
 
 
-def test_providers_on_one_street_are_visited_in_order():
+def test_providers_on_one_street_are_visited_in_one_round_without_zigzag(solver):
     near, far = provider(1, east(1)), provider(2, east(2))
     items = [Item(20, 2, Action.DROP, due=12 * H), Item(10, 1, Action.DROP, due=12 * H)]
-    [round_] = plan_day(DESK, [far, near], [volunteer()], items).rounds
-    assert [v.provider_id for v in round_.visits] == [1, 2]
-    assert round_.distance_m == pytest.approx(2 * street_m(DESK, far.place), rel=1e-6)  # no zigzag
+    [round_] = plan_day(DESK, [far, near], [volunteer()], items, solver=solver).rounds
+    assert sorted(v.provider_id for v in round_.visits) == [1, 2]
+    assert round_.distance_m == pytest.approx(2 * street_m(DESK, far.place), rel=1e-6)
 
 
-def test_the_urgent_item_goes_first():
+def test_the_urgent_item_is_there_in_time(solver):
     near, far = provider(1, east(0.5)), provider(2, east(2))
     items = [Item(10, 1, Action.DROP, due=12 * H), Item(20, 2, Action.DROP, due=9 * H + 20)]
-    plan = plan_day(DESK, [near, far], [volunteer()], items)
+    plan = plan_day(DESK, [near, far], [volunteer()], items, solver=solver)
     assert plan.unmet == []
-    assert plan.rounds[0].visits[0].provider_id == 2
+    [far_visit] = [v for r in plan.rounds for v in r.visits if v.provider_id == 2]
+    assert far_visit.arrive <= 9 * H + 20
+    if solver == "greedy":  # the most urgent provider first, the greedy planner's rule
+        assert plan.rounds[0].visits[0].provider_id == 2
 
 
-def test_closed_provider_is_reported():
+def test_closed_provider_is_reported(solver):
     closed = provider(1, east(1), opening=((14 * H, 18 * H),))  # afternoon only
     plan = plan_day(
         DESK,
         [closed],
         [volunteer(windows=((9 * H, 12 * H),))],
         [Item(10, 1, Action.DROP, due=18 * H)],
+        solver=solver,
     )
     assert plan.rounds == [] and [(u.item_id, u.reason) for u in plan.unmet] == [
         (10, Reason.PROVIDER_CLOSED)
     ]
 
 
-def test_no_volunteer_is_reported():
-    plan = plan_day(DESK, [provider(1, east(1))], [], [Item(10, 1, Action.DROP, due=18 * H)])
+def test_no_volunteer_is_reported(solver):
+    plan = plan_day(
+        DESK, [provider(1, east(1))], [], [Item(10, 1, Action.DROP, due=18 * H)], solver=solver
+    )
     assert [u.reason for u in plan.unmet] == [Reason.NO_VOLUNTEER]
 
 
-def test_a_missed_deadline_is_reported_not_planned():
+def test_a_missed_deadline_is_reported_not_planned(solver):
     plan = plan_day(
-        DESK, [provider(1, east(1))], [volunteer()], [Item(10, 1, Action.DROP, due=8 * H)]
+        DESK,
+        [provider(1, east(1))],
+        [volunteer()],
+        [Item(10, 1, Action.DROP, due=8 * H)],
+        solver=solver,
     )
     assert [u.reason for u in plan.unmet] == [Reason.DEADLINE]
 
 
-def test_carrying_limit_splits_the_load_into_rounds():
+def test_carrying_limit_splits_the_load_into_rounds(solver):
     items = [Item(i, 1, Action.DROP, due=12 * H) for i in range(5)]
-    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=2)], items)
+    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=2)], items, solver=solver)
     assert plan.unmet == []
-    assert [len(r.visits[0].drops) for r in plan.rounds] == [2, 2, 1]
+    assert sorted(len(r.visits[0].drops) for r in plan.rounds) == [1, 2, 2]
     assert all(a.end <= b.start for a, b in zip(plan.rounds, plan.rounds[1:], strict=False))
 
 
-def test_collected_work_is_back_before_its_pickup():
+def test_collected_work_is_back_before_its_pickup(solver):
     items = [
         Item(1, 1, Action.COLLECT, due=10 * H, ready=8 * H),
         Item(2, 2, Action.COLLECT, due=12 * H),
     ]
-    plan = plan_day(DESK, [provider(1, east(1)), provider(2, east(3))], [volunteer()], items)
+    plan = plan_day(
+        DESK, [provider(1, east(1)), provider(2, east(3))], [volunteer()], items, solver=solver
+    )
     assert plan.unmet == []
     for round_ in plan.rounds:
         for visit in round_.visits:
@@ -110,11 +130,15 @@ def test_collected_work_is_back_before_its_pickup():
                 assert round_.end <= {1: 10 * H, 2: 12 * H}[item_id]
 
 
-def test_busy_volunteers_are_reported_as_no_volunteer_free():
+def test_busy_volunteers_are_reported_as_no_volunteer_free(solver):
     # Capacity 1 and a one-hour window: only a few trips fit; the rest could each have been done.
     items = [Item(i, 1, Action.DROP, due=10 * H) for i in range(20)]
     plan = plan_day(
-        DESK, [provider(1, east(2))], [volunteer(windows=((9 * H, 10 * H),), capacity=1)], items
+        DESK,
+        [provider(1, east(2))],
+        [volunteer(windows=((9 * H, 10 * H),), capacity=1)],
+        items,
+        solver=solver,
     )
     assert plan.rounds and plan.unmet
     assert {u.reason for u in plan.unmet} == {Reason.NO_VOLUNTEER}
@@ -155,9 +179,10 @@ volunteers_st = st.lists(
 )
 
 
+@pytest.mark.parametrize("solver", ["vroom", "greedy"])
 @settings(max_examples=150, deadline=None)
 @given(providers_st, volunteers_st, st.data())
-def test_every_plan_keeps_every_rule(providers, volunteers, data):
+def test_every_plan_keeps_every_rule(solver, providers, volunteers, data):
     items = data.draw(
         st.lists(
             st.builds(
@@ -173,7 +198,7 @@ def test_every_plan_keeps_every_rule(providers, volunteers, data):
             unique_by=lambda i: i.id,
         )
     )
-    plan = plan_day(DESK, providers, volunteers, items)
+    plan = plan_day(DESK, providers, volunteers, items, solver=solver)
     by_item = {i.id: i for i in items}
     by_provider = {p.id: p for p in providers}
     by_volunteer = {v.id: v for v in volunteers}
@@ -211,34 +236,90 @@ def test_every_plan_keeps_every_rule(providers, volunteers, data):
         assert all(a.end <= b.start for a, b in zip(mine, mine[1:], strict=False))
 
 
-def test_a_later_stop_never_delays_an_item_already_collected():
+def test_a_later_stop_never_delays_an_item_already_collected(solver):
     near, far = provider(1, east(1)), provider(2, east(3))
     first_back = 9 * H + 2 * travel_minutes(DESK, near.place, 15) + 5
     items = [Item(1, 1, Action.COLLECT, due=first_back), Item(2, 2, Action.COLLECT, due=12 * H)]
-    plan = plan_day(DESK, [near, far], [volunteer()], items)
+    plan = plan_day(DESK, [near, far], [volunteer()], items, solver=solver)
     assert plan.unmet == []
     assert [[v.provider_id for v in r.visits] for r in plan.rounds] == [[1], [2]]
     assert plan.rounds[0].end <= first_back
 
 
-def test_an_item_too_big_for_every_volunteer_is_over_capacity():
+def test_an_item_too_big_for_every_volunteer_is_over_capacity(solver):
     items = [Item(1, 1, Action.DROP, due=12 * H, size=11), Item(2, 1, Action.DROP, due=12 * H)]
-    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=10)], items)
+    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=10)], items, solver=solver)
     assert [(u.item_id, u.reason) for u in plan.unmet] == [(1, Reason.OVER_CAPACITY)]
     assert plan.rounds[0].visits[0].drops == [2]
 
 
-def test_sizes_count_against_the_carrying_limit():
+def test_sizes_count_against_the_carrying_limit(solver):
     items = [Item(i, 1, Action.DROP, due=12 * H, size=4) for i in range(3)]  # 12 things
-    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=10)], items)
+    plan = plan_day(DESK, [provider(1, east(1))], [volunteer(capacity=10)], items, solver=solver)
     assert plan.unmet == []
-    assert [sum(len(v.drops) for v in r.visits) for r in plan.rounds] == [2, 1]
+    assert sorted(sum(len(v.drops) for v in r.visits) for r in plan.rounds) == [1, 2]
 
 
-def test_an_item_dropped_off_later_waits_for_a_round_after_it():
+def test_an_item_dropped_off_later_waits_for_a_round_after_it(solver):
     """Dropped at the desk at 10:00: the 9:00 round cannot carry it; a round after 10:00 does."""
     items = [Item(1, 1, Action.DROP, due=12 * H, ready=10 * H)]
-    plan = plan_day(DESK, [provider(1, east(1))], [volunteer()], items)
+    plan = plan_day(DESK, [provider(1, east(1))], [volunteer()], items, solver=solver)
     assert plan.unmet == []
     [round_] = plan.rounds
     assert round_.start == 10 * H
+
+
+# Fair shares and the volunteers' own limits (the solver) ------------------------------------------
+
+
+def test_the_work_is_shared_when_everyone_is_free():
+    """Three volunteers free all morning, loose deadlines: no one works more than 1.5 × the mean."""
+    places = [
+        Place(DESK.lat + dy / 111, DESK.lon + dx / 70.8)
+        for dx, dy in [
+            (1, 0),
+            (-1, 0.5),
+            (0, 1.5),
+            (1.5, -1),
+            (-1.2, -1),
+            (0.3, 2),
+            (2, 1),
+            (-2, 0.2),
+        ]
+    ]
+    providers = [provider(pid, place) for pid, place in enumerate(places, 1)]
+    items = [
+        Item(100 * pid + k, pid, Action.DROP if k % 2 else Action.COLLECT, due=13 * H)
+        for pid in range(1, 9)
+        for k in range(4)
+    ]
+    team = [volunteer(vid, windows=((9 * H, 13 * H),), capacity=6) for vid in (1, 2, 3)]
+    plan = plan_day(DESK, providers, team, items)
+    assert plan.unmet == []
+    minutes = [plan.minutes_of(v.id) for v in team]
+    assert max(minutes) <= 1.5 * sum(minutes) / len(minutes)
+
+
+def _long_day(due):
+    """One volunteer free all day, with a limit of 30 minutes; an hour of rounds to do."""
+    providers = [provider(1, east(2)), provider(2, Place(DESK.lat + 2 / 111, DESK.lon))]
+    items = [Item(i, 1 + i % 2, Action.DROP, due=due) for i in range(8)]
+    slow = VolunteerInfo(7, ((9 * H, 18 * H),), 15.0, 2, max_minutes=30)
+    return providers, slow, items
+
+
+def test_a_volunteer_s_limit_is_kept_when_the_items_can_wait():
+    providers, slow, items = _long_day(due=2 * 24 * H)  # due tomorrow
+    plan = plan_day(DESK, providers, [slow], items)
+    assert plan.rounds and plan.unmet
+    assert plan.minutes_of(7) <= 30 and plan.notes == []
+
+
+def test_a_volunteer_s_limit_is_exceeded_only_for_deadlines_and_said():
+    providers, slow, items = _long_day(due=17 * H)  # due today
+    plan = plan_day(DESK, providers, [slow], items)
+    assert plan.unmet == []
+    [note] = plan.notes
+    assert note.volunteer_id == 7 and note.limit == 30
+    assert note.minutes == plan.minutes_of(7) > 30
+    assert note.items and set(note.items) <= {i.id for i in items}

@@ -14,6 +14,7 @@ from conciergerie.models import (
     Role,
     RoundAction,
     VolunteerAbsence,
+    VolunteerProfile,
 )
 from conciergerie.orders import service as orders
 from conciergerie.rounds import planner
@@ -90,6 +91,36 @@ def test_a_line_that_can_wait_is_not_reported(session):
     order_for(session, saturdays_only)  # pickup next Wednesday: the drop can wait until Saturday
     report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
     assert report.rounds == 0 and report.unmet == []
+
+
+def _with_a_limit(session, minutes):
+    volunteer = make_volunteer(session)
+    session.get(VolunteerProfile, volunteer.id).max_round_minutes = minutes
+    return volunteer
+
+
+def test_a_volunteer_s_limit_is_exceeded_for_a_line_due_that_day_and_the_plan_says_so(session):
+    far = open_provider(
+        make_provider(session, name="Loin", latitude=50.6650)
+    )  # ~40 min there and back
+    volunteer = _with_a_limit(session, 15)
+    order = order_for(session, far, pickup=URGENT_PICKUP)
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
+    assert (report.rounds, report.unmet) == (1, [])
+    [(who, note)] = rounds.overtime(session, rounds.day_plan(session, THURSDAY))
+    [round_] = rounds.rounds_of_day(session, THURSDAY)
+    worked = (round_.ends_at - round_.starts_at).total_seconds() / 60
+    assert who.id == volunteer.id and note["limit"] == 15 and note["minutes"] == worked > 15
+    assert note["lines"] == [order.lines[0].id]
+
+
+def test_a_volunteer_s_limit_is_kept_for_a_line_that_can_wait(session):
+    far = open_provider(make_provider(session, name="Loin", latitude=50.6650))
+    _with_a_limit(session, 15)
+    order_for(session, far)  # picked up next Wednesday: may go another day
+    report = rounds.plan_rounds(session, THURSDAY, depot=DEPOT, now=NOW)
+    assert (report.rounds, report.unmet) == (0, [])
+    assert rounds.overtime(session, rounds.day_plan(session, THURSDAY)) == []
 
 
 def test_with_no_volunteer_at_all_everything_waiting_is_reported(session, cobbler):

@@ -194,6 +194,26 @@ def test_the_volunteer_sets_transport_ranges_and_absences(client, session, login
     assert session.scalar(sa.select(sa.func.count()).select_from(VolunteerAbsence)) == 1
 
 
+def test_the_volunteer_sets_the_most_minutes_of_rounds_a_day(client, session, login_as):
+    volunteer = login_as(Role.VOLUNTEER)
+    page = "/tournees/disponibilites"
+    assert "Au plus, minutes de tournées par jour" in client.get(page).get_data(as_text=True)
+    url = "/tournees/disponibilites/transport"
+    saved = submit(client, url, {"transport": "bike", "max_round_minutes": "90"}, form_url=page)
+    assert saved.status_code == 302
+    assert session.get(VolunteerProfile, volunteer.id).max_round_minutes == 90
+    refused = submit(client, url, {"transport": "bike", "max_round_minutes": "5"}, form_url=page)
+    assert refused.status_code == 422 and "Entre 15 et 600 minutes." in refused.get_data(
+        as_text=True
+    )
+    session.expire_all()
+    assert session.get(VolunteerProfile, volunteer.id).max_round_minutes == 90
+    cleared = submit(client, url, {"transport": "bike", "max_round_minutes": ""}, form_url=page)
+    assert cleared.status_code == 302
+    session.expire_all()
+    assert session.get(VolunteerProfile, volunteer.id).max_round_minutes is None
+
+
 def test_a_volunteer_cannot_remove_someone_elses_range(client, session, login_as):
     other = make_volunteer(session)
     their_range = session.scalars(
@@ -213,6 +233,19 @@ def test_the_concierge_sees_the_plan_and_its_unmet_lines(client, session, planne
     sign_in(client, make_user(session, Role.CONCIERGE))
     page = client.get("/tournees/plan?day=2026-11-26").get_data(as_text=True)
     assert "Léa Dufour" in page and planned[1].code in page
+
+
+def test_the_concierge_sees_who_is_planned_beyond_their_limit(client, session, planned):
+    volunteer, order, _ = planned
+    stored = rounds.day_plan(session, THURSDAY)
+    stored.notes = [
+        {"volunteer_id": volunteer.id, "minutes": 75, "limit": 60, "lines": [order.lines[0].id]}
+    ]
+    session.flush()
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    page = client.get("/tournees/plan?day=2026-11-26").get_data(as_text=True)
+    assert "Au-delà de la limite choisie" in page
+    assert "Léa Dufour : 75 min de tournées pour une limite de 60 min" in page
 
 
 def test_the_concierge_plans_again_assigns_and_locks(client, session, planned):
