@@ -16,6 +16,7 @@ from conciergerie.models import (
     OrderLine,
     OrderStatus,
     PickupRound,
+    Provider,
     ProviderPayout,
     Role,
     User,
@@ -96,3 +97,19 @@ def can_see_payout(user: User, payout: ProviderPayout) -> bool:
     """A provider's staff see their own provider's payouts and statements, and no other's (the
     concierge records them from the desk)."""
     return user.provider_id is not None and payout.provider_id == user.provider_id
+
+
+def can_manage_closures(user: User, provider: Provider) -> bool:
+    """A provider's closures: the concierge records them for any provider, a provider's staff
+    for their own only."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.CONCIERGE:
+        return True
+    return user.role is Role.PROVIDER and user.provider_id == provider.id
+
+
+def can_see_delivery_list(user: User, provider: Provider) -> bool:
+    """The list of what was ordered from a producer for a delivery (customers' initials, not
+    their names): its staff's, and the concierge's."""
+    return can_manage_closures(user, provider)
