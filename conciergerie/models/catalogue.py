@@ -192,9 +192,7 @@ class ProviderClosure(Base):
 
     provider: Mapped[Provider] = relationship(back_populates="closures")
 
-    __table_args__ = (
-        sa.CheckConstraint("last_day >= first_day", name="closure_ends_after_start"),
-    )
+    __table_args__ = (sa.CheckConstraint("last_day >= first_day", name="closure_ends_after_start"),)
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day
