@@ -89,6 +89,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.api.contract import init_app as init_api
     from conciergerie.api.views import bp as api_bp
     from conciergerie.catalogue.views import bp as catalogue_bp
+    from conciergerie.closures.views import bp as closures_bp
     from conciergerie.desk.views import bp as desk_bp
     from conciergerie.events.views import bp as events_bp
     from conciergerie.home.views import bp as home_bp
@@ -101,6 +102,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.reports.views import bp as reports_bp
     from conciergerie.rounds.views import bp as rounds_bp
     from conciergerie.slots.views import bp as slots_bp
+    from conciergerie.stock.views import bp as stock_bp
     from conciergerie.subscriptions.views import bp as subscriptions_bp
     from conciergerie.volunteers.views import bp as volunteers_bp
 
@@ -121,6 +123,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(subscriptions_bp)
     app.register_blueprint(invoices_bp)
+    app.register_blueprint(closures_bp)
+    app.register_blueprint(stock_bp)
     from conciergerie import policy
 
     app.jinja_env.globals["policy"] = policy  # templates ask the same rules as the views

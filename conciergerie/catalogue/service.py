@@ -76,7 +76,7 @@ def active_provider_by_slug(session: Session, slug: str) -> Provider | None:
     return session.scalar(
         sa.select(Provider)
         .where(Provider.slug == slug, Provider.is_active)
-        .options(selectinload(Provider.category))
+        .options(selectinload(Provider.category), selectinload(Provider.closures))
     )
 
 

@@ -7,7 +7,10 @@ from flask_babel import gettext as _
 
 from conciergerie.catalogue import service
 from conciergerie.catalogue.cache import public_page
+from conciergerie.closures.service import coming
 from conciergerie.extensions import db
+from conciergerie.models import utcnow
+from conciergerie.timeutils import local_date
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -44,5 +47,6 @@ def provider(slug: str):
         "catalogue/provider.html",
         provider=provider,
         offers=service.active_offers(db.session, provider),
+        closures=coming(provider, local_date(utcnow())),
         distance_m=service.haversine_m(lat, lon, provider.latitude, provider.longitude),
     )

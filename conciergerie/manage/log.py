@@ -86,6 +86,7 @@ FIELDS: dict[str, dict[str, object]] = {
             "order_cutoff_time",
             "is_repair",
             "on_quote",
+            "stock_per_delivery",
         ),
         price_cents=_form_label(OfferForm, "price"),
         weight_grams=_form_label(OfferForm, "weight_kg"),

@@ -39,7 +39,7 @@ def labels(links, *places):
             Role.PROVIDER,
             ["Mes travaux"],
             ["Mes relevés", "Catalogue", "Événements"],
-            ["Mon compte"],
+            ["Livraisons de paniers", "Mes fermetures", "Mon compte"],
         ),
         (
             Role.CONCIERGE,
