@@ -95,16 +95,18 @@ def lock_offers(session: Session, offers: Iterable[Offer]) -> None:
 def _ordered(session: Session, offer: Offer, day: date) -> tuple[int, int]:
     """(one-off, subscriptions): the baskets of `offer` ordered for `day` and still held."""
     rows = session.execute(
-        sa.select(Order.origin == OrderOrigin.SUBSCRIPTION, sa.func.sum(OrderLine.quantity))
+        sa.select(Order.origin, sa.func.sum(OrderLine.quantity))
         .join(Order, Order.id == OrderLine.order_id)
         .where(
             OrderLine.offer_id == offer.id,
             OrderLine.delivery_day == day,
             Order.status.not_in(RELEASED),
         )
-        .group_by(Order.origin == OrderOrigin.SUBSCRIPTION)
+        .group_by(Order.origin)
     ).all()
-    totals = {bool(from_subscription): int(total or 0) for from_subscription, total in rows}
+    totals = {False: 0, True: 0}
+    for origin, total in rows:
+        totals[origin is OrderOrigin.SUBSCRIPTION] += int(total or 0)
     return totals.get(False, 0), totals.get(True, 0)
 
 
