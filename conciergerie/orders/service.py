@@ -599,12 +599,15 @@ def basket_days(
 def _check_stock(
     session: Session,
     lines: Sequence[RequestedLine],
-    days: dict[int, date],
     *,
+    now: datetime,
+    delivery_day: date | None,
     origin: OrderOrigin,
-) -> None:
+) -> dict[int, date]:
     """Each basket line with a stock: no more than is left for its delivery (stock.service:
-    what subscriptions hold is not for one-off orders). Counted under the offers' locks."""
+    what subscriptions hold is not for one-off orders). Counted under the offers' locks, taken
+    before the slots'. Returns the delivery of each basket line (`basket_days`)."""
+    days = basket_days(lines, now=now, delivery_day=delivery_day)
     counted = [
         line
         for line in lines
@@ -627,6 +630,7 @@ def _check_stock(
                 sold_out_message(line.offer, day, left),
                 field=f"lines[{list(lines).index(line)}].quantity",
             )
+    return days
 
 
 def sold_out_message(offer: Offer, day: date, left: int) -> str:
@@ -734,23 +738,17 @@ def place_order(
     idempotency_key: str | None = None,
     idempotency_fingerprint: str | None = None,
     at_counter: User | None = None,
-    for_subscription: bool = False,
+    for_subscription: date | None = None,
     confirm_by_mail: bool = True,
-    delivery_day: date | None = None,
 ) -> Order:
     """Place an order: check it, take its places in the slots, copy the prices.
 
-    Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
-    the counter, who hands the items in now (no drop-off slot; paid at the desk; dropped off at
-    once); `for_subscription`: the job, for a subscription's basket; else the customer's own
-    order, held to limits (`_check_lines`, `_check_open_orders`). The confirmation is written to
-    the outbox with the order (paid at the desk; online, once paid) unless `confirm_by_mail` is
-    false (a subscription's own mail tells it); `delivery_day`: a subscription's week (else each
-    basket comes with its next delivery). Raises OrderError (SlotUnavailable when a slot is
-    full, SoldOut when a basket is): nothing of it may be kept, since a place may already have
-    been taken.
-    """
-    origin = _origin(at_counter, for_subscription=for_subscription)
+    Paying at the desk confirms it (mailed unless `confirm_by_mail` is false). `at_counter`: the
+    concierge at the counter, who hands the items in now (no drop-off slot, paid at the desk);
+    `for_subscription`: the job, for a subscription's basket of that delivery day; else the
+    customer's own order, held to limits (`_check_lines`, `_check_open_orders`). Raises
+    OrderError (SlotUnavailable, SoldOut): nothing of it may be kept, a place may be taken."""
+    origin = _origin(at_counter, for_subscription=for_subscription is not None)
     _check_request(
         customer, lines, payment, settings, origin, at_counter=at_counter, dropoff_slot=dropoff_slot
     )
@@ -758,8 +756,7 @@ def place_order(
     _check_open_orders(session, customer, payment, settings, origin=origin)
     note = _checked_note(note)
     _check_dropoff_slot(lines, dropoff_slot, at_counter=at_counter, now=now)
-    days = basket_days(lines, now=now, delivery_day=delivery_day)
-    _check_stock(session, lines, days, origin=origin)  # the offers' locks before the slots'
+    days = _check_stock(session, lines, now=now, delivery_day=for_subscription, origin=origin)
     pickup_slot = _check_pickup_slot(
         session, lines, pickup_slot, dropoff_slot=dropoff_slot, now=now, settings=settings
     )

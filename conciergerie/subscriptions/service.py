@@ -613,9 +613,8 @@ def _order(
                     payment=PaymentMethod.DESK,  # see the module's docstring
                     now=now,
                     settings=settings,
-                    for_subscription=True,  # not held to the customer's own limits
+                    for_subscription=day,  # not held to the customer's own limits
                     confirm_by_mail=False,  # the delivery's own mail tells the subscriber
-                    delivery_day=day,
                 )
         except orders.SlotUnavailable:
             continue  # taken meanwhile: the next slot of the day
