@@ -121,7 +121,7 @@ def _serve(view: Callable, known_args: tuple[str, ...], args, kwargs):
     else:
         query = tuple(sorted(request.args.items()))
         # The day too: a page says which closures are under way or to come (closures.service).
-        key = (version, local_date(utcnow()), str(get_locale()), request.path, query)
+        key = (version, str(get_locale()), request.path, query, local_date(utcnow()))
         page = cache.get(key)
         state = "hit"
         if page is None:
