@@ -68,3 +68,17 @@ def test_only_the_concierge_decides_an_employees_claim(make_user):
     assert policy.can_decide_company_claims(make_user(Role.CONCIERGE))
     for role in (Role.RESIDENT, Role.EMPLOYEE, Role.VOLUNTEER, Role.PROVIDER):
         assert not policy.can_decide_company_claims(make_user(role))
+
+
+def test_a_provider_s_closures_and_deliveries_are_its_staff_s_and_the_concierge_s(
+    session, make_user
+):
+    provider = factories.make_provider(session)
+    own = make_user(Role.PROVIDER, provider=provider)
+    other = make_user(Role.PROVIDER)
+    for check in (policy.can_manage_closures, policy.can_see_delivery_list):
+        assert check(own, provider)
+        assert check(make_user(Role.CONCIERGE), provider)
+        assert not check(other, provider)
+        assert not check(make_user(Role.RESIDENT), provider)
+        assert not check(make_user(Role.VOLUNTEER), provider)
