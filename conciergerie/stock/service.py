@@ -155,6 +155,23 @@ def availability(session: Session, offer: Offer, day: date) -> Availability:
     )
 
 
+def first_short_delivery(
+    session: Session, offer: Offer, *, today: date, weeks: int = 4
+) -> tuple[date, Availability] | None:
+    """The first of the offer's next `weeks` deliveries where the subscribers are due more
+    baskets than the stock (after the concierge lowered it, say), with its figures; None when
+    every one holds them."""
+    if offer.kind is not OfferKind.BASKET or offer.stock_per_delivery is None:
+        return None
+    day = today + timedelta(days=(offer.delivery_weekday - today.weekday()) % 7)
+    for _week in range(weeks):
+        seen = availability(session, offer, day)
+        if not seen.closed and seen.subscribed + seen.held > offer.stock_per_delivery:
+            return day, seen
+        day += timedelta(weeks=1)
+    return None
+
+
 # The producer's list --------------------------------------------------------------------------
 
 

@@ -151,3 +151,44 @@ def test_a_service_keeps_no_stock(client, session, login_as, make_offer):
 def test_the_catalogue_says_how_many_baskets_come_per_delivery(client, offer):
     page = client.get(f"/catalogue/prestataires/{offer.provider.slug}").get_data(as_text=True)
     assert "3 paniers par livraison" in page
+
+
+def test_the_concierge_is_warned_when_the_stock_falls_below_the_subscriptions(
+    client, session, offer, login_as
+):
+    from datetime import time, timedelta
+
+    from conciergerie.models import PaymentMethod
+    from conciergerie.subscriptions import service as subscriptions
+    from tests.factories import NOW, SETTINGS
+
+    subscriptions.subscribe(
+        session,
+        customer=make_user(session, Role.RESIDENT),
+        offer=offer,
+        quantity=3,
+        every_weeks=1,
+        first_delivery=EVENING.date(),
+        pickup_from=time(16, 30),
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        lead=timedelta(days=3),
+        settings=SETTINGS,
+    )
+    login_as(Role.CONCIERGE)
+    data = {
+        "name": offer.name,
+        "kind": "basket",
+        "price": "10,00",
+        "unit": "le panier",
+        "turnaround_days": "0",
+        "position": "0",
+        "is_active": "y",
+        "delivery_weekday": "3",
+        "order_cutoff_weekday": "1",
+        "order_cutoff_time": "12:00",
+        "stock_per_delivery": "2",
+    }
+    response = submit(client, f"/gestion/offres/{offer.id}", data)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "les abonné·es attendent 3 paniers le jeudi 3 décembre, pour 2 apportés" in page
