@@ -186,3 +186,24 @@ def test_a_closed_basket_producer_delivers_the_week_after(session):
     assert orders.next_delivery_day(offer, NOW) == date(2026, 12, 3)
     close(session, offer.provider, staff, date(2026, 12, 3))
     assert orders.next_delivery_day(offer, NOW) == date(2026, 12, 10)
+
+
+def test_the_rounds_do_not_visit_a_closed_provider_and_say_why(session, provider, staff):
+    from conciergerie.rounds import planner
+    from conciergerie.rounds import service as rounds
+    from tests.factories import make_order, make_volunteer
+
+    thursday = date(2026, 11, 26)
+    make_volunteer(session)
+    order = make_order(
+        session,
+        offer=make_offer(session, provider=provider, turnaround_days=1),
+        pickup=make_slot(session, starts_at=datetime(2026, 11, 30, 17, 0, tzinfo=UTC)),
+    )
+    # Closed on the drop-off day, after the order was placed: the line must move that day.
+    close(session, provider, staff, thursday)
+    report = rounds.plan_rounds(session, thursday, depot=planner.Place(50.62735, 3.05295), now=NOW)
+    assert report.unmet == [
+        {"line_id": order.lines[0].id, "action": "drop", "reason": "provider_closed"}
+    ]
+    assert rounds.rounds_of_day(session, thursday) == []
