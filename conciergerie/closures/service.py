@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from conciergerie import policy
 from conciergerie.errors import DomainError
-from conciergerie.models import DeskClosure, Provider, ProviderClosure, User
+from conciergerie.models import AuditEntry, DeskClosure, Provider, ProviderClosure, User
 
 MAX_LENGTH_DAYS = 366
 MAX_REASON = 200
@@ -120,14 +120,44 @@ def add_closure(
     )
     provider.closures.append(closure)
     session.flush()
+    _log(session, closure, "create", actor=actor, now=now)
     return closure
 
 
-def remove_closure(session: Session, closure: ProviderClosure, *, actor: User, today: date) -> None:
+def remove_closure(
+    session: Session, closure: ProviderClosure, *, actor: User, today: date, now: datetime
+) -> None:
     """Remove a closure not over yet (one that is over stays, for the record)."""
     if not policy.can_manage_closures(actor, closure.provider):
         raise ClosureNotAllowed(_("Ce prestataire n'est pas le vôtre."))
     if closure.last_day < today:
         raise ClosureError(_("Cette fermeture est passée : elle reste notée."))
+    _log(session, closure, "delete", actor=actor, now=now)
     closure.provider.closures.remove(closure)
     session.flush()
+
+
+def _log(
+    session: Session, closure: ProviderClosure, action: str, *, actor: User, now: datetime
+) -> None:
+    """The closure in the change log (/gestion/journal), under its provider's name, whoever
+    recorded or removed it (the concierge or the provider's staff)."""
+    values = {
+        "first_day": closure.first_day.isoformat(),
+        "last_day": closure.last_day.isoformat(),
+        "reason": closure.reason,
+    }
+    session.add(
+        AuditEntry(
+            at=now,
+            actor_id=actor.id,
+            entity="provider_closure",
+            entity_id=closure.id,
+            label=closure.provider.name[:200],
+            action=action,
+            changes={
+                name: [None, value] if action == "create" else [value, None]
+                for name, value in values.items()
+            },
+        )
+    )

@@ -96,11 +96,13 @@ def remove(closure_id: int):
     managing = current_user.role is Role.CONCIERGE
     provider = closure.provider
     on_refusal(lambda: _page(provider, ClosureForm(formdata=None), managing=managing))
+    now = utcnow()
     service.remove_closure(
         db.session,
         closure,
         actor=current_user._get_current_object(),
-        today=local_date(utcnow()),
+        today=local_date(now),
+        now=now,
     )
     flash(_("Fermeture supprimée."), "success")
     return redirect(_back(provider, managing=managing))

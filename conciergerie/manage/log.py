@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from conciergerie.closures.forms import ClosureForm
 from conciergerie.i18n import (
     day_date,
     kilograms,
@@ -50,6 +51,7 @@ ENTITIES: dict[str, object] = {
     "member_company": _l("Entreprise"),
     "user": _l("Compte"),
     "provider_payout": _l("Versement"),
+    "provider_closure": _l("Fermeture d'un prestataire"),
 }
 FIELDS: dict[str, dict[str, object]] = {
     "provider": _labels(
@@ -105,6 +107,7 @@ FIELDS: dict[str, dict[str, object]] = {
         domain=_l("Domaine de l'adresse e-mail"),
         invited_at=_l("Invitation envoyée le"),
     ),
+    "provider_closure": _labels(ClosureForm, ("first_day", "last_day", "reason")),
     "provider_payout": _labels(
         PayoutForm,
         ("paid_on", "bank_reference"),
@@ -122,6 +125,7 @@ ACTIONS: dict[str, object] = {
     "verify_kept": _l("rattachement repris d'avant la vérification"),
     "invite": _l("création, invitation envoyée"),
     "invite_again": _l("invitation renvoyée"),
+    "delete": _l("suppression"),
 }
 OFFER_KINDS = {OfferKind.SERVICE.value: _l("Service"), OfferKind.BASKET.value: _l("Panier")}
 ROLES = {
@@ -177,6 +181,8 @@ SAYERS: dict[str, Callable[[str], str]] = {
     "company_verified_at": lambda v: moment(datetime.fromisoformat(v)),
     "invited_at": lambda v: moment(datetime.fromisoformat(v)),
     "paid_on": _as_day,
+    "first_day": _as_day,
+    "last_day": _as_day,
     "month": _as_month,
     "opening_hours": _hours,
 }

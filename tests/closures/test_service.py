@@ -107,16 +107,16 @@ def test_removing_a_closure_and_who_may(session, provider, staff):
     closure = close(session, provider, staff, date(2026, 12, 7))
     with pytest.raises(service.ClosureNotAllowed):
         service.remove_closure(
-            session, closure, actor=make_user(session, Role.PROVIDER), today=TODAY
+            session, closure, actor=make_user(session, Role.PROVIDER), today=TODAY, now=NOW
         )
-    service.remove_closure(session, closure, actor=staff, today=TODAY)
+    service.remove_closure(session, closure, actor=staff, today=TODAY, now=NOW)
     assert provider.closures == []
 
 
 def test_a_closure_over_stays_on_record(session, provider, staff):
     closure = close(session, provider, staff, date(2026, 11, 30))
     with pytest.raises(service.ClosureError, match="passée"):
-        service.remove_closure(session, closure, actor=staff, today=date(2026, 12, 1))
+        service.remove_closure(session, closure, actor=staff, today=date(2026, 12, 1), now=NOW)
 
 
 def test_coming_closures_leave_out_those_over(session, provider, staff):

@@ -135,3 +135,22 @@ def test_the_home_page_shows_the_desk_s_closures_and_the_next_public_holidays(cl
     assert "Prochains jours fériés" in page
     assert "vendredi 25 décembre" in page and "Noël" in page
     assert "vendredi 1 janvier" in page or "vendredi 1er janvier" in page
+
+
+def test_closures_recorded_and_removed_enter_the_change_log(client, session, provider, login_as):
+    staff = login_as(Role.PROVIDER, provider=provider, full_name="Aurélie Dhalluin")
+    submit(
+        client,
+        "/prestataire/fermetures",
+        {"first_day": "2026-12-07", "last_day": "2026-12-11", "reason": "Salon de Besançon"},
+    )
+    [closure] = provider.closures
+    submit(client, f"/fermetures/{closure.id}/supprimer", {}, form_url="/prestataire/fermetures")
+    assert staff.full_name == "Aurélie Dhalluin"
+    client.delete_cookie("session")
+    login_as(Role.CONCIERGE)
+    page = client.get("/gestion/journal").get_data(as_text=True)
+    assert (
+        page.count("Fermeture d&#39;un prestataire") + page.count("Fermeture d'un prestataire") == 2
+    )
+    assert "suppression" in page and "Salon de Besançon" in page and "7 décembre 2026" in page
