@@ -32,7 +32,9 @@ def index():
         "catalogue/index.html",
         categories=service.categories(db.session),
         current_category=category,
-        cards=service.provider_cards(db.session, desk=_desk(), category=category),
+        cards=service.provider_cards(
+            db.session, desk=_desk(), category=category, today=local_date(utcnow())
+        ),
     )
 
 

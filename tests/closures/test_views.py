@@ -154,3 +154,14 @@ def test_closures_recorded_and_removed_enter_the_change_log(client, session, pro
         page.count("Fermeture d&#39;un prestataire") + page.count("Fermeture d'un prestataire") == 2
     )
     assert "suppression" in page and "Salon de Besançon" in page and "7 décembre 2026" in page
+
+
+def test_the_catalogue_says_which_provider_is_closed_today_and_until_when(
+    client, session, provider
+):
+    holidays(provider, date(2026, 11, 23), date(2026, 11, 27), reason="Inventaire")
+    session.flush()
+    page = client.get("/catalogue/").get_data(as_text=True)
+    assert "Fermé jusqu&#39;au vendredi 27 novembre inclus" in page or (
+        "Fermé jusqu'au vendredi 27 novembre inclus" in page
+    )
