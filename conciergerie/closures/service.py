@@ -17,8 +17,19 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from conciergerie import policy
+from conciergerie.closures import notifications
 from conciergerie.errors import DomainError
-from conciergerie.models import AuditEntry, DeskClosure, Provider, ProviderClosure, User
+from conciergerie.models import (
+    AuditEntry,
+    DeskClosure,
+    OfferKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Provider,
+    ProviderClosure,
+    User,
+)
 
 MAX_LENGTH_DAYS = 366
 MAX_REASON = 200
@@ -61,6 +72,25 @@ def coming_desk_closures(session: Session, today: date, *, days: int = 90) -> li
             sa.select(DeskClosure)
             .where(DeskClosure.day.between(today, today + timedelta(days=days)))
             .order_by(DeskClosure.day)
+        )
+    )
+
+
+def orders_caught(session: Session, closure: ProviderClosure) -> list[Order]:
+    """The orders holding baskets of the provider for a delivery during `closure`: the desk
+    settles them with their customers (the concierges are mailed when the closure is made)."""
+    return list(
+        session.scalars(
+            sa.select(Order)
+            .join(OrderLine, Order.id == OrderLine.order_id)
+            .where(
+                OrderLine.provider_id == closure.provider_id,
+                OrderLine.kind == OfferKind.BASKET,
+                OrderLine.delivery_day.between(closure.first_day, closure.last_day),
+                Order.status.not_in((OrderStatus.CANCELLED, OrderStatus.NO_SHOW)),
+            )
+            .distinct()
+            .order_by(Order.code)
         )
     )
 
@@ -121,6 +151,9 @@ def add_closure(
     provider.closures.append(closure)
     session.flush()
     _log(session, closure, "create", actor=actor, now=now)
+    caught = orders_caught(session, closure)
+    if caught:
+        notifications.orders_caught(session, closure, caught)
     return closure
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from conciergerie import policy
@@ -50,7 +51,7 @@ def _add_or_show(provider: Provider, *, managing: bool):
         return _page(provider, form, managing=managing), 422 if form.errors else 200
     on_refusal(lambda: _page(provider, form, managing=managing), form, default_field="first_day")
     now = utcnow()
-    service.add_closure(
+    closure = service.add_closure(
         db.session,
         provider,
         first_day=form.first_day.data,
@@ -61,6 +62,18 @@ def _add_or_show(provider: Provider, *, managing: bool):
         now=now,
     )
     flash(_("Fermeture enregistrée : les clients la voient sur la page du prestataire."), "success")
+    caught = len(service.orders_caught(db.session, closure))
+    if caught:
+        flash(
+            ngettext(
+                "%(num)d commande a déjà des paniers pour une livraison de ces jours-là : la "
+                "conciergerie, prévenue par courriel, voit avec le client.",
+                "%(num)d commandes ont déjà des paniers pour une livraison de ces jours-là : la "
+                "conciergerie, prévenue par courriel, voit avec les clients.",
+                caught,
+            ),
+            "error",
+        )
     return redirect(_back(provider, managing=managing))
 
 

@@ -207,3 +207,27 @@ def test_the_rounds_do_not_visit_a_closed_provider_and_say_why(session, provider
         {"line_id": order.lines[0].id, "action": "drop", "reason": "provider_closed"}
     ]
     assert rounds.rounds_of_day(session, thursday) == []
+
+
+def test_a_closure_over_ordered_baskets_alerts_the_concierges(session, outbox):
+    from conciergerie.database import commit
+    from tests.factories import make_order
+
+    offer = make_basket_offer(session, name="Panier solo")
+    staff = make_user(session, Role.PROVIDER, provider=offer.provider)
+    concierge = make_user(session, Role.CONCIERGE, email="conciergerie@example.org")
+    order = make_order(
+        session,
+        offer=offer,
+        pickup=make_slot(session, starts_at=datetime(2026, 12, 3, 16, 0, tzinfo=UTC)),
+    )
+    closure = close(session, offer.provider, staff, date(2026, 12, 3))
+    assert service.orders_caught(session, closure) == [order]
+    commit(session)
+    [mail] = [m for m in outbox if concierge.email in m.to]
+    assert "sera fermé" in mail.subject and order.code in mail.body
+    # A closure on other days catches nothing, and mails nobody.
+    outbox.clear()
+    later = close(session, offer.provider, staff, date(2026, 12, 10))
+    commit(session)
+    assert service.orders_caught(session, later) == [] and len(outbox) == 0

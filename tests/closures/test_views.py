@@ -165,3 +165,24 @@ def test_the_catalogue_says_which_provider_is_closed_today_and_until_when(
     assert "Fermé jusqu&#39;au vendredi 27 novembre inclus" in page or (
         "Fermé jusqu'au vendredi 27 novembre inclus" in page
     )
+
+
+def test_the_staff_are_told_when_baskets_are_already_ordered_for_those_days(
+    client, session, login_as
+):
+    from datetime import UTC, datetime
+
+    from tests.factories import make_basket_offer, make_order, make_slot
+
+    offer = make_basket_offer(session)
+    make_order(
+        session,
+        offer=offer,
+        pickup=make_slot(session, starts_at=datetime(2026, 12, 3, 16, 0, tzinfo=UTC)),
+    )
+    login_as(Role.PROVIDER, provider=offer.provider)
+    response = submit(
+        client, "/prestataire/fermetures", {"first_day": "2026-12-03", "reason": "Grêle"}
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 commande a déjà des paniers pour une livraison de ces jours-là" in page
