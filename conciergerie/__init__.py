@@ -89,6 +89,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.api.contract import init_app as init_api
     from conciergerie.api.views import bp as api_bp
     from conciergerie.catalogue.views import bp as catalogue_bp
+    from conciergerie.closures.views import bp as closures_bp
     from conciergerie.desk.views import bp as desk_bp
     from conciergerie.events.views import bp as events_bp
     from conciergerie.home.views import bp as home_bp
@@ -102,6 +103,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     from conciergerie.rooms.views import bp as rooms_bp
     from conciergerie.rounds.views import bp as rounds_bp
     from conciergerie.slots.views import bp as slots_bp
+    from conciergerie.stock.views import bp as stock_bp
     from conciergerie.subscriptions.views import bp as subscriptions_bp
     from conciergerie.texts.views import bp as texts_bp
     from conciergerie.volunteers.views import bp as volunteers_bp
@@ -125,6 +127,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: object) ->
     app.register_blueprint(subscriptions_bp)
     app.register_blueprint(invoices_bp)
     app.register_blueprint(rooms_bp)
+    app.register_blueprint(closures_bp)
+    app.register_blueprint(stock_bp)
     from conciergerie import policy
 
     app.jinja_env.globals["policy"] = policy  # templates ask the same rules as the views

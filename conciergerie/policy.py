@@ -20,6 +20,7 @@ from conciergerie.models import (
     OrderLine,
     OrderStatus,
     PickupRound,
+    Provider,
     ProviderPayout,
     Role,
     User,
@@ -154,3 +155,19 @@ def can_cancel_booking(user: User, booking: Booking) -> bool:
 def can_see_booking_names(user: User) -> bool:
     """Who booked and why, in the week of a space: the concierge's; others see busy or free."""
     return user.is_authenticated and user.role is Role.CONCIERGE
+
+
+def can_manage_closures(user: User, provider: Provider) -> bool:
+    """A provider's closures: the concierge records them for any provider, a provider's staff
+    for their own only."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.CONCIERGE:
+        return True
+    return user.role is Role.PROVIDER and user.provider_id == provider.id
+
+
+def can_see_delivery_list(user: User, provider: Provider) -> bool:
+    """The list of what was ordered from a producer for a delivery (customers' initials, not
+    their names): its staff's, and the concierge's."""
+    return can_manage_closures(user, provider)

@@ -72,6 +72,14 @@ def test_every_catalogue_table_draws_a_new_version_on_any_change(db):
     session = db.session
     provider = open_provider(make_provider(session))
     make_offer(session, provider=provider)  # SQLite's triggers run per row: one in each table
+    from datetime import date
+
+    from conciergerie.models import ProviderClosure
+
+    provider.closures.append(
+        ProviderClosure(first_day=date(2026, 12, 7), last_day=date(2026, 12, 7), reason="Congés")
+    )
+    session.flush()
     for table in CATALOGUE_TABLES:
         before = current_version(session)
         session.execute(sa.text(f"UPDATE {table} SET id = id"))
@@ -168,4 +176,71 @@ def test_going_back_turns_withdrawn_basket_weeks_into_not_placed(tmp_path):
         with _db.engine.begin() as conn:
             conn.execute(insert)
             assert conn.scalars(outcomes).all() == ["not_placed", "skipped", "withdrawn"]
+        _db.engine.dispose()
+
+
+def test_stock_and_closures_go_back_and_forth_and_old_baskets_get_their_delivery_day(tmp_path):
+    """5b5bb59e52fb: a short week goes back to not placed; an old basket line gets the day of
+    its pickup slot as its delivery day; a stock on a service is refused by the CHECK."""
+    from datetime import UTC, date, datetime, time
+
+    import flask_migrate
+    import pytest
+    import sqlalchemy as sa
+
+    from conciergerie import create_app
+    from conciergerie.config import TestingConfig
+    from conciergerie.models import (
+        BasketDelivery,
+        BasketSubscription,
+        DeliveryOutcome,
+        PaymentMethod,
+        Role,
+        SubscriptionStatus,
+    )
+    from tests.factories import make_basket_offer, make_order, make_slot, make_user
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 's.db'}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        session = _db.session
+        offer = make_basket_offer(session)
+        subscription = BasketSubscription(
+            customer=make_user(session, Role.RESIDENT),
+            offer=offer,
+            first_delivery=date(2026, 12, 3),
+            pickup_from=time(17, 0),
+            payment_method=PaymentMethod.DESK,
+            status=SubscriptionStatus.ACTIVE,
+        )
+        session.add(
+            BasketDelivery(
+                subscription=subscription, day=date(2026, 12, 3), outcome=DeliveryOutcome.SHORT
+            )
+        )
+        evening = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+        order = make_order(session, offer=offer, pickup=make_slot(session, starts_at=evening))
+        line_id = order.lines[0].id
+        session.commit()
+        session.remove()
+
+        flask_migrate.downgrade(revision="ff49c29bb0af")
+        with _db.engine.connect() as conn:
+            assert conn.scalars(sa.text("SELECT outcome FROM basket_delivery")).all() == [
+                "not_placed"
+            ]
+        flask_migrate.upgrade()
+        with _db.engine.begin() as conn:
+            day = conn.scalar(
+                sa.text("SELECT delivery_day FROM order_line WHERE id = :id"), {"id": line_id}
+            )
+            assert str(day) == "2026-12-03"
+            with pytest.raises(sa.exc.IntegrityError):  # a service has no stock
+                conn.execute(
+                    sa.text(
+                        "UPDATE offer SET stock_per_delivery = 3, kind = 'service', "
+                        "delivery_weekday = NULL, order_cutoff_weekday = NULL, "
+                        "order_cutoff_time = NULL"
+                    )
+                )
         _db.engine.dispose()

@@ -27,6 +27,8 @@ LATER_COLUMNS = (
     "order_event ADD COLUMN note_key VARCHAR(40)",
     "order_event ADD COLUMN note_args JSON",
     "user_account ADD COLUMN texts_opt_in BOOLEAN DEFAULT 0",
+    "offer ADD COLUMN stock_per_delivery INTEGER",
+    "order_line ADD COLUMN delivery_day DATE",
 )
 # Read at every flush (the orders' ledgers), later than the old schema too.
 DISCOUNT_TABLE = (
@@ -37,6 +39,11 @@ DISCOUNT_TABLE = (
 ITEM_TABLE = (
     "CREATE TABLE order_item (id INTEGER PRIMARY KEY, line_id INTEGER, number INTEGER, "
     "code VARCHAR(24), stage VARCHAR(32))"
+)
+# Read when an order's turnaround is counted (the provider's closed days), later too.
+CLOSURE_TABLE = (
+    "CREATE TABLE provider_closure (id INTEGER PRIMARY KEY, provider_id INTEGER, "
+    "first_day DATE, last_day DATE, reason TEXT, created_by_id INTEGER, created_at DATETIME)"
 )
 PERIODS = sa.text(
     "SELECT m.slug, s.starts_on, s.ends_on, s.yearly_fee_cents FROM company_subscription s "
@@ -53,6 +60,7 @@ def _later_columns(session):
         session.execute(sa.text(f"ALTER TABLE {statement}"))
     session.execute(sa.text(DISCOUNT_TABLE))
     session.execute(sa.text(ITEM_TABLE))
+    session.execute(sa.text(CLOSURE_TABLE))
     yield
     session.commit()
     for statement in LATER_COLUMNS:
@@ -60,6 +68,7 @@ def _later_columns(session):
         session.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {name}"))
     session.execute(sa.text("DROP TABLE discount"))
     session.execute(sa.text("DROP TABLE order_item"))
+    session.execute(sa.text("DROP TABLE provider_closure"))
     session.commit()
 
 

@@ -230,6 +230,15 @@ MATRIX: dict[tuple[str, str], str] = {
     # The providers' own changes, and reverting one (the provider's price change in the URLs).
     ("manage.provider_changes_page", "GET"): "lddddo",
     ("manage.revert_provider_change", "POST"): "lddddo",
+    ("stock.index", "GET"): "ldddod",  # the staff's own provider's deliveries only
+    ("stock.download", "GET"): "ldddod",
+    ("closures.mine", "GET"): "ldddod",  # the staff's own provider's closures
+    ("closures.mine", "POST"): "ldddod",  # an empty form: the first day is asked for
+    ("closures.of_provider", "GET"): "lddddo",
+    ("closures.of_provider", "POST"): "lddddo",
+    # The provider's staff remove it first (the concierge may too: tests/closures); another
+    # provider's staff get a 404 (tests/closures).
+    ("closures.remove", "POST"): "ldddo-",
     ("volunteers.hours_page", "GET"): "lddodo",
     ("volunteers.hours_csv", "GET"): "lddodo",
     ("volunteers.availability", "GET"): "lddddo",
@@ -312,7 +321,15 @@ def world(session):
         first_day=THURSDAY,
         last_day=THURSDAY,
     )
-    session.add_all([range_, closure, absence])
+    from conciergerie.models import ProviderClosure
+
+    provider_closure = ProviderClosure(
+        provider=provider,
+        first_day=datetime(2027, 1, 11).date(),
+        last_day=datetime(2027, 1, 15).date(),
+        reason="Congés",
+    )
+    session.add_all([range_, closure, absence, provider_closure])
     from conciergerie.models import BasketSubscription, PaymentMethod, SubscriptionStatus
     from tests.factories import make_basket_offer
 
@@ -369,7 +386,8 @@ def world(session):
         "line_id": order.lines[0].id,
         "objet_id": order.lines[0].items[0].id,
         "absence_id": absence.id,
-        "closure_id": closure.id,
+        "closure_id": {"slots": closure.id, "closures": provider_closure.id},
+        "jour": "2026-12-03",
         "slug": "cordonnerie",
         "provider_id": order.lines[0].provider_id,
         "offer_id": order.lines[0].offer_id,

@@ -95,3 +95,17 @@ def test_a_provider_s_offers_are_edited_by_its_own_staff_only(session, make_user
     assert not policy.can_edit_own_offers(make_user(Role.PROVIDER), provider.id)
     for role in (Role.CONCIERGE, Role.VOLUNTEER, Role.RESIDENT):
         assert not policy.can_edit_own_offers(make_user(role), provider.id)
+
+
+def test_a_provider_s_closures_and_deliveries_are_its_staff_s_and_the_concierge_s(
+    session, make_user
+):
+    provider = factories.make_provider(session)
+    own = make_user(Role.PROVIDER, provider=provider)
+    other = make_user(Role.PROVIDER)
+    for check in (policy.can_manage_closures, policy.can_see_delivery_list):
+        assert check(own, provider)
+        assert check(make_user(Role.CONCIERGE), provider)
+        assert not check(other, provider)
+        assert not check(make_user(Role.RESIDENT), provider)
+        assert not check(make_user(Role.VOLUNTEER), provider)

@@ -237,8 +237,10 @@ def _slot(slot_id: int | None, field: str) -> DeskSlot | None:
 @bp.refusals(
     {
         403: "This account may not order (staff: `forbidden`).",
-        409: "A slot is full (`slot_full`), or the same Idempotency-Key is being used by "
-        "another request right now (`idempotency_replay`).",
+        409: "A slot is full (`slot_full`), a basket has fewer left for its delivery than "
+        "asked (`sold_out`, field `lines[i].quantity`; what subscriptions hold is not for "
+        "one-off orders), or the same Idempotency-Key is being used by another request right "
+        "now (`idempotency_replay`).",
         422: "Invalid input; `field` names it: a value not as documented, an unknown offer "
         "(`lines[0].offer_id`) or slot, a slot too early for the work, a key already used "
         "for another order (`idempotency_mismatch`). Or a limit of the customer's own orders: "

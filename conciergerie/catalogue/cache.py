@@ -29,6 +29,8 @@ from flask_wtf.csrf import generate_csrf
 
 from conciergerie.catalogue import versions
 from conciergerie.extensions import db
+from conciergerie.models import utcnow
+from conciergerie.timeutils import local_date
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +120,8 @@ def _serve(view: Callable, known_args: tuple[str, ...], args, kwargs):
         response = make_response(view(*args, **kwargs))
     else:
         query = tuple(sorted(request.args.items()))
-        key = (version, str(get_locale()), request.path, query)
+        # The day too: a page says which closures are under way or to come (closures.service).
+        key = (version, str(get_locale()), request.path, query, local_date(utcnow()))
         page = cache.get(key)
         state = "hit"
         if page is None:

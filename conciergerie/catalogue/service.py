@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -30,6 +31,7 @@ class ProviderCard:
     distance_m: float
     offer_count: int
     from_price_cents: int | None
+    closed_until: date | None = None  # closed today, up to that day included
 
 
 def categories(session: Session) -> list[Category]:
@@ -48,13 +50,22 @@ def category_by_slug(session: Session, slug: str) -> Category | None:
 
 
 def provider_cards(
-    session: Session, *, desk: tuple[float, float], category: Category | None = None
+    session: Session,
+    *,
+    desk: tuple[float, float],
+    category: Category | None = None,
+    today: date | None = None,
 ) -> list[ProviderCard]:
-    """Active providers (of `category` if given), nearest to the desk first."""
+    """Active providers (of `category` if given), nearest to the desk first; those closed
+    `today` say until when."""
     query = (
         sa.select(Provider)
         .where(Provider.is_active)
-        .options(selectinload(Provider.offers), selectinload(Provider.category))
+        .options(
+            selectinload(Provider.offers),
+            selectinload(Provider.category),
+            selectinload(Provider.closures),
+        )
     )
     if category is not None:
         query = query.where(Provider.category_id == category.id)
@@ -67,6 +78,10 @@ def provider_cards(
                 distance_m=haversine_m(*desk, provider.latitude, provider.longitude),
                 offer_count=len(active),
                 from_price_cents=min((o.price_cents for o in active), default=None),
+                closed_until=max(
+                    (c.last_day for c in provider.closures if today and c.covers(today)),
+                    default=None,
+                ),
             )
         )
     return sorted(cards, key=lambda card: (card.distance_m, card.provider.name))
@@ -76,7 +91,7 @@ def active_provider_by_slug(session: Session, slug: str) -> Provider | None:
     return session.scalar(
         sa.select(Provider)
         .where(Provider.slug == slug, Provider.is_active)
-        .options(selectinload(Provider.category))
+        .options(selectinload(Provider.category), selectinload(Provider.closures))
     )
 
 

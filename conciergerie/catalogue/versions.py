@@ -28,7 +28,13 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "catalogue_version"
 APPLICATION_NAME = "evg-catalogue-watcher"  # how operators spot its connection
-CATALOGUE_TABLES = ("category", "provider", "offer", "provider_opening_range")
+CATALOGUE_TABLES = (
+    "category",
+    "provider",
+    "offer",
+    "provider_opening_range",
+    "provider_closure",
+)
 
 
 def current_version(session: Session) -> str | None:

@@ -7,7 +7,10 @@ from flask_babel import gettext as _
 
 from conciergerie.catalogue import service
 from conciergerie.catalogue.cache import public_page
+from conciergerie.closures.service import coming
 from conciergerie.extensions import db
+from conciergerie.models import utcnow
+from conciergerie.timeutils import local_date
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -29,7 +32,9 @@ def index():
         "catalogue/index.html",
         categories=service.categories(db.session),
         current_category=category,
-        cards=service.provider_cards(db.session, desk=_desk(), category=category),
+        cards=service.provider_cards(
+            db.session, desk=_desk(), category=category, today=local_date(utcnow())
+        ),
     )
 
 
@@ -44,5 +49,6 @@ def provider(slug: str):
         "catalogue/provider.html",
         provider=provider,
         offers=service.active_offers(db.session, provider),
+        closures=coming(provider, local_date(utcnow())),
         distance_m=service.haversine_m(lat, lon, provider.latitude, provider.longitude),
     )

@@ -134,6 +134,13 @@ PROVIDERS = [
         },
         "integration": True,
         "commission_rate_bp": 500,  # integration enterprises: the levy's low end
+        # Baskets brought per delivery (the eggs: as many as are ordered).
+        "stock": {
+            "Panier solo": 20,
+            "Panier duo": 15,
+            "Panier famille": 10,
+            "Panier de fruits": 12,
+        },
         "name": "Paniers de Terre d'Opale",
         "category": "paniers",
         "summary": "Paniers de fruits et légumes de saison, livrés chaque jeudi à La Grappe.",
@@ -485,6 +492,17 @@ USUAL_SERVICES = [
 ]
 
 # Baskets ordered once, without a subscription: (offer name, most at once).
+# Closures of providers to come: slug, first and last day (days from today), the reason
+# customers read.
+PROVIDER_CLOSURES = [
+    (
+        "horlogerie-solferino",
+        12,
+        18,
+        "Congés : l'horloger est au salon de l'horlogerie de Besançon.",
+    ),
+]
+
 USUAL_BASKETS = [("Panier de fruits", 1), ("Œufs plein air", 2), ("Panier duo", 1)]
 
 # The prices the cobbler names for lines on quote: (cents, what the work is).

@@ -36,6 +36,7 @@ from conciergerie.models import (
     OrderOrigin,
     OrderStatus,
     Provider,
+    ProviderClosure,
     ProviderOpeningRange,
     Role,
     TextOptOut,
@@ -101,6 +102,9 @@ def load_demo_data(
             _register_for_coming_events(session, now=now)
             _keep_up_to_date(session, created, now=now, settings=settings)
         session.flush()
+    # After the past: a closure to come must not move the orders it replays.
+    _load_provider_closures(session, created, now=now)
+    session.flush()
     return dict(created)
 
 
@@ -181,6 +185,7 @@ def _load_provider_and_offers(
                 position=position,
                 is_repair=spec.get("repairs", False),
                 weight_grams=spec.get("weights", {}).get(name),
+                stock_per_delivery=spec.get("stock", {}).get(name),
                 on_quote=name in spec.get("on_quote", ()),
             )
         )
@@ -245,6 +250,24 @@ def _load_provider_hours(session: Session, created: Counter[str]) -> None:
                     ProviderOpeningRange(weekday=weekday, opens_at=opens_at, closes_at=closes_at)
                 )
             created["horaires des prestataires"] += 1
+
+
+def _load_provider_closures(session: Session, created: Counter[str], *, now: datetime) -> None:
+    """A closure to come for the providers of data.PROVIDER_CLOSURES that have none to come."""
+    today = local_date(now)
+    for slug, first, last, reason in data.PROVIDER_CLOSURES:
+        provider = _by_slug(session, Provider, slug)
+        if any(closure.last_day >= today for closure in provider.closures):
+            continue
+        provider.closures.append(
+            ProviderClosure(
+                first_day=today + timedelta(days=first),
+                last_day=today + timedelta(days=last),
+                reason=reason,
+                created_at=now,
+            )
+        )
+        created["fermetures de prestataires"] += 1
 
 
 def _load_volunteers(session: Session, created: Counter[str]) -> None:

@@ -101,6 +101,8 @@ def nav_links(
         return [
             NavLink(url_for("portal.index"), _("Mes travaux"), work, bar),
             _link("portal.statements", _("Mes relevés"), wide, here, statements),
+            _link("stock.index", _("Livraisons de paniers"), menu, here, ("stock.",)),
+            _link("closures.mine", _("Mes fermetures"), menu, here),
             _link("catalogue.index", _("Catalogue"), wide, here, catalogue),
             _link("events.index", _("Événements"), wide, here, ("events.",)),
             _link("portal.offers", _("Mes offres et horaires"), menu, here, own),

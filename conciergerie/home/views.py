@@ -4,6 +4,7 @@ check."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -20,11 +21,13 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from conciergerie.closures.service import coming_desk_closures
 from conciergerie.events import service as events
 from conciergerie.extensions import db
 from conciergerie.home import service
 from conciergerie.models import utcnow
 from conciergerie.security import safe_next
+from conciergerie.timeutils import local_date, public_holidays_between
 
 bp = Blueprint("home", __name__)
 log = logging.getLogger(__name__)
@@ -32,11 +35,14 @@ log = logging.getLogger(__name__)
 
 @bp.get("/")
 def index():
+    today = local_date(utcnow())
     return render_template(
         "home/index.html",
         week=service.opening_week(db.session),
         events=events.upcoming(db.session, now=utcnow(), limit=3),
         partners=service.partners(db.session),
+        desk_closures=coming_desk_closures(db.session, today),
+        holidays=public_holidays_between(today, today + timedelta(days=365))[:3],
     )
 
 

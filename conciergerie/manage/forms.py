@@ -226,6 +226,14 @@ class OfferForm(FlaskForm):
         _l("Commandes closes le (paniers)"), choices=WEEKDAY_CHOICES, validators=[Optional()]
     )
     order_cutoff_time = TimeField(_l("à (heure)"), validators=[Optional()])
+    stock_per_delivery = IntegerField(
+        _l("Paniers par livraison"),
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
+        description=_l(
+            "Combien le producteur en apporte à chaque livraison ; vide : autant que commandé. "
+            "Les abonnements passent d'abord, le reste est ouvert aux commandes."
+        ),
+    )
 
     def values(self) -> dict[str, object]:
         """The offer's columns, from the validated form."""
@@ -241,6 +249,10 @@ class OfferForm(FlaskForm):
             "delivery_weekday": _weekday(self.delivery_weekday.data),
             "order_cutoff_weekday": _weekday(self.order_cutoff_weekday.data),
             "order_cutoff_time": self.order_cutoff_time.data,
+            # A service has no stock: the field is for baskets only.
+            "stock_per_delivery": (
+                self.stock_per_delivery.data if self.kind.data == OfferKind.BASKET.value else None
+            ),
         }
 
     def validate(self, extra_validators=None) -> bool:

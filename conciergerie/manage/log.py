@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from conciergerie.closures.forms import ClosureForm
 from conciergerie.i18n import (
     day_date,
     kilograms,
@@ -50,6 +51,7 @@ ENTITIES: dict[str, object] = {
     "member_company": _l("Entreprise"),
     "user": _l("Compte"),
     "provider_payout": _l("Versement"),
+    "provider_closure": _l("Fermeture d'un prestataire"),
 }
 FIELDS: dict[str, dict[str, object]] = {
     "provider": _labels(
@@ -87,6 +89,7 @@ FIELDS: dict[str, dict[str, object]] = {
             "order_cutoff_time",
             "is_repair",
             "on_quote",
+            "stock_per_delivery",
         ),
         price_cents=_form_label(OfferForm, "price"),
         weight_grams=_form_label(OfferForm, "weight_kg"),
@@ -106,6 +109,7 @@ FIELDS: dict[str, dict[str, object]] = {
         domain=_l("Domaine de l'adresse e-mail"),
         invited_at=_l("Invitation envoyée le"),
     ),
+    "provider_closure": _labels(ClosureForm, ("first_day", "last_day", "reason")),
     "provider_payout": _labels(
         PayoutForm,
         ("paid_on", "bank_reference"),
@@ -125,6 +129,7 @@ ACTIONS: dict[str, object] = {
     "invite_again": _l("invitation renvoyée"),
     "provider_update": _l("modification par le prestataire"),
     "revert": _l("modification du prestataire annulée"),
+    "delete": _l("suppression"),
 }
 OFFER_KINDS = {OfferKind.SERVICE.value: _l("Service"), OfferKind.BASKET.value: _l("Panier")}
 ROLES = {
@@ -180,6 +185,8 @@ SAYERS: dict[str, Callable[[str], str]] = {
     "company_verified_at": lambda v: moment(datetime.fromisoformat(v)),
     "invited_at": lambda v: moment(datetime.fromisoformat(v)),
     "paid_on": _as_day,
+    "first_day": _as_day,
+    "last_day": _as_day,
     "month": _as_month,
     "opening_hours": _hours,
     "reverts": lambda v: f"n° {int(v)}",

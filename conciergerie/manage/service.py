@@ -66,6 +66,7 @@ AUDITED: dict[type, tuple[str, tuple[str, ...]]] = {
             "is_repair",
             "weight_grams",
             "on_quote",
+            "stock_per_delivery",
         ),
     ),  # fmt: skip
     MemberCompany: (

@@ -41,6 +41,8 @@ from conciergerie.models import (
     User,
     utcnow,
 )
+from conciergerie.stock import service as stock
+from conciergerie.timeutils import local_date
 
 bp = Blueprint("manage", __name__, url_prefix="/gestion")
 
@@ -184,6 +186,21 @@ def _offer_page(offer: Offer, provider: Provider):
     on_refusal(page, form, default_field="name")
     service.save_offer(db.session, offer, values=form.values(), actor=_actor(), now=utcnow())
     flash(_("« %(name)s » est enregistrée.", name=offer.name), "success")
+    db.session.flush()
+    short = stock.first_short_delivery(db.session, offer, today=local_date(utcnow()))
+    if short is not None:
+        day, seen = short
+        flash(
+            _(
+                "Attention : les abonné·es attendent %(due)d paniers le %(day)s, pour %(stock)d "
+                "apportés ; les derniers abonnés de la liste seront prévenus que leur semaine "
+                "manque.",
+                due=seen.subscribed + seen.held,
+                day=calendar_day(day),
+                stock=offer.stock_per_delivery,
+            ),
+            "error",
+        )
     return redirect(url_for("manage.edit_provider", provider_id=provider.id))
 
 

@@ -10,6 +10,7 @@ from conciergerie.models.catalogue import (
     Offer,
     OfferKind,
     Provider,
+    ProviderClosure,
     ProviderOpeningRange,
 )
 from conciergerie.models.desk import DeskClosure, DeskOpeningRange, DeskSlot
@@ -102,6 +103,7 @@ __all__ = [
     "StripeEvent",
     "SubscriptionStatus",
     "Provider",
+    "ProviderClosure",
     "ProviderOpeningRange",
     "ProviderPayout",
     "DayPlan",

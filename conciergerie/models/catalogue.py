@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from conciergerie.models.base import Base, enum_column
+from conciergerie.models.base import Base, UTCDateTime, enum_column, utcnow
 
 
 class Category(Base):
@@ -60,6 +60,11 @@ class Provider(Base):
         cascade="all, delete-orphan",
         order_by="ProviderOpeningRange.weekday, ProviderOpeningRange.opens_at",
     )
+    closures: Mapped[list[ProviderClosure]] = relationship(
+        back_populates="provider",
+        cascade="all, delete-orphan",
+        order_by="ProviderClosure.first_day, ProviderClosure.id",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
@@ -100,6 +105,9 @@ class Offer(Base):
     delivery_weekday: Mapped[int | None]
     order_cutoff_weekday: Mapped[int | None]
     order_cutoff_time: Mapped[time | None] = mapped_column(sa.Time)
+    # Baskets only: how many the producer brings per delivery; None: as many as are ordered.
+    # Subscriptions take their places first (stock.service).
+    stock_per_delivery: Mapped[int | None] = mapped_column()
     position: Mapped[int] = mapped_column(default=0)
     # For the impact report: a repair (an item mended rather than thrown away), and what a
     # basket weighs (local produce delivered).
@@ -133,6 +141,10 @@ class Offer(Base):
             name="delivery_weekday_range",
         ),
         sa.CheckConstraint("NOT (on_quote AND kind = 'basket')", name="quote_only_services"),
+        sa.CheckConstraint(
+            "stock_per_delivery IS NULL OR (kind = 'basket' AND stock_per_delivery >= 0)",
+            name="stock_only_baskets",
+        ),
     )
 
     def __repr__(self) -> str:
@@ -158,6 +170,32 @@ class ProviderOpeningRange(Base):
         sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
     )
+
+
+class ProviderClosure(Base):
+    """Days a provider is closed (holidays, a day off), from `first_day` to `last_day`
+    included: no round visits it, no work is counted on those days, and customers see why."""
+
+    __tablename__ = "provider_closure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("provider.id", ondelete="CASCADE"), index=True
+    )
+    first_day: Mapped[date] = mapped_column(sa.Date)
+    last_day: Mapped[date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.String(200))  # shown to customers
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    provider: Mapped[Provider] = relationship(back_populates="closures")
+
+    __table_args__ = (sa.CheckConstraint("last_day >= first_day", name="closure_ends_after_start"),)
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
 
 
 class CatalogueVersion(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -201,6 +201,8 @@ class OrderLine(Base):
     quote_note: Mapped[str] = mapped_column(sa.String(300), default="")  # what the work is
     quoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     quote_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A basket line: the delivery it comes with (its producer's list, the stock it takes).
+    delivery_day: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     offer: Mapped[Offer] = relationship()

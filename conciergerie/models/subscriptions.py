@@ -72,6 +72,7 @@ class DeliveryOutcome(enum.StrEnum):
     PAUSED = "paused"  # fell in a pause
     NOT_PLACED = "not_placed"  # no pickup place left that day (or the order was refused)
     WITHDRAWN = "withdrawn"  # the basket (or its provider) was not offered that week
+    SHORT = "short"  # the producer brought fewer baskets than subscribers (or was closed)
 
 
 class BasketDelivery(Base):

@@ -84,18 +84,17 @@ def order_ready_from(
     """The earliest pickup start the order's work allows with `dropoff_slot` as its drop-off:
     the booking's rule (`ready_from`) over the turnarounds the lines were sold with and the
     basket delivery the order was placed for. Items handed in at the counter count from then."""
-    services = [
-        line.turnaround_days
-        for line in order.lines
-        if line.kind is OfferKind.SERVICE and not line.undone
-    ]
     return ready_from(
         session,
-        turnaround_days=max(services) if services else None,
+        services=[
+            (line.turnaround_days, line.provider)
+            for line in order.lines
+            if line.kind is OfferKind.SERVICE and not line.undone
+        ],
         handed_in=dropoff_slot.starts_at if dropoff_slot is not None else order.placed_at,
         dropoff_ends=dropoff_slot.ends_at if dropoff_slot is not None else None,
         delivery_days=[
-            next_delivery_day(line.offer, order.placed_at)
+            line.delivery_day or next_delivery_day(line.offer, order.placed_at)
             for line in order.lines
             if line.kind is OfferKind.BASKET
         ],

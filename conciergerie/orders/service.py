@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from conciergerie import policy
+from conciergerie.closures.service import closed_days, is_closed
 from conciergerie.errors import DomainError
-from conciergerie.i18n import long_day, money
+from conciergerie.i18n import calendar_day, long_day, money
 from conciergerie.invoices import service as invoices
 from conciergerie.models import (
     DeskSlot,
@@ -34,6 +35,7 @@ from conciergerie.models import (
     OrderStatus,
     Payment,
     PaymentMethod,
+    Provider,
     QuoteState,
     Role,
     User,
@@ -44,6 +46,7 @@ from conciergerie.orders.progress import stamp_lines
 from conciergerie.orders.states import record, status_label  # noqa: F401 (orders.status_label)
 from conciergerie.payments.ledger import ledger
 from conciergerie.slots import service as slots
+from conciergerie.stock import service as stock
 from conciergerie.timeutils import add_working_days, at_local, local_date, start_of_local_day
 
 MAX_NOTE_LENGTH = 500
@@ -91,6 +94,13 @@ class TooLate(OrderError):
 
 class SlotUnavailable(OrderError):
     code = "slot_full"
+    status = 409
+
+
+class SoldOut(OrderError):
+    """Fewer baskets left for the delivery than asked (stock.service); `field`: the line."""
+
+    code = "sold_out"
     status = 409
 
 
@@ -204,10 +214,11 @@ def basket_cutoff(offer: Offer, delivery_day: date) -> datetime:
 
 
 def next_delivery_day(offer: Offer, now: datetime) -> date:
-    """The first delivery of a basket offer that can still be ordered at `now`."""
+    """The first delivery of a basket offer that can still be ordered at `now`, on a day its
+    producer is not closed."""
     today = local_date(now)
     day = today + timedelta(days=(offer.delivery_weekday - today.weekday()) % 7)
-    while basket_cutoff(offer, day) <= now:
+    while basket_cutoff(offer, day) <= now or is_closed(offer.provider, day):
         day += timedelta(weeks=1)
     return day
 
@@ -226,15 +237,17 @@ def earliest_pickup(
 ) -> datetime:
     """The earliest start of a pickup slot that leaves time for the work.
 
-    Services: the drop-off day + the longest turnaround + the rounds' transport margin, in working
-    days. Baskets: their next delivery day that can still be ordered.
+    Services: the drop-off day + each line's turnaround + the rounds' transport margin, in working
+    days: neither the desk's closure days nor its provider's count. Baskets: their next delivery
+    day that can still be ordered.
     """
-    services = [
-        line.offer.turnaround_days for line in lines if line.offer.kind is OfferKind.SERVICE
-    ]
     return ready_from(
         session,
-        turnaround_days=max(services) if services else None,
+        services=[
+            (line.offer.turnaround_days, line.offer.provider)
+            for line in lines
+            if line.offer.kind is OfferKind.SERVICE
+        ],
         # Without a drop-off slot, the items are handed in at the counter now.
         handed_in=dropoff_slot.starts_at if dropoff_slot is not None else now,
         dropoff_ends=dropoff_slot.ends_at if dropoff_slot is not None else None,
@@ -251,23 +264,27 @@ def earliest_pickup(
 def ready_from(
     session: Session,
     *,
-    turnaround_days: int | None,
+    services: Sequence[tuple[int, Provider]],
     handed_in: datetime,
     dropoff_ends: datetime | None,
     delivery_days: Sequence[date],
     now: datetime,
     settings: OrderSettings,
 ) -> datetime:
-    """When an order's work may be collected: not before `now`; services (`turnaround_days`,
-    their longest, None without any) the day they are handed in + the turnaround + the rounds'
-    transport margin, in working days, and not before the drop-off slot ends; baskets from
-    their delivery days. Booking (`earliest_pickup`) and moving a slot (orders.moves) ask it."""
+    """When an order's work may be collected: not before `now`; each service (its turnaround,
+    its provider) the day it is handed in + the turnaround + the rounds' transport margin, in
+    working days (neither the desk's closure days nor its provider's count), and not before the
+    drop-off slot ends; baskets from their delivery days. Booking (`earliest_pickup`) and moving
+    a slot (orders.moves) ask it."""
     bounds = [now]
-    if turnaround_days is not None:
+    if services:
         start = local_date(handed_in)
-        closures = slots.closure_days(session, start, start + timedelta(days=120))
-        days = turnaround_days + settings.transport_margin_days
-        bounds.append(start_of_local_day(add_working_days(start, days, closures)))
+        end = start + timedelta(days=120)
+        closures = slots.closure_days(session, start, end)
+        for turnaround_days, provider in services:
+            days = turnaround_days + settings.transport_margin_days
+            closed = closures | closed_days(provider, start, end)
+            bounds.append(start_of_local_day(add_working_days(start, days, closed)))
         if dropoff_ends is not None:
             bounds.append(dropoff_ends)
     bounds.extend(start_of_local_day(day) for day in delivery_days)
@@ -563,6 +580,7 @@ def _new_order(
     idempotency_key: str | None,
     idempotency_fingerprint: str | None,
     origin: OrderOrigin,
+    delivery_days: dict[int, date],
 ) -> Order:
     """The order with its prices and deadlines, not yet added to the session."""
     price = quote(lines, customer, settings)
@@ -594,11 +612,79 @@ def _new_order(
         ),
     )
     for line in lines:
-        order.lines.append(_order_line(line, settings))
+        order.lines.append(_order_line(line, settings, delivery_days.get(line.offer.id)))
     return order
 
 
-def _order_line(line: RequestedLine, settings: OrderSettings) -> OrderLine:
+def basket_days(
+    lines: Sequence[RequestedLine], *, now: datetime, delivery_day: date | None = None
+) -> dict[int, date]:
+    """The delivery each basket line comes with, by offer id: its next one that can still be
+    ordered, or `delivery_day` (a subscription's week)."""
+    return {
+        line.offer.id: delivery_day or next_delivery_day(line.offer, now)
+        for line in lines
+        if line.offer.kind is OfferKind.BASKET
+    }
+
+
+def _check_stock(
+    session: Session,
+    lines: Sequence[RequestedLine],
+    *,
+    now: datetime,
+    delivery_day: date | None,
+    origin: OrderOrigin,
+) -> dict[int, date]:
+    """Each basket line with a stock: no more than is left for its delivery (stock.service:
+    what subscriptions hold is not for one-off orders). Counted under the offers' locks, taken
+    before the slots'. Returns the delivery of each basket line (`basket_days`)."""
+    days = basket_days(lines, now=now, delivery_day=delivery_day)
+    counted = [
+        line
+        for line in lines
+        if line.offer.kind is OfferKind.BASKET
+        and (
+            line.offer.stock_per_delivery is not None
+            or is_closed(line.offer.provider, days[line.offer.id])
+        )
+    ]
+    stock.lock_offers(session, [line.offer for line in counted])
+    for line in counted:
+        day = days[line.offer.id]
+        seen = stock.availability(session, line.offer, day)
+        if origin is OrderOrigin.SUBSCRIPTION:
+            left = seen.left_for_subscriptions
+        else:
+            left = seen.left_for_orders
+        if left is not None and line.quantity > left:
+            raise SoldOut(
+                sold_out_message(line.offer, day, left),
+                field=f"lines[{list(lines).index(line)}].quantity",
+            )
+    return days
+
+
+def sold_out_message(offer: Offer, day: date, left: int) -> str:
+    if left == 0:
+        return _(
+            "Plus aucun « %(name)s » pour la livraison du %(day)s : tous les paniers sont "
+            "réservés.",
+            name=offer.name,
+            day=calendar_day(day),
+        )
+    return ngettext(
+        "Il ne reste que %(num)d « %(name)s » pour la livraison du %(day)s : commandez-en moins.",
+        "Il ne reste que %(num)d « %(name)s » pour la livraison du %(day)s : commandez-en moins.",
+        left,
+        name=offer.name,
+        day=calendar_day(day),
+    )
+
+
+def _order_line(
+    line: RequestedLine, settings: OrderSettings, delivery_day: date | None
+) -> OrderLine:
     """The order's copy of an offer as it is now: later changes of the offer leave it alone."""
     return OrderLine(
         offer=line.offer,
@@ -618,6 +704,7 @@ def _order_line(line: RequestedLine, settings: OrderSettings) -> OrderLine:
         is_repair=line.offer.is_repair,
         weight_grams=line.offer.weight_grams,
         integration_enterprise=line.offer.provider.is_integration_enterprise,
+        delivery_day=delivery_day,
     )
 
 
@@ -683,20 +770,17 @@ def place_order(
     idempotency_key: str | None = None,
     idempotency_fingerprint: str | None = None,
     at_counter: User | None = None,
-    for_subscription: bool = False,
+    for_subscription: date | None = None,
     confirm_by_mail: bool = True,
 ) -> Order:
     """Place an order: check it, take its places in the slots, copy the prices.
 
-    Paying at the desk confirms it at once. `at_counter`: the concierge serving the customer at
-    the counter, who hands the items in now (no drop-off slot; paid at the desk; dropped off at
-    once); `for_subscription`: the job, for a subscription's basket; else the customer's own
-    order, held to limits (`_check_lines`, `_check_open_orders`). The confirmation is written to
-    the outbox with the order (paid at the desk; online, once paid) unless `confirm_by_mail` is
-    false (a subscription's own mail tells it). Raises OrderError (SlotUnavailable when a slot is
-    full): nothing of it may be kept, since a place may already have been taken.
-    """
-    origin = _origin(at_counter, for_subscription=for_subscription)
+    Paying at the desk confirms it (mailed unless `confirm_by_mail` is false). `at_counter`: the
+    concierge at the counter, who hands the items in now (no drop-off slot, paid at the desk);
+    `for_subscription`: the job, for a subscription's basket of that delivery day; else the
+    customer's own order, held to limits (`_check_lines`, `_check_open_orders`). Raises
+    OrderError (SlotUnavailable, SoldOut): nothing of it may be kept, a place may be taken."""
+    origin = _origin(at_counter, for_subscription=for_subscription is not None)
     _check_request(
         customer, lines, payment, settings, origin, at_counter=at_counter, dropoff_slot=dropoff_slot
     )
@@ -704,6 +788,7 @@ def place_order(
     _check_open_orders(session, customer, payment, settings, origin=origin)
     note = _checked_note(note)
     _check_dropoff_slot(lines, dropoff_slot, at_counter=at_counter, now=now)
+    days = _check_stock(session, lines, now=now, delivery_day=for_subscription, origin=origin)
     pickup_slot = _check_pickup_slot(
         session, lines, pickup_slot, dropoff_slot=dropoff_slot, now=now, settings=settings
     )
@@ -721,6 +806,7 @@ def place_order(
         idempotency_key=idempotency_key,
         idempotency_fingerprint=idempotency_fingerprint,
         origin=origin,
+        delivery_days=days,
     )
     _record_first_events(
         order, lines, customer=customer, payment=payment, at_counter=at_counter, now=now

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from conciergerie import policy
+from conciergerie.closures.service import closed_days, is_closed
 from conciergerie.errors import DomainError
 from conciergerie.i18n import calendar_day, clock, hours, weekday_name
 from conciergerie.models import (
@@ -156,8 +157,9 @@ def volunteers_on(session: Session, day: date) -> list[Volunteer]:
 
 
 def provider_opening(provider: Provider, day: date) -> tuple[tuple[int, int], ...]:
-    """The provider's opening ranges that day, in minutes (closed on public holidays)."""
-    if is_public_holiday(day):
+    """The provider's opening ranges that day, in minutes (closed on public holidays and on the
+    days of its closures)."""
+    if is_public_holiday(day) or is_closed(provider, day):
         return ()
     return tuple(
         (_minute_of(r.opens_at), _minute_of(r.closes_at))
@@ -203,6 +205,7 @@ def _travelling_lines(session: Session) -> list[OrderLine]:
         .options(
             selectinload(OrderLine.order).selectinload(Order.dropoff_slot),
             selectinload(OrderLine.order).selectinload(Order.pickup_slot),
+            selectinload(OrderLine.provider).selectinload(Provider.closures),
         )
         .order_by(OrderLine.id)
         .execution_options(populate_existing=True)
@@ -224,7 +227,8 @@ def _to_drop(line: OrderLine, day: date, closures: set[date], margin_days: int) 
         ready = 0
     # The work takes its turnaround, and the way back a margin (as when the customer
     # chose the pickup slot): the last day the line can still leave the desk.
-    latest = subtract_working_days(pickup_day, line.turnaround_days + margin_days, closures)
+    closed = closures | closed_days(line.provider, day - timedelta(days=60), pickup_day)
+    latest = subtract_working_days(pickup_day, line.turnaround_days + margin_days, closed)
     urgent = latest <= day
     due = DAY - 1 if urgent else DAY * (1 + (latest - day).days)
     item = planner.Item(line.id, line.provider_id, planner.Action.DROP, due, ready, line.quantity)
@@ -244,9 +248,11 @@ def _to_collect(line: OrderLine, day: date, closures: set[date]) -> Candidate | 
         return None  # on quote: nothing is done before the customer accepts the price
     # The work starts when the item arrives, or on quote when the customer accepts.
     started = max(filter(None, [line.at_provider_at, line.quote_answered_at]))
+    start = local_date(started)
+    closed = closures | closed_days(line.provider, start, start + timedelta(days=120))
     expected = line.ready_at or max(
         at_local(
-            add_working_days(local_date(started), line.turnaround_days, closures),
+            add_working_days(start, line.turnaround_days, closed),
             time(0, 0),
         ),
         started,  # same-day work is not ready before it started
@@ -322,6 +328,9 @@ def rounds_of_day(session: Session, day: date, volunteer: User | None = None) ->
             selectinload(PickupRound.stops)
             .selectinload(RoundStop.provider)
             .selectinload(Provider.opening_ranges),
+            selectinload(PickupRound.stops)
+            .selectinload(RoundStop.provider)
+            .selectinload(Provider.closures),
             selectinload(PickupRound.stops)
             .selectinload(RoundStop.items)
             .selectinload(RoundItem.line)
@@ -424,7 +433,9 @@ def _carried_already(
 def _provider_infos(session: Session, day: date) -> list[planner.ProviderInfo]:
     """Every provider, where it is and when it is open on `day`, as the planner sees it."""
     providers = session.scalars(
-        sa.select(Provider).options(selectinload(Provider.opening_ranges))
+        sa.select(Provider).options(
+            selectinload(Provider.opening_ranges), selectinload(Provider.closures)
+        )
     ).all()
     return [planner.ProviderInfo(p.id, _place(p), provider_opening(p, day)) for p in providers]
 

@@ -17,12 +17,15 @@ def _subject(record: BasketDelivery):
         return _l("Votre panier « %(name)s » est commandé", name=name)
     if record.outcome is DeliveryOutcome.WITHDRAWN:
         return _l("Le panier « %(name)s » n'est pas proposé en ce moment", name=name)
+    if record.outcome is DeliveryOutcome.SHORT:
+        return _l("Pas de panier « %(name)s » cette semaine", name=name)
     return _l("Votre panier « %(name)s » n'a pas pu être commandé", name=name)
 
 
 def send_delivery(record: BasketDelivery) -> None:
     """The basket of `record.day` is ordered (skip until the cut-off), could not be (no place
-    left), or is withdrawn (the subscription is kept; sent for the first withdrawn week only,
+    left), is short (the producer brings fewer baskets than subscribers that day, or is closed),
+    or is withdrawn (the subscription is kept; sent for the first withdrawn week only,
     see `service.announce`)."""
     subscription = record.subscription
     order = record.order
@@ -31,6 +34,7 @@ def send_delivery(record: BasketDelivery) -> None:
     template = {
         DeliveryOutcome.ORDERED: "subscription_ordered",
         DeliveryOutcome.WITHDRAWN: "subscription_withdrawn",
+        DeliveryOutcome.SHORT: "subscription_short",
     }.get(record.outcome, "subscription_not_placed")
     send_templated(
         subscription.customer,

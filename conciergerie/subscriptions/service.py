@@ -42,6 +42,7 @@ from conciergerie.models import (
 from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.slots import service as slots
+from conciergerie.stock import service as stock
 from conciergerie.subscriptions import notifications
 from conciergerie.timeutils import at_local, local_date, start_of_local_day
 
@@ -312,6 +313,24 @@ def _lock_no_live_subscription(session: Session, customer: User, offer: Offer) -
         raise StateChanged(_("Vous êtes déjà abonné·e à ce panier : modifiez cet abonnement-là."))
 
 
+def _check_room(session: Session, offer: Offer, day: date, quantity: int) -> None:
+    """A basket with a stock: the subscriptions due on its first delivery, this one added, fit
+    in it (subscriptions take their places first: stock.service)."""
+    if offer.stock_per_delivery is None:
+        return
+    stock.lock_offers(session, [offer])
+    seen = stock.availability(session, offer, day)
+    if seen.subscribed + seen.held + quantity > offer.stock_per_delivery:
+        raise SubscriptionError(
+            _(
+                "Plus assez de « %(name)s » pour un nouvel abonnement : le producteur en apporte "
+                "%(stock)d par livraison, et les abonné·es les ont déjà.",
+                name=offer.name,
+                stock=offer.stock_per_delivery,
+            )
+        )
+
+
 def subscribe(
     session: Session,
     *,
@@ -339,6 +358,7 @@ def subscribe(
         settings=settings,
     )
     _lock_no_live_subscription(session, customer, offer)
+    _check_room(session, offer, first_delivery, quantity)
     subscription = BasketSubscription(
         customer=customer,
         offer=offer,
@@ -575,8 +595,10 @@ def _order(
     *,
     now: datetime,
     settings: orders.OrderSettings,
-) -> Order | None:
-    """Place the order of `day` in the first slot that takes it; None when none can."""
+) -> Order | DeliveryOutcome:
+    """Place the order of `day` in the first slot that takes it; SHORT when the producer brings
+    too few baskets that day for this subscription too (stock.service), NOT_PLACED when no slot
+    takes it."""
     offer = subscription.offer
     for slot in _pickup_slots(subscription, day, session):
         try:
@@ -591,17 +613,26 @@ def _order(
                     payment=PaymentMethod.DESK,  # see the module's docstring
                     now=now,
                     settings=settings,
-                    for_subscription=True,  # not held to the customer's own limits
+                    for_subscription=day,  # not held to the customer's own limits
                     confirm_by_mail=False,  # the delivery's own mail tells the subscriber
                 )
         except orders.SlotUnavailable:
             continue  # taken meanwhile: the next slot of the day
+        except orders.SoldOut:
+            return DeliveryOutcome.SHORT
         except orders.OrderError as error:
             log.info("subscription %s, %s: not placed: %s", subscription.id, day, error)
-            return None
+            return DeliveryOutcome.NOT_PLACED
         order.payment_method = subscription.payment_method  # see the module's docstring
         return order
-    return None
+    return DeliveryOutcome.NOT_PLACED
+
+
+def _set_outcome(record: BasketDelivery, placed: Order | DeliveryOutcome) -> None:
+    if isinstance(placed, Order):
+        record.outcome, record.order = DeliveryOutcome.ORDERED, placed
+    else:
+        record.outcome, record.order = placed, None
 
 
 def place_delivery(
@@ -614,7 +645,8 @@ def place_delivery(
 ) -> BasketDelivery | None:
     """Record what becomes of `day`: ordered, paused, withdrawn (the basket or its provider not
     offered at the moment: the subscription is kept, and the weeks after are ordered again once
-    it is back) or not placed (no pickup place left that day, the order refused).
+    it is back), short (the producer brings too few baskets that day) or not placed (no pickup
+    place left that day, the order refused).
 
     The day is claimed first by inserting its row: the unique (subscription, day) makes a
     concurrent run (or a customer's click) fail here, and None is returned, nothing done.
@@ -632,17 +664,19 @@ def place_delivery(
     elif not subscription.is_offered:
         record.outcome = DeliveryOutcome.WITHDRAWN
     else:
-        order = _order(session, subscription, day, now=now, settings=settings)
-        if order is not None:
-            record.outcome = DeliveryOutcome.ORDERED
-            record.order = order
+        _set_outcome(record, _order(session, subscription, day, now=now, settings=settings))
     session.flush()
     return record
 
 
 # The outcomes that say whether the basket was offered that week (a skipped or paused week does
 # not: the job does not look at the offer then).
-_OFFER_SEEN = (DeliveryOutcome.ORDERED, DeliveryOutcome.NOT_PLACED, DeliveryOutcome.WITHDRAWN)
+_OFFER_SEEN = (
+    DeliveryOutcome.ORDERED,
+    DeliveryOutcome.NOT_PLACED,
+    DeliveryOutcome.WITHDRAWN,
+    DeliveryOutcome.SHORT,
+)
 
 
 def newly_withdrawn(session: Session, record: BasketDelivery) -> bool:
@@ -739,9 +773,7 @@ def _place_withdrawn_again(
         return None
     if in_pause(subscription, day):
         return None
-    order = _order(session, subscription, day, now=now, settings=settings)
-    record.outcome = DeliveryOutcome.ORDERED if order is not None else DeliveryOutcome.NOT_PLACED
-    record.order = order
+    _set_outcome(record, _order(session, subscription, day, now=now, settings=settings))
     record.at = now
     session.flush()
     return record
@@ -789,7 +821,9 @@ def figures(counts: dict[DeliveryOutcome | str, int]) -> dict[str, int]:
     return {
         "ordered": counts.get(DeliveryOutcome.ORDERED, 0),
         "paused": counts.get(DeliveryOutcome.PAUSED, 0),
-        "not_placed": counts.get(DeliveryOutcome.NOT_PLACED, 0),
+        # A short week is not placed either (the producer brought too few baskets).
+        "not_placed": counts.get(DeliveryOutcome.NOT_PLACED, 0)
+        + counts.get(DeliveryOutcome.SHORT, 0),
         "withdrawn": counts.get(DeliveryOutcome.WITHDRAWN, 0),
         "failed": counts.get("failed", 0),
     }

@@ -39,7 +39,7 @@ def labels(links, *places):
             Role.PROVIDER,
             ["Mes travaux"],
             ["Mes relevés", "Catalogue", "Événements"],
-            ["Mes offres et horaires", "Mon compte"],
+            ["Livraisons de paniers", "Mes fermetures", "Mes offres et horaires", "Mon compte"],
         ),
         (
             Role.CONCIERGE,

@@ -1,0 +1,1 @@
+"""One-off closures of a provider (holidays, a day), recorded by the concierge or its staff."""
