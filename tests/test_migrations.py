@@ -224,7 +224,7 @@ def test_stock_and_closures_go_back_and_forth_and_old_baskets_get_their_delivery
         session.commit()
         session.remove()
 
-        flask_migrate.downgrade(revision="ff49c29bb0af")
+        flask_migrate.downgrade(revision="a1c3e5f7b9d2")
         with _db.engine.connect() as conn:
             assert conn.scalars(sa.text("SELECT outcome FROM basket_delivery")).all() == [
                 "not_placed"
