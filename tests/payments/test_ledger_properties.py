@@ -277,8 +277,12 @@ class LedgerMachine(RuleBasedStateMachine):
             )
 
     @precondition(lambda self: self.orders)
-    @rule(data=st.data(), price=st.integers(0, 9_000))
-    def propose(self, data, price):
+    @rule(
+        data=st.data(),
+        price=st.integers(0, 9_000),
+        answer_at_once=st.sampled_from([None, quotes.accept, quotes.decline]),
+    )
+    def propose(self, data, price, answer_at_once):
         line = self._line_at_provider(data, QuoteState.AWAITING_QUOTE)
         if line is not None:
             self._try(
@@ -290,6 +294,13 @@ class LedgerMachine(RuleBasedStateMachine):
                     actor=self.staff,
                     now=self.now,
                 )
+            )
+        # Quotes are few among the lines: a customer who answers as soon as the price comes
+        # makes sure the runs reach the answer, whatever the draws (no luck in the coverage).
+        if line is not None and answer_at_once is not None:
+            answer = answer_at_once
+            self._try(
+                lambda: answer(self.session, line, actor=self.customer, now=self.now), "answer"
             )
 
     @precondition(lambda self: self.orders)
