@@ -351,7 +351,9 @@ def _leave_room_bookings(session: Session, user: User, *, now: datetime) -> None
         sa.select(Booking).where(
             Booking.requester_id == user.id,
             Booking.status.in_((BookingStatus.REQUESTED, BookingStatus.CONFIRMED)),
-            Booking.ends_at > now,
+            # One under way is used: it stays, charged as booked (cancelling it now would
+            # count as a late cancellation).
+            Booking.starts_at > now,
         )
     ):
         cancel_booking(session, booking, actor=user, free_hours=0, now=now)

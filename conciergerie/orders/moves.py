@@ -184,7 +184,7 @@ def _new_deadline(order: Order, dropoff_slot: DeskSlot) -> datetime:
     deadlines = [dropoff_slot.starts_at]
     for line in order.lines:
         if line.kind is OfferKind.BASKET:
-            delivery = next_delivery_day(line.offer, order.placed_at)
+            delivery = line.delivery_day or next_delivery_day(line.offer, order.placed_at)
             deadlines.append(basket_cutoff(line.offer, delivery))
     return min(deadlines)
 

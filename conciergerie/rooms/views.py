@@ -97,10 +97,15 @@ def _booking(booking_id: int) -> Booking:
 
 
 def _monday() -> date:
+    """The week asked for (`?semaine=`), this week when none, or one we cannot show (a bad
+    date, or one so far off that the next week does not exist: 9999-12-31)."""
+    today = local_date(utcnow())
     try:
         day = date.fromisoformat(request.args.get("semaine", ""))
     except ValueError:
-        day = local_date(utcnow())
+        day = today
+    if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+        day = today
     return availability.week_of(day)
 
 

@@ -211,8 +211,15 @@ def is_stop(reply: str) -> bool:
     return bool(words) and (words[0] in STOP_WORDS or "".join(words[:2]) in STOP_WORDS)
 
 
+def is_start(reply: str) -> bool:
+    """START, start, "Start !": the number asks for texts again."""
+    plain = unicodedata.normalize("NFKD", reply).encode("ascii", "ignore").decode().casefold()
+    words = "".join(c if c.isalnum() else " " for c in plain).split()
+    return bool(words) and words[0] == "start"
+
+
 def opt_out(session: Session, number: str, *, now: datetime) -> bool:
-    """Never text `number` again (until its owner asks on "Mon compte"); its texts waiting are
+    """Never text `number` again (until it replies START); its texts waiting are
     dropped. Returns whether it was new."""
     if is_opted_out(session, number):
         return False
@@ -225,25 +232,27 @@ def opt_out(session: Session, number: str, *, now: datetime) -> bool:
     return True
 
 
-def handle_reply(session: Session, sender: str, reply: str, *, now: datetime) -> bool:
-    """A text received from `sender`: a STOP opts the number out. Returns whether it did
-    (other replies are ignored: the desk's number is on every mail)."""
+def handle_reply(session: Session, sender: str, reply: str, *, now: datetime) -> str:
+    """A text received from `sender`: a STOP opts the number out ("opted_out"), a START lifts
+    its STOP ("opted_in"; only the number itself can: "Mon compte" cannot prove whose a number
+    is); any other reply is "ignored" (the desk's number is on every mail)."""
     # Providers write the sender internationally, with or without its "+" (33612345678).
     number = e164(sender) or (e164(f"+{sender}") if sender.isdigit() else None)
-    if number is None or not is_stop(reply):
-        return False
-    opt_out(session, number, now=now)
-    return True
+    if number is not None and is_start(reply):
+        session.execute(sa.delete(TextOptOut).where(TextOptOut.phone == number))
+        return "opted_in"
+    if number is not None and is_stop(reply):
+        opt_out(session, number, now=now)
+        return "opted_out"
+    return "ignored"
 
 
 def set_texts_opt_in(session: Session, user: User, wanted: bool) -> bool:
-    """Texts on or off for `user` ("Mon compte"). On lifts an earlier STOP of their number:
-    its owner asks again. Returns whether a STOP was lifted."""
+    """Texts on or off for `user` ("Mon compte"). Never lifts a STOP of their number: anyone
+    may type any number on their account, so only the number itself lifts it (START)."""
+    changed = user.texts_opt_in != wanted
     user.texts_opt_in = wanted
-    number = e164(user.phone) if wanted else None
-    if number is None:
-        return False
-    return session.execute(sa.delete(TextOptOut).where(TextOptOut.phone == number)).rowcount > 0
+    return changed
 
 
 def stopped_by_reply(user: User) -> bool:

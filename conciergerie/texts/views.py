@@ -45,7 +45,7 @@ def _reply(body: bytes) -> tuple[str, str] | None:
     """The sender and the words of a signed body, or None if it is not such an object."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
         return None
     if not isinstance(data, dict):
         return None
@@ -66,5 +66,5 @@ def inbound():
     reply = _reply(body)
     if reply is None:
         return jsonify(error="malformed body"), 400
-    stopped = service.handle_reply(db.session, *reply, now=utcnow())
-    return jsonify(status="opted_out" if stopped else "ignored"), 200
+    status = service.handle_reply(db.session, *reply, now=utcnow())
+    return jsonify(status=status), 200

@@ -280,3 +280,25 @@ def test_paid_then_cancelled_in_time_is_given_back_at_the_desk(session, concierg
     service.record_refund(session, booking, actor=concierge, now=NOW)
     figures = pricing.charge(booking)
     assert (figures.refund_due_cents, figures.balance_due_cents, figures.kept_cents) == (0, 0, 0)
+
+
+def test_an_erased_account_s_bookings_to_come_are_freed_and_one_under_way_stays(session):
+    from conciergerie.accounts.privacy import anonymise
+
+    person = make_user(session)
+    concierge = make_user(session, Role.CONCIERGE)
+    under_way = make_booking(
+        session,
+        requester=person,
+        starts_at=NOW - timedelta(hours=1),
+        ends_at=NOW + timedelta(hours=1),
+    )
+    to_come = make_booking(session, requester=person, starts_at=NOW + timedelta(hours=20))
+    for booking in (under_way, to_come):
+        service.confirm_booking(
+            session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW - timedelta(days=3)
+        )
+    anonymise(session, person, now=NOW)
+    assert under_way.status is BookingStatus.CONFIRMED and not under_way.cancellation_charged
+    assert to_come.status is BookingStatus.CANCELLED and not to_come.cancellation_charged
+    assert under_way.purpose == "" and to_come.purpose == ""

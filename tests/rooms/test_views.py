@@ -3,6 +3,7 @@ the .ics, the spaces' form with a photo, the quotas, the desk's day."""
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from conciergerie.models import BookerKind, Booking, BookingStatus, Role, Space
@@ -67,6 +68,14 @@ def test_the_week_shows_busy_hours_to_all_and_names_to_the_concierge(client, ses
     login_as(Role.CONCIERGE)
     page = client.get(url).get_data(as_text=True)
     assert "Séminaire secret" in page and booking.requester.full_name in page
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "2026-02-30", "demain"])
+def test_a_week_we_cannot_show_gives_this_week(client, session, week):
+    space = make_space(session)
+    answer = client.get(f"/salles/{space.id}?semaine={week}")
+    assert answer.status_code == 200
+    assert "Semaine du lundi 23 novembre" in answer.get_data(as_text=True)  # NOW's week
 
 
 def test_the_concierge_confirms_with_the_kind_of_booker(client, session, login_as, outbox):

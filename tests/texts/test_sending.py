@@ -35,7 +35,8 @@ def test_without_a_provider_texts_go_to_the_log(app, session, caplog):
     with caplog.at_level(logging.INFO, logger="conciergerie.texts.gateway"):
         done = send(session, current_gateway())
     assert done.figures() == {"sent": 1, "failed": 0, "given_up": 0}
-    assert f"SMS to +33612345678 [{text.idempotency_key}]: Votre commande est prete." in caplog.text
+    assert f"SMS to …5678 [{text.idempotency_key}]: Votre commande est prete." in caplog.text
+    assert "612345678" not in caplog.text  # the number is masked in the log
     assert text.sent_at == NOW and text.gateway_message_id == f"log-{text.idempotency_key}"
     assert not send(session, current_gateway())  # sent once
 

@@ -184,25 +184,33 @@ def test_the_day_before_the_dropoff_and_the_pickup(session, outbox):
 def test_stop_drops_the_texts_waiting_and_is_recorded_once(session):
     order = factories.make_order(session, customer=walk_in(session))
     texts.text_ready(order)
-    assert texts.handle_reply(session, "33612345678", "STOP", now=NOW)
+    assert texts.handle_reply(session, "33612345678", "STOP", now=NOW) == "opted_out"
     assert outbox_texts(session) == []
-    assert texts.handle_reply(session, "+33 6 12 34 56 78", "stop", now=NOW)
+    assert texts.handle_reply(session, "+33 6 12 34 56 78", "stop", now=NOW) == "opted_out"
     assert session.scalars(sa.select(TextOptOut.phone)).all() == ["+33612345678"]
 
 
 def test_a_reply_that_is_no_stop_or_from_no_mobile_changes_nothing(session):
-    assert not texts.handle_reply(session, "+33612345678", "Merci beaucoup", now=NOW)
-    assert not texts.handle_reply(session, "Gambetta", "STOP", now=NOW)
+    assert texts.handle_reply(session, "+33612345678", "Merci beaucoup", now=NOW) == "ignored"
+    assert texts.handle_reply(session, "Gambetta", "STOP", now=NOW) == "ignored"
     assert session.scalars(sa.select(TextOptOut)).all() == []
 
 
-def test_asking_again_on_mon_compte_lifts_a_stop(session):
-    customer = factories.make_user(session, phone="06 12 34 56 78")
+def test_mon_compte_never_lifts_a_stop_only_the_number_s_start_does(session):
+    # Anyone may type any number on their account: ticking the box must not undo the STOP
+    # the number's owner sent.
+    stranger = factories.make_user(session, phone="06 12 34 56 78")
     texts.opt_out(session, "+33612345678", now=NOW)
-    assert texts.set_texts_opt_in(session, customer, True)
-    assert customer.texts_opt_in and not texts.is_opted_out(session, "+33612345678")
-    assert not texts.set_texts_opt_in(session, customer, False)
-    assert texts.number_to_text(customer) is None
+    assert texts.set_texts_opt_in(session, stranger, True)
+    assert stranger.texts_opt_in and texts.is_opted_out(session, "+33612345678")
+    assert texts.number_to_text(stranger) is None
+    assert texts.stopped_by_reply(stranger)
+    assert texts.handle_reply(session, "+33612345678", "Merci", now=NOW) == "ignored"
+    assert texts.handle_reply(session, "33612345678", "Start !", now=NOW) == "opted_in"
+    assert not texts.is_opted_out(session, "+33612345678")
+    assert texts.number_to_text(stranger) == "+33612345678"
+    assert texts.set_texts_opt_in(session, stranger, False)
+    assert texts.number_to_text(stranger) is None
 
 
 def test_the_demo_has_customers_who_get_texts_and_a_number_that_said_stop(session):
