@@ -633,7 +633,14 @@ def _add_shipment(problem: vroom.Input, load: _Load, at: int, service: int) -> N
 
 
 def _kept(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    kept = [(a, b) for a, b in windows if a <= b]
+    """The windows VROOM takes: possible ones only, sorted, those that overlap or touch merged
+    (a provider's ranges may overlap: "00:00–23:59, 09:00–12:30"; VROOM refuses them)."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted((a, b) for a, b in windows if a <= b):
+        if kept and start <= kept[-1][1] + 1:
+            kept[-1] = (kept[-1][0], max(kept[-1][1], end))
+        else:
+            kept.append((start, end))
     return kept or [(0, 0)]  # never: `why` left out the loads no visit can serve
 
 

@@ -56,6 +56,20 @@ def test_one_drop_is_one_round_there_and_back(solver):
     )
 
 
+def test_opening_ranges_that_overlap_or_touch_are_one_time_of_opening(solver):
+    # Opening hours typed twice over ("00:00–23:59" and "09:00–12:30") or end to end: the
+    # solver takes them as one (VROOM refuses overlapping windows).
+    for opening in (((0, 24 * H - 1), (9 * H, 12 * H + 30)), ((8 * H, 10 * H), (10 * H, 19 * H))):
+        cobbler = provider(1, east(1), opening)
+        items = [Item(10, 1, Action.DROP, due=11 * H), Item(11, 1, Action.COLLECT, due=12 * H)]
+        plan = plan_day(DESK, [cobbler], [volunteer()], items, solver=solver)
+        assert plan.unmet == []
+        assert sorted(i for r in plan.rounds for v in r.visits for i in v.drops + v.collects) == [
+            10,
+            11,
+        ]
+
+
 def test_providers_on_one_street_are_visited_in_one_round_without_zigzag(solver):
     near, far = provider(1, east(1)), provider(2, east(2))
     items = [Item(20, 2, Action.DROP, due=12 * H), Item(10, 1, Action.DROP, due=12 * H)]
