@@ -136,15 +136,21 @@ def bring_rounds_to_today(day: str) -> str:
     return today.isoformat()
 
 
-def tap_all(page, day: str, button: str, code: str, expected: int) -> None:
+def tap_all(pages, day: str, button: str, code: str, expected: int) -> None:
+    """Each volunteer taps what their rounds carry of the order: the planner shares the day
+    out, so the order's items may be on several volunteers' rounds; all of them are tapped."""
     day = bring_rounds_to_today(day)
-    page.goto(f"/tournees/?day={day}")
-    buttons = page.get_by_role("button", name=re.compile(f"^{button} — {code}"))
-    expect(buttons).to_have_count(expected)
-    for _ in range(expected):
-        buttons.first.click()
-        page.wait_for_timeout(100)
-    expect(buttons).to_have_count(0)  # each tap is answered and shown as done
+    found = []
+    for page in pages:
+        page.goto(f"/tournees/?day={day}")
+        buttons = page.get_by_role("button", name=re.compile(f"^{button} — {code}"))
+        found.append((page, buttons, buttons.count()))
+    assert sum(count for _page, _buttons, count in found) == expected, found
+    for page, buttons, count in found:
+        for _ in range(count):
+            buttons.first.click()
+            page.wait_for_timeout(100)
+        expect(buttons).to_have_count(0)  # each tap is answered and shown as done
 
 
 def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
@@ -171,11 +177,13 @@ def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
     plan(desk, day)
     shot(desk, "2-plan")
 
-    # A volunteer, on a phone, drops them at the two providers.
-    volunteer = new_page(viewport=PHONE)
-    sign_in(volunteer, "benevole@example.org")
-    tap_all(volunteer, day, "Déposé", code, 2)
-    shot(volunteer, "2-rounds-dropped")
+    # The volunteers, on their phones, drop them at the two providers.
+    volunteers = []
+    for email in ("benevole@example.org", "volontaire2@example.org", "volontaire3@example.org"):
+        volunteers.append(new_page(viewport=PHONE))
+        sign_in(volunteers[-1], email)
+    tap_all(volunteers, day, "Déposé", code, 2)
+    shot(volunteers[0], "2-rounds-dropped")
 
     # Each provider marks its line ready.
     for email in ("cordonnier@example.org", "repassage@example.org"):
@@ -188,7 +196,7 @@ def test_items_travel_from_the_desk_to_the_providers_and_back(new_page):
 
     # The next plan brings them back; the volunteer collects them.
     plan(desk, day)
-    tap_all(volunteer, day, "Récupéré", code, 2)
+    tap_all(volunteers, day, "Récupéré", code, 2)
 
     # Handed over at the desk.
     desk_step(desk, code, "Remise au client")
