@@ -23,10 +23,12 @@ from conciergerie.models import (
     CompanySubscription,
     MemberCompany,
     Offer,
+    OfferKind,
     Provider,
     ProviderOpeningRange,
     User,
 )
+from conciergerie.subscriptions import service as subscriptions
 from conciergerie.timeutils import local_date
 
 # What the log follows, per kind of row (the other columns are bookkeeping).
@@ -387,11 +389,15 @@ def save_offer(
     A new offer names its provider by `provider_id`: set through the relationship, it would
     sit in the provider's offers before it is saved, and be saved with the provider even
     when the form was refused."""
+    old_price = offer.price_cents if offer.id is not None else None
     with session.no_autoflush:
         _apply(offer, values)
         if offer.id is None:
             session.add(offer)
-        return record(session, offer, actor=actor, now=now, extra=extra, action=action)
+        entry = record(session, offer, actor=actor, now=now, extra=extra, action=action)
+    if old_price is not None and old_price != offer.price_cents and offer.kind is OfferKind.BASKET:
+        subscriptions.tell_of_new_price(session, offer, old_price)
+    return entry
 
 
 def save_company(

@@ -1,12 +1,12 @@
-"""Mails about subscriptions: each week's basket ordered or not placed, and a basket withdrawn
-(once, when it stops being offered)."""
+"""Mails about subscriptions: each week's basket ordered or not placed, a basket withdrawn
+(once, when it stops being offered), and a basket's new price."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 from conciergerie.mail import external_url, send_templated
-from conciergerie.models import BasketDelivery, DeliveryOutcome, PaymentMethod
+from conciergerie.models import BasketDelivery, BasketSubscription, DeliveryOutcome, PaymentMethod
 from conciergerie.orders.service import basket_cutoff
 from conciergerie.timeutils import start_of_local_day
 
@@ -47,6 +47,22 @@ def send_delivery(record: BasketDelivery) -> None:
         online=online,
         order_url=external_url("orders.detail", order_id=order.id) if ordered else None,
         subscriptions_url=external_url("subscriptions.mine"),
+        subscription_url=external_url(
+            "subscriptions.mine", _anchor=f"abonnement-{subscription.id}"
+        ),
+    )
+
+
+def send_new_price(subscription: BasketSubscription, old_cents: int) -> None:
+    """The basket's price changed: the next baskets are ordered at the new one."""
+    offer = subscription.offer
+    send_templated(
+        subscription.customer,
+        "subscription_price",
+        _l("Le prix du panier « %(name)s » change", name=offer.name),
+        subscription=subscription,
+        old_cents=old_cents,
+        new_cents=offer.price_cents,
         subscription_url=external_url(
             "subscriptions.mine", _anchor=f"abonnement-{subscription.id}"
         ),

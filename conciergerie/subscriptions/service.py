@@ -190,6 +190,21 @@ def next_delivery(
     return None
 
 
+def tell_of_new_price(session: Session, offer: Offer, old_cents: int) -> int:
+    """A basket's price changed (the concierge's form or its producer's portal): its live
+    subscribers are mailed before a basket is ordered at it (orders keep the price they were
+    placed at; a subscription's next week is a new order). Returns how many were told."""
+    live = session.scalars(
+        sa.select(BasketSubscription).where(
+            BasketSubscription.offer_id == offer.id,
+            BasketSubscription.status != SubscriptionStatus.STOPPED,
+        )
+    ).all()
+    for subscription in live:
+        notifications.send_new_price(subscription, old_cents)
+    return len(live)
+
+
 def subscriptions_of(session: Session, customer: User) -> list[BasketSubscription]:
     return list(
         session.scalars(

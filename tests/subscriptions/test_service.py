@@ -526,3 +526,40 @@ def test_one_live_subscription_per_basket_and_customer(session, subscription, cu
         service.subscribe(session, **again)
     service.stop(session, subscription, actor=customer, now=NOW, gateway=None)
     assert service.subscribe(session, **again).status is SubscriptionStatus.ACTIVE
+
+
+def test_a_basket_s_new_price_is_told_to_its_live_subscribers_only(session, offer, subscription):
+    from conciergerie.models import OutboxMail, SubscriptionStatus
+    from conciergerie.portal import offers as own_offers
+
+    stopped = service.subscribe(
+        session,
+        customer=make_user(session, Role.RESIDENT, email="parti@example.org"),
+        offer=offer,
+        quantity=1,
+        every_weeks=1,
+        first_delivery=THU,
+        pickup_from=time(16, 30),
+        payment=PaymentMethod.DESK,
+        now=NOW,
+        lead=LEAD,
+        settings=SETTINGS,
+    )
+    stopped.status = SubscriptionStatus.STOPPED
+    staff = make_user(session, Role.PROVIDER, provider=offer.provider)
+    own_offers.edit_offer(session, offer, values={"price_cents": 1700}, actor=staff, now=NOW)
+    session.flush()
+    told = session.scalars(
+        sa.select(OutboxMail).where(OutboxMail.subject.contains("Le prix du panier"))
+    ).all()
+    assert [m.recipient for m in told] == ["ines@example.org"]
+    assert "passe de 15,00\xa0€ à 17,00\xa0€" in told[0].body_text
+    # A change of its words only tells nobody.
+    own_offers.edit_offer(session, offer, values={"description": "Bio"}, actor=staff, now=NOW)
+    session.flush()
+    assert (
+        session.scalar(
+            sa.select(sa.func.count()).where(OutboxMail.subject.contains("Le prix du panier"))
+        )
+        == 1
+    )
