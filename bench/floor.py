@@ -7,14 +7,20 @@ concierge's rules around them: no sign-in, no checks, no mail, no middleware. Tw
 - `/core`: SQLAlchemy Core statements on one pooled psycopg connection;
 - `/orm`: the same through a Flask-SQLAlchemy session and typed models, as the app writes them.
 What the real order costs beyond these floors is ours; what the floors cost is the stack's.
+
+And the floor under a cached catalogue page (`/page`): a page of the catalogue's size, already
+rendered, with the visitor's own CSRF token written in (Flask-WTF, in Flask's signed session
+cookie), as `catalogue/cache.py` serves it, with none of the app's middleware.
 """
 
 import os
 import random
+import secrets
 
 import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 READS, INSERTS = 11, 5
@@ -45,6 +51,7 @@ class FloorRow(Base):
 db = SQLAlchemy(model_class=Base)
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BENCH_DATABASE_URL_APP"]
+app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
 db.init_app(app)
 with app.app_context():
     FloorRow.__table__.create(db.engine, checkfirst=True)
@@ -76,3 +83,12 @@ def orm() -> tuple[str, int]:
         db.session.flush()  # one statement each, as the order's rows are written
     db.session.commit()
     return "", 201
+
+
+# The catalogue page's size with the bench's 200 providers (106 KB), cut where the token goes.
+PAGE = [b"<p>" + b"x" * 53_000 + b"</p>", b"<p>" + b"y" * 53_000 + b"</p>"]
+
+
+@app.get("/page")
+def page():
+    return app.response_class(generate_csrf().encode().join(PAGE), mimetype="text/html")

@@ -6,8 +6,9 @@ Needs: PostgreSQL (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5
 throw-away database `evg_bench` is created there and dropped at the end) and `wrk`
 (apt-get install wrk). Prints, in one run, requests per second and p50/p99 latency for the
 catalogue page, a provider page and order creation through the API, each as a ratio to the
-hello-world app, and the floor under an order (bench/floor.py: its sixteen statements alone,
-through SQLAlchemy Core and through the ORM); then profiles (pyinstrument) of a catalogue
+hello-world app, and the floors under a cached catalogue page and an order (bench/floor.py: the
+page with a visitor's CSRF token and nothing else; the order's sixteen statements alone, through
+SQLAlchemy Core and through the ORM); then profiles (pyinstrument) of a catalogue
 render, a cached catalogue page and an order.
 """
 
@@ -419,6 +420,7 @@ def run(url: str, args) -> None:
     post = plain_post_script()
     try:
         wrk(floor_url + "/core", 3, 8, post)  # warm the workers
+        results["floor: cached page"] = wrk(floor_url + "/page", args.duration, args.connections)
         for name, path in (("floor: order SQL, Core", "/core"), ("floor: order SQL, ORM", "/orm")):
             results[name] = wrk(floor_url + path, args.duration, args.connections, post)
     finally:

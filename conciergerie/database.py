@@ -106,6 +106,9 @@ def commit(session: Session | scoped_session) -> None:
 
     The request does this itself (`unit_of_work`); commands and jobs call it at their end."""
     real = real_session(session)
+    idle = not (real.in_transaction() or real.new or real.dirty or real.deleted)
+    if idle and not real.info.get("on_commit"):
+        return  # nothing read, nothing to write: committing would begin a transaction to end it
     real.commit()
     actions = real.info.pop("on_commit", [])
     for _within, callback in actions:
