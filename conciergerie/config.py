@@ -74,6 +74,9 @@ class Config:
     SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
     # Signs the replies posted to /sms/entrant (HMAC-SHA256 of the body); unset: all refused.
     SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET")
+    # Without a gateway, texts are written to the log (development, the demo). Production
+    # says no: there a text to the log would be a promise not kept, so none is offered.
+    SMS_TO_LOG_WITHOUT_GATEWAY = True
 
     # Uploaded files (event pictures); None: the instance folder's "uploads". Shared storage
     # when several web servers run.
@@ -246,6 +249,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     # Browsers keep to https for a year once they have seen the site over it.
     HSTS_SECONDS = 365 * 24 * 3600
+    SMS_TO_LOG_WITHOUT_GATEWAY = False  # no gateway: no texts offered nor written
     PREFERRED_URL_SCHEME = "https"
 
     @classmethod

@@ -301,6 +301,7 @@ def _profile_page(
         form=password or forms.ChangePasswordForm(formdata=None),
         cancel_form=forms.CancelEmailChangeForm(formdata=None),
         texts_stopped=texts.stopped_by_reply(current_user),
+        texts_offered=texts.offered(current_app.config),
     )
 
 
@@ -321,7 +322,8 @@ def update_details():
         current_user._get_current_object(),
         full_name=form.full_name.data,
         phone=form.phone.data,
-        texts_opt_in=form.texts_opt_in.data,
+        # Not offered (production without a gateway): the box is not on the page either.
+        texts_opt_in=form.texts_opt_in.data if texts.offered(current_app.config) else None,
     )
     if changed:
         flash(_("Vos coordonnées sont enregistrées."), "success")

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -48,6 +57,7 @@ from conciergerie.payments.gateway import order_settings
 from conciergerie.payments.ledger import ledger
 from conciergerie.portal.service import initials
 from conciergerie.rooms import service as rooms
+from conciergerie.texts import service as texts
 from conciergerie.timeutils import local_date
 
 # How far ahead a pickup can be chosen for an order taken at the counter.
@@ -315,6 +325,8 @@ def counter_order():
     (422, or the refusal's status), the reason on its field or at the top."""
     now = utcnow()
     form = CounterOrderForm()
+    if not texts.offered(current_app.config):
+        form.phone.description = ""  # nobody is texted: the customer is not told they will be
     choices = _offer_choices()
     for entry in form.lines:
         entry.offer.choices = choices

@@ -19,11 +19,12 @@ import logging
 import secrets
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import phonenumbers
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, object_session
@@ -70,10 +71,18 @@ def is_opted_out(session: Session, number: str) -> bool:
     return session.get(TextOptOut, number) is not None
 
 
+def offered(config: Mapping[str, object]) -> bool:
+    """Whether texts are sent at all: a gateway is configured, or (outside production) they
+    may go to the log. Without it nobody is offered texts nor told they will get some."""
+    return bool(config.get("SMS_GATEWAY_URL")) or bool(config.get("SMS_TO_LOG_WITHOUT_GATEWAY"))
+
+
 def number_to_text(user: User) -> str | None:
     """The number to text `user` at, or None: asked for on "Mon compte", or a walk-in customer
-    who left no e-mail; a mobile number that never replied STOP."""
+    who left no e-mail; a mobile number that never replied STOP; texts offered at all."""
     if not (user.texts_opt_in or (user.is_walk_in and not can_mail(user))):
+        return None
+    if not offered(current_app.config):
         return None
     number = e164(user.phone)
     session = object_session(user) or db.session

@@ -177,3 +177,18 @@ def test_the_desk_tells_a_walk_in_that_a_phone_alone_gets_texts(client, login_as
     login_as(Role.CONCIERGE)
     html = client.get("/comptoir/nouvelle-commande").get_data(as_text=True)
     assert "Sans adresse e-mail, le client reçoit un SMS sur ce mobile" in html
+
+
+def test_without_a_gateway_production_offers_no_texts(app, client, session, login_as, monkeypatch):
+    # In production a text to the log would be a promise not kept: no box on "Mon compte", no
+    # word of texts at the counter, and nobody is texted.
+    monkeypatch.setitem(app.config, "SMS_GATEWAY_URL", None)
+    monkeypatch.setitem(app.config, "SMS_TO_LOG_WITHOUT_GATEWAY", False)
+    user = login_as(full_name="Nadia Benali", phone="06 12 34 56 78", texts_opt_in=True)
+    assert texts.number_to_text(user) is None
+    html = client.get(PROFILE).get_data(as_text=True)
+    assert "Recevoir un SMS" not in html
+    assert save_details(client, texts_opt_in="y").status_code == 302
+    login_as(Role.CONCIERGE)
+    page = client.get("/comptoir/nouvelle-commande").get_data(as_text=True)
+    assert "le client reçoit un SMS" not in page
