@@ -62,6 +62,25 @@ def _seed(app) -> None:
     session.commit()
 
 
+def _buffered(app):
+    """The app with each response read whole, and its file closed, before the server writes it.
+
+    When the browser drops a connection mid-response (a page left while its favicon loads),
+    werkzeug's development server can fail reading the reset socket before it closes the
+    response, leaving a static file open; under `filterwarnings = error` that ResourceWarning
+    fails whichever test is running. A buffered response has no file left to leak."""
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[str]:
     """The base URL of a running server of its own (never the unit tests' database)."""
@@ -82,7 +101,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         flask_migrate.upgrade()
         _seed(app)
     _LIVE["app"] = app
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
