@@ -155,23 +155,32 @@ def plan_day_vroom(
     day = _Day(depot, available, service_minutes, roads, time.perf_counter() + budget, budget)
     unmet, movable = _sort_out(items, by_id, available, day)
     loads = _group(movable, by_id, [v.capacity for v in available])
-    # On a large day the solver takes the most urgent shipments, the greedy planner the rest.
     loads.sort(key=lambda load: (load.due, load.key))
-    outcome, notes = _plan(day, loads[:MAX_LOADS], fairness)
-    left = [i for load in loads if load.key not in outcome.planned for i in load.items]
-    rounds = outcome.rounds + _top_up(day, providers, left, outcome)
-    if len(loads) > MAX_LOADS:  # a large day: the greedy planner alone may move more
-        alone = _top_up(day, providers, movable, _Outcome([], set()))
-        if _weight(alone, movable) > _weight(rounds, movable):
-            rounds, notes = alone, []
+    rounds, notes = _laid_out(day, providers, loads, movable, fairness)
     rounds = _polished(day, rounds, {i.id: i for i in movable}, by_id)
     planned = {i for r in rounds for v in r.visits for i in v.drops + v.collects}
-    for item in left:
+    for item in movable:  # (those the solver planned too: the greedy plan may have won)
         if item.id not in planned:
             reason = why(item, by_id[item.provider_id], available, depot, service_minutes, roads)
             unmet.append(Unmet(item.id, reason))
     rounds.sort(key=lambda r: (r.volunteer_id, r.start))
     return Plan(rounds, sorted(unmet, key=lambda u: u.item_id), roads.source, notes)
+
+
+def _laid_out(
+    day: _Day, providers, loads: list[_Load], movable: list[Item], fairness: float
+) -> tuple[list[Round], list[Note]]:
+    """The day's rounds before polishing: on a large day the solver takes the most urgent
+    shipments (`loads` come sorted by deadline), the greedy planner the rest, or the greedy
+    planner plans alone when it moves more."""
+    outcome, notes = _plan(day, loads[:MAX_LOADS], fairness)
+    left = [i for load in loads if load.key not in outcome.planned for i in load.items]
+    rounds = outcome.rounds + _top_up(day, providers, left, outcome)
+    if len(loads) > MAX_LOADS:
+        alone = _top_up(day, providers, movable, _Outcome([], set()))
+        if _weight(alone, movable) > _weight(rounds, movable):
+            rounds, notes = alone, []
+    return rounds, notes
 
 
 def _polished(day: _Day, rounds: list[Round], items: dict[int, Item], by_id) -> list[Round]:
