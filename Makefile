@@ -35,7 +35,7 @@ run: setup
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The production setup, locally: gunicorn on PostgreSQL, migrations first, the scheduler in its own
-# process. Every setting comes from the environment (README, "Production"); the defaults below
+# process. Every setting comes from the environment (docs/production.md); the defaults below
 # only make a local trial possible (a local PostgreSQL and Redis, no real mail server).
 SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/conciergerie
 serve: setup

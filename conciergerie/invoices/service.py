@@ -15,7 +15,7 @@
   changes), then on each anniversary while it runs (a daily sweep), and the invoice is mailed to
   the company's billing address. A period replaced the day it started (a fee corrected) has its
   invoice cancelled by a credit note. The fee is invoiced for a whole year: a period ended early
-  is not prorated (there is no manual credit note yet: see the README).
+  is not prorated (there is no manual credit note yet: see docs/money.md).
 
 Documents never change once issued (no function here changes one; `init_app` refuses it in the
 session, and a trigger in the database): what happens later is told by a new document. Their
