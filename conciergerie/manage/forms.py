@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -28,6 +29,7 @@ from wtforms.validators import (
     Optional,
     Regexp,
 )
+from wtforms.widgets import TextInput
 
 from conciergerie.accounts.forms import phone_field
 from conciergerie.i18n import WEEKDAY_NAMES
@@ -38,11 +40,24 @@ REQUIRED = _l("Ce champ est obligatoire.")
 
 
 class FrenchDecimalField(DecimalField):
-    """A decimal written the French way too: "18,50" as well as "18.50"."""
+    """A decimal written the French way too: "18,50" as well as "18.50".
+
+    A text field, not a number one: a browser whose own language is not French drops "18,50"
+    from a number field (and shows "18.00" to a French reader), while a French phone keyboard's
+    decimal key types a comma. Shown with a comma in French."""
+
+    widget = TextInput()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "decimal"})
         super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        text = super()._value()
+        if self.raw_data:  # as it was typed
+            return text
+        locale = get_locale()
+        return text.replace(".", ",") if locale is None or locale.language == "fr" else text
 
     def process_formdata(self, valuelist):
         if valuelist:

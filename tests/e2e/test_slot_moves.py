@@ -94,12 +94,13 @@ def test_a_provider_changes_a_price(new_page, live_server, name, viewport):
     offer = page.locator("main section.panel[id^=offre-]").first
     price = offer.get_by_label("Prix")
     euros = float(price.input_value().replace(",", ".")) + 1
-    price.fill(f"{euros:.2f}")  # a number field: the browser sends 19.00
+    typed = f"{euros:.2f}".replace(".", ",")  # as a French keyboard types it: "19,00"
+    price.fill(typed)
     offer.get_by_role("button", name=re.compile("^Enregistrer")).click()
     page.wait_for_url(re.compile("/prestataire/offres"))
     expect(page.get_by_text("la conciergerie en est prévenue")).to_be_visible()
     expect(page.locator("main section.panel[id^=offre-]").first.get_by_label("Prix")).to_have_value(
-        f"{euros:.2f}"
+        typed
     )
     subject, body = _last_mail("concierge@example.org")
     assert "Cordonnerie Gambetta a modifié son offre" in subject and "Prix" in body

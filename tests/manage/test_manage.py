@@ -141,14 +141,19 @@ def test_member_companies_and_their_subscription(client, session, login_as):
     assert submit(client, "/gestion/entreprises/nouvelle", form).status_code == 302
     company = session.scalar(sa.select(MemberCompany).where(MemberCompany.slug == "coop-lilloise"))
     assert company.yearly_fee_cents == 120_000 and company.headcount == 12
-    # Shown again in a number field (the browser shows it the French way: a value with a comma
-    # would be dropped by it), and saved back unchanged.
+    # Shown again the French way, in a text field (a number field drops a comma in a browser
+    # whose own language is not French), and saved back unchanged.
     page = client.get(f"/gestion/entreprises/{company.id}").get_data(as_text=True)
-    assert 'type="number"' in page and 'value="1200.00"' in page
-    again = {**form, "yearly_fee": "1200.00"}
+    assert 'type="text"' in page and 'value="1200,00"' in page and 'inputmode="decimal"' in page
+    again = {**form, "yearly_fee": "1200,00"}
     assert submit(client, f"/gestion/entreprises/{company.id}", again).status_code == 302
     session.expire_all()
     assert company.yearly_fee_cents == 120_000
+    # In English, the English way.
+    submit(client, "/langue", {"lang": "en", "next": "/"}, form_url="/")
+    page = client.get(f"/gestion/entreprises/{company.id}").get_data(as_text=True)
+    assert 'value="1200.00"' in page
+    submit(client, "/langue", {"lang": "fr", "next": "/"}, form_url="/")
     not_subscribing = {**form, "slug": "autre", "yearly_fee": "300"}
     del not_subscribing["is_subscriber"]
     response = submit(client, "/gestion/entreprises/nouvelle", not_subscribing)
