@@ -8,7 +8,6 @@ tables afterwards."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from conciergerie.extensions import db as _db
 from conciergerie.models import DeskSlot, Order
 from conciergerie.slots import service as slots_service
 from tests import factories
+from tests.concurrency import api_posts_at_once
 from tests.conftest import empty_database
 from tests.factories import NOW
 
@@ -59,26 +59,11 @@ def cleanup(app):
 
 
 def move_all_at_once(app, slot_id: int, moves) -> Counter:
-    barrier = threading.Barrier(len(moves))
-    answers: list[tuple[int, str | None]] = []
-
-    def move(order_id: int, token: str) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
-            f"/api/v1/orders/{order_id}/slots",
-            json={"pickup_slot_id": slot_id},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        body = response.get_json(silent=True) or {}
-        answers.append((response.status_code, body.get("error", {}).get("code")))
-
-    threads = [threading.Thread(target=move, args=pair) for pair in moves]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(answers)
+    posts = [
+        (f"/api/v1/orders/{order_id}/slots", {"pickup_slot_id": slot_id}, token)
+        for order_id, token in moves
+    ]
+    return api_posts_at_once(app, posts, timeout=120)
 
 
 def slot_state(app, slot_id: int) -> tuple[int, int]:
