@@ -305,21 +305,29 @@ class OutboxState:
 
 def outbox_state(session: Session) -> OutboxState:
     """How many mails wait, since when, and the last failure among them (the jobs page)."""
-    waiting, oldest, failing = session.execute(
+    return state_of(session, OutboxMail)
+
+
+def state_of(
+    session: Session, model: type[OutboxRow], *waiting: sa.ColumnElement[bool]
+) -> OutboxState:
+    """How many rows of the outbox `model` wait (those meeting `waiting`; all when none),
+    since when, and the last failure among them."""
+    count, oldest, failing = session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.min(OutboxMail.created_at),
-            sa.func.count().filter(OutboxMail.attempts > 0),
-        )
+            sa.func.min(model.created_at),
+            sa.func.count().filter(model.attempts > 0),
+        ).where(*waiting)
     ).one()
     last = session.execute(
-        sa.select(OutboxMail.last_error, OutboxMail.failed_at)
-        .where(OutboxMail.failed_at.is_not(None))
-        .order_by(OutboxMail.failed_at.desc(), OutboxMail.id.desc())
+        sa.select(model.last_error, model.failed_at)
+        .where(*waiting, model.failed_at.is_not(None))
+        .order_by(model.failed_at.desc(), model.id.desc())
         .limit(1)
     ).first()
     return OutboxState(
-        waiting=waiting,
+        waiting=count,
         oldest=oldest,
         failing=failing,
         last_error=last.last_error if last else "",

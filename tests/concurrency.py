@@ -4,9 +4,15 @@ in a thread of its own, all released together by a barrier."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from conciergerie.models import DeskSlot
+from conciergerie.slots.service import SlotFull
 
 T = TypeVar("T")
 
@@ -45,3 +51,15 @@ def api_posts_at_once(
         return response.status_code, answer.get("error", {}).get("code")
 
     return Counter(at_once(post, posts, timeout=timeout))
+
+
+def unguarded_reserve(session, slot) -> None:
+    """The classic bug, for the control runs (in place of `slots.service.reserve_place`): read
+    the count, check it, write it back — no lock, no condition."""
+    booked, capacity = session.execute(
+        sa.select(DeskSlot.booked, DeskSlot.capacity).where(DeskSlot.id == slot.id)
+    ).one()
+    if booked >= capacity:
+        raise SlotFull("complet")
+    time.sleep(0.05)  # the time a busy server takes between the read and the write
+    session.execute(sa.update(DeskSlot).where(DeskSlot.id == slot.id).values(booked=booked + 1))

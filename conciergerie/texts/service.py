@@ -40,6 +40,7 @@ from conciergerie.mail import (
     claim_due,
     holding_back,
     send_outbox,
+    state_of,
 )
 from conciergerie.models import Order, OutboxText, TextOptOut, User, utcnow
 from conciergerie.texts.gateway import Gateway, GatewayDown, GatewayError
@@ -323,24 +324,4 @@ def figures(mails: Delivery, texts: Delivery) -> dict[str, int]:
 
 def texts_state(session: Session) -> OutboxState:
     """How many texts wait, since when, and the last failure among them (the jobs page)."""
-    waiting = OutboxText.sent_at.is_(None)
-    count, oldest, failing = session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.min(OutboxText.created_at),
-            sa.func.count().filter(OutboxText.attempts > 0),
-        ).where(waiting)
-    ).one()
-    last = session.execute(
-        sa.select(OutboxText.last_error, OutboxText.failed_at)
-        .where(waiting, OutboxText.failed_at.is_not(None))
-        .order_by(OutboxText.failed_at.desc(), OutboxText.id.desc())
-        .limit(1)
-    ).first()
-    return OutboxState(
-        waiting=count,
-        oldest=oldest,
-        failing=failing,
-        last_error=last.last_error if last else "",
-        failed_at=last.failed_at if last else None,
-    )
+    return state_of(session, OutboxText, OutboxText.sent_at.is_(None))

@@ -20,7 +20,7 @@ from conciergerie.extensions import db as _db
 from conciergerie.models import DeskSlot, Order, Role
 from conciergerie.slots import service as slots_service
 from tests import factories
-from tests.concurrency import api_posts_at_once
+from tests.concurrency import api_posts_at_once, unguarded_reserve
 from tests.conftest import empty_database
 
 CUSTOMERS = 50
@@ -83,20 +83,9 @@ def test_fifty_simultaneous_bookings_never_overbook(app, contested_slot):
     assert orders_in(app, dropoff_id) == (CAPACITY, CAPACITY)
 
 
-def _unguarded_reserve(session, slot) -> None:
-    """The classic bug: read the count, check it, write it back — no lock, no condition."""
-    booked, capacity = session.execute(
-        sa.select(DeskSlot.booked, DeskSlot.capacity).where(DeskSlot.id == slot.id)
-    ).one()
-    if booked >= capacity:
-        raise slots_service.SlotFull("complet")
-    time.sleep(0.05)  # the time a busy server takes between the read and the write
-    session.execute(sa.update(DeskSlot).where(DeskSlot.id == slot.id).values(booked=booked + 1))
-
-
 def test_control_run_without_the_guard_overbooks(app, contested_slot, monkeypatch):
     """Proves the test above can fail: with the guard switched off, the slot is overbooked."""
-    monkeypatch.setattr(slots_service, "reserve_place", _unguarded_reserve)
+    monkeypatch.setattr(slots_service, "reserve_place", unguarded_reserve)
     offer_id, dropoff_id, pickup_id, customer_tokens = contested_slot
     answers = book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens)
     orders, booked = orders_in(app, dropoff_id)
