@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -30,9 +31,11 @@ from sqlalchemy.orm import Session, object_session
 from conciergerie.database import begin_writing, commit, real_session
 from conciergerie.extensions import db
 from conciergerie.i18n import babel_locale
-from conciergerie.models import OutboxMail, User, utcnow
+from conciergerie.models import OutboxMail, OutboxText, User, utcnow
 
 log = logging.getLogger(__name__)
+
+OutboxRow = TypeVar("OutboxRow", OutboxMail, OutboxText)  # a message waiting to leave
 
 # Set while what is done already happened (`held_back`): its mails left at the time.
 _HELD_BACK: ContextVar[bool] = ContextVar("mails_held_back", default=False)
@@ -127,7 +130,7 @@ def enqueue(
     return mail
 
 
-# Sending ----------------------------------------------------------------------------------------
+# Sending, mails and texts alike -----------------------------------------------------------------
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -140,7 +143,7 @@ GIVE_UP_AFTER = timedelta(days=2)  # a mail about tomorrow's slot is worthless a
 
 @dataclass
 class Delivery:
-    """What one run of `send_due` did."""
+    """What one run of `send_due` (`send_outbox`) did."""
 
     sent: int = 0
     failed: int = 0  # to be tried again later
@@ -159,6 +162,85 @@ class Delivery:
         return mails(self.figures())
 
 
+def claim_due(
+    session: Session, model: type[OutboxRow], now: datetime, *conditions: sa.ColumnElement[bool]
+) -> OutboxRow | None:
+    """The oldest row of the outbox `model` due at `now` (and meeting `conditions`), row-locked
+    until the commit. SKIP LOCKED: a row another sender is sending is passed by, never waited
+    for nor sent twice at once (PostgreSQL; on SQLite the sender holds the database's write
+    lock instead, see `send_outbox`)."""
+    return session.scalar(
+        sa.select(model)
+        .where(model.next_attempt_at <= now, *conditions)
+        .order_by(model.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+@dataclass(frozen=True)
+class Courier(Generic[OutboxRow]):
+    """How the messages of one outbox (mails, texts) leave, for `send_outbox`."""
+
+    claim: Callable[[Session, datetime], OutboxRow | None]  # the oldest due, row-locked
+    # Send one and mark it sent (True), or drop it unsent (False); raises `failures` when the
+    # server or gateway did not take it.
+    send: Callable[[Session, OutboxRow, datetime], bool]
+    failures: type[Exception]
+    stops: Callable[[Exception], bool]  # whether such a failure stops the run (server down)
+    log: logging.Logger
+    noun: str  # "mail", "text": in the log
+
+
+def _attempt(
+    session: Session, courier: Courier, row: OutboxRow, now: datetime, done: Delivery
+) -> bool:
+    """Send `row`; or note the failure: tried again after `retry_delay`, given up after
+    `GIVE_UP_AFTER`. True when the server itself is down (the run stops there)."""
+    try:
+        sent = courier.send(session, row, now)
+    except courier.failures as error:
+        row.attempts += 1
+        row.last_error = f"{type(error).__name__}: {error}"[:300]
+        row.failed_at = now
+        name = f"{courier.noun} {row.id}"
+        if now - row.created_at >= GIVE_UP_AFTER:
+            courier.log.error("%s given up after %d attempts", name, row.attempts)
+            session.delete(row)
+            done.given_up += 1
+        else:
+            courier.log.warning("%s not sent (%s): tried again later", name, type(error).__name__)
+            row.next_attempt_at = now + retry_delay(row.attempts)
+            done.failed += 1
+        return courier.stops(error)
+    if sent:
+        done.sent += 1
+    return False
+
+
+def send_outbox(
+    session: Session, courier: Courier, *, now: datetime, limit: int, budget_seconds: float
+) -> Delivery:
+    """Send the rows due at `now` of `courier`'s outbox, oldest first, each claimed, sent and
+    marked in a transaction of its own, committed at once (see `send_due`). The run stops at a
+    server down, after `limit` rows or `budget_seconds`. What `session` holds is committed
+    first."""
+    done = Delivery()
+    deadline = time.monotonic() + budget_seconds
+    commit(session)
+    for _ in range(limit):
+        begin_writing(session)  # SQLite: the claim's lock, taken before reading
+        row = courier.claim(session, now)
+        stop = row is not None and _attempt(session, courier, row, now, done)
+        commit(session)
+        if row is None or stop or time.monotonic() > deadline:
+            break
+    return done
+
+
+# Sending mails ----------------------------------------------------------------------------------
+
+
 def _message(mail: OutboxMail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=mail.subject,
@@ -172,44 +254,27 @@ def _message(mail: OutboxMail) -> EmailMultiAlternatives:
 
 
 def claim_next(session: Session, now: datetime) -> OutboxMail | None:
-    """The oldest mail due, row-locked until the commit. SKIP LOCKED: a mail another sender is
-    sending is passed by, never waited for nor sent twice at once (PostgreSQL; on SQLite the
-    sender holds the database's write lock instead, see `send_due`)."""
-    return session.scalar(
-        sa.select(OutboxMail)
-        .where(OutboxMail.next_attempt_at <= now)
-        .order_by(OutboxMail.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
+    """The oldest mail due, row-locked until the commit (`claim_due`)."""
+    return claim_due(session, OutboxMail, now)
+
+
+def _send(session: Session, mail: OutboxMail, now: datetime) -> bool:
+    _message(mail).send()
+    session.delete(mail)  # it holds an address and words about a person
+    return True
+
+
+def _server_down(error: Exception) -> bool:
+    """A server down or silent would make every other mail wait for it too: the rest waits for
+    the next run. A refused address or text concerns this mail only."""
+    return isinstance(error, OSError) and not isinstance(
+        error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError
     )
 
 
-def _attempt(session: Session, mail: OutboxMail, now: datetime, done: Delivery) -> bool:
-    """Send `mail`; delete it once sent, or note the failure. True when the mail server itself
-    is down (the run stops there)."""
-    try:
-        _message(mail).send()
-    except Exception as error:
-        # A server down or silent would make every other mail wait for it too: the rest
-        # waits for the next run. A refused address or text concerns this mail only.
-        server_down = isinstance(error, OSError) and not isinstance(
-            error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError
-        )
-        mail.attempts += 1
-        mail.last_error = f"{type(error).__name__}: {error}"[:300]
-        mail.failed_at = now
-        if now - mail.created_at >= GIVE_UP_AFTER:
-            log.error("mail %s given up after %d attempts", mail.id, mail.attempts)
-            session.delete(mail)
-            done.given_up += 1
-        else:
-            log.warning("mail %s not sent (%s): tried again later", mail.id, type(error).__name__)
-            mail.next_attempt_at = now + retry_delay(mail.attempts)
-            done.failed += 1
-        return server_down
-    session.delete(mail)  # it holds an address and words about a person
-    done.sent += 1
-    return False
+MAILS = Courier(
+    claim=claim_next, send=_send, failures=Exception, stops=_server_down, log=log, noun="mail"
+)
 
 
 def send_due(
@@ -223,17 +288,7 @@ def send_due(
     stops at a server down, after `limit` mails or `budget_seconds` (the job runs again soon).
     What `session` holds is committed first (the job's runner has only read its lease).
     """
-    done = Delivery()
-    deadline = time.monotonic() + budget_seconds
-    commit(session)
-    for _ in range(limit):
-        begin_writing(session)  # SQLite: the claim's lock, taken before reading
-        mail = claim_next(session, now)
-        server_down = mail is not None and _attempt(session, mail, now, done)
-        commit(session)
-        if mail is None or server_down or time.monotonic() > deadline:
-            break
-    return done
+    return send_outbox(session, MAILS, now=now, limit=limit, budget_seconds=budget_seconds)
 
 
 # The concierge's view ---------------------------------------------------------------------------
@@ -250,21 +305,29 @@ class OutboxState:
 
 def outbox_state(session: Session) -> OutboxState:
     """How many mails wait, since when, and the last failure among them (the jobs page)."""
-    waiting, oldest, failing = session.execute(
+    return state_of(session, OutboxMail)
+
+
+def state_of(
+    session: Session, model: type[OutboxRow], *waiting: sa.ColumnElement[bool]
+) -> OutboxState:
+    """How many rows of the outbox `model` wait (those meeting `waiting`; all when none),
+    since when, and the last failure among them."""
+    count, oldest, failing = session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.min(OutboxMail.created_at),
-            sa.func.count().filter(OutboxMail.attempts > 0),
-        )
+            sa.func.min(model.created_at),
+            sa.func.count().filter(model.attempts > 0),
+        ).where(*waiting)
     ).one()
     last = session.execute(
-        sa.select(OutboxMail.last_error, OutboxMail.failed_at)
-        .where(OutboxMail.failed_at.is_not(None))
-        .order_by(OutboxMail.failed_at.desc(), OutboxMail.id.desc())
+        sa.select(model.last_error, model.failed_at)
+        .where(*waiting, model.failed_at.is_not(None))
+        .order_by(model.failed_at.desc(), model.id.desc())
         .limit(1)
     ).first()
     return OutboxState(
-        waiting=waiting,
+        waiting=count,
         oldest=oldest,
         failing=failing,
         last_error=last.last_error if last else "",

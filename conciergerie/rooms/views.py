@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from wtforms import SelectChoice
@@ -224,31 +226,61 @@ def _free_hours() -> int:
     return current_app.config["ROOM_FREE_CANCELLATION_HOURS"]
 
 
+def _act(
+    booking: Booking,
+    act: Callable[..., object],
+    said: str | Callable[[], tuple[str, str]],
+    *,
+    form: FlaskForm | None = None,
+    page: Callable[[], object] | None = None,
+    then: str | None = None,
+    fields: dict[str, str] | None = None,
+    values: Callable[[], dict] = dict,
+):
+    """A booking's action, posted: `form` checked (when None, the action's bare button: a 400
+    if not valid; a form not valid shows `page` again, 422), the service's `act` done to
+    `booking` by the signed-in user, now, with the `values` read from the form (a refusal shows
+    `page` again), then `said` flashed ("success"; or a function saying what was done, and how)
+    and the browser sent to `then`. By default `page` and `then` are the concierge's page of
+    the booking."""
+    page = page or (lambda: _manage_page(booking))
+    if form is None:
+        if not ActionForm().validate_on_submit():
+            abort(400)
+    elif not form.validate_on_submit():
+        return page(), 422
+    on_refusal(page, form, fields=fields)
+    act(db.session, booking, actor=current_user._get_current_object(), now=utcnow(), **values())
+    message, category = said() if callable(said) else (said, "success")
+    flash(message, category)
+    return redirect(then or url_for("rooms.manage_booking", booking_id=booking.id))
+
+
 @bp.post("/salles/reservations/<id:booking_id>/annuler")
 @login_required
 def cancel(booking_id: int):
     booking = _booking(booking_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    on_refusal(lambda: _booking_page(booking))
-    service.cancel_booking(
-        db.session,
+    return _act(
         booking,
-        actor=current_user._get_current_object(),
-        free_hours=_free_hours(),
-        now=utcnow(),
+        service.cancel_booking,
+        lambda: _cancelled(booking),
+        page=lambda: _booking_page(booking),
+        then=url_for("rooms.booking", booking_id=booking.id),
+        values=lambda: {"free_hours": _free_hours()},
     )
+
+
+def _cancelled(booking: Booking) -> tuple[str, str]:
+    """What the requester is told once `booking` is cancelled."""
     if booking.cancellation_charged:
-        flash(
+        return (
             _(
                 "Réservation annulée. Annulée moins de %(hours)d h avant, elle reste due.",
                 hours=_free_hours(),
             ),
             "info",
         )
-    else:
-        flash(_("Réservation annulée, sans frais."), "success")
-    return redirect(url_for("rooms.booking", booking_id=booking.id))
+    return _("Réservation annulée, sans frais."), "success"
 
 
 @bp.get("/salles/reservations/<id:booking_id>.ics")
@@ -399,19 +431,18 @@ def _manage_page(
 def confirm(booking_id: int):
     booking = db.get_or_404(Booking, booking_id)
     form = ConfirmForm()
-    if not form.validate_on_submit():
-        return _manage_page(booking, confirm=form), 422
-    on_refusal(lambda: _manage_page(booking, confirm=form), form, fields={"starts_at": "kind"})
-    service.confirm_booking(
-        db.session,
+    return _act(
         booking,
-        actor=current_user._get_current_object(),
-        kind=BookerKind(form.kind.data),
-        association_name=form.association_name.data or "",
-        now=utcnow(),
+        service.confirm_booking,
+        _("Réservation confirmée ; le demandeur est prévenu par e-mail."),
+        form=form,
+        page=lambda: _manage_page(booking, confirm=form),
+        fields={"starts_at": "kind"},
+        values=lambda: {
+            "kind": BookerKind(form.kind.data),
+            "association_name": form.association_name.data or "",
+        },
     )
-    flash(_("Réservation confirmée ; le demandeur est prévenu par e-mail."), "success")
-    return redirect(url_for("rooms.manage_booking", booking_id=booking.id))
 
 
 @bp.post("/gestion/salles/reservations/<id:booking_id>/refuser")
@@ -419,46 +450,29 @@ def confirm(booking_id: int):
 def decline(booking_id: int):
     booking = db.get_or_404(Booking, booking_id)
     form = DeclineForm()
-    if not form.validate_on_submit():
-        return _manage_page(booking, decline=form), 422
-    on_refusal(lambda: _manage_page(booking, decline=form), form)
-    service.decline_booking(
-        db.session,
+    return _act(
         booking,
-        actor=current_user._get_current_object(),
-        reason=form.reason.data,
-        now=utcnow(),
+        service.decline_booking,
+        _("Demande refusée ; le demandeur est prévenu par e-mail."),
+        form=form,
+        page=lambda: _manage_page(booking, decline=form),
+        then=url_for("rooms.manage"),
+        values=lambda: {"reason": form.reason.data},
     )
-    flash(_("Demande refusée ; le demandeur est prévenu par e-mail."), "success")
-    return redirect(url_for("rooms.manage"))
 
 
 @bp.post("/gestion/salles/reservations/<id:booking_id>/paiement")
 @role_required(Role.CONCIERGE)
 def record_payment(booking_id: int):
     booking = db.get_or_404(Booking, booking_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    on_refusal(lambda: _manage_page(booking))
-    service.record_payment(
-        db.session, booking, actor=current_user._get_current_object(), now=utcnow()
-    )
-    flash(_("Paiement enregistré."), "success")
-    return redirect(url_for("rooms.manage_booking", booking_id=booking.id))
+    return _act(booking, service.record_payment, _("Paiement enregistré."))
 
 
 @bp.post("/gestion/salles/reservations/<id:booking_id>/rendu")
 @role_required(Role.CONCIERGE)
 def record_refund(booking_id: int):
     booking = db.get_or_404(Booking, booking_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    on_refusal(lambda: _manage_page(booking))
-    service.record_refund(
-        db.session, booking, actor=current_user._get_current_object(), now=utcnow()
-    )
-    flash(_("Remboursement enregistré."), "success")
-    return redirect(url_for("rooms.manage_booking", booking_id=booking.id))
+    return _act(booking, service.record_refund, _("Remboursement enregistré."))
 
 
 @bp.route("/gestion/salles/quotas", methods=["GET", "POST"])

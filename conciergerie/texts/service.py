@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 
 import phonenumbers
 import sqlalchemy as sa
@@ -29,16 +29,18 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, object_session
 
-from conciergerie.database import begin_writing, commit, real_session
+from conciergerie.database import real_session
 from conciergerie.extensions import db
 from conciergerie.i18n import babel_locale, slot_when
 from conciergerie.mail import (
-    GIVE_UP_AFTER,
+    Courier,
     Delivery,
     OutboxState,
     can_mail,
+    claim_due,
     holding_back,
-    retry_delay,
+    send_outbox,
+    state_of,
 )
 from conciergerie.models import Order, OutboxText, TextOptOut, User, utcnow
 from conciergerie.texts.gateway import Gateway, GatewayDown, GatewayError
@@ -276,45 +278,17 @@ def stopped_by_reply(user: User) -> bool:
 
 def claim_next(session: Session, now: datetime) -> OutboxText | None:
     """The oldest text due, row-locked until the commit (SKIP LOCKED, as mail.claim_next)."""
-    return session.scalar(
-        sa.select(OutboxText)
-        .where(OutboxText.sent_at.is_(None), OutboxText.next_attempt_at <= now)
-        .order_by(OutboxText.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
+    return claim_due(session, OutboxText, now, OutboxText.sent_at.is_(None))
 
 
-def _failed(session: Session, text: OutboxText, error: Exception, now: datetime, done: Delivery):
-    text.attempts += 1
-    text.last_error = f"{type(error).__name__}: {error}"[:300]
-    text.failed_at = now
-    if now - text.created_at >= GIVE_UP_AFTER:
-        log.error("text %s given up after %d attempts", text.id, text.attempts)
-        session.delete(text)
-        done.given_up += 1
-    else:
-        log.warning("text %s not sent (%s): tried again later", text.id, type(error).__name__)
-        text.next_attempt_at = now + retry_delay(text.attempts)
-        done.failed += 1
-
-
-def _attempt(
-    session: Session, text: OutboxText, gateway: Gateway, now: datetime, done: Delivery
-) -> bool:
-    """Send `text` (or drop it, its number having replied STOP since); True when the gateway
-    is down (the run stops there)."""
+def _send(gateway: Gateway, session: Session, text: OutboxText, now: datetime) -> bool:
+    """Send `text` and mark it sent; or drop it, its number having replied STOP since."""
     if is_opted_out(session, text.recipient):
         session.delete(text)
         return False
-    try:
-        message_id = gateway.send(text.recipient, text.body, text.idempotency_key)
-    except GatewayError as error:
-        _failed(session, text, error, now, done)
-        return isinstance(error, GatewayDown)
+    message_id = gateway.send(text.recipient, text.body, text.idempotency_key)
     text.sent_at, text.gateway_message_id = now, message_id[:100] or None
-    done.sent += 1
-    return False
+    return True
 
 
 def send_due(
@@ -328,18 +302,16 @@ def send_due(
     """Send the texts due at `now`, oldest first, each claimed, sent and marked in a transaction
     of its own (as mail.send_due); forget those sent more than KEEP_SENT ago. The run stops at a
     gateway down, after `limit` texts or `budget_seconds`."""
-    done = Delivery()
-    deadline = time.monotonic() + budget_seconds
+    courier = Courier(
+        claim=claim_next,
+        send=partial(_send, gateway),
+        failures=GatewayError,
+        stops=lambda error: isinstance(error, GatewayDown),
+        log=log,
+        noun="text",
+    )
     session.execute(sa.delete(OutboxText).where(OutboxText.sent_at < now - KEEP_SENT))
-    commit(session)
-    for _n in range(limit):
-        begin_writing(session)
-        text = claim_next(session, now)
-        down = text is not None and _attempt(session, text, gateway, now, done)
-        commit(session)
-        if text is None or down or time.monotonic() > deadline:
-            break
-    return done
+    return send_outbox(session, courier, now=now, limit=limit, budget_seconds=budget_seconds)
 
 
 def figures(mails: Delivery, texts: Delivery) -> dict[str, int]:
@@ -352,24 +324,4 @@ def figures(mails: Delivery, texts: Delivery) -> dict[str, int]:
 
 def texts_state(session: Session) -> OutboxState:
     """How many texts wait, since when, and the last failure among them (the jobs page)."""
-    waiting = OutboxText.sent_at.is_(None)
-    count, oldest, failing = session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.min(OutboxText.created_at),
-            sa.func.count().filter(OutboxText.attempts > 0),
-        ).where(waiting)
-    ).one()
-    last = session.execute(
-        sa.select(OutboxText.last_error, OutboxText.failed_at)
-        .where(waiting, OutboxText.failed_at.is_not(None))
-        .order_by(OutboxText.failed_at.desc(), OutboxText.id.desc())
-        .limit(1)
-    ).first()
-    return OutboxState(
-        waiting=count,
-        oldest=oldest,
-        failing=failing,
-        last_error=last.last_error if last else "",
-        failed_at=last.failed_at if last else None,
-    )
+    return state_of(session, OutboxText, OutboxText.sent_at.is_(None))

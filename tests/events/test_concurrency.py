@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from conciergerie.extensions import db as _db
 from conciergerie.models import Event, Registration, RegistrationStatus
 from tests import factories
+from tests.concurrency import at_once
 from tests.conftest import empty_database, sign_in
 
 pytestmark = pytest.mark.skipif(
@@ -57,23 +57,14 @@ def _register_at_once(app, event_id: int, user_ids: list[int]) -> list[int]:
                 1
             )
             tabs.append((client, token))
-    barrier = threading.Barrier(len(tabs))
-    answers = []
 
-    def register(client, token):
-        barrier.wait()
-        answers.append(
-            client.post(
-                f"/evenements/{event_id}/inscription", data={"csrf_token": token}
-            ).status_code
-        )
+    def register(start, client, token):
+        start()
+        return client.post(
+            f"/evenements/{event_id}/inscription", data={"csrf_token": token}
+        ).status_code
 
-    threads = [threading.Thread(target=register, args=tab) for tab in tabs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
+    return at_once(register, tabs, timeout=60)
 
 
 def test_simultaneous_registrations_never_overfill(app, contested_event):

@@ -7,7 +7,6 @@ do not use the rolled-back `db` fixture; they empty the tables afterwards.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from conciergerie.extensions import db as _db
 from conciergerie.models import DeskSlot, Order, Role
 from conciergerie.slots import service as slots_service
 from tests import factories
+from tests.concurrency import api_posts_at_once, unguarded_reserve
 from tests.conftest import empty_database
 
 CUSTOMERS = 50
@@ -58,31 +58,14 @@ def contested_slot(app):
 
 def book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens) -> Counter:
     """Every customer posts the same order at the same instant; count the answers."""
-    barrier = threading.Barrier(len(customer_tokens))
-    answers: list[tuple[int, str | None]] = []
-
-    def book(token: str) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
-            "/api/v1/orders",
-            json={
-                "lines": [{"offer_id": offer_id, "quantity": 1}],
-                "dropoff_slot_id": dropoff_id,
-                "pickup_slot_id": pickup_id,
-                "payment": "desk",
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        body = response.get_json(silent=True) or {}
-        answers.append((response.status_code, body.get("error", {}).get("code")))
-
-    threads = [threading.Thread(target=book, args=(token,)) for token in customer_tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(answers)
+    order = {
+        "lines": [{"offer_id": offer_id, "quantity": 1}],
+        "dropoff_slot_id": dropoff_id,
+        "pickup_slot_id": pickup_id,
+        "payment": "desk",
+    }
+    posts = [("/api/v1/orders", order, token) for token in customer_tokens]
+    return api_posts_at_once(app, posts, timeout=120)
 
 
 def orders_in(app, slot_id: int) -> tuple[int, int]:
@@ -100,20 +83,9 @@ def test_fifty_simultaneous_bookings_never_overbook(app, contested_slot):
     assert orders_in(app, dropoff_id) == (CAPACITY, CAPACITY)
 
 
-def _unguarded_reserve(session, slot) -> None:
-    """The classic bug: read the count, check it, write it back — no lock, no condition."""
-    booked, capacity = session.execute(
-        sa.select(DeskSlot.booked, DeskSlot.capacity).where(DeskSlot.id == slot.id)
-    ).one()
-    if booked >= capacity:
-        raise slots_service.SlotFull("complet")
-    time.sleep(0.05)  # the time a busy server takes between the read and the write
-    session.execute(sa.update(DeskSlot).where(DeskSlot.id == slot.id).values(booked=booked + 1))
-
-
 def test_control_run_without_the_guard_overbooks(app, contested_slot, monkeypatch):
     """Proves the test above can fail: with the guard switched off, the slot is overbooked."""
-    monkeypatch.setattr(slots_service, "reserve_place", _unguarded_reserve)
+    monkeypatch.setattr(slots_service, "reserve_place", unguarded_reserve)
     offer_id, dropoff_id, pickup_id, customer_tokens = contested_slot
     answers = book_all_at_once(app, offer_id, dropoff_id, pickup_id, customer_tokens)
     orders, booked = orders_in(app, dropoff_id)
@@ -148,23 +120,10 @@ def test_simultaneous_cancels_free_the_places_once(app, order_to_cancel):
     from conciergerie.models import OrderEvent, OrderStatus
 
     order_id, dropoff_id, customer_tokens = order_to_cancel
-    barrier = threading.Barrier(len(customer_tokens))
-    answers = []
-
-    def cancel(token):
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
-            f"/api/v1/orders/{order_id}/cancel", headers={"Authorization": f"Bearer {token}"}
-        )
-        answers.append(response.status_code)
-
-    threads = [threading.Thread(target=cancel, args=(t,)) for t in customer_tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(answers) == [200] + [409] * (len(customer_tokens) - 1)
+    posts = [(f"/api/v1/orders/{order_id}/cancel", None, token) for token in customer_tokens]
+    answers = api_posts_at_once(app, posts, timeout=60)
+    statuses = sorted(status for status, _code in answers.elements())
+    assert statuses == [200] + [409] * (len(customer_tokens) - 1)
     with app.app_context(), Session(_db.engine) as session:
         assert session.get(DeskSlot, dropoff_id).booked == 2  # the two other orders
         cancellations = session.scalar(

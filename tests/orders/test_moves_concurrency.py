@@ -8,8 +8,6 @@ tables afterwards."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -22,6 +20,7 @@ from conciergerie.extensions import db as _db
 from conciergerie.models import DeskSlot, Order
 from conciergerie.slots import service as slots_service
 from tests import factories
+from tests.concurrency import api_posts_at_once, unguarded_reserve
 from tests.conftest import empty_database
 from tests.factories import NOW
 
@@ -59,26 +58,11 @@ def cleanup(app):
 
 
 def move_all_at_once(app, slot_id: int, moves) -> Counter:
-    barrier = threading.Barrier(len(moves))
-    answers: list[tuple[int, str | None]] = []
-
-    def move(order_id: int, token: str) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
-            f"/api/v1/orders/{order_id}/slots",
-            json={"pickup_slot_id": slot_id},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        body = response.get_json(silent=True) or {}
-        answers.append((response.status_code, body.get("error", {}).get("code")))
-
-    threads = [threading.Thread(target=move, args=pair) for pair in moves]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(answers)
+    posts = [
+        (f"/api/v1/orders/{order_id}/slots", {"pickup_slot_id": slot_id}, token)
+        for order_id, token in moves
+    ]
+    return api_posts_at_once(app, posts, timeout=120)
 
 
 def slot_state(app, slot_id: int) -> tuple[int, int]:
@@ -106,20 +90,9 @@ def test_twelve_customers_moving_into_three_places(app, cleanup):
     assert slot_state(app, old) == (9, 9)
 
 
-def _unguarded_reserve(session, slot) -> None:
-    """The classic bug: read the count, check it, write it back — no lock, no condition."""
-    booked, capacity = session.execute(
-        sa.select(DeskSlot.booked, DeskSlot.capacity).where(DeskSlot.id == slot.id)
-    ).one()
-    if booked >= capacity:
-        raise slots_service.SlotFull("complet")
-    time.sleep(0.05)  # the time a busy server takes between the read and the write
-    session.execute(sa.update(DeskSlot).where(DeskSlot.id == slot.id).values(booked=booked + 1))
-
-
 def test_control_run_without_the_guard_overbooks(app, cleanup, monkeypatch):
     """Proves the tests above can fail: with the guard switched off, moves overbook the slot."""
-    monkeypatch.setattr(slots_service, "reserve_place", _unguarded_reserve)
+    monkeypatch.setattr(slots_service, "reserve_place", unguarded_reserve)
     wanted, _old, moves = committed_orders(app, customers=12, places=3)
     answers = move_all_at_once(app, wanted, moves)
     orders, booked = slot_state(app, wanted)

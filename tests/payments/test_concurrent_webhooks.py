@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +23,7 @@ from conciergerie.orders import service as orders
 from conciergerie.payments import service as payments
 from conciergerie.payments.testing import signed_event
 from tests import factories
+from tests.concurrency import at_once
 from tests.conftest import empty_database
 from tests.factories import SETTINGS
 from tests.payments.conftest import WEBHOOK_SECRET
@@ -75,25 +75,18 @@ def test_same_event_five_times_at_once_confirms_once(app, paid_session):
         timestamp=int(datetime.now(UTC).timestamp()),
         event_id="evt_delivered_five_times",
     )
-    barrier = threading.Barrier(5)
-    answers = []
 
-    def deliver():
+    def deliver(start):
         client = app.test_client()
-        barrier.wait()
+        start()
         response = client.post(
             "/payments/stripe/webhook",
             data=body,
             headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
         )
-        answers.append(response.status_code)
+        return response.status_code
 
-    threads = [threading.Thread(target=deliver) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    answers = at_once(deliver, [()] * 5, timeout=60)
     assert answers == [200] * 5
     with app.app_context(), Session(_db.engine) as session:
         assert session.get(Order, order_id).status is OrderStatus.CONFIRMED

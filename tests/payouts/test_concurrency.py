@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,6 +13,7 @@ from conciergerie.extensions import db as _db
 from conciergerie.models import Provider, ProviderPayout, Role, User
 from conciergerie.payouts import service as payouts
 from tests import factories
+from tests.concurrency import at_once
 from tests.conftest import empty_database
 from tests.payouts.conftest import DEFAULT_RATE, hand_over
 
@@ -43,13 +43,11 @@ def owed_month(app):
 
 def test_simultaneous_payouts_of_the_whole_month_pay_it_once(app, owed_month):
     provider_id, concierge_ids = owed_month
-    barrier = threading.Barrier(len(concierge_ids))
-    outcomes: list[str] = []
 
-    def pay(concierge_id: int) -> None:
+    def pay(start, concierge_id: int) -> str:
         with app.app_context(), Session(_db.engine) as session:
             provider, actor = session.get(Provider, provider_id), session.get(User, concierge_id)
-            barrier.wait()
+            start()
             try:
                 payouts.record_payout(
                     session,
@@ -63,16 +61,12 @@ def test_simultaneous_payouts_of_the_whole_month_pay_it_once(app, owed_month):
                     default_rate_bp=DEFAULT_RATE,
                 )
                 session.commit()
-                outcomes.append("paid")
+                return "paid"
             except payouts.PayoutError:
                 session.rollback()
-                outcomes.append("refused")
+                return "refused"
 
-    threads = [threading.Thread(target=pay, args=(i,)) for i in concierge_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(pay, [(i,) for i in concierge_ids], timeout=60)
     assert sorted(outcomes) == ["paid"] + ["refused"] * (CONCIERGES - 1)
     with app.app_context(), Session(_db.engine) as session:
         paid = session.scalar(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from conciergerie.extensions import db as _db
 from conciergerie.models import Booking, BookingStatus, Role, User
 from conciergerie.rooms import service
 from tests import factories
+from tests.concurrency import at_once
 from tests.conftest import empty_database, sign_in
 
 ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -83,20 +83,13 @@ def _confirm_at_once(app, concierge_id: int, booking_ids: list[int]) -> list[int
             page = client.get(url).get_data(as_text=True)
             token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
             tabs.append((client, url, token.group(1)))
-    barrier = threading.Barrier(len(tabs))
-    answers = []
 
-    def confirm(client, url, token):
-        barrier.wait()
+    def confirm(start, client, url, token):
+        start()
         answer = client.post(f"{url}/confirmer", data={"csrf_token": token, "kind": "public"})
-        answers.append(answer.status_code)
+        return answer.status_code
 
-    threads = [threading.Thread(target=confirm, args=tab) for tab in tabs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
+    return at_once(confirm, tabs, timeout=60)
 
 
 def _confirmed(app) -> int:
@@ -179,19 +172,12 @@ def _request_at_once(app, space_id: int, user_ids: list[int], days: list[int]) -
                 "attendees": "4",
             }
             tabs.append((client, form))
-    barrier = threading.Barrier(len(tabs))
-    answers = []
 
-    def ask(client, form):
-        barrier.wait()
-        answers.append(client.post(f"/salles/{space_id}/reserver", data=form).status_code)
+    def ask(start, client, form):
+        start()
+        return client.post(f"/salles/{space_id}/reserver", data=form).status_code
 
-    threads = [threading.Thread(target=ask, args=tab) for tab in tabs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
+    return at_once(ask, tabs, timeout=60)
 
 
 @postgresql_only

@@ -6,7 +6,6 @@ tables afterwards (as tests/orders/test_concurrency.py)."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from conciergerie.extensions import db as _db
 from conciergerie.models import OrderLine, Role
 from conciergerie.stock import service as stock
 from tests import factories
+from tests.concurrency import api_posts_at_once
 from tests.conftest import empty_database
 
 CUSTOMERS = 20
@@ -52,30 +52,13 @@ def contested_basket(app):
 
 
 def order_all_at_once(app, offer_id, pickup_id, customer_tokens) -> Counter:
-    barrier = threading.Barrier(len(customer_tokens))
-    answers: list[tuple[int, str | None]] = []
-
-    def order(token: str) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
-            "/api/v1/orders",
-            json={
-                "lines": [{"offer_id": offer_id, "quantity": 1}],
-                "pickup_slot_id": pickup_id,
-                "payment": "desk",
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        body = response.get_json(silent=True) or {}
-        answers.append((response.status_code, body.get("error", {}).get("code")))
-
-    threads = [threading.Thread(target=order, args=(token,)) for token in customer_tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(answers)
+    order = {
+        "lines": [{"offer_id": offer_id, "quantity": 1}],
+        "pickup_slot_id": pickup_id,
+        "payment": "desk",
+    }
+    posts = [("/api/v1/orders", order, token) for token in customer_tokens]
+    return api_posts_at_once(app, posts, timeout=120)
 
 
 def baskets_sold(app, offer_id: int) -> int:
