@@ -152,6 +152,12 @@ def can_cancel_booking(user: User, booking: Booking) -> bool:
     )
 
 
+def can_cancel_booking_free(user: User) -> bool:
+    """Cancelling a booking free of charge after the free delay (the house's doing): the
+    concierge's."""
+    return user.is_authenticated and user.role is Role.CONCIERGE
+
+
 def can_see_booking_names(user: User) -> bool:
     """Who booked and why, in the week of a space: the concierge's; others see busy or free."""
     return user.is_authenticated and user.role is Role.CONCIERGE

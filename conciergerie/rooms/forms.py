@@ -105,6 +105,14 @@ class ActionForm(FlaskForm):
     """No fields: cancel and record a payment are POSTs protected by the CSRF token."""
 
 
+class CancelForm(FlaskForm):
+    """Cancelling; the concierge may waive a late cancellation's charge (the house's doing)."""
+
+    free_of_charge = BooleanField(
+        _l("Sans frais pour le demandeur : l'annulation vient de nous (salle indisponible…)")
+    )
+
+
 class QuotaForm(FlaskForm):
     hours_per_month = IntegerField(
         _l("Heures de salle incluses par mois"),

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from conciergerie import policy
 from conciergerie.accounts.service import active_concierges
 from conciergerie.errors import DomainError
 from conciergerie.invoices import service as invoices
@@ -406,17 +407,33 @@ def free_until(booking: Booking, *, free_hours: int) -> datetime:
     return booking.starts_at - timedelta(hours=free_hours)
 
 
+class BookingNotAllowed(DomainError):
+    code = "forbidden"
+    status = 403
+
+
 def cancel_booking(
-    session: Session, booking: Booking, *, actor: User, free_hours: int, now: datetime
+    session: Session,
+    booking: Booking,
+    *,
+    actor: User,
+    free_hours: int,
+    now: datetime,
+    free_of_charge: bool = False,
 ) -> Booking:
     """Cancel: free until `free_hours` before the start, its price owed after (the booking's
-    charge says so). The requester is mailed when the concierge cancels."""
+    charge says so), unless the concierge cancels it `free_of_charge` (the house's doing: the
+    room is needed, out of order). The requester is mailed when the concierge cancels."""
+    if free_of_charge and not policy.can_cancel_booking_free(actor):
+        raise BookingNotAllowed(_("Seule la conciergerie annule sans frais après le délai."))
     if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
         raise BookingState(_("Cette réservation n'est plus en cours."))
     if booking.ends_at <= now:
         raise BookingState(_("Cette réservation est passée."))
-    late = booking.status is BookingStatus.CONFIRMED and now > free_until(
-        booking, free_hours=free_hours
+    late = (
+        booking.status is BookingStatus.CONFIRMED
+        and now > free_until(booking, free_hours=free_hours)
+        and not free_of_charge
     )
     booking.cancellation_charged = late  # its price, and its quota hours, stay taken
     booking.status = BookingStatus.CANCELLED

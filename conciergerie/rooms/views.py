@@ -48,6 +48,7 @@ from conciergerie.rooms import availability, pricing, service
 from conciergerie.rooms.forms import (
     ActionForm,
     BookingForm,
+    CancelForm,
     ConfirmForm,
     DeclineForm,
     QuotaForm,
@@ -266,7 +267,10 @@ def cancel(booking_id: int):
         lambda: _cancelled(booking),
         page=lambda: _booking_page(booking),
         then=url_for("rooms.booking", booking_id=booking.id),
-        values=lambda: {"free_hours": _free_hours()},
+        values=lambda: {
+            "free_hours": _free_hours(),
+            "free_of_charge": bool(CancelForm().free_of_charge.data),
+        },
     )
 
 
@@ -421,6 +425,7 @@ def _manage_page(
         confirm_form=confirm,
         decline_form=decline or DeclineForm(formdata=None),
         action_form=ActionForm(),
+        cancel_form=CancelForm(formdata=None),
         free_until=service.free_until(booking, free_hours=_free_hours()),
         now=utcnow(),
     )

@@ -139,6 +139,35 @@ def test_cancelling_is_free_until_48_hours_before_and_charged_after(session, con
         service.cancel_booking(session, late, actor=concierge, free_hours=48, now=NOW)
 
 
+def test_the_concierge_cancels_late_free_of_charge_when_the_house_cancels(
+    session, concierge, outbox
+):
+    booking = make_booking(session, starts_at=NOW + timedelta(hours=30))
+    service.confirm_booking(session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW)
+    with pytest.raises(service.BookingNotAllowed):  # the requester cannot waive the charge
+        service.cancel_booking(
+            session, booking, actor=booking.requester, free_hours=48, now=NOW, free_of_charge=True
+        )
+    assert booking.status is BookingStatus.CONFIRMED
+    outbox.clear()
+    service.cancel_booking(
+        session, booking, actor=concierge, free_hours=48, now=NOW, free_of_charge=True
+    )
+    assert booking.status is BookingStatus.CANCELLED and not booking.cancellation_charged
+    assert pricing.charge(booking).amount_cents == 0 and booking.documents == []
+    [mail] = outbox
+    assert mail.to == [booking.requester.email] and "Rien ne vous est facturé" in mail.body
+
+
+def test_a_late_cancellation_mail_says_the_price_stays_owed(session, concierge, outbox):
+    booking = make_booking(session, starts_at=NOW + timedelta(hours=30))
+    service.confirm_booking(session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW)
+    outbox.clear()
+    service.cancel_booking(session, booking, actor=concierge, free_hours=48, now=NOW)
+    [mail] = outbox
+    assert "le montant reste dû" in mail.body and "Rien ne vous est facturé" not in mail.body
+
+
 def test_paying_at_the_desk_settles_what_the_booking_charges(session, concierge):
     booking = make_booking(session)
     with pytest.raises(service.BookingState):  # a request owes nothing yet

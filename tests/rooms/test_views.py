@@ -131,6 +131,26 @@ def test_the_requester_cancels_and_others_see_nothing(client, session, login_as)
     assert booking.status is BookingStatus.CANCELLED and not booking.cancellation_charged
 
 
+def test_only_the_concierge_cancels_late_free_of_charge(client, session, login_as):
+    concierge = make_user(session, Role.CONCIERGE)
+    booking = make_booking(session, starts_at=NOW + timedelta(hours=30))
+    service.confirm_booking(session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW)
+    url = f"/salles/reservations/{booking.id}"
+    sign_in(client, booking.requester)
+    assert "Sans frais pour le demandeur" not in client.get(url).get_data(as_text=True)
+    refused = submit(client, f"{url}/annuler", {"free_of_charge": "y"}, form_url=url)
+    assert refused.status_code == 403
+    session.refresh(booking)
+    assert booking.status is BookingStatus.CONFIRMED
+    sign_in(client, concierge)
+    manage = f"/gestion/salles/reservations/{booking.id}"
+    assert "Sans frais pour le demandeur" in client.get(manage).get_data(as_text=True)
+    done = submit(client, f"{url}/annuler", {"free_of_charge": "y"}, form_url=manage)
+    assert done.status_code == 302
+    session.refresh(booking)
+    assert booking.status is BookingStatus.CANCELLED and not booking.cancellation_charged
+
+
 def test_the_concierge_describes_a_space_with_a_photo(client, session, login_as):
     login_as(Role.CONCIERGE)
     data = {
