@@ -665,6 +665,30 @@ def _check_stock(
     return days
 
 
+@dataclass(frozen=True)
+class BasketDelivery:
+    """What a basket line in the customer's basket would come with, ordered now: its delivery
+    day and how many of it are left for one-off orders (None: no limit)."""
+
+    day: date
+    left: int | None
+
+
+def basket_deliveries(
+    session: Session, lines: Sequence[RequestedLine], *, now: datetime
+) -> dict[int, BasketDelivery]:
+    """By offer id, for the basket lines: told before checkout rather than refused at it."""
+    days = basket_days(lines, now=now)
+    return {
+        offer_id: BasketDelivery(day, stock.availability(session, offer, day).left_for_orders)
+        for offer_id, day, offer in (
+            (line.offer.id, days[line.offer.id], line.offer)
+            for line in lines
+            if line.offer.id in days
+        )
+    }
+
+
 def sold_out_message(offer: Offer, day: date, left: int) -> str:
     if left == 0:
         return _(

@@ -113,6 +113,7 @@ def _basket_page():
         subtotal=subtotal,
         form=UpdateBasketForm(),
         too_many_items=too_many,
+        deliveries=service.basket_deliveries(db.session, lines, now=utcnow()),
     )
 
 

@@ -102,6 +102,24 @@ def test_a_sold_out_basket_is_refused_at_the_checkout(client, session, offer, pi
     assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 1
 
 
+def test_the_basket_page_says_what_is_left_before_the_checkout(
+    client, session, offer, pickup, login_as
+):
+    make_order(session, offer=offer, quantity=2, pickup=pickup)
+    login_as(Role.RESIDENT)
+    with client.session_transaction() as http_session:
+        http_session["basket"] = {str(offer.id): 1}
+    page = client.get("/panier").get_data(as_text=True)
+    assert "Livraison du jeudi 3 décembre" in page and "Encore 1 disponible" in page
+    with client.session_transaction() as http_session:
+        http_session["basket"] = {str(offer.id): 2}
+    page = client.get("/panier").get_data(as_text=True)
+    assert "Il n'en reste que 1 pour cette livraison." in page
+    make_order(session, offer=offer, quantity=1, pickup=pickup)
+    page = client.get("/panier").get_data(as_text=True)
+    assert "Plus aucun pour cette livraison" in page
+
+
 def test_the_concierge_sets_the_stock_in_the_offer_form(client, session, offer, login_as):
     login_as(Role.CONCIERGE)
     form = client.get(f"/gestion/offres/{offer.id}").get_data(as_text=True)
