@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -220,36 +218,13 @@ def test_every_plan_keeps_every_rule(solver, providers, volunteers, data):
 
 def test_a_large_day_keeps_every_rule_and_loses_no_item():
     """More shipments than VROOM takes (vrp.MAX_LOADS): the solver plans the most urgent, the
-    greedy planner the rest, or alone when it moves more; an item is planned or said unmet."""
-    rng = random.Random(11)
-    providers = [
-        provider(
-            pid,
-            Place(DESK.lat + rng.uniform(-3, 3) / 111, DESK.lon + rng.uniform(-3, 3) / 70.8),
-            ((8 * H, 12 * H + 30), (14 * H, 19 * H)),
-        )
-        for pid in range(1, 61)
-    ]
-    volunteers = [
-        volunteer(
-            vid,
-            ((8 * H, 12 * H), (14 * H, 18 * H)),
-            rng.choice([5.0, 15.0, 20.0]),
-            rng.choice([8, 12, 30]),
-        )
-        for vid in range(1, 11)
-    ]
-    items = [
-        Item(
-            i,
-            rng.randint(1, 60),
-            rng.choice(list(Action)),
-            due=rng.randint(10 * H, 20 * H),
-            ready=rng.randint(0, 12 * H),
-        )
-        for i in range(1, 901)
-    ]
-    plan = plan_day(DESK, providers, volunteers, items, solver="vroom")
+    greedy planner the rest, or alone when it moves more; an item is planned or said unmet.
+    The day is one of the bench's large days (60 providers, 10 volunteers), smaller."""
+    from bench.plan_rounds import DESK as BENCH_DESK
+    from bench.plan_rounds import day
+
+    providers, volunteers, items = day(900, seed=11)
+    plan = plan_day(BENCH_DESK, providers, volunteers, items, solver="vroom")
     assert plan.rounds and plan.unmet  # more than ten volunteers can move in a day
     _assert_keeps_every_rule(plan, providers, volunteers, items)
 
