@@ -6,7 +6,16 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -258,6 +267,8 @@ def _offers_page(*, refused: OwnOfferForm | None = None, hours: OwnHoursForm | N
         provider=provider,
         offers=[(offer, form or _offer_form(offer)) for offer, form in forms],
         hours_form=hours,
+        # The offer just saved stays open (each offer is folded: a provider may have dozens).
+        opened=request.args.get("offre", type=int),
     )
 
 
@@ -285,7 +296,7 @@ def edit_offer(offer_id: int):
             _("« %(name)s » est enregistrée ; la conciergerie en est prévenue.", name=offer.name),
             "success",
         )
-    return redirect(url_for("portal.offers") + f"#offre-{offer.id}")
+    return redirect(url_for("portal.offers", offre=offer.id) + f"#offre-{offer.id}")
 
 
 @bp.post("/horaires")

@@ -91,7 +91,8 @@ def test_a_provider_changes_a_price(new_page, live_server, name, viewport):
     sign_in(page, "cordonnier@example.org")
     problems = audit(page, "/prestataire/offres", live_server)
     shot(page, f"provider-offers-{name}")
-    offer = page.locator("main section.panel[id^=offre-]").first
+    offer = page.locator("main details[id^=offre-]").first
+    offer.locator("summary").click()  # each offer is folded
     price = offer.get_by_label("Prix")
     euros = float(price.input_value().replace(",", ".")) + 1
     typed = f"{euros:.2f}".replace(".", ",")  # as a French keyboard types it: "19,00"
@@ -99,7 +100,7 @@ def test_a_provider_changes_a_price(new_page, live_server, name, viewport):
     offer.get_by_role("button", name=re.compile("^Enregistrer")).click()
     page.wait_for_url(re.compile("/prestataire/offres"))
     expect(page.get_by_text("la conciergerie en est prévenue")).to_be_visible()
-    expect(page.locator("main section.panel[id^=offre-]").first.get_by_label("Prix")).to_have_value(
+    expect(page.locator("main details[id^=offre-]").first.get_by_label("Prix")).to_have_value(
         typed
     )
     subject, body = _last_mail("concierge@example.org")

@@ -206,7 +206,9 @@ def test_the_staff_edit_an_offer_from_the_portal(client, session, cobbler, outbo
     sign_in(client, staff)
     page = client.get("/prestataire/offres").get_data(as_text=True)
     assert "Ressemelage" in page and "Affûtage d'ailleurs" not in page
-    assert 'value="18.00"' in page or 'value="18,00"' in page
+    assert 'value="18,00"' in page
+    # Folded, each offer: none open until one is saved (a provider may have dozens).
+    assert f'<details class="panel" id="offre-{offer.id}">' in page
     prefix = f"offre-{offer.id}-"
     response = submit(
         client,
@@ -215,6 +217,9 @@ def test_the_staff_edit_an_offer_from_the_portal(client, session, cobbler, outbo
         form_url="/prestataire/offres",
     )
     assert response.status_code == 302
+    assert response.location.endswith(f"/prestataire/offres?offre={offer.id}#offre-{offer.id}")
+    page = client.get(response.location).get_data(as_text=True)
+    assert f'<details class="panel" id="offre-{offer.id}" open>' in page
     session.refresh(offer)
     assert offer.price_cents == 1950
     assert [m.to for m in outbox] == [[concierge.email]]
@@ -238,7 +243,9 @@ def test_a_wrong_price_is_shown_on_its_field(client, session, cobbler):
         form_url="/prestataire/offres",
     )
     assert response.status_code == 422
-    assert "Un nombre est attendu" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Un nombre est attendu" in page
+    assert f'<details class="panel" id="offre-{offer.id}" open>' in page  # the error shows
     session.refresh(offer)
     assert offer.price_cents == 1800
 
