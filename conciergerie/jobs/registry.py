@@ -17,7 +17,7 @@ from conciergerie.invoices.jobs import invoice_room_bookings, invoice_subscripti
 from conciergerie.jobs import summaries
 from conciergerie.orders.jobs import send_reminders
 from conciergerie.payments.jobs import expire_unpaid, give_back_refunds
-from conciergerie.rounds.jobs import plan_today, plan_tomorrow
+from conciergerie.rounds.jobs import plan_today, plan_tomorrow, replan_stale
 from conciergerie.slots.jobs import generate_ahead
 from conciergerie.subscriptions.jobs import place_orders as place_subscription_orders
 
@@ -146,6 +146,17 @@ def _plan_today(session: Session, now: datetime) -> Figures:
     return plan_today(session, now=now).figures()
 
 
+def _replan_changed(session: Session, now: datetime) -> Figures | None:
+    reports = replan_stale(session, now=now)
+    if not reports:
+        return None  # every few minutes: only the runs that planned a day are noted
+    figures = [report.figures() for report in reports]
+    return {
+        "days": len(reports),
+        **{key: sum(int(f.get(key) or 0) for f in figures) for key in ("rounds", "items", "unmet")},
+    }
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(
         "generate-slots",
@@ -182,6 +193,18 @@ JOBS: tuple[ScheduledJob, ...] = (
         3 * 3600,
         _plan_today,
         summaries.plan,
+    ),
+    ScheduledJob(
+        "replan-changed-days",
+        _l(
+            "Replanifier les jours dont une commande a changé de créneau ou a été annulée "
+            "(toutes les 5 minutes ; seuls les passages qui replanifient sont notés)"
+        ),
+        "interval",
+        {"minutes": 5},
+        10 * 60,
+        _replan_changed,
+        summaries.replanned,
     ),
     ScheduledJob(
         "remind-uncollected",

@@ -119,6 +119,17 @@ def backup(f: Figures) -> str:
     )
 
 
+def replanned(f: Figures) -> str:
+    return ", ".join(
+        (
+            ngettext("%(num)d jour replanifié", "%(num)d jours replanifiés", _count(f, "days")),
+            ngettext("%(num)d tournée", "%(num)d tournées", _count(f, "rounds")),
+            ngettext("%(num)d ligne", "%(num)d lignes", _count(f, "items")),
+            ngettext("%(num)d non tenue", "%(num)d non tenues", _count(f, "unmet")),
+        )
+    )
+
+
 def plan(f: Figures) -> str:
     counts = ", ".join(
         (

@@ -114,6 +114,9 @@ class DayPlan(Base):
     # Which source gave the street distances of the last planning ("OSRM https://… (bike)",
     # "ligne droite × 1,3", or the straight line with why the server was not used).
     travel_source: Mapped[str | None] = mapped_column(sa.String(200))
+    # Since when an order its rounds may carry changed (a slot moved, the order cancelled or not
+    # brought): the `replan-changed-days` job plans the day again (rounds.stale).
+    stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class PickupRound(Base):

@@ -31,6 +31,7 @@ from conciergerie.orders.service import (
     next_delivery_day,
     ready_from,
 )
+from conciergerie.rounds import stale
 from conciergerie.slots import service as slots
 
 # An order in these states has its items handed over or its places given back: nothing to move.
@@ -276,5 +277,9 @@ def move_slots(
     _swap_places(session, changes)
     moved = _apply(order, dropoff_slot, pickup_slot, actor=actor, now=now)
     session.flush()
+    # The rounds planned for its old and new days may carry it, or now must.
+    stale.order_changed(
+        session, order, now=now, slots=[slot for _, old, new in changes for slot in (old, new)]
+    )
     notifications.send_slots_moved(order, moved=moved, by_desk=by_desk)
     return moved

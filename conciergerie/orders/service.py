@@ -45,6 +45,7 @@ from conciergerie.orders import notes, notifications
 from conciergerie.orders.progress import stamp_lines
 from conciergerie.orders.states import record, status_label  # noqa: F401 (orders.status_label)
 from conciergerie.payments.ledger import ledger
+from conciergerie.rounds import stale
 from conciergerie.slots import service as slots
 from conciergerie.stock import service as stock
 from conciergerie.timeutils import add_working_days, at_local, local_date, start_of_local_day
@@ -903,9 +904,12 @@ def _dropoff_over(order: Order, now: datetime) -> bool:
     return order.dropoff_slot is not None and now >= order.dropoff_slot.ends_at
 
 
-def release_places(session: Session, order: Order) -> None:
+def release_places(session: Session, order: Order, *, now: datetime) -> None:
+    """Give the order's places back (cancelled, not brought): its lines no longer travel, so
+    the planned days carrying them are planned again (rounds.stale)."""
     for slot in filter(None, [order.dropoff_slot, order.pickup_slot]):
         slots.release_place(session, slot)
+    stale.order_changed(session, order, now=now)
 
 
 def lock(session: Session, order: Order) -> None:
@@ -953,7 +957,7 @@ def advance_order(
     if to_status is OrderStatus.NO_SHOW:
         if not _dropoff_over(order, now):
             raise TooLate(_("Le créneau de dépôt n'est pas encore terminé."))
-        release_places(session, order)
+        release_places(session, order, now=now)
     stamp_lines(order, to_status, now, actor=actor)
     record(order, to_status, actor=actor, now=now, note=note)
     invoices.issue_order_invoice(session, order, now=now)  # once done: handed over, uncollected
@@ -978,7 +982,7 @@ def cancel_order(session: Session, order: Order, *, actor: User, now: datetime) 
         raise TooLate(_("Cette commande ne peut plus être annulée : elle est déjà en cours."))
     if not is_concierge and now >= order.cancellable_until:
         raise TooLate(_("Trop tard pour annuler : le créneau de dépôt a commencé."))
-    release_places(session, order)
+    release_places(session, order, now=now)
     record(order, OrderStatus.CANCELLED, actor=actor, now=now)
     session.flush()
 

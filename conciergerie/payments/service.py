@@ -409,7 +409,7 @@ def fail_payment(
     """The online payment failed or its session expired: free the places (if still waiting)."""
     if order.status not in UNPAID:
         return  # never move an order backwards (events may arrive out of order)
-    orders.release_places(session, order)
+    orders.release_places(session, order, now=now)
     orders.record(order, OrderStatus.CANCELLED, actor=None, now=now, note=reason)
     session.flush()
 

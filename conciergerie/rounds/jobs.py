@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from conciergerie.accounts.service import active_concierges
-from conciergerie.models import PickupRound, Role, User
+from conciergerie.models import DayPlan, PickupRound, Role, User
 from conciergerie.rounds import notifications
 from conciergerie.rounds import service as rounds
 from conciergerie.rounds.travel import source_from_config
@@ -79,6 +79,18 @@ def plan_without(session: Session, volunteer: User, *, now: datetime) -> list[da
     for day in days:
         plan_and_tell(session, day, now=now)
     return days
+
+
+def replan_stale(session: Session, *, now: datetime) -> list[rounds.PlanReport]:
+    """Plan again the days an order changed since they were planned (rounds.stale), from today
+    on, telling the volunteers whose rounds changed; a past day is left as it was."""
+    today = local_date(now)
+    days = session.scalars(
+        sa.select(DayPlan.day)
+        .where(DayPlan.stale_since.is_not(None), DayPlan.day >= today)
+        .order_by(DayPlan.day)
+    ).all()
+    return [plan_and_tell(session, day, now=now) for day in days]
 
 
 def plan_tomorrow(session: Session, *, now: datetime) -> rounds.PlanReport:

@@ -546,6 +546,7 @@ def plan_rounds(
         for n in plan.notes
     ]
     day_plan.planned_at = utcnow()
+    day_plan.stale_since = None  # planned with the orders as they are now
     day_plan.travel_source = plan.travel_source[:200] or None  # which source gave the distances
     session.flush()
     return report
