@@ -343,20 +343,29 @@ def anonymise(session: Session, user: User, *, now: datetime) -> None:
 
 
 def _leave_room_bookings(session: Session, user: User, *, now: datetime) -> None:
-    """Their bookings of rooms to come are cancelled, free of charge (the space is freed); the
-    words of every booking of theirs go, the times and prices stay for the accounts."""
+    """Their bookings of rooms to come are cancelled, free of charge (the space is freed), and
+    the concierges told which (a company's seminar may need booking again); the words of every
+    booking of theirs go, the times and prices stay for the accounts."""
+    from conciergerie.accounts.service import active_concierges
+    from conciergerie.rooms import notifications as room_mails
     from conciergerie.rooms.service import cancel_booking
 
-    for booking in session.scalars(
-        sa.select(Booking).where(
-            Booking.requester_id == user.id,
-            Booking.status.in_((BookingStatus.REQUESTED, BookingStatus.CONFIRMED)),
-            # One under way is used: it stays, charged as booked (cancelling it now would
-            # count as a late cancellation).
-            Booking.starts_at > now,
+    cancelled = list(
+        session.scalars(
+            sa.select(Booking).where(
+                Booking.requester_id == user.id,
+                Booking.status.in_((BookingStatus.REQUESTED, BookingStatus.CONFIRMED)),
+                # One under way is used: it stays, charged as booked (cancelling it now would
+                # count as a late cancellation).
+                Booking.starts_at > now,
+            )
         )
-    ):
+    )
+    for booking in cancelled:
         cancel_booking(session, booking, actor=user, free_hours=0, now=now)
+    if cancelled:
+        for concierge in active_concierges(session):
+            room_mails.send_requester_left(concierge, cancelled)
     session.execute(
         sa.update(Booking)
         .where(Booking.requester_id == user.id)

@@ -1,5 +1,6 @@
 """Mails about bookings of rooms: to the requester when their booking is confirmed, declined or
-cancelled by the concierge; to the concierge when a request waits."""
+cancelled by the concierge; to the concierge when a request waits, or when bookings were
+cancelled because their requester erased their account."""
 
 from __future__ import annotations
 
@@ -15,6 +16,18 @@ def _context(booking: Booking) -> dict[str, object]:
         "space": booking.space,
         "booking_url": external_url("rooms.booking", booking_id=booking.id),
     }
+
+
+def send_requester_left(concierge: User, bookings: list[Booking]) -> None:
+    """Tell a concierge which bookings to come were cancelled because their requester erased
+    their account (without naming them: the company, the space, the time)."""
+    send_templated(
+        concierge,
+        "booking_requester_left",
+        _l("Réservations de salles annulées : un compte a été supprimé"),
+        bookings=bookings,
+        manage_urls={b.id: external_url("rooms.manage_booking", booking_id=b.id) for b in bookings},
+    )
 
 
 def send_confirmed(booking: Booking) -> None:

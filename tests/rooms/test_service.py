@@ -311,10 +311,10 @@ def test_paid_then_cancelled_in_time_is_given_back_at_the_desk(session, concierg
     assert (figures.refund_due_cents, figures.balance_due_cents, figures.kept_cents) == (0, 0, 0)
 
 
-def test_an_erased_account_s_bookings_to_come_are_freed_and_one_under_way_stays(session):
+def test_an_erased_account_s_bookings_to_come_are_freed_and_one_under_way_stays(session, outbox):
     from conciergerie.accounts.privacy import anonymise
 
-    person = make_user(session)
+    person = make_user(session, full_name="Nadia Benali")
     concierge = make_user(session, Role.CONCIERGE)
     under_way = make_booking(
         session,
@@ -327,7 +327,15 @@ def test_an_erased_account_s_bookings_to_come_are_freed_and_one_under_way_stays(
         service.confirm_booking(
             session, booking, actor=concierge, kind=BookerKind.PUBLIC, now=NOW - timedelta(days=3)
         )
+    outbox.clear()
     anonymise(session, person, now=NOW)
     assert under_way.status is BookingStatus.CONFIRMED and not under_way.cancellation_charged
     assert to_come.status is BookingStatus.CANCELLED and not to_come.cancellation_charged
     assert under_way.purpose == "" and to_come.purpose == ""
+    # The concierge is told which bookings went (to offer the company to book again), without
+    # the person's name.
+    [told] = [mail for mail in outbox if mail.to == [concierge.email]]
+    assert "un compte a été supprimé" in told.subject
+    assert f"/gestion/salles/reservations/{to_come.id}" in told.body
+    assert f"/gestion/salles/reservations/{under_way.id}" not in told.body
+    assert "Nadia" not in told.body and "Benali" not in told.body
