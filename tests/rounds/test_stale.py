@@ -10,16 +10,18 @@ import sqlalchemy as sa
 
 from conciergerie.database import commit
 from conciergerie.jobs.registry import BY_ID
-from conciergerie.models import DayPlan, RoundItem
+from conciergerie.models import DayPlan, Role, RoundItem
 from conciergerie.orders import moves
 from conciergerie.orders import service as orders_service
 from conciergerie.rounds.jobs import plan_tomorrow, replan_stale
+from tests.conftest import sign_in
 from tests.factories import (
     SETTINGS,
     make_offer,
     make_order,
     make_provider,
     make_slot,
+    make_user,
     make_volunteer,
     open_provider,
 )
@@ -98,3 +100,13 @@ def test_the_job_says_what_it_planned_again(session):
     figures = BY_ID["replan-changed-days"].sweep(session, LATER)
     assert figures == {"days": 1, "rounds": 0, "items": 0, "unmet": 0}
     assert BY_ID["replan-changed-days"].say(figures).startswith("1 jour replanifié")
+
+
+def test_the_plan_page_says_the_day_is_to_be_planned_again(client, session):
+    _volunteer, order = _planned_thursday(session)
+    sign_in(client, make_user(session, Role.CONCIERGE))
+    url = "/tournees/plan?day=2026-11-26"
+    assert "Une commande a changé depuis" not in client.get(url).get_data(as_text=True)
+    orders_service.cancel_order(session, order, actor=order.customer, now=LATER)
+    commit(session)
+    assert "Une commande a changé depuis" in client.get(url).get_data(as_text=True)
