@@ -142,6 +142,27 @@ def make_basket_offer(session, **kw) -> Offer:
     return make_offer(session, **kw)
 
 
+def make_subscription(session, offer, *, customer=None, quantity=1, **kw):
+    """A weekly pay-at-desk subscription to a basket offer through the service, from its delivery
+    of Thursday 3 December, collected from 16:30 (`kw` overrides any of these)."""
+    from conciergerie.subscriptions import service as subscriptions
+
+    kw.setdefault("every_weeks", 1)
+    kw.setdefault("first_delivery", datetime(2026, 12, 3).date())
+    kw.setdefault("pickup_from", time(16, 30))
+    kw.setdefault("payment", PaymentMethod.DESK)
+    kw.setdefault("now", NOW)
+    kw.setdefault("lead", timedelta(days=3))
+    kw.setdefault("settings", SETTINGS)
+    return subscriptions.subscribe(
+        session,
+        customer=customer or make_user(session, Role.RESIDENT),
+        offer=offer,
+        quantity=quantity,
+        **kw,
+    )
+
+
 def make_order(session, *, customer=None, offer=None, quantity=1, dropoff=None, pickup=None, **kw):
     """A confirmed pay-at-desk order placed through the service (so places are taken).
 

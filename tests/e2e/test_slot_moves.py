@@ -100,9 +100,7 @@ def test_a_provider_changes_a_price(new_page, live_server, name, viewport):
     offer.get_by_role("button", name=re.compile("^Enregistrer")).click()
     page.wait_for_url(re.compile("/prestataire/offres"))
     expect(page.get_by_text("la conciergerie en est prévenue")).to_be_visible()
-    expect(page.locator("main details[id^=offre-]").first.get_by_label("Prix")).to_have_value(
-        typed
-    )
+    expect(page.locator("main details[id^=offre-]").first.get_by_label("Prix")).to_have_value(typed)
     subject, body = _last_mail("concierge@example.org")
     assert "Cordonnerie Gambetta a modifié son offre" in subject and "Prix" in body
     # The concierge sees it, ready to revert.

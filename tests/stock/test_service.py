@@ -3,7 +3,7 @@ producer's list of a delivery day."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,15 @@ from conciergerie.models import (
 from conciergerie.orders import service as orders
 from conciergerie.stock import service as stock
 from conciergerie.subscriptions import service as subscriptions
-from tests.factories import NOW, SETTINGS, make_basket_offer, make_order, make_slot, make_user
+from tests.factories import (
+    NOW,
+    SETTINGS,
+    make_basket_offer,
+    make_order,
+    make_slot,
+    make_subscription,
+    make_user,
+)
 
 THU = date(2026, 12, 3)  # the next delivery at NOW (Wednesday 25 Nov: the 26th's cut-off is past)
 EVENING = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)  # 17:00 in Paris
@@ -49,18 +57,11 @@ def order(session, offer, quantity, customer=None, **kw):
 
 
 def subscribe(session, offer, quantity, *, name="Inès Martin"):
-    return subscriptions.subscribe(
+    return make_subscription(
         session,
+        offer,
         customer=make_user(session, Role.RESIDENT, full_name=name),
-        offer=offer,
         quantity=quantity,
-        every_weeks=1,
-        first_delivery=THU,
-        pickup_from=time(16, 30),
-        payment=PaymentMethod.DESK,
-        now=NOW,
-        lead=LEAD,
-        settings=SETTINGS,
     )
 
 

@@ -11,7 +11,13 @@ import sqlalchemy as sa
 
 from conciergerie.models import Order, Role
 from tests.conftest import submit
-from tests.factories import make_basket_offer, make_order, make_slot, make_user
+from tests.factories import (
+    make_basket_offer,
+    make_order,
+    make_slot,
+    make_subscription,
+    make_user,
+)
 
 EVENING = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)  # Thursday 3 Dec, 17:00 in Paris
 
@@ -174,25 +180,7 @@ def test_the_catalogue_says_how_many_baskets_come_per_delivery(client, offer):
 def test_the_concierge_is_warned_when_the_stock_falls_below_the_subscriptions(
     client, session, offer, login_as
 ):
-    from datetime import time, timedelta
-
-    from conciergerie.models import PaymentMethod
-    from conciergerie.subscriptions import service as subscriptions
-    from tests.factories import NOW, SETTINGS
-
-    subscriptions.subscribe(
-        session,
-        customer=make_user(session, Role.RESIDENT),
-        offer=offer,
-        quantity=3,
-        every_weeks=1,
-        first_delivery=EVENING.date(),
-        pickup_from=time(16, 30),
-        payment=PaymentMethod.DESK,
-        now=NOW,
-        lead=timedelta(days=3),
-        settings=SETTINGS,
-    )
+    make_subscription(session, offer, quantity=3, first_delivery=EVENING.date())
     login_as(Role.CONCIERGE)
     data = {
         "name": offer.name,

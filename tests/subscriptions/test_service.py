@@ -19,7 +19,14 @@ from conciergerie.models import (
 )
 from conciergerie.payments.service import expire_unpaid_orders
 from conciergerie.subscriptions import service
-from tests.factories import NOW, SETTINGS, make_basket_offer, make_slot, make_user
+from tests.factories import (
+    NOW,
+    SETTINGS,
+    make_basket_offer,
+    make_slot,
+    make_subscription,
+    make_user,
+)
 
 LEAD = timedelta(days=3)
 THU = date(2026, 12, 3)  # a delivery day; its cut-off: Tuesday 1 Dec, noon in Paris (11:00 UTC)
@@ -43,19 +50,7 @@ def subscription(session, offer, customer):
     make_slot(session, starts_at=datetime(2026, 12, 3, 7, 0, tzinfo=UTC))  # 8:00: too early
     make_slot(session, starts_at=EVENING)
     make_slot(session, starts_at=EVENING + timedelta(weeks=1))
-    return service.subscribe(
-        session,
-        customer=customer,
-        offer=offer,
-        quantity=2,
-        every_weeks=1,
-        first_delivery=THU,
-        pickup_from=time(16, 30),
-        payment=PaymentMethod.DESK,
-        now=NOW,
-        lead=LEAD,
-        settings=SETTINGS,
-    )
+    return make_subscription(session, offer, customer=customer, quantity=2)
 
 
 def run_job(session, now=JOB_NOW):
@@ -374,17 +369,12 @@ def test_stopping_cancels_open_orders_and_ends_the_orders(session, subscription,
 
 def test_an_online_subscription_order_is_never_expired_as_unpaid(session, offer, customer):
     make_slot(session, starts_at=EVENING)
-    subscription = service.subscribe(
+    subscription = make_subscription(
         session,
+        offer,
         customer=customer,
-        offer=offer,
-        quantity=1,
-        every_weeks=1,
-        first_delivery=THU,
         pickup_from=time(17, 0),
         payment=PaymentMethod.ONLINE,
-        now=NOW,
-        lead=LEAD,
         settings=SETTINGS.__class__(**{**SETTINGS.__dict__, "online_payment": True}),
     )
     run_job(session)
@@ -397,18 +387,8 @@ def test_an_online_subscription_order_is_never_expired_as_unpaid(session, offer,
 
 
 def _another_subscriber(session, offer):
-    return service.subscribe(
-        session,
-        customer=make_user(session, Role.EMPLOYEE),
-        offer=offer,
-        quantity=1,
-        every_weeks=1,
-        first_delivery=THU,
-        pickup_from=time(16, 0),
-        payment=PaymentMethod.DESK,
-        now=NOW,
-        lead=LEAD,
-        settings=SETTINGS,
+    return make_subscription(
+        session, offer, customer=make_user(session, Role.EMPLOYEE), pickup_from=time(16, 0)
     )
 
 
@@ -532,18 +512,8 @@ def test_a_basket_s_new_price_is_told_to_its_live_subscribers_only(session, offe
     from conciergerie.models import OutboxMail, SubscriptionStatus
     from conciergerie.portal import offers as own_offers
 
-    stopped = service.subscribe(
-        session,
-        customer=make_user(session, Role.RESIDENT, email="parti@example.org"),
-        offer=offer,
-        quantity=1,
-        every_weeks=1,
-        first_delivery=THU,
-        pickup_from=time(16, 30),
-        payment=PaymentMethod.DESK,
-        now=NOW,
-        lead=LEAD,
-        settings=SETTINGS,
+    stopped = make_subscription(
+        session, offer, customer=make_user(session, Role.RESIDENT, email="parti@example.org")
     )
     stopped.status = SubscriptionStatus.STOPPED
     staff = make_user(session, Role.PROVIDER, provider=offer.provider)
